@@ -1,0 +1,1 @@
+"""Generated protobuf code of tncam contracts (see proto/)."""

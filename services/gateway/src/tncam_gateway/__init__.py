@@ -1,0 +1,1 @@
+"""tncam_gateway."""
