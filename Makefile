@@ -1,0 +1,94 @@
+# tncam — the one entry point. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+
+UV_VERSION := 0.13.9
+TOOLS      := .cache/tools
+UV         := $(TOOLS)/bin/uv
+VENV       := .venv
+PY         := $(VENV)/bin/python
+STAMPS     := .cache/stamps
+PYTEST     := $(PY) -m pytest
+SRC_PKGS   := -p tncam_contracts -p tncam_mesh -p tncam_testkit -p tncam_ingest \
+              -p tncam_recorder -p tncam_registry -p tncam_gateway -p tncam_audit
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | \
+	  awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+
+# ---------------------------------------------------------------- set-up
+$(UV):
+	@echo "==> installing uv $(UV_VERSION) into $(TOOLS)"
+	python3.11 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q "uv==$(UV_VERSION)"
+
+$(STAMPS)/system: scripts/install-system.sh
+	@mkdir -p $(STAMPS)
+	scripts/install-system.sh
+	touch $@
+
+$(STAMPS)/venv: $(UV) $(STAMPS)/system uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml)
+	@echo "==> syncing the virtual environment ($(VENV)) from uv.lock"
+	$(UV) sync --all-packages --frozen --python python3.11
+	touch $@
+
+.cache/bin/minio: scripts/build-minio.sh
+	scripts/build-minio.sh --optional
+
+setup: $(STAMPS)/venv .cache/bin/minio ## create the venv, install system packages, build MinIO
+	@echo "==> set-up complete"
+
+lock: $(UV) ## re-resolve dependencies into uv.lock
+	$(UV) lock
+
+# ---------------------------------------------------------------- contracts
+proto: $(STAMPS)/venv ## regenerate Python code from proto/
+	$(PY) scripts/gen_proto.py
+
+proto-check: $(STAMPS)/venv ## fail if generated code is stale
+	$(PY) scripts/gen_proto.py --check
+
+# ---------------------------------------------------------------- quality
+lint: $(STAMPS)/venv ## ruff, ruff format --check, mypy strict on src, import-linter
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy $(SRC_PKGS)
+	$(VENV)/bin/lint-imports
+
+fmt: $(STAMPS)/venv ## format and auto-fix
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# ---------------------------------------------------------------- tests
+test-unit: setup ## unit tests (no network)
+	$(PYTEST) -m "not integration and not e2e" -q
+
+test-integration: setup ## integration tests against real NATS, PostgreSQL, S3, RTSP
+	$(PYTEST) -m integration -q
+
+test-e2e: setup ## the five services as processes against real infrastructure
+	$(PYTEST) -m e2e -q
+
+test: setup ## everything CI runs: lint, proto-check, unit, integration, e2e
+	@start=$$(date +%s)
+	$(MAKE) --no-print-directory lint proto-check
+	$(PYTEST) -q -p no:cacheprovider
+	echo "==> make test: all green in $$(( $$(date +%s) - start )) s"
+
+# ---------------------------------------------------------------- running
+migrate: setup ## migrate the schemas of registry, recorder, audit (TNCAM_DATABASE_URL, admin)
+	for svc in registry recorder audit; do
+	  $(PY) -m tncam_mesh.migrate_cli --service $$svc --script-location services/$$svc/migrations
+	done
+
+run: setup ## start the whole platform locally with a simulated camera fleet
+	$(PY) -m tncam_testkit.stack
+
+clean: ## remove caches and local state (keeps the venv and the MinIO build)
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(STAMPS)
+
+.PHONY: help setup lock proto proto-check lint fmt test test-unit test-integration test-e2e migrate run clean

@@ -1,0 +1,215 @@
+"""The life of a service process: settings, logging, metrics, NATS, health, supervised tasks.
+
+``run_service`` is the single entry point of every ``python -m tncam_<name>``:
+
+1. settings are loaded; a bad one exits with code 2 and one line naming it;
+2. the ops HTTP server starts at once (``/livez`` answers, ``/readyz`` says "starting");
+3. NATS is connected, then the service's own lifespan sets up its resources and starts its
+   background work in the runtime's task group;
+4. SIGTERM/SIGINT: readiness turns false, intake stops (the lifespan exits), NATS drains,
+   HTTP stops; the whole shutdown is bounded by ``shutdown_grace_s`` (Kubernetes gives 30 s).
+
+A background task that fails takes the process down (exit 1): a half-working service that
+looks alive is worse than a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, Generic, NoReturn, TypeVar
+
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
+
+from tncam_mesh.bus import Bus, connect
+from tncam_mesh.errors import ConfigurationError, TncamError
+from tncam_mesh.health import Health
+from tncam_mesh.http import HttpServer, ops_app, ops_routes
+from tncam_mesh.logs import configure_logging
+from tncam_mesh.metrics import Metrics
+from tncam_mesh.settings import ServiceSettings, load_settings
+
+S = TypeVar("S", bound=ServiceSettings)
+log = logging.getLogger("tncam.mesh.runtime")
+
+EXIT_CONFIG = 2
+
+
+@dataclass
+class Runtime(Generic[S]):
+    """What a service's lifespan gets: settings, metrics, health, the bus and its task group."""
+
+    settings: S
+    metrics: Metrics
+    health: Health
+    bus: Bus
+    stopping: asyncio.Event
+    tasks: asyncio.TaskGroup
+    http_app: ASGIApp
+    _spawned: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def spawn(self, name: str, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Start a supervised background task: if it fails, the service stops with exit 1."""
+
+        async def supervised() -> None:
+            try:
+                await coro
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                self.metrics.task_failures.labels(task=name).inc()
+                self.health.fatal = f"task {name} failed: {e}"
+                log.exception("background task failed", extra={"task": name})
+                raise
+
+        task = self.tasks.create_task(supervised(), name=name)
+        self._spawned.append(task)
+        return task
+
+    def cancel_leftovers(self) -> None:
+        """Cancel background tasks that did not end when the lifespan stopped them."""
+        for task in self._spawned:
+            if not task.done():
+                log.warning("task still running at shutdown, cancelled", extra={"task": task.get_name()})
+                task.cancel()
+
+
+Lifespan = Callable[[Runtime[S]], contextlib.AbstractAsyncContextManager[None]]
+# Builds the service's HTTP app around the ops routes (the gateway's API); the lifespan
+# later finds it as ``rt.http_app`` to attach its state.
+AppFactory = Callable[[list[BaseRoute]], ASGIApp]
+
+
+async def serve(
+    settings: S,
+    lifespan: Lifespan[S],
+    *,
+    app_factory: AppFactory | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run a service until ``stop`` is set (or SIGTERM/SIGINT arrives), then shut down."""
+    service = settings.service_name
+    metrics = Metrics(service, settings.instance_id)
+    health = Health()
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+    app = app_factory(ops_routes(health, metrics)) if app_factory else ops_app(health, metrics)
+    http = HttpServer(app, settings.http_host, settings.http_port)
+    try:
+        async with asyncio.TaskGroup() as tg, asyncio.timeout(None) as deadline:
+            tg.create_task(http.serve(), name="http")
+            bus = await _connect_bus(settings, metrics, health, stop)
+            if bus is None:  # stopped before NATS answered
+                http.stop()
+                return
+            rt = Runtime(settings, metrics, health, bus, stop, tg, app)
+            async with lifespan(rt):
+                health.started = True
+                log.info("ready", extra={"port": settings.http_port})
+                await stop.wait()
+                health.stopping = True
+                log.info("shutting down", extra={"grace_s": settings.shutdown_grace_s})
+                # Leaving the lifespan stops intake and finishes in-flight work, in bounded time.
+                deadline.reschedule(loop.time() + settings.shutdown_grace_s)
+            rt.cancel_leftovers()
+            await _close(bus, settings.shutdown_grace_s / 2)
+            http.stop()
+    except TimeoutError:
+        log.error("shutdown exceeded %.1f s", settings.shutdown_grace_s)
+        raise
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+    log.info("stopped")
+
+
+async def _connect_bus(
+    settings: ServiceSettings, metrics: Metrics, health: Health, stop: asyncio.Event
+) -> Bus | None:
+    def on_state(state: str) -> None:
+        metrics.nats_connected.set(1 if state == "connected" else 0)
+        if state == "reconnected":
+            metrics.nats_reconnects.inc()
+            metrics.nats_connected.set(1)
+
+    connecting = asyncio.ensure_future(
+        connect(
+            settings.nats_url,
+            name=f"tncam-{settings.service_name}-{settings.instance_id}",
+            user=settings.nats_user,
+            password=settings.nats_password.get_secret_value() if settings.nats_password else None,
+            creds_file=str(settings.nats_creds_file) if settings.nats_creds_file else None,
+            on_state=on_state,
+            timeout=settings.nats_connect_timeout_s,
+        )
+    )
+    stopped = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({connecting, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if connecting not in done:
+        connecting.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await connecting
+        return None
+    bus = connecting.result()
+    metrics.nats_connected.set(1)
+
+    async def nats_check() -> None:
+        if not bus.is_connected:
+            raise ConnectionError("NATS disconnected")
+
+    health.add_check("nats", nats_check)
+    return bus
+
+
+async def _close(bus: Bus, grace: float) -> None:
+    with contextlib.suppress(Exception):
+        await bus.close(timeout=max(1.0, grace / 2))
+
+
+def run_service(
+    settings_cls: type[S],
+    lifespan: Lifespan[S],
+    *,
+    app_factory: AppFactory | None = None,
+) -> NoReturn:
+    """The ``python -m tncam_<name>`` entry point: load settings, serve, exit with a code."""
+    prog = f"tncam-{settings_cls.service_name}"
+    try:
+        settings = load_settings(settings_cls)
+    except ConfigurationError as e:
+        print(f"{prog}: {e.message}", file=sys.stderr)
+        sys.exit(EXIT_CONFIG)
+    configure_logging(
+        settings.service_name,
+        level=settings.log_level,
+        fmt=settings.log_format,
+        instance=settings.instance_id,
+    )
+    try:
+        asyncio.run(serve(settings, lifespan, app_factory=app_factory))
+    except* TncamError as eg:
+        for e in eg.exceptions:
+            log.error("service failed: %s", e, extra={"code": getattr(e, "code", None)})
+        sys.exit(1)
+    except* Exception:
+        log.exception("service failed")
+        sys.exit(1)
+    sys.exit(0)
+
+
+@contextlib.asynccontextmanager
+async def no_resources(_: Runtime[Any]) -> AsyncIterator[None]:
+    """A lifespan with nothing of its own (the service only needs the runtime's bus)."""
+    yield

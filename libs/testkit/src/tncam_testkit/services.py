@@ -1,0 +1,66 @@
+"""tncam services as real processes (``python -m tncam_<name>``), for e2e tests and ``make run``."""
+
+from __future__ import annotations
+
+import json
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+
+from tncam_testkit.procs import ManagedProcess, free_port
+
+SERVICES = ("registry", "audit", "recorder", "ingest", "gateway")
+DB_SERVICES = ("registry", "recorder", "audit")
+REPO_ROOT = Path(__file__).resolve().parents[4]
+
+
+def migrations_dir(service: str) -> Path:
+    """The Alembic script directory of a data-owning service."""
+    return REPO_ROOT / "services" / service / "migrations"
+
+
+def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
+    """GET ``url`` and return the status and body, HTTP errors included."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - loopback URLs
+            return int(resp.status), bytes(resp.read())
+    except urllib.error.HTTPError as e:
+        return int(e.code), e.read()
+
+
+def readiness(url: str) -> dict[str, object]:
+    """The JSON body of a service's ``/readyz``."""
+    _, body = http_get(f"{url}/readyz")
+    data: dict[str, object] = json.loads(body)
+    return data
+
+
+class ServiceProcess(ManagedProcess):
+    """One tncam service process, ready when its ``/readyz`` answers 200."""
+
+    def __init__(
+        self,
+        service: str,
+        *,
+        env: Mapping[str, str],
+        log_dir: Path,
+        port: int | None = None,
+        ready_timeout: float = 30.0,
+    ) -> None:
+        self.service = service
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        full_env = dict(env)
+        full_env[f"TNCAM_{service.upper()}_HTTP_PORT"] = str(self.port)
+        full_env.setdefault(f"TNCAM_{service.upper()}_HTTP_HOST", "127.0.0.1")
+        super().__init__(
+            f"tncam-{service}",
+            [sys.executable, "-m", f"tncam_{service}"],
+            log_path=log_dir / f"{service}.log",
+            env=full_env,
+            ready=lambda: http_get(f"{self.url}/readyz", timeout=1.0)[0] == 200,
+            ready_timeout=ready_timeout,
+            stop_timeout=10.0,
+        )
