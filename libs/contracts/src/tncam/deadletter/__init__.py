@@ -1,0 +1,1 @@
+"""Generated protobuf package tncam.deadletter (from proto/; do not edit, run make proto)."""

@@ -1,0 +1,1 @@
+"""Generated protobuf package tncam.registry (from proto/; do not edit, run make proto)."""
