@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Iterator
 
@@ -24,7 +23,9 @@ def ops_routes(health: Health, metrics: Metrics) -> list[BaseRoute]:
 
     async def livez(_: Request) -> Response:
         ok, detail = health.live()
-        return JSONResponse({"status": "ok" if ok else "fail", "detail": detail}, 200 if ok else 503)
+        return JSONResponse(
+            {"status": "ok" if ok else "fail", "detail": detail}, 200 if ok else 503
+        )
 
     async def readyz(_: Request) -> Response:
         ok, results = await health.ready()
@@ -93,9 +94,3 @@ class HttpServer:
     def stop(self) -> None:
         """Ask the server to finish in-flight requests and exit."""
         self._server.should_exit = True
-
-    async def wait_started(self, timeout: float = 10.0) -> None:
-        """Wait until the socket is bound."""
-        async with asyncio.timeout(timeout):
-            while not self._server.started:
-                await asyncio.sleep(0.02)

@@ -11,7 +11,12 @@ from typing import Any
 from tncam_mesh.tracing import camera_id_var, trace_id_var
 
 # LogRecord attributes that are not user-supplied ``extra`` fields.
-_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",  # uvicorn's ANSI-coloured duplicate of msg
+}
 
 
 class JsonFormatter(logging.Formatter):

@@ -26,11 +26,13 @@ from typing import Any, Generic, NoReturn, TypeVar
 
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
+from tncam_contracts.catalog import StreamSpec
 
 from tncam_mesh.bus import Bus, connect
 from tncam_mesh.errors import ConfigurationError, TncamError
 from tncam_mesh.health import Health
 from tncam_mesh.http import HttpServer, ops_app, ops_routes
+from tncam_mesh.jetstream import ensure_stream
 from tncam_mesh.logs import configure_logging
 from tncam_mesh.metrics import Metrics
 from tncam_mesh.settings import ServiceSettings, load_settings
@@ -76,7 +78,9 @@ class Runtime(Generic[S]):
         """Cancel background tasks that did not end when the lifespan stopped them."""
         for task in self._spawned:
             if not task.done():
-                log.warning("task still running at shutdown, cancelled", extra={"task": task.get_name()})
+                log.warning(
+                    "task still running at shutdown, cancelled", extra={"task": task.get_name()}
+                )
                 task.cancel()
 
 
@@ -200,8 +204,8 @@ def run_service(
     try:
         asyncio.run(serve(settings, lifespan, app_factory=app_factory))
     except* TncamError as eg:
-        for e in eg.exceptions:
-            log.error("service failed: %s", e, extra={"code": getattr(e, "code", None)})
+        for err in eg.exceptions:
+            log.error("service failed: %s", err, extra={"code": getattr(err, "code", None)})
         sys.exit(1)
     except* Exception:
         log.exception("service failed")
@@ -213,3 +217,9 @@ def run_service(
 async def no_resources(_: Runtime[Any]) -> AsyncIterator[None]:
     """A lifespan with nothing of its own (the service only needs the runtime's bus)."""
     yield
+
+
+async def declare_streams(rt: Runtime[Any], *specs: StreamSpec) -> None:
+    """Declare (idempotently) the streams this service produces, under its namespace."""
+    for spec in specs:
+        await ensure_stream(rt.bus.js, spec.scoped(rt.settings.nats_namespace))

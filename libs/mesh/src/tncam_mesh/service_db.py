@@ -11,7 +11,13 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from tncam_mesh.db import check_database, create_engine, schema_revision, service_url, session_factory
+from tncam_mesh.db import (
+    check_database,
+    create_engine,
+    schema_revision,
+    service_url,
+    session_factory,
+)
 from tncam_mesh.health import Health
 from tncam_mesh.settings import DatabaseSettings
 

@@ -2,7 +2,8 @@
 
 Each service reads ``TNCAM_<SERVICE>_<FIELD>`` first and falls back to the shared
 ``TNCAM_<FIELD>`` (so ``TNCAM_NATS_URL`` points every service at one NATS). Secrets may also
-come from files in ``TNCAM_SECRETS_DIR`` (one file per field, e.g. a Kubernetes Secret volume).
+come from files in ``TNCAM_SECRETS_DIR``, each named like its variable (a Kubernetes Secret
+volume whose keys are the variable names).
 Development defaults for secrets exist so that ``make run`` works on a laptop; any environment
 other than ``dev`` refuses to start with them.
 """
@@ -22,8 +23,8 @@ from pydantic_settings import (
     SecretsSettingsSource,
     SettingsConfigDict,
 )
-
 from tncam_contracts.catalog import check_namespace
+
 from tncam_mesh.errors import ConfigurationError
 
 Environment = Literal["dev", "test", "prod"]
@@ -108,7 +109,13 @@ class ServiceSettings(BaseSettings):
         ]
         secrets_dir = os.environ.get("TNCAM_SECRETS_DIR")
         if secrets_dir:
-            sources.append(SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir))
+            # Files are named like the variables (TNCAM_REGISTRY_DB_PASSWORD, TNCAM_DB_PASSWORD).
+            sources += [
+                SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir),
+                SecretsSettingsSource(
+                    settings_cls, secrets_dir=secrets_dir, env_prefix=SHARED_PREFIX
+                ),
+            ]
         return tuple(sources)
 
 
@@ -145,8 +152,14 @@ def describe_errors(cls: type[ServiceSettings], exc: ValidationError) -> str:
             name = own if own == shared else f"{own} (or {shared})"
             value = err.get("input")
             shown = "" if "secret" in field or "password" in field or value is None else value
-            got = f" (got {shown!r})" if shown not in ("", None) and not isinstance(shown, dict) else ""
+            got = (
+                f" (got {shown!r})"
+                if shown not in ("", None) and not isinstance(shown, dict)
+                else ""
+            )
             parts.append(f"{name}: {msg}{got}")
+        elif field:
+            parts.append(f"{field}: {msg}")
         else:
             parts.append(msg.removeprefix("Value error, "))
     return "; ".join(parts)

@@ -1,4 +1,4 @@
-"""Settings of the gateway service (environment variables ``TNCAM_GATEWAY_*``, then ``TNCAM_*``)."""
+"""Settings of the gateway service: ``TNCAM_GATEWAY_*``, then ``TNCAM_*``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from typing import ClassVar
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
-
 from tncam_mesh.settings import ServiceSettings
 
 

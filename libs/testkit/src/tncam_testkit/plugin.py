@@ -1,0 +1,71 @@
+"""pytest plugin: real NATS, PostgreSQL, S3 stores and RTSP cameras for the whole session.
+
+Loaded by ``-p tncam_testkit.plugin`` (see pyproject). Servers are started once per session
+on free ports in temporary folders and stopped at the end; tests isolate themselves with a
+unique ``namespace`` (NATS subjects and streams) and their own rows or buckets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tncam_testkit.cameras import CameraSimulator
+from tncam_testkit.database import MigratedDatabase, migrate_all
+from tncam_testkit.nats import NatsServer
+from tncam_testkit.postgres import PostgresServer
+from tncam_testkit.s3 import MinioServer, S3Endpoint, SeaweedServer
+
+S3_BACKENDS = ("minio", "seaweedfs")
+
+
+@pytest.fixture(scope="session")
+def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
+    """A nats-server with JetStream (file store, ``sync_interval: always``)."""
+    with NatsServer(tmp_path_factory.mktemp("nats")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """A PostgreSQL cluster with database ``tncam``, admin credentials generated per session."""
+    with PostgresServer(tmp_path_factory.mktemp("pg")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def migrated_database(postgres_server: PostgresServer) -> MigratedDatabase:
+    """Every service schema provisioned and migrated to head by the real migrations."""
+    base = f"postgresql://127.0.0.1:{postgres_server.port}/{postgres_server.database}"
+    return asyncio.run(migrate_all(postgres_server.dsn(), base))
+
+
+def _s3_server(backend: str, workdir: Path) -> MinioServer | SeaweedServer:
+    return MinioServer(workdir) if backend == "minio" else SeaweedServer(workdir)
+
+
+@pytest.fixture(scope="session", params=S3_BACKENDS)
+def s3_endpoint(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[S3Endpoint]:
+    """Each real S3 backend in turn (MinIO built from source, SeaweedFS)."""
+    backend = str(request.param)
+    with _s3_server(backend, tmp_path_factory.mktemp(backend)) as server:
+        yield server.endpoint
+
+
+@pytest.fixture(scope="session")
+def camera_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CameraSimulator]:
+    """Four simulated cameras over RTSP: cam1-cam3 H.265, cam4 H.264 (non-compliant)."""
+    with CameraSimulator(tmp_path_factory.mktemp("cameras"), cameras=4, h264_cameras=(4,)) as sim:
+        yield sim
+
+
+@pytest.fixture
+def namespace() -> str:
+    """A NATS namespace unique to this test: its subjects and streams touch no other test."""
+    return f"t{uuid.uuid4().hex[:12]}"
