@@ -1,0 +1,163 @@
+"""The NATS connection every service holds: reconnects forever, logs state, closes by draining."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Callable
+from types import TracebackType
+from typing import Literal, Self
+
+import nats.errors
+from nats.aio.client import Client
+from nats.js.client import JetStreamContext
+
+from tncam_mesh.errors import UnavailableError
+from tncam_mesh.redact import mask_url, mask_urls_in
+
+log = logging.getLogger("tncam.mesh.bus")
+
+BusState = Literal["connected", "disconnected", "reconnected", "closed"]
+
+RECONNECT_WAIT_S = 1  # nats-py takes whole seconds
+CONNECT_ATTEMPT_TIMEOUT_S = 2
+# A dead link (no TCP reset, e.g. a NAT timeout) is noticed after about a minute instead of the
+# client default of six.
+PING_INTERVAL_S = 20
+MAX_OUTSTANDING_PINGS = 3
+JS_API_TIMEOUT_S = 5.0
+
+
+class Bus:
+    """A connected NATS client and its JetStream context."""
+
+    def __init__(self, nc: Client, *, js_timeout: float = JS_API_TIMEOUT_S) -> None:
+        self.nc = nc
+        self.js: JetStreamContext = nc.jetstream(timeout=js_timeout)
+
+    @property
+    def is_connected(self) -> bool:
+        """True while connected (also while draining); False while reconnecting or closed."""
+        return bool(self.nc.is_connected)
+
+    @property
+    def is_closed(self) -> bool:
+        return bool(self.nc.is_closed)
+
+    async def close(self, timeout: float = 10.0) -> None:
+        """Drain (finish subscriptions, flush publishes) within ``timeout`` seconds, then close."""
+        if self.nc.is_closed:
+            return
+        try:
+            if self.nc.is_connected and not self.nc.is_draining:
+                # drain() bounds the subscription phase itself; the outer timeout also bounds
+                # its final flush, which waits on a server that may be gone.
+                self.nc.options["drain_timeout"] = max(timeout / 2, 0.1)
+                async with asyncio.timeout(timeout):
+                    await self.nc.drain()
+        except (TimeoutError, nats.errors.Error) as e:
+            log.warning("NATS drain did not finish cleanly: %s", mask_urls_in(str(e) or repr(e)))
+        finally:
+            if not self.nc.is_closed:
+                await self.nc.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+async def connect(
+    url: str | list[str],
+    *,
+    name: str,
+    user: str | None = None,
+    password: str | None = None,
+    creds_file: str | None = None,
+    on_state: Callable[[BusState], None] | None = None,
+    timeout: float = 10.0,
+    reconnect_wait: int = RECONNECT_WAIT_S,
+) -> Bus:
+    """Connect to NATS, reconnecting forever once up; raise UnavailableError after ``timeout``."""
+    servers = [url] if isinstance(url, str) else list(url)
+    shown = ", ".join(mask_url(u) for u in servers)
+    nc = Client()
+    connected = False
+
+    def report(state: BusState) -> None:
+        if on_state is not None:
+            try:
+                on_state(state)
+            except Exception:
+                log.exception("on_state callback failed for %r", state)
+
+    async def error_cb(e: Exception) -> None:
+        # The client retries on its own; before the first success each failed attempt lands here.
+        level = logging.WARNING if connected else logging.INFO
+        log.log(level, "NATS error (%s): %s", shown, mask_urls_in(str(e) or repr(e)))
+
+    async def disconnected_cb() -> None:
+        if connected and not nc.is_closed:
+            log.warning("NATS disconnected from %s; reconnecting", shown)
+            report("disconnected")
+
+    async def reconnected_cb() -> None:
+        where = mask_url(nc.connected_url.geturl()) if nc.connected_url else shown
+        log.info("NATS reconnected to %s", where)
+        report("reconnected")
+
+    async def closed_cb() -> None:
+        if connected:
+            log.info("NATS connection to %s closed", shown)
+            report("closed")
+
+    try:
+        # With unlimited attempts the client retries the first connection forever too;
+        # the caller's timeout turns that into an error it can report.
+        async with asyncio.timeout(timeout):
+            await nc.connect(
+                servers,
+                name=name,
+                error_cb=error_cb,
+                disconnected_cb=disconnected_cb,
+                reconnected_cb=reconnected_cb,
+                closed_cb=closed_cb,
+                allow_reconnect=True,
+                # Forever: a service without NATS is useless, and readiness reports the outage.
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=reconnect_wait,
+                connect_timeout=max(1, min(CONNECT_ATTEMPT_TIMEOUT_S, math.ceil(timeout))),
+                ping_interval=PING_INTERVAL_S,
+                max_outstanding_pings=MAX_OUTSTANDING_PINGS,
+                user=user,
+                password=password,
+                user_credentials=creds_file,
+            )
+    except (TimeoutError, OSError, nats.errors.Error) as e:
+        await _abandon(nc)
+        raise UnavailableError(
+            "bus.connect.unavailable",
+            f"could not connect to NATS at {shown} within {timeout:.1f} s",
+        ) from e
+    except BaseException:
+        await _abandon(nc)
+        raise
+    connected = True
+    log.info("NATS connected to %s as %r", shown, name)
+    report("connected")
+    return Bus(nc)
+
+
+async def _abandon(nc: Client) -> None:
+    # A half-open client still owns reader/pinger tasks; close it so nothing leaks.
+    try:
+        await nc.close()
+    except Exception as e:  # best effort on a connection that never came up
+        log.debug("closing an unconnected NATS client failed: %s", e)

