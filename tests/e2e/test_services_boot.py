@@ -11,7 +11,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-
 from tncam_contracts.catalog import (
     AUDIT_STREAM,
     CAMERA_STREAM,
@@ -51,9 +50,9 @@ def namespace_module() -> str:
 
 
 @pytest.fixture(scope="module")
-def mesh(mesh_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-    dict[str, ServiceProcess]
-]:
+def mesh(
+    mesh_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, ServiceProcess]]:
     logs = tmp_path_factory.mktemp("mesh-logs")
     procs: dict[str, ServiceProcess] = {}
     try:
@@ -82,7 +81,7 @@ def test_every_service_is_live_ready_and_exports_metrics(mesh: dict[str, Service
         status, metrics = http_get(f"{proc.url}/metrics")
         assert status == 200
         text = metrics.decode()
-        assert f'tncam_build_info{{instance="' in text
+        assert 'tncam_build_info{instance="' in text
         assert f'service="{service}"' in text
         assert "tncam_mesh_nats_connected 1.0" in text
         assert "tncam_mesh_ready 1.0" in text  # set by the /readyz call above

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tncam_mesh.redact import mask_url, mask_urls_in
 
 

@@ -25,8 +25,8 @@ from types import FrameType
 from typing import Protocol
 
 from sqlalchemy.engine import make_url
-
 from tncam_mesh.redact import mask_url
+
 from tncam_testkit.cameras import CameraSimulator
 from tncam_testkit.database import migrate_all
 from tncam_testkit.nats import NatsServer
@@ -182,7 +182,9 @@ class Stack:
                 commune = DEMO_COMMUNES[(n - 1) % len(DEMO_COMMUNES)]
                 kind = SITE_KINDS[(n - 1) % len(SITE_KINDS)]
                 codec = "h264" if n in self.h264 else "h265"
-                w.writerow([f"CAM-{commune}-{n:03d}", f"Camera {n}", commune, kind, sim.url(n), codec])
+                w.writerow(
+                    [f"CAM-{commune}-{n:03d}", f"Camera {n}", commune, kind, sim.url(n), codec]
+                )
         self.urls.append(("camera fleet", f"{sim.url(1)} … {sim.url(self.cameras)} ({fleet})"))
 
     def _start_services(self) -> None:
