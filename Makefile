@@ -36,10 +36,16 @@ $(STAMPS)/venv: $(UV) $(STAMPS)/system uv.lock pyproject.toml $(wildcard libs/*/
 	$(UV) sync --all-packages --frozen --python python3.11
 	touch $@
 
-.cache/bin/minio: scripts/build-minio.sh
+# Built once per machine; a failed build is reported and SeaweedFS is used (`make minio` retries).
+$(STAMPS)/minio: scripts/build-minio.sh
+	@mkdir -p $(STAMPS)
 	scripts/build-minio.sh --optional
+	touch $@
 
-setup: $(STAMPS)/venv .cache/bin/minio ## create the venv, install system packages, build MinIO
+minio: ## (re)build the MinIO server from its pinned commit into .cache/bin
+	scripts/build-minio.sh
+
+setup: $(STAMPS)/venv $(STAMPS)/minio ## create the venv, install system packages, build MinIO
 	@echo "==> set-up complete"
 
 lock: $(UV) ## re-resolve dependencies into uv.lock
@@ -91,4 +97,5 @@ run: setup ## start the whole platform locally with a simulated camera fleet
 clean: ## remove caches and local state (keeps the venv and the MinIO build)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(STAMPS)
 
-.PHONY: help setup lock proto proto-check lint fmt test test-unit test-integration test-e2e migrate run clean
+
+.PHONY: help setup minio lock proto proto-check lint fmt test test-unit test-integration test-e2e migrate run clean

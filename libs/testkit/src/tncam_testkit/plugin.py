@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -18,7 +17,7 @@ from tncam_testkit.cameras import CameraSimulator
 from tncam_testkit.database import MigratedDatabase, migrate_all
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.postgres import PostgresServer
-from tncam_testkit.s3 import MinioServer, S3Endpoint, SeaweedServer
+from tncam_testkit.s3 import S3Endpoint, make_server
 
 S3_BACKENDS = ("minio", "seaweedfs")
 
@@ -44,17 +43,13 @@ def migrated_database(postgres_server: PostgresServer) -> MigratedDatabase:
     return asyncio.run(migrate_all(postgres_server.dsn(), base))
 
 
-def _s3_server(backend: str, workdir: Path) -> MinioServer | SeaweedServer:
-    return MinioServer(workdir) if backend == "minio" else SeaweedServer(workdir)
-
-
 @pytest.fixture(scope="session", params=S3_BACKENDS)
 def s3_endpoint(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[S3Endpoint]:
     """Each real S3 backend in turn (MinIO built from source, SeaweedFS)."""
     backend = str(request.param)
-    with _s3_server(backend, tmp_path_factory.mktemp(backend)) as server:
+    with make_server(backend, tmp_path_factory.mktemp(backend)) as server:
         yield server.endpoint
 
 
