@@ -23,7 +23,7 @@ help: ## list the targets
 # ---------------------------------------------------------------- set-up
 $(UV):
 	@echo "==> installing uv $(UV_VERSION) into $(TOOLS)"
-	python3.11 -m venv $(TOOLS)
+	$$(command -v python3.11 || command -v python3) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install -q "uv==$(UV_VERSION)"
 
 $(STAMPS)/system: scripts/install-system.sh

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import csv
 import os
+import shlex
 import shutil
 import signal
 import sys
@@ -160,16 +161,14 @@ class Stack:
                 "TNCAM_S3_SECRET_KEY": ep.secret_key,
             }
         )
-        secrets_file = self.state_dir / "s3-credentials.env"
-        secrets_file.write_text(
-            f"TNCAM_S3_ACCESS_KEY={ep.access_key}\nTNCAM_S3_SECRET_KEY={ep.secret_key}\n"
-        )
-        secrets_file.chmod(0o600)
 
     def _start_cameras(self) -> None:
         done = _step(f"starting {self.cameras} simulated cameras (RTSP, H.265)")
         sim = CameraSimulator(
-            self.state_dir / "cameras", cameras=self.cameras, h264_cameras=self.h264
+            self.state_dir / "cameras",
+            cameras=self.cameras,
+            h264_cameras=self.h264,
+            port=_port(8554),
         )
         sim.start()
         self._keep("cameras", sim)
@@ -187,7 +186,15 @@ class Stack:
                 )
         self.urls.append(("camera fleet", f"{sim.url(1)} … {sim.url(self.cameras)} ({fleet})"))
 
+    def _write_env_file(self) -> Path:
+        """The stack's settings, secrets included, for tools run by hand (mode 0600)."""
+        path = self.state_dir / "stack.env"
+        path.touch(mode=0o600)
+        path.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in self.env.items()))
+        return path
+
     def _start_services(self) -> None:
+        self.urls.append(("settings (source it)", str(self._write_env_file())))
         for service in SERVICES:
             done = _step(f"starting {service}")
             proc = ServiceProcess(
