@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+
 from tncam_contracts.catalog import (
     AUDIT_STREAM,
     CAMERA_STREAM,

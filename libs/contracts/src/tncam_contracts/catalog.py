@@ -20,6 +20,7 @@ from types import MappingProxyType, ModuleType
 from typing import Generic, TypeVar
 
 from google.protobuf.message import Message
+
 from tncam.audit.v1 import audit_event_pb2
 from tncam.camera.v1 import lease_pb2, snapshot_pb2, stats_pb2, status_pb2
 from tncam.common.v1 import actor_pb2, object_ref_pb2

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 from google.protobuf.message import Message
+
 from tncam.camera.v1 import status_pb2
 from tncam.recording.v1 import segment_pb2
 from tncam_contracts import catalog

@@ -35,6 +35,7 @@ from google.protobuf.message import DecodeError, Message
 from nats.aio.msg import Msg
 from nats.js import api
 from nats.js.client import JetStreamContext
+
 from tncam.deadletter.v1 import dead_letter_pb2
 from tncam_contracts.catalog import (
     HEADER_MSG_ID,
@@ -42,7 +43,6 @@ from tncam_contracts.catalog import (
     MAX_MESSAGE_BODY_BYTES,
     StreamSpec,
 )
-
 from tncam_mesh import tracing
 from tncam_mesh.errors import (
     ConfigurationError,

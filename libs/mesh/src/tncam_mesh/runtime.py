@@ -26,8 +26,8 @@ from typing import Any, Generic, NoReturn, TypeVar
 
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
-from tncam_contracts.catalog import StreamSpec
 
+from tncam_contracts.catalog import StreamSpec
 from tncam_mesh.bus import Bus, connect
 from tncam_mesh.errors import ConfigurationError, TncamError
 from tncam_mesh.health import Health

@@ -23,8 +23,8 @@ from pydantic_settings import (
     SecretsSettingsSource,
     SettingsConfigDict,
 )
-from tncam_contracts.catalog import check_namespace
 
+from tncam_contracts.catalog import check_namespace
 from tncam_mesh.errors import ConfigurationError
 
 Environment = Literal["dev", "test", "prod"]

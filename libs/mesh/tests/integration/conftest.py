@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+
 from tncam_mesh.bus import Bus, connect
 from tncam_testkit.nats import NatsServer
 

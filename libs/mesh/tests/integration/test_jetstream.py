@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
+
 from tncam.deadletter.v1 import dead_letter_pb2
 from tncam_contracts.catalog import Discard, Retention, StreamSpec
 from tncam_mesh import tracing

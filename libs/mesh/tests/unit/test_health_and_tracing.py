@@ -7,6 +7,7 @@ import json
 import logging
 
 import pytest
+
 from tncam_mesh.errors import InvalidInputError, UnavailableError
 from tncam_mesh.health import Health
 from tncam_mesh.logs import JsonFormatter

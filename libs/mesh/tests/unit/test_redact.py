@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tncam_mesh.redact import mask_url, mask_urls_in
 
 

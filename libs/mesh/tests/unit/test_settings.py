@@ -6,6 +6,7 @@ from typing import ClassVar
 
 import pytest
 from pydantic_settings import SettingsConfigDict
+
 from tncam_mesh.errors import ConfigurationError
 from tncam_mesh.settings import DEV_ONLY_VALUE, DatabaseSettings, load_settings
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from tncam_mesh.db import service_url
 from tncam_mesh.migrations import upgrade
-
 from tncam_testkit.services import DB_SERVICES, migrations_dir
 
 

@@ -12,7 +12,6 @@ from types import TracebackType
 from typing import Self
 
 from tncam_contracts.catalog import NATS_MAX_PAYLOAD
-
 from tncam_testkit.procs import ManagedProcess, ServerStartError, free_port
 
 # 8 MiB bodies plus 64 KiB of headroom for headers; as in deploy/nats/nats-server.conf.

@@ -22,7 +22,6 @@ from typing import Any, Self
 from urllib.parse import quote
 
 from tncam_mesh.db import quote_identifier, scram_sha256_verifier
-
 from tncam_testkit.procs import ManagedProcess, ServerStartError, free_port
 
 log = logging.getLogger(__name__)

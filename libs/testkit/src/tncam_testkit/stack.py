@@ -26,8 +26,8 @@ from types import FrameType
 from typing import Protocol
 
 from sqlalchemy.engine import make_url
-from tncam_mesh.redact import mask_url
 
+from tncam_mesh.redact import mask_url
 from tncam_testkit.cameras import CameraSimulator
 from tncam_testkit.database import migrate_all
 from tncam_testkit.nats import NatsServer

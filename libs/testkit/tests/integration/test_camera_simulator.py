@@ -11,6 +11,7 @@ from pathlib import Path
 import av
 import av.error
 import pytest
+
 from tncam_testkit.cameras import CameraClips, CameraSimulator, make_clips
 
 pytestmark = pytest.mark.integration

@@ -13,6 +13,7 @@ from typing import Any
 import nats
 import pytest
 from nats.js.api import StorageType
+
 from tncam_testkit.nats import NatsServer, nats_server_binary, write_config
 from tncam_testkit.procs import free_port
 

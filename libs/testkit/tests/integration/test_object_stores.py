@@ -21,6 +21,7 @@ from minio.error import S3Error
 from minio.objectlockconfig import DAYS, ObjectLockConfig
 from minio.retention import Retention
 from minio.versioningconfig import VersioningConfig
+
 from tncam_testkit.s3 import (
     BUILD_HINT,
     MinioServer,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+
 from tncam_testkit.postgres import PostgresServer, find_bindir
 from tncam_testkit.procs import port_open
 

@@ -6,11 +6,10 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from tncam_audit.settings import AuditSettings
 from tncam_contracts.catalog import AUDIT_STREAM, DEADLETTER_STREAM
 from tncam_mesh.runtime import Runtime, declare_streams, run_service
 from tncam_mesh.service_db import open_database
-
-from tncam_audit.settings import AuditSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 

@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.routing import BaseRoute
+
+from tncam_gateway.settings import GatewaySettings
 from tncam_mesh.errors import TncamError
 from tncam_mesh.http import problem_response
 from tncam_mesh.runtime import Runtime, run_service
-
-from tncam_gateway.settings import GatewaySettings
 
 API_PREFIX = "/api/v1"
 

@@ -6,9 +6,8 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from tncam_contracts.catalog import CAMERA_STREAM, RECORDING_HANDOFF_STREAM
-from tncam_mesh.runtime import Runtime, declare_streams, run_service
-
 from tncam_ingest.settings import IngestSettings
+from tncam_mesh.runtime import Runtime, declare_streams, run_service
 
 
 @contextlib.asynccontextmanager

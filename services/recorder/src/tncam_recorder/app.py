@@ -9,7 +9,6 @@ from pathlib import Path
 from tncam_contracts.catalog import RECORDING_STREAM
 from tncam_mesh.runtime import Runtime, declare_streams, run_service
 from tncam_mesh.service_db import open_database
-
 from tncam_recorder.settings import RecorderSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"

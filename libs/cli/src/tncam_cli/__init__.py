@@ -1,0 +1,1 @@
+"""The ``tncam`` command line."""
