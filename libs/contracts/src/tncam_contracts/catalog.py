@@ -26,7 +26,7 @@ from tncam.camera.v1 import lease_pb2, snapshot_pb2, stats_pb2, status_pb2
 from tncam.common.v1 import actor_pb2, object_ref_pb2
 from tncam.deadletter.v1 import dead_letter_pb2
 from tncam.recording.v1 import segment_pb2
-from tncam.registry.v1 import camera_config_pb2
+from tncam.registry.v1 import camera_config_pb2, credentials_pb2
 
 _NS_RE = re.compile(r"^[a-z0-9_]*$")
 # One subject token filled in at publish time (a camera id, a service name, a stream name);
@@ -408,6 +408,10 @@ REGISTRY_LIST_CAMERAS = RequestSpec(
     "tncam.registry.v1.list_cameras", "Cameras visible to a scope, with state."
 )
 REGISTRY_GET_CAMERA = RequestSpec("tncam.registry.v1.get_camera", "One camera's record.")
+REGISTRY_RESOLVE_CREDENTIALS = RequestSpec(
+    "tncam.registry.v1.resolve_credentials",
+    "Camera credentials behind a credentials_ref (ingest only).",
+)
 RECORDING_LIST_SEGMENTS = RequestSpec(
     "tncam.recording.v1.list_segments", "Stored segments of a camera in a time range."
 )
@@ -423,6 +427,7 @@ AUDIT_QUERY_LOG = RequestSpec(
 REQUESTS: tuple[RequestSpec, ...] = (
     REGISTRY_LIST_CAMERAS,
     REGISTRY_GET_CAMERA,
+    REGISTRY_RESOLVE_CREDENTIALS,
     RECORDING_LIST_SEGMENTS,
     RECORDING_GET_TIMELINE,
     AUDIT_VERIFY,
@@ -486,6 +491,7 @@ MESSAGE_MODULES: tuple[ModuleType, ...] = (
     snapshot_pb2,
     lease_pb2,
     camera_config_pb2,
+    credentials_pb2,
     segment_pb2,
     audit_event_pb2,
     dead_letter_pb2,

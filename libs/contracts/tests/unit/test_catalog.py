@@ -29,7 +29,27 @@ NAMESPACES = ("", "t1", "t2", "e2e_42")
 # Past participles not ending in "-ed" that events may use.
 IRREGULAR_PAST = frozenset({"taken", "sent", "made", "built", "held", "done", "begun", "lost"})
 IMPERATIVE_VERBS = frozenset(
-    {"list", "get", "verify", "query", "create", "update", "delete", "start", "stop", "set"}
+    {
+        "list",
+        "get",
+        "verify",
+        "query",
+        "create",
+        "update",
+        "delete",
+        "start",
+        "stop",
+        "set",
+        "resolve",
+        "import",
+        "deactivate",
+        "place",
+        "release",
+        "build",
+        "record",
+        "export",
+        "generate",
+    }
 )
 
 

@@ -1,0 +1,170 @@
+"""Request/reply between services as NATS micro-services, with protobuf payloads.
+
+A service exposes operations with ``RpcService.add(spec, RequestType, handler)``; callers use
+``call(bus, spec, request, ReplyType)``. Endpoints use the NATS micro protocol, so
+``nats micro ls/info/stats`` (``$SRV.*``) shows them. Errors travel as the micro error headers
+plus ``Tncam-Error-Code`` / ``Tncam-Error-Retryable``, and come back to the caller as the same
+kind of ``TncamError`` with the same stable code.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import nats.errors
+from google.protobuf.message import DecodeError, Message
+from nats.micro import add_service
+from nats.micro.request import ERROR_CODE_HEADER, ERROR_HEADER, Request
+from nats.micro.service import Service, ServiceConfig
+
+from tncam_contracts.catalog import HEADER_TYPE, RequestSpec
+from tncam_mesh import tracing
+from tncam_mesh.bus import Bus
+from tncam_mesh.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    TncamError,
+    UnauthenticatedError,
+    UnavailableError,
+)
+
+log = logging.getLogger("tncam.mesh.rpc")
+
+ERROR_CODE = "Tncam-Error-Code"
+ERROR_RETRYABLE = "Tncam-Error-Retryable"
+Req = TypeVar("Req", bound=Message)
+Rep = TypeVar("Rep", bound=Message)
+Handler = Callable[[Req], Awaitable[Message]]
+
+_BY_STATUS: dict[int, type[TncamError]] = {
+    400: InvalidInputError,
+    422: InvalidInputError,
+    401: UnauthenticatedError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    409: ConflictError,
+    503: UnavailableError,
+}
+
+
+class RpcService:
+    """The request/reply endpoints of one service (one micro service, queue-grouped)."""
+
+    def __init__(self, bus: Bus, *, name: str, version: str, namespace: str = "") -> None:
+        self._bus = bus
+        self._name = name
+        self._version = version
+        self._namespace = namespace
+        self._service: Service | None = None
+        self.on_request: Callable[[str, str, float], None] | None = None  # op, outcome, seconds
+
+    async def start(self) -> None:
+        """Register the micro service (its endpoints are added with ``add``)."""
+        self._service = await add_service(
+            self._bus.nc,
+            ServiceConfig(
+                name=f"tncam-{self._name}",
+                version=self._version,
+                description=f"tncam {self._name} operations",
+                queue_group=f"tncam-{self._name}{'-' + self._namespace if self._namespace else ''}",
+            ),
+        )
+
+    async def add(self, spec: RequestSpec, request_type: type[Req], handler: Handler[Req]) -> None:
+        """Serve ``spec`` with ``handler`` (decoded request in, protobuf reply out)."""
+        if self._service is None:
+            raise RuntimeError("RpcService.start() first")
+        op = spec.base.rsplit(".", 1)[-1]
+
+        async def endpoint(req: Request) -> None:
+            started = time.perf_counter()
+            outcome = "ok"
+            with tracing.bound(tracing.from_headers(req.headers)):
+                try:
+                    try:
+                        request = request_type.FromString(req.data)
+                    except DecodeError as e:
+                        raise InvalidInputError(
+                            "rpc.request.malformed", f"{op}: request is not a valid message"
+                        ) from e
+                    reply = await handler(request)
+                    await req.respond(
+                        reply.SerializeToString(), headers={HEADER_TYPE: type_name(reply)}
+                    )
+                except TncamError as e:
+                    outcome = e.code
+                    await _respond_error(req, e)
+                except Exception as e:
+                    outcome = "internal"
+                    log.exception("%s failed", op)
+                    await _respond_error(
+                        req, TncamError(f"{self._name}.{op}.internal", f"{op} failed: {e}")
+                    )
+            if self.on_request is not None:
+                self.on_request(op, outcome, time.perf_counter() - started)
+
+        await self._service.add_endpoint(
+            name=op, subject=spec.subject(self._namespace), handler=endpoint
+        )
+
+    async def stop(self) -> None:
+        """Stop serving (in-flight handlers finish; no new requests are taken)."""
+        if self._service is not None:
+            await self._service.stop()
+            self._service = None
+
+
+def type_name(message: Message) -> str:
+    """The protobuf full name of a message."""
+    return str(message.DESCRIPTOR.full_name)
+
+
+async def _respond_error(req: Request, error: TncamError) -> None:
+    await req.respond_error(
+        str(error.http_status),
+        error.message,
+        headers={ERROR_CODE: error.code, ERROR_RETRYABLE: "true" if error.retryable else "false"},
+    )
+
+
+async def call(
+    bus: Bus,
+    spec: RequestSpec,
+    request: Message,
+    reply_type: type[Rep],
+    *,
+    namespace: str = "",
+    timeout: float = 5.0,
+) -> Rep:
+    """Call an operation and return its reply; its error comes back as the same TncamError."""
+    subject = spec.subject(namespace)
+    headers = {
+        tracing.TRACEPARENT: tracing.current().child().header(),
+        HEADER_TYPE: type_name(request),
+    }
+    try:
+        msg = await bus.nc.request(
+            subject, request.SerializeToString(), timeout=timeout, headers=headers
+        )
+    except nats.errors.NoRespondersError as e:
+        raise UnavailableError("rpc.call.no_responders", f"nobody serves {subject}") from e
+    except (TimeoutError, nats.errors.TimeoutError) as e:
+        raise UnavailableError("rpc.call.timeout", f"{subject}: no reply in {timeout} s") from e
+    hdrs = msg.headers or {}
+    if ERROR_HEADER in hdrs:
+        status = int(hdrs.get(ERROR_CODE_HEADER, "500") or 500)
+        cls = _BY_STATUS.get(status, TncamError)
+        raise cls(
+            hdrs.get(ERROR_CODE, "rpc.call.failed"),
+            hdrs[ERROR_HEADER],
+            retryable=hdrs.get(ERROR_RETRYABLE) == "true",
+        )
+    try:
+        return reply_type.FromString(msg.data)
+    except DecodeError as e:
+        raise InvalidInputError("rpc.reply.malformed", f"{subject}: reply is not valid") from e

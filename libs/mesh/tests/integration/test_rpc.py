@@ -1,0 +1,82 @@
+"""Request/reply over NATS micro: replies, stable error codes, no responders, trace context."""
+
+from __future__ import annotations
+
+import pytest
+from google.protobuf import struct_pb2, wrappers_pb2
+
+from tncam_contracts.catalog import RequestSpec
+from tncam_mesh import tracing
+from tncam_mesh.bus import Bus
+from tncam_mesh.errors import NotFoundError, TncamError, UnavailableError
+from tncam_mesh.rpc import RpcService, call
+
+pytestmark = pytest.mark.integration
+
+ECHO = RequestSpec("tncam.test.v1.echo", "Echo a string.")
+FIND = RequestSpec("tncam.test.v1.find", "Find or raise.")
+
+
+async def test_round_trip_errors_and_trace(bus: Bus, ns: str) -> None:
+    seen_traces: list[str] = []
+    svc = RpcService(bus, name="test", version="0.1.0", namespace=ns)
+    outcomes: list[tuple[str, str]] = []
+    svc.on_request = lambda op, outcome, _s: outcomes.append((op, outcome))
+    await svc.start()
+
+    async def echo(req: wrappers_pb2.StringValue) -> wrappers_pb2.StringValue:
+        seen_traces.append(tracing.current().trace_id)
+        return wrappers_pb2.StringValue(value=req.value.upper())
+
+    async def find(req: wrappers_pb2.StringValue) -> struct_pb2.Struct:
+        if req.value == "boom":
+            raise RuntimeError("unexpected")
+        raise NotFoundError("registry.camera.not_found", f"no camera {req.value}")
+
+    await svc.add(ECHO, wrappers_pb2.StringValue, echo)
+    await svc.add(FIND, wrappers_pb2.StringValue, find)
+    try:
+        with tracing.bound() as ctx:
+            reply = await call(
+                bus,
+                ECHO,
+                wrappers_pb2.StringValue(value="xin chào"),
+                wrappers_pb2.StringValue,
+                namespace=ns,
+            )
+        assert reply.value == "XIN CHÀO"
+        assert seen_traces == [ctx.trace_id]
+
+        with pytest.raises(NotFoundError) as nf:
+            await call(
+                bus, FIND, wrappers_pb2.StringValue(value="CAM-9"), struct_pb2.Struct, namespace=ns
+            )
+        assert nf.value.code == "registry.camera.not_found"
+        assert nf.value.message == "no camera CAM-9"
+        assert not nf.value.retryable
+
+        with pytest.raises(TncamError) as internal:
+            await call(
+                bus, FIND, wrappers_pb2.StringValue(value="boom"), struct_pb2.Struct, namespace=ns
+            )
+        assert internal.value.code == "test.find.internal"
+
+        raw = await bus.nc.request(ECHO.subject(ns), b"\xff\xff\xff", timeout=2)
+        assert raw.headers is not None
+        assert raw.headers["Tncam-Error-Code"] == "rpc.request.malformed"
+        assert raw.headers["Nats-Service-Error-Code"] == "422"
+    finally:
+        await svc.stop()
+    assert ("echo", "ok") in outcomes
+    assert ("find", "registry.camera.not_found") in outcomes
+
+    with pytest.raises(UnavailableError) as none:
+        await call(
+            bus,
+            ECHO,
+            wrappers_pb2.StringValue(value="x"),
+            wrappers_pb2.StringValue,
+            namespace=ns,
+            timeout=1,
+        )
+    assert none.value.code == "rpc.call.no_responders"
