@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from tncam_mesh.db import service_url
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tncam_mesh.db import create_engine, service_url
 from tncam_mesh.migrations import upgrade
 from tncam_testkit.services import DB_SERVICES, migrations_dir
 
@@ -47,3 +51,31 @@ async def migrate_all(admin_url: str, base_url: str) -> MigratedDatabase:
             role_password=passwords[service],
         )
     return MigratedDatabase(base_url, passwords)
+
+
+@contextlib.asynccontextmanager
+async def rolled_back_session(db: MigratedDatabase, service: str) -> AsyncIterator[AsyncSession]:
+    """A session as ``service``'s role whose work, commits included, is rolled back at the end.
+
+    The session joins an outer transaction with savepoints, so code under test may commit
+    freely; nothing it wrote survives the block.
+    """
+    engine = create_engine(
+        service_url(db.base_url, user=db.role(service), password=db.passwords[service]),
+        schema=service,
+        pool_size=1,
+        application_name=f"tncam-test-{service}",
+    )
+    try:
+        async with engine.connect() as conn:
+            outer = await conn.begin()
+            session = AsyncSession(
+                bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+            )
+            try:
+                yield session
+            finally:
+                await session.close()
+                await outer.rollback()
+    finally:
+        await engine.dispose()

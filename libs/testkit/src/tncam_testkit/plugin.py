@@ -8,13 +8,15 @@ unique ``namespace`` (NATS subjects and streams) and their own rows or buckets.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tncam_testkit.cameras import CameraSimulator
-from tncam_testkit.database import MigratedDatabase, migrate_all
+from tncam_testkit.database import MigratedDatabase, migrate_all, rolled_back_session
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.postgres import PostgresServer
 from tncam_testkit.s3 import S3Endpoint, make_server
@@ -64,3 +66,16 @@ def camera_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CameraSim
 def namespace() -> str:
     """A NATS namespace unique to this test: its subjects and streams touch no other test."""
     return f"t{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def service_session(
+    migrated_database: MigratedDatabase,
+) -> Callable[[str], contextlib.AbstractAsyncContextManager[AsyncSession]]:
+    """``async with service_session("registry") as s``: a session as that service's role whose
+    writes (commits included) are rolled back when the block ends."""
+
+    def open_session(service: str) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
+        return rolled_back_session(migrated_database, service)
+
+    return open_session
