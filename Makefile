@@ -86,8 +86,8 @@ test: setup ## everything CI runs: lint, proto-check, unit, integration, e2e
 	echo "==> make test: all green in $$(( $$(date +%s) - start )) s"
 
 # ---------------------------------------------------------------- running
-migrate: setup ## migrate the schemas of registry, recorder, audit (TNCAM_DATABASE_URL, admin)
-	for svc in registry recorder audit; do
+migrate: setup ## migrate the schemas of registry, recorder, audit, gateway (TNCAM_DATABASE_URL, admin)
+	for svc in registry recorder audit gateway; do
 	  $(PY) -m tncam_mesh.migrate_cli --service $$svc --script-location services/$$svc/migrations
 	done
 

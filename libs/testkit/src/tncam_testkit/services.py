@@ -12,7 +12,7 @@ from pathlib import Path
 from tncam_testkit.procs import ManagedProcess, free_port
 
 SERVICES = ("registry", "audit", "recorder", "ingest", "gateway")
-DB_SERVICES = ("registry", "recorder", "audit")
+DB_SERVICES = ("registry", "recorder", "audit", "gateway")
 REPO_ROOT = Path(__file__).resolve().parents[4]
 
 

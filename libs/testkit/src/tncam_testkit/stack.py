@@ -127,7 +127,7 @@ class Stack:
             admin = pg.dsn()
             base = f"postgresql://127.0.0.1:{pg.port}/{pg.database}"
             self.urls.append(("PostgreSQL", f"{base} (admin {pg.admin_user})"))
-        done = _step("migrating schemas registry, recorder, audit")
+        done = _step("migrating schemas registry, recorder, audit, gateway")
         migrated = asyncio.run(migrate_all(admin, base))
         done()
         self.env.update(migrated.env())

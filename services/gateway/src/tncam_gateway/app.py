@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -13,8 +14,10 @@ from tncam_gateway.settings import GatewaySettings
 from tncam_mesh.errors import TncamError
 from tncam_mesh.http import problem_response
 from tncam_mesh.runtime import Runtime, run_service
+from tncam_mesh.service_db import open_database
 
 API_PREFIX = "/api/v1"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def create_app(ops: list[BaseRoute]) -> FastAPI:
@@ -38,9 +41,11 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
 
 @contextlib.asynccontextmanager
 async def lifespan(rt: Runtime[GatewaySettings]) -> AsyncIterator[None]:
-    """The gateway owns no stream; its API state hangs off the app."""
-    rt.http_app.state.runtime = rt  # type: ignore[attr-defined]
-    yield
+    """Open the gateway schema (accounts, grants); the API state hangs off the app."""
+    async with open_database(rt.settings, rt.health, migrations=MIGRATIONS) as db:
+        rt.http_app.state.runtime = rt  # type: ignore[attr-defined]
+        rt.http_app.state.db = db  # type: ignore[attr-defined]
+        yield
 
 
 def main() -> None:

@@ -7,10 +7,10 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from tncam_mesh.settings import ServiceSettings
+from tncam_mesh.settings import DatabaseSettings
 
 
-class GatewaySettings(ServiceSettings):
+class GatewaySettings(DatabaseSettings):
     """Settings of the gateway service."""
 
     service_name: ClassVar[str] = "gateway"
