@@ -42,10 +42,20 @@ $(STAMPS)/minio: scripts/build-minio.sh
 	scripts/build-minio.sh --optional
 	touch $@
 
+# Helm, for `helm lint` / `helm template` of the chart in `make test`.
+HELM_VERSION := v3.22.0
+HELM := .cache/bin/helm
+$(STAMPS)/helm:
+	@mkdir -p $(STAMPS) .cache/bin
+	@command -v go >/dev/null || { echo "error: Go is needed to build helm (go install)"; exit 1; }
+	@echo "==> building helm $(HELM_VERSION) with go install (once per machine)"
+	GOBIN=$(abspath .cache/bin) CGO_ENABLED=0 GOFLAGS=-mod=mod go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	touch $@
+
 minio: ## (re)build the MinIO server from its pinned commit into .cache/bin
 	scripts/build-minio.sh
 
-setup: $(STAMPS)/venv $(STAMPS)/minio ## create the venv, install system packages, build MinIO
+setup: $(STAMPS)/venv $(STAMPS)/minio $(STAMPS)/helm ## create the venv, install system packages, build MinIO and Helm
 	@echo "==> set-up complete"
 
 lock: $(UV) ## re-resolve dependencies into uv.lock

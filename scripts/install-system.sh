@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages tncam needs on a developer machine or CI: GStreamer's RTSP server (the
 # simulated cameras), ffmpeg (test clips), PostgreSQL server binaries, build headers for
-# PyGObject. Idempotent: installs only what is missing.
+# PyGObject, promtool (package prometheus) and docker-compose (validates the compose file; no
+# engine needed). Idempotent: installs only what is missing.
 set -euo pipefail
 
 packages=(
@@ -9,6 +10,7 @@ packages=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   libgirepository1.0-dev libcairo2-dev pkg-config ffmpeg
   postgresql curl
+  prometheus docker-compose
 )
 
 missing=()
@@ -34,8 +36,11 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Debian starts a cluster on install; tncam runs its own PostgreSQL in a private folder.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet postgresql 2>/dev/null; then
-  $SUDO systemctl stop postgresql || true
+# Debian starts a PostgreSQL cluster and a Prometheus server on install; tncam runs its own
+# servers in private folders, so the system ones are stopped.
+if command -v systemctl >/dev/null 2>&1; then
+  for unit in postgresql prometheus prometheus-node-exporter; do
+    systemctl is-active --quiet "$unit" 2>/dev/null && { $SUDO systemctl stop "$unit" || true; }
+  done
 fi
 echo "system packages: done"

@@ -1,0 +1,115 @@
+{{/* Names, labels and the environment every tncam container gets. */}}
+
+{{- define "tncam.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "tncam.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+app.kubernetes.io/part-of: tncam
+{{- end -}}
+
+{{/* Selector labels of one service: (dict "root" $ "name" "ingest") */}}
+{{- define "tncam.selector" -}}
+app.kubernetes.io/name: {{ .root.Chart.Name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .name }}
+{{- end -}}
+
+{{- define "tncam.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{- define "tncam.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "tncam.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret holding one kind of secret: existingSecret, else the chart-managed one. */}}
+{{- define "tncam.secretName" -}}
+{{- $kind := index .root.Values .kind -}}
+{{- if $kind.existingSecret -}}
+{{- $kind.existingSecret -}}
+{{- else -}}
+{{- printf "%s-%s" (include "tncam.fullname" .root) .kind -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "tncam.secretEnv" -}}
+- name: {{ .env }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "tncam.secretName" (dict "root" .root "kind" .kind) }}
+      key: {{ .key }}
+{{- end -}}
+
+{{/* Environment of service .name: shared settings, its DB role, S3 and its keys. */}}
+{{- define "tncam.env" -}}
+{{- $root := .root -}}
+{{- $name := .name -}}
+{{- $svc := index $root.Values.services $name -}}
+{{- $P := printf "TNCAM_%s_" (upper $name) -}}
+- name: TNCAM_ENVIRONMENT
+  value: {{ $root.Values.environment | quote }}
+- name: TNCAM_LOG_LEVEL
+  value: {{ $root.Values.logLevel | quote }}
+- name: {{ $P }}HTTP_PORT
+  value: {{ $svc.port | quote }}
+- name: TNCAM_NATS_URL
+  value: {{ $root.Values.nats.url | quote }}
+- name: TNCAM_NATS_NAMESPACE
+  value: {{ $root.Values.nats.namespace | quote }}
+- name: TNCAM_INSTANCE_ID
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+{{- if $root.Values.nats.auth.enabled }}
+- name: {{ $P }}NATS_USER
+  value: {{ printf "tncam-%s" $name | quote }}
+{{ include "tncam.secretEnv" (dict "root" $root "kind" "nats" "env" (printf "%sNATS_PASSWORD" $P) "key" (printf "%s-nats-password" $name)) }}
+{{- end }}
+{{- if $svc.database }}
+- name: TNCAM_DATABASE_URL
+  value: {{ $root.Values.database.url | quote }}
+{{ include "tncam.secretEnv" (dict "root" $root "kind" "database" "env" (printf "%sDB_PASSWORD" $P) "key" (printf "%s-db-password" $name)) }}
+{{- end }}
+{{- if has $name (list "ingest" "recorder" "audit") }}
+- name: TNCAM_S3_ENDPOINT
+  value: {{ $root.Values.s3.endpoint | quote }}
+- name: TNCAM_S3_REGION
+  value: {{ $root.Values.s3.region | quote }}
+{{ include "tncam.secretEnv" (dict "root" $root "kind" "s3" "env" "TNCAM_S3_ACCESS_KEY" "key" "access-key") }}
+{{ include "tncam.secretEnv" (dict "root" $root "kind" "s3" "env" "TNCAM_S3_SECRET_KEY" "key" "secret-key") }}
+{{- end }}
+{{- range $env, $ref := (index (include "tncam.keyEnv" . | fromYaml) $name) }}
+{{ include "tncam.secretEnv" (dict "root" $root "kind" $ref.kind "env" $env "key" $ref.key) }}
+{{- end }}
+{{- range $k, $v := $svc.extraEnv }}
+- name: {{ $k }}
+  value: {{ $v | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* Keys each service needs, by environment variable: kind of Secret and key in it. */}}
+{{- define "tncam.keyEnv" -}}
+ingest: {}
+registry:
+  TNCAM_REGISTRY_CREDENTIALS_KEY: {kind: cameraCredentials, key: camera-credentials-key}
+recorder:
+  TNCAM_RECORDER_SIGNING_KEY: {kind: signing, key: export-signing-key}
+audit:
+  TNCAM_AUDIT_SIGNING_KEY: {kind: signing, key: audit-checkpoint-key}
+gateway:
+  TNCAM_GATEWAY_JWT_KEY: {kind: signing, key: gateway-jwt-key}
+{{- end -}}
