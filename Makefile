@@ -95,6 +95,13 @@ test: setup ## everything CI runs: lint, proto-check, unit, integration, e2e
 	$(PYTEST) -q -p no:cacheprovider
 	echo "==> make test: all green in $$(( $$(date +%s) - start )) s"
 
+# ---------------------------------------------------------------- deploy
+chart-assets: ## copy deploy/grafana dashboards and deploy/prometheus rules into the chart
+	rm -f helm/tncam/files/dashboards/*.json
+	mkdir -p helm/tncam/files/dashboards
+	cp deploy/grafana/*.json helm/tncam/files/dashboards/
+	cp deploy/prometheus/rules.yml helm/tncam/files/rules.yml
+
 # ---------------------------------------------------------------- running
 migrate: setup ## migrate the schemas of registry, recorder, audit, gateway (TNCAM_DATABASE_URL, admin)
 	for svc in registry recorder audit gateway; do
@@ -108,4 +115,4 @@ clean: ## remove caches and local state (keeps the venv and the MinIO build)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(STAMPS)
 
 
-.PHONY: help setup minio lock proto proto-check lint fmt test test-unit test-integration test-e2e migrate run clean
+.PHONY: chart-assets help setup minio lock proto proto-check lint fmt test test-unit test-integration test-e2e migrate run clean
