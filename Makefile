@@ -95,6 +95,10 @@ test: setup ## everything CI runs: lint, proto-check, unit, integration, e2e
 	$(PYTEST) -q -p no:cacheprovider
 	echo "==> make test: all green in $$(( $$(date +%s) - start )) s"
 
+# ---------------------------------------------------------------- benchmarks (print, never assert)
+bench-registry: setup ## connection report at 2,760 cameras, filtered list at 10,000 (p50/p95)
+	$(PY) -m tncam_registry.bench
+
 # ---------------------------------------------------------------- deploy
 chart-assets: ## copy deploy/grafana dashboards and deploy/prometheus rules into the chart
 	rm -f helm/tncam/files/dashboards/*.json
@@ -115,4 +119,4 @@ clean: ## remove caches and local state (keeps the venv and the MinIO build)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(STAMPS)
 
 
-.PHONY: chart-assets help setup minio lock proto proto-check lint fmt test test-unit test-integration test-e2e migrate run clean
+.PHONY: bench-registry chart-assets help setup minio lock proto proto-check lint fmt test test-unit test-integration test-e2e migrate run clean

@@ -40,6 +40,8 @@ def mesh_env(
             "TNCAM_NATS_URL": nats_server.url,
             "TNCAM_NATS_NAMESPACE": namespace_module,
             "TNCAM_SHUTDOWN_GRACE_S": "8",
+            # Secrets without a development default outside environment=dev.
+            "TNCAM_REGISTRY_CREDENTIALS_KEY": "e2e-registry-credentials-key",
         }
     )
     return env

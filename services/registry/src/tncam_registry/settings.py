@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from tncam_mesh.settings import DatabaseSettings
+from tncam_mesh.settings import DatabaseSettings, dev_only_secret
+
+
+class YearOverride(BaseModel):
+    """The government's announced changes to one year's calendar (make-up days, extra days off)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    days_off: tuple[dt.date, ...] = ()
+    working_days: tuple[dt.date, ...] = ()
 
 
 class RegistrySettings(DatabaseSettings):
@@ -19,3 +29,25 @@ class RegistrySettings(DatabaseSettings):
     )
 
     http_port: int = Field(default=9103, ge=1, le=65535)
+
+    #: Key that encrypts camera credentials at rest (AES-256-GCM; the key is derived from this
+    #: secret with HKDF-SHA256). Changing it makes stored credentials unreadable.
+    credentials_key: SecretStr = Field(default_factory=dev_only_secret)
+
+    #: "Unstable": more than this many disconnects in the last 24 h ...
+    unstable_max_disconnects_24h: int = Field(default=3, ge=0)
+    #: ... or an uptime below this fraction over the observed part of the last 24 h.
+    unstable_min_uptime: float = Field(default=0.9, ge=0.0, le=1.0)
+    #: A camera lost longer than this gets a fault ticket (3 working days to fix).
+    fault_after_s: float = Field(default=300.0, gt=0)
+    #: A camera released by an ingest worker (lease moved, worker stopped) that no worker
+    #: reconnects within this time is reported lost.
+    handover_grace_s: float = Field(default=30.0, gt=0)
+    #: How often time-based state is re-evaluated (unstable ending, fault tickets, deadlines).
+    sweep_interval_s: float = Field(default=5.0, gt=0)
+    #: How often the camera_config KV bucket is reconciled with the database (0 = only at start).
+    kv_reconcile_interval_s: float = Field(default=600.0, ge=0)
+
+    #: Per-year calendar overrides as JSON, e.g.
+    #: ``{"2026": {"days_off": ["2026-01-02"], "working_days": ["2026-01-10"]}}``.
+    calendar_overrides: dict[int, YearOverride] = Field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""The registry's NATS request/reply operations."""

@@ -1,0 +1,282 @@
+"""``tncam cameras …``, ``tncam report …``, ``tncam deadlines …``: the registry over NATS.
+
+The commands talk to a running registry through its NATS operations, with the shared
+settings ``TNCAM_NATS_URL`` (``TNCAM_NATS_USER`` / ``TNCAM_NATS_PASSWORD`` /
+``TNCAM_NATS_CREDS_FILE``) and ``TNCAM_NATS_NAMESPACE``. The acting user is recorded in the
+audit log as ``TNCAM_ACTOR_ID`` (default ``cli:<login name>``) with the province-admin role.
+
+Exit codes: 0 done, 1 rejected or failed (e.g. a file with errors: nothing was imported),
+2 bad usage or unreadable local file, 3 the registry is unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from google.protobuf.message import Message
+
+from tncam.common.v1 import actor_pb2
+from tncam.registry.v1 import camera_state_pb2, service_pb2
+from tncam_contracts import catalog
+from tncam_mesh.bus import Bus, connect
+from tncam_mesh.errors import TncamError, UnavailableError
+from tncam_mesh.rpc import call
+
+R = TypeVar("R", bound=Message)
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
+STATE_VI = {
+    camera_state_pb2.CAMERA_STATE_CONNECTED: "Có",
+    camera_state_pb2.CAMERA_STATE_LOST: "Mất kết nối",
+    camera_state_pb2.CAMERA_STATE_NEVER: "Chưa kết nối",
+    camera_state_pb2.CAMERA_STATE_UNSTABLE: "Không ổn định",
+}
+STATE_ARGS = {
+    "connected": camera_state_pb2.CAMERA_STATE_CONNECTED,
+    "lost": camera_state_pb2.CAMERA_STATE_LOST,
+    "never": camera_state_pb2.CAMERA_STATE_NEVER,
+    "unstable": camera_state_pb2.CAMERA_STATE_UNSTABLE,
+}
+
+
+def actor() -> actor_pb2.Actor:
+    """Who runs the command."""
+    user = getpass.getuser()
+    return actor_pb2.Actor(
+        id=os.environ.get("TNCAM_ACTOR_ID", f"cli:{user}"),
+        display_name=os.environ.get("TNCAM_ACTOR_NAME", user),
+        role=actor_pb2.ROLE_PROVINCE_ADMIN,
+    )
+
+
+async def _with_bus(work: Callable[[Bus, str], Awaitable[int]]) -> int:
+    url = os.environ.get("TNCAM_NATS_URL", "nats://127.0.0.1:4222")
+    namespace = os.environ.get("TNCAM_NATS_NAMESPACE", "")
+    bus = await connect(
+        url,
+        name="tncam-cli",
+        user=os.environ.get("TNCAM_NATS_USER") or None,
+        password=os.environ.get("TNCAM_NATS_PASSWORD") or None,
+        creds_file=os.environ.get("TNCAM_NATS_CREDS_FILE") or None,
+        timeout=5.0,
+    )
+    async with bus:
+        return await work(bus, namespace)
+
+
+def _run(work: Callable[[Bus, str], Awaitable[int]]) -> int:
+    try:
+        return asyncio.run(_with_bus(work))
+    except UnavailableError as e:
+        print(f"tncam: không kết nối được dịch vụ registry: {e.message}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except TncamError as e:
+        print(f"tncam: {e.code}: {e.message}", file=sys.stderr)
+        return EXIT_REJECTED
+
+
+async def _call(bus: Bus, ns: str, spec: catalog.RequestSpec, req: Message, rep: type[R]) -> R:
+    return await call(bus, spec, req, rep, namespace=ns, timeout=120.0)
+
+
+# ------------------------------------------------------------------------------- cameras
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        content = path.read_bytes()
+    except OSError as e:
+        print(f"tncam: không đọc được tệp {path}: {e.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def work(bus: Bus, ns: str) -> int:
+        req = service_pb2.ImportCamerasRequest(
+            actor=actor(), filename=path.name, content=content, dry_run=args.dry_run
+        )
+        reply = await _call(
+            bus, ns, catalog.REGISTRY_IMPORT_CAMERAS, req, service_pb2.ImportCamerasReply
+        )
+        if not reply.accepted:
+            print(
+                f"Tệp {path.name} bị từ chối: {len(reply.errors)} lỗi, "
+                "không camera nào được nhập. Sửa các lỗi sau rồi nhập lại:",
+                file=sys.stderr,
+            )
+            for e in reply.errors:
+                where = f"dòng {e.row}" if e.row else "tệp"
+                column = f", cột {e.column}" if e.column else ""
+                print(f"  {where}{column}: {e.message} [{e.code}]", file=sys.stderr)
+            return EXIT_REJECTED
+        verb = "Kiểm tra xong (không ghi)" if args.dry_run else "Đã nhập"
+        print(
+            f"{verb} {path.name}: {reply.rows} dòng — {reply.created} camera mới, "
+            f"{reply.updated} cập nhật, {reply.unchanged} không đổi."
+        )
+        return EXIT_OK
+
+    return _run(work)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    async def work(bus: Bus, ns: str) -> int:
+        req = service_pb2.ListCamerasRequest(
+            actor=actor(),
+            commune_codes=args.commune or [],
+            site_kinds=args.site_kind or [],
+            states=[STATE_ARGS[s] for s in args.state or []],
+            owner_unit_id=args.unit or "",
+            sector=args.sector or "",
+            include_inactive=args.all,
+            page_size=500,
+        )
+        shown = 0
+        while True:
+            reply = await _call(
+                bus, ns, catalog.REGISTRY_LIST_CAMERAS, req, service_pb2.ListCamerasReply
+            )
+            for c in reply.cameras:
+                print(
+                    f"{c.id}\t{c.commune_code}\t{c.site_kind}\t{STATE_VI.get(c.state, '?')}"
+                    f"\t{c.name}\t{c.rtsp_url}"
+                )
+                shown += 1
+            if not reply.next_page_token:
+                break
+            req.page_token = reply.next_page_token
+        print(f"{shown} camera", file=sys.stderr)
+        return EXIT_OK
+
+    return _run(work)
+
+
+def cmd_deactivate(args: argparse.Namespace) -> int:
+    async def work(bus: Bus, ns: str) -> int:
+        req = service_pb2.DeactivateCameraRequest(actor=actor(), id=args.id, reason=args.reason)
+        reply = await _call(
+            bus, ns, catalog.REGISTRY_DEACTIVATE_CAMERA, req, service_pb2.DeactivateCameraReply
+        )
+        print(f"Đã ngừng camera {reply.camera.id} (revision {reply.camera.revision}).")
+        return EXIT_OK
+
+    return _run(work)
+
+
+def register(subparsers: Any) -> None:
+    """``tncam cameras import|list|deactivate``."""
+    parser = subparsers.add_parser("cameras", help="camera registry (import, list, deactivate)")
+    sub = parser.add_subparsers(dest="cameras_command", metavar="COMMAND", required=True)
+    p = sub.add_parser("import", help="import cameras from a CSV or XLSX file (all or nothing)")
+    p.add_argument(
+        "file",
+        help="CSV (UTF-8) or XLSX; columns code,name,commune_code,site_kind,"
+        "rtsp_url[,owner_unit,sector,onvif_url,vendor,model,codec,qcvn135_cert,"
+        "installed_on,...]",
+    )
+    p.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
+    p.set_defaults(func=cmd_import)
+    p = sub.add_parser("list", help="list cameras with their connection state")
+    p.add_argument("--commune", action="append", help="commune code (repeatable)")
+    p.add_argument(
+        "--site-kind",
+        action="append",
+        choices=["service_center", "committee_hq", "square", "public_place", "sector_site"],
+    )
+    p.add_argument("--state", action="append", choices=sorted(STATE_ARGS))
+    p.add_argument("--unit", help="owning unit id")
+    p.add_argument("--sector", help="sector code")
+    p.add_argument("--all", action="store_true", help="include deactivated cameras")
+    p.set_defaults(func=cmd_list)
+    p = sub.add_parser("deactivate", help="deactivate a camera (ingest stops pulling it)")
+    p.add_argument("id")
+    p.add_argument("--reason", default="", help="why (recorded in the audit log)")
+    p.set_defaults(func=cmd_deactivate)
+
+
+# -------------------------------------------------------------------------------- report
+
+_FORMATS = {
+    "json": service_pb2.REPORT_FORMAT_JSON,
+    "csv": service_pb2.REPORT_FORMAT_CSV,
+    "xlsx": service_pb2.REPORT_FORMAT_XLSX,
+    "html": service_pb2.REPORT_FORMAT_HTML,
+}
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    async def work(bus: Bus, ns: str) -> int:
+        req = service_pb2.GetConnectionReportRequest(actor=actor(), format=_FORMATS[args.format])
+        reply = await _call(
+            bus,
+            ns,
+            catalog.REGISTRY_GET_CONNECTION_REPORT,
+            req,
+            service_pb2.GetConnectionReportReply,
+        )
+        if args.output == "-":
+            sys.stdout.buffer.write(reply.document)
+        else:
+            out = Path(args.output or reply.filename)
+            await asyncio.to_thread(out.write_bytes, reply.document)
+            print(f"Đã ghi báo cáo: {out}")
+            for line in reply.report.totals:
+                print(line)
+        return EXIT_OK
+
+    return _run(work)
+
+
+def register_report(subparsers: Any) -> None:
+    """``tncam report connection``."""
+    parser = subparsers.add_parser("report", help="official reports of the registry")
+    sub = parser.add_subparsers(dest="report_command", metavar="COMMAND", required=True)
+    p = sub.add_parser("connection", help="camera connection report per commune (the appendix)")
+    p.add_argument("--format", choices=sorted(_FORMATS), default="xlsx")
+    p.add_argument("-o", "--output", help="file to write ('-' = stdout); default: suggested name")
+    p.set_defaults(func=cmd_report)
+
+
+# ----------------------------------------------------------------------------- deadlines
+
+
+def cmd_overdue(args: argparse.Namespace) -> int:
+    async def work(bus: Bus, ns: str) -> int:
+        req = service_pb2.ListOverdueDeadlinesRequest(
+            actor=actor(), as_of=args.as_of or "", kinds=args.kind or []
+        )
+        reply = await _call(
+            bus,
+            ns,
+            catalog.REGISTRY_LIST_OVERDUE_DEADLINES,
+            req,
+            service_pb2.ListOverdueDeadlinesReply,
+        )
+        for d in reply.deadlines:
+            print(
+                f"{d.kind}\t{d.camera_id or d.owner_unit_id}\t{d.due_on}\t"
+                f"+{d.days_overdue}\t{d.detail}"
+            )
+        print(f"{len(reply.deadlines)} hạn đã quá", file=sys.stderr)
+        return EXIT_OK
+
+    return _run(work)
+
+
+def register_deadlines(subparsers: Any) -> None:
+    """``tncam deadlines overdue``."""
+    parser = subparsers.add_parser("deadlines", help="deadlines on Vietnamese working days")
+    sub = parser.add_subparsers(dest="deadlines_command", metavar="COMMAND", required=True)
+    p = sub.add_parser("overdue", help="deadlines past due")
+    p.add_argument("--as-of", help="YYYY-MM-DD (default today)")
+    p.add_argument(
+        "--kind",
+        action="append",
+        choices=["connection", "registry_update", "maintenance", "fault_fix", "annual_needs"],
+    )
+    p.set_defaults(func=cmd_overdue)

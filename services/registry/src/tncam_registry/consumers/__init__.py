@@ -1,0 +1,1 @@
+"""JetStream consumers of the registry."""

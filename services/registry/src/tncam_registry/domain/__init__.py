@@ -1,0 +1,1 @@
+"""Pure registry logic: no I/O, time passed in."""
