@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import re
+from typing import ClassVar, Self
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from tncam_mesh.settings import DatabaseSettings
+from tncam_mesh.settings import DatabaseSettings, dev_only_secret
+
+#: Regulation floor (R6): footage is kept at least this many days.
+MIN_RETENTION_DAYS = 30
+_CLASS_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
 class RecorderSettings(DatabaseSettings):
@@ -19,3 +25,88 @@ class RecorderSettings(DatabaseSettings):
     )
 
     http_port: int = Field(default=9102, ge=1, le=65535)
+
+    # Object store (shared names: one S3 for every service that needs one).
+    s3_endpoint: str = "http://127.0.0.1:9000"
+    s3_access_key: SecretStr = Field(default_factory=dev_only_secret)
+    s3_secret_key: SecretStr = Field(default_factory=dev_only_secret)
+    s3_region: str = "us-east-1"
+    s3_timeout_s: float = Field(default=10.0, gt=0)
+    bucket: str = "tncam-segments"
+
+    # Retention classes: name -> days current versions live; a camera gets the smallest class
+    # that covers its registry retention_days. Never below 30 days.
+    retention_classes: dict[str, int] = Field(
+        default_factory=lambda: {"d30": 30, "d90": 90, "d180": 180, "d365": 365}
+    )
+    default_retention_class: str = "d30"
+
+    # Writing: concurrent writers (pull loops sharing one durable consumer).
+    write_concurrency: int = Field(default=4, ge=1, le=64)
+    consumer_max_deliver: int = Field(default=50, ge=1)
+    # While S3 is down a writer keeps its segment (not acked) and retries with this cap.
+    s3_retry_cap_s: float = Field(default=5.0, gt=0)
+
+    # Reading.
+    segment_url_template: str = "/api/v1/recordings/segments/{segment_id}"
+    init_url_template: str = "/api/v1/recordings/cameras/{camera_id}/init/{init_sha256}"
+    gap_tolerance_s: float = Field(default=1.5, ge=0)
+    live_playlist_segments: int = Field(default=6, ge=2, le=100)
+    list_limit: int = Field(default=5000, ge=1)
+    report_utc_offset_hours: int = Field(default=7, ge=-12, le=14)
+    object_chunk_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=8 * 1024 * 1024)
+
+    # Export and certificates: Ed25519 private key, base64 of the 32-byte seed or PEM.
+    signing_key: SecretStr = Field(default_factory=dev_only_secret)
+    export_max_seconds: float = Field(default=4 * 3600.0, gt=0)
+    export_include_segments: bool = True
+
+    # Retention sweep (backstop to lifecycle rules) and periodic gauges.
+    sweep_interval_s: float = Field(default=3600.0, gt=0)
+    sweep_batch: int = Field(default=500, ge=1)
+    gauges_interval_s: float = Field(default=30.0, gt=0)
+
+    @field_validator("bucket")
+    @classmethod
+    def _bucket(cls, v: str) -> str:
+        if not _BUCKET_RE.match(v) or ".." in v:
+            raise ValueError(f"{v!r} is not a valid S3 bucket name")
+        return v
+
+    @field_validator("retention_classes")
+    @classmethod
+    def _classes(cls, v: dict[str, int]) -> dict[str, int]:
+        if not v:
+            raise ValueError("at least one retention class is needed")
+        for name, days in v.items():
+            if not _CLASS_RE.match(name):
+                raise ValueError(f"retention class name {name!r} must match {_CLASS_RE.pattern}")
+            if days < MIN_RETENTION_DAYS:
+                raise ValueError(
+                    f"retention class {name} keeps {days} days; the minimum is "
+                    f"{MIN_RETENTION_DAYS} (R6)"
+                )
+        return v
+
+    @model_validator(mode="after")
+    def _default_class_exists(self) -> Self:
+        if self.default_retention_class not in self.retention_classes:
+            raise ValueError(
+                f"TNCAM_RECORDER_DEFAULT_RETENTION_CLASS {self.default_retention_class!r} is "
+                f"not one of the retention classes {sorted(self.retention_classes)}"
+            )
+        for name in ("segment_url_template", "init_url_template"):
+            template = getattr(self, name)
+            if "://" in template and "X-Amz-" in template:
+                raise ValueError(f"{name} must point to the gateway, not to the object store")
+        return self
+
+    @property
+    def s3_secure(self) -> bool:
+        """Whether the object store is reached over TLS."""
+        return self.s3_endpoint.startswith("https://")
+
+    @property
+    def s3_host(self) -> str:
+        """``host:port`` of the object store, the form the minio SDK wants."""
+        return self.s3_endpoint.split("://", 1)[-1].rstrip("/")

@@ -1,0 +1,232 @@
+"""Export (trích xuất): one MP4 of a camera and range, the original segments, and a manifest
+signed with Ed25519, packed as a deterministic zip (see ``tncam_recorder.exportfile``)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import hashlib
+import logging
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tncam.audit.v1 import audit_event_pb2 as audit_pb
+from tncam.common.v1 import actor_pb2
+from tncam_mesh.db import unit_of_work
+from tncam_mesh.errors import InvalidInputError, NotFoundError, UnavailableError
+from tncam_recorder import exportfile
+from tncam_recorder.context import Recorder
+from tncam_recorder.db import repo
+from tncam_recorder.domain.keys import (
+    EXPORT_CONTENT_TYPE,
+    TAG_KIND,
+    TAG_RETENTION,
+    export_key,
+    init_key,
+    stamp,
+)
+from tncam_recorder.domain.signing import canonical_json, fingerprint, public_pem
+from tncam_recorder.domain.timeline import Span, build_timeline
+from tncam_recorder.pipeline.common import actor_dict, camera, footage_event, iso, require_actor
+from tncam_recorder.pipeline.remux import Part, remux
+
+log = logging.getLogger("tncam.recorder.export")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    export_id: uuid.UUID
+    object_key: str
+    version_id: str
+    size: int
+    sha256: str
+    manifest_json: bytes
+    signature: bytes
+    segments: int
+    gaps: int
+
+
+async def create_export(
+    rec: Recorder,
+    *,
+    camera_id: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    requester: actor_pb2.Actor,
+    purpose_code: audit_pb.PurposeCode,
+    purpose_text: str,
+    grant_id: str,
+) -> ExportResult:
+    """Build, sign, store and index one export; audited before any footage is read."""
+    op = "export"
+    cam = camera(camera_id, op)
+    require_actor(requester, op)
+    if purpose_code in (audit_pb.PURPOSE_CODE_UNSPECIFIED, audit_pb.PURPOSE_CODE_NOT_APPLICABLE):
+        raise InvalidInputError("recording.export.no_purpose", "a purpose is required")
+    if not purpose_text.strip():
+        raise InvalidInputError("recording.export.no_purpose", "the purpose text is required")
+    if (end - start).total_seconds() > rec.settings.export_max_seconds:
+        raise InvalidInputError(
+            "recording.export.too_long",
+            f"an export covers at most {rec.settings.export_max_seconds:.0f} s",
+        )
+    async with unit_of_work(rec.sessions) as s:
+        rows = await repo.segments_in_range(s, cam, start, end, limit=100_000)
+    # Only whole segments inside the range: an export never cuts a segment (remux only).
+    rows = [r for r in rows if r.start_at >= start and r.end_at <= end]
+    if not rows:
+        raise NotFoundError("recording.export.empty", f"no recording of {cam} in the range")
+    export_id = uuid.uuid4()
+    created = rec.clock()
+    purpose_name = audit_pb.PurposeCode.Name(purpose_code)
+    await rec.audit.record(
+        footage_event(
+            action="footage.export.created",
+            actor=requester,
+            camera_id=cam,
+            start=start,
+            end=end,
+            purpose_code=purpose_code,
+            purpose_text=purpose_text,
+            after={"export_id": str(export_id), "grant_id": grant_id, "segments": len(rows)},
+            now=created,
+        )
+    )
+    timeline = build_timeline(
+        [(r.start_at, r.end_at) for r in rows],
+        Span(start, end),
+        tolerance=dt.timedelta(seconds=rec.settings.gap_tolerance_s),
+    )
+    with tempfile.TemporaryDirectory(prefix="tncam-export-") as tmp:
+        work = Path(tmp)
+        members, segments_meta, parts = await _fetch(rec, rows, start, work)
+        video = work / exportfile.VIDEO
+        await asyncio.to_thread(remux, parts, video)
+        video_sha, video_size = await asyncio.to_thread(exportfile.sha256_file, video)
+        entries = [(exportfile.VIDEO, video_sha, video_size), *members]
+        public = rec.signing_key.public_key()
+        manifest: dict[str, Any] = {
+            "format": exportfile.FORMAT,
+            "export_id": str(export_id),
+            "camera_id": cam,
+            "range": {"start": iso(start), "end": iso(end)},
+            "requester": actor_dict(requester),
+            "purpose": {"code": purpose_name, "text": purpose_text},
+            "grant_id": grant_id,
+            "created_at": iso(created),
+            "signer": fingerprint(public),
+            "files": exportfile.manifest_files(entries),
+            "segments": segments_meta,
+            "gaps": [{"start": iso(g.start), "end": iso(g.end)} for g in timeline.gaps],
+        }
+        manifest_bytes = canonical_json(manifest)
+        signature = rec.signing_key.sign(manifest_bytes)
+        bundle = work / f"{export_id}.zip"
+        files: list[tuple[str, bytes | Path]] = [
+            (exportfile.MANIFEST, manifest_bytes),
+            (exportfile.SIGNATURE, base64.b64encode(signature) + b"\n"),
+            (exportfile.SIGNER, public_pem(public)),
+            *sorted([(exportfile.VIDEO, video), *((name, work / name) for name, _, _ in members)]),
+        ]
+        await asyncio.to_thread(exportfile.write_bundle, bundle, files)
+        key = export_key(export_id, created)
+        written = await rec.store.put_file(
+            key,
+            bundle,
+            content_type=EXPORT_CONTENT_TYPE,
+            tags={TAG_RETENTION: rec.settings.default_retention_class, TAG_KIND: "export"},
+        )
+    async with unit_of_work(rec.sessions) as s:
+        await repo.add_export(
+            s,
+            {
+                "export_id": export_id,
+                "camera_id": cam,
+                "start_at": start,
+                "end_at": end,
+                "requester": actor_dict(requester),
+                "purpose": f"{purpose_name}: {purpose_text}",
+                "grant_id": grant_id,
+                "bucket": rec.store.bucket,
+                "object_key": key,
+                "version_id": written.version_id,
+                "bytes": written.size,
+                "sha256": written.sha256,
+                "manifest_json": manifest_bytes.decode(),
+                "created_at": created,
+            },
+        )
+    log.info("export %s built: %d segments", export_id, len(rows), extra={"camera_id": cam})
+    return ExportResult(
+        export_id,
+        key,
+        written.version_id,
+        written.size,
+        written.sha256,
+        manifest_bytes,
+        signature,
+        len(rows),
+        len(timeline.gaps),
+    )
+
+
+async def _fetch(
+    rec: Recorder, rows: list[repo.SegmentRow], start: dt.datetime, work: Path
+) -> tuple[list[tuple[str, str, int]], list[dict[str, Any]], list[Part]]:
+    """Download init segments and segments, checking each against the index's SHA-256."""
+    (work / "init").mkdir()
+    (work / "segments").mkdir()
+    members: list[tuple[str, str, int]] = []
+    inits: dict[str, Path] = {}
+    segments_meta: list[dict[str, Any]] = []
+    parts: list[Part] = []
+    include = rec.settings.export_include_segments
+    for index, row in enumerate(rows, start=1):
+        if row.init_sha256 not in inits:
+            async with unit_of_work(rec.sessions) as s:
+                init = await repo.get_init(s, row.bucket, row.camera_id, row.init_sha256)
+            key = init.object_key if init else init_key(row.camera_id, row.init_sha256)
+            data = await rec.store.get(key, version_id=init.version_id if init else "")
+            _check(data, row.init_sha256, key)
+            name = f"init/{row.init_sha256}.mp4"
+            path = work / name
+            path.write_bytes(data)
+            inits[row.init_sha256] = path
+            if include:
+                members.append((name, row.init_sha256, len(data)))
+        data = await rec.store.get(row.object_key, version_id=row.version_id)
+        _check(data, row.sha256, row.object_key)
+        name = f"segments/{index:06d}-{stamp(row.start_at)}.m4s"
+        path = work / name
+        path.write_bytes(data)
+        if include:
+            members.append((name, row.sha256, len(data)))
+        segments_meta.append(
+            {
+                "index": index,
+                "segment_id": str(row.segment_id),
+                "start": iso(row.start_at),
+                "end": iso(row.end_at),
+                "sha256": row.sha256,
+                "bytes": row.bytes,
+                "init_sha256": row.init_sha256,
+                "object_key": row.object_key,
+                "version_id": row.version_id,
+                "file": name if include else "",
+            }
+        )
+        parts.append(Part(inits[row.init_sha256], path, (row.start_at - start).total_seconds()))
+    return members, segments_meta, parts
+
+
+def _check(data: bytes, sha256: str, key: str) -> None:
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise UnavailableError(
+            "recording.export.integrity",
+            f"{key}: stored bytes no longer match the recorded SHA-256",
+            retryable=False,
+        )

@@ -1,0 +1,143 @@
+"""Legal holds (lưu giữ theo vụ việc): S3 object legal hold on every covered version, mirrored
+in the index; audited before they take effect (fail closed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+
+from tncam.audit.v1 import audit_event_pb2 as audit_pb
+from tncam.common.v1 import actor_pb2
+from tncam_mesh.db import unit_of_work
+from tncam_mesh.errors import ConflictError, InvalidInputError, NotFoundError
+from tncam_recorder.context import Recorder
+from tncam_recorder.db import repo
+from tncam_recorder.pipeline.common import (
+    actor_dict,
+    camera,
+    iso,
+    other_event,
+    require_actor,
+    require_text,
+)
+
+log = logging.getLogger("tncam.recorder.holds")
+
+
+@dataclass(frozen=True)
+class HoldResult:
+    hold: repo.HoldRow
+    segments_changed: int
+
+
+async def place_hold(
+    rec: Recorder,
+    *,
+    case_reference: str,
+    authority: str,
+    reason: str,
+    camera_ids: list[str],
+    start: dt.datetime,
+    end: dt.datetime,
+    actor: actor_pb2.Actor,
+) -> HoldResult:
+    """Hold every segment of the cameras in [start, end) (and later arrivals in the range)."""
+    op = "legal_hold"
+    require_actor(actor, op)
+    if not camera_ids:
+        raise InvalidInputError("recording.legal_hold.no_cameras", "at least one camera")
+    cams = sorted({camera(c, op) for c in camera_ids})
+    hold = repo.HoldRow(
+        hold_id=uuid.uuid4(),
+        case_reference=require_text(case_reference, "case_reference", op),
+        authority=require_text(authority, "authority", op),
+        reason=require_text(reason, "reason", op),
+        camera_ids=cams,
+        start_at=start,
+        end_at=end,
+        placed_by=actor_dict(actor),
+        placed_at=rec.clock(),
+        released_at=None,
+        released_by=None,
+        release_reason="",
+    )
+    details = {
+        "hold_id": str(hold.hold_id),
+        "case_reference": hold.case_reference,
+        "authority": hold.authority,
+        "reason": hold.reason,
+        "start": iso(start),
+        "end": iso(end),
+    }
+    # Fail closed: no hold without its audit record.
+    await rec.audit.record(
+        other_event(
+            action="footage.legal_hold.placed",
+            actor=actor,
+            kind="legal_hold",
+            target_id=str(hold.hold_id),
+            cameras=cams,
+            purpose_code=audit_pb.PURPOSE_CODE_CASE_INVESTIGATION,
+            purpose_text=hold.reason,
+            after=details,
+            now=hold.placed_at,
+        )
+    )
+    async with unit_of_work(rec.sessions) as s:
+        covered = await repo.create_hold(s, hold)
+        # The index commits only once every version is held in the store.
+        for seg in covered:
+            await rec.store.set_legal_hold(seg.object_key, seg.version_id, True)
+    log.info(
+        "legal hold placed",
+        extra={"hold_id": str(hold.hold_id), "segments": len(covered), "cameras": cams},
+    )
+    return HoldResult(hold, len(covered))
+
+
+async def release_hold(
+    rec: Recorder, *, hold_id: str, reason: str, actor: actor_pb2.Actor
+) -> HoldResult:
+    """Release a hold; segments no other hold covers lose their S3 legal hold."""
+    op = "legal_hold"
+    require_actor(actor, op)
+    why = require_text(reason, "reason", op)
+    try:
+        hid = uuid.UUID(hold_id)
+    except ValueError as e:
+        raise InvalidInputError("recording.legal_hold.bad_id", "hold_id is not a UUID") from e
+    now = rec.clock()
+    async with unit_of_work(rec.sessions) as s:
+        hold = await repo.get_hold(s, hid, lock=True)
+        if hold is None:
+            raise NotFoundError("recording.legal_hold.not_found", f"no legal hold {hold_id}")
+        if hold.released_at is not None:
+            raise ConflictError("recording.legal_hold.released", f"hold {hold_id} already released")
+        await rec.audit.record(
+            other_event(
+                action="footage.legal_hold.released",
+                actor=actor,
+                kind="legal_hold",
+                target_id=hold_id,
+                cameras=hold.camera_ids,
+                purpose_code=audit_pb.PURPOSE_CODE_CASE_INVESTIGATION,
+                purpose_text=why,
+                after={
+                    "hold_id": hold_id,
+                    "case_reference": hold.case_reference,
+                    "release_reason": why,
+                },
+                now=now,
+            )
+        )
+        freed = await repo.release_hold(
+            s, hid, released_at=now, released_by=actor_dict(actor), reason=why
+        )
+        for seg in freed:
+            await rec.store.set_legal_hold(seg.object_key, seg.version_id, False)
+        released = await repo.get_hold(s, hid)
+    assert released is not None
+    log.info("legal hold released", extra={"hold_id": hold_id, "segments": len(freed)})
+    return HoldResult(released, len(freed))

@@ -1,0 +1,450 @@
+"""The object store through the minio SDK: every blocking call runs in a worker thread.
+
+Errors are mapped onto the tncam error tree: an unreachable or failing server is
+``UnavailableError`` (retryable: the segment stays in the bus), a refusal is permanent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import hashlib
+import io
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import urllib3
+from minio import Minio
+from minio.commonconfig import ENABLED, AndOperator, Filter, Tag, Tags
+from minio.error import MinioException, S3Error
+from minio.lifecycleconfig import (
+    Expiration,
+    LifecycleConfig,
+    NoncurrentVersionExpiration,
+    Rule,
+)
+
+from tncam_mesh.errors import ConfigurationError, ConflictError, NotFoundError, UnavailableError
+from tncam_recorder.domain.retention import LifecycleRule
+
+log = logging.getLogger("tncam.recorder.s3")
+T = TypeVar("T")
+
+# Large enough that every segment (at most 8 MiB) and init goes in one PUT, so the ETag is the
+# MD5 of the bytes and the SHA-256 checksum header covers the whole object.
+_SINGLE_PUT_PART = 64 * 1024 * 1024
+_UNAVAILABLE_CODES = frozenset(
+    {
+        "ServiceUnavailable",
+        "SlowDown",
+        "InternalError",
+        "RequestTimeout",
+        "XMinioServerNotInitialized",
+    }
+)
+_NOT_FOUND_CODES = frozenset({"NoSuchKey", "NoSuchVersion", "NoSuchBucket"})
+_LOCKED_CODES = frozenset({"AccessDenied", "InvalidRequest", "ObjectLocked"})
+META_SHA256 = "sha256"
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """One stored object version."""
+
+    key: str
+    version_id: str
+    etag: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One version (or delete marker) of an object."""
+
+    key: str
+    version_id: str
+    delete_marker: bool
+    size: int
+
+
+class ObjectStore:
+    """One bucket of an S3-compatible store with object lock."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        access_key: str,
+        secret_key: str,
+        bucket: str,
+        region: str = "us-east-1",
+        secure: bool = False,
+        timeout_s: float = 10.0,
+        max_connections: int = 16,
+    ) -> None:
+        self.bucket = bucket
+        self.endpoint = endpoint
+        # Few SDK retries: the bus is the retry buffer, not the HTTP client.
+        self._pool = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=min(timeout_s, 3.0), read=timeout_s),
+            retries=urllib3.Retry(total=1, backoff_factor=0.2, connect=1, read=0, redirect=0),
+            maxsize=max_connections,
+            block=False,
+        )
+        self.client = Minio(
+            endpoint,
+            access_key=access_key,
+            secret_key=secret_key,
+            secure=secure,
+            region=region,
+            http_client=self._pool,
+        )
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self._pool.clear()
+
+    async def _run(self, what: str, fn: Callable[[], T]) -> T:
+        try:
+            return await asyncio.to_thread(fn)
+        except S3Error as e:
+            raise _map_s3_error(what, e) from e
+        except (MinioException, urllib3.exceptions.HTTPError, OSError) as e:
+            raise UnavailableError(
+                "recording.s3.unavailable",
+                f"object store {self.endpoint} unavailable ({what}): {type(e).__name__}",
+            ) from e
+
+    # ------------------------------------------------------------------ provisioning
+
+    async def provision(self, rules: Sequence[LifecycleRule]) -> str:
+        """Create the bucket (versioning + object lock) if absent, set and check lifecycle.
+
+        Refuses a bucket without object lock: legal holds would silently not hold.
+        Returns ``"created"`` or ``"existing"``.
+        """
+        config = LifecycleConfig([_rule(r) for r in rules])
+
+        def run() -> str:
+            state = "existing"
+            if not self.client.bucket_exists(self.bucket):
+                try:
+                    self.client.make_bucket(self.bucket, object_lock=True)
+                    state = "created"
+                except S3Error as e:
+                    if e.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                        raise
+            try:
+                self.client.get_object_lock_config(self.bucket)
+            except S3Error as e:
+                if e.code == "ObjectLockConfigurationNotFoundError":
+                    raise ConfigurationError(
+                        "recording.bucket.no_object_lock",
+                        f"bucket {self.bucket} has no object lock: legal holds and WORM "
+                        "deletion guarantees would not hold. Object lock can only be enabled "
+                        "when a bucket is created: create a new bucket with object lock "
+                        "(or let the recorder create it) and set TNCAM_RECORDER_BUCKET.",
+                    ) from e
+                raise
+            versioning = self.client.get_bucket_versioning(self.bucket).status
+            if versioning != ENABLED:
+                raise ConfigurationError(
+                    "recording.bucket.no_versioning",
+                    f"bucket {self.bucket} has object lock but versioning is {versioning}",
+                )
+            self.client.set_bucket_lifecycle(self.bucket, config)
+            stored = self.client.get_bucket_lifecycle(self.bucket)
+            got = [] if stored is None else [_from_rule(r) for r in stored.rules]
+            want = sorted(rules, key=lambda r: r.rule_id)
+            if sorted(got, key=lambda r: r.rule_id) != want:
+                raise ConfigurationError(
+                    "recording.bucket.lifecycle_mismatch",
+                    f"bucket {self.bucket}: lifecycle rules read back differ from those set "
+                    f"(set {want}, read {got})",
+                )
+            return state
+
+        return await self._run("provision", run)
+
+    async def lifecycle(self) -> list[LifecycleRule]:
+        """The bucket's lifecycle rules as stored."""
+
+        def run() -> list[LifecycleRule]:
+            cfg = self.client.get_bucket_lifecycle(self.bucket)
+            return [] if cfg is None else [_from_rule(r) for r in cfg.rules]
+
+        return await self._run("get lifecycle", run)
+
+    async def check(self) -> None:
+        """Readiness: the bucket answers."""
+        if not await self._run("check", lambda: self.client.bucket_exists(self.bucket)):
+            raise UnavailableError("recording.s3.no_bucket", f"bucket {self.bucket} is missing")
+
+    # ----------------------------------------------------------------------- objects
+
+    async def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        sha256: str,
+        content_type: str,
+        tags: Mapping[str, str] | None = None,
+        legal_hold: bool = False,
+    ) -> Written:
+        """Store ``data`` once: an existing current version with the same SHA-256 is reused.
+
+        The server checks the SHA-256 (``x-amz-checksum-sha256``) and we check the ETag
+        against the MD5, so the stored bytes are the bytes whose hash ingest computed.
+        """
+        md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+        def run() -> Written:
+            try:
+                st = self.client.stat_object(self.bucket, key)
+            except S3Error as e:
+                if e.code not in _NOT_FOUND_CODES:
+                    raise
+            else:
+                meta = {k.lower(): v for k, v in (st.metadata or {}).items()}
+                if meta.get(f"x-amz-meta-{META_SHA256}") == sha256 and st.size == len(data):
+                    return Written(key, st.version_id or "", st.etag or "", len(data), sha256)
+            object_tags = None
+            if tags:
+                object_tags = Tags(for_object=True)
+                object_tags.update(tags)
+            checksum = base64.b64encode(bytes.fromhex(sha256)).decode()
+            result = self.client.put_object(
+                self.bucket,
+                key,
+                io.BytesIO(data),
+                len(data),
+                content_type=content_type,
+                metadata={META_SHA256: sha256, "x-amz-checksum-sha256": checksum},
+                part_size=_SINGLE_PUT_PART,
+                tags=object_tags,
+                legal_hold=legal_hold,
+            )
+            etag = (result.etag or "").strip('"')
+            if etag and "-" not in etag and etag != md5:
+                raise UnavailableError(
+                    "recording.s3.etag_mismatch",
+                    f"{key}: stored ETag {etag} is not the MD5 of the bytes sent",
+                )
+            return Written(key, result.version_id or "", etag, len(data), sha256)
+
+        return await self._run(f"put {key}", run)
+
+    async def put_file(
+        self, key: str, path: Path, *, content_type: str, tags: Mapping[str, str] | None = None
+    ) -> Written:
+        """Upload a (possibly large) file; multipart above 64 MiB."""
+        sha256 = hashlib.sha256()
+        size = 0
+        with path.open("rb") as f:
+            while chunk := f.read(1024 * 1024):
+                sha256.update(chunk)
+                size += len(chunk)
+        digest = sha256.hexdigest()
+
+        def run() -> Written:
+            object_tags = None
+            if tags:
+                object_tags = Tags(for_object=True)
+                object_tags.update(tags)
+            result = self.client.fput_object(
+                self.bucket,
+                key,
+                str(path),
+                content_type=content_type,
+                metadata={META_SHA256: digest},
+                part_size=_SINGLE_PUT_PART,
+                tags=object_tags,
+            )
+            return Written(key, result.version_id or "", result.etag or "", size, digest)
+
+        return await self._run(f"put {key}", run)
+
+    async def get(
+        self,
+        key: str,
+        *,
+        version_id: str = "",
+        offset: int = 0,
+        length: int = 0,
+        bucket: str = "",
+    ) -> bytes:
+        """The object's bytes (a range when ``length`` > 0), from our bucket or ``bucket``."""
+
+        def run() -> bytes:
+            resp = self.client.get_object(
+                bucket or self.bucket,
+                key,
+                offset=offset,
+                length=length,
+                version_id=version_id or None,
+            )
+            try:
+                return bytes(resp.read())
+            finally:
+                resp.close()
+                resp.release_conn()
+
+        return await self._run(f"get {key}", run)
+
+    async def set_legal_hold(self, key: str, version_id: str, on: bool) -> None:
+        """Place or release the S3 legal hold of one version."""
+
+        def run() -> None:
+            if on:
+                self.client.enable_object_legal_hold(self.bucket, key, version_id or None)
+            else:
+                self.client.disable_object_legal_hold(self.bucket, key, version_id or None)
+
+        await self._run(f"legal hold {key}", run)
+
+    async def legal_hold(self, key: str, version_id: str) -> bool:
+        """Whether the version is under legal hold."""
+
+        def run() -> bool:
+            try:
+                return bool(
+                    self.client.is_object_legal_hold_enabled(self.bucket, key, version_id or None)
+                )
+            except S3Error as e:
+                if e.code == "NoSuchObjectLegalHold":  # SeaweedFS: never held
+                    return False
+                raise
+
+        return await self._run(f"legal hold {key}", run)
+
+    async def versions(self, prefix: str, *, exact: bool = False) -> list[Version]:
+        """Every version and delete marker under ``prefix`` (or of exactly that key)."""
+
+        def run() -> list[Version]:
+            found = []
+            for o in self.client.list_objects(
+                self.bucket, prefix=prefix, recursive=True, include_version=True
+            ):
+                if exact and o.object_name != prefix:
+                    continue
+                found.append(
+                    Version(
+                        key=o.object_name or "",
+                        version_id=o.version_id or "",
+                        delete_marker=bool(o.is_delete_marker),
+                        size=int(o.size or 0),
+                    )
+                )
+            return found
+
+        return await self._run(f"list {prefix}", run)
+
+    async def delete_versions(self, versions: Sequence[Version]) -> int:
+        """Delete each version permanently (by version id); returns how many."""
+
+        def run() -> int:
+            for v in versions:
+                self.client.remove_object(self.bucket, v.key, v.version_id or None)
+            return len(versions)
+
+        return await self._run("delete versions", run)
+
+    async def purge(self, prefix: str, *, exact: bool = False) -> int:
+        """Delete every version under ``prefix`` and check that nothing is left."""
+        found = await self.versions(prefix, exact=exact)
+        deleted = await self.delete_versions(found)
+        left = await self.versions(prefix, exact=exact)
+        if left:
+            raise UnavailableError(
+                "recording.delete.leftover",
+                f"{len(left)} version(s) under {prefix} survived deletion",
+            )
+        return deleted
+
+    async def remove_staged(self, bucket: str, key: str, version_id: str) -> None:
+        """Delete an object ingest staged for us (any bucket of this store)."""
+        await self._run(
+            f"remove staged {key}",
+            lambda: self.client.remove_object(bucket, key, version_id or None),
+        )
+
+    async def remove_bucket(self) -> None:
+        """Remove the (empty) bucket."""
+        await self._run("remove bucket", lambda: self.client.remove_bucket(self.bucket))
+
+
+def _map_s3_error(what: str, e: S3Error) -> Exception:
+    code = str(e.code)
+    if code in _NOT_FOUND_CODES:
+        return NotFoundError("recording.object.not_found", f"{what}: {code}")
+    if code in _UNAVAILABLE_CODES or (e.response is not None and e.response.status >= 500):
+        return UnavailableError("recording.s3.unavailable", f"{what}: {code}")
+    if code in _LOCKED_CODES:
+        return ConflictError("recording.object.locked", f"{what}: refused by the store ({code})")
+    return UnavailableError("recording.s3.failed", f"{what}: {code} {e.message}", retryable=False)
+
+
+def _rule(r: LifecycleRule) -> Rule:
+    if r.tag is not None:
+        tags = Tags(for_object=False)
+        tags[r.tag[0]] = r.tag[1]
+        rule_filter = (
+            Filter(and_operator=AndOperator(r.prefix, tags))
+            if r.prefix
+            else Filter(tag=Tag(r.tag[0], r.tag[1]))
+        )
+    else:
+        rule_filter = Filter(prefix=r.prefix)
+    expiration = None
+    if r.expiration_days is not None or r.expired_delete_marker:
+        expiration = Expiration(
+            days=r.expiration_days, expired_object_delete_marker=r.expired_delete_marker or None
+        )
+    noncurrent = (
+        NoncurrentVersionExpiration(noncurrent_days=r.noncurrent_days)
+        if r.noncurrent_days is not None
+        else None
+    )
+    return Rule(
+        ENABLED,
+        rule_filter=rule_filter,
+        rule_id=r.rule_id,
+        expiration=expiration,
+        noncurrent_version_expiration=noncurrent,
+    )
+
+
+def _from_rule(r: Rule) -> LifecycleRule:
+    f = r.rule_filter
+    prefix = ""
+    tag: tuple[str, str] | None = None
+    if f is not None:
+        if f.and_operator is not None:
+            prefix = f.and_operator.prefix or ""
+            items = list((f.and_operator.tags or {}).items())
+            tag = items[0] if len(items) == 1 else None
+        else:
+            prefix = f.prefix or ""
+            if f.tag is not None:
+                tag = (f.tag.key, f.tag.value)
+    exp = r.expiration
+    nc = r.noncurrent_version_expiration
+    return LifecycleRule(
+        rule_id=r.rule_id or "",
+        prefix=prefix,
+        tag=tag,
+        expiration_days=exp.days if exp is not None else None,
+        noncurrent_days=nc.noncurrent_days if nc is not None else None,
+        expired_delete_marker=bool(exp.expired_object_delete_marker) if exp is not None else False,
+    )
+
+
+def utc_now() -> dt.datetime:
+    """Wall-clock UTC (the store's notion of time is the server's)."""
+    return dt.datetime.now(dt.UTC)
