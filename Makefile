@@ -65,8 +65,12 @@ lock: $(UV) ## re-resolve dependencies into uv.lock
 proto: $(STAMPS)/venv ## regenerate Python code from proto/
 	$(PY) scripts/gen_proto.py
 
-proto-check: $(STAMPS)/venv ## fail if generated code is stale
+proto-check: $(STAMPS)/venv ## fail if generated code (protobuf, OpenAPI) is stale
 	$(PY) scripts/gen_proto.py --check
+	$(PY) -m tncam_gateway.openapi --check
+
+openapi: $(STAMPS)/venv ## regenerate the gateway's committed OpenAPI document
+	$(PY) -m tncam_gateway.openapi
 
 # ---------------------------------------------------------------- quality
 lint: $(STAMPS)/venv ## ruff, ruff format --check, mypy strict on src, import-linter
@@ -99,6 +103,9 @@ test: setup ## everything CI runs: lint, proto-check, unit, integration, e2e
 bench-registry: setup ## connection report at 2,760 cameras, filtered list at 10,000 (p50/p95)
 	$(PY) -m tncam_registry.bench
 
+bench-gateway: setup ## token issuance, Argon2 cost, authenticated requests (p50/p99, req/s)
+	$(PY) -m tncam_gateway.bench
+
 # ---------------------------------------------------------------- deploy
 chart-assets: ## copy deploy/grafana dashboards and deploy/prometheus rules into the chart
 	rm -f helm/tncam/files/dashboards/*.json
@@ -119,4 +126,4 @@ clean: ## remove caches and local state (keeps the venv and the MinIO build)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(STAMPS)
 
 
-.PHONY: bench-registry chart-assets help setup minio lock proto proto-check lint fmt test test-unit test-integration test-e2e migrate run clean
+.PHONY: openapi bench-gateway bench-registry chart-assets help setup minio lock proto proto-check lint fmt test test-unit test-integration test-e2e migrate run clean

@@ -6,18 +6,33 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from starlette.routing import BaseRoute
 
+from tncam_contracts.catalog import GATEWAY_STREAM
+from tncam_gateway.api import accounts, auth, cameras, grants, problems
+from tncam_gateway.api.middleware import ConfiguredCORS, GatewayMiddleware
 from tncam_gateway.settings import GatewaySettings
-from tncam_mesh.errors import TncamError
-from tncam_mesh.http import problem_response
-from tncam_mesh.runtime import Runtime, run_service
+from tncam_gateway.state import build_state
+from tncam_mesh.runtime import Runtime, declare_streams, run_service
 from tncam_mesh.service_db import open_database
 
 API_PREFIX = "/api/v1"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+VERSION = "1.0.0"
+
+DESCRIPTION = """\
+API công khai của **Hệ thống camera giám sát tập trung tỉnh Thái Nguyên** cho ứng dụng
+C-Thái Nguyên và cán bộ vận hành.
+
+* Đăng nhập: `POST /api/v1/auth/token` (OAuth2 password, kèm `totp` khi bật xác thực hai
+  lớp; `client_credentials` cho `app_client`). Access token 10 phút, refresh token xoay vòng.
+* Phân quyền mặc định từ chối: đơn vị thấy camera của mình, trung tâm chuyên ngành thấy camera
+  của ngành; quản trị tỉnh chỉ xem hình ảnh của đơn vị qua quyền khẩn cấp (`/grants`).
+* Mọi truy cập hình ảnh phải nêu **mục đích** (`purpose`) và được ghi vào nhật ký xử lý dữ
+  liệu cá nhân trước khi trả dữ liệu; nếu nhật ký không sẵn sàng: 503 `gateway.audit.unavailable`.
+* Lỗi theo RFC 9457 (`application/problem+json`) với mã ổn định `code`.
+"""
 
 
 def create_app(ops: list[BaseRoute]) -> FastAPI:
@@ -25,27 +40,34 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
     app = FastAPI(
         title="tncam gateway",
         summary="Hệ thống camera giám sát tập trung tỉnh Thái Nguyên — public API",
-        version="0.1.0",
+        description=DESCRIPTION,
+        version=VERSION,
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
     )
     app.router.routes.extend(ops)
-
-    @app.exception_handler(TncamError)
-    async def tncam_error(request: Request, exc: TncamError) -> JSONResponse:
-        return problem_response(exc, instance=request.url.path)
-
+    for module in (auth, accounts, grants, cameras):
+        app.include_router(module.router, prefix=API_PREFIX)
+    problems.install(app)
+    app.add_middleware(GatewayMiddleware)
+    app.add_middleware(ConfiguredCORS)
     return app
 
 
 @contextlib.asynccontextmanager
 async def lifespan(rt: Runtime[GatewaySettings]) -> AsyncIterator[None]:
-    """Open the gateway schema (accounts, grants); the API state hangs off the app."""
+    """Open the gateway schema, compose the API state, run the grant-notification outbox."""
+    await declare_streams(rt, GATEWAY_STREAM)
     async with open_database(rt.settings, rt.health, migrations=MIGRATIONS) as db:
-        rt.http_app.state.runtime = rt  # type: ignore[attr-defined]
-        rt.http_app.state.db = db  # type: ignore[attr-defined]
+        state = build_state(rt.settings, db.sessions, rt.bus)
+        app = rt.http_app
+        app.state.runtime = rt  # type: ignore[attr-defined]
+        app.state.db = db  # type: ignore[attr-defined]
+        app.state.gateway = state  # type: ignore[attr-defined]
+        rt.spawn("grant-outbox", state.grants.run_outbox(rt.stopping))
         yield
+        app.state.gateway = None  # type: ignore[attr-defined]
 
 
 def main() -> None:

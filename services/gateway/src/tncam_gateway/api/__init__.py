@@ -1,0 +1,1 @@
+"""HTTP edge of the gateway: routes decode, call one use case, map errors to problems."""

@@ -1,0 +1,205 @@
+"""``/cameras``: scoped camera list and detail (registry), latest snapshot (footage)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
+
+from tncam.registry.v1 import camera_state_pb2, service_pb2
+from tncam_contracts.catalog import REGISTRY_LIST_CAMERAS
+from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
+from tncam_gateway.api.problems import responses
+from tncam_gateway.directory import GATEWAY_ACTOR, scope_of
+from tncam_gateway.domain.policy import Action, decide
+from tncam_gateway.domain.roles import Purpose, Role
+from tncam_gateway.flows.footage import PurposeOfAccess
+from tncam_mesh.errors import ForbiddenError, NotFoundError
+from tncam_mesh.rpc import call
+
+router = APIRouter(prefix="/cameras", tags=["cameras"])
+
+STATE_NAMES = {
+    camera_state_pb2.CAMERA_STATE_UNSPECIFIED: "unknown",
+    camera_state_pb2.CAMERA_STATE_NEVER: "never_connected",
+    camera_state_pb2.CAMERA_STATE_CONNECTED: "connected",
+    camera_state_pb2.CAMERA_STATE_LOST: "lost_connection",
+    camera_state_pb2.CAMERA_STATE_UNSTABLE: "unstable",
+}
+
+
+class CameraOut(BaseModel):
+    """A camera as the API shows it: never its stream URLs or credentials."""
+
+    id: str = Field(examples=["cam-0001"])
+    name: str = Field(examples=["Cổng UBND xã Tân Thịnh"])
+    active: bool
+    site_kind: str = Field(examples=["commune_hq"])
+    commune_code: str = Field(examples=["05512"])
+    commune_name: str = Field(examples=["Xã Tân Thịnh"])
+    owner_unit_id: str = Field(examples=["xa-tan-thinh"])
+    sectors: list[str] = Field(examples=[["traffic"]])
+    vendor: str = ""
+    model: str = ""
+    declared_codec: str = Field(default="", examples=["H.265"])
+    state: str = Field(examples=["connected"])
+    state_changed_at: datetime | None = None
+    last_disconnect_reason: str = ""
+    measured_fps: float = 0.0
+    measured_resolution: str = ""
+    compliance_issues: list[str] = Field(default_factory=list)
+    latitude: float = 0.0
+    longitude: float = 0.0
+    location: str = ""
+
+
+def out(c: service_pb2.Camera) -> CameraOut:
+    """The API view of a registry camera."""
+    return CameraOut(
+        id=c.id,
+        name=c.name,
+        active=c.active,
+        site_kind=c.site_kind,
+        commune_code=c.commune_code,
+        commune_name=c.commune_name,
+        owner_unit_id=c.owner_unit_id,
+        sectors=list(c.sectors),
+        vendor=c.vendor,
+        model=c.model,
+        declared_codec=c.declared_codec,
+        state=STATE_NAMES.get(c.state, "unknown"),
+        state_changed_at=c.state_changed_at.ToDatetime()
+        if c.HasField("state_changed_at")
+        else None,
+        last_disconnect_reason=c.last_disconnect_reason,
+        measured_fps=c.measured_fps,
+        measured_resolution=c.measured_resolution,
+        compliance_issues=list(c.compliance_issues),
+        latitude=c.latitude,
+        longitude=c.longitude,
+        location=c.location,
+    )
+
+
+class CameraPage(BaseModel):
+    """One page of cameras."""
+
+    items: list[CameraOut]
+    next_page_token: str = ""
+    total: int
+
+
+@router.get(
+    "",
+    response_model=CameraPage,
+    summary="Danh sách camera trong phạm vi của người dùng",
+    responses=responses(401, 403, 422, 503),
+)
+async def list_cameras(
+    gw: GatewayDep,
+    caller: CallerDep,
+    commune_code: Annotated[list[str] | None, Query(max_length=100)] = None,
+    site_kind: Annotated[list[str] | None, Query(max_length=10)] = None,
+    text: Annotated[str | None, Query(max_length=128)] = None,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 100,
+    page_token: Annotated[str, Query(max_length=256)] = "",
+) -> CameraPage:
+    """Cameras the caller may see: its unit's, its sector's, or all for the central operator
+    and the app client. Never stream URLs or credentials."""
+    p = caller.principal
+    request = service_pb2.ListCamerasRequest(
+        actor=GATEWAY_ACTOR,
+        commune_codes=commune_code or [],
+        site_kinds=site_kind or [],
+        text=text or "",
+        page_size=page_size,
+        page_token=page_token,
+    )
+    if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER):
+        request.owner_unit_id = p.unit_id
+    elif p.role is Role.SECTOR_OPERATOR:
+        request.sector = p.sector_code
+    elif p.role not in (Role.PROVINCE_ADMIN, Role.APP_CLIENT):
+        raise ForbiddenError("gateway.authz.role_forbidden", "Không có quyền xem camera")
+    reply = await call(
+        gw.bus,
+        REGISTRY_LIST_CAMERAS,
+        request,
+        service_pb2.ListCamerasReply,
+        namespace=gw.settings.nats_namespace,
+        timeout=gw.settings.rpc_timeout_s,
+    )
+    return CameraPage(
+        items=[out(c) for c in reply.cameras],
+        next_page_token=reply.next_page_token,
+        total=reply.total_size,
+    )
+
+
+@router.get(
+    "/{camera_id}",
+    response_model=CameraOut,
+    summary="Thông tin và trạng thái một camera",
+    responses=responses(401, 404, 503),
+)
+async def get_camera(camera_id: str, gw: GatewayDep, caller: CallerDep) -> CameraOut:
+    """One camera within the caller's scope (404 outside it: no hint that it exists)."""
+    try:
+        cam = await gw.directory.camera(camera_id)
+    except NotFoundError as e:
+        raise NotFoundError("gateway.camera.not_found", "Không tìm thấy camera") from e
+    if not decide(caller.principal, Action.CAMERA_READ, scope_of(cam), now=gw.clock()).allowed:
+        raise NotFoundError("gateway.camera.not_found", "Không tìm thấy camera")
+    return out(cam)
+
+
+JPEG = {"content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}
+
+
+@router.get(
+    "/{camera_id}/snapshot",
+    summary="Ảnh chụp mới nhất (cần mục đích truy cập)",
+    response_class=Response,
+    responses={
+        200: {"description": "JPEG of the newest snapshot", **JPEG},
+        **responses(400, 401, 403, 404, 422, 503),
+    },
+)
+async def snapshot(
+    camera_id: str,
+    gw: GatewayDep,
+    caller: CallerDep,
+    client: ClientDep,
+    purpose: Annotated[Purpose, Query(description="Mục đích truy cập (required)")],
+    purpose_text: Annotated[str | None, Query(max_length=500)] = None,
+    grant_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """The newest snapshot of a camera. Footage: needs a purpose, is authorized (own unit,
+    own sector, or a grant) and written to the processing log before the image is sent;
+    503 ``gateway.audit.unavailable`` when the log cannot take it."""
+    access = await gw.footage.authorize(
+        caller,
+        client,
+        action=Action.FOOTAGE_VIEW,
+        kind="snapshot",
+        camera_id=camera_id,
+        purpose=PurposeOfAccess.parse(purpose.value, purpose_text),
+        grant_id=grant_id,
+    )
+    shot = await gw.snapshots.latest(camera_id)
+    if shot.WhichOneof("image") != "jpeg_thumbnail":
+        raise NotFoundError(
+            "gateway.snapshot.not_inline", "Ảnh chụp không có bản thu nhỏ (no inline thumbnail)"
+        )
+    event = await gw.footage.record(access, client)
+    return Response(
+        content=shot.jpeg_thumbnail,
+        media_type="image/jpeg",
+        headers={
+            "Cache-Control": "no-store",
+            "X-Audit-Event-Id": event.event_id,
+            "X-Snapshot-Taken-At": shot.taken_at.ToDatetime().isoformat() + "Z",
+        },
+    )

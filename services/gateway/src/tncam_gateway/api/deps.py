@@ -1,0 +1,80 @@
+"""Request-scoped dependencies: the gateway state, the client, the authenticated caller."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from tncam_gateway.domain.policy import Action, decide
+from tncam_gateway.flows.auth import require_fresh_password
+from tncam_gateway.flows.common import Caller, ClientInfo, ThrottledError
+from tncam_gateway.state import GatewayState
+from tncam_mesh.errors import ForbiddenError, UnauthenticatedError, UnavailableError
+
+oauth2 = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/auth/token",
+    auto_error=False,
+    description="Access token (JWT, 10 phút) từ POST /api/v1/auth/token",
+)
+
+
+def gateway(request: Request) -> GatewayState:
+    """The process's gateway state (503 while the service is starting)."""
+    state: GatewayState | None = getattr(request.app.state, "gateway", None)
+    if state is None:
+        raise UnavailableError("gateway.starting", "Dịch vụ đang khởi động (starting)")
+    return state
+
+
+GatewayDep = Annotated[GatewayState, Depends(gateway)]
+
+
+def client_info(request: Request) -> ClientInfo:
+    """Where the request came from (for throttling and the audit log)."""
+    st = request.scope.get("state", {})
+    address = st.get("client_address") or (request.client.host if request.client else "")
+    return ClientInfo(
+        address=address,
+        user_agent=request.headers.get("user-agent", "")[:256],
+        request_id=st.get("request_id", ""),
+    )
+
+
+ClientDep = Annotated[ClientInfo, Depends(client_info)]
+
+
+async def any_caller(gw: GatewayDep, token: Annotated[str | None, Depends(oauth2)]) -> Caller:
+    """The authenticated caller, even one whose password change is due."""
+    if not token:
+        raise UnauthenticatedError(
+            "gateway.auth.token_missing", "Cần access token (Authorization: Bearer ...)"
+        )
+    caller = await gw.auth.authenticate(token)
+    wait = gw.user_limiter.take(caller.account_id, time.monotonic())
+    if wait > 0:
+        raise ThrottledError(
+            "gateway.rate_limited.user",
+            "Quá nhiều yêu cầu (too many requests for this account)",
+            details={"retry_after_s": int(wait) + 1},
+        )
+    return caller
+
+
+async def current_caller(caller: Annotated[Caller, Depends(any_caller)]) -> Caller:
+    """The authenticated caller, refused while a password change is due."""
+    require_fresh_password(caller)
+    return caller
+
+
+AnyCallerDep = Annotated[Caller, Depends(any_caller)]
+CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+def require(gw: GatewayState, caller: Caller, action: Action) -> None:
+    """Refuse unless the policy allows ``action`` (not bound to a camera) to the caller."""
+    decision = decide(caller.principal, action, now=gw.clock())
+    if not decision.allowed:
+        raise ForbiddenError(decision.code, "Không có quyền thực hiện (not allowed)")

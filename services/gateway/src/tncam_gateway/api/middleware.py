@@ -1,0 +1,183 @@
+"""ASGI middleware: request id, client address, per-address rate limit, body size limit, CORS."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import time
+import uuid
+from typing import Any
+
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tncam_gateway.api.problems import PROBLEM_JSON, TYPE_BASE
+
+API_PREFIX = "/api/v1"
+
+
+def _state(scope: Scope) -> Any:
+    app = scope.get("app")
+    return getattr(getattr(app, "state", None), "gateway", None)
+
+
+def client_address(scope: Scope, trusted: list[str]) -> str:
+    """The client's address: the peer, or the last untrusted X-Forwarded-For hop behind a
+    trusted proxy (the ingress)."""
+    peer = (scope.get("client") or ("", 0))[0] or ""
+    if not trusted or peer not in trusted:
+        return str(peer)
+    for name, value in scope.get("headers", []):
+        if name == b"x-forwarded-for":
+            hops = [h.strip() for h in value.decode("latin-1").split(",") if h.strip()]
+            for hop in reversed(hops):
+                if hop not in trusted:
+                    try:
+                        return str(ipaddress.ip_address(hop))
+                    except ValueError:
+                        return str(peer)
+    return str(peer)
+
+
+async def _send_problem(
+    send: Send, status: int, code: str, detail: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    body = json.dumps(
+        {
+            "type": TYPE_BASE + code,
+            "title": code,
+            "status": status,
+            "detail": detail,
+            "code": code,
+            "retryable": status in (429, 503),
+        },
+        ensure_ascii=False,
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class _TooLargeError(Exception):
+    pass
+
+
+class GatewayMiddleware:
+    """Request id, client address, per-address rate limit and request size limit."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        state = _state(scope)
+        request_id = ""
+        for name, value in scope.get("headers", []):
+            if name == b"x-request-id":
+                request_id = value.decode("latin-1")[:64]
+        request_id = request_id or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        rid = [(b"x-request-id", request_id.encode())]
+        if state is None:
+            await self.app(scope, receive, send)
+            return
+        settings = state.settings
+        address = client_address(scope, settings.trusted_proxies)
+        scope["state"]["client_address"] = address
+
+        wait = state.address_limiter.take(address, time.monotonic())
+        if wait > 0:
+            await _send_problem(
+                send,
+                429,
+                "gateway.rate_limited.address",
+                "Quá nhiều yêu cầu từ địa chỉ này (too many requests from this address)",
+                [(b"retry-after", str(int(wait) + 1).encode()), *rid],
+            )
+            return
+
+        limit = (
+            settings.max_upload_bytes
+            if scope["path"].endswith("/import")
+            else settings.max_request_bytes
+        )
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = limit + 1
+                if declared > limit:
+                    await _send_problem(
+                        send,
+                        413,
+                        "gateway.request.too_large",
+                        f"Yêu cầu vượt quá {limit} byte (request larger than {limit} bytes)",
+                        rid,
+                    )
+                    return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLargeError
+            return message
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = [*message.get("headers", []), *rid]
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_with_id)
+        except _TooLargeError:
+            if not started:
+                await _send_problem(
+                    send,
+                    413,
+                    "gateway.request.too_large",
+                    f"Yêu cầu vượt quá {limit} byte (request larger than {limit} bytes)",
+                    rid,
+                )
+
+
+class ConfiguredCORS:
+    """CORS from the gateway's settings (known only once the service started)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._inner: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = _state(scope)
+        if scope["type"] != "http" or state is None or not state.settings.cors_origins:
+            await self.app(scope, receive, send)
+            return
+        if self._inner is None:
+            self._inner = CORSMiddleware(
+                self.app,
+                allow_origins=list(state.settings.cors_origins),
+                allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+                expose_headers=["Retry-After", "X-Request-Id", "Content-Disposition"],
+                max_age=600,
+            )
+        await self._inner(scope, receive, send)

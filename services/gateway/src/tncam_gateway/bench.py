@@ -1,0 +1,286 @@
+"""``python -m tncam_gateway.bench``: login cost and API latency of the gateway, measured.
+
+Starts throwaway NATS and PostgreSQL (the test kit), the gateway as a process, creates
+accounts, then runs the load generator in a *second process* on loopback and prints p50/p99
+and requests/s beside the targets. The scoped camera list (10,000 cameras, 100 units) needs
+the registry's ``list_cameras`` in the mesh and is reported as not measured until then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from tncam_gateway.domain.passwords import Argon2Parameters, PasswordHasher
+from tncam_gateway.domain.tokens import TokenCodec
+
+PASSWORD = "Sông Cầu nước trong xanh 2026"  # noqa: S105 - benchmark accounts only
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def argon2_cost(rounds: int = 20) -> dict[str, float]:
+    """Median ms of one Argon2id hash and one verification with the OWASP parameters."""
+    hasher = PasswordHasher(Argon2Parameters())
+    encoded = hasher.hash(PASSWORD)
+    hashes, verifies = [], []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        hasher.hash(PASSWORD)
+        hashes.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        hasher.verify(encoded, PASSWORD)
+        verifies.append((time.perf_counter() - t0) * 1000)
+    return {"hash_ms": statistics.median(hashes), "verify_ms": statistics.median(verifies)}
+
+
+def jwt_cost(rounds: int = 5000) -> dict[str, float]:
+    """Microseconds to sign and to verify one access token."""
+    from datetime import UTC, datetime
+
+    codec = TokenCodec(b"k" * 32, issuer="i", audience="a", ttl_s=600)
+    now = datetime.now(UTC)
+    t0 = time.perf_counter()
+    tokens = [
+        codec.issue(
+            account_id="a",
+            session_id="s",
+            role="unit_operator",
+            unit_id="u",
+            token_version=1,
+            now=now,
+        )[0]
+        for _ in range(rounds)
+    ]
+    issue_us = (time.perf_counter() - t0) / rounds * 1e6
+    t0 = time.perf_counter()
+    for t in tokens:
+        codec.verify(t, now=now)
+    return {"issue_us": issue_us, "verify_us": (time.perf_counter() - t0) / rounds * 1e6}
+
+
+# ------------------------------------------------------------------------ load generator
+
+
+async def _load(url: str, kind: str, accounts: list[str], seconds: float, workers: int) -> Any:
+    import httpx
+
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    deadline = time.monotonic() + seconds
+    tokens: dict[str, str] = {}
+
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        if kind == "me":
+            for name in accounts:
+                r = await client.post(
+                    "/api/v1/auth/token", data={"username": name, "password": PASSWORD}
+                )
+                tokens[name] = r.json()["access_token"]
+
+        async def worker(i: int) -> None:
+            n = 0
+            while time.monotonic() < deadline:
+                name = accounts[(i + n * workers) % len(accounts)]
+                n += 1
+                t0 = time.perf_counter()
+                if kind == "token":
+                    r = await client.post(
+                        "/api/v1/auth/token", data={"username": name, "password": PASSWORD}
+                    )
+                else:
+                    r = await client.get(
+                        "/api/v1/me", headers={"Authorization": f"Bearer {tokens[name]}"}
+                    )
+                latencies.append((time.perf_counter() - t0) * 1000)
+                statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+
+        started = time.monotonic()
+        await asyncio.gather(*(worker(i) for i in range(workers)))
+        elapsed = time.monotonic() - started
+    return {
+        "kind": kind,
+        "workers": workers,
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": _pct(latencies, 0.50),
+        "p99_ms": _pct(latencies, 0.99),
+        "statuses": statuses,
+    }
+
+
+def run_load(url: str, kind: str, accounts: list[str], seconds: float, workers: int) -> Any:
+    """The load generator, in a second process (so it does not share the server's CPU time
+    slice in one interpreter)."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tncam_gateway.bench",
+            "--load",
+            kind,
+            "--url",
+            url,
+            "--seconds",
+            str(seconds),
+            "--workers",
+            str(workers),
+            "--accounts",
+            ",".join(accounts),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 120,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------------------ the stack
+
+
+def run_stack(seconds: float, accounts_n: int) -> list[Any]:
+    """NATS + PostgreSQL + the gateway process; accounts; two load runs."""
+    from tncam_contracts.catalog import AUDIT_STREAM
+    from tncam_gateway.db import accounts as repo
+    from tncam_gateway.settings import GatewaySettings
+    from tncam_gateway.state import build_auth
+    from tncam_mesh.bus import connect
+    from tncam_mesh.db import create_engine, service_url, session_factory, unit_of_work
+    from tncam_mesh.jetstream import ensure_stream
+    from tncam_testkit.database import migrate_all
+    from tncam_testkit.nats import NatsServer
+    from tncam_testkit.postgres import PostgresServer
+    from tncam_testkit.services import ServiceProcess
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="tncam-gw-bench-") as tmp:
+        root = Path(tmp)
+        (root / "nats").mkdir()
+        (root / "pg").mkdir()
+        with NatsServer(root / "nats") as nats, PostgresServer(root / "pg") as pg:
+            base = f"postgresql://127.0.0.1:{pg.port}/{pg.database}"
+            db = asyncio.run(migrate_all(pg.dsn(), base))
+            ns = "bench"
+            keys = {"jwt": "bench-jwt-" + "k" * 32, "mfa": "bench-mfa-" + "m" * 32}
+            names = [f"op{i:03d}.{uuid.uuid4().hex[:6]}" for i in range(accounts_n)]
+
+            async def setup() -> None:
+                bus = await connect(nats.url, name="gw-bench")
+                await ensure_stream(bus.js, AUDIT_STREAM.scoped(ns))
+                await bus.close()
+                settings = GatewaySettings(
+                    environment="test",
+                    database_url=base,
+                    db_password=db.passwords["gateway"],
+                    jwt_signing_key=keys["jwt"],
+                    mfa_encryption_key=keys["mfa"],
+                )
+                engine = create_engine(
+                    service_url(base, user="tncam_gateway", password=db.passwords["gateway"]),
+                    schema="gateway",
+                    application_name="bench",
+                )
+                auth = build_auth(settings, session_factory(engine), sink=None)  # type: ignore[arg-type]
+                encoded = await auth.hash_password(PASSWORD)
+                now = auth.clock()
+                async with unit_of_work(auth.sessions) as s:
+                    for i, name in enumerate(names):
+                        await repo.insert(
+                            s,
+                            id=str(uuid.uuid4()),
+                            username=name,
+                            display_name=name,
+                            role="unit_operator",
+                            unit_id=f"unit-{i % 100:03d}",
+                            password_hash=encoded,
+                            password_changed_at=now,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                await engine.dispose()
+
+            asyncio.run(setup())
+            env = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
+            env.update(db.env())
+            env.update(
+                {
+                    "TNCAM_ENVIRONMENT": "test",
+                    "TNCAM_NATS_URL": nats.url,
+                    "TNCAM_NATS_NAMESPACE": ns,
+                    "TNCAM_LOG_LEVEL": "WARNING",
+                    "TNCAM_GATEWAY_JWT_SIGNING_KEY": keys["jwt"],
+                    "TNCAM_GATEWAY_MFA_ENCRYPTION_KEY": keys["mfa"],
+                    "TNCAM_GATEWAY_RATE_LIMIT_ADDRESS_PER_MINUTE": "10000000",
+                    "TNCAM_GATEWAY_RATE_LIMIT_USER_PER_MINUTE": "10000000",
+                }
+            )
+            gw = ServiceProcess("gateway", env=env, log_dir=root)
+            gw.start()
+            try:
+                results.append(run_load(gw.url, "token", names, seconds, workers=1))
+                results.append(run_load(gw.url, "token", names, seconds, workers=8))
+                results.append(run_load(gw.url, "me", names, seconds, workers=1))
+                results.append(run_load(gw.url, "me", names, seconds, workers=16))
+            finally:
+                gw.stop()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    parser = argparse.ArgumentParser(prog="python -m tncam_gateway.bench")
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--accounts", default="")
+    parser.add_argument("--accounts-n", type=int, default=50)
+    parser.add_argument("--load", choices=["token", "me"])
+    parser.add_argument("--url", default="")
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args(argv)
+    if args.load:
+        result = asyncio.run(
+            _load(args.url, args.load, args.accounts.split(","), args.seconds, args.workers)
+        )
+        print(json.dumps(result))
+        return 0
+
+    a = argon2_cost()
+    j = jwt_cost()
+    print("tncam gateway benchmark (2-core machine; loopback; load generator in a 2nd process)")
+    print()
+    print(f"{'measure':<44} {'value':>12}  target / note")
+    print(
+        f"{'Argon2id hash (m=19 MiB, t=2, p=1), median':<44} {a['hash_ms']:>9.1f} ms  cost of login"
+    )
+    print(f"{'Argon2id verify, median':<44} {a['verify_ms']:>9.1f} ms  stated, OWASP minimum")
+    print(f"{'JWT HS256 sign':<44} {j['issue_us']:>9.1f} µs")
+    print(f"{'JWT HS256 verify (+claims checks)':<44} {j['verify_us']:>9.1f} µs")
+    for r in run_stack(args.seconds, args.accounts_n):
+        label = "POST /auth/token" if r["kind"] == "token" else "GET /me (auth + revocation check)"
+        name = f"{label}, {r['workers']} conn"
+        print(
+            f"{name:<44} p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
+            f"{r['rps']:7.1f} req/s  statuses {r['statuses']}"
+        )
+    print(
+        f"{'GET /cameras scoped, 10,000 cameras/100 units':<44} {'n/a':>12}  target p99 < 50 ms: "
+        "needs registry list_cameras in the mesh (open)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""PostgreSQL adapters of the gateway schema (accounts, sessions, throttles, grants)."""

@@ -1,0 +1,94 @@
+"""The gateway schema as SQLAlchemy Core tables (created by migration 0002)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
+metadata = sa.MetaData()
+TS = sa.DateTime(timezone=True)
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("username", sa.Text, nullable=False, unique=True),  # lower case
+    sa.Column("display_name", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("unit_id", sa.Text, nullable=False, server_default=""),
+    sa.Column("sector_code", sa.Text, nullable=False, server_default=""),
+    sa.Column("unit_is_commune", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("status", sa.Text, nullable=False, server_default="active"),
+    sa.Column("disabled_reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("disabled_at", TS),
+    sa.Column("password_hash", sa.Text),
+    sa.Column("password_changed_at", TS, nullable=False),
+    sa.Column("must_change_password", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("mfa_secret_enc", sa.Text),
+    sa.Column("mfa_confirmed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("totp_last_step", sa.BigInteger),
+    sa.Column("token_version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("last_login_at", TS),
+    sa.Column("scope_changed_at", TS),
+    sa.Column("reviewed_at", TS),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("account_id", sa.Text, sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("kind", sa.Text, nullable=False),  # password | client_credentials
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("revoked_at", TS),
+    sa.Column("revoked_reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("client_address", sa.Text, nullable=False, server_default=""),
+    sa.Column("user_agent", sa.Text, nullable=False, server_default=""),
+)
+
+refresh_tokens = sa.Table(
+    "refresh_tokens",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("session_id", sa.Text, sa.ForeignKey("sessions.id"), nullable=False, index=True),
+    sa.Column("token_hash", sa.Text, nullable=False),
+    sa.Column("issued_at", TS, nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("used_at", TS),
+)
+
+login_throttle = sa.Table(
+    "login_throttle",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),  # account:<name> | address:<ip>
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure_at", TS, nullable=False),
+    sa.Column("locked_until", TS),
+)
+
+grants = sa.Table(
+    "grants",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("issued_by", sa.Text, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("grantee_id", sa.Text, sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("legal_basis", sa.Text, nullable=False),
+    sa.Column("ticket_id", sa.Text, nullable=False, server_default=""),
+    sa.Column("document_number", sa.Text, nullable=False, server_default=""),
+    sa.Column("document_issuer", sa.Text, nullable=False, server_default=""),
+    sa.Column("document_date", sa.Date),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("camera_ids", pg.ARRAY(sa.Text), nullable=False),
+    sa.Column("unit_ids", pg.ARRAY(sa.Text), nullable=False),
+    sa.Column("footage_from", TS, nullable=False),
+    sa.Column("footage_to", TS, nullable=False),
+    sa.Column("scopes", pg.ARRAY(sa.Text), nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("revoked_at", TS),
+    sa.Column("revoked_by", sa.Text, nullable=False, server_default=""),
+    sa.Column("notified_at", TS),
+)

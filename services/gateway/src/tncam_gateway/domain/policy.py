@@ -1,0 +1,229 @@
+"""Authorization of the gateway, default deny: the one place that says who may do what.
+
+Rules (DESIGN.md §5, REQUIREMENTS R8-R10, R13):
+
+* a unit (operator, viewer, the app client of that unit) sees its own cameras; a sector
+  operator sees the cameras of its sector;
+* ``province_admin`` administers everything technically (accounts, cameras, status, reports,
+  grants) but sees or exports a unit's footage only through a **break-glass grant** of its
+  own with a legal basis (emergency command, incident fix, written request), covering the
+  camera, the footage time range and the scope (view / export), not expired, not revoked;
+* any other access beyond scope needs a grant recorded from a **written approval of the
+  Provincial People's Committee** (``committee_approval``);
+* quick extraction is for operators of a commune/ward on their own cameras only;
+* the auditor reads the audit log and grants, never footage;
+* anything not allowed here is denied.
+
+Pure: plain values in, a :class:`Decision` out; the caller supplies the clock and the grants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from tncam_gateway.domain.roles import BREAK_GLASS_BASES, GrantScope, LegalBasis, Role
+
+
+class Action(StrEnum):
+    """Everything the API lets someone do, as far as authorization is concerned."""
+
+    CAMERA_READ = "camera.read"  # list, detail, status, uptime (no footage)
+    CAMERA_ADMIN = "camera.admin"  # create, update, import
+    FOOTAGE_VIEW = "footage.view"  # live, playback, snapshot
+    FOOTAGE_EXPORT = "footage.export"  # request an export
+    FOOTAGE_QUICK_EXTRACT = "footage.quick_extract"  # urgent export without prior approval
+    EXPORT_APPROVE = "export.approve"
+    ANALYTICS_ENABLE = "analytics.enable"
+    REPORT_READ = "report.read"
+    ACCOUNT_ADMIN = "account.admin"
+    GRANT_ISSUE = "grant.issue"
+    GRANT_REVIEW = "grant.review"
+    AUDIT_READ = "audit.read"
+
+
+#: Actions on the footage of a camera (purpose required, audited before any byte).
+FOOTAGE_ACTIONS = frozenset(
+    {Action.FOOTAGE_VIEW, Action.FOOTAGE_EXPORT, Action.FOOTAGE_QUICK_EXTRACT}
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who asks: an authenticated account."""
+
+    account_id: str
+    role: Role
+    unit_id: str = ""
+    sector_code: str = ""
+    unit_is_commune: bool = False
+
+
+@dataclass(frozen=True)
+class CameraScope:
+    """What authorization needs to know about a camera."""
+
+    camera_id: str
+    unit_id: str
+    sector_codes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A break-glass grant or a recorded committee approval, as the policy sees it."""
+
+    grant_id: str
+    grantee_id: str
+    legal_basis: LegalBasis
+    camera_ids: frozenset[str]
+    footage_from: datetime
+    footage_to: datetime
+    scopes: frozenset[GrantScope]
+    expires_at: datetime
+    revoked: bool = False
+
+    def active(self, now: datetime) -> bool:
+        """Not revoked and not expired at ``now``."""
+        return not self.revoked and now < self.expires_at
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer: allowed or not, why (a stable code), and the grant it rests on."""
+
+    allowed: bool
+    code: str
+    grant: Grant | None = None
+
+    @property
+    def legal_basis(self) -> LegalBasis | None:
+        """The legal basis of the grant used, if any."""
+        return self.grant.legal_basis if self.grant else None
+
+
+def _allow(code: str, grant: Grant | None = None) -> Decision:
+    return Decision(True, code, grant)
+
+
+def _deny(code: str) -> Decision:
+    return Decision(False, f"gateway.authz.{code}")
+
+
+ADMIN_ONLY = frozenset(
+    {Action.ACCOUNT_ADMIN, Action.GRANT_ISSUE, Action.ANALYTICS_ENABLE, Action.EXPORT_APPROVE}
+)
+REPORT_ROLES = frozenset(
+    {Role.PROVINCE_ADMIN, Role.UNIT_OPERATOR, Role.UNIT_VIEWER, Role.SECTOR_OPERATOR}
+)
+UNIT_ROLES = frozenset({Role.UNIT_OPERATOR, Role.UNIT_VIEWER, Role.APP_CLIENT})
+
+
+def _in_scope(p: Principal, camera: CameraScope) -> str | None:
+    """``own_unit`` / ``own_sector`` if the camera is within the principal's own scope."""
+    if p.role in UNIT_ROLES and p.unit_id and camera.unit_id == p.unit_id:
+        return "own_unit"
+    if p.role is Role.SECTOR_OPERATOR and p.sector_code and p.sector_code in camera.sector_codes:
+        return "own_sector"
+    return None
+
+
+def _grant_for(
+    p: Principal,
+    camera: CameraScope,
+    scope: GrantScope,
+    grants: Iterable[Grant],
+    now: datetime,
+    footage: tuple[datetime, datetime] | None,
+) -> tuple[Grant | None, bool]:
+    """The active grant covering this access, and whether an expired/revoked one would have."""
+    bases = BREAK_GLASS_BASES if p.role is Role.PROVINCE_ADMIN else {LegalBasis.COMMITTEE_APPROVAL}
+    lapsed = False
+    for g in grants:
+        if g.grantee_id != p.account_id or g.legal_basis not in bases:
+            continue
+        if camera.camera_id not in g.camera_ids or scope not in g.scopes:
+            continue
+        if footage is not None and not (g.footage_from <= footage[0] <= footage[1] <= g.footage_to):
+            continue
+        if g.active(now):
+            return g, False
+        lapsed = True
+    return None, lapsed
+
+
+def decide(
+    principal: Principal,
+    action: Action,
+    camera: CameraScope | None = None,
+    *,
+    now: datetime,
+    grants: Iterable[Grant] = (),
+    footage: tuple[datetime, datetime] | None = None,
+) -> Decision:
+    """May ``principal`` do ``action`` (on ``camera``, for footage in ``footage``) at ``now``?"""
+    p, role = principal, principal.role
+    if action in ADMIN_ONLY:
+        return _allow("province_admin") if role is Role.PROVINCE_ADMIN else _deny("role_forbidden")
+    if action is Action.AUDIT_READ:
+        return _allow("auditor") if role is Role.AUDITOR else _deny("role_forbidden")
+    if action is Action.GRANT_REVIEW:
+        if role in (Role.PROVINCE_ADMIN, Role.AUDITOR):
+            return _allow(role.value)
+        # The owning unit's operators review the grants on their own cameras.
+        if role is Role.UNIT_OPERATOR and camera is not None and _in_scope(p, camera):
+            return _allow("own_unit")
+        return _deny("role_forbidden")
+    if action is Action.REPORT_READ:
+        # The report is scoped by the caller's unit/sector when listed; auditors and app
+        # clients do not need it.
+        if role in REPORT_ROLES:
+            return _allow(role.value)
+        return _deny("role_forbidden")
+
+    if camera is None:
+        return _deny("camera_required")
+    relation = _in_scope(p, camera)
+
+    if action is Action.CAMERA_READ:
+        # Connection state is not personal data: the central operator and the app see all.
+        if role in (Role.PROVINCE_ADMIN, Role.APP_CLIENT):
+            return _allow(role.value)
+        if role is Role.AUDITOR:
+            return _deny("role_forbidden")
+        return _allow(relation) if relation else _deny("out_of_scope")
+
+    if action is Action.CAMERA_ADMIN:
+        if role is Role.PROVINCE_ADMIN:
+            return _allow("province_admin")
+        if role is Role.UNIT_OPERATOR and relation:
+            return _allow(relation)
+        return _deny("role_forbidden" if role is not Role.UNIT_OPERATOR else "out_of_scope")
+
+    if action is Action.FOOTAGE_QUICK_EXTRACT:
+        if role is not Role.UNIT_OPERATOR:
+            return _deny("role_forbidden")
+        if not p.unit_is_commune:
+            return _deny("not_commune")
+        return _allow(relation) if relation else _deny("out_of_scope")
+
+    if action in (Action.FOOTAGE_VIEW, Action.FOOTAGE_EXPORT):
+        if role is Role.AUDITOR:
+            return _deny("role_forbidden")
+        scope = GrantScope.VIEW if action is Action.FOOTAGE_VIEW else GrantScope.EXPORT
+        own_ok = relation is not None and (
+            action is Action.FOOTAGE_VIEW or role in (Role.UNIT_OPERATOR, Role.SECTOR_OPERATOR)
+        )
+        if own_ok and relation:
+            return _allow(relation)
+        grant, lapsed = _grant_for(p, camera, scope, grants, now, footage)
+        if grant is not None:
+            return _allow("grant", grant)
+        if lapsed:
+            return _deny("grant_expired")
+        if role is Role.PROVINCE_ADMIN:
+            return _deny("grant_required")
+        return _deny("out_of_scope" if relation is None else "role_forbidden")
+
+    return _deny("unknown_action")

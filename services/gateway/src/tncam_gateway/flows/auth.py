@@ -1,0 +1,588 @@
+"""Login, tokens, refresh rotation, logout, MFA enrolment and the per-request token check."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tncam.audit.v1 import audit_event_pb2 as apb
+from tncam_gateway.db import accounts as repo
+from tncam_gateway.domain import totp
+from tncam_gateway.domain.lockout import LockoutPolicy, after_failure
+from tncam_gateway.domain.passwords import PasswordHasher, PasswordPolicy
+from tncam_gateway.domain.policy import Principal
+from tncam_gateway.domain.roles import Role
+from tncam_gateway.domain.tokens import TokenCodec, digest, invalid, new_refresh_secret
+from tncam_gateway.flows.common import (
+    Auditor,
+    Caller,
+    ClientInfo,
+    Clock,
+    SecretBox,
+    ThrottledError,
+    account_actor,
+)
+from tncam_mesh.db import unit_of_work
+from tncam_mesh.errors import ConflictError, ForbiddenError, UnauthenticatedError
+
+INVALID_CREDENTIALS = "gateway.auth.invalid_credentials"
+GENERIC_LOGIN_ERROR = "Tên đăng nhập hoặc mật khẩu không đúng (invalid username or password)"
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    """What a successful login or refresh returns."""
+
+    access_token: str
+    expires_in: int
+    refresh_token: str | None
+    refresh_expires_in: int | None
+    password_change_required: bool
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    """Token lifetimes, password age and lockout policy."""
+
+    refresh_ttl_s: int
+    session_max_age_s: int
+    password_max_age_days: int
+    lockout: LockoutPolicy
+    address_lockout: LockoutPolicy
+    revocation_cache_s: float
+    totp_issuer: str
+
+
+def login_name(username: str) -> str:
+    """The normalised account name typed; one that no account can have fails like any other."""
+    name = username.strip().lower()
+    if not name.isprintable() or len(name) > 128:
+        raise invalid_credentials()
+    return name
+
+
+def invalid_credentials() -> UnauthenticatedError:
+    """The one error of a failed login, whatever failed."""
+    return UnauthenticatedError(INVALID_CREDENTIALS, GENERIC_LOGIN_ERROR)
+
+
+@dataclass
+class _Cached:
+    at: float
+    caller: Caller | None
+    error: str
+    token_version: int = -1
+
+
+class AuthService:
+    """Authentication of people and app clients."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        codec: TokenCodec,
+        hasher: PasswordHasher,
+        passwords: PasswordPolicy,
+        box: SecretBox,
+        auditor: Auditor,
+        config: AuthConfig,
+        clock: Clock,
+        hash_concurrency: int = 4,
+    ) -> None:
+        self.sessions = sessions
+        self.codec = codec
+        self.hasher = hasher
+        self.passwords = passwords
+        self.box = box
+        self.auditor = auditor
+        self.config = config
+        self.clock = clock
+        # Argon2 costs ~19 MiB and tens of ms each: bound how many run at once.
+        self._hash_slots = asyncio.Semaphore(hash_concurrency)
+        self._cache: dict[tuple[str, str], _Cached] = {}
+
+    # ------------------------------------------------------------------ password hashing
+
+    async def verify_password(self, encoded: str | None, password: str) -> bool:
+        """Argon2 verification off the event loop."""
+        async with self._hash_slots:
+            return await asyncio.to_thread(self.hasher.verify, encoded, password)
+
+    async def hash_password(self, password: str) -> str:
+        """Argon2 hashing off the event loop."""
+        async with self._hash_slots:
+            return await asyncio.to_thread(self.hasher.hash, password)
+
+    # -------------------------------------------------------------------------- throttle
+
+    async def _check_throttle(self, keys: list[str], client: ClientInfo, name: str) -> None:
+        now = self.clock()
+        async with unit_of_work(self.sessions) as s:
+            states = await repo.throttle_states(s, keys)
+        locked = [st for st in states.values() if st.locked(now)]
+        if locked:
+            retry = max(st.retry_after_s(now) for st in locked)
+            await self.auditor.record(
+                "account.login.throttled",
+                account_actor("", name[:64], "", None),
+                client,
+                outcome=apb.OUTCOME_DENIED,
+                error_code="gateway.auth.throttled",
+                after={"username": name[:64]},
+            )
+            raise ThrottledError(
+                "gateway.auth.throttled",
+                "Quá nhiều lần đăng nhập sai, thử lại sau (too many failed attempts, retry later)",
+                details={"retry_after_s": retry},
+            )
+
+    async def _record_failure(
+        self, keys: list[str], client: ClientInfo, name: str, account: repo.Account | None
+    ) -> None:
+        now = self.clock()
+        actor = (
+            account_actor(account.id, account.display_name, account.unit_id, account.role)
+            if account
+            else account_actor("", name[:64], "", None)
+        )
+        newly_locked: list[str] = []
+        async with unit_of_work(self.sessions) as s:
+            states = await repo.throttle_states(s, keys)
+            for key, state in states.items():
+                policy = (
+                    self.config.lockout
+                    if key.startswith("account:")
+                    else (self.config.address_lockout)
+                )
+                new = after_failure(state, now, policy)
+                if new.locked(now) and not state.locked(now):
+                    newly_locked.append(key.split(":", 1)[0])
+                await repo.save_throttle(s, key, new)
+            await self.auditor.record(
+                "account.login.failed",
+                actor,
+                client,
+                outcome=apb.OUTCOME_DENIED,
+                error_code=INVALID_CREDENTIALS,
+                account_id=account.id if account else "",
+                after={"username": name[:64]},
+            )
+            if newly_locked:
+                await self.auditor.record(
+                    "account.login.locked",
+                    actor,
+                    client,
+                    outcome=apb.OUTCOME_DENIED,
+                    error_code="gateway.auth.throttled",
+                    account_id=account.id if account else "",
+                    after={"username": name[:64], "locked": newly_locked},
+                )
+
+    @staticmethod
+    def throttle_keys(username: str, client: ClientInfo) -> list[str]:
+        """The lockout keys of one attempt: the name typed and the source address."""
+        keys = [f"account:{username.strip().lower()[:128]}"]
+        if client.address:
+            keys.append(f"address:{client.address}")
+        return keys
+
+    # ----------------------------------------------------------------------------- login
+
+    async def login(
+        self, username: str, password: str, totp_code: str | None, client: ClientInfo
+    ) -> TokenPair:
+        """The OAuth2 password grant (plus TOTP when MFA applies)."""
+        name = login_name(username)
+        keys = self.throttle_keys(name, client)
+        await self._check_throttle(keys, client, name)
+        async with unit_of_work(self.sessions) as s:
+            account = await repo.by_username(s, name)
+        # Always verify (a dummy hash for unknown names): same cost, same answer.
+        ok = await self.verify_password(account.password_hash if account else None, password)
+        if account is not None and account.role is Role.APP_CLIENT:
+            ok = False  # app clients use the client-credentials grant only
+        if not ok or account is None or not account.active:
+            await self._record_failure(keys, client, name, account)
+            raise invalid_credentials()
+
+        mfa_needed = account.role is Role.PROVINCE_ADMIN or account.mfa_confirmed
+        if mfa_needed:
+            if not account.mfa_confirmed or not account.mfa_secret_enc:
+                raise UnauthenticatedError(
+                    "gateway.auth.mfa_enrollment_required",
+                    "Tài khoản cần đăng ký xác thực hai lớp (TOTP) trước khi đăng nhập "
+                    "(enrol TOTP first: POST /api/v1/auth/mfa/enroll)",
+                )
+            if not totp_code:
+                raise UnauthenticatedError(
+                    "gateway.auth.mfa_required",
+                    "Cần mã xác thực hai lớp (TOTP code required)",
+                )
+            secret = self.box.open(account.mfa_secret_enc, context=account.id)
+            step = totp.verify(
+                secret, totp_code, now=self.clock(), last_used_step=account.totp_last_step
+            )
+            claimed = False
+            if step is not None:
+                async with unit_of_work(self.sessions) as s:
+                    claimed = await repo.claim_totp_step(s, account.id, step)
+            if not claimed:
+                await self._record_failure(keys, client, name, account)
+                raise invalid_credentials()
+
+        rehash = self.hasher.needs_rehash(account.password_hash or "")
+        new_hash = await self.hash_password(password) if rehash else None
+        now = self.clock()
+        async with unit_of_work(self.sessions) as s:
+            await repo.clear_throttle(s, keys[0])
+            values: dict[str, object] = {"last_login_at": now}
+            if new_hash:
+                values["password_hash"] = new_hash
+            await repo.update(s, account.id, **values)
+            pair = await self._open_session(s, account, "password", client, now)
+            await self.auditor.record(
+                "account.login.succeeded",
+                account_actor(account.id, account.display_name, account.unit_id, account.role),
+                client,
+                account_id=account.id,
+                after={"mfa": mfa_needed, "rehashed": bool(new_hash)},
+            )
+        return pair
+
+    async def client_credentials(
+        self, client_id: str, client_secret: str, client: ClientInfo
+    ) -> TokenPair:
+        """The OAuth2 client-credentials grant for ``app_client`` accounts (no refresh)."""
+        name = login_name(client_id)
+        keys = self.throttle_keys(name, client)
+        await self._check_throttle(keys, client, name)
+        async with unit_of_work(self.sessions) as s:
+            account = await repo.by_username(s, name)
+        ok = await self.verify_password(account.password_hash if account else None, client_secret)
+        if not ok or account is None or not account.active or account.role is not Role.APP_CLIENT:
+            await self._record_failure(keys, client, name, account)
+            raise invalid_credentials()
+        now = self.clock()
+        async with unit_of_work(self.sessions) as s:
+            await repo.clear_throttle(s, keys[0])
+            await repo.update(s, account.id, last_login_at=now)
+            pair = await self._open_session(
+                s, account, "client_credentials", client, now, refresh=False
+            )
+            await self.auditor.record(
+                "account.client_token.issued",
+                account_actor(account.id, account.display_name, account.unit_id, account.role),
+                client,
+                account_id=account.id,
+            )
+        return pair
+
+    def _password_expired(self, account: repo.Account, now: datetime) -> bool:
+        days = self.config.password_max_age_days
+        if account.role is Role.APP_CLIENT:
+            return False
+        return account.must_change_password or (
+            days > 0 and now - account.password_changed_at > timedelta(days=days)
+        )
+
+    async def _open_session(
+        self,
+        s: AsyncSession,
+        account: repo.Account,
+        kind: str,
+        client: ClientInfo,
+        now: datetime,
+        *,
+        refresh: bool = True,
+    ) -> TokenPair:
+        session_id = str(uuid.uuid4())
+        max_age = self.config.session_max_age_s if refresh else self.codec.ttl_s
+        await repo.insert_session(
+            s,
+            id=session_id,
+            account_id=account.id,
+            kind=kind,
+            created_at=now,
+            expires_at=now + timedelta(seconds=max_age),
+            client_address=client.address,
+            user_agent=client.user_agent[:256],
+        )
+        refresh_token = await self._new_refresh(s, session_id, now) if refresh else None
+        return self._pair(account, session_id, refresh_token, now)
+
+    async def _new_refresh(self, s: AsyncSession, session_id: str, now: datetime) -> str:
+        token_id = uuid.uuid4().hex
+        secret = new_refresh_secret()
+        await repo.insert_refresh(
+            s,
+            id=token_id,
+            session_id=session_id,
+            token_hash=digest(secret),
+            issued_at=now,
+            expires_at=now + timedelta(seconds=self.config.refresh_ttl_s),
+        )
+        return f"{token_id}.{secret}"
+
+    def _pair(
+        self, account: repo.Account, session_id: str, refresh_token: str | None, now: datetime
+    ) -> TokenPair:
+        token, _ = self.codec.issue(
+            account_id=account.id,
+            session_id=session_id,
+            role=account.role.value,
+            unit_id=account.unit_id,
+            token_version=account.token_version,
+            now=now,
+        )
+        return TokenPair(
+            access_token=token,
+            expires_in=self.codec.ttl_s,
+            refresh_token=refresh_token,
+            refresh_expires_in=self.config.refresh_ttl_s if refresh_token else None,
+            password_change_required=self._password_expired(account, now),
+        )
+
+    # --------------------------------------------------------------------------- refresh
+
+    async def refresh(self, refresh_token: str, client: ClientInfo) -> TokenPair:
+        """Rotate a refresh token; a reused one revokes its whole session."""
+        token_id, _, secret = refresh_token.partition(".")
+        now = self.clock()
+        reused: repo.Account | None = None
+        async with unit_of_work(self.sessions) as s:
+            row = await repo.get_refresh_for_update(s, token_id) if token_id else None
+            if row is None or not hmac.compare_digest(row.token_hash, digest(secret)):
+                raise invalid("refresh token không hợp lệ (invalid refresh token)")
+            sess = await repo.get_session(s, row.session_id)
+            account = await repo.get(s, sess.account_id) if sess else None
+            if sess is None or account is None:
+                raise invalid("refresh token không hợp lệ (invalid refresh token)")
+            actor = account_actor(account.id, account.display_name, account.unit_id, account.role)
+            if row.used_at is not None:
+                if sess.revoked_at is None:
+                    await repo.revoke_session(s, sess.id, now, "refresh_reuse")
+                    reused = account
+                    await self.auditor.record(
+                        "account.refresh.reused",
+                        actor,
+                        client,
+                        outcome=apb.OUTCOME_DENIED,
+                        error_code="gateway.auth.refresh_reused",
+                        account_id=account.id,
+                        after={"session_id": sess.id},
+                    )
+            elif (
+                sess.revoked_at is not None
+                or now >= sess.expires_at
+                or now >= row.expires_at
+                or not account.active
+            ):
+                raise invalid("phiên đăng nhập đã kết thúc (session ended)")
+            else:
+                await repo.mark_refresh_used(s, row.id, now)
+                new_refresh = await self._new_refresh(s, sess.id, now)
+                pair = self._pair(account, sess.id, new_refresh, now)
+                await self.auditor.record(
+                    "account.token.refreshed", actor, client, account_id=account.id
+                )
+                return pair
+        self._cache.clear()
+        if reused is not None:
+            raise UnauthenticatedError(
+                "gateway.auth.refresh_reused",
+                "Refresh token đã được dùng; phiên đã bị thu hồi (refresh token reused; "
+                "session revoked)",
+            )
+        raise invalid("phiên đăng nhập đã kết thúc (session ended)")
+
+    async def logout(self, caller: Caller, client: ClientInfo) -> None:
+        """End the caller's session: its refresh and access tokens stop working."""
+        now = self.clock()
+        async with unit_of_work(self.sessions) as s:
+            await repo.revoke_session(s, caller.session_id, now, "logout")
+            await self.auditor.record(
+                "account.logout", caller.actor(), client, account_id=caller.account_id
+            )
+        self._cache.pop((caller.account_id, caller.session_id), None)
+
+    # ------------------------------------------------------------------- authentication
+
+    async def authenticate(self, token: str) -> Caller:
+        """The caller behind an access token, checked server-side (cached briefly)."""
+        claims = self.codec.verify(token, now=self.clock())
+        key = (claims.account_id, claims.session_id)
+        mono = time.monotonic()
+        cached = self._cache.get(key)
+        if cached is None or mono - cached.at > self.config.revocation_cache_s:
+            cached = await self._load_caller(claims.account_id, claims.session_id)
+            cached.at = mono
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[key] = cached
+        caller = cached.caller
+        if caller is None:
+            raise invalid(cached.error)
+        if claims.token_version != cached.token_version:
+            raise invalid("token đã bị thu hồi (token revoked)")
+        return caller
+
+    async def _load_caller(self, account_id: str, session_id: str) -> _Cached:
+        now = self.clock()
+        async with unit_of_work(self.sessions) as s:
+            account = await repo.get(s, account_id)
+            sess = await repo.get_session(s, session_id)
+        if account is None or not account.active:
+            return _Cached(0.0, None, "tài khoản bị khóa (account disabled)")
+        if sess is None or sess.account_id != account_id or sess.revoked_at is not None:
+            return _Cached(0.0, None, "phiên đã bị thu hồi (session revoked)")
+        if now >= sess.expires_at:
+            return _Cached(0.0, None, "phiên đã hết hạn (session expired)")
+        caller = Caller(
+            principal=Principal(
+                account_id=account.id,
+                role=account.role,
+                unit_id=account.unit_id,
+                sector_code=account.sector_code,
+                unit_is_commune=account.unit_is_commune,
+            ),
+            username=account.username,
+            display_name=account.display_name,
+            session_id=session_id,
+            password_change_required=self._password_expired(account, now),
+        )
+        return _Cached(0.0, caller, "", account.token_version)
+
+    def forget(self, account_id: str) -> None:
+        """Drop cached checks of an account (after a change made by this replica)."""
+        for key in [k for k in self._cache if k[0] == account_id]:
+            del self._cache[key]
+
+    # ------------------------------------------------------------------ password change
+
+    async def change_password(
+        self, caller: Caller, current: str, new: str, client: ClientInfo
+    ) -> None:
+        """The caller changes their own password (also ends a forced change)."""
+        async with unit_of_work(self.sessions) as s:
+            account = await repo.get(s, caller.account_id)
+        if account is None or not await self.verify_password(account.password_hash, current):
+            await self.auditor.record(
+                "account.password.change_failed",
+                caller.actor(),
+                client,
+                outcome=apb.OUTCOME_DENIED,
+                error_code=INVALID_CREDENTIALS,
+                account_id=caller.account_id,
+            )
+            raise invalid_credentials()
+        self.passwords.check(new, username=account.username, display_name=account.display_name)
+        if await self.verify_password(account.password_hash, new):
+            raise ConflictError(
+                "gateway.password.unchanged",
+                "Mật khẩu mới phải khác mật khẩu cũ (the new password must differ)",
+            )
+        encoded = await self.hash_password(new)
+        now = self.clock()
+        async with unit_of_work(self.sessions) as s:
+            await repo.update(
+                s,
+                account.id,
+                password_hash=encoded,
+                password_changed_at=now,
+                must_change_password=False,
+                updated_at=now,
+            )
+            await self.auditor.record(
+                "account.password.changed", caller.actor(), client, account_id=account.id
+            )
+        self.forget(account.id)
+
+    # ------------------------------------------------------------------------------- MFA
+
+    async def _account_by_password(
+        self, username: str, password: str, client: ClientInfo
+    ) -> repo.Account:
+        name = login_name(username)
+        keys = self.throttle_keys(name, client)
+        await self._check_throttle(keys, client, name)
+        async with unit_of_work(self.sessions) as s:
+            account = await repo.by_username(s, name)
+        ok = await self.verify_password(account.password_hash if account else None, password)
+        if not ok or account is None or not account.active or account.role is Role.APP_CLIENT:
+            await self._record_failure(keys, client, name, account)
+            raise invalid_credentials()
+        return account
+
+    async def mfa_enroll(self, username: str, password: str, client: ClientInfo) -> tuple[str, str]:
+        """Start TOTP enrolment (only while none is confirmed): the secret and its URI."""
+        account = await self._account_by_password(username, password, client)
+        if account.mfa_confirmed:
+            raise ConflictError(
+                "gateway.mfa.already_enrolled",
+                "Đã đăng ký TOTP; liên hệ quản trị để đặt lại (already enrolled; ask an admin)",
+            )
+        secret = totp.new_secret()
+        now = self.clock()
+        async with unit_of_work(self.sessions) as s:
+            await repo.update(
+                s,
+                account.id,
+                mfa_secret_enc=self.box.seal(secret, context=account.id),
+                totp_last_step=None,
+                updated_at=now,
+            )
+            await self.auditor.record(
+                "account.mfa.enrolment_started",
+                account_actor(account.id, account.display_name, account.unit_id, account.role),
+                client,
+                account_id=account.id,
+            )
+        uri = totp.provisioning_uri(
+            secret, account=account.username, issuer=self.config.totp_issuer
+        )
+        return secret, uri
+
+    async def mfa_confirm(
+        self, username: str, password: str, code: str, client: ClientInfo
+    ) -> None:
+        """Confirm TOTP enrolment with a first valid code."""
+        account = await self._account_by_password(username, password, client)
+        if account.mfa_confirmed or not account.mfa_secret_enc:
+            raise ConflictError(
+                "gateway.mfa.not_pending", "Không có đăng ký TOTP đang chờ (no enrolment pending)"
+            )
+        secret = self.box.open(account.mfa_secret_enc, context=account.id)
+        step = totp.verify(secret, code, now=self.clock(), last_used_step=account.totp_last_step)
+        if step is None:
+            await self._record_failure(
+                self.throttle_keys(account.username, client), client, account.username, account
+            )
+            raise invalid_credentials()
+        now = self.clock()
+        async with unit_of_work(self.sessions) as s:
+            if not await repo.claim_totp_step(s, account.id, step):
+                raise invalid_credentials()
+            await repo.update(s, account.id, mfa_confirmed=True, updated_at=now)
+            await self.auditor.record(
+                "account.mfa.enrolled",
+                account_actor(account.id, account.display_name, account.unit_id, account.role),
+                client,
+                account_id=account.id,
+            )
+
+
+def require_fresh_password(caller: Caller) -> None:
+    """Refuse everything but the password change while a change is due."""
+    if caller.password_change_required:
+        raise ForbiddenError(
+            "gateway.auth.password_change_required",
+            "Mật khẩu đã hết hạn hoặc phải đổi; đổi mật khẩu tại POST /api/v1/me/password "
+            "(password change required)",
+        )
