@@ -137,7 +137,10 @@ async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
             rt.spawn("status-consumer", run_status_consumer(rt, registry)),
             rt.spawn("stats-consumer", run_stats_consumer(rt, registry)),
             rt.spawn("sweeper", _every(stop, settings.sweep_interval_s, "sweep", registry.sweep)),
-            rt.spawn("gauges", _every(stop, 30.0, "gauges", registry.refresh_gauges)),
+            rt.spawn(
+                "gauges",
+                _every(stop, settings.gauge_interval_s, "gauges", registry.refresh_gauges),
+            ),
             rt.spawn(
                 "kv-reconcile",
                 _every(

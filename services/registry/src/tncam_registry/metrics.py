@@ -31,6 +31,16 @@ class RegistryMetrics:
         self.open_tickets = Gauge(
             "tncam_registry_open_fault_tickets", "Open fault tickets", registry=registry
         )
+        self.lost_over_15m = Gauge(
+            "tncam_registry_cameras_lost_over_15m",
+            "Active cameras in state lost for more than 15 minutes",
+            registry=registry,
+        )
+        self.communes_all_lost = Gauge(
+            "tncam_registry_communes_all_lost",
+            "Communes whose every active camera is lost",
+            registry=registry,
+        )
         self.report_seconds = Histogram(
             "tncam_registry_report_generation_seconds",
             "Time to build and render the connection report, by format",

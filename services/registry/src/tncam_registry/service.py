@@ -1467,6 +1467,42 @@ class Registry:
                 .select_from(fault_tickets)
                 .where(fault_tickets.c.closed_at.is_(None))
             )
+            lost_long = await s.scalar(
+                sa.select(sa.func.count())
+                .select_from(
+                    cameras.join(camera_connection, camera_connection.c.camera_id == cameras.c.id)
+                )
+                .where(
+                    cameras.c.active.is_(True),
+                    camera_connection.c.state == CameraState.LOST.value,
+                    camera_connection.c.lost_since
+                    < sa.func.now() - sa.text("interval '15 minutes'"),
+                )
+            )
+            per_commune = (
+                sa.select(
+                    sites.c.commune_code,
+                    sa.func.count().label("total"),
+                    sa.func.count()
+                    .filter(camera_connection.c.state == CameraState.LOST.value)
+                    .label("lost"),
+                )
+                .select_from(
+                    cameras.join(
+                        camera_connection, camera_connection.c.camera_id == cameras.c.id
+                    ).join(sites, sites.c.id == cameras.c.site_id)
+                )
+                .where(cameras.c.active.is_(True))
+                .group_by(sites.c.commune_code)
+                .subquery()
+            )
+            all_lost = await s.scalar(
+                sa.select(sa.func.count())
+                .select_from(per_commune)
+                .where(per_commune.c.total > 0, per_commune.c.lost == per_commune.c.total)
+            )
+        self.metrics.lost_over_15m.set(int(lost_long or 0))
+        self.metrics.communes_all_lost.set(int(all_lost or 0))
         counts = {(st.value, k): 0 for st in CameraState for k in ("xa", "phuong")}
         for state, kind, n in rows:
             counts[(state, kind)] = int(n)

@@ -45,6 +45,8 @@ class RegistrySettings(DatabaseSettings):
     handover_grace_s: float = Field(default=30.0, gt=0)
     #: How often time-based state is re-evaluated (unstable ending, fault tickets, deadlines).
     sweep_interval_s: float = Field(default=5.0, gt=0)
+    #: How often the Prometheus gauges (cameras by state, overdue items, ...) are recomputed.
+    gauge_interval_s: float = Field(default=30.0, gt=0)
     #: How often the camera_config KV bucket is reconciled with the database (0 = only at start).
     kv_reconcile_interval_s: float = Field(default=600.0, ge=0)
 

@@ -119,6 +119,7 @@ def registry_settings(
         "http_host": "127.0.0.1",
         "http_port": free_port(),
         "sweep_interval_s": 0.2,
+        "gauge_interval_s": 0.5,
         "fault_after_s": 1.0,
         "handover_grace_s": 1.0,
         "shutdown_grace_s": 5.0,

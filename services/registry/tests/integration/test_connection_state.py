@@ -300,3 +300,26 @@ async def test_overdue_deadlines_and_stats(registry: Harness) -> None:
     assert 'tncam_registry_state_transitions_total{previous="never",state="connected"}' in metrics
     assert 'tncam_registry_request_duration_seconds_count{operation="create_camera"' in metrics
     assert "tncam_registry_cameras{" in metrics
+
+
+async def test_alerting_gauges_long_lost_cameras_and_all_lost_communes(registry: Harness) -> None:
+    # Commune 12 has only this camera: once it is lost, every camera of the commune is lost.
+    await create(registry, "g-lost", "12", "square")
+    await registry.status("g-lost", True, now() - dt.timedelta(hours=1))
+    await registry.status("g-lost", False, now() - dt.timedelta(minutes=20))
+    await wait_state(registry, "g-lost", S.CAMERA_STATE_LOST)
+
+    async def gauges() -> None:
+        async with httpx.AsyncClient() as client:
+            text = (await client.get(f"{registry.url}/metrics")).text
+        values = {
+            line.split(" ")[0]: float(line.split(" ")[1])
+            for line in text.splitlines()
+            if line.startswith(
+                ("tncam_registry_cameras_lost_over_15m ", "tncam_registry_communes_all_lost ")
+            )
+        }
+        assert values["tncam_registry_cameras_lost_over_15m"] >= 1
+        assert values["tncam_registry_communes_all_lost"] >= 1
+
+    await eventually(gauges)
