@@ -107,11 +107,8 @@ bench-gateway: setup ## token issuance, Argon2 cost, authenticated requests (p50
 	$(PY) -m tncam_gateway.bench
 
 # ---------------------------------------------------------------- deploy
-chart-assets: ## copy deploy/grafana dashboards and deploy/prometheus rules into the chart
-	rm -f helm/tncam/files/dashboards/*.json
-	mkdir -p helm/tncam/files/dashboards
-	cp deploy/grafana/*.json helm/tncam/files/dashboards/
-	cp deploy/prometheus/rules.yml helm/tncam/files/rules.yml
+dashboards: $(STAMPS)/venv ## regenerate deploy/grafana/*.json and the chart's copies of dashboards and rules
+	$(PY) scripts/gen_dashboards.py
 
 # ---------------------------------------------------------------- running
 migrate: setup ## migrate the schemas of registry, recorder, audit, gateway (TNCAM_DATABASE_URL, admin)
@@ -126,4 +123,4 @@ clean: ## remove caches and local state (keeps the venv and the MinIO build)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(STAMPS)
 
 
-.PHONY: openapi bench-gateway bench-registry chart-assets help setup minio lock proto proto-check lint fmt test test-unit test-integration test-e2e migrate run clean
+.PHONY: openapi bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-unit test-integration test-e2e migrate run clean

@@ -93,17 +93,24 @@ def province() -> dict[str, Any]:
             ),
             panel(
                 "Theo loại xã/phường / By commune kind and state",
-                [("sum by (commune_kind, state) (tncam_registry_cameras)", "{{commune_kind}} {{state}}")],
+                [
+                    (
+                        "sum by (commune_kind, state) (tncam_registry_cameras)",
+                        "{{commune_kind}} {{state}}",
+                    )
+                ],
                 kind="bargauge",
                 w=8,
             ),
             panel(
                 "Tỷ lệ kết nối / Share connected",
-                [(
-                    'sum(tncam_registry_cameras{state=~"connected|unstable"})'
-                    " / clamp_min(sum(tncam_registry_cameras), 1)",
-                    "connected",
-                )],
+                [
+                    (
+                        'sum(tncam_registry_cameras{state=~"connected|unstable"})'
+                        " / clamp_min(sum(tncam_registry_cameras), 1)",
+                        "connected",
+                    )
+                ],
                 kind="stat",
                 unit="percentunit",
                 w=8,
@@ -134,7 +141,12 @@ def province() -> dict[str, Any]:
             ),
             panel(
                 "Chuyển trạng thái / State transitions",
-                [("sum by (state) (rate(tncam_registry_state_transitions_total[5m]))", "→ {{state}}")],
+                [
+                    (
+                        "sum by (state) (rate(tncam_registry_state_transitions_total[5m]))",
+                        "→ {{state}}",
+                    )
+                ],
             ),
             panel(
                 "Hạn quá hạn / Overdue deadlines",
@@ -147,11 +159,13 @@ def province() -> dict[str, Any]:
             ),
             panel(
                 "Thời gian lập báo cáo / Report generation time (p95)",
-                [(
-                    "histogram_quantile(0.95, sum by (le, format) "
-                    "(rate(tncam_registry_report_generation_seconds_bucket[1h])))",
-                    "{{format}}",
-                )],
+                [
+                    (
+                        "histogram_quantile(0.95, sum by (le, format) "
+                        "(rate(tncam_registry_report_generation_seconds_bucket[1h])))",
+                        "{{format}}",
+                    )
+                ],
                 unit="s",
             ),
         ],
@@ -163,30 +177,82 @@ def ingest() -> dict[str, Any]:
         "tncam-ingest",
         "tncam — Ingest",
         [
-            panel("RTSP sessions", [("sum(tncam_ingest_sessions)", "sessions"),
-                                    ("sum(tncam_ingest_leases)", "leases")], w=8),
-            panel("Live workers", [("max(tncam_ingest_live_workers)", "workers")], kind="stat", w=4),
-            panel("Reconnects by reason",
-                  [("sum by (reason) (rate(tncam_ingest_disconnects_total[5m]))", "{{reason}}")],
-                  w=12),
-            panel("Bitrate in", [("sum(rate(tncam_ingest_received_bytes_total[1m])) * 8", "bit/s")],
-                  unit="bps"),
+            panel(
+                "RTSP sessions",
+                [
+                    ("sum(tncam_ingest_sessions)", "sessions"),
+                    ("sum(tncam_ingest_leases)", "leases"),
+                ],
+                w=8,
+            ),
+            panel(
+                "Live workers", [("max(tncam_ingest_live_workers)", "workers")], kind="stat", w=4
+            ),
+            panel(
+                "Reconnects by reason",
+                [("sum by (reason) (rate(tncam_ingest_disconnects_total[5m]))", "{{reason}}")],
+                w=12,
+            ),
+            panel(
+                "Bitrate in",
+                [("sum(rate(tncam_ingest_received_bytes_total[1m])) * 8", "bit/s")],
+                unit="bps",
+            ),
             panel("Packets in", [("sum(rate(tncam_ingest_received_packets_total[1m]))", "pkt/s")]),
-            panel("Spool", [("sum(tncam_ingest_spool_bytes)", "bytes"),
-                            ("sum(tncam_ingest_spool_segments)", "segments")], unit="bytes"),
-            panel("Dropped segments",
-                  [("sum by (reason) (increase(tncam_ingest_dropped_segments_total[1h]))", "{{reason}}")]),
-            panel("Hand-off latency p50 / p99",
-                  [("histogram_quantile(0.5, sum by (le) (rate(tncam_ingest_handoff_latency_seconds_bucket[5m])))", "p50"),
-                   ("histogram_quantile(0.99, sum by (le) (rate(tncam_ingest_handoff_latency_seconds_bucket[5m])))", "p99")],
-                  unit="s"),
-            panel("Hand-off outcomes",
-                  [("sum by (outcome) (rate(tncam_ingest_handoff_segments_total[5m]))", "{{outcome}}")]),
-            panel("Segment duration p50",
-                  [("histogram_quantile(0.5, sum by (le) (rate(tncam_ingest_segment_duration_seconds_bucket[15m])))", "p50")],
-                  unit="s"),
-            panel("CPU seconds per stream-minute",
-                  [("avg(tncam_ingest_cpu_seconds_per_stream_minute)", "cpu s / stream·min")]),
+            panel(
+                "Spool",
+                [
+                    ("sum(tncam_ingest_spool_bytes)", "bytes"),
+                    ("sum(tncam_ingest_spool_segments)", "segments"),
+                ],
+                unit="bytes",
+            ),
+            panel(
+                "Dropped segments",
+                [
+                    (
+                        "sum by (reason) (increase(tncam_ingest_dropped_segments_total[1h]))",
+                        "{{reason}}",
+                    )
+                ],
+            ),
+            panel(
+                "Hand-off latency p50 / p99",
+                [
+                    (
+                        "histogram_quantile(0.5, sum by (le) (rate(tncam_ingest_handoff_latency_seconds_bucket[5m])))",
+                        "p50",
+                    ),
+                    (
+                        "histogram_quantile(0.99, sum by (le) (rate(tncam_ingest_handoff_latency_seconds_bucket[5m])))",
+                        "p99",
+                    ),
+                ],
+                unit="s",
+            ),
+            panel(
+                "Hand-off outcomes",
+                [
+                    (
+                        "sum by (outcome) (rate(tncam_ingest_handoff_segments_total[5m]))",
+                        "{{outcome}}",
+                    )
+                ],
+            ),
+            panel(
+                "Segment duration p50",
+                [
+                    (
+                        "histogram_quantile(0.5, sum by (le) (rate(tncam_ingest_segment_duration_seconds_bucket[15m])))",
+                        "p50",
+                    )
+                ],
+                unit="s",
+            ),
+            panel(
+                "CPU seconds per stream-minute",
+                [("avg(tncam_ingest_cpu_seconds_per_stream_minute)", "cpu s / stream·min")],
+            ),
         ],
     )
 
@@ -196,22 +262,67 @@ def recorder() -> dict[str, Any]:
         "tncam-recorder",
         "tncam — Recorder",
         [
-            panel("Segments written", [("sum by (result) (rate(tncam_recorder_segments_written_total[5m]))", "{{result}}")]),
-            panel("Write rate", [("sum(rate(tncam_recorder_written_bytes_total[5m]))", "bytes/s")], unit="Bps"),
-            panel("Write latency p99",
-                  [("histogram_quantile(0.99, sum by (le) (rate(tncam_recorder_write_latency_seconds_bucket[5m])))", "p99")],
-                  unit="s"),
-            panel("Hand-off buffer", [("max(tncam_recorder_buffer_age_seconds)", "oldest (s)"),
-                                      ("max(tncam_recorder_buffer_messages)", "messages")]),
-            panel("Storage by retention class",
-                  [("sum by (retention_class) (tncam_recorder_storage_bytes)", "{{retention_class}}")],
-                  unit="bytes"),
-            panel("Legal holds (lưu giữ theo vụ việc)",
-                  [("max(tncam_recorder_legal_holds_active)", "holds"),
-                   ("max(tncam_recorder_held_segments)", "held segments")]),
-            panel("Deletions by reason",
-                  [("sum by (reason) (increase(tncam_recorder_segments_deleted_total[1d]))", "{{reason}}")]),
-            panel("S3 unavailable", [("sum(increase(tncam_recorder_s3_unavailable_total[1h]))", "errors")]),
+            panel(
+                "Segments written",
+                [
+                    (
+                        "sum by (result) (rate(tncam_recorder_segments_written_total[5m]))",
+                        "{{result}}",
+                    )
+                ],
+            ),
+            panel(
+                "Write rate",
+                [("sum(rate(tncam_recorder_written_bytes_total[5m]))", "bytes/s")],
+                unit="Bps",
+            ),
+            panel(
+                "Write latency p99",
+                [
+                    (
+                        "histogram_quantile(0.99, sum by (le) (rate(tncam_recorder_write_latency_seconds_bucket[5m])))",
+                        "p99",
+                    )
+                ],
+                unit="s",
+            ),
+            panel(
+                "Hand-off buffer",
+                [
+                    ("max(tncam_recorder_buffer_age_seconds)", "oldest (s)"),
+                    ("max(tncam_recorder_buffer_messages)", "messages"),
+                ],
+            ),
+            panel(
+                "Storage by retention class",
+                [
+                    (
+                        "sum by (retention_class) (tncam_recorder_storage_bytes)",
+                        "{{retention_class}}",
+                    )
+                ],
+                unit="bytes",
+            ),
+            panel(
+                "Legal holds (lưu giữ theo vụ việc)",
+                [
+                    ("max(tncam_recorder_legal_holds_active)", "holds"),
+                    ("max(tncam_recorder_held_segments)", "held segments"),
+                ],
+            ),
+            panel(
+                "Deletions by reason",
+                [
+                    (
+                        "sum by (reason) (increase(tncam_recorder_segments_deleted_total[1d]))",
+                        "{{reason}}",
+                    )
+                ],
+            ),
+            panel(
+                "S3 unavailable",
+                [("sum(increase(tncam_recorder_s3_unavailable_total[1h]))", "errors")],
+            ),
         ],
     )
 
@@ -221,18 +332,45 @@ def audit() -> dict[str, Any]:
         "tncam-audit",
         "tncam — Audit",
         [
-            panel("Append rate", [("sum(rate(tncam_audit_appended_events_total[5m]))", "events/s")]),
+            panel(
+                "Append rate", [("sum(rate(tncam_audit_appended_events_total[5m]))", "events/s")]
+            ),
             panel("Log size", [("max(tncam_audit_tree_size)", "entries")], kind="stat", w=6),
-            panel("Active sequencer", [("sum(tncam_audit_sequencer_active)", "active")], kind="stat", w=6),
-            panel("Verification failures",
-                  [("sum(increase(tncam_audit_verify_failures_total[1d]))", "failures")], kind="stat", w=8),
-            panel("Checkpoint age", [("max(tncam_audit_checkpoint_age_seconds)", "age")], unit="s", w=8),
-            panel("Unanchored checkpoints", [("max(tncam_audit_checkpoints_unanchored)", "unanchored")], w=8),
-            panel("Overdue breach notices (72 h)", [("max(tncam_audit_breaches_overdue)", "overdue")],
-                  kind="stat"),
-            panel("Duplicates and rejects",
-                  [("sum(rate(tncam_audit_duplicate_events_total[5m]))", "duplicates"),
-                   ("sum(rate(tncam_audit_rejected_events_total[5m]))", "rejected")]),
+            panel(
+                "Active sequencer",
+                [("sum(tncam_audit_sequencer_active)", "active")],
+                kind="stat",
+                w=6,
+            ),
+            panel(
+                "Verification failures",
+                [("sum(increase(tncam_audit_verify_failures_total[1d]))", "failures")],
+                kind="stat",
+                w=8,
+            ),
+            panel(
+                "Checkpoint age",
+                [("max(tncam_audit_checkpoint_age_seconds)", "age")],
+                unit="s",
+                w=8,
+            ),
+            panel(
+                "Unanchored checkpoints",
+                [("max(tncam_audit_checkpoints_unanchored)", "unanchored")],
+                w=8,
+            ),
+            panel(
+                "Overdue breach notices (72 h)",
+                [("max(tncam_audit_breaches_overdue)", "overdue")],
+                kind="stat",
+            ),
+            panel(
+                "Duplicates and rejects",
+                [
+                    ("sum(rate(tncam_audit_duplicate_events_total[5m]))", "duplicates"),
+                    ("sum(rate(tncam_audit_rejected_events_total[5m]))", "rejected"),
+                ],
+            ),
         ],
     )
 
@@ -242,20 +380,47 @@ def gateway() -> dict[str, Any]:
         "tncam-gateway",
         "tncam — Gateway",
         [
-            panel("Requests by status",
-                  [("sum by (status) (rate(tncam_gateway_requests_total[5m]))", "{{status}}")]),
-            panel("Latency p50 / p99",
-                  [("histogram_quantile(0.5, sum by (le) (rate(tncam_gateway_request_duration_seconds_bucket[5m])))", "p50"),
-                   ("histogram_quantile(0.99, sum by (le) (rate(tncam_gateway_request_duration_seconds_bucket[5m])))", "p99")],
-                  unit="s"),
-            panel("Authentication failures",
-                  [("sum by (reason) (rate(tncam_gateway_auth_failures_total[5m]))", "{{reason}}")]),
+            panel(
+                "Requests by status",
+                [("sum by (status) (rate(tncam_gateway_requests_total[5m]))", "{{status}}")],
+            ),
+            panel(
+                "Latency p50 / p99",
+                [
+                    (
+                        "histogram_quantile(0.5, sum by (le) (rate(tncam_gateway_request_duration_seconds_bucket[5m])))",
+                        "p50",
+                    ),
+                    (
+                        "histogram_quantile(0.99, sum by (le) (rate(tncam_gateway_request_duration_seconds_bucket[5m])))",
+                        "p99",
+                    ),
+                ],
+                unit="s",
+            ),
+            panel(
+                "Authentication failures",
+                [("sum by (reason) (rate(tncam_gateway_auth_failures_total[5m]))", "{{reason}}")],
+            ),
             panel("Lockouts", [("sum(increase(tncam_gateway_lockouts_total[1h]))", "lockouts")]),
-            panel("Footage accesses by purpose",
-                  [("sum by (purpose, outcome) (increase(tncam_gateway_footage_accesses_total[1h]))",
-                    "{{purpose}} {{outcome}}")]),
-            panel("Break-glass grants", [("sum by (legal_basis) (increase(tncam_gateway_grants_issued_total[1d]))",
-                                          "{{legal_basis}}")]),
+            panel(
+                "Footage accesses by purpose",
+                [
+                    (
+                        "sum by (purpose, outcome) (increase(tncam_gateway_footage_accesses_total[1h]))",
+                        "{{purpose}} {{outcome}}",
+                    )
+                ],
+            ),
+            panel(
+                "Break-glass grants",
+                [
+                    (
+                        "sum by (legal_basis) (increase(tncam_gateway_grants_issued_total[1d]))",
+                        "{{legal_basis}}",
+                    )
+                ],
+            ),
         ],
     )
 

@@ -152,4 +152,4 @@ def test_chart_carries_the_same_dashboards_and_rules() -> None:
     chart_dashboards = sorted((CHART_FILES / "dashboards").glob("*.json"))
     assert [p.name for p in chart_dashboards] == [p.name for p in DASHBOARDS]
     for a, b in zip(chart_dashboards, DASHBOARDS, strict=True):
-        assert a.read_text() == b.read_text(), f"run make chart-assets ({a.name})"
+        assert a.read_text() == b.read_text(), f"run make dashboards ({a.name})"
