@@ -65,8 +65,17 @@ def new_event(
     after: Mapping[str, Any] | None = None,
     request_id: str = "",
     now: dt.datetime | None = None,
+    target_unit_ids: Iterable[str] = (),
+    legal_basis: pb.LegalBasis = pb.LEGAL_BASIS_UNSPECIFIED,
+    grant_id: str = "",
+    error_code: str = "",
+    client_address: str = "",
 ) -> pb.AuditEvent:
-    """An audit event with a fresh id, the current time and trace, and scrubbed images."""
+    """An audit event with a fresh id, the current time and trace, and scrubbed images.
+
+    ``target_unit_ids`` are the units owning the targeted cameras (the per-unit extraction log
+    is keyed by them); set the other target kinds (segment range, account) on the result.
+    """
     event = pb.AuditEvent(
         event_id=str(uuid.uuid4()),
         actor=actor,
@@ -79,7 +88,12 @@ def new_event(
         trace_id=tracing.current().trace_id,
         before_json=to_json(before),
         after_json=to_json(after),
+        legal_basis=legal_basis,
+        grant_id=grant_id,
+        error_code=error_code,
+        client_address=client_address,
     )
+    event.target_unit_ids.extend(target_unit_ids)
     event.occurred_at.FromDatetime(now or dt.datetime.now(dt.UTC))
     event.data_categories.extend(data_categories)
     ids = list(cameras)

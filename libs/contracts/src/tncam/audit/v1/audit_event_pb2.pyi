@@ -128,7 +128,7 @@ class AuditTarget(_message.Message):
     def __init__(self, cameras: _Optional[_Union[CameraSet, _Mapping]] = ..., segments: _Optional[_Union[SegmentRange, _Mapping]] = ..., account_id: _Optional[str] = ..., other: _Optional[_Union[OtherTarget, _Mapping]] = ...) -> None: ...
 
 class AuditEvent(_message.Message):
-    __slots__ = ("event_id", "occurred_at", "actor", "action", "target", "purpose_code", "purpose_text", "legal_basis", "grant_id", "document_number", "document_issuer", "document_date", "ticket_id", "data_categories", "outcome", "error_code", "request_id", "source_service", "trace_id", "client_address", "user_agent", "before_json", "after_json")
+    __slots__ = ("event_id", "occurred_at", "actor", "action", "target", "purpose_code", "purpose_text", "legal_basis", "grant_id", "document_number", "document_issuer", "document_date", "ticket_id", "data_categories", "target_unit_ids", "outcome", "error_code", "request_id", "source_service", "trace_id", "client_address", "user_agent", "before_json", "after_json")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
@@ -143,6 +143,7 @@ class AuditEvent(_message.Message):
     DOCUMENT_DATE_FIELD_NUMBER: _ClassVar[int]
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     DATA_CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    TARGET_UNIT_IDS_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
@@ -166,6 +167,7 @@ class AuditEvent(_message.Message):
     document_date: str
     ticket_id: str
     data_categories: _containers.RepeatedScalarFieldContainer[DataCategory]
+    target_unit_ids: _containers.RepeatedScalarFieldContainer[str]
     outcome: Outcome
     error_code: str
     request_id: str
@@ -175,4 +177,4 @@ class AuditEvent(_message.Message):
     user_agent: str
     before_json: str
     after_json: str
-    def __init__(self, event_id: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., action: _Optional[str] = ..., target: _Optional[_Union[AuditTarget, _Mapping]] = ..., purpose_code: _Optional[_Union[PurposeCode, str]] = ..., purpose_text: _Optional[str] = ..., legal_basis: _Optional[_Union[LegalBasis, str]] = ..., grant_id: _Optional[str] = ..., document_number: _Optional[str] = ..., document_issuer: _Optional[str] = ..., document_date: _Optional[str] = ..., ticket_id: _Optional[str] = ..., data_categories: _Optional[_Iterable[_Union[DataCategory, str]]] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., error_code: _Optional[str] = ..., request_id: _Optional[str] = ..., source_service: _Optional[str] = ..., trace_id: _Optional[str] = ..., client_address: _Optional[str] = ..., user_agent: _Optional[str] = ..., before_json: _Optional[str] = ..., after_json: _Optional[str] = ...) -> None: ...
+    def __init__(self, event_id: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., action: _Optional[str] = ..., target: _Optional[_Union[AuditTarget, _Mapping]] = ..., purpose_code: _Optional[_Union[PurposeCode, str]] = ..., purpose_text: _Optional[str] = ..., legal_basis: _Optional[_Union[LegalBasis, str]] = ..., grant_id: _Optional[str] = ..., document_number: _Optional[str] = ..., document_issuer: _Optional[str] = ..., document_date: _Optional[str] = ..., ticket_id: _Optional[str] = ..., data_categories: _Optional[_Iterable[_Union[DataCategory, str]]] = ..., target_unit_ids: _Optional[_Iterable[str]] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., error_code: _Optional[str] = ..., request_id: _Optional[str] = ..., source_service: _Optional[str] = ..., trace_id: _Optional[str] = ..., client_address: _Optional[str] = ..., user_agent: _Optional[str] = ..., before_json: _Optional[str] = ..., after_json: _Optional[str] = ...) -> None: ...

@@ -1,0 +1,1 @@
+"""Request/reply operations of the audit service (NATS micro endpoints)."""

@@ -1,0 +1,1 @@
+"""NATS consumers of the audit service."""

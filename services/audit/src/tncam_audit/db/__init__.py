@@ -1,0 +1,1 @@
+"""PostgreSQL adapters of the audit service (asyncpg: COPY for appends, streaming reads)."""

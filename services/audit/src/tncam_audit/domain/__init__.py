@@ -1,0 +1,1 @@
+"""Pure logic of the audit log: Merkle tree, signed checkpoints, verification, views."""

@@ -1,0 +1,1 @@
+"""Object-store adapter: object-locked copies of signed checkpoints."""
