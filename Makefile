@@ -103,6 +103,9 @@ test: setup ## everything CI runs: lint, proto-check, unit, integration, e2e
 bench-registry: setup ## connection report at 2,760 cameras, filtered list at 10,000 (p50/p95)
 	$(PY) -m tncam_registry.bench
 
+bench-audit: setup ## sustained appends/s with the chain and sync_interval always; verify 1,000,000 events
+	$(PY) -m tncam_audit.bench
+
 bench-gateway: setup ## token issuance, Argon2 cost, authenticated requests (p50/p99, req/s)
 	$(PY) -m tncam_gateway.bench
 
@@ -123,4 +126,4 @@ clean: ## remove caches and local state (keeps the venv and the MinIO build)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(STAMPS)
 
 
-.PHONY: openapi bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-unit test-integration test-e2e migrate run clean
+.PHONY: openapi bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-unit test-integration test-e2e migrate run clean

@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tncam_testkit.database import MigratedDatabase
-from tncam_testkit.nats import NatsServer
 from tncam_testkit.services import SERVICES, ServiceProcess, http_get
 
 pytestmark = pytest.mark.integration
@@ -31,19 +29,9 @@ BUILTIN = {"up"}
 
 @pytest.fixture(scope="module")
 def scrapes(
-    nats_server: NatsServer,
-    migrated_database: MigratedDatabase,
-    tmp_path_factory: pytest.TempPathFactory,
+    mesh_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
-    env.update(migrated_database.env())
-    env.update(
-        {
-            "TNCAM_ENVIRONMENT": "dev",
-            "TNCAM_NATS_URL": nats_server.url,
-            "TNCAM_NATS_NAMESPACE": f"obs{os.getpid()}",
-        }
-    )
+    env = {**mesh_env, "TNCAM_NATS_NAMESPACE": f"obs{os.getpid()}"}
     logs = tmp_path_factory.mktemp("obs-logs")
     procs = [ServiceProcess(s, env=env, log_dir=logs) for s in SERVICES]
     try:

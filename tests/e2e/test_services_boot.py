@@ -20,7 +20,6 @@ from tncam_contracts.catalog import (
     RECORDING_STREAM,
     REGISTRY_STREAM,
 )
-from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.procs import free_port
 from tncam_testkit.services import DB_SERVICES, SERVICES, ServiceProcess, http_get, readiness
@@ -29,22 +28,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def mesh_env(
-    nats_server: NatsServer, migrated_database: MigratedDatabase, namespace_module: str
-) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
-    env.update(migrated_database.env())
-    env.update(
-        {
-            "TNCAM_ENVIRONMENT": "test",
-            "TNCAM_NATS_URL": nats_server.url,
-            "TNCAM_NATS_NAMESPACE": namespace_module,
-            "TNCAM_SHUTDOWN_GRACE_S": "8",
-            # Secrets without a development default outside environment=dev.
-            "TNCAM_REGISTRY_CREDENTIALS_KEY": "e2e-registry-credentials-key",
-        }
-    )
-    return env
+def boot_env(mesh_env: dict[str, str], namespace_module: str) -> dict[str, str]:
+    return {**mesh_env, "TNCAM_NATS_NAMESPACE": namespace_module, "TNCAM_SHUTDOWN_GRACE_S": "8"}
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +39,13 @@ def namespace_module() -> str:
 
 @pytest.fixture(scope="module")
 def mesh(
-    mesh_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+    boot_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, ServiceProcess]]:
     logs = tmp_path_factory.mktemp("mesh-logs")
     procs: dict[str, ServiceProcess] = {}
     try:
         for service in SERVICES:
-            proc = ServiceProcess(service, env=mesh_env, log_dir=logs)
+            proc = ServiceProcess(service, env=boot_env, log_dir=logs)
             proc.start()
             procs[service] = proc
         yield procs
@@ -142,8 +127,8 @@ def _run_with(env: dict[str, str], service: str) -> subprocess.CompletedProcess[
     )
 
 
-def test_invalid_setting_exits_2_with_one_line_naming_it(mesh_env: dict[str, str]) -> None:
-    result = _run_with({**mesh_env, "TNCAM_REGISTRY_HTTP_PORT": "not-a-port"}, "registry")
+def test_invalid_setting_exits_2_with_one_line_naming_it(boot_env: dict[str, str]) -> None:
+    result = _run_with({**boot_env, "TNCAM_REGISTRY_HTTP_PORT": "not-a-port"}, "registry")
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -151,8 +136,8 @@ def test_invalid_setting_exits_2_with_one_line_naming_it(mesh_env: dict[str, str
     assert "not-a-port" in lines[0]
 
 
-def test_missing_secret_outside_dev_exits_2_naming_it(mesh_env: dict[str, str]) -> None:
-    env = {k: v for k, v in mesh_env.items() if k != "TNCAM_RECORDER_DB_PASSWORD"}
+def test_missing_secret_outside_dev_exits_2_naming_it(boot_env: dict[str, str]) -> None:
+    env = {k: v for k, v in boot_env.items() if k != "TNCAM_RECORDER_DB_PASSWORD"}
     env["TNCAM_ENVIRONMENT"] = "prod"
     result = _run_with(env, "recorder")
     assert result.returncode == 2
@@ -163,9 +148,9 @@ def test_missing_secret_outside_dev_exits_2_naming_it(mesh_env: dict[str, str]) 
 
 
 def test_unreachable_nats_exits_1_with_a_clear_error(
-    mesh_env: dict[str, str],
+    boot_env: dict[str, str],
 ) -> None:
-    env = {**mesh_env, "TNCAM_NATS_URL": "nats://127.0.0.1:9", "TNCAM_NATS_CONNECT_TIMEOUT_S": "1"}
+    env = {**boot_env, "TNCAM_NATS_URL": "nats://127.0.0.1:9", "TNCAM_NATS_CONNECT_TIMEOUT_S": "1"}
     env["TNCAM_INGEST_HTTP_PORT"] = str(free_port())
     result = _run_with(env, "ingest")
     assert result.returncode == 1

@@ -255,7 +255,9 @@ class CameraSimulator:
         return json.loads(body)
 
     def states(self) -> list[dict[str, Any]]:
-        """Each camera's state as the server sees it (name, codec, reachable, protected)."""
+        """Each camera's state as the server sees it (name, codec, reachable, protected,
+        ``clients``: RTSP clients with a session on the mount now, ``max_clients``: the most
+        seen at once, both sampled every 100 ms; ``clients_closed``)."""
         result: list[dict[str, Any]] = self._request("GET", "/cameras")
         return result
 

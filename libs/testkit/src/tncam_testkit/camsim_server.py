@@ -62,6 +62,8 @@ class Camera:
     factory: GstRtspServer.RTSPMediaFactory | None = None
     reachable: bool = True
     clients_closed: int = 0
+    clients: int = 0  # RTSP clients with a session on this mount now (sampled every 100 ms)
+    max_clients: int = 0  # the most ever sampled at once
 
     @property
     def name(self) -> str:
@@ -229,21 +231,36 @@ class FleetServer:
         cam.reachable = reachable
         return self.state(cam)
 
+    def sample_clients(self) -> bool:
+        """Count each mount's live clients (a GLib timeout every 100 ms, main loop)."""
+        counts = dict.fromkeys(self.cameras, 0)
+
+        def client_pred(_server: Any, client: Any, _data: object) -> Any:
+            seen: set[str] = set()
+
+            def sess_pred(_client: Any, session: Any, _data: object) -> Any:
+                for cam in self.cameras.values():
+                    if _plays_path(session, cam.path):
+                        seen.add(cam.name)
+                return GstRtspServer.RTSPFilterResult.KEEP
+
+            client.session_filter(sess_pred, None)
+            for name in seen:
+                counts[name] += 1
+            return GstRtspServer.RTSPFilterResult.KEEP
+
+        self.server.client_filter(client_pred, None)
+        for name, n in counts.items():
+            cam = self.cameras[name]
+            cam.clients = n
+            cam.max_clients = max(cam.max_clients, n)
+        return GLib.SOURCE_CONTINUE  # type: ignore[no-any-return]
+
     def _drop_sessions(self, path: str) -> int:
         """Close every client connection and session that plays ``path``; return the count."""
 
         def plays_path(session: Any) -> bool:
-            hit = False
-
-            def check(_session: Any, sessmedia: Any, _data: object) -> Any:
-                nonlocal hit
-                matches, matched = sessmedia.matches(path)
-                # ``matches`` is a prefix test: /cam1 would also match a session on /cam10.
-                hit = hit or (matches and matched == len(path))
-                return GstRtspServer.RTSPFilterResult.KEEP
-
-            session.filter(check, None)
-            return hit
+            return _plays_path(session, path)
 
         closed = 0
 
@@ -286,11 +303,28 @@ class FleetServer:
             "reachable": cam.reachable,
             "protected": cam.protected,
             "clients_closed": cam.clients_closed,
+            "clients": cam.clients,
+            "max_clients": cam.max_clients,
         }
 
     def states(self) -> list[dict[str, Any]]:
         """All cameras' public state, in number order."""
         return [self.state(cam) for cam in sorted(self.cameras.values(), key=lambda c: c.number)]
+
+
+def _plays_path(session: Any, path: str) -> bool:
+    """Whether an RTSP session has media on exactly ``path``."""
+    hit = False
+
+    def check(_session: Any, sessmedia: Any, _data: object) -> Any:
+        nonlocal hit
+        matches, matched = sessmedia.matches(path)
+        # ``matches`` is a prefix test: /cam1 would also match a session on /cam10.
+        hit = hit or (matches and matched == len(path))
+        return GstRtspServer.RTSPFilterResult.KEEP
+
+    session.filter(check, None)
+    return hit
 
 
 def call_in_main_loop(fn: Callable[[], T], timeout: float = 10.0) -> T:
@@ -403,6 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     GLib.unix_signal_add(GLib.PRIORITY_HIGH, signal.SIGTERM, quit_loop)
     GLib.unix_signal_add(GLib.PRIORITY_HIGH, signal.SIGINT, quit_loop)
     fleet.attach()
+    GLib.timeout_add(100, fleet.sample_clients)
     control = ThreadingHTTPServer((HOST, args.control_port), make_control_handler(fleet))
     control.daemon_threads = True
     # A short poll interval: shutdown() waits for it, and stop should be quick.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tncam_testkit.cameras import CameraSimulator
 from tncam_testkit.database import MigratedDatabase, migrate_all, rolled_back_session
+from tncam_testkit.keys import service_keys
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.postgres import PostgresServer
 from tncam_testkit.s3 import S3Endpoint, make_server
@@ -60,6 +62,36 @@ def camera_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CameraSim
     """Four simulated cameras over RTSP: cam1-cam3 H.265, cam4 H.264 (non-compliant)."""
     with CameraSimulator(tmp_path_factory.mktemp("cameras"), cameras=4, h264_cameras=(4,)) as sim:
         yield sim
+
+
+@pytest.fixture(scope="session")
+def minio_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Endpoint]:
+    """One MinIO server for tests that run the whole mesh (object lock works there)."""
+    with make_server("minio", tmp_path_factory.mktemp("mesh-minio")) as server:
+        yield server.endpoint
+
+
+@pytest.fixture(scope="session")
+def mesh_env(
+    nats_server: NatsServer, migrated_database: MigratedDatabase, minio_endpoint: S3Endpoint
+) -> dict[str, str]:
+    """Environment that starts any service for real: NATS, its DB role, S3 and fresh keys.
+
+    ``TNCAM_ENVIRONMENT=test`` (development defaults refused); add a ``TNCAM_NATS_NAMESPACE``.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
+    env.update(migrated_database.env())
+    env.update(service_keys())
+    env.update(
+        {
+            "TNCAM_ENVIRONMENT": "test",
+            "TNCAM_NATS_URL": nats_server.url,
+            "TNCAM_S3_ENDPOINT": minio_endpoint.url,
+            "TNCAM_S3_ACCESS_KEY": minio_endpoint.access_key,
+            "TNCAM_S3_SECRET_KEY": minio_endpoint.secret_key,
+        }
+    )
+    return env
 
 
 @pytest.fixture
