@@ -17,6 +17,7 @@ import os
 import shlex
 import shutil
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -70,6 +71,7 @@ class Stack:
         self.env: dict[str, str] = {}
         self.urls: list[tuple[str, str]] = []
         self.services: dict[str, ServiceProcess] = {}
+        self.admin_lines: list[str] = []
 
     def _keep(self, name: str, thing: Stoppable) -> None:
         self.started.append((name, thing))
@@ -193,7 +195,28 @@ class Stack:
         path.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in self.env.items()))
         return path
 
+    def _bootstrap_admin(self) -> None:
+        """The first province_admin (TNCAM_BOOTSTRAP_ADMIN_USER/_PASSWORD, else generated)."""
+        done = _step("creating the first province_admin account")
+        tncam = Path(sys.executable).with_name("tncam")
+        result = subprocess.run(
+            [str(tncam), "accounts", "bootstrap"],
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"tncam accounts bootstrap failed: {result.stderr.strip()}")
+        done()
+        path = self.state_dir / "admin.txt"
+        path.touch(mode=0o600)
+        path.write_text(result.stdout)
+        self.admin_lines = [line for line in result.stdout.splitlines() if line.strip()]
+
     def _start_services(self) -> None:
+        self._bootstrap_admin()
         self.urls.append(("settings (source it)", str(self._write_env_file())))
         for service in SERVICES:
             done = _step(f"starting {service}")
@@ -207,6 +230,26 @@ class Stack:
             self._keep(service, proc)
             self.services[service] = proc
             done()
+
+    def import_fleet(self) -> None:
+        """Register the simulated cameras, as an operator would: ``tncam cameras import``."""
+        fleet = self.state_dir / "cameras.csv"
+        if not fleet.exists():
+            return
+        done = _step(f"importing the camera fleet ({fleet.name}) into the registry")
+        tncam = Path(sys.executable).with_name("tncam")
+        result = subprocess.run(
+            [str(tncam), "cameras", "import", str(fleet)],
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"tncam cameras import failed: {result.stdout}{result.stderr}")
+        done()
+        print(f"    {result.stdout.strip()}")
 
     def stop(self) -> None:
         """Stop everything this stack started, newest first."""
@@ -227,6 +270,10 @@ class Stack:
             print(f"  {'gateway API':<{width}} {gw.url}/api/v1/docs")
         for name, url in self.urls:
             print(f"  {name:<{width}} {url}")
+        if self.admin_lines:
+            print(f"\n  first account ({self.state_dir / 'admin.txt'}):")
+            for line in self.admin_lines:
+                print(f"    {line}")
         print(f"\n  logs: {self.state_dir / 'logs'}\n", flush=True)
 
 
@@ -260,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     with _stop_on_signals() as stop:
         try:
             stack.start()
+            stack.import_fleet()
         except BaseException as e:
             print(f"\nerror: {e}", file=sys.stderr)
             stack.stop()
