@@ -1,0 +1,151 @@
+"""The production NATS users: each service may publish only what it produces."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import nats
+import pytest
+from nats.aio.client import Client
+
+from tncam_testkit.nats import nats_server_binary
+from tncam_testkit.procs import ManagedProcess, free_port, port_open
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("ingest", "registry", "recorder", "audit", "gateway")
+
+
+@pytest.fixture(scope="module")
+def passwords() -> dict[str, str]:
+    return {s: secrets.token_urlsafe(16) for s in SERVICES}
+
+
+@pytest.fixture(scope="module")
+def secured_nats(
+    tmp_path_factory: pytest.TempPathFactory, passwords: dict[str, str]
+) -> Iterator[str]:
+    work = tmp_path_factory.mktemp("nats-auth")
+    port = free_port()
+    (work / "accounts.conf").write_text((ROOT / "deploy/nats/accounts.conf").read_text())
+    (work / "server.conf").write_text(
+        f"listen: 127.0.0.1:{port}\n"
+        f'jetstream {{ store_dir: "{work}/js", sync_interval: always }}\n'
+        "include ./accounts.conf\n"
+    )
+    env = {**os.environ, **{f"{s.upper()}_NATS_PASSWORD": p for s, p in passwords.items()}}
+    check = subprocess.run(
+        [nats_server_binary(), "-t", "-c", str(work / "server.conf")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    proc = ManagedProcess(
+        "nats-auth",
+        [nats_server_binary(), "-c", str(work / "server.conf")],
+        log_path=work / "nats.log",
+        env=env,
+        ready=lambda: port_open(port),
+    )
+    with proc:
+        yield f"nats://127.0.0.1:{port}"
+
+
+async def _connect(url: str, service: str, password: str, errors: list[str]) -> Client:
+    async def on_error(e: Exception) -> None:
+        errors.append(str(e))
+
+    return await nats.connect(
+        url,
+        user=f"tncam-{service}",
+        password=password,
+        error_cb=on_error,
+        allow_reconnect=False,
+    )
+
+
+@pytest.fixture
+async def clients(
+    secured_nats: str, passwords: dict[str, str]
+) -> AsyncIterator[tuple[dict[str, Client], dict[str, list[str]]]]:
+    errors: dict[str, list[str]] = {s: [] for s in SERVICES}
+    conns = {s: await _connect(secured_nats, s, passwords[s], errors[s]) for s in SERVICES}
+    try:
+        yield conns, errors
+    finally:
+        for c in conns.values():
+            await c.close()
+
+
+async def test_wrong_password_is_refused(secured_nats: str) -> None:
+    # Spoken in the plain NATS protocol: nats-py leaks its socket on a refused CONNECT.
+    host, port = secured_nats.removeprefix("nats://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        assert (await reader.readline()).startswith(b"INFO ")
+        writer.write(
+            b'CONNECT {"user":"tncam-ingest","pass":"wrong","verbose":false,"protocol":1}\r\n'
+            b"PING\r\n"
+        )
+        await writer.drain()
+        reply = await asyncio.wait_for(reader.readline(), 5)
+        assert b"Authorization Violation" in reply
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+async def test_gateway_may_request_registry_operations(
+    clients: tuple[dict[str, Client], dict[str, list[str]]],
+) -> None:
+    conns, errors = clients
+
+    async def reply(msg: nats.aio.msg.Msg) -> None:
+        await msg.respond(b"ok")
+
+    await conns["registry"].subscribe("tncam.registry.v1.list_cameras", cb=reply)
+    await conns["registry"].flush()
+    answer = await conns["gateway"].request("tncam.registry.v1.list_cameras", b"", timeout=2)
+    assert answer.data == b"ok"
+    assert not errors["gateway"]
+
+
+@pytest.mark.parametrize(
+    ("service", "subject"),
+    [
+        ("gateway", "tncam.registry.v1.resolve_credentials"),  # only ingest sees credentials
+        ("gateway", "tncam.camera.v1.status_changed.CAM-1"),  # cannot forge camera events
+        ("gateway", "tncam.audit.v1.event_recorded.registry"),  # nor another's audit events
+        ("ingest", "tncam.registry.v1.camera_config_changed.CAM-1"),
+        ("recorder", "tncam.recording.v1.segment_closed.CAM-1"),
+        ("audit", "$JS.API.STREAM.DELETE.AUDIT"),  # nobody deletes streams
+        ("registry", "$JS.API.STREAM.PURGE.AUDIT"),
+    ],
+)
+async def test_forbidden_publish_is_refused(
+    clients: tuple[dict[str, Client], dict[str, list[str]]], service: str, subject: str
+) -> None:
+    conns, errors = clients
+    received: list[bytes] = []
+
+    async def spy(msg: nats.aio.msg.Msg) -> None:
+        received.append(msg.data)
+
+    # The registry user may subscribe to its requests; the others' subjects are watched by a
+    # subscription of the same user where allowed, otherwise only the error is observable.
+    await conns[service].publish(subject, b"forged")
+    await conns[service].flush()
+    for _ in range(50):
+        if errors[service]:
+            break
+        await asyncio.sleep(0.05)
+    assert any("permissions violation" in e.lower() for e in errors[service]), errors[service]
+    assert not received
