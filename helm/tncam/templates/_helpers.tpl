@@ -111,5 +111,6 @@ recorder:
 audit:
   TNCAM_AUDIT_SIGNING_KEY: {kind: signing, key: audit-checkpoint-key}
 gateway:
-  TNCAM_GATEWAY_JWT_KEY: {kind: signing, key: gateway-jwt-key}
+  TNCAM_GATEWAY_JWT_SIGNING_KEY: {kind: signing, key: gateway-jwt-key}
+  TNCAM_GATEWAY_MFA_ENCRYPTION_KEY: {kind: signing, key: gateway-mfa-key}
 {{- end -}}
