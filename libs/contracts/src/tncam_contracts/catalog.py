@@ -21,12 +21,20 @@ from typing import Generic, TypeVar
 
 from google.protobuf.message import Message
 
-from tncam.audit.v1 import audit_event_pb2
+from tncam.audit.v1 import (
+    audit_event_pb2,
+    breach_pb2,
+    checkpoint_pb2,
+    log_entry_pb2,
+    query_pb2,
+    verify_pb2,
+)
 from tncam.camera.v1 import lease_pb2, snapshot_pb2, stats_pb2, status_pb2
 from tncam.common.v1 import actor_pb2, object_ref_pb2
 from tncam.deadletter.v1 import dead_letter_pb2
-from tncam.recording.v1 import segment_pb2
-from tncam.registry.v1 import camera_config_pb2, credentials_pb2
+from tncam.gateway.v1 import grant_pb2
+from tncam.recording.v1 import recording_api_pb2, segment_pb2
+from tncam.registry.v1 import camera_config_pb2, camera_state_pb2, credentials_pb2, service_pb2
 
 _NS_RE = re.compile(r"^[a-z0-9_]*$")
 # One subject token filled in at publish time (a camera id, a service name, a stream name);
@@ -222,10 +230,13 @@ _T_STATUS_CHANGED = "tncam.camera.v1.status_changed.{camera_id}"
 _T_STATS_REPORTED = "tncam.camera.v1.stats_reported.{camera_id}"
 _T_SNAPSHOT_TAKEN = "tncam.camera.v1.snapshot_taken.{camera_id}"
 _T_CONFIG_CHANGED = "tncam.registry.v1.camera_config_changed.{camera_id}"
+_T_STATE_CHANGED = "tncam.registry.v1.camera_state_changed.{camera_id}"
 _T_SEGMENT_CLOSED = "tncam.recording.v1.segment_closed.{camera_id}"
 _T_SEGMENT_STORED = "tncam.recording.v1.segment_stored.{camera_id}"
 _T_AUDIT_RECORDED = "tncam.audit.v1.event_recorded.{source_service}"
 _T_DEAD_LETTERED = "tncam.deadletter.v1.message_dead_lettered.{stream}"
+_T_GRANT_ISSUED = "tncam.gateway.v1.grant_issued.{unit_id}"
+_T_GRANT_REVOKED = "tncam.gateway.v1.grant_revoked.{unit_id}"
 
 
 def _wild(template: str) -> str:
@@ -243,8 +254,8 @@ CAMERA_STREAM = StreamSpec(
 )
 REGISTRY_STREAM = StreamSpec(
     name="REGISTRY",
-    subjects=(_wild(_T_CONFIG_CHANGED),),
-    description="Camera configuration changes from the registry (30 days).",
+    subjects=(_wild(_T_CONFIG_CHANGED), _wild(_T_STATE_CHANGED)),
+    description="Camera configuration and connection-state changes from the registry (30 days).",
     max_age_s=30 * DAY_S,
     max_msg_size=MIB,
 )
@@ -281,6 +292,13 @@ AUDIT_STREAM = StreamSpec(
     deny_delete=True,
     deny_purge=True,
 )
+GATEWAY_STREAM = StreamSpec(
+    name="GATEWAY",
+    subjects=(_wild(_T_GRANT_ISSUED), _wild(_T_GRANT_REVOKED)),
+    description="Grants issued/revoked by the gateway, per owning unit notified (365 days).",
+    max_age_s=365 * DAY_S,
+    max_msg_size=256 * KIB,
+)
 DEADLETTER_STREAM = StreamSpec(
     name="DEADLETTER",
     subjects=("tncam.deadletter.v1.>",),
@@ -296,6 +314,7 @@ STREAMS: tuple[StreamSpec, ...] = (
     RECORDING_HANDOFF_STREAM,
     RECORDING_STREAM,
     AUDIT_STREAM,
+    GATEWAY_STREAM,
     DEADLETTER_STREAM,
 )
 
@@ -325,6 +344,12 @@ CAMERA_CONFIG_CHANGED = EventSpec(
     REGISTRY_STREAM,
     "A camera's configuration was upserted or removed (registry).",
 )
+CAMERA_STATE_CHANGED = EventSpec(
+    _T_STATE_CHANGED,
+    camera_state_pb2.CameraStateChanged,
+    REGISTRY_STREAM,
+    "A camera's connection state (never/connected/lost/unstable) changed (registry).",
+)
 SEGMENT_CLOSED = EventSpec(
     _T_SEGMENT_CLOSED,
     segment_pb2.SegmentClosed,
@@ -343,6 +368,18 @@ AUDIT_EVENT_RECORDED = EventSpec(
     AUDIT_STREAM,
     "An audited action (every service; key = source service).",
 )
+GRANT_ISSUED = EventSpec(
+    _T_GRANT_ISSUED,
+    grant_pb2.GrantIssued,
+    GATEWAY_STREAM,
+    "A break-glass grant or committee approval covers a unit's cameras (gateway; key = unit).",
+)
+GRANT_REVOKED = EventSpec(
+    _T_GRANT_REVOKED,
+    grant_pb2.GrantRevoked,
+    GATEWAY_STREAM,
+    "A grant was revoked before its expiry (gateway; key = unit).",
+)
 MESSAGE_DEAD_LETTERED = EventSpec(
     _T_DEAD_LETTERED,
     dead_letter_pb2.DeadLetter,
@@ -356,9 +393,12 @@ EVENTS: tuple[EventSpec[Message], ...] = (
     CAMERA_STATS_REPORTED,
     CAMERA_SNAPSHOT_TAKEN,
     CAMERA_CONFIG_CHANGED,
+    CAMERA_STATE_CHANGED,
     SEGMENT_CLOSED,
     SEGMENT_STORED,
     AUDIT_EVENT_RECORDED,
+    GRANT_ISSUED,
+    GRANT_REVOKED,
     MESSAGE_DEAD_LETTERED,
 )
 
@@ -412,15 +452,89 @@ REGISTRY_RESOLVE_CREDENTIALS = RequestSpec(
     "tncam.registry.v1.resolve_credentials",
     "Camera credentials behind a credentials_ref (ingest only).",
 )
+REGISTRY_CREATE_CAMERA = RequestSpec("tncam.registry.v1.create_camera", "Register a camera.")
+REGISTRY_UPDATE_CAMERA = RequestSpec(
+    "tncam.registry.v1.update_camera", "Change a camera's fields or credentials."
+)
+REGISTRY_DEACTIVATE_CAMERA = RequestSpec(
+    "tncam.registry.v1.deactivate_camera", "Deactivate a camera (ingest drops it)."
+)
+REGISTRY_IMPORT_CAMERAS = RequestSpec(
+    "tncam.registry.v1.import_cameras", "Import cameras from a CSV/XLSX file, all or nothing."
+)
+REGISTRY_GET_CONNECTION_REPORT = RequestSpec(
+    "tncam.registry.v1.get_connection_report",
+    "The official connection report per commune (JSON, CSV, XLSX, HTML).",
+)
+REGISTRY_LIST_OVERDUE_DEADLINES = RequestSpec(
+    "tncam.registry.v1.list_overdue_deadlines", "Deadlines past due (working-day calendar)."
+)
+REGISTRY_RECORD_MAINTENANCE = RequestSpec(
+    "tncam.registry.v1.record_maintenance", "Record a camera's periodic maintenance."
+)
+REGISTRY_RECORD_CONNECTION_NEEDS = RequestSpec(
+    "tncam.registry.v1.record_connection_needs",
+    "A unit's annual registration of next year's connection needs.",
+)
+REGISTRY_GET_CAMERA_HISTORY = RequestSpec(
+    "tncam.registry.v1.get_camera_history",
+    "A camera's state transitions, daily uptime and fault tickets.",
+)
 RECORDING_LIST_SEGMENTS = RequestSpec(
     "tncam.recording.v1.list_segments", "Stored segments of a camera in a time range."
 )
 RECORDING_GET_TIMELINE = RequestSpec(
     "tncam.recording.v1.get_timeline", "Recorded ranges and gaps of a camera."
 )
+RECORDING_GET_GAP_REPORT = RequestSpec(
+    "tncam.recording.v1.get_gap_report", "Gaps of cameras on one day (UTC+7)."
+)
+RECORDING_GET_PLAYLIST = RequestSpec(
+    "tncam.recording.v1.get_playlist", "HLS VOD playlist (fMP4) of a camera and range."
+)
+RECORDING_GET_LIVE_PLAYLIST = RequestSpec(
+    "tncam.recording.v1.get_live_playlist", "Near-live HLS playlist of a camera's newest segments."
+)
+RECORDING_GET_OBJECT = RequestSpec(
+    "tncam.recording.v1.get_object", "Bytes of a segment, init segment or export (gateway)."
+)
+RECORDING_PLACE_LEGAL_HOLD = RequestSpec(
+    "tncam.recording.v1.place_legal_hold", "Hold a camera set and range for a case."
+)
+RECORDING_RELEASE_LEGAL_HOLD = RequestSpec(
+    "tncam.recording.v1.release_legal_hold", "Release a legal hold when its case is closed."
+)
+RECORDING_CREATE_EXPORT = RequestSpec(
+    "tncam.recording.v1.create_export", "One MP4 of a camera and range with a signed manifest."
+)
+RECORDING_DECOMMISSION = RequestSpec(
+    "tncam.recording.v1.delete_recordings",
+    "Decommission: wipe a camera's or the bucket's footage; signed certificate.",
+)
 AUDIT_VERIFY = RequestSpec("tncam.audit.v1.verify", "Verify the audit hash chain.")
 AUDIT_QUERY_LOG = RequestSpec(
     "tncam.audit.v1.query_log", "Processing / extraction log entries for a filter."
+)
+AUDIT_EXPORT_LOG_CSV = RequestSpec(
+    "tncam.audit.v1.export_log_csv", "One page of a log view as CSV with Vietnamese headers."
+)
+AUDIT_GET_CHECKPOINT = RequestSpec(
+    "tncam.audit.v1.get_checkpoint", "The newest (or a given) signed checkpoint and its key."
+)
+AUDIT_GET_INCLUSION_PROOF = RequestSpec(
+    "tncam.audit.v1.get_inclusion_proof", "RFC 6962 proof that an entry is in the log."
+)
+AUDIT_GET_CONSISTENCY_PROOF = RequestSpec(
+    "tncam.audit.v1.get_consistency_proof", "RFC 6962 proof that an older tree is a prefix."
+)
+AUDIT_RECORD_BREACH = RequestSpec(
+    "tncam.audit.v1.record_breach", "Record a detected personal-data breach (72 h deadline)."
+)
+AUDIT_RECORD_BREACH_NOTICE = RequestSpec(
+    "tncam.audit.v1.record_breach_notice", "Record a written notice sent about a breach."
+)
+AUDIT_LIST_BREACHES = RequestSpec(
+    "tncam.audit.v1.list_breaches", "The breach register with deadlines and notices."
 )
 
 #: Every request subject.
@@ -428,10 +542,34 @@ REQUESTS: tuple[RequestSpec, ...] = (
     REGISTRY_LIST_CAMERAS,
     REGISTRY_GET_CAMERA,
     REGISTRY_RESOLVE_CREDENTIALS,
+    REGISTRY_CREATE_CAMERA,
+    REGISTRY_UPDATE_CAMERA,
+    REGISTRY_DEACTIVATE_CAMERA,
+    REGISTRY_IMPORT_CAMERAS,
+    REGISTRY_GET_CONNECTION_REPORT,
+    REGISTRY_LIST_OVERDUE_DEADLINES,
+    REGISTRY_RECORD_MAINTENANCE,
+    REGISTRY_RECORD_CONNECTION_NEEDS,
+    REGISTRY_GET_CAMERA_HISTORY,
     RECORDING_LIST_SEGMENTS,
     RECORDING_GET_TIMELINE,
+    RECORDING_GET_GAP_REPORT,
+    RECORDING_GET_PLAYLIST,
+    RECORDING_GET_LIVE_PLAYLIST,
+    RECORDING_GET_OBJECT,
+    RECORDING_PLACE_LEGAL_HOLD,
+    RECORDING_RELEASE_LEGAL_HOLD,
+    RECORDING_CREATE_EXPORT,
+    RECORDING_DECOMMISSION,
     AUDIT_VERIFY,
     AUDIT_QUERY_LOG,
+    AUDIT_EXPORT_LOG_CSV,
+    AUDIT_GET_CHECKPOINT,
+    AUDIT_GET_INCLUSION_PROOF,
+    AUDIT_GET_CONSISTENCY_PROOF,
+    AUDIT_RECORD_BREACH,
+    AUDIT_RECORD_BREACH_NOTICE,
+    AUDIT_LIST_BREACHES,
 )
 
 # ------------------------------------------------------------------------------------- KV
@@ -476,9 +614,16 @@ INGEST_LEASES_KV = KVSpec(
     ttl_s=10.0,
     max_value_size=4 * KIB,
 )
+INGEST_WORKERS_KV = KVSpec(
+    bucket="ingest_workers",
+    description="Ingest workers alive (key = worker id), for an even spread of leases.",
+    value_type=lease_pb2.IngestWorker,
+    ttl_s=10.0,
+    max_value_size=4 * KIB,
+)
 
 #: Every KV bucket.
-KV_BUCKETS: tuple[KVSpec, ...] = (CAMERA_CONFIG_KV, INGEST_LEASES_KV)
+KV_BUCKETS: tuple[KVSpec, ...] = (CAMERA_CONFIG_KV, INGEST_LEASES_KV, INGEST_WORKERS_KV)
 
 # ------------------------------------------------------------------------- message types
 
@@ -492,8 +637,17 @@ MESSAGE_MODULES: tuple[ModuleType, ...] = (
     lease_pb2,
     camera_config_pb2,
     credentials_pb2,
+    camera_state_pb2,
+    service_pb2,
     segment_pb2,
+    recording_api_pb2,
     audit_event_pb2,
+    log_entry_pb2,
+    checkpoint_pb2,
+    verify_pb2,
+    query_pb2,
+    breach_pb2,
+    grant_pb2,
     dead_letter_pb2,
 )
 

@@ -10,7 +10,17 @@ from fastapi import FastAPI
 from starlette.routing import BaseRoute
 
 from tncam_contracts.catalog import GATEWAY_STREAM
-from tncam_gateway.api import accounts, auth, cameras, grants, problems
+from tncam_gateway.api import (
+    accounts,
+    audit,
+    auth,
+    cameras,
+    exports,
+    footage,
+    grants,
+    problems,
+    registry,
+)
 from tncam_gateway.api.middleware import ConfiguredCORS, GatewayMiddleware
 from tncam_gateway.settings import GatewaySettings
 from tncam_gateway.state import build_state
@@ -47,7 +57,7 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
         redoc_url=None,
     )
     app.router.routes.extend(ops)
-    for module in (auth, accounts, grants, cameras):
+    for module in (auth, accounts, grants, registry, cameras, footage, exports, audit):
         app.include_router(module.router, prefix=API_PREFIX)
     problems.install(app)
     app.add_middleware(GatewayMiddleware)

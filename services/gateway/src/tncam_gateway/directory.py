@@ -43,6 +43,10 @@ class CameraDirectory:
         )
         return reply.camera
 
+    def forget(self, camera_id: str) -> None:
+        """Drop the cached scope of a camera (after a change made through this replica)."""
+        self._cache.pop(camera_id, None)
+
     async def scope(self, camera_id: str) -> CameraScope | None:
         """The owning unit and sectors of a camera, or None if the registry does not know it."""
         now = time.monotonic()

@@ -61,6 +61,16 @@ class GatewaySettings(DatabaseSettings):
     trusted_proxies: list[str] = Field(default_factory=list)
     rpc_timeout_s: float = Field(default=5.0, gt=0, le=60)
 
+    # Footage (docs/adr/0016): playback tokens bind camera, range, purpose and user.
+    playback_token_ttl_s: int = Field(default=600, ge=30, le=3600)
+    playback_max_range_s: int = Field(default=4 * 3600, ge=60, le=24 * 3600)
+    # A near-live token covers segments that started at most this long before it was issued.
+    live_window_s: int = Field(default=120, ge=10, le=3600)
+    # Exports (docs/adr/0017): the recorder builds them synchronously; downloadable once.
+    export_rpc_timeout_s: float = Field(default=120.0, gt=0, le=900)
+    export_download_window_s: int = Field(default=2 * 3600, ge=60, le=7 * 24 * 3600)
+    export_max_range_s: int = Field(default=4 * 3600, ge=60, le=24 * 3600)
+
     @model_validator(mode="after")
     def _key_strength(self) -> Self:
         if self.environment != "dev":

@@ -12,13 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tncam_gateway.directory import CameraDirectory
 from tncam_gateway.domain.lockout import LockoutPolicy
 from tncam_gateway.domain.passwords import Argon2Parameters, PasswordHasher, PasswordPolicy
+from tncam_gateway.domain.playback import PlaybackCodec
 from tncam_gateway.domain.ratelimit import RateLimiter
 from tncam_gateway.domain.tokens import TokenCodec
 from tncam_gateway.flows.accounts import AccountAdmin
+from tncam_gateway.flows.analytics import AnalyticsGate
 from tncam_gateway.flows.auth import AuthConfig, AuthService
 from tncam_gateway.flows.common import Auditor, AuditSink, Clock, SecretBox, derive_key, utcnow
+from tncam_gateway.flows.exports import ExportService
 from tncam_gateway.flows.footage import FootageGuard
 from tncam_gateway.flows.grants import GrantService
+from tncam_gateway.flows.playback import PlaybackService
+from tncam_gateway.recordings import Recordings
 from tncam_gateway.settings import GatewaySettings
 from tncam_gateway.snapshots import SnapshotSource
 from tncam_mesh.audit import AuditClient
@@ -36,6 +41,10 @@ class GatewayState:
     grants: GrantService
     footage: FootageGuard
     directory: CameraDirectory
+    recordings: Recordings
+    playback: PlaybackService
+    exports: ExportService
+    analytics: AnalyticsGate
     snapshots: SnapshotSource
     bus: Bus
     user_limiter: RateLimiter
@@ -108,6 +117,15 @@ def build_state(
         assert isinstance(message, Message)
         await publish(js, subject, message, msg_id=msg_id)
 
+    footage = FootageGuard(
+        sessions=sessions, auditor=auth.auditor, clock=clock, scope_of=directory.scope
+    )
+    recordings = Recordings(
+        bus,
+        namespace=ns,
+        timeout_s=settings.rpc_timeout_s,
+        export_timeout_s=settings.export_rpc_timeout_s,
+    )
     return GatewayState(
         settings=settings,
         auth=auth,
@@ -120,10 +138,32 @@ def build_state(
             publish=publish_event,
             namespace=ns,
         ),
-        footage=FootageGuard(
+        footage=footage,
+        directory=directory,
+        recordings=recordings,
+        playback=PlaybackService(
+            footage=footage,
+            recordings=recordings,
+            auth=auth,
+            codec=PlaybackCodec(
+                derive_key(settings.jwt_signing_key.get_secret_value(), "tncam-gateway-playback")
+            ),
+            clock=clock,
+            ttl_s=settings.playback_token_ttl_s,
+            max_range_s=settings.playback_max_range_s,
+            live_window_s=settings.live_window_s,
+        ),
+        exports=ExportService(
+            sessions=sessions,
+            footage=footage,
+            recordings=recordings,
+            clock=clock,
+            download_window_s=settings.export_download_window_s,
+            max_range_s=settings.export_max_range_s,
+        ),
+        analytics=AnalyticsGate(
             sessions=sessions, auditor=auth.auditor, clock=clock, scope_of=directory.scope
         ),
-        directory=directory,
         snapshots=SnapshotSource(js, namespace=ns),
         bus=bus,
         user_limiter=RateLimiter(settings.rate_limit_user_per_minute),

@@ -48,8 +48,8 @@ class RecorderSettings(DatabaseSettings):
     s3_retry_cap_s: float = Field(default=5.0, gt=0)
 
     # Reading.
-    segment_url_template: str = "/api/v1/recordings/segments/{segment_id}"
-    init_url_template: str = "/api/v1/recordings/cameras/{camera_id}/init/{init_sha256}"
+    segment_url_template: str = "/api/v1/recordings/segments/{segment_id}.m4s"
+    init_url_template: str = "/api/v1/recordings/cameras/{camera_id}/init/{init_sha256}.mp4"
     gap_tolerance_s: float = Field(default=1.5, ge=0)
     live_playlist_segments: int = Field(default=6, ge=2, le=100)
     list_limit: int = Field(default=5000, ge=1)

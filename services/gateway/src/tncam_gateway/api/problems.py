@@ -166,6 +166,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "Không có quyền (forbidden)",
         404: "Không tìm thấy (not found)",
         409: "Xung đột trạng thái (conflict)",
+        410: "Đã hết hiệu lực, ví dụ đã tải hoặc quá hạn (gone)",
         413: "Yêu cầu quá lớn (payload too large)",
         422: "Dữ liệu không hợp lệ (validation error)",
         429: "Quá nhiều yêu cầu (rate limited / throttled)",

@@ -92,3 +92,48 @@ grants = sa.Table(
     sa.Column("revoked_by", sa.Text, nullable=False, server_default=""),
     sa.Column("notified_at", TS),
 )
+
+exports = sa.Table(
+    "exports",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),  # quick | approval
+    sa.Column("status", sa.Text, nullable=False),  # pending | ready | rejected | failed
+    sa.Column("requested_by", sa.Text, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("requester_unit_id", sa.Text, nullable=False, server_default=""),
+    sa.Column("camera_id", sa.Text, nullable=False),
+    sa.Column("owner_unit_id", sa.Text, nullable=False, server_default=""),
+    sa.Column("footage_from", TS, nullable=False),
+    sa.Column("footage_to", TS, nullable=False),
+    sa.Column("purpose", sa.Text, nullable=False),
+    sa.Column("purpose_text", sa.Text, nullable=False, server_default=""),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("grant_id", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("decided_at", TS),
+    sa.Column("decided_by", sa.Text, nullable=False, server_default=""),
+    sa.Column("decision_note", sa.Text, nullable=False, server_default=""),
+    sa.Column("recorder_export_id", sa.Text, nullable=False, server_default=""),
+    sa.Column("file_sha256", sa.Text, nullable=False, server_default=""),
+    sa.Column("file_bytes", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("ready_at", TS),
+    sa.Column("download_deadline", TS),
+    sa.Column("downloaded_at", TS),
+    sa.Column("error_code", sa.Text, nullable=False, server_default=""),
+)
+
+camera_analytics = sa.Table(
+    "camera_analytics",
+    metadata,
+    sa.Column("camera_id", sa.Text, primary_key=True),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    # public_order | traffic_safety | approval_document ("" when disabled)
+    sa.Column("basis", sa.Text, nullable=False, server_default=""),
+    sa.Column("document_number", sa.Text, nullable=False, server_default=""),
+    sa.Column("document_issuer", sa.Text, nullable=False, server_default=""),
+    sa.Column("document_date", sa.Date),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("changed_by", sa.Text, nullable=False),
+    sa.Column("changed_at", TS, nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False, server_default="1"),
+)

@@ -36,6 +36,7 @@ class Action(StrEnum):
     FOOTAGE_EXPORT = "footage.export"  # request an export
     FOOTAGE_QUICK_EXTRACT = "footage.quick_extract"  # urgent export without prior approval
     EXPORT_APPROVE = "export.approve"
+    EXPORT_REVIEW = "export.review"  # list every export (others see their own requests only)
     ANALYTICS_ENABLE = "analytics.enable"
     REPORT_READ = "report.read"
     ACCOUNT_ADMIN = "account.admin"
@@ -114,9 +115,9 @@ def _deny(code: str) -> Decision:
 ADMIN_ONLY = frozenset(
     {Action.ACCOUNT_ADMIN, Action.GRANT_ISSUE, Action.ANALYTICS_ENABLE, Action.EXPORT_APPROVE}
 )
-REPORT_ROLES = frozenset(
-    {Role.PROVINCE_ADMIN, Role.UNIT_OPERATOR, Role.UNIT_VIEWER, Role.SECTOR_OPERATOR}
-)
+#: The province-wide connection report (the directive's appendix): the central operator and
+#: the C-Thái Nguyên backend; units and sectors see their own cameras' state in the list.
+REPORT_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.APP_CLIENT})
 UNIT_ROLES = frozenset({Role.UNIT_OPERATOR, Role.UNIT_VIEWER, Role.APP_CLIENT})
 
 
@@ -168,20 +169,25 @@ def decide(
         return _allow("province_admin") if role is Role.PROVINCE_ADMIN else _deny("role_forbidden")
     if action is Action.AUDIT_READ:
         return _allow("auditor") if role is Role.AUDITOR else _deny("role_forbidden")
-    if action is Action.GRANT_REVIEW:
+    if action in (Action.GRANT_REVIEW, Action.EXPORT_REVIEW):
         if role in (Role.PROVINCE_ADMIN, Role.AUDITOR):
             return _allow(role.value)
-        # The owning unit's operators review the grants on their own cameras.
+        # The owning unit's operators review the grants and exports on their own cameras.
         if role is Role.UNIT_OPERATOR and camera is not None and _in_scope(p, camera):
             return _allow("own_unit")
         return _deny("role_forbidden")
     if action is Action.REPORT_READ:
-        # The report is scoped by the caller's unit/sector when listed; auditors and app
-        # clients do not need it.
         if role in REPORT_ROLES:
             return _allow(role.value)
         return _deny("role_forbidden")
 
+    if action is Action.CAMERA_ADMIN and camera is None:
+        # Bulk import: the registry checks each row's owning unit against the actor.
+        if role is Role.PROVINCE_ADMIN:
+            return _allow("province_admin")
+        if role is Role.UNIT_OPERATOR and p.unit_id:
+            return _allow("own_unit_rows")
+        return _deny("role_forbidden")
     if camera is None:
         return _deny("camera_required")
     relation = _in_scope(p, camera)

@@ -433,6 +433,22 @@ class AuthService:
             raise invalid("token đã bị thu hồi (token revoked)")
         return caller
 
+    async def session_caller(self, account_id: str, session_id: str) -> Caller:
+        """The caller of a still-valid session (for credentials derived from an access token,
+        such as playback tokens): refused once the account is disabled or the session ends."""
+        key = (account_id, session_id)
+        mono = time.monotonic()
+        cached = self._cache.get(key)
+        if cached is None or mono - cached.at > self.config.revocation_cache_s:
+            cached = await self._load_caller(account_id, session_id)
+            cached.at = mono
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[key] = cached
+        if cached.caller is None:
+            raise invalid(cached.error)
+        return cached.caller
+
     async def _load_caller(self, account_id: str, session_id: str) -> _Cached:
         now = self.clock()
         async with unit_of_work(self.sessions) as s:

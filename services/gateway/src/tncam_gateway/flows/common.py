@@ -134,6 +134,7 @@ class Auditor:
         grant_id: str = "",
         document: tuple[str, str, str] | None = None,
         ticket_id: str = "",
+        target_units: Iterable[str] = (),
         before: Mapping[str, Any] | None = None,
         after: Mapping[str, Any] | None = None,
     ) -> apb.AuditEvent:
@@ -158,6 +159,7 @@ class Auditor:
         event.legal_basis = legal_basis
         event.grant_id = grant_id
         event.ticket_id = ticket_id
+        event.target_unit_ids.extend(u for u in target_units if u)
         if document:
             event.document_number, event.document_issuer, event.document_date = document
         if account_id:

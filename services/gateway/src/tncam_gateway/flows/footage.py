@@ -138,15 +138,40 @@ class FootageGuard:
             )
         return access
 
-    async def record(self, access: FootageAccess, client: ClientInfo) -> apb.AuditEvent:
+    async def record(
+        self,
+        access: FootageAccess,
+        client: ClientInfo,
+        *,
+        verb: str = "accessed",
+        legal_basis: apb.LegalBasis | None = None,
+        extra: dict[str, str] | None = None,
+    ) -> apb.AuditEvent:
         """Record the access; returns once the audit log acknowledged it (else 503)."""
-        return await self._record(access, client, outcome=apb.OUTCOME_SUCCESS)
+        return await self._record(
+            access,
+            client,
+            outcome=apb.OUTCOME_SUCCESS,
+            verb=verb,
+            legal_basis=legal_basis,
+            extra=extra,
+        )
 
     async def _record(
-        self, access: FootageAccess, client: ClientInfo, *, outcome: apb.Outcome
+        self,
+        access: FootageAccess,
+        client: ClientInfo,
+        *,
+        outcome: apb.Outcome,
+        verb: str | None = None,
+        legal_basis: apb.LegalBasis | None = None,
+        extra: dict[str, str] | None = None,
     ) -> apb.AuditEvent:
         grant = access.decision.grant
-        verb = "accessed" if outcome == apb.OUTCOME_SUCCESS else "denied"
+        if verb is None:
+            verb = "accessed" if outcome == apb.OUTCOME_SUCCESS else "denied"
+        if legal_basis is None:
+            legal_basis = LEGAL_BASIS_PB[grant.legal_basis] if grant else apb.LEGAL_BASIS_NONE
         return await self.auditor.record(
             f"footage.{access.kind}.{verb}",
             access.caller.actor(),
@@ -158,12 +183,14 @@ class FootageGuard:
             categories=(apb.DATA_CATEGORY_IMAGE,),
             purpose=PURPOSE_PB[access.purpose.code],
             purpose_text=access.purpose.audit_text(),
-            legal_basis=(LEGAL_BASIS_PB[grant.legal_basis] if grant else apb.LEGAL_BASIS_NONE),
+            legal_basis=legal_basis,
             grant_id=grant.grant_id if grant else "",
+            target_units=(access.camera.unit_id,),
             after={
                 "camera_id": access.camera.camera_id,
                 "owning_unit": access.camera.unit_id,
                 "scope": access.decision.code,
                 "purpose": access.purpose.code.value,
+                **(extra or {}),
             },
         )

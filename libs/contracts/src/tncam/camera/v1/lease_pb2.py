@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1btncam/camera/v1/lease.proto\x12\x0ftncam.camera.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xad\x01\n\x0bIngestLease\x12\x11\n\tcamera_id\x18\x01 \x01(\t\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12/\n\x0b\x61\x63quired_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nrenewed_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0f\x63onfig_revision\x18\x05 \x01(\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1btncam/camera/v1/lease.proto\x12\x0ftncam.camera.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xad\x01\n\x0bIngestLease\x12\x11\n\tcamera_id\x18\x01 \x01(\t\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12/\n\x0b\x61\x63quired_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nrenewed_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0f\x63onfig_revision\x18\x05 \x01(\x04\"\x96\x01\n\x0cIngestWorker\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12.\n\nstarted_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nrenewed_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bleases_held\x18\x04 \x01(\rb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,4 +34,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_INGESTLEASE']._serialized_start=82
   _globals['_INGESTLEASE']._serialized_end=255
+  _globals['_INGESTWORKER']._serialized_start=258
+  _globals['_INGESTWORKER']._serialized_end=408
 # @@protoc_insertion_point(module_scope)

@@ -1,0 +1,271 @@
+"""``/audit``: the processing log, the extraction log, CSV and verification, for auditors,
+mapped onto the audit service's operations. Every read is itself recorded (fail closed)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from google.protobuf import json_format
+from pydantic import AwareDatetime, BaseModel, Field
+
+from tncam.audit.v1 import audit_event_pb2 as apb
+from tncam.audit.v1 import query_pb2, verify_pb2
+from tncam_contracts.catalog import AUDIT_EXPORT_LOG_CSV, AUDIT_QUERY_LOG, AUDIT_VERIFY
+from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep, require
+from tncam_gateway.api.problems import responses
+from tncam_gateway.domain.policy import Action
+from tncam_gateway.domain.roles import Purpose
+from tncam_gateway.flows.common import Caller, ClientInfo
+from tncam_gateway.flows.footage import PURPOSE_PB
+from tncam_gateway.state import GatewayState
+from tncam_mesh.rpc import call
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+VIEWS = {
+    "all": query_pb2.LOG_VIEW_ALL,
+    "processing": query_pb2.LOG_VIEW_PROCESSING,
+    "extraction": query_pb2.LOG_VIEW_EXTRACTION,
+}
+OUTCOMES = {
+    "success": apb.OUTCOME_SUCCESS,
+    "denied": apb.OUTCOME_DENIED,
+    "failed": apb.OUTCOME_FAILED,
+}
+VIEW = Annotated[
+    str,
+    Query(
+        pattern="^(all|processing|extraction)$",
+        description="all; processing = nhật ký xử lý dữ liệu cá nhân; extraction = trích xuất",
+    ),
+]
+
+
+class LogQuery:
+    """The filter parameters shared by the JSON and CSV views."""
+
+    def __init__(
+        self,
+        view: VIEW = "processing",
+        actor_id: Annotated[str | None, Query(max_length=64)] = None,
+        unit_id: Annotated[str | None, Query(max_length=128)] = None,
+        camera_id: Annotated[str | None, Query(max_length=64)] = None,
+        action: Annotated[str | None, Query(max_length=128, examples=["footage."])] = None,
+        purpose: Purpose | None = None,
+        outcome: Annotated[str | None, Query(pattern="^(success|denied|failed)$")] = None,
+        source_service: Annotated[str | None, Query(max_length=32)] = None,
+        since: AwareDatetime | None = None,
+        until: AwareDatetime | None = None,
+        page_token: Annotated[str, Query(max_length=512)] = "",
+    ) -> None:
+        self.view = view
+        self.filter = query_pb2.LogFilter(
+            actor_id=actor_id or "",
+            unit_id=unit_id or "",
+            camera_id=camera_id or "",
+            action=action or "",
+            purpose_code=PURPOSE_PB[purpose] if purpose else apb.PURPOSE_CODE_UNSPECIFIED,
+            outcome=OUTCOMES[outcome] if outcome else apb.OUTCOME_UNSPECIFIED,
+            source_service=source_service or "",
+            view=VIEWS[view],
+        )
+        if since:
+            self.filter.since.FromDatetime(since)
+        if until:
+            self.filter.until.FromDatetime(until)
+        self.page_token = page_token
+
+    def summary(self) -> dict[str, Any]:
+        """The filter as recorded with the auditor's own access."""
+        return json_format.MessageToDict(self.filter, preserving_proto_field_name=True)
+
+
+class LogEntryOut(BaseModel):
+    """One entry of the audit log: its sequence number, append time and the event."""
+
+    sequence: int
+    appended_at: datetime
+    event: dict[str, Any] = Field(description="tncam.audit.v1.AuditEvent as JSON")
+
+
+class LogPage(BaseModel):
+    """One page of the log."""
+
+    items: list[LogEntryOut]
+    next_page_token: str
+
+
+async def _record_read(
+    gw: GatewayState, caller: Caller, client: ClientInfo, action: str, after: dict[str, Any]
+) -> None:
+    await gw.auth.auditor.record(
+        action,
+        caller.actor(),
+        client,
+        categories=(apb.DATA_CATEGORY_AUDIT_LOG,),
+        purpose=apb.PURPOSE_CODE_AUDIT_REVIEW,
+        other=("audit_log", "tncam"),
+        after=after,
+    )
+
+
+async def _audit_rpc(gw: GatewayState, spec: Any, request: Any, reply: Any, timeout: float) -> Any:
+    return await call(
+        gw.bus, spec, request, reply, namespace=gw.settings.nats_namespace, timeout=timeout
+    )
+
+
+def _entries(page: query_pb2.QueryLogReply) -> list[LogEntryOut]:
+    return [
+        LogEntryOut(
+            sequence=e.sequence,
+            appended_at=e.appended_at.ToDatetime(UTC),
+            event=json_format.MessageToDict(e.event, preserving_proto_field_name=True),
+        )
+        for e in page.entries
+    ]
+
+
+@router.get(
+    "/log",
+    response_model=LogPage,
+    summary="Tra cứu nhật ký (xử lý dữ liệu cá nhân, trích xuất, toàn bộ)",
+    responses=responses(401, 403, 422, 503),
+)
+async def query_log(
+    gw: GatewayDep,
+    caller: CallerDep,
+    client: ClientDep,
+    q: Annotated[LogQuery, Depends()],
+    page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
+    newest_first: bool = False,
+) -> LogPage:
+    """Auditors: who saw which camera when and why (``view=processing``), who extracted
+    footage (``view=extraction``), or everything; filters combine."""
+    require(gw, caller, Action.AUDIT_READ)
+    await _record_read(gw, caller, client, "audit.log.queried", q.summary())
+    page = await _audit_rpc(
+        gw,
+        AUDIT_QUERY_LOG,
+        query_pb2.QueryLogRequest(
+            filter=q.filter,
+            page_size=page_size,
+            page_token=q.page_token,
+            newest_first=newest_first,
+        ),
+        query_pb2.QueryLogReply,
+        gw.settings.rpc_timeout_s,
+    )
+    return LogPage(items=_entries(page), next_page_token=page.next_page_token)
+
+
+@router.get(
+    "/log.csv",
+    summary="Xuất nhật ký ra CSV (tiêu đề tiếng Việt, giờ Việt Nam)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "CSV (UTF-8 with BOM); next page token in X-Next-Page-Token",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+        **responses(401, 403, 422, 503),
+    },
+)
+async def export_log_csv(
+    gw: GatewayDep,
+    caller: CallerDep,
+    client: ClientDep,
+    q: Annotated[LogQuery, Depends()],
+    page_size: Annotated[int, Query(ge=1, le=50000)] = 10000,
+) -> Response:
+    """The same filters as ``/audit/log`` as a CSV document for officials."""
+    require(gw, caller, Action.AUDIT_READ)
+    await _record_read(gw, caller, client, "audit.log.exported", q.summary())
+    reply = await _audit_rpc(
+        gw,
+        AUDIT_EXPORT_LOG_CSV,
+        query_pb2.ExportLogCsvRequest(
+            filter=q.filter, page_size=page_size, page_token=q.page_token
+        ),
+        query_pb2.ExportLogCsvReply,
+        max(gw.settings.rpc_timeout_s, 30.0),
+    )
+    return Response(
+        content=reply.csv,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="nhat-ky-{q.view}.csv"',
+            "X-Next-Page-Token": reply.next_page_token,
+            "X-Rows": str(reply.rows),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+class ProblemOut(BaseModel):
+    """One finding of verification."""
+
+    sequence: int
+    kind: str
+    detail: str
+
+
+class VerifyOut(BaseModel):
+    """The outcome of a full verification of the log."""
+
+    ok: bool
+    tree_size: int
+    root_hash: str = Field(description="hex")
+    first_bad_sequence: int
+    problems: list[ProblemOut]
+    checkpoints_checked: int
+    latest_checkpoint_size: int
+    started_at: datetime | None
+    duration_s: float
+
+
+@router.get(
+    "/verify",
+    response_model=VerifyOut,
+    summary="Kiểm tra tính toàn vẹn của nhật ký (chuỗi băm, cây Merkle, điểm kiểm tra)",
+    responses=responses(401, 403, 503),
+)
+async def verify_log(
+    gw: GatewayDep,
+    caller: CallerDep,
+    client: ClientDep,
+    include_object_store: bool = False,
+) -> VerifyOut:
+    """Recompute every leaf, the hash chain and the Merkle tree and check every signed
+    checkpoint; ``ok=false`` names the first bad sequence number."""
+    require(gw, caller, Action.AUDIT_READ)
+    await _record_read(
+        gw, caller, client, "audit.log.verified", {"include_object_store": include_object_store}
+    )
+    r = await _audit_rpc(
+        gw,
+        AUDIT_VERIFY,
+        verify_pb2.VerifyRequest(include_object_store=include_object_store),
+        verify_pb2.VerifyReply,
+        120.0,
+    )
+    return VerifyOut(
+        ok=r.ok,
+        tree_size=r.tree_size,
+        root_hash=r.root_hash.hex(),
+        first_bad_sequence=r.first_bad_sequence,
+        problems=[
+            ProblemOut(
+                sequence=p.sequence,
+                kind=verify_pb2.ProblemKind.Name(p.kind).removeprefix("PROBLEM_KIND_").lower(),
+                detail=p.detail,
+            )
+            for p in r.problems
+        ],
+        checkpoints_checked=r.checkpoints_checked,
+        latest_checkpoint_size=r.latest_checkpoint_size,
+        started_at=r.started_at.ToDatetime(UTC) if r.HasField("started_at") else None,
+        duration_s=r.duration_s,
+    )

@@ -1,0 +1,258 @@
+"""Footage: the timeline, playback and near-live HLS behind short-lived playback tokens.
+
+The HLS endpoints take the playback token in the query string (players fetch segment URLs
+without headers); every object URL of a playlist is signed for its token (docs/adr/0016).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+from fastapi.responses import StreamingResponse
+from pydantic import AwareDatetime, BaseModel, Field
+
+from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
+from tncam_gateway.api.problems import responses
+from tncam_gateway.directory import scope_of
+from tncam_gateway.domain.playback import INIT_EXT, SEGMENT_EXT, invalid_token, strip_ext
+from tncam_gateway.domain.policy import Action, decide
+from tncam_gateway.domain.roles import Purpose
+from tncam_gateway.flows.footage import PurposeOfAccess
+from tncam_gateway.flows.playback import ObjectStream
+from tncam_mesh.errors import InvalidInputError, NotFoundError
+
+router = APIRouter(tags=["footage"])
+
+MAX_TIMELINE = timedelta(days=31)
+HLS = "application/vnd.apple.mpegurl"
+CAMERA_ID = Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", max_length=64)
+
+
+class Span(BaseModel):
+    """A time range [from, to)."""
+
+    from_: datetime = Field(alias="from", serialization_alias="from")
+    to: datetime
+
+    model_config = {"populate_by_name": True}
+
+
+class RecordedSpan(Span):
+    """A stretch of continuous recording."""
+
+    segments: int
+
+
+class TimelineOut(BaseModel):
+    """What was recorded of a camera in a range, and the gaps."""
+
+    camera_id: str
+    range: Span
+    recorded: list[RecordedSpan]
+    gaps: list[Span]
+    recorded_seconds: float
+
+
+async def _readable(gw: GatewayDep, caller: CallerDep, camera_id: str) -> None:
+    try:
+        cam = await gw.directory.camera(camera_id)
+    except NotFoundError as e:
+        raise NotFoundError("gateway.camera.not_found", "Không tìm thấy camera") from e
+    if not decide(caller.principal, Action.CAMERA_READ, scope_of(cam), now=gw.clock()).allowed:
+        raise NotFoundError("gateway.camera.not_found", "Không tìm thấy camera")
+
+
+@router.get(
+    "/cameras/{camera_id}/recordings",
+    response_model=TimelineOut,
+    response_model_by_alias=True,
+    summary="Dòng thời gian ghi hình (các đoạn đã ghi và khoảng trống)",
+    responses=responses(401, 404, 422, 503),
+)
+async def timeline(
+    gw: GatewayDep,
+    caller: CallerDep,
+    camera_id: Annotated[str, CAMERA_ID],
+    from_: Annotated[AwareDatetime, Query(alias="from", examples=["2026-11-20T08:00:00+07:00"])],
+    to: Annotated[AwareDatetime, Query(examples=["2026-11-20T09:00:00+07:00"])],
+) -> TimelineOut:
+    """Recorded ranges and gaps of a camera within the caller's scope (metadata: no image,
+    no purpose needed). At most 31 days per request."""
+    if from_ >= to or to - from_ > MAX_TIMELINE:
+        raise InvalidInputError(
+            "gateway.timeline.range_invalid", "from phải trước to, tối đa 31 ngày"
+        )
+    await _readable(gw, caller, camera_id)
+    reply = await gw.recordings.timeline(camera_id, from_, to)
+
+    def dt(t: Any) -> datetime:
+        return t.ToDatetime(UTC)  # type: ignore[no-any-return]
+
+    return TimelineOut(
+        camera_id=reply.camera_id,
+        range=Span(from_=dt(reply.range.start), to=dt(reply.range.end)),
+        recorded=[
+            RecordedSpan(from_=dt(r.start), to=dt(r.end), segments=r.segments)
+            for r in reply.recorded
+        ],
+        gaps=[Span(from_=dt(g.start), to=dt(g.end)) for g in reply.gaps],
+        recorded_seconds=reply.recorded_seconds,
+    )
+
+
+class PlaybackCreate(BaseModel):
+    """What to play, and why."""
+
+    camera_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", examples=["cam-0001"])
+    from_: AwareDatetime | None = Field(
+        default=None, alias="from", examples=["2026-11-20T08:00:00+07:00"]
+    )
+    to: AwareDatetime | None = Field(default=None, examples=["2026-11-20T08:10:00+07:00"])
+    live: bool = Field(default=False, description="Near-live HLS of the newest segments")
+    purpose: Purpose = Field(description="Mục đích truy cập (required)")
+    purpose_text: str | None = Field(default=None, max_length=500)
+    grant_id: str | None = Field(default=None, max_length=64)
+
+    model_config = {"populate_by_name": True}
+
+
+class PlaybackOut(BaseModel):
+    """An HLS URL bound to camera, range, purpose and user, valid until ``expires_at``."""
+
+    playback_id: str
+    url: str = Field(
+        description="HLS playlist URL (relative to the API host), carrying the playback token",
+        examples=["/api/v1/playback/2f1c.../index.m3u8?token=..."],
+    )
+    expires_at: datetime
+    camera_id: str
+    from_: datetime = Field(serialization_alias="from")
+    to: datetime
+    live: bool
+    audit_event_id: str
+
+
+@router.post(
+    "/playback",
+    response_model=PlaybackOut,
+    response_model_by_alias=True,
+    status_code=201,
+    summary="Mở phiên phát lại / xem gần thời gian thực (cần mục đích truy cập)",
+    responses=responses(400, 401, 403, 404, 422, 503),
+)
+async def open_playback(
+    body: PlaybackCreate, gw: GatewayDep, caller: CallerDep, client: ClientDep
+) -> PlaybackOut:
+    """Authorize the access (own unit, own sector, or a grant covering the range), record it
+    in the processing log with its purpose (503 ``gateway.audit.unavailable`` if the log
+    cannot take it: no URL is issued), and return an HLS URL whose token binds the camera,
+    the range (or near-live), the purpose and the user, for a few minutes."""
+    pb = await gw.playback.open(
+        caller,
+        client,
+        camera_id=body.camera_id,
+        start=body.from_,
+        end=body.to,
+        live=body.live,
+        purpose=PurposeOfAccess.parse(body.purpose.value, body.purpose_text),
+        grant_id=body.grant_id,
+    )
+    return PlaybackOut(
+        playback_id=pb.playback_id,
+        url=pb.url,
+        expires_at=pb.expires_at,
+        camera_id=pb.camera_id,
+        from_=pb.start,
+        to=pb.end,
+        live=pb.live,
+        audit_event_id=pb.audit_event_id,
+    )
+
+
+def _token(token: str | None) -> str:
+    if not token:
+        raise invalid_token()
+    return token
+
+
+TokenQuery = Annotated[str | None, Query(max_length=4096, description="Playback token")]
+SigQuery = Annotated[str | None, Query(max_length=64, description="Object signature")]
+NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+@router.get(
+    "/playback/{playback_id}/index.m3u8",
+    summary="Danh sách phát HLS của một phiên phát lại",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "HLS media playlist",
+            "content": {HLS: {"schema": {"type": "string"}}},
+        },
+        **responses(401, 403, 404, 503),
+    },
+)
+async def playlist(
+    gw: GatewayDep,
+    client: ClientDep,
+    playback_id: Annotated[str, Path(max_length=64)],
+    token: TokenQuery = None,
+) -> Response:
+    """The playlist (VOD, or near-live refreshed by the player); every segment URL is signed
+    for this token. Re-authorized at each request."""
+    text = await gw.playback.playlist(playback_id, _token(token), client)
+    return Response(content=text, media_type=HLS, headers=NO_STORE)
+
+
+def _stream(obj: ObjectStream) -> StreamingResponse:
+    return StreamingResponse(
+        obj.chunks,
+        media_type=obj.content_type,
+        headers={**NO_STORE, "Content-Length": str(obj.total_bytes), "ETag": f'"{obj.sha256}"'},
+    )
+
+
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+@router.get(
+    "/recordings/segments/{segment_ref}",
+    summary="Một đoạn video (fMP4) của phiên phát lại",
+    response_class=StreamingResponse,
+    responses={
+        200: {"description": "fMP4 media segment", "content": {"video/iso.segment": BINARY}},
+        **responses(401, 403, 404, 503),
+    },
+)
+async def segment(
+    gw: GatewayDep,
+    segment_ref: Annotated[str, Path(max_length=80, pattern=r"^[0-9a-fA-F-]{36}(\.m4s)?$")],
+    token: TokenQuery = None,
+    sig: SigQuery = None,
+) -> StreamingResponse:
+    """A media segment listed by this token's playlists (403 otherwise)."""
+    obj = await gw.playback.segment(strip_ext(segment_ref, SEGMENT_EXT), _token(token), sig or "")
+    return _stream(obj)
+
+
+@router.get(
+    "/recordings/cameras/{camera_id}/init/{init_ref}",
+    summary="Phân đoạn khởi tạo (init segment) của phiên phát lại",
+    response_class=StreamingResponse,
+    responses={
+        200: {"description": "fMP4 init segment", "content": {"video/mp4": BINARY}},
+        **responses(401, 403, 404, 503),
+    },
+)
+async def init_segment(
+    gw: GatewayDep,
+    camera_id: Annotated[str, CAMERA_ID],
+    init_ref: Annotated[str, Path(max_length=80, pattern=r"^[0-9a-f]{64}(\.mp4)?$")],
+    token: TokenQuery = None,
+    sig: SigQuery = None,
+) -> StreamingResponse:
+    """The init segment of this token's camera, listed by its playlists (403 otherwise)."""
+    obj = await gw.playback.init(camera_id, strip_ext(init_ref, INIT_EXT), _token(token), sig or "")
+    return _stream(obj)

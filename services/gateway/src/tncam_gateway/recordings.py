@@ -1,0 +1,155 @@
+"""The recorder's operations the gateway uses, over NATS (timeline, playlists, bytes, exports)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from tncam.audit.v1 import audit_event_pb2 as apb
+from tncam.common.v1 import actor_pb2
+from tncam.recording.v1 import recording_api_pb2 as api
+from tncam_contracts.catalog import (
+    RECORDING_CREATE_EXPORT,
+    RECORDING_GET_LIVE_PLAYLIST,
+    RECORDING_GET_OBJECT,
+    RECORDING_GET_PLAYLIST,
+    RECORDING_GET_TIMELINE,
+    RECORDING_LIST_SEGMENTS,
+)
+from tncam_mesh.bus import Bus
+from tncam_mesh.rpc import call
+
+#: Bytes asked per get_object call (well under the NATS payload limit).
+CHUNK_BYTES = 1024 * 1024
+
+
+def ts(t: datetime) -> Timestamp:
+    """A protobuf timestamp."""
+    out = Timestamp()
+    out.FromDatetime(t)
+    return out
+
+
+class Recordings:
+    """Client of ``tncam.recording.v1.*``."""
+
+    def __init__(
+        self, bus: Bus, *, namespace: str, timeout_s: float = 5.0, export_timeout_s: float = 120.0
+    ) -> None:
+        self._bus = bus
+        self._ns = namespace
+        self._timeout = timeout_s
+        self._export_timeout = export_timeout_s
+
+    async def timeline(self, camera_id: str, start: datetime, end: datetime) -> api.TimelineReply:
+        """Recorded ranges and gaps of a camera in [start, end)."""
+        return await call(
+            self._bus,
+            RECORDING_GET_TIMELINE,
+            api.GetTimelineRequest(camera_id=camera_id, start=ts(start), end=ts(end)),
+            api.TimelineReply,
+            namespace=self._ns,
+            timeout=self._timeout,
+        )
+
+    async def segment_ids(self, camera_id: str, start: datetime, end: datetime) -> set[str]:
+        """Ids of the segments of a camera that started in [start, end)."""
+        reply = await call(
+            self._bus,
+            RECORDING_LIST_SEGMENTS,
+            api.ListSegmentsRequest(camera_id=camera_id, start=ts(start), end=ts(end)),
+            api.ListSegmentsReply,
+            namespace=self._ns,
+            timeout=self._timeout,
+        )
+        return {s.segment_id for s in reply.segments}
+
+    async def playlist(self, camera_id: str, start: datetime, end: datetime) -> api.PlaylistReply:
+        """The VOD playlist of a camera in [start, end) (NotFoundError when nothing recorded)."""
+        return await call(
+            self._bus,
+            RECORDING_GET_PLAYLIST,
+            api.GetPlaylistRequest(camera_id=camera_id, start=ts(start), end=ts(end)),
+            api.PlaylistReply,
+            namespace=self._ns,
+            timeout=self._timeout,
+        )
+
+    async def live_playlist(self, camera_id: str) -> api.PlaylistReply:
+        """The near-live playlist of a camera's newest segments."""
+        return await call(
+            self._bus,
+            RECORDING_GET_LIVE_PLAYLIST,
+            api.GetLivePlaylistRequest(camera_id=camera_id),
+            api.PlaylistReply,
+            namespace=self._ns,
+            timeout=self._timeout,
+        )
+
+    async def first_chunk(self, request: api.ReadObjectRequest) -> api.ObjectChunk:
+        """The first chunk of an object (its size, type and hash): read before answering."""
+        request.offset = 0
+        request.length = CHUNK_BYTES
+        return await call(
+            self._bus,
+            RECORDING_GET_OBJECT,
+            request,
+            api.ObjectChunk,
+            namespace=self._ns,
+            timeout=self._timeout,
+        )
+
+    async def rest(
+        self, request: api.ReadObjectRequest, first: api.ObjectChunk
+    ) -> AsyncIterator[bytes]:
+        """The bytes of the object, starting with ``first``'s."""
+        yield first.data
+        offset = len(first.data)
+        eof = first.eof
+        while not eof:
+            request.offset = offset
+            request.length = CHUNK_BYTES
+            chunk = await call(
+                self._bus,
+                RECORDING_GET_OBJECT,
+                request,
+                api.ObjectChunk,
+                namespace=self._ns,
+                timeout=self._timeout,
+            )
+            if not chunk.data and not chunk.eof:
+                raise RuntimeError("recorder returned an empty chunk before the end")
+            offset += len(chunk.data)
+            eof = chunk.eof
+            yield chunk.data
+
+    async def create_export(
+        self,
+        *,
+        camera_id: str,
+        start: datetime,
+        end: datetime,
+        requester: actor_pb2.Actor,
+        purpose: apb.PurposeCode,
+        purpose_text: str,
+        grant_id: str,
+    ) -> api.ExportReply:
+        """Ask the recorder for a signed export (remux; can take a while)."""
+        return await call(
+            self._bus,
+            RECORDING_CREATE_EXPORT,
+            api.CreateExportRequest(
+                camera_id=camera_id,
+                start=ts(start),
+                end=ts(end),
+                requester=requester,
+                purpose_code=purpose,
+                purpose_text=purpose_text,
+                grant_id=grant_id,
+            ),
+            api.ExportReply,
+            namespace=self._ns,
+            timeout=self._export_timeout,
+        )

@@ -1,0 +1,736 @@
+"""The gateway against the REAL registry and recorder (processes, one MinIO): camera
+administration and import, the connection report, playback through HLS decoded by PyAV,
+playback tokens bound to camera and range, quick extraction and approved exports downloadable
+once, the analytics gate, fail-closed audit, and the authorization matrix on every endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import io
+import os
+import re
+import uuid
+import zipfile
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import av
+import httpx
+import pytest
+
+from tncam.audit.v1 import audit_event_pb2 as apb
+from tncam.recording.v1 import segment_pb2
+from tncam_contracts.catalog import (
+    AUDIT_STREAM,
+    CAMERA_STREAM,
+    GATEWAY_STREAM,
+    RECORDING_HANDOFF_STREAM,
+    SEGMENT_CLOSED,
+    segment_idempotency_key,
+)
+from tncam_gateway.app import create_app
+from tncam_gateway.domain.roles import Role
+from tncam_gateway.state import build_state
+from tncam_mesh.audit import AuditClient
+from tncam_mesh.bus import connect
+from tncam_mesh.db import create_engine, service_url, session_factory
+from tncam_mesh.http import HttpServer
+from tncam_mesh.jetstream import ensure_stream, publish
+from tncam_testkit.cameras import make_clips
+from tncam_testkit.database import MigratedDatabase
+from tncam_testkit.nats import NatsServer
+from tncam_testkit.procs import free_port
+from tncam_testkit.s3 import make_server
+from tncam_testkit.services import ServiceProcess
+
+from .conftest import Gateway, Registry, auth, make_settings
+from .media import fragment
+
+pytestmark = pytest.mark.integration
+
+SIGNING_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+CREDENTIALS_KEY = "gw-integration-credentials-key-0123456789"
+COMMUNE = "01"  # Phường Phan Đình Phùng (registry data/communes.csv)
+UNIT = f"commune-{COMMUNE}"
+OTHER_UNIT = "commune-02"
+SEGMENTS = 12  # one-second fragments, 10 fps
+
+
+@dataclass
+class Mesh:
+    namespace: str
+    registry: ServiceProcess
+    recorder: ServiceProcess
+
+
+@pytest.fixture(scope="module")
+def mesh(
+    nats_server: NatsServer,
+    migrated_database: MigratedDatabase,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Mesh]:
+    ns = f"gwm{uuid.uuid4().hex[:10]}"
+    work = tmp_path_factory.mktemp("gwmesh")
+
+    async def streams() -> None:
+        bus = await connect(nats_server.url, name="gw-mesh-setup")
+        for spec in (AUDIT_STREAM, GATEWAY_STREAM, CAMERA_STREAM, RECORDING_HANDOFF_STREAM):
+            await ensure_stream(bus.js, spec.scoped(ns))
+        await bus.close()
+
+    asyncio.run(streams())
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
+    base.update(migrated_database.env())
+    base.update(
+        {
+            "TNCAM_ENVIRONMENT": "test",
+            "TNCAM_NATS_URL": nats_server.url,
+            "TNCAM_NATS_NAMESPACE": ns,
+            "TNCAM_LOG_LEVEL": "WARNING",
+        }
+    )
+    with make_server("minio", work / "minio") as s3:
+        registry = ServiceProcess(
+            "registry",
+            env=base | {"TNCAM_REGISTRY_CREDENTIALS_KEY": CREDENTIALS_KEY},
+            log_dir=work,
+        )
+        recorder = ServiceProcess(
+            "recorder",
+            env=base
+            | {
+                "TNCAM_S3_ENDPOINT": s3.endpoint.url,
+                "TNCAM_S3_ACCESS_KEY": s3.endpoint.access_key,
+                "TNCAM_S3_SECRET_KEY": s3.endpoint.secret_key,
+                "TNCAM_RECORDER_BUCKET": f"gw-{uuid.uuid4().hex[:10]}",
+                "TNCAM_RECORDER_SIGNING_KEY": SIGNING_KEY,
+                "TNCAM_RECORDER_WRITE_CONCURRENCY": "2",
+                # FFmpeg-based players check file extensions in playlists.
+                "TNCAM_RECORDER_SEGMENT_URL_TEMPLATE": (
+                    "/api/v1/recordings/segments/{segment_id}.m4s"
+                ),
+                "TNCAM_RECORDER_INIT_URL_TEMPLATE": (
+                    "/api/v1/recordings/cameras/{camera_id}/init/{init_sha256}.mp4"
+                ),
+            },
+            log_dir=work,
+        )
+        registry.start()
+        recorder.start()
+        try:
+            yield Mesh(ns, registry, recorder)
+        finally:
+            recorder.stop()
+            registry.stop()
+    for name in ("registry", "recorder"):
+        log = (work / f"{name}.log").read_text()
+        assert CREDENTIALS_KEY not in log
+        assert SIGNING_KEY not in log
+
+
+@dataclass
+class Live:
+    gw: Gateway
+    url: str
+    media: tuple[bytes, list[bytes]]
+
+
+@pytest.fixture(scope="module")
+async def live(
+    mesh: Mesh,
+    migrated_database: MigratedDatabase,
+    nats_server: NatsServer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[Live]:
+    settings = make_settings(
+        migrated_database,
+        nats_server,
+        mesh.namespace,
+        rate_limit_user_per_minute=100_000,
+        rate_limit_address_per_minute=100_000,
+        lockout_threshold=50,
+        lockout_address_threshold=1000,
+    )
+    bus = await connect(nats_server.url, name="gw-wired")
+    engine = create_engine(
+        service_url(
+            migrated_database.base_url,
+            user="tncam_gateway",
+            password=migrated_database.passwords["gateway"],
+        ),
+        schema="gateway",
+        pool_size=5,
+        application_name="gw-wired",
+    )
+    state = build_state(settings, session_factory(engine), bus)
+    app = create_app([])
+    app.state.gateway = state
+    server = HttpServer(app, "127.0.0.1", free_port())
+    task = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.05)
+    assert server.started
+    clips = make_clips(tmp_path_factory.mktemp("clips"), seconds=SEGMENTS, fps=10, gop=10)
+    media = await asyncio.to_thread(fragment, clips.h265)
+    assert len(media[1]) == SEGMENTS
+    gw = Gateway(state, app, bus, mesh.namespace, Registry(), engine)
+    try:
+        yield Live(gw, f"http://127.0.0.1:{server.port}", media)
+    finally:
+        server.stop()
+        await task
+        await bus.close()
+        await engine.dispose()
+
+
+@dataclass
+class World:
+    """Cameras with recordings and one account per role."""
+
+    cam_a: str  # UNIT, sector traffic, recorded
+    cam_b: str  # OTHER_UNIT, recorded
+    t0: dt.datetime
+    tokens: dict[str, str]
+    accounts: dict[str, dict[str, str]]
+
+
+async def _record(gw: Gateway, camera_id: str, media: tuple[bytes, list[bytes]], t0: dt.datetime):
+    init, fragments = media
+    init_sha = hashlib.sha256(init).hexdigest()
+    for i, frag in enumerate(fragments):
+        start = t0 + dt.timedelta(seconds=i)
+        msg = segment_pb2.SegmentClosed(
+            camera_id=camera_id,
+            sequence=i,
+            session_id="s",
+            idempotency_key=segment_idempotency_key(camera_id, start),
+            init_sha256=init_sha,
+            init_included=i == 0,
+            init_segment=init if i == 0 else b"",
+            media_bytes=frag,
+            size_bytes=len(frag),
+            sha256=hashlib.sha256(frag).hexdigest(),
+            codec="hevc",
+        )
+        msg.segment_start.FromDatetime(start)
+        msg.segment_end.FromDatetime(start + dt.timedelta(seconds=1))
+        await publish(
+            gw.bus.js,
+            SEGMENT_CLOSED.subject(camera_id, gw.namespace),
+            msg,
+            msg_id=msg.idempotency_key,
+        )
+
+
+@pytest.fixture(scope="module")
+async def world(live: Live) -> World:
+    gw = live.gw
+    accounts = {
+        "admin": await gw.create_account(Role.PROVINCE_ADMIN, mfa=True),
+        "admin_grant": await gw.create_account(Role.PROVINCE_ADMIN, mfa=True),
+        "admin_lapsed": await gw.create_account(Role.PROVINCE_ADMIN, mfa=True),
+        "operator": await gw.create_account(Role.UNIT_OPERATOR, unit=UNIT, commune=True),
+        "operator_other": await gw.create_account(
+            Role.UNIT_OPERATOR, unit=OTHER_UNIT, commune=True
+        ),
+        "viewer": await gw.create_account(Role.UNIT_VIEWER, unit=UNIT),
+        "sector": await gw.create_account(Role.SECTOR_OPERATOR, sector="traffic"),
+        "sector_other": await gw.create_account(Role.SECTOR_OPERATOR, sector="health"),
+        "auditor": await gw.create_account(Role.AUDITOR),
+        "app": await gw.create_account(Role.APP_CLIENT, unit="c-thai-nguyen"),
+    }
+    tokens = {}
+    for k, a in accounts.items():
+        if k == "app":
+            async with gw.client() as c:
+                r = await c.post(
+                    "/api/v1/auth/token",
+                    data={
+                        "grant_type": "client_credentials",
+                        "client_id": a["username"],
+                        "client_secret": a["password"],
+                    },
+                )
+            assert r.status_code == 200, r.text
+            tokens[k] = r.json()["access_token"]
+        else:
+            tokens[k] = await gw.login(a)
+    suffix = uuid.uuid4().hex[:8]
+    cam_a, cam_b = f"gwa-{suffix}", f"gwb-{suffix}"
+    async with gw.client() as c:
+        for cam, owner, sectors in ((cam_a, UNIT, ["traffic"]), (cam_b, OTHER_UNIT, [])):
+            r = await c.post(
+                "/api/v1/cameras",
+                headers=auth(tokens["admin"]),
+                json={
+                    "id": cam,
+                    "name": f"Camera {cam}",
+                    "commune_code": COMMUNE if owner == UNIT else "02",
+                    "site_kind": "committee_hq",
+                    "owner_unit_id": owner,
+                    "sectors": sectors,
+                    "rtsp_url": f"rtsp://admin:bi-mat-123@10.0.0.9/{cam}",
+                },
+            )
+            assert r.status_code == 201, r.text
+            assert "bi-mat" not in r.text
+            assert "rtsp" not in r.text
+    t0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(seconds=SEGMENTS + 8)
+    await _record(gw, cam_a, live.media, t0)
+    await _record(gw, cam_b, live.media, t0)
+    # Recorded when the timeline shows every segment of both cameras.
+    async with asyncio.timeout(30):
+        for cam in (cam_a, cam_b):
+            while True:
+                tl = await gw.state.recordings.timeline(cam, t0, t0 + dt.timedelta(minutes=1))
+                if sum(r.segments for r in tl.recorded) == SEGMENTS:
+                    break
+                await asyncio.sleep(0.2)
+    now = gw.state.clock()
+    grant_body = {
+        "legal_basis": "emergency_command",
+        "reason": "Chỉ đạo khẩn cấp của lãnh đạo tỉnh",
+        "camera_ids": [cam_a],
+        "footage_from": (now - dt.timedelta(hours=1)).isoformat(),
+        "footage_to": (now + dt.timedelta(hours=1)).isoformat(),
+        "scopes": ["view", "export"],
+        "expires_at": (now + dt.timedelta(hours=2)).isoformat(),
+    }
+    async with gw.client() as c:
+        for who in ("admin_grant", "admin_lapsed"):
+            r = await c.post("/api/v1/grants", headers=auth(tokens[who]), json=grant_body)
+            assert r.status_code == 201, r.text
+            if who == "admin_lapsed":
+                r = await c.post(
+                    f"/api/v1/grants/{r.json()['id']}/revoke", headers=auth(tokens[who])
+                )
+                assert r.status_code == 200
+    return World(cam_a, cam_b, t0, tokens, accounts)
+
+
+def _play(url: str) -> int:
+    frames = 0
+    with av.open(url, mode="r", timeout=10) as container:
+        for _ in container.decode(video=0):
+            frames += 1
+    return frames
+
+
+def _object_urls(playlist: str) -> list[str]:
+    urls = [line for line in playlist.splitlines() if line and not line.startswith("#")]
+    urls += re.findall(r'#EXT-X-MAP:URI="([^"]+)"', playlist)
+    return urls
+
+
+async def _open(
+    c: httpx.AsyncClient, token: str, cam: str, start: dt.datetime, end: dt.datetime, **kw: Any
+) -> httpx.Response:
+    body = {
+        "camera_id": cam,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "purpose": "public_order",
+    } | kw
+    return await c.post("/api/v1/playback", headers=auth(token), json=body)
+
+
+async def test_playback_through_hls_decodes_and_is_audited(live: Live, world: World) -> None:
+    gw, w = live.gw, world
+    end = w.t0 + dt.timedelta(seconds=SEGMENTS)
+    async with httpx.AsyncClient(base_url=live.url, timeout=10) as c:
+        r = await c.post(
+            "/api/v1/playback",
+            headers=auth(w.tokens["operator"]),
+            json={"camera_id": w.cam_a, "from": w.t0.isoformat(), "to": end.isoformat()},
+        )
+        assert r.status_code == 400, r.text
+        assert r.json()["code"] == "gateway.footage.purpose_required"
+        r = await _open(c, w.tokens["operator"], w.cam_a, w.t0, end)
+        assert r.status_code == 201, r.text
+        pb = r.json()
+        tl = await c.get(
+            f"/api/v1/cameras/{w.cam_a}/recordings",
+            params={"from": w.t0.isoformat(), "to": end.isoformat()},
+            headers=auth(w.tokens["operator"]),
+        )
+        assert tl.status_code == 200, tl.text
+        assert tl.json()["recorded"][0]["segments"] == SEGMENTS
+        assert tl.json()["recorded_seconds"] == pytest.approx(SEGMENTS)
+        text = (await c.get(pb["url"])).text
+    assert "#EXT-X-ENDLIST" in text
+    assert "X-Amz" not in text
+    assert "minio" not in text.lower()
+    frames = await asyncio.to_thread(_play, live.url + pb["url"])
+    assert frames == SEGMENTS * 10
+    events = [e for e in await gw.audit_events() if e.action == "footage.playback.accessed"]
+    e = next(e for e in events if pb["playback_id"] in e.after_json)
+    assert e.event_id == pb["audit_event_id"]
+    assert e.purpose_code == apb.PURPOSE_CODE_PUBLIC_ORDER
+    assert list(e.data_categories) == [apb.DATA_CATEGORY_IMAGE]
+    assert e.target.segments.camera_id == w.cam_a
+    assert list(e.target_unit_ids) == [UNIT]
+    assert e.actor.id == world.accounts["operator"]["id"]
+
+    # Near-live: the newest segments, no end of list.
+    async with httpx.AsyncClient(base_url=live.url, timeout=10) as c:
+        r = await c.post(
+            "/api/v1/playback",
+            headers=auth(w.tokens["sector"]),
+            json={"camera_id": w.cam_a, "live": True, "purpose": "traffic_safety"},
+        )
+        assert r.status_code == 201, r.text
+        text = (await c.get(r.json()["url"])).text
+        assert "#EXT-X-ENDLIST" not in text
+        seg = next(u for u in _object_urls(text) if "/segments/" in u)
+        assert (await c.get(seg)).status_code == 200
+
+
+async def test_playback_token_is_bound_to_camera_and_range(live: Live, world: World) -> None:
+    w = world
+    end = w.t0 + dt.timedelta(seconds=SEGMENTS)
+    half = w.t0 + dt.timedelta(seconds=SEGMENTS // 2)
+    async with httpx.AsyncClient(base_url=live.url, timeout=10) as c:
+        a_full = (await _open(c, w.tokens["operator"], w.cam_a, w.t0, end)).json()
+        a_half = (await _open(c, w.tokens["operator"], w.cam_a, w.t0, half)).json()
+        b_full = (await _open(c, w.tokens["operator_other"], w.cam_b, w.t0, end)).json()
+        # Camera B's footage is out of the operator's scope: no URL at all.
+        r = await _open(c, w.tokens["operator"], w.cam_b, w.t0, end)
+        assert r.status_code == 403
+        assert r.json()["code"] == "gateway.authz.out_of_scope"
+
+        full_urls = _object_urls((await c.get(a_full["url"])).text)
+        half_text = (await c.get(a_half["url"])).text
+        half_urls = _object_urls(half_text)
+        b_urls = _object_urls((await c.get(b_full["url"])).text)
+        a_token = parse_qs(urlsplit(a_half["url"]).query)["token"][0]
+
+        def with_token(url: str, token: str) -> str:
+            parts = urlsplit(url)
+            sig = parse_qs(parts.query)["sig"][0]
+            return str(httpx.URL(parts.path, params={"token": token, "sig": sig}))
+
+        # Every object of the half playback is served with its token...
+        for url in half_urls:
+            r = await c.get(url)
+            assert r.status_code == 200, (url, r.text)
+        # ...and nothing of camera B, nor of A outside the range, nor with a forged signature.
+        outside = [u for u in full_urls if "/segments/" in u and u.split("?")[0] not in half_text]
+        assert outside
+        for url in [*outside, *b_urls]:
+            r = await c.get(with_token(url, a_token))
+            assert r.status_code == 403, (url, r.text)
+            assert r.json()["code"] == "gateway.playback.not_in_playback"
+        seg_path = urlsplit(half_urls[0]).path
+        r = await c.get(seg_path, params={"token": a_token, "sig": "A" * 22})
+        assert r.status_code == 403
+        r = await c.get(seg_path, params={"sig": "x"})
+        assert r.status_code == 401
+        tampered = a_token[:-2] + ("AA" if not a_token.endswith("AA") else "BB")
+        r = await c.get(seg_path, params={"token": tampered, "sig": "x"})
+        assert r.status_code == 401
+        assert r.json()["code"] == "gateway.playback.invalid_token"
+        # The playlist of another playback id with this token: refused.
+        r = await c.get(
+            f"/api/v1/playback/{b_full['playback_id']}/index.m3u8", params={"token": a_token}
+        )
+        assert r.status_code == 401
+
+
+async def test_audit_down_means_503_and_nothing_served(
+    live: Live, world: World, migrated_database: MigratedDatabase, nats_server: NatsServer
+) -> None:
+    gw, w = live.gw, world
+    state = build_state(
+        gw.state.settings,
+        gw.state.auth.sessions,
+        gw.bus,
+        audit_sink=AuditClient(
+            gw.bus.js, service="gateway", namespace=f"noaudit{uuid.uuid4().hex[:8]}"
+        ),
+    )
+    app = create_app([])
+    app.state.gateway = state
+    transport = httpx.ASGITransport(app=app, client=("10.9.9.9", 1))
+    end = w.t0 + dt.timedelta(seconds=SEGMENTS)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gw") as c:
+        r = await _open(c, w.tokens["operator"], w.cam_a, w.t0, end)
+        assert r.status_code == 503, r.text
+        assert r.json()["code"] == "gateway.audit.unavailable"
+        assert "url" not in r.json()
+        assert "token" not in r.text
+        r = await c.post(
+            "/api/v1/exports",
+            headers=auth(w.tokens["operator"]),
+            json={
+                "camera_id": w.cam_a,
+                "from": w.t0.isoformat(),
+                "to": end.isoformat(),
+                "purpose": "public_order",
+                "reason": "Đổ rác trái phép, cần trích xuất gấp",
+                "quick": True,
+            },
+        )
+        assert r.status_code == 503
+    async with gw.client() as c:  # nothing was recorded as requested while the log was down
+        r = await c.get("/api/v1/exports?kind=quick", headers=auth(w.tokens["operator"]))
+        assert all(e["status"] != "pending" for e in r.json()["items"])
+
+
+async def test_quick_extraction_and_approved_export_download_once(live: Live, world: World) -> None:
+    gw, w = live.gw, world
+    end = w.t0 + dt.timedelta(seconds=4)
+    body = {
+        "camera_id": w.cam_a,
+        "from": w.t0.isoformat(),
+        "to": end.isoformat(),
+        "purpose": "public_order",
+        "reason": "Đổ rác trái phép tại ngã ba chợ, cần trích xuất gấp",
+        "quick": True,
+    }
+    async with gw.client() as c:
+        r = await c.post(
+            "/api/v1/exports", headers=auth(w.tokens["operator"]), json=body | {"reason": " "}
+        )
+        assert r.status_code == 422
+        assert r.json()["code"] == "gateway.export.reason_required"
+        r = await c.post("/api/v1/exports", headers=auth(w.tokens["viewer"]), json=body)
+        assert r.status_code == 403
+        r = await c.post("/api/v1/exports", headers=auth(w.tokens["operator"]), json=body)
+        assert r.status_code == 201, r.text
+        quick = r.json()
+        assert (quick["kind"], quick["status"]) == ("quick", "ready"), quick
+        r = await c.get(f"/api/v1/exports/{quick['id']}/download", headers=auth(w.tokens["viewer"]))
+        assert r.status_code == 404  # only the requester
+        r = await c.get(
+            f"/api/v1/exports/{quick['id']}/download", headers=auth(w.tokens["operator"])
+        )
+        assert r.status_code == 200, r.text
+        assert hashlib.sha256(r.content).hexdigest() == quick["file_sha256"]
+        with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+            assert "manifest.json" in z.namelist()
+        r = await c.get(
+            f"/api/v1/exports/{quick['id']}/download", headers=auth(w.tokens["operator"])
+        )
+        assert r.status_code == 410
+        assert r.json()["code"] == "gateway.export.already_downloaded"
+        r = await c.get("/api/v1/exports?kind=quick", headers=auth(w.tokens["admin"]))
+        assert quick["id"] in [e["id"] for e in r.json()["items"]]
+
+        # An ordinary export waits for approval by someone else.
+        r = await c.post(
+            "/api/v1/exports", headers=auth(w.tokens["operator"]), json=body | {"quick": False}
+        )
+        assert r.status_code == 201, r.text
+        pending = r.json()
+        assert pending["status"] == "pending"
+        r = await c.get(
+            f"/api/v1/exports/{pending['id']}/download", headers=auth(w.tokens["operator"])
+        )
+        assert r.status_code == 409
+        r = await c.post(
+            f"/api/v1/exports/{pending['id']}/approve", headers=auth(w.tokens["operator"])
+        )
+        assert r.status_code == 403
+        r = await c.post(
+            f"/api/v1/exports/{pending['id']}/approve",
+            headers=auth(w.tokens["admin"]),
+            json={"note": "Đồng ý"},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "ready"
+        r = await c.post(
+            f"/api/v1/exports/{pending['id']}/approve", headers=auth(w.tokens["admin"])
+        )
+        assert r.status_code == 409
+        r = await c.get(
+            f"/api/v1/exports/{pending['id']}/download", headers=auth(w.tokens["operator"])
+        )
+        assert r.status_code == 200
+        assert r.headers["content-type"] == "application/zip"
+    events = await gw.audit_events()
+    quick_events = [e for e in events if e.action == "footage.extraction.quick"]
+    assert any(quick["id"] in e.after_json for e in quick_events)
+    assert all(e.legal_basis == apb.LEGAL_BASIS_QUICK_EXTRACTION for e in quick_events)
+    actions = {e.action for e in events if pending["id"] in e.after_json}
+    assert {
+        "footage.export.requested",
+        "footage.export.approved",
+        "footage.export.downloaded",
+    } <= actions
+
+
+async def test_analytics_gate(live: Live, world: World) -> None:
+    gw, w = live.gw, world
+    url = f"/api/v1/cameras/{w.cam_b}/analytics"
+    async with gw.client() as c:
+        r = await c.get(url, headers=auth(w.tokens["admin"]))
+        assert r.json()["enabled"] is False
+        r = await c.put(
+            url, headers=auth(w.tokens["admin"]), json={"enabled": True, "reason": "Đếm xe"}
+        )
+        assert r.status_code == 422
+        assert r.json()["code"] == "gateway.analytics.basis_required"
+        r = await c.put(
+            url,
+            headers=auth(w.tokens["operator_other"]),
+            json={"enabled": True, "basis": "traffic_safety", "reason": "Đếm lưu lượng xe"},
+        )
+        assert r.status_code == 403
+        r = await c.put(
+            url,
+            headers=auth(w.tokens["admin"]),
+            json={"enabled": True, "basis": "traffic_safety", "reason": "Đếm lưu lượng xe"},
+        )
+        assert r.status_code == 200, r.text
+        assert (r.json()["enabled"], r.json()["basis"]) == (True, "traffic_safety")
+        r = await c.get(url, headers=auth(w.tokens["operator_other"]))
+        assert r.json()["enabled"] is True
+    e = [e for e in await gw.audit_events() if e.action == "analytics.enabled"][-1]
+    assert e.purpose_code == apb.PURPOSE_CODE_TRAFFIC_SAFETY
+    assert list(e.target.cameras.camera_ids) == [w.cam_b]
+
+
+async def test_camera_admin_import_and_report(live: Live, world: World) -> None:
+    gw, w = live.gw, world
+    code = f"gwi-{uuid.uuid4().hex[:8]}"
+    csv = (
+        "code,name,commune_code,site_kind,rtsp_url\n"
+        f"{code},Quảng trường {code},{COMMUNE},square,rtsp://u:mat-khau-9@10.1.1.1/s\n"
+    )
+    bad = "code,name,commune_code,site_kind,rtsp_url\nx y,,99999,nowhere,ftp://h\n"
+    async with gw.client() as c:
+        files = {"file": ("cameras.csv", csv.encode(), "text/csv")}
+        r = await c.post(
+            "/api/v1/cameras/import", headers=auth(w.tokens["operator_other"]), files=files
+        )
+        assert r.status_code == 422  # rows of another unit: refused by the registry, per row
+        assert r.json()["errors"]["errors"][0]["code"] == "forbidden"
+        r = await c.post(
+            "/api/v1/cameras/import",
+            headers=auth(w.tokens["operator"]),
+            files=files,
+            data={"dry_run": "true"},
+        )
+        assert r.status_code == 200, r.text
+        assert (r.json()["accepted"], r.json()["created"]) == (True, 1)
+        r = await c.post("/api/v1/cameras/import", headers=auth(w.tokens["operator"]), files=files)
+        assert r.json()["created"] == 1
+        r = await c.post(
+            "/api/v1/cameras/import",
+            headers=auth(w.tokens["admin"]),
+            files={"file": ("bad.csv", bad.encode(), "text/csv")},
+        )
+        assert r.status_code == 422
+        assert r.json()["code"] == "gateway.import.rejected"
+        assert {e["row"] for e in r.json()["errors"]["errors"]} == {2}
+        r = await c.patch(
+            f"/api/v1/cameras/{code}",
+            headers=auth(w.tokens["operator"]),
+            json={"name": "Quảng trường trung tâm"},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["name"] == "Quảng trường trung tâm"
+        r = await c.patch(
+            f"/api/v1/cameras/{code}", headers=auth(w.tokens["operator_other"]), json={"name": "x"}
+        )
+        assert r.status_code == 404
+        r = await c.get(f"/api/v1/cameras?text={code}", headers=auth(w.tokens["operator"]))
+        assert [x["id"] for x in r.json()["items"]] == [code]
+        r = await c.post(
+            f"/api/v1/cameras/{code}/deactivate",
+            headers=auth(w.tokens["admin"]),
+            json={"reason": "Thay thiết bị"},
+        )
+        assert r.status_code == 200
+        assert r.json()["active"] is False
+        for fmt, ctype in (
+            ("json", "application/json"),
+            ("csv", "text/csv"),
+            ("xlsx", "spreadsheet"),
+        ):
+            r = await c.get(
+                f"/api/v1/reports/connection-status?format={fmt}", headers=auth(w.tokens["app"])
+            )
+            assert r.status_code == 200, r.text
+            assert ctype in r.headers["content-type"]
+        assert b"Ph" in r.content or r.content[:2] == b"PK"
+        r = await c.get("/api/v1/reports/connection-status", headers=auth(w.tokens["operator"]))
+        assert r.status_code == 403
+
+
+# The authorization matrix on the new endpoints, against the real registry and recorder.
+# Columns: who, then the expected status of each endpoint (see ENDPOINTS).
+ENDPOINTS = ("camera", "timeline", "playback", "export", "analytics", "report", "exports", "audit")
+MATRIX: list[tuple[str, tuple[int, ...]]] = [
+    ("admin", (200, 200, 403, 403, 200, 200, 200, 403)),
+    ("admin_grant", (200, 200, 201, 201, 200, 200, 200, 403)),
+    ("admin_lapsed", (200, 200, 403, 403, 200, 200, 200, 403)),
+    ("operator", (200, 200, 201, 201, 403, 403, 200, 403)),
+    ("operator_other", (404, 404, 403, 403, 403, 403, 200, 403)),
+    ("viewer", (200, 200, 201, 403, 403, 403, 200, 403)),
+    ("sector", (200, 200, 201, 201, 403, 403, 200, 403)),
+    ("sector_other", (404, 404, 403, 403, 403, 403, 200, 403)),
+    ("auditor", (404, 404, 403, 403, 403, 403, 200, 503)),  # no audit service here: 503
+    ("app", (200, 200, 403, 403, 403, 200, 200, 403)),
+]
+DENIAL = {
+    "admin": "gateway.authz.grant_required",
+    "admin_lapsed": "gateway.authz.grant_expired",
+    "operator_other": "gateway.authz.out_of_scope",
+    "auditor": "gateway.authz.role_forbidden",
+}
+
+
+def test_matrix_covers_every_role() -> None:
+    roles = {
+        "admin": Role.PROVINCE_ADMIN,
+        "operator": Role.UNIT_OPERATOR,
+        "viewer": Role.UNIT_VIEWER,
+        "sector": Role.SECTOR_OPERATOR,
+        "auditor": Role.AUDITOR,
+        "app": Role.APP_CLIENT,
+    }
+    assert set(roles.values()) == set(Role)
+    assert {who for who, _ in MATRIX} >= set(roles)
+    assert all(len(codes) == len(ENDPOINTS) for _, codes in MATRIX)
+
+
+@pytest.mark.parametrize(("who", "expected"), MATRIX, ids=[m[0] for m in MATRIX])
+async def test_authorization_matrix(
+    live: Live, world: World, who: str, expected: tuple[int, ...]
+) -> None:
+    w = world
+    end = w.t0 + dt.timedelta(seconds=2)
+    span = {"from": w.t0.isoformat(), "to": end.isoformat()}
+    h = auth(w.tokens[who])
+    footage = {"camera_id": w.cam_a, **span, "purpose": "incident_investigation"}
+    async with live.gw.client() as c:
+        calls = {
+            "camera": c.get(f"/api/v1/cameras/{w.cam_a}", headers=h),
+            "timeline": c.get(f"/api/v1/cameras/{w.cam_a}/recordings", params=span, headers=h),
+            "playback": c.post("/api/v1/playback", headers=h, json=footage),
+            "export": c.post(
+                "/api/v1/exports", headers=h, json=footage | {"reason": "Điều tra vụ việc"}
+            ),
+            "analytics": c.put(
+                f"/api/v1/cameras/{w.cam_a}/analytics",
+                headers=h,
+                json={"enabled": False, "reason": "Tắt phân tích"},
+            ),
+            "report": c.get("/api/v1/reports/connection-status", headers=h),
+            "exports": c.get("/api/v1/exports", headers=h),
+            "audit": c.get("/api/v1/audit/log", headers=h),
+        }
+        got = {}
+        for name, coro in calls.items():
+            r = await coro
+            got[name] = r.status_code
+            if name == "playback" and r.status_code == 403 and who in DENIAL:
+                assert r.json()["code"] == DENIAL[who], r.text
+    assert tuple(got[e] for e in ENDPOINTS) == expected, got

@@ -1,0 +1,331 @@
+"""The platform as processes (registry, recorder, audit, gateway): a commune operator imports
+cameras through the API, one minute of recording is handed to the recorder, the operator plays
+it back through the gateway's HLS URL with PyAV, and an auditor finds the access in the
+processing log with its purpose, then verifies the log."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import av
+import httpx
+import pytest
+
+from tncam.recording.v1 import segment_pb2
+from tncam_contracts.catalog import (
+    AUDIT_STREAM,
+    RECORDING_HANDOFF_STREAM,
+    SEGMENT_CLOSED,
+    segment_idempotency_key,
+)
+from tncam_gateway.settings import GatewaySettings
+from tncam_mesh.bus import connect
+from tncam_mesh.jetstream import ensure_stream, publish
+from tncam_mesh.migrations import upgrade
+from tncam_recorder.pipeline.fmp4 import fragment_elementary
+from tncam_testkit.cameras import make_clips
+from tncam_testkit.database import MigratedDatabase
+from tncam_testkit.nats import NatsServer
+from tncam_testkit.postgres import PostgresServer
+from tncam_testkit.s3 import make_server
+from tncam_testkit.services import ServiceProcess, migrations_dir
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "Đồi chè Tân Cương xanh mướt"
+RECORDER_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+CREDENTIALS_KEY = "e2e-gateway-credentials-key-0123456789"
+JWT_KEY = "e2e-gateway-footage-jwt-" + "k" * 32
+MFA_KEY = "e2e-gateway-footage-mfa-" + "m" * 32
+ORIGIN = "tncam.e2e/gateway-audit"
+SECONDS = 60
+
+
+@dataclass
+class Platform:
+    gateway: ServiceProcess
+    namespace: str
+    nats_url: str
+    settings: GatewaySettings
+    logs: Path
+    secrets: tuple[str, ...]
+
+
+@pytest.fixture
+def platform(
+    nats_server: NatsServer,
+    postgres_server: PostgresServer,
+    migrated_database: MigratedDatabase,
+    tmp_path: Path,
+) -> Iterator[Platform]:
+    from tncam_audit.domain.note import Signer
+
+    ns = f"gwf{uuid.uuid4().hex[:10]}"
+    audit_db = f"audit_gw_{uuid.uuid4().hex[:8]}"
+
+    async def setup() -> None:
+        conn = await asyncpg.connect(postgres_server.dsn())
+        try:
+            await conn.execute(f"CREATE DATABASE {audit_db}")
+        finally:
+            await conn.close()
+        await upgrade(
+            postgres_server.dsn(audit_db),
+            script_location=migrations_dir("audit"),
+            schema="audit",
+            role="tncam_audit",
+            role_password=migrated_database.passwords["audit"],
+        )
+        bus = await connect(nats_server.url, name="gw-e2e-footage")
+        for spec in (AUDIT_STREAM, RECORDING_HANDOFF_STREAM):
+            await ensure_stream(bus.js, spec.scoped(ns))
+        await bus.close()
+
+    async def teardown() -> None:
+        conn = await asyncpg.connect(postgres_server.dsn())
+        try:
+            await conn.execute(f"DROP DATABASE IF EXISTS {audit_db} WITH (FORCE)")
+        finally:
+            await conn.close()
+
+    asyncio.run(setup())
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
+    base.update(migrated_database.env())
+    base.update(
+        {"TNCAM_ENVIRONMENT": "test", "TNCAM_NATS_URL": nats_server.url, "TNCAM_NATS_NAMESPACE": ns}
+    )
+    signing = Signer.generate(ORIGIN).encode()
+    procs: list[ServiceProcess] = []
+    with make_server("minio", tmp_path / "minio") as s3:
+        envs = {
+            "audit": base
+            | {
+                "TNCAM_DATABASE_URL": f"postgresql://127.0.0.1:{postgres_server.port}/{audit_db}",
+                "TNCAM_AUDIT_LOG_ORIGIN": ORIGIN,
+                "TNCAM_AUDIT_SIGNING_KEY": signing,
+                "TNCAM_AUDIT_FETCH_TIMEOUT_S": "0.2",
+                "TNCAM_AUDIT_LEADER_RETRY_S": "0.2",
+            },
+            "registry": base | {"TNCAM_REGISTRY_CREDENTIALS_KEY": CREDENTIALS_KEY},
+            "recorder": base
+            | {
+                "TNCAM_S3_ENDPOINT": s3.endpoint.url,
+                "TNCAM_S3_ACCESS_KEY": s3.endpoint.access_key,
+                "TNCAM_S3_SECRET_KEY": s3.endpoint.secret_key,
+                "TNCAM_RECORDER_BUCKET": f"gwe2e-{uuid.uuid4().hex[:10]}",
+                "TNCAM_RECORDER_SIGNING_KEY": RECORDER_KEY,
+                "TNCAM_RECORDER_SEGMENT_URL_TEMPLATE": (
+                    "/api/v1/recordings/segments/{segment_id}.m4s"
+                ),
+                "TNCAM_RECORDER_INIT_URL_TEMPLATE": (
+                    "/api/v1/recordings/cameras/{camera_id}/init/{init_sha256}.mp4"
+                ),
+            },
+            "gateway": base
+            | {
+                "TNCAM_GATEWAY_JWT_SIGNING_KEY": JWT_KEY,
+                "TNCAM_GATEWAY_MFA_ENCRYPTION_KEY": MFA_KEY,
+            },
+        }
+        try:
+            for name in ("audit", "registry", "recorder", "gateway"):
+                proc = ServiceProcess(name, env=envs[name], log_dir=tmp_path)
+                proc.start()
+                procs.append(proc)
+            yield Platform(
+                gateway=procs[-1],
+                namespace=ns,
+                nats_url=nats_server.url,
+                settings=GatewaySettings(
+                    environment="test",
+                    database_url=migrated_database.base_url,
+                    db_password=migrated_database.passwords["gateway"],
+                    jwt_signing_key=JWT_KEY,
+                    mfa_encryption_key=MFA_KEY,
+                ),
+                logs=tmp_path,
+                secrets=(signing, RECORDER_KEY, CREDENTIALS_KEY, JWT_KEY, PASSWORD),
+            )
+        finally:
+            for proc in reversed(procs):
+                proc.stop()
+            asyncio.run(teardown())
+
+
+async def _account(settings: GatewaySettings, role: str, unit: str = "", commune: bool = False):
+    """An account written directly (the bootstrap admin would need TOTP for every step)."""
+    from tncam_gateway.db import accounts as repo
+    from tncam_gateway.state import build_auth
+    from tncam_mesh.db import create_engine, service_url, session_factory, unit_of_work
+
+    engine = create_engine(
+        service_url(
+            settings.database_url,
+            user="tncam_gateway",
+            password=settings.db_password.get_secret_value(),
+        ),
+        schema="gateway",
+        application_name="e2e",
+    )
+    auth = build_auth(settings, session_factory(engine), sink=None)  # type: ignore[arg-type]
+    name = f"{role}.{uuid.uuid4().hex[:8]}"
+    now = auth.clock()
+    async with unit_of_work(auth.sessions) as s:
+        await repo.insert(
+            s,
+            id=str(uuid.uuid4()),
+            username=name,
+            display_name=f"Cán bộ {name}",
+            role=role,
+            unit_id=unit,
+            unit_is_commune=commune,
+            password_hash=await auth.hash_password(PASSWORD),
+            password_changed_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+    await engine.dispose()
+    return name
+
+
+def _play(url: str) -> int:
+    frames = 0
+    with av.open(url, mode="r", timeout=10) as container:
+        for _ in container.decode(video=0):
+            frames += 1
+    return frames
+
+
+async def test_commune_operator_plays_back_a_minute_and_the_auditor_sees_it(
+    platform: Platform, tmp_path: Path
+) -> None:
+    operator = await _account(platform.settings, "unit_operator", "commune-01", commune=True)
+    auditor = await _account(platform.settings, "auditor")
+    suffix = uuid.uuid4().hex[:8]
+    cams = [f"e2e-{suffix}-1", f"e2e-{suffix}-2"]
+    csv = "code,name,commune_code,site_kind,rtsp_url\n" + "".join(
+        f"{c},Camera {c},01,committee_hq,rtsp://10.2.0.{i}/main\n" for i, c in enumerate(cams)
+    )
+    async with httpx.AsyncClient(base_url=platform.gateway.url, timeout=30) as c:
+
+        async def login(name: str) -> dict[str, str]:
+            r = await c.post("/api/v1/auth/token", data={"username": name, "password": PASSWORD})
+            assert r.status_code == 200, r.text
+            return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+        op, aud = await login(operator), await login(auditor)
+        r = await c.post(
+            "/api/v1/cameras/import",
+            headers=op,
+            files={"file": ("cameras.csv", csv.encode(), "text/csv")},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["created"] == 2
+        r = await c.get("/api/v1/cameras", headers=op, params={"text": suffix})
+        assert sorted(x["id"] for x in r.json()["items"]) == cams
+
+        # One minute of recording, handed to the recorder as ingest would.
+        clips = make_clips(tmp_path / "clips", seconds=SECONDS, fps=10, gop=10)
+        init, fragments = await asyncio.to_thread(fragment_elementary, clips.h265, fps=10)
+        assert len(fragments) == SECONDS
+        t0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=3)
+        bus = await connect(platform.nats_url, name="gw-e2e-ingest")
+        init_sha = hashlib.sha256(init).hexdigest()
+        for i, frag in enumerate(fragments):
+            start = t0 + dt.timedelta(seconds=i)
+            msg = segment_pb2.SegmentClosed(
+                camera_id=cams[0],
+                sequence=i,
+                session_id="e2e",
+                idempotency_key=segment_idempotency_key(cams[0], start),
+                init_sha256=init_sha,
+                init_included=i == 0,
+                init_segment=init if i == 0 else b"",
+                media_bytes=frag,
+                size_bytes=len(frag),
+                sha256=hashlib.sha256(frag).hexdigest(),
+                codec="hevc",
+            )
+            msg.segment_start.FromDatetime(start)
+            msg.segment_end.FromDatetime(start + dt.timedelta(seconds=1))
+            await publish(
+                bus.js,
+                SEGMENT_CLOSED.subject(cams[0], platform.namespace),
+                msg,
+                msg_id=msg.idempotency_key,
+            )
+        await bus.close()
+        end = t0 + dt.timedelta(seconds=SECONDS)
+        span = {"from": t0.isoformat(), "to": end.isoformat()}
+        async with asyncio.timeout(60):
+            while True:
+                r = await c.get(f"/api/v1/cameras/{cams[0]}/recordings", headers=op, params=span)
+                assert r.status_code == 200, r.text
+                if sum(x["segments"] for x in r.json()["recorded"]) == SECONDS:
+                    break
+                await asyncio.sleep(0.3)
+
+        r = await c.post("/api/v1/playback", headers=op, json={"camera_id": cams[0], **span})
+        assert r.status_code == 400
+        assert r.json()["code"] == "gateway.footage.purpose_required"
+        r = await c.post(
+            "/api/v1/playback",
+            headers=op,
+            json={"camera_id": cams[0], **span, "purpose": "public_order"},
+        )
+        assert r.status_code == 201, r.text
+        playback = r.json()
+        text = (await c.get(playback["url"])).text
+        urls = [x for x in text.splitlines() if x and not x.startswith("#")]
+        assert len(urls) == SECONDS, text
+        statuses = [(await c.get(u)).status_code for u in urls]
+        assert statuses == [200] * SECONDS
+        frames = await asyncio.to_thread(_play, platform.gateway.url + playback["url"])
+        assert frames == SECONDS * 10, text[:2000]
+
+        # The auditor finds the access in the processing log, with its purpose.
+        found = None
+        async with asyncio.timeout(30):
+            while found is None:
+                r = await c.get(
+                    "/api/v1/audit/log",
+                    headers=aud,
+                    params={"view": "processing", "camera_id": cams[0], "newest_first": "true"},
+                )
+                assert r.status_code == 200, r.text
+                found = next(
+                    (
+                        e
+                        for e in r.json()["items"]
+                        if e["event"]["event_id"] == playback["audit_event_id"]
+                    ),
+                    None,
+                )
+                if found is None:
+                    await asyncio.sleep(0.3)
+        event = found["event"]
+        assert event["action"] == "footage.playback.accessed"
+        assert event["purpose_code"] == "PURPOSE_CODE_PUBLIC_ORDER"
+        assert event["actor"]["unit_id"] == "commune-01"
+        assert event["target_unit_ids"] == ["commune-01"]
+        r = await c.get("/api/v1/audit/log", headers=op)
+        assert r.status_code == 403
+        r = await c.get("/api/v1/audit/log.csv", headers=aud, params={"view": "processing"})
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/csv")
+        r = await c.get("/api/v1/audit/verify", headers=aud)
+        assert r.status_code == 200, r.text
+        assert r.json()["ok"] is True, r.json()
+        assert r.json()["tree_size"] >= 3
+    for log in platform.logs.glob("*.log"):
+        text = log.read_text()
+        for secret in platform.secrets:
+            assert secret not in text, log.name
