@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -228,3 +229,20 @@ def test_schemathesis_no_server_errors_and_responses_match(
     log = gateway.log_path.read_text()
     assert ADMIN_PASSWORD not in log
     assert '"level": "error"' not in log, gateway.log_tail()
+
+
+def test_metrics_count_requests_and_refused_logins(gateway: ServiceProcess) -> None:
+    form = urllib.parse.urlencode({"username": "nobody", "password": "not-the-password"}).encode()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(  # noqa: S310 - loopback
+            f"{gateway.url}/api/v1/auth/token", data=form, timeout=10
+        )
+    assert refused.value.code == 401
+    with urllib.request.urlopen(f"{gateway.url}/metrics", timeout=5) as resp:  # noqa: S310
+        text = resp.read().decode()
+    assert 'tncam_gateway_auth_failures_total{reason="account.login.failed"}' in text
+    assert (
+        'tncam_gateway_requests_total{method="POST",route="/api/v1/auth/token",status="401"}'
+        in text
+    )
+    assert 'tncam_gateway_request_duration_seconds_count{route="/api/v1/auth/token"}' in text

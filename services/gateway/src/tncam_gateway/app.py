@@ -22,8 +22,10 @@ from tncam_gateway.api import (
     registry,
 )
 from tncam_gateway.api.middleware import ConfiguredCORS, GatewayMiddleware
+from tncam_gateway.metrics import GatewayMetrics, MeteredAuditSink, RequestMetrics
 from tncam_gateway.settings import GatewaySettings
 from tncam_gateway.state import build_state
+from tncam_mesh.audit import AuditClient
 from tncam_mesh.runtime import Runtime, declare_streams, run_service
 from tncam_mesh.service_db import open_database
 
@@ -62,6 +64,7 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
     problems.install(app)
     app.add_middleware(GatewayMiddleware)
     app.add_middleware(ConfiguredCORS)
+    app.add_middleware(RequestMetrics)
     return app
 
 
@@ -70,8 +73,13 @@ async def lifespan(rt: Runtime[GatewaySettings]) -> AsyncIterator[None]:
     """Open the gateway schema, compose the API state, run the grant-notification outbox."""
     await declare_streams(rt, GATEWAY_STREAM)
     async with open_database(rt.settings, rt.health, migrations=MIGRATIONS) as db:
-        state = build_state(rt.settings, db.sessions, rt.bus)
+        metrics = GatewayMetrics(rt.metrics.registry)
+        sink = AuditClient(rt.bus.js, service="gateway", namespace=rt.settings.nats_namespace)
+        state = build_state(
+            rt.settings, db.sessions, rt.bus, audit_sink=MeteredAuditSink(sink, metrics)
+        )
         app = rt.http_app
+        app.state.metrics = metrics  # type: ignore[attr-defined]
         app.state.runtime = rt  # type: ignore[attr-defined]
         app.state.db = db  # type: ignore[attr-defined]
         app.state.gateway = state  # type: ignore[attr-defined]
