@@ -238,6 +238,7 @@ def test_metrics_count_requests_and_refused_logins(gateway: ServiceProcess) -> N
             f"{gateway.url}/api/v1/auth/token", data=form, timeout=10
         )
     assert refused.value.code == 401
+    refused.value.close()
     with urllib.request.urlopen(f"{gateway.url}/metrics", timeout=5) as resp:  # noqa: S310
         text = resp.read().decode()
     assert 'tncam_gateway_auth_failures_total{reason="account.login.failed"}' in text
