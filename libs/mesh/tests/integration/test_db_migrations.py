@@ -115,7 +115,9 @@ async def test_schema_revision_is_head(
     url = service_url(pg.dsn(), user=role_of(service), password=migrated[service])
     engine = create_engine(url, schema=service, application_name="test")
     try:
-        assert await schema_revision(engine, service) == head_of(service) == "0001"
+        head = head_of(service)
+        assert head is not None
+        assert await schema_revision(engine, service) == head
         assert await schema_revision(engine, "never_migrated") is None
     finally:
         await engine.dispose()
@@ -131,7 +133,9 @@ async def test_tables_and_schema_are_owned_by_the_no_login_owner(
         tables = await conn.fetch(
             "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = $1 ORDER BY 1", service
         )
-        assert [tuple(t) for t in tables] == [("alembic_version", owner), ("service_info", owner)]
+        names = {t["tablename"] for t in tables}
+        assert {"alembic_version", "service_info"} <= names
+        assert {t["tableowner"] for t in tables} == {owner}  # every table, however many
         schema_owner = await conn.fetchval(
             "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = $1", service
         )
@@ -363,7 +367,7 @@ def test_cli_migrates_every_service_with_one_line_each(
     assert len(lines) == len(SERVICES)
     for svc, line in zip(SERVICES, lines, strict=True):
         assert line.startswith(f"migrate: {svc}: ")
-        assert "at 0001" in line
+        assert f"at {head_of(svc)}" in line
     for secret in (pg.admin_password, *migrated.values()):
         assert secret not in result.stdout + result.stderr
 
