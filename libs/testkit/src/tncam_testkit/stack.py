@@ -84,6 +84,7 @@ class Stack:
         (self.state_dir / "logs").mkdir()
         self.env = {
             "TNCAM_ENVIRONMENT": "dev",
+            "TNCAM_INGEST_SPOOL_DIR": str(self.state_dir / "ingest-spool"),
             "TNCAM_LOG_FORMAT": os.environ.get("TNCAM_LOG_FORMAT", "json"),
         }
         self._start_nats()
