@@ -290,7 +290,11 @@ def test_kv_buckets() -> None:
     assert config.ttl_s == 0
     assert config.value_type is not None
     assert config.value_type.DESCRIPTOR.full_name == "tncam.registry.v1.CameraIngestConfig"
-    assert {kv.bucket for kv in KV_BUCKETS} == {"camera_config", "ingest_leases"}
+    workers = catalog.INGEST_WORKERS_KV
+    assert workers.ttl_s == 10.0
+    assert workers.value_type is not None
+    assert workers.value_type.DESCRIPTOR.full_name == "tncam.camera.v1.IngestWorker"
+    assert {kv.bucket for kv in KV_BUCKETS} == {"camera_config", "ingest_leases", "ingest_workers"}
 
 
 def test_segment_idempotency_key() -> None:

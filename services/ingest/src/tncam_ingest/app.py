@@ -2,19 +2,46 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
 from tncam_contracts.catalog import CAMERA_STREAM, RECORDING_HANDOFF_STREAM
+from tncam_ingest.metrics import IngestMetrics
 from tncam_ingest.settings import IngestSettings
+from tncam_ingest.storage.snapshots import SnapshotStore, minio_client
+from tncam_ingest.worker import IngestWorker
 from tncam_mesh.runtime import Runtime, declare_streams, run_service
+
+
+def snapshot_store(s: IngestSettings) -> SnapshotStore | None:
+    """The snapshot store, when an object store is configured."""
+    if not s.s3_endpoint:
+        return None
+    client = minio_client(
+        s.s3_endpoint,
+        s.s3_access_key,
+        s.s3_secret_key.get_secret_value(),
+        secure=s.s3_secure,
+        region=s.s3_region,
+    )
+    return SnapshotStore(client, s.snapshot_bucket)
 
 
 @contextlib.asynccontextmanager
 async def lifespan(rt: Runtime[IngestSettings]) -> AsyncIterator[None]:
-    """Declare the streams ingest produces: camera events and the segment hand-off."""
+    """Declare the streams ingest produces, open the buckets, run the worker."""
     await declare_streams(rt, CAMERA_STREAM, RECORDING_HANDOFF_STREAM)
-    yield
+    metrics = IngestMetrics(rt.metrics.registry)
+    worker = IngestWorker(rt.settings, rt.bus, metrics, snapshot_store(rt.settings))
+    await worker.open()
+    stop = asyncio.Event()
+    task = rt.spawn("ingest-worker", worker.run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
 
 
 def main() -> None:

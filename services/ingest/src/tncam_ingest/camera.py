@@ -1,0 +1,424 @@
+"""One camera held by this worker: its sessions, reconnects, status, stats and snapshots."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import uuid
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from tncam.camera.v1 import snapshot_pb2, stats_pb2, status_pb2
+from tncam.registry.v1 import camera_config_pb2, credentials_pb2
+from tncam_contracts.catalog import (
+    CAMERA_SNAPSHOT_TAKEN,
+    CAMERA_STATS_REPORTED,
+    CAMERA_STATUS_CHANGED,
+    REGISTRY_RESOLVE_CREDENTIALS,
+)
+from tncam_ingest.domain.backoff import Backoff
+from tncam_ingest.domain.quality import Luma, Thresholds, assess
+from tncam_ingest.domain.reasons import Failure, Reason
+from tncam_ingest.metrics import IngestMetrics
+from tncam_ingest.pipeline.session import (
+    ClosedSegment,
+    Counters,
+    RtspSession,
+    SessionEnd,
+    SessionOptions,
+    SnapshotPacket,
+    StreamInfo,
+)
+from tncam_ingest.pipeline.snapshot import SnapshotDecodeError, decode_snapshot
+from tncam_ingest.pipeline.threads import LoopPoster, run_in_thread
+from tncam_ingest.storage.snapshots import SnapshotStore
+from tncam_mesh import rpc
+from tncam_mesh.bus import Bus
+from tncam_mesh.errors import TncamError
+from tncam_mesh.jetstream import publish
+from tncam_mesh.redact import mask_url
+
+log = logging.getLogger("tncam.ingest.camera")
+
+Config = camera_config_pb2.CameraIngestConfig
+COMPLIANT_CODEC = "hevc"
+# A session that streamed at least this long was a real connection: backoff starts over.
+_STABLE_S = 10.0
+
+
+class SegmentSink(Protocol):
+    def submit(self, seg: ClosedSegment) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CameraDeps:
+    """What every camera of a worker shares."""
+
+    bus: Bus
+    namespace: str
+    worker_id: str
+    options: SessionOptions
+    metrics: IngestMetrics
+    handoff: SegmentSink
+    snapshots: SnapshotStore | None
+    thresholds: Thresholds
+    stats_interval_s: float
+    snapshot_interval_s: float
+    reconnect_initial_s: float
+    reconnect_max_s: float
+
+
+def with_credentials(url: str, user: str, password: str) -> str:
+    """``url`` with user info (percent-encoded); the result is a secret, never logged."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    userinfo = f"{quote(user, safe='')}:{quote(password, safe='')}"
+    return urlunsplit(parts._replace(netloc=f"{userinfo}@{host}"))
+
+
+def check_url(url: str) -> str | None:
+    """Why ``url`` cannot be an RTSP camera URL, or None."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError as e:
+        return f"malformed URL: {e}"
+    if parts.scheme not in ("rtsp", "rtsps"):
+        return f"unsupported scheme {parts.scheme!r} (rtsp:// expected)"
+    if not parts.hostname:
+        return "URL without host"
+    return None
+
+
+class CameraRunner:
+    """Pulls one camera until stopped: connect, stream, reconnect with backoff."""
+
+    def __init__(self, camera_id: str, config: Config, deps: CameraDeps) -> None:
+        self.camera_id = camera_id
+        self.config = config
+        self.deps = deps
+        self.session: RtspSession | None = None
+        self._stop = asyncio.Event()
+        self._restart = asyncio.Event()
+        self._poster = LoopPoster(asyncio.get_running_loop())
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._failures = 0
+        self._prev_luma: Luma | None = None
+        self._prev_session = ""
+        self.last_end: SessionEnd | None = None
+        self.connected_sessions = 0
+        self.compliant: bool | None = None
+
+    # ------------------------------------------------------------------------------ control
+
+    def stop(self) -> None:
+        """Stop at once: the session thread ends before its next packet."""
+        self._stop.set()
+        if self.session is not None:
+            self.session.stop()
+
+    def update_config(self, config: Config) -> None:
+        """A new configuration: reconnect now if how to reach the camera changed."""
+        old = self.config
+        self.config = config
+        if (old.rtsp_url, old.credentials_ref) != (config.rtsp_url, config.credentials_ref):
+            self._restart.set()
+            if self.session is not None:
+                self.session.stop()
+
+    # --------------------------------------------------------------------------------- loop
+
+    async def run(self) -> None:
+        """The camera's life on this worker."""
+        d = self.deps
+        backoff = Backoff(d.reconnect_initial_s, d.reconnect_max_s)
+        try:
+            while not self._stop.is_set():
+                self._restart.clear()
+                end = await self._attempt()
+                self.last_end = end
+                if self._stop.is_set():
+                    break
+                d.metrics.disconnects.labels(reason=end.reason.value).inc()
+                if self._restart.is_set():
+                    backoff.reset()
+                    continue
+                delay = backoff.next_delay()
+                if end.connected and end.last_packet_at is not None and self.session is not None:
+                    info = self.session.info
+                    if info is not None and end.last_packet_at - info.connected_at >= _STABLE_S:
+                        backoff.reset()
+                        delay = backoff.next_delay()
+                log.info(
+                    "camera down (%s), retrying in %.1f s",
+                    end.reason.value,
+                    delay,
+                    extra={"camera_id": self.camera_id},
+                )
+                await self._sleep(delay)
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _sleep(self, seconds: float) -> None:
+        waits = [
+            asyncio.ensure_future(self._stop.wait()),
+            asyncio.ensure_future(self._restart.wait()),
+        ]
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
+
+    async def _url(self) -> str | Failure:
+        cfg = self.config
+        problem = check_url(cfg.rtsp_url)
+        if problem is not None:
+            return Failure(Reason.OTHER, problem)
+        if not cfg.credentials_ref:
+            return cfg.rtsp_url
+        try:
+            creds = await rpc.call(
+                self.deps.bus,
+                REGISTRY_RESOLVE_CREDENTIALS,
+                credentials_pb2.ResolveCredentialsRequest(
+                    credentials_ref=cfg.credentials_ref, worker_id=self.deps.worker_id
+                ),
+                credentials_pb2.ResolveCredentialsReply,
+                namespace=self.deps.namespace,
+            )
+        except TncamError as e:
+            return Failure(Reason.OTHER, f"credentials could not be resolved: {e.code}")
+        return with_credentials(cfg.rtsp_url, creds.username, creds.password)
+
+    async def _attempt(self) -> SessionEnd:
+        d = self.deps
+        url = await self._url()
+        if isinstance(url, Failure):
+            end = SessionEnd(url.reason, url.detail, False, None)
+            await self._report_down(end, "")
+            return end
+        session = RtspSession(
+            camera_id=self.camera_id,
+            url=url,
+            worker_id=d.worker_id,
+            options=d.options,
+            on_connected=lambda info: self._poster.post(self._on_connected, info),
+            on_segment=lambda seg: self._poster.post(d.handoff.submit, seg),
+            on_snapshot=lambda pkt: self._poster.post(self._on_snapshot, pkt),
+        )
+        del url
+        self.session = session
+        if self._stop.is_set():
+            return SessionEnd(Reason.LEASE_RELEASED, "stopped", False, None)
+        try:
+            end = await run_in_thread(session.run, name=f"rtsp-{self.camera_id}")
+        finally:
+            d.metrics.cpu_seconds.inc(max(0.0, session.counters.cpu_s))
+        if end.connected:
+            d.metrics.sessions.dec()
+            if session.counters.discarded_bytes:
+                d.metrics.discarded_bytes.inc(session.counters.discarded_bytes)
+        await self._report_down(end, session.session_id if end.connected else "")
+        return end
+
+    # ------------------------------------------------------------------------------ events
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _on_connected(self, info: StreamInfo) -> None:
+        d = self.deps
+        self._failures = 0
+        self.connected_sessions += 1
+        self.compliant = info.codec == COMPLIANT_CODEC
+        d.metrics.connects.inc()
+        d.metrics.sessions.inc()
+        d.metrics.open_seconds.observe(info.open_s)
+        log.info(
+            "camera connected: %s %dx%d in %.2f s",
+            info.codec,
+            info.width,
+            info.height,
+            info.open_s,
+            extra={"camera_id": self.camera_id, "url": mask_url(self.config.rtsp_url)},
+        )
+        status = status_pb2.CameraStatusChanged(
+            camera_id=self.camera_id,
+            state=status_pb2.CONNECTION_STATE_CONNECTED,
+            reason=Reason.NONE.proto,
+            detail=f"{info.codec} {info.width}x{info.height}"
+            + ("" if self.compliant else " (non-compliant codec, R16: H.265 required)"),
+            worker_id=d.worker_id,
+            session_id=info.session_id,
+        )
+        status.observed_at.FromDatetime(datetime.fromtimestamp(info.connected_at, UTC))
+        self._spawn(self._publish_status(status), f"status-{self.camera_id}")
+        session = self.session
+        if session is not None and session.session_id == info.session_id:
+            self._spawn(self._stats_loop(session), f"stats-{self.camera_id}")
+            self._spawn(self._snapshot_loop(session), f"snap-{self.camera_id}")
+
+    async def _report_down(self, end: SessionEnd, session_id: str) -> None:
+        d = self.deps
+        if not end.connected:
+            self._failures += 1
+        status = status_pb2.CameraStatusChanged(
+            camera_id=self.camera_id,
+            state=status_pb2.CONNECTION_STATE_DISCONNECTED,
+            reason=end.reason.proto,
+            detail=end.detail,
+            worker_id=d.worker_id,
+            session_id=session_id,
+            consecutive_failures=self._failures,
+        )
+        status.observed_at.GetCurrentTime()
+        if end.last_packet_at is not None:
+            status.last_packet_at.FromDatetime(datetime.fromtimestamp(end.last_packet_at, UTC))
+        log.info(
+            "camera disconnected: %s: %s",
+            end.reason.value,
+            end.detail,
+            extra={"camera_id": self.camera_id, "url": mask_url(self.config.rtsp_url)},
+        )
+        await self._publish_status(status)
+
+    async def _publish_status(self, status: status_pb2.CameraStatusChanged) -> None:
+        d = self.deps
+        try:
+            await publish(
+                d.bus.js,
+                CAMERA_STATUS_CHANGED.subject(self.camera_id, d.namespace),
+                status,
+                msg_id=f"{self.camera_id}:status:{uuid.uuid4()}",
+            )
+        except TncamError as e:
+            log.warning("status event not published: %s", e, extra={"camera_id": self.camera_id})
+
+    async def _stats_loop(self, session: RtspSession) -> None:
+        d = self.deps
+        prev = _copy(session.counters)
+        window_start = time.time()
+        while session.active:
+            await asyncio.sleep(d.stats_interval_s)
+            if session.ended():
+                break
+            now = time.time()
+            cur = _copy(session.counters)
+            info = session.info
+            if info is None:
+                break
+            seconds = max(now - window_start, 1e-6)
+            frames = cur.frames - prev.frames
+            nbytes = cur.bytes - prev.bytes
+            d.metrics.packets_in.inc(frames)
+            d.metrics.bytes_in.inc(nbytes)
+            stats = stats_pb2.StreamStats(
+                camera_id=self.camera_id,
+                fps=frames / seconds,
+                bitrate_bps=int(nbytes * 8 / seconds),
+                gop_length_frames=cur.last_gop_frames,
+                width=info.width,
+                height=info.height,
+                codec=info.codec,
+                compliant=info.codec == COMPLIANT_CODEC,
+                packet_gaps=cur.gaps - prev.gaps,
+                frames=frames,
+                keyframes=cur.keyframes - prev.keyframes,
+                bytes=nbytes,
+                worker_id=d.worker_id,
+                session_id=info.session_id,
+            )
+            stats.window_start.FromDatetime(datetime.fromtimestamp(window_start, UTC))
+            stats.window_end.FromDatetime(datetime.fromtimestamp(now, UTC))
+            try:
+                await publish(
+                    d.bus.js,
+                    CAMERA_STATS_REPORTED.subject(self.camera_id, d.namespace),
+                    stats,
+                    msg_id=f"{self.camera_id}:stats:{info.session_id}:{int(now * 1000)}",
+                )
+            except TncamError as e:
+                log.warning("stats not published: %s", e, extra={"camera_id": self.camera_id})
+            prev, window_start = cur, now
+
+    async def _snapshot_loop(self, session: RtspSession) -> None:
+        interval = self.deps.snapshot_interval_s
+        # The first snapshot soon after connecting; then about every interval, jittered so
+        # the cameras of a worker do not all decode at the same moment.
+        await asyncio.sleep(min(interval, 2.0) * random.uniform(0.5, 1.0))  # noqa: S311 - jitter
+        while session.active:
+            session.snapshot_wanted = True
+            await asyncio.sleep(interval * random.uniform(0.9, 1.1))  # noqa: S311 - jitter
+
+    def _on_snapshot(self, pkt: SnapshotPacket) -> None:
+        session = self.session
+        if session is None or session.info is None:
+            return
+        self._spawn(self._snapshot(pkt, session.session_id), f"snapshot-{self.camera_id}")
+
+    async def _snapshot(self, pkt: SnapshotPacket, session_id: str) -> None:
+        d = self.deps
+        try:
+            decoded = await asyncio.to_thread(decode_snapshot, pkt)
+        except SnapshotDecodeError as e:
+            d.metrics.snapshots.labels(outcome="decode_error").inc()
+            log.warning("snapshot failed: %s", e, extra={"camera_id": self.camera_id})
+            return
+        previous = self._prev_luma if self._prev_session == session_id else None
+        q = assess(decoded.luma, previous, d.thresholds)
+        self._prev_luma, self._prev_session = decoded.luma, session_id
+        for flag in ("black", "blurred", "frozen"):
+            if getattr(q, flag):
+                d.metrics.quality_flags.labels(flag=flag).inc()
+        msg = snapshot_pb2.SnapshotTaken(
+            camera_id=self.camera_id,
+            worker_id=d.worker_id,
+            session_id=session_id,
+            width=decoded.width,
+            height=decoded.height,
+            quality=snapshot_pb2.PictureQuality(
+                mean_luma=q.mean_luma,
+                luma_stddev=q.luma_stddev,
+                laplacian_variance=q.laplacian_variance,
+                diff_from_previous=q.diff_from_previous,
+                frozen=q.frozen,
+                black=q.black,
+                blurred=q.blurred,
+            ),
+        )
+        msg.taken_at.FromDatetime(datetime.fromtimestamp(pkt.taken_at, UTC))
+        if d.snapshots is not None:
+            try:
+                msg.image_object.CopyFrom(
+                    await d.snapshots.put_latest(self.camera_id, decoded.jpeg)
+                )
+            except Exception as e:
+                d.metrics.snapshots.labels(outcome="store_error").inc()
+                log.warning("snapshot not stored: %s", e, extra={"camera_id": self.camera_id})
+        try:
+            await publish(
+                d.bus.js,
+                CAMERA_SNAPSHOT_TAKEN.subject(self.camera_id, d.namespace),
+                msg,
+                msg_id=f"{self.camera_id}:snapshot:{session_id}:{int(pkt.taken_at * 1000)}",
+            )
+        except TncamError as e:
+            d.metrics.snapshots.labels(outcome="publish_error").inc()
+            log.warning("snapshot event not published: %s", e, extra={"camera_id": self.camera_id})
+            return
+        d.metrics.snapshots.labels(outcome="ok").inc()
+
+
+def _copy(c: Counters) -> Counters:
+    return Counters(**{k: getattr(c, k) for k in c.__dataclass_fields__})

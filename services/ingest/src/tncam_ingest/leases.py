@@ -1,0 +1,426 @@
+"""Camera configuration watch, worker presence and camera leases in NATS KV buckets.
+
+* ``camera_config`` (registry writes): which cameras to pull and how; watched.
+* ``ingest_workers`` (TTL 10 s): every worker's heartbeat, so all compute the same fair share.
+* ``ingest_leases`` (TTL 10 s): one entry per pulled camera naming its worker; created with
+  "no previous revision" and renewed with "expected revision" (compare-and-set), so exactly
+  one worker holds a camera. A worker that dies stops renewing and its leases expire; one
+  that cannot renew in time (``lease_fence_s`` < TTL) stops its sessions itself first, and one
+  whose renewal is refused (someone else holds the camera) stops the session at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import nats.errors
+import nats.js.errors
+from google.protobuf.message import DecodeError
+from nats.js import api
+from nats.js.client import JetStreamContext
+from nats.js.kv import KeyValue
+
+from tncam.camera.v1 import lease_pb2
+from tncam.registry.v1 import camera_config_pb2
+from tncam_contracts.catalog import (
+    CAMERA_CONFIG_KV,
+    INGEST_LEASES_KV,
+    INGEST_WORKERS_KV,
+    KVSpec,
+)
+from tncam_ingest.domain.assignment import plan
+from tncam_ingest.metrics import IngestMetrics
+from tncam_mesh.errors import UnavailableError
+
+log = logging.getLogger("tncam.ingest.leases")
+
+KV_DEL = "DEL"
+KV_PURGE = "PURGE"
+
+Config = camera_config_pb2.CameraIngestConfig
+
+
+async def ensure_kv(js: JetStreamContext, spec: KVSpec) -> KeyValue:
+    """Open the bucket, creating it from the catalog spec if it does not exist yet."""
+    try:
+        return await js.key_value(spec.bucket)
+    except nats.js.errors.BucketNotFoundError:
+        pass
+    try:
+        return await js.create_key_value(
+            api.KeyValueConfig(
+                bucket=spec.bucket,
+                description=spec.description,
+                history=spec.history,
+                ttl=spec.ttl_s or None,
+                max_value_size=spec.max_value_size,
+                storage=api.StorageType(spec.storage.value),
+                replicas=spec.replicas,
+            )
+        )
+    except nats.js.errors.BadRequestError:
+        # Created concurrently by another worker (or the registry) with its own settings.
+        return await js.key_value(spec.bucket)
+    except (TimeoutError, nats.errors.Error) as e:
+        raise UnavailableError("ingest.kv.unavailable", f"bucket {spec.bucket}: {e}") from e
+
+
+def _timestamp(created: object) -> float:
+    # nats-py types Entry.created as int but fills it with the message's datetime.
+    if isinstance(created, datetime):
+        dt = created if created.tzinfo is not None else created.replace(tzinfo=UTC)
+        return dt.timestamp()
+    return time.time()
+
+
+@dataclass
+class _Held:
+    revision: int
+    acquired_at: datetime
+    renewed_mono: float
+    config_revision: int
+
+
+@dataclass
+class LeaseState:
+    """What this worker knows of the buckets (mirrors kept by watchers)."""
+
+    configs: dict[str, Config] = field(default_factory=dict)
+    holders: dict[str, tuple[str, float]] = field(default_factory=dict)  # cam -> (worker, t)
+    workers: dict[str, float] = field(default_factory=dict)  # worker -> written at
+
+    def live_holders(self, now: float, ttl: float) -> dict[str, str]:
+        """Camera -> worker for leases not expired by their TTL."""
+        return {c: w for c, (w, t) in self.holders.items() if now - t < ttl}
+
+    def live_workers(self, now: float, ttl: float) -> set[str]:
+        return {w for w, t in self.workers.items() if now - t < ttl}
+
+    def active(self) -> set[str]:
+        return {c for c, cfg in self.configs.items() if cfg.active and cfg.rtsp_url}
+
+
+Acquired = Callable[[str, Config], Awaitable[None]]
+Lost = Callable[[str, str], Awaitable[None]]  # camera, why ("released", "lost", "fenced")
+
+
+class LeaseCoordinator:
+    """Claims, renews and releases camera leases; calls back when a camera is won or lost."""
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        *,
+        worker_id: str,
+        namespace: str,
+        metrics: IngestMetrics,
+        on_acquired: Acquired,
+        on_lost: Lost,
+        on_config: Callable[[str, Config], Awaitable[None]] | None = None,
+        renew_s: float = 3.0,
+        fence_s: float = 8.0,
+    ) -> None:
+        self._js = js
+        self.worker_id = worker_id
+        self._ns = namespace
+        self._metrics = metrics
+        self._on_acquired = on_acquired
+        self._on_lost = on_lost
+        self._on_config = on_config
+        self._renew_s = renew_s
+        self._fence_s = fence_s
+        self._ttl = INGEST_LEASES_KV.ttl_s
+        self.state = LeaseState()
+        self.held: dict[str, _Held] = {}
+        self._kick = asyncio.Event()
+        self._released: dict[str, float] = {}  # camera -> until (wall clock)
+        self._started_at = datetime.now(UTC)
+        self._leases: KeyValue | None = None
+        self._workers: KeyValue | None = None
+        self._configs: KeyValue | None = None
+
+    async def open(self) -> None:
+        """Open (or create) the three buckets."""
+        self._configs = await ensure_kv(self._js, CAMERA_CONFIG_KV.scoped(self._ns))
+        self._leases = await ensure_kv(self._js, INGEST_LEASES_KV.scoped(self._ns))
+        self._workers = await ensure_kv(self._js, INGEST_WORKERS_KV.scoped(self._ns))
+
+    def kick(self) -> None:
+        """Re-plan soon (a camera or worker appeared or went)."""
+        self._kick.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Watch the buckets and plan rounds until ``stop``; then release every lease."""
+        if self._leases is None:
+            await self.open()
+        async with asyncio.TaskGroup() as tg:
+            watchers = [
+                tg.create_task(self._watch(self._configs, self._on_config_entry, stop)),
+                tg.create_task(self._watch(self._leases, self._on_lease_entry, stop)),
+                tg.create_task(self._watch(self._workers, self._on_worker_entry, stop)),
+            ]
+            try:
+                await self._rounds(stop)
+            finally:
+                for w in watchers:
+                    w.cancel()
+        await self.release_all("released")
+
+    # ------------------------------------------------------------------------------ watchers
+
+    async def _watch(
+        self,
+        kv: KeyValue | None,
+        handle: Callable[[KeyValue.Entry], Awaitable[None]],
+        stop: asyncio.Event,
+    ) -> None:
+        assert kv is not None
+        while not stop.is_set():
+            watcher = None
+            try:
+                watcher = await kv.watchall()
+                while not stop.is_set():
+                    try:
+                        entry = await watcher.updates(timeout=5.0)  # type: ignore[no-untyped-call]
+                    except nats.errors.TimeoutError:
+                        continue
+                    if entry is not None:
+                        await handle(entry)
+            except (TimeoutError, nats.errors.Error) as e:
+                log.warning("KV watch failed (%s); watching again", e)
+                await asyncio.sleep(1.0)
+            finally:
+                if watcher is not None:
+                    with contextlib.suppress(Exception):
+                        await watcher.stop()  # type: ignore[no-untyped-call]
+
+    async def _on_config_entry(self, entry: KeyValue.Entry) -> None:
+        cam = entry.key
+        if entry.operation in (KV_DEL, KV_PURGE) or not entry.value:
+            self.state.configs.pop(cam, None)
+        else:
+            try:
+                cfg = Config.FromString(entry.value)
+            except DecodeError:
+                log.error("undecodable camera configuration", extra={"camera_id": cam})
+                return
+            if cfg.camera_id and cfg.camera_id != cam:
+                log.error("configuration key and camera id differ", extra={"camera_id": cam})
+                return
+            cfg.camera_id = cam
+            self.state.configs[cam] = cfg
+            if cam in self.held and self._on_config is not None:
+                await self._on_config(cam, cfg)
+        self.kick()
+
+    async def _on_lease_entry(self, entry: KeyValue.Entry) -> None:
+        cam = entry.key
+        if entry.operation in (KV_DEL, KV_PURGE) or not entry.value:
+            self.state.holders.pop(cam, None)
+            held = self.held.get(cam)
+            if held is not None and (entry.revision or 0) > held.revision:
+                await self._lose(cam, "lost")
+            self.kick()
+            return
+        try:
+            lease = lease_pb2.IngestLease.FromString(entry.value)
+        except DecodeError:
+            return
+        self.state.holders[cam] = (lease.worker_id, _timestamp(entry.created))
+        held = self.held.get(cam)
+        if (
+            held is not None
+            and lease.worker_id != self.worker_id
+            and (entry.revision or 0) > held.revision
+        ):
+            await self._lose(cam, "lost")
+
+    async def _on_worker_entry(self, entry: KeyValue.Entry) -> None:
+        if entry.operation in (KV_DEL, KV_PURGE) or not entry.value:
+            self.state.workers.pop(entry.key, None)
+        else:
+            known = entry.key in self.state.workers
+            self.state.workers[entry.key] = _timestamp(entry.created)
+            if not known:
+                self.kick()
+
+    # -------------------------------------------------------------------------------- rounds
+
+    async def _rounds(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                await self.round()
+            except (TimeoutError, nats.errors.Error, UnavailableError) as e:
+                log.warning("lease round failed: %s", e)
+            self._fence()
+            delay = max(0.1, self._renew_s - (time.monotonic() - started))
+            # Wake up when another worker's lease on an active camera is due to expire, so a
+            # dead worker's cameras are taken over right after the TTL, not a round later.
+            expiry = self._next_foreign_expiry(time.time())
+            if expiry is not None:
+                delay = min(delay, max(0.25, expiry + 0.05))
+            self._kick.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await _first(self._kick, stop)
+            if self._kick.is_set() and not stop.is_set():
+                await asyncio.sleep(0.2)  # let a burst of watch updates settle
+
+    def _next_foreign_expiry(self, now: float) -> float | None:
+        """Seconds until the next lease of another worker on an active camera expires."""
+        active = self.state.active()
+        due = [
+            t + self._ttl - now
+            for cam, (w, t) in self.state.holders.items()
+            if w != self.worker_id and cam in active and cam not in self.held
+        ]
+        return min(due) if due else None
+
+    async def round(self) -> None:
+        """One planning round: heartbeat, renew, release, claim."""
+        assert self._leases is not None
+        assert self._workers is not None
+        await self._renew()
+        await self._heartbeat()
+        now = time.time()
+        p = plan(
+            me=self.worker_id,
+            active=self.state.active(),
+            holders={
+                # A camera this worker just gave up is left to the others for a while.
+                **{c: "~released" for c, t in self._released.items() if t > now},
+                **self.state.live_holders(now, self._ttl),
+                **dict.fromkeys(self.held, self.worker_id),
+            },
+            workers=self.state.live_workers(now, INGEST_WORKERS_KV.ttl_s),
+        )
+        for cam in p.release:
+            await self._release(cam)
+        for cam in p.claim:
+            await self._claim(cam)
+        self._metrics.leases.set(len(self.held))
+        self._metrics.workers.set(
+            len(self.state.live_workers(now, INGEST_WORKERS_KV.ttl_s) | {self.worker_id})
+        )
+
+    async def _heartbeat(self) -> None:
+        assert self._workers is not None
+        value = lease_pb2.IngestWorker(worker_id=self.worker_id, leases_held=len(self.held))
+        value.started_at.FromDatetime(self._started_at)
+        value.renewed_at.GetCurrentTime()
+        await self._workers.put(self.worker_id, value.SerializeToString())
+        self.state.workers[self.worker_id] = time.time()
+
+    def _lease_value(self, cam: str, held_since: datetime, config_revision: int) -> bytes:
+        lease = lease_pb2.IngestLease(
+            camera_id=cam, worker_id=self.worker_id, config_revision=config_revision
+        )
+        lease.acquired_at.FromDatetime(held_since)
+        lease.renewed_at.GetCurrentTime()
+        return lease.SerializeToString()
+
+    async def _renew(self) -> None:
+        assert self._leases is not None
+        for cam, held in list(self.held.items()):
+            if cam not in self.held:
+                continue
+            try:
+                rev = await self._leases.update(
+                    cam,
+                    self._lease_value(cam, held.acquired_at, held.config_revision),
+                    last=held.revision,
+                )
+            except nats.js.errors.KeyWrongLastSequenceError:
+                await self._lose(cam, "lost")
+                continue
+            except (TimeoutError, nats.errors.Error) as e:
+                log.warning("lease renewal failed: %s", e, extra={"camera_id": cam})
+                continue
+            if cam in self.held:
+                held.revision = rev
+                held.renewed_mono = time.monotonic()
+
+    def _fence(self) -> None:
+        """Stop sessions whose lease may have expired: better a gap than two sessions."""
+        now = time.monotonic()
+        for cam, held in list(self.held.items()):
+            if now - held.renewed_mono > self._fence_s:
+                log.error(
+                    "lease not renewed in time; stopping the session", extra={"camera_id": cam}
+                )
+                asyncio.get_running_loop().create_task(self._lose(cam, "fenced"))
+                self.held.pop(cam, None)
+
+    async def _claim(self, cam: str) -> None:
+        assert self._leases is not None
+        cfg = self.state.configs.get(cam)
+        if cfg is None:
+            return
+        since = datetime.now(UTC)
+        try:
+            rev = await self._leases.create(cam, self._lease_value(cam, since, cfg.revision))
+        except nats.js.errors.KeyWrongLastSequenceError:
+            return  # someone else was faster (or the old lease has not expired yet)
+        except (TimeoutError, nats.errors.Error) as e:
+            log.warning("lease claim failed: %s", e, extra={"camera_id": cam})
+            return
+        self.held[cam] = _Held(rev, since, time.monotonic(), cfg.revision)
+        self.state.holders[cam] = (self.worker_id, time.time())
+        self._metrics.lease_events.labels(event="acquired").inc()
+        log.info("lease acquired", extra={"camera_id": cam, "revision": rev})
+        await self._on_acquired(cam, cfg)
+
+    async def _release(self, cam: str) -> None:
+        held = self.held.pop(cam, None)
+        if held is None:
+            return
+        await self._on_lost(cam, "released")  # the session stops before the lease goes
+        self._released[cam] = time.time() + 3 * self._renew_s
+        self._metrics.lease_events.labels(event="released").inc()
+        assert self._leases is not None
+        try:
+            await self._leases.delete(cam, last=held.revision)
+        except (TimeoutError, nats.errors.Error) as e:
+            log.warning("lease release failed (it will expire): %s", e, extra={"camera_id": cam})
+        self.state.holders.pop(cam, None)
+        log.info("lease released", extra={"camera_id": cam})
+
+    async def _lose(self, cam: str, why: str) -> None:
+        self.held.pop(cam, None)
+        self._metrics.lease_events.labels(event=why).inc()
+        log.warning("lease %s", why, extra={"camera_id": cam})
+        await self._on_lost(cam, why)
+
+    async def release_all(self, why: str) -> None:
+        """Release every lease (shutdown): the cameras move to other workers at once."""
+        cams = list(self.held)
+        # Every session stops first (in parallel), then the leases go.
+        await asyncio.gather(*(self._on_lost(c, why) for c in cams), return_exceptions=True)
+        assert self._leases is not None
+        for cam in cams:
+            held = self.held.pop(cam, None)
+            if held is None:
+                continue
+            self._metrics.lease_events.labels(event=why).inc()
+            with contextlib.suppress(TimeoutError, nats.errors.Error):
+                await self._leases.delete(cam, last=held.revision)
+        self._metrics.leases.set(0)
+        if self._workers is not None:
+            with contextlib.suppress(TimeoutError, nats.errors.Error):
+                await self._workers.delete(self.worker_id)
+
+
+async def _first(*events: asyncio.Event) -> None:
+    waits = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()

@@ -1,0 +1,144 @@
+"""The native RTSP client's pure parts: SDP, authentication, RTP depacketization."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import struct
+
+import pytest
+
+from tncam_ingest.pipeline.rtsp import (
+    START,
+    RtspProtocolError,
+    _auth_header,
+    _Depacketizer,
+    parse_sdp,
+)
+
+SDP_H265 = """v=0
+o=- 1 1 IN IP4 127.0.0.1
+s=Session
+m=audio 0 RTP/AVP 0
+a=control:stream=9
+m=video 0 RTP/AVP 96
+a=rtpmap:96 H265/90000
+a=fmtp:96 sprop-vps=QAEMAf//;sprop-sps=QgEBAWAAAAMAAAMAAAMAAAMAlqA=;sprop-pps=RAHA8vA8kA==
+a=control:stream=0
+"""
+
+
+def rtp(seq: int, ts: int, payload: bytes, *, marker: bool = False, pt: int = 96) -> memoryview:
+    header = struct.pack(">BBHII", 0x80, (0x80 if marker else 0) | pt, seq & 0xFFFF, ts, 1234)
+    return memoryview(header + payload)
+
+
+def test_sdp_gives_the_video_stream_and_its_parameter_sets() -> None:
+    d = parse_sdp(SDP_H265, "rtsp://cam/live/")
+    assert d.codec == "hevc"
+    assert d.payload_type == 96
+    assert d.clock_rate == 90000
+    assert d.control == "rtsp://cam/live/stream=0"
+    assert [ps[0] >> 1 & 0x3F for ps in d.parameter_sets] == [32, 33, 34]
+    h264 = parse_sdp(
+        "m=video 0 RTP/AVP 97\na=rtpmap:97 H264/90000\n"
+        "a=fmtp:97 packetization-mode=1;sprop-parameter-sets=Z0IAKeKQ,aM48gA==\n"
+        "a=control:rtsp://cam/other\n",
+        "rtsp://cam/live",
+    )
+    assert (h264.codec, h264.control, len(h264.parameter_sets)) == ("h264", "rtsp://cam/other", 2)
+    with pytest.raises(RtspProtocolError, match="no video"):
+        parse_sdp("m=audio 0 RTP/AVP 0\n", "rtsp://cam/")
+
+
+def test_basic_and_digest_authorization() -> None:
+    basic = _auth_header('Basic realm="cam"', "DESCRIBE", "rtsp://c/1", "admin", "pw")
+    assert basic == "Basic " + base64.b64encode(b"admin:pw").decode()
+    digest = _auth_header(
+        'Digest realm="IP Camera", nonce="abc123", stale="FALSE"',
+        "DESCRIBE",
+        "rtsp://c/1",
+        "admin",
+        "12345",
+    )
+    assert digest is not None
+    assert 'realm="IP Camera"' in digest
+    assert 'nonce="abc123"' in digest
+    # RFC 2617 without qop: MD5(MD5(user:realm:pw):nonce:MD5(method:uri)).
+    ha1 = hashlib.md5(b"admin:IP Camera:12345").hexdigest()  # noqa: S324 - RFC 2617
+    ha2 = hashlib.md5(b"DESCRIBE:rtsp://c/1").hexdigest()  # noqa: S324 - RFC 2617
+    expected = hashlib.md5(f"{ha1}:abc123:{ha2}".encode()).hexdigest()  # noqa: S324 - RFC 2617
+    assert f'response="{expected}"' in digest
+    assert _auth_header("Negotiate", "DESCRIBE", "u", "a", "b") is None
+
+
+def test_h265_single_aggregated_and_fragmented_units() -> None:
+    dep = _Depacketizer(True, ())
+    vps, sps, pps = b"\x40\x01\xaa", b"\x42\x01\xbb", b"\x44\x01\xcc"
+    ap = b"\x60\x01" + b"".join(struct.pack(">H", len(n)) + n for n in (vps, sps, pps))
+    assert dep.push(rtp(1, 9000, ap)) is None
+    idr = b"\x26\x01" + bytes(range(200))  # IDR_W_RADL (19)
+    fu_hdr = bytes(((49 << 1), 0x01))
+    parts = [idr[2:80], idr[80:150], idr[150:]]
+    assert dep.push(rtp(2, 9000, fu_hdr + bytes((0x80 | 19,)) + parts[0])) is None
+    assert dep.push(rtp(3, 9000, fu_hdr + bytes((19,)) + parts[1])) is None
+    au = dep.push(rtp(4, 9000, fu_hdr + bytes((0x40 | 19,)) + parts[2], marker=True))
+    assert au is not None
+    assert au.keyframe
+    assert au.timestamp == 9000
+    assert au.data == START + vps + START + sps + START + pps + START + idr
+    trail = b"\x02\x01" + b"p" * 10  # TRAIL_R, not a keyframe
+    au2 = dep.push(rtp(5, 12600, trail, marker=True))
+    assert au2 is not None
+    assert not au2.keyframe
+    assert au2.data == START + trail
+    assert au2.timestamp == 12600
+
+
+def test_lost_packet_drops_the_damaged_picture_and_counts_a_gap() -> None:
+    dep = _Depacketizer(True, (b"\x40\x01", b"\x42\x01", b"\x44\x01"))
+    fu_hdr = bytes(((49 << 1), 0x01))
+    dep.push(rtp(10, 0, fu_hdr + bytes((0x80 | 19,)) + b"a" * 50))
+    # seq 11 lost
+    assert dep.push(rtp(12, 0, fu_hdr + bytes((0x40 | 19,)) + b"b" * 50, marker=True)) is None
+    assert dep.gaps == 1
+    assert dep.dropped == 1
+    # The next picture is whole again; out-of-band parameter sets go in front of a keyframe.
+    au = dep.push(rtp(13, 3600, b"\x26\x01xyz", marker=True))
+    assert au is not None
+    assert au.data.startswith(START + b"\x40\x01" + START + b"\x42\x01")
+
+
+def test_h264_stap_fu_and_timestamp_wrap() -> None:
+    dep = _Depacketizer(False, ())
+    sps, pps = b"\x67\x42\x00\x28", b"\x68\xce\x3c\x80"
+    stap = b"\x18" + b"".join(struct.pack(">H", len(n)) + n for n in (sps, pps))
+    ts = 0xFFFFFF00
+    dep.push(rtp(65535, ts, stap))
+    idr_payload = b"i" * 30
+    dep.push(rtp(0, ts, bytes((0x7C, 0x80 | 5)) + idr_payload[:10]))  # seq wraps: no gap
+    au = dep.push(rtp(1, ts, bytes((0x7C, 0x40 | 5)) + idr_payload[10:], marker=True))
+    assert au is not None
+    assert au.keyframe
+    assert au.data == START + sps + START + pps + START + bytes((0x65,)) + idr_payload
+    # 32-bit RTP timestamps wrap; the extended timestamp keeps rising.
+    au2 = dep.push(rtp(2, (ts + 3600) & 0xFFFFFFFF, b"\x41abc", marker=True))
+    assert au2 is not None
+    assert au2.timestamp == ts + 3600
+    assert dep.gaps == 0
+    with pytest.raises(RtspProtocolError):
+        dep.push(memoryview(b"\x00" * 12))
+
+
+def test_a_picture_larger_than_the_buffer_grows_it() -> None:
+    dep = _Depacketizer(True, ())
+    nal = b"\x26\x01" + bytes(i % 251 for i in range(700_000))
+    fu_hdr = bytes(((49 << 1), 0x01))
+    body = nal[2:]
+    chunks = [body[i : i + 1400] for i in range(0, len(body), 1400)]
+    au = None
+    for i, chunk in enumerate(chunks):
+        flag = 0x80 if i == 0 else (0x40 if i == len(chunks) - 1 else 0)
+        au = dep.push(rtp(i, 0, fu_hdr + bytes((flag | 19,)) + chunk, marker=flag == 0x40))
+    assert au is not None
+    assert au.data == START + nal
