@@ -90,6 +90,9 @@ test-unit: setup ## unit tests (no network)
 test-integration: setup ## integration tests against real NATS, PostgreSQL, S3, RTSP
 	$(PYTEST) -m integration -q
 
+test-worm: setup ## WORM (object lock) conformance of both S3 backends, MinIO and SeaweedFS
+	$(PYTEST) -m worm -q
+
 test-e2e: setup ## the five services as processes against real infrastructure
 	$(PYTEST) -m e2e -q
 
