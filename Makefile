@@ -132,4 +132,4 @@ clean: ## remove caches and local state (keeps the venv and the MinIO build)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(STAMPS)
 
 
-.PHONY: openapi bench-ingest bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-unit test-integration test-e2e migrate run clean
+.PHONY: openapi bench-ingest bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-unit test-integration test-e2e migrate run clean
