@@ -26,8 +26,10 @@ from typing import Any
 from tncam_gateway.domain.passwords import Argon2Parameters, PasswordHasher
 from tncam_gateway.domain.tokens import TokenCodec
 
-# The benchmark's accounts get a fresh password each run (never a literal in code).
-PASSWORD = secrets.token_urlsafe(24)
+# The benchmark's accounts get a fresh password each run (never a literal in code); the load
+# generator process receives it through its environment.
+PASSWORD_ENV = "TNCAM_BENCH_PASSWORD"  # noqa: S105 - a variable name
+PASSWORD = os.environ.get(PASSWORD_ENV) or secrets.token_urlsafe(24)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -154,6 +156,7 @@ def run_load(url: str, kind: str, accounts: list[str], seconds: float, workers: 
         text=True,
         check=True,
         timeout=seconds + 120,
+        env={**os.environ, PASSWORD_ENV: PASSWORD},
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
