@@ -106,6 +106,9 @@ test: setup ## everything CI runs: lint, proto-check, unit, integration, e2e
 bench-ingest: setup ## ingest vs one ffmpeg -c copy per stream: CPU, memory, open time at N = 16, 64, 96
 	$(PY) -m tncam_ingest.bench --n 16 --n 64 --n 96
 
+bench-recorder: setup ## segments/s, MB/s and close-to-indexed latency for 1/4/16 writers on MinIO and SeaweedFS
+	$(PY) -m tncam_recorder.bench
+
 bench-registry: setup ## connection report at 2,760 cameras, filtered list at 10,000 (p50/p95)
 	$(PY) -m tncam_registry.bench
 
@@ -132,4 +135,4 @@ clean: ## remove caches and local state (keeps the venv and the MinIO build)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(STAMPS)
 
 
-.PHONY: openapi bench-ingest bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-unit test-integration test-e2e migrate run clean
+.PHONY: openapi bench-recorder bench-ingest bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-unit test-integration test-e2e migrate run clean
