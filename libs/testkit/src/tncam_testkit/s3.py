@@ -147,10 +147,18 @@ class _S3Server:
     backend: ClassVar[str]
     capabilities: ClassVar[S3Capabilities]
 
-    def __init__(self, workdir: Path, *, port: int | None, ready_timeout: float) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        port: int | None,
+        ready_timeout: float,
+        credentials: tuple[str, str] | None = None,
+    ) -> None:
         self.workdir = workdir
         self.ready_timeout = ready_timeout
         self._fixed_port = port
+        self._fixed_credentials = credentials
         self._endpoint: S3Endpoint | None = None
         self._proc: ManagedProcess | None = None
 
@@ -179,12 +187,16 @@ class _S3Server:
         return self.workdir / f"{self.backend}.log"
 
     def start(self) -> None:
-        """Start the server on fresh ports and credentials and wait until S3 requests work."""
+        """Start the server and wait until S3 requests work.
+
+        Ports and credentials are fresh unless fixed in the constructor; with both fixed, a
+        ``stop()`` then ``start()`` brings the same server back (same data, same endpoint).
+        """
         if self._proc is not None:
             raise RuntimeError(f"{self.backend} server already started")
         self.workdir.mkdir(parents=True, exist_ok=True)
         for attempt in range(1, _START_ATTEMPTS + 1):
-            access_key, secret_key = _new_credentials()
+            access_key, secret_key = self._fixed_credentials or _new_credentials()
             proc, port = self._make_process(access_key, secret_key)
             try:
                 proc.start()
@@ -255,8 +267,11 @@ class MinioServer(_S3Server):
         console_port: int | None = None,
         binary: Path | None = None,
         ready_timeout: float = 30.0,
+        credentials: tuple[str, str] | None = None,
     ) -> None:
-        super().__init__(workdir, port=port, ready_timeout=ready_timeout)
+        """``credentials`` (access key, secret key) fixes the root user instead of a fresh
+        one per start; with ``port`` and ``console_port`` it lets a test restart the server."""
+        super().__init__(workdir, port=port, ready_timeout=ready_timeout, credentials=credentials)
         self._fixed_console_port = console_port
         self.binary = binary
         self.console_port: int | None = None
