@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import http.client
 import json
@@ -141,7 +142,7 @@ def _is_port_clash(err: ServerStartError) -> bool:
     return any(marker in text for marker in _PORT_CLASH_MARKERS)
 
 
-class _S3Server:
+class _S3Server(abc.ABC):
     """Shared start/stop/context-manager logic; subclasses build the process."""
 
     backend: ClassVar[str]
@@ -223,14 +224,15 @@ class _S3Server:
             proc.stop()
             self._after_stop()
 
-    def _after_stop(self) -> None:
+    def _after_stop(self) -> None:  # noqa: B027 - optional hook, most backends need none
         """Hook for cleanup once the process is gone."""
 
     def _ports_are_ours(self) -> bool:
         return self._fixed_port is None
 
+    @abc.abstractmethod
     def _make_process(self, access_key: str, secret_key: str) -> tuple[ManagedProcess, int]:
-        raise NotImplementedError
+        """The backend's server process (not started) and the S3 port it will listen on."""
 
     def __enter__(self) -> Self:
         self.start()
