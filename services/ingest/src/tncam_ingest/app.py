@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 from tncam_contracts.catalog import CAMERA_STREAM, RECORDING_HANDOFF_STREAM
 from tncam_ingest.metrics import IngestMetrics
+from tncam_ingest.pipeline.allocator import tune_malloc
 from tncam_ingest.settings import IngestSettings
 from tncam_ingest.storage.snapshots import SnapshotStore, minio_client
 from tncam_ingest.worker import IngestWorker
@@ -46,4 +47,5 @@ async def lifespan(rt: Runtime[IngestSettings]) -> AsyncIterator[None]:
 
 def main() -> None:
     """Run the ingest service."""
+    tune_malloc()  # before any session thread allocates (memory per stream)
     run_service(IngestSettings, lifespan)

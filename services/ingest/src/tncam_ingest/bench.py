@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tncam_ingest.pipeline.allocator import tune_malloc
 from tncam_ingest.pipeline.session import ClosedSegment, RtspSession, SessionOptions
 from tncam_testkit.cameras import CameraClips, CameraSimulator, make_clips
 
@@ -275,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--child", type=float, default=None, help=argparse.SUPPRESS)
     args, rest = p.parse_known_args(argv)
     if args.child is not None:
+        tune_malloc()  # as the service does at start (tncam_ingest.app.main)
         print(json.dumps(dataclasses.asdict(bench_ingest(rest, args.child))))
         return 0
     counts = args.n or [16, 64, 96, 128]

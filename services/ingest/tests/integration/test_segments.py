@@ -80,7 +80,9 @@ async def test_segments_are_valid_fmp4_with_no_gaps(
     assert h265.codec == "hevc"
     assert h265.compliant
     assert (h265.width, h265.height) == (320, 240)
-    assert 7 <= h265.fps <= 13
+    # 10 fps over 1 s stats windows, read in 0.25 s batches: on a loaded machine a window
+    # can miss or gain most of a batch (6.98 was seen once at load 25).
+    assert 5 <= h265.fps <= 15
     assert h265.bitrate_bps > 0
     assert h265.gop_length_frames == 10
     cam4_connected = [s for s in ev.of("status", "cam4") if s.state == CONNECTED]
