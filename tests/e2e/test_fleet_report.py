@@ -18,13 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from tncam.registry.v1 import camera_state_pb2, service_pb2
 from tncam_contracts import catalog
 from tncam_mesh.bus import connect
-from tncam_mesh.db import create_engine
 from tncam_mesh.rpc import call
 from tncam_testkit.cameras import CameraSimulator
 from tncam_testkit.database import MigratedDatabase
@@ -39,36 +37,15 @@ ADMIN = {"id": "e2e-admin", "display_name": "Quản trị", "role": 1}
 LIVE, LOST, NEVER = "FL-21-TT", "FL-22-TT", "FL-23-TT"
 
 
-async def _clean_registry(db: MigratedDatabase) -> None:
-    engine = create_engine(
-        db.url("registry"), schema="registry", pool_size=1, application_name="e2e"
-    )
-    try:
-        async with engine.begin() as conn:
-            for table in (
-                "outbox",
-                "fault_tickets",
-                "state_transitions",
-                "connection_edges",
-                "camera_connection",
-                "cameras",
-                "sites",
-                "connection_needs",
-            ):
-                await conn.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture
 def fleet(
+    empty_registry: None,
     mesh_env: dict[str, str],
     migrated_database: MigratedDatabase,
     camera_fleet: CameraSimulator,
     namespace: str,
     tmp_path: Path,
 ) -> Iterator[dict[str, str]]:
-    asyncio.run(_clean_registry(migrated_database))
     env = {
         **mesh_env,
         "TNCAM_NATS_NAMESPACE": namespace,

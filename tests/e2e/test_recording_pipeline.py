@@ -21,14 +21,12 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-import sqlalchemy as sa
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from tncam.recording.v1 import recording_api_pb2 as api
 from tncam_contracts import catalog
 from tncam_mesh.bus import connect
-from tncam_mesh.db import create_engine
 from tncam_mesh.rpc import call
 from tncam_testkit.cameras import CameraSimulator
 from tncam_testkit.database import MigratedDatabase
@@ -51,37 +49,15 @@ END_SLACK = (-1.0, 8.0)
 UTC7 = dt.timezone(dt.timedelta(hours=7))
 
 
-async def _clean_registry(db: MigratedDatabase) -> None:
-    # Cameras left by other tests would be published into this test's namespace and pulled.
-    engine = create_engine(
-        db.url("registry"), schema="registry", pool_size=1, application_name="e2e"
-    )
-    try:
-        async with engine.begin() as conn:
-            for table in (
-                "outbox",
-                "fault_tickets",
-                "state_transitions",
-                "connection_edges",
-                "camera_connection",
-                "cameras",
-                "sites",
-                "connection_needs",
-            ):
-                await conn.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture
 def pipeline(
+    empty_registry: None,
     mesh_env: dict[str, str],
     migrated_database: MigratedDatabase,
     camera_fleet: CameraSimulator,
     namespace: str,
     tmp_path: Path,
 ) -> Iterator[dict[str, str]]:
-    asyncio.run(_clean_registry(migrated_database))
     for n in CAMERAS:
         camera_fleet.set_reachable(n, True)
     env = {

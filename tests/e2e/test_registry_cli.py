@@ -19,12 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from tncam.camera.v1 import status_pb2
 from tncam_contracts import catalog
 from tncam_mesh.bus import connect
-from tncam_mesh.db import create_engine
 from tncam_mesh.jetstream import publish
 from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
@@ -53,32 +51,10 @@ def env(
     return e
 
 
-async def _clean(db: MigratedDatabase) -> None:
-    engine = create_engine(
-        db.url("registry"), schema="registry", pool_size=1, application_name="e2e"
-    )
-    try:
-        async with engine.begin() as conn:
-            for table in (
-                "outbox",
-                "fault_tickets",
-                "state_transitions",
-                "connection_edges",
-                "camera_connection",
-                "cameras",
-                "sites",
-                "connection_needs",
-            ):
-                await conn.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture
 def registry_proc(
-    env: dict[str, str], migrated_database: MigratedDatabase, tmp_path: Path
+    empty_registry: None, env: dict[str, str], migrated_database: MigratedDatabase, tmp_path: Path
 ) -> Iterator[ServiceProcess]:
-    asyncio.run(_clean(migrated_database))
     proc = ServiceProcess("registry", env=env, log_dir=tmp_path)
     proc.start()
     try:
