@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from typing import ClassVar, Self
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from tncam_audit.domain.note import NoteError, Signer, Verifier, check_name, dev_signer
+from tncam_mesh.s3 import split_endpoint
 from tncam_mesh.settings import DEV_ONLY_VALUE, DatabaseSettings, dev_only_secret
 
 DEFAULT_ORIGIN = "tncam.thainguyen.gov.vn/audit"
@@ -106,10 +106,9 @@ class AuditSettings(DatabaseSettings):
     @property
     def s3_host(self) -> str:
         """``host:port`` of the S3 endpoint (the form the minio SDK wants)."""
-        parts = urlsplit(self.s3_endpoint if "//" in self.s3_endpoint else f"//{self.s3_endpoint}")
-        return parts.netloc
+        return split_endpoint(self.s3_endpoint)[0]
 
     @property
     def s3_secure(self) -> bool:
         """Whether the endpoint is HTTPS."""
-        return self.s3_endpoint.startswith("https://")
+        return split_endpoint(self.s3_endpoint)[1]

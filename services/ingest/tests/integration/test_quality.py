@@ -6,7 +6,8 @@ import itertools
 
 import pytest
 
-from tncam_ingest.storage.snapshots import SnapshotStore, minio_client
+from tncam_ingest.storage.snapshots import SnapshotStore
+from tncam_mesh.s3 import minio_client
 from tncam_testkit.cameras import CameraClips, CameraSimulator
 from tncam_testkit.s3 import S3Endpoint
 

@@ -8,6 +8,7 @@ from typing import ClassVar, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from tncam_mesh.s3 import split_endpoint
 from tncam_mesh.settings import DatabaseSettings, dev_only_secret
 
 #: Regulation floor (R6): footage is kept at least this many days.
@@ -104,9 +105,9 @@ class RecorderSettings(DatabaseSettings):
     @property
     def s3_secure(self) -> bool:
         """Whether the object store is reached over TLS."""
-        return self.s3_endpoint.startswith("https://")
+        return split_endpoint(self.s3_endpoint)[1]
 
     @property
     def s3_host(self) -> str:
         """``host:port`` of the object store, the form the minio SDK wants."""
-        return self.s3_endpoint.split("://", 1)[-1].rstrip("/")
+        return split_endpoint(self.s3_endpoint)[0]

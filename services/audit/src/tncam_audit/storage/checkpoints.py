@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import urllib3
-from minio import Minio
 from minio.commonconfig import COMPLIANCE
 from minio.error import S3Error
 from minio.retention import Retention
 
 from tncam_audit.settings import AuditSettings
 from tncam_mesh.errors import ConfigurationError, UnavailableError
+from tncam_mesh.s3 import minio_client
 
 CONTENT_TYPE = "text/plain; charset=utf-8"
 T = TypeVar("T")
@@ -56,11 +56,10 @@ class CheckpointStore:
         self.bucket = settings.checkpoint_bucket
         self.prefix = settings.checkpoint_prefix
         self.retention = dt.timedelta(days=settings.checkpoint_retention_days)
-        self._client = Minio(
-            settings.s3_host,
-            access_key=settings.s3_access_key.get_secret_value(),
-            secret_key=settings.s3_secret_key.get_secret_value(),
-            secure=settings.s3_secure,
+        self._client = minio_client(
+            settings.s3_endpoint,
+            settings.s3_access_key.get_secret_value(),
+            settings.s3_secret_key.get_secret_value(),
             region=settings.s3_region,
             http_client=urllib3.PoolManager(
                 timeout=urllib3.Timeout(connect=5.0, read=30.0),

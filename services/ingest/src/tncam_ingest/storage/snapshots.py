@@ -5,28 +5,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-from urllib.parse import urlsplit
 
 import minio
 
 from tncam.common.v1 import object_ref_pb2
-
-
-def minio_client(
-    endpoint: str, access_key: str, secret_key: str, *, secure: bool = False, region: str = ""
-) -> minio.Minio:
-    """A client for ``endpoint`` given as ``host:port`` or ``http(s)://host:port``."""
-    if "://" in endpoint:
-        parts = urlsplit(endpoint)
-        secure = parts.scheme == "https"
-        endpoint = parts.netloc
-    return minio.Minio(
-        endpoint,
-        access_key=access_key,
-        secret_key=secret_key,
-        secure=secure,
-        region=region or "us-east-1",
-    )
 
 
 class SnapshotStore:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TypeVar
 
 import urllib3
-from minio import Minio
 from minio.commonconfig import ENABLED, AndOperator, Filter, Tag, Tags
 from minio.error import MinioException, S3Error
 from minio.lifecycleconfig import (
@@ -29,6 +28,7 @@ from minio.lifecycleconfig import (
 )
 
 from tncam_mesh.errors import ConfigurationError, ConflictError, NotFoundError, UnavailableError
+from tncam_mesh.s3 import minio_client
 from tncam_recorder.domain.retention import LifecycleRule
 
 log = logging.getLogger("tncam.recorder.s3")
@@ -96,10 +96,10 @@ class ObjectStore:
             maxsize=max_connections,
             block=False,
         )
-        self.client = Minio(
+        self.client = minio_client(
             endpoint,
-            access_key=access_key,
-            secret_key=secret_key,
+            access_key,
+            secret_key,
             secure=secure,
             region=region,
             http_client=self._pool,
