@@ -110,6 +110,10 @@ class CameraRunner:
         self._failures = 0
         self._prev_luma: Luma | None = None
         self._prev_session = ""
+        # One snapshot at a time, in order: a later one must not overtake an earlier one (the
+        # frozen check compares consecutive pictures; "latest.jpg" must be the latest).
+        self._snapshot_lock = asyncio.Lock()
+        self._snapshots_queued = 0
         self.last_end: SessionEnd | None = None
         self.connected_sessions = 0
         self.compliant: bool | None = None
@@ -365,9 +369,22 @@ class CameraRunner:
         session = self.session
         if session is None or session.info is None:
             return
+        if self._snapshots_queued >= 2:
+            # One in progress and one waiting already: the store or the decoder is slower
+            # than the interval; skip this one rather than queue without bound.
+            self.deps.metrics.snapshots.labels(outcome="skipped").inc()
+            return
+        self._snapshots_queued += 1
         self._spawn(self._snapshot(pkt, session.session_id), f"snapshot-{self.camera_id}")
 
     async def _snapshot(self, pkt: SnapshotPacket, session_id: str) -> None:
+        try:
+            async with self._snapshot_lock:
+                await self._take_snapshot(pkt, session_id)
+        finally:
+            self._snapshots_queued -= 1
+
+    async def _take_snapshot(self, pkt: SnapshotPacket, session_id: str) -> None:
         d = self.deps
         try:
             decoded = await asyncio.to_thread(decode_snapshot, pkt)
