@@ -84,15 +84,15 @@ def test_h265_single_aggregated_and_fragmented_units() -> None:
     assert dep.push(rtp(3, 9000, fu_hdr + bytes((19,)) + parts[1])) is None
     au = dep.push(rtp(4, 9000, fu_hdr + bytes((0x40 | 19,)) + parts[2], marker=True))
     assert au is not None
-    assert au.keyframe
-    assert au.timestamp == 9000
-    assert au.data == START + vps + START + sps + START + pps + START + idr
+    assert au.is_keyframe
+    assert au.dts == 9000
+    assert bytes(au) == START + vps + START + sps + START + pps + START + idr
     trail = b"\x02\x01" + b"p" * 10  # TRAIL_R, not a keyframe
     au2 = dep.push(rtp(5, 12600, trail, marker=True))
     assert au2 is not None
-    assert not au2.keyframe
-    assert au2.data == START + trail
-    assert au2.timestamp == 12600
+    assert not au2.is_keyframe
+    assert bytes(au2) == START + trail
+    assert au2.dts == 12600
 
 
 def test_lost_packet_drops_the_damaged_picture_and_counts_a_gap() -> None:
@@ -106,7 +106,7 @@ def test_lost_packet_drops_the_damaged_picture_and_counts_a_gap() -> None:
     # The next picture is whole again; out-of-band parameter sets go in front of a keyframe.
     au = dep.push(rtp(13, 3600, b"\x26\x01xyz", marker=True))
     assert au is not None
-    assert au.data.startswith(START + b"\x40\x01" + START + b"\x42\x01")
+    assert bytes(au).startswith(START + b"\x40\x01" + START + b"\x42\x01")
 
 
 def test_h264_stap_fu_and_timestamp_wrap() -> None:
@@ -119,12 +119,12 @@ def test_h264_stap_fu_and_timestamp_wrap() -> None:
     dep.push(rtp(0, ts, bytes((0x7C, 0x80 | 5)) + idr_payload[:10]))  # seq wraps: no gap
     au = dep.push(rtp(1, ts, bytes((0x7C, 0x40 | 5)) + idr_payload[10:], marker=True))
     assert au is not None
-    assert au.keyframe
-    assert au.data == START + sps + START + pps + START + bytes((0x65,)) + idr_payload
+    assert au.is_keyframe
+    assert bytes(au) == START + sps + START + pps + START + bytes((0x65,)) + idr_payload
     # 32-bit RTP timestamps wrap; the extended timestamp keeps rising.
     au2 = dep.push(rtp(2, (ts + 3600) & 0xFFFFFFFF, b"\x41abc", marker=True))
     assert au2 is not None
-    assert au2.timestamp == ts + 3600
+    assert au2.dts == ts + 3600
     assert dep.gaps == 0
     with pytest.raises(RtspProtocolError):
         dep.push(memoryview(b"\x00" * 12))
@@ -141,4 +141,4 @@ def test_a_picture_larger_than_the_buffer_grows_it() -> None:
         flag = 0x80 if i == 0 else (0x40 if i == len(chunks) - 1 else 0)
         au = dep.push(rtp(i, 0, fu_hdr + bytes((flag | 19,)) + chunk, marker=flag == 0x40))
     assert au is not None
-    assert au.data == START + nal
+    assert bytes(au) == START + nal

@@ -19,6 +19,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import nats.errors
 import nats.js.errors
@@ -29,6 +30,7 @@ from tncam_contracts.catalog import HEADER_MSG_ID, HEADER_TYPE, SEGMENT_CLOSED, 
 from tncam_ingest.domain.backoff import Backoff
 from tncam_ingest.handoff.spool import Spool, SpoolEntry, SpoolFullError
 from tncam_ingest.metrics import IngestMetrics
+from tncam_ingest.pipeline.fmp4 import Chunk
 from tncam_ingest.pipeline.session import ClosedSegment
 from tncam_mesh import tracing
 
@@ -58,7 +60,7 @@ class _Item:
     msg_id: str
     size: int
     closed_at_mono: float
-    payload: bytes | None = None  # in memory
+    payload: Chunk | None = None  # in memory
     entry: SpoolEntry | None = None  # on disk
 
 
@@ -267,16 +269,16 @@ class HandOff:
                 shard.degraded = False
 
     async def _publish(self, item: _Item) -> None:
-        payload: bytes
+        payload: Chunk
         if item.payload is not None:
             payload = item.payload
         elif item.entry is not None:
-            payload = await asyncio.to_thread(self.spool.read, item.entry)
+            stored = await asyncio.to_thread(self.spool.read, item.entry)
+            if not item.msg_id:  # recovered from the spool: the key is inside the message
+                item.msg_id = segment_pb2.SegmentClosed.FromString(stored).idempotency_key
+            payload = stored
         else:
             raise RuntimeError("hand-off item has neither bytes nor a spool file")
-        if not item.msg_id:  # recovered from the spool: the key is inside the message
-            seg = segment_pb2.SegmentClosed.FromString(payload)
-            item.msg_id = seg.idempotency_key
         subject = SEGMENT_CLOSED.subject(item.camera_id, self._namespace)
         headers = {
             HEADER_MSG_ID: item.msg_id,
@@ -285,7 +287,11 @@ class HandOff:
             tracing.TRACEPARENT: tracing.current().child().header(),
         }
         try:
-            ack = await self._js.publish(subject, payload, timeout=self._timeout, headers=headers)
+            # A view of the session's buffer goes out as is: nats-py only takes its length and
+            # concatenates it into the PUB command (bytes + buffer), annotated ``bytes``.
+            ack = await self._js.publish(
+                subject, cast(bytes, payload), timeout=self._timeout, headers=headers
+            )
         except nats.errors.MaxPayloadError as e:
             raise PublishRejectedError(
                 f"{len(payload)} bytes exceed the server's max_payload"

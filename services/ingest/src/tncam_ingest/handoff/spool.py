@@ -80,7 +80,7 @@ class Spool:
             self._seq = entries[-1].seq + 1 if entries else 0
         return entries
 
-    def put(self, camera_id: str, payload: bytes) -> SpoolEntry:
+    def put(self, camera_id: str, payload: bytes | memoryview) -> SpoolEntry:
         """Write a segment durably; SpoolFullError when it does not fit."""
         size = len(payload)
         with self._lock:

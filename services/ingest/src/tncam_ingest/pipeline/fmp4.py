@@ -1,4 +1,4 @@
-"""Fragmented MP4 (CMAF) without decoding: one FFmpeg mov muxer per RTSP session.
+"""Fragmented MP4 (CMAF) without decoding.
 
 The muxer (``frag_keyframe``) writes a fragment (moof+mdat) each time a keyframe arrives, so
 after muxing keyframe K every byte written so far belongs to frames before K: a segment is
@@ -8,9 +8,10 @@ split off once and sent with every segment (about 1 KB).
 
 from __future__ import annotations
 
+import io
 import struct
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 import av
 
@@ -19,8 +20,32 @@ import av
 # brands and constraints.
 MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof+skip_trailer+cmaf"
 INIT_BOXES = frozenset({b"ftyp", b"moov", b"free", b"styp"})
+#: A piece of a segment as handed out: bytes, or a view of a sample store.
+Chunk = bytes | memoryview
 #: Codecs that can be cut into fMP4 segments without decoding.
 MUXABLE = frozenset({"hevc", "h264"})
+
+
+class Muxer(Protocol):
+    """What the session's segmenter needs of a muxer (``FragmentMuxer``, ``CmafWriter``)."""
+
+    init: bytes | None
+    codec: str
+    width: int
+    height: int
+
+    def mux(self, packet: Any) -> None: ...
+
+    @property
+    def pending_bytes(self) -> int: ...
+
+    def take(self) -> list[Chunk]: ...
+
+    def close(self) -> list[Chunk]: ...
+
+    def seal(self, prefix: bytes, media: list[Chunk]) -> Chunk:
+        """``prefix`` + ``media`` (just taken) as one message."""
+        ...
 
 
 class _Sink:
@@ -107,10 +132,10 @@ class FragmentMuxer:
         """Bytes flushed by the muxer and not taken yet."""
         return self._sink.size
 
-    def take(self) -> list[bytes]:
+    def take(self) -> list[Chunk]:
         """The media flushed since the last take, as written (no joined copy: a segment is
         copied once, into the message); the init segment is split off the first take."""
-        chunks = self._sink.take()
+        chunks: list[Chunk] = list(self._sink.take())
         if self.init is None and chunks:
             init, data = split_init(b"".join(chunks))
             if init:
@@ -118,7 +143,7 @@ class FragmentMuxer:
             chunks = [data] if data else []
         return chunks
 
-    def close(self) -> list[bytes]:
+    def close(self) -> list[Chunk]:
         """Flush the last fragment and close the muxer; the remaining media."""
         if self.closed:
             return []
@@ -130,3 +155,226 @@ class FragmentMuxer:
             self._sink.take()
             return []
         return self.take()
+
+    def seal(self, prefix: bytes, media: list[Chunk]) -> Chunk:
+        """``prefix`` + ``media`` as one message (joined)."""
+        return b"".join((prefix, *media))
+
+
+def find_box(data: bytes, *path: bytes) -> bytes | None:
+    """The payload of the first box at ``path`` (e.g. ``b"moov", b"trak", b"tkhd"``)."""
+    pos, end = 0, len(data)
+    for i, kind in enumerate(path):
+        while pos + 8 <= end:
+            size, found = struct.unpack_from(">I4s", data, pos)
+            if size < 8 or pos + size > end:
+                return None
+            if found == kind:
+                if i == len(path) - 1:
+                    return data[pos + 8 : pos + size]
+                pos, end = pos + 8, pos + size
+                break
+            pos += size
+        else:
+            return None
+    return None
+
+
+def track_of(init: bytes) -> tuple[int, int]:
+    """(track ID, media timescale) of the single track of an init segment."""
+    tkhd = find_box(init, b"moov", b"trak", b"tkhd")
+    mdhd = find_box(init, b"moov", b"trak", b"mdia", b"mdhd")
+    if tkhd is None or mdhd is None:
+        raise ValueError("the init segment has no track header or media header")
+    track_id = struct.unpack_from(">I", tkhd, 20 if tkhd[0] == 1 else 12)[0]
+    timescale = struct.unpack_from(">I", mdhd, 20 if mdhd[0] == 1 else 12)[0]
+    return int(track_id), int(timescale)
+
+
+# trun: data offset and, per sample, duration, size and flags (sync or not).
+_TRUN_FLAGS = 0x000001 | 0x000100 | 0x000200 | 0x000400
+_TFHD_FLAGS = 0x020000  # default-base-is-moof: offsets count from the moof
+_SYNC = 0x02000000  # sample_depends_on = 2: depends on no other sample
+_NON_SYNC = 0x01010000  # depends on others, non-sync
+
+
+class SampleStore(Protocol):
+    """Where the samples' bytes are (the RTSP client's depacketizer)."""
+
+    def view(self, start: int, end: int) -> memoryview: ...
+
+    def release(self, upto: int) -> None: ...
+
+    def prepend(self, start: int, end: int, head: bytes) -> memoryview | None: ...
+
+
+class CmafWriter:
+    """Writes fMP4 media fragments itself, from samples already in MP4 form in a store.
+
+    FFmpeg's mov muxer (above) copies each packet several times (into an ``AVPacket``, its
+    fragment buffer, the I/O buffer, then the Python sink) and converts Annex-B on the way.
+    Here the depacketizer has already written the samples as ``mdat`` holds them; ``mux``
+    only notes where each one is, a fragment is one ``moof`` built from that table, and the
+    samples are joined once, by the caller, into the hand-off message. The init segment still
+    comes from FFmpeg (``for_keyframe``), which parses the parameter sets into the
+    ``hvcC``/``avcC`` sample entry exactly as on the PyAV path.
+
+    Same interface as ``FragmentMuxer``: ``take`` hands out the samples before the newest
+    keyframe (whole GOPs, one fragment) and releases them from the store; ``close`` the rest.
+    """
+
+    def __init__(
+        self,
+        init: bytes,
+        codec: str,
+        width: int,
+        height: int,
+        store: SampleStore,
+        *,
+        clock_rate: int = 90000,
+    ) -> None:
+        self.init: bytes | None = init
+        self.codec = codec
+        self.width = width
+        self.height = height
+        self.closed = False
+        self._store = store
+        self._track_id, self._timescale = track_of(init)
+        self._clock_rate = clock_rate
+        self._spans: list[tuple[int, int]] = []  # (start, end) of each sample in the store
+        self._dts: list[int] = []
+        self._keys: list[bool] = []
+        self._size = 0
+        self._gop = 0  # index of the newest keyframe
+        self._pending = 0  # bytes before it
+        self._sequence = 0
+        self._origin: int | None = None  # decode time of the first sample: the track's zero
+        self._step = clock_rate // 25  # the last sample duration seen
+        self._run: tuple[int, int] | None = None  # the samples of the last fragment, if contiguous
+
+    @classmethod
+    def for_keyframe(
+        cls, codec: str, keyframe: bytes, time_base: Fraction, store: SampleStore
+    ) -> CmafWriter:
+        """A writer whose init segment FFmpeg makes from the session's first keyframe
+        (Annex-B): the raw-stream demuxer parses the parameter sets, the mov muxer writes them."""
+        try:
+            probe: Any = av.open(io.BytesIO(keyframe), "r", format=codec)
+        except av.FFmpegError as e:
+            raise ValueError(f"the first {codec} keyframe cannot be parsed: {e}") from e
+        try:
+            if not probe.streams.video:
+                raise ValueError(f"the first {codec} keyframe has no picture")
+            vs = probe.streams.video[0]
+            if not vs.codec_context.width:
+                raise ValueError(f"the first {codec} keyframe has no picture size")
+            muxer = FragmentMuxer(vs, codec, time_base=time_base)
+        finally:
+            probe.close()
+        packet = av.Packet(keyframe)
+        packet.pts = packet.dts = 0
+        packet.time_base = time_base
+        packet.is_keyframe = True
+        muxer.mux(packet)
+        muxer.close()
+        if not muxer.init:
+            raise ValueError(f"no init segment for the {codec} stream")
+        rate = time_base.denominator // time_base.numerator
+        return cls(muxer.init, codec, muxer.width, muxer.height, store, clock_rate=rate)
+
+    def mux(self, sample: Any) -> None:
+        """Add one access unit (``dts`` in the clock rate; ``start``/``end`` in the store)."""
+        if sample.is_keyframe:
+            self._gop = len(self._spans)
+            self._pending = self._size
+        self._spans.append((sample.start, sample.end))
+        self._dts.append(sample.dts)
+        self._keys.append(sample.is_keyframe)
+        self._size += sample.end - sample.start
+
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes of whole GOPs (before the newest keyframe) not taken yet."""
+        return self._pending
+
+    def take(self) -> list[Chunk]:
+        """One fragment with the samples before the newest keyframe: ``[moof + mdat header,
+        samples...]`` as views of the store, to be joined before the next read."""
+        k = self._gop
+        if not k:
+            return []
+        chunks = self._fragment(k, self._dts[k])
+        self._store.release(self._spans[k][0])
+        del self._spans[:k], self._dts[:k], self._keys[:k]
+        self._size -= self._pending
+        self._gop = self._pending = 0
+        return chunks
+
+    def close(self) -> list[Chunk]:
+        """The last fragment (every sample left); the writer is done."""
+        if self.closed:
+            return []
+        self.closed = True
+        k = len(self._spans)
+        if not k:
+            return []
+        chunks = self._fragment(k, self._dts[-1] + self._step)
+        self._store.release(self._spans[-1][1])
+        self._spans, self._dts, self._keys = [], [], []
+        self._size = self._gop = self._pending = 0
+        return chunks
+
+    def _scaled(self, t: int) -> int:
+        if self._timescale == self._clock_rate:
+            return t
+        return t * self._timescale // self._clock_rate
+
+    def _fragment(self, k: int, end_dts: int) -> list[Chunk]:
+        dts, keys, spans = self._dts, self._keys, self._spans
+        if self._origin is None:
+            self._origin = dts[0]
+        origin = self._origin
+        times = [self._scaled(t - origin) for t in dts[:k]]
+        times.append(self._scaled(end_dts - origin))
+        if k > 1:
+            self._step = max(dts[k - 1] - dts[k - 2], 1)
+        table: list[int] = []
+        runs: list[list[int]] = []  # contiguous runs of samples in the store
+        size = 0
+        for i in range(k):
+            start, end = spans[i]
+            table += (max(times[i + 1] - times[i], 1), end - start, _SYNC if keys[i] else _NON_SYNC)
+            size += end - start
+            if runs and runs[-1][1] == start:
+                runs[-1][1] = end
+            else:
+                runs.append([start, end])
+        self._sequence += 1
+        trun_size = 8 + 12 + 12 * k
+        moof_size = 8 + 16 + 8 + 16 + 20 + trun_size
+        head = b"".join(
+            (
+                struct.pack(">I4s", moof_size, b"moof"),
+                struct.pack(">I4sII", 16, b"mfhd", 0, self._sequence),
+                struct.pack(">I4s", moof_size - 24, b"traf"),
+                struct.pack(">I4sII", 16, b"tfhd", _TFHD_FLAGS, self._track_id),
+                struct.pack(">I4sIQ", 20, b"tfdt", 1 << 24, times[0]),
+                struct.pack(">I4sIIi", trun_size, b"trun", _TRUN_FLAGS, k, moof_size + 8),
+                struct.pack(f">{3 * k}I", *table),
+                struct.pack(">I4s", 8 + size, b"mdat"),
+            )
+        )
+        self._run = (runs[0][0], runs[0][1]) if len(runs) == 1 else None
+        return [head, *(self._store.view(a, b) for a, b in runs)]
+
+    def seal(self, prefix: bytes, media: list[Chunk]) -> Chunk:
+        """``prefix`` + the fragment just taken as one message: written in front of the
+        samples in the store when they are contiguous and there is room (no copy of the
+        samples), joined otherwise."""
+        run, self._run = self._run, None
+        if run is not None and len(media) == 2:
+            head = media[0]
+            message = self._store.prepend(run[0], run[1], b"".join((prefix, head)))
+            if message is not None:
+                return message
+        return b"".join((prefix, *media))

@@ -10,8 +10,6 @@ segment (no per-packet hand-off); statistics are plain counters the loop reads.
 from __future__ import annotations
 
 import hashlib
-import io
-import itertools
 import logging
 import threading
 import time
@@ -27,7 +25,7 @@ import av
 from tncam.recording.v1 import segment_pb2
 from tncam_contracts.catalog import segment_idempotency_key
 from tncam_ingest.domain.reasons import Failure, Reason, classify
-from tncam_ingest.pipeline.fmp4 import MUXABLE, FragmentMuxer
+from tncam_ingest.pipeline.fmp4 import MUXABLE, Chunk, CmafWriter, FragmentMuxer, Muxer
 from tncam_ingest.pipeline.rtsp import (
     START,
     AccessUnit,
@@ -89,7 +87,7 @@ class ClosedSegment:
 
     camera_id: str
     msg_id: str
-    payload: bytes  # serialized tncam.recording.v1.SegmentClosed
+    payload: Chunk  # serialized tncam.recording.v1.SegmentClosed (bytes or a view)
     start: float  # wall clock
     duration_s: float
     media_bytes: int
@@ -280,9 +278,11 @@ class RtspSession:
             for au in aus:
                 if self._stop.is_set():
                     return SessionEnd(Reason.LEASE_RELEASED, "session stopped", False, None)
-                if au is not None and au.keyframe:
-                    first = au
-                    break
+                if au is not None:
+                    if au.is_keyframe:
+                        first = au
+                        break
+                    au.store.release(au.end)  # a segment starts with a keyframe
                 if time.monotonic() > deadline:
                     return SessionEnd(
                         Reason.DECODE_ERROR,
@@ -292,7 +292,7 @@ class RtspSession:
                     )
             if first is None:
                 return SessionEnd(Reason.STREAM_ENDED, "the camera ended the stream", False, None)
-            muxer = muxer_for_keyframe(codec, first.data, tb)
+            muxer = CmafWriter.for_keyframe(codec, bytes(first), tb, client.depacketizer)
         except EOFError:
             return SessionEnd(Reason.STREAM_ENDED, "the camera ended the stream", False, None)
         except Exception as e:
@@ -312,21 +312,16 @@ class RtspSession:
         counters = self.counters
         dep_gaps = 0
 
-        def packets() -> Iterator[Any]:
+        def packets() -> Iterator[AccessUnit | None]:
             nonlocal dep_gaps
-            for au in itertools.chain((first,), aus):
+            yield first
+            for au in aus:
                 if au is None:
                     dep = client.depacketizer
                     if dep.gaps != dep_gaps:
                         counters.gaps += dep.gaps - dep_gaps
                         dep_gaps = dep.gaps
-                    yield None
-                    continue
-                pkt = av.Packet(au.data)
-                pkt.pts = pkt.dts = au.timestamp
-                pkt.time_base = tb
-                pkt.is_keyframe = au.keyframe
-                yield pkt
+                yield au
 
         try:
             return self._loop(packets(), lambda: muxer, codec, tb)
@@ -345,7 +340,7 @@ class RtspSession:
     def _loop(
         self,
         packets: Iterator[Any],
-        make_muxer: Callable[[], FragmentMuxer],
+        make_muxer: Callable[[], Muxer],
         codec: str,
         tb: Fraction,
     ) -> SessionEnd:
@@ -357,7 +352,7 @@ class RtspSession:
         frame_ticks = 0  # typical dts step, learned
         offset = 0  # added to camera timestamps after a discontinuity
         last_dts: int | None = None
-        muxer: FragmentMuxer | None = None
+        muxer: Muxer | None = None
         seg: _Segment | None = None
         anchor_wall = 0.0
         anchor_dts = 0
@@ -491,7 +486,7 @@ class RtspSession:
 
     def _finish(
         self,
-        muxer: FragmentMuxer,
+        muxer: Muxer,
         seg: _Segment,
         last_dts: int | None,
         last_kf_dts: int,
@@ -522,7 +517,7 @@ class RtspSession:
 
     def _emit(
         self,
-        muxer: FragmentMuxer,
+        muxer: Muxer,
         seg: _Segment,
         end_dts: int,
         tb: Fraction,
@@ -534,8 +529,8 @@ class RtspSession:
 
     def _emit_bytes(
         self,
-        muxer: FragmentMuxer,
-        media: list[bytes],
+        muxer: Muxer,
+        media: list[Chunk],
         seg: _Segment,
         end_dts: int,
         tb: Fraction,
@@ -579,9 +574,10 @@ class RtspSession:
         msg.segment_start.FromDatetime(start)
         msg.segment_end.FromDatetime(end)
         msg.duration.FromTimedelta(timedelta(seconds=duration))
-        # The media goes last as raw wire bytes (field order does not matter in protobuf):
-        # one copy of the segment instead of two (into the message, then out of it).
-        payload = b"".join((msg.SerializeToString(), media_field_header(size), *media))
+        # The media goes last as raw wire bytes (field order does not matter in protobuf),
+        # written straight behind the metadata: the native path writes the metadata in front
+        # of the samples where they already are, so the segment is not copied at all here.
+        payload = muxer.seal(msg.SerializeToString() + media_field_header(size), media)
         del media
         self._sequence += 1
         self.counters.segments += 1
@@ -614,28 +610,6 @@ _MEDIA_TAG = _varint((segment_pb2.SegmentClosed.MEDIA_BYTES_FIELD_NUMBER << 3) |
 def media_field_header(size: int) -> bytes:
     """Protobuf tag and length of ``SegmentClosed.media_bytes`` (length-delimited field)."""
     return _MEDIA_TAG + _varint(size)
-
-
-def muxer_for_keyframe(codec: str, keyframe: bytes, time_base: Fraction) -> FragmentMuxer:
-    """A muxer whose stream parameters come from probing the session's first keyframe.
-
-    FFmpeg's raw-stream demuxer parses the parameter sets (size, profile, extradata) the way
-    it does for RTSP, so the init segment is the same as on the PyAV path; the probe is done
-    once per session.
-    """
-    try:
-        probe: Any = av.open(io.BytesIO(keyframe), "r", format=codec)
-    except av.FFmpegError as e:
-        raise RtspProtocolError(f"the first {codec} keyframe cannot be parsed: {e}") from e
-    try:
-        if not probe.streams.video:
-            raise RtspProtocolError(f"the first {codec} keyframe has no picture")
-        vs = probe.streams.video[0]
-        if not vs.codec_context.width:
-            raise RtspProtocolError(f"the first {codec} keyframe has no picture size")
-        return FragmentMuxer(vs, codec, time_base=time_base)
-    finally:
-        probe.close()
 
 
 def codec_string(codec: str, init: bytes) -> str:
