@@ -218,6 +218,8 @@ class CameraRunner:
             on_connected=lambda info: self._poster.post(self._on_connected, info),
             on_segment=lambda seg: self._poster.post(d.handoff.submit, seg),
             on_snapshot=lambda pkt: self._poster.post(self._on_snapshot, pkt),
+            # Segment starts keep rising across sessions (they key the hand-off).
+            last_start_ms=self.session.last_start_ms if self.session is not None else 0,
         )
         del url
         self.session = session

@@ -151,6 +151,8 @@ class RtspSession:
     on_segment: Callable[[ClosedSegment], None]
     on_snapshot: Callable[[SnapshotPacket], None]
     wall: WallClock = time.time
+    #: Start (Unix ms) of this camera's last segment: each new start is later (see _emit_bytes).
+    last_start_ms: int = 0
     session_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     counters: Counters = field(default_factory=Counters)
     info: StreamInfo | None = None
@@ -548,9 +550,15 @@ class RtspSession:
             self._init_sha = hashlib.sha256(init).hexdigest()
             self._codec_string = codec_string(codec, init)
         duration = float((end_dts - seg.start_dts) * tb)
-        start = datetime.fromtimestamp(seg.start_wall, UTC)
-        # Millisecond keys: the start is rounded to whole milliseconds everywhere.
-        start = start.replace(microsecond=start.microsecond // 1000 * 1000)
+        # Millisecond keys: the start is rounded down to whole milliseconds everywhere. A
+        # start is the key of the hand-off (``<camera>:<start>``, deduplicated by the bus), so
+        # it must rise: a re-anchored wall clock (camera clock drifting ahead, a quick
+        # reconnect) may not bring it back onto an earlier segment's start.
+        start_ms = max(int(seg.start_wall * 1000), self.last_start_ms + 1)
+        self.last_start_ms = start_ms
+        start = datetime.fromtimestamp(start_ms // 1000, UTC).replace(
+            microsecond=start_ms % 1000 * 1000
+        )
         end = start + timedelta(seconds=duration)
         msg = segment_pb2.SegmentClosed(
             camera_id=self.camera_id,

@@ -1,0 +1,153 @@
+"""The native path end to end in one process: RTP packets of a real H.265 stream (encoded
+here with libx265) through the depacketizer, the segmenter and the fMP4 writer, into hand-off
+messages that decode. The socket is a byte string: no network."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import struct
+import time
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+
+from tncam.recording.v1 import segment_pb2
+from tncam_ingest.pipeline.rtsp import RtspClient, StreamDescription
+from tncam_ingest.pipeline.session import ClosedSegment, RtspSession, SessionOptions
+
+FPS = 25
+TICKS = 90000 // FPS
+
+
+def encode_h265(frames: int, gop: int) -> list[bytes]:
+    """Annex-B access units of a small H.265 stream, keyframe every ``gop`` frames."""
+    out = av.open(io.BytesIO(), "w", format="hevc")
+    stream = out.add_stream(
+        "libx265",
+        rate=FPS,
+        options={"x265-params": f"keyint={gop}:min-keyint={gop}:bframes=0:log-level=error"},
+    )
+    stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
+    aus: list[bytes] = []
+    for i in range(frames):
+        img = np.full((64, 64, 3), (i * 7) % 255, dtype=np.uint8)
+        frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+        frame.pts = i
+        aus += [bytes(p) for p in stream.encode(frame)]
+    aus += [bytes(p) for p in stream.encode(None)]
+    out.close()
+    return aus
+
+
+def nal_units(au: bytes) -> list[bytes]:
+    parts = au.replace(b"\x00\x00\x00\x01", b"\x00\x00\x01").split(b"\x00\x00\x01")
+    return [p.rstrip(b"\x00") for p in parts if p]
+
+
+def interleaved(aus: list[bytes], mtu: int = 300) -> bytes:
+    """RFC 7798 packets (single NAL units and FUs) in RTSP interleaved framing."""
+    out, seq = bytearray(), 0
+
+    def packet(ts: int, payload: bytes, marker: bool) -> None:
+        nonlocal seq
+        rtp = struct.pack(">BBHII", 0x80, (0x80 if marker else 0) | 96, seq, ts, 7) + payload
+        out.extend(b"$\x00" + struct.pack(">H", len(rtp)) + rtp)
+        seq = (seq + 1) & 0xFFFF
+
+    for n, au in enumerate(aus):
+        ts = n * TICKS
+        nals = nal_units(au)
+        for k, nal in enumerate(nals):
+            last = k == len(nals) - 1
+            if len(nal) <= mtu:
+                packet(ts, nal, last)
+                continue
+            ftype = (nal[0] >> 1) & 0x3F
+            head = bytes(((49 << 1) | (nal[0] & 0x81), nal[1]))
+            body = nal[2:]
+            chunks = [body[i : i + mtu] for i in range(0, len(body), mtu)]
+            for i, chunk in enumerate(chunks):
+                flags = (0x80 if i == 0 else 0) | (0x40 if i == len(chunks) - 1 else 0)
+                packet(ts, head + bytes((flags | ftype,)) + chunk, last and flags & 0x40 != 0)
+    return bytes(out)
+
+
+class ByteSocket:
+    """A socket that returns ``data`` in reads of at most ``chunk`` bytes, then EOF."""
+
+    def __init__(self, data: bytes, chunk: int) -> None:
+        self.data, self.chunk, self.pos = data, chunk, 0
+
+    def settimeout(self, _t: float) -> None:
+        pass
+
+    def recv_into(self, view: memoryview) -> int:
+        n = min(len(view), self.chunk, len(self.data) - self.pos)
+        view[:n] = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return n
+
+    def sendall(self, _b: bytes) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def run_session(aus: list[bytes], wall: float, target_s: float) -> list[ClosedSegment]:
+    client = RtspClient("rtsp://127.0.0.1:1/cam", batch_s=0.0)
+    client._sock = ByteSocket(interleaved(aus), 5000)  # type: ignore[assignment]
+    desc = StreamDescription("hevc", 96, 90000, (), "rtsp://127.0.0.1:1/cam/stream=0")
+    client.description = desc
+    segments: list[ClosedSegment] = []
+    session = RtspSession(
+        "cam",
+        "rtsp://127.0.0.1:1/cam",
+        "w",
+        SessionOptions(segment_target_s=target_s, batch_s=0.0),
+        on_connected=lambda _i: None,
+        on_segment=segments.append,
+        on_snapshot=lambda _p: None,
+        wall=lambda: wall,  # a clock that stands still: the media runs ahead of it
+    )
+    end = session._stream_native(client, desc, time.monotonic())
+    assert end.reason.value == "stream_ended", end
+    return segments
+
+
+@pytest.fixture(scope="module")
+def stream() -> list[bytes]:
+    return encode_h265(frames=150, gop=10)
+
+
+def test_segments_decode_whole_and_frame_exact(stream: list[bytes]) -> None:
+    segments = run_session(stream, wall=1_800_000_000.0, target_s=2.0)
+    messages = [segment_pb2.SegmentClosed.FromString(bytes(s.payload)) for s in segments]
+    assert len(messages) >= 3
+    assert all(m.keyframe_at_start for m in messages)
+    assert sum(m.frames for m in messages) == len(stream)
+    assert sum(m.duration.ToTimedelta().total_seconds() for m in messages) == pytest.approx(
+        len(stream) / FPS
+    )
+    data = messages[0].init_segment + b"".join(m.media_bytes for m in messages)
+    with av.open(io.BytesIO(data), "r") as container:
+        vs = container.streams.video[0]
+        assert vs.codec_context.codec_tag == "hvc1"
+        frames = list(container.decode(vs))
+    assert len(frames) == len(stream)
+    assert [f.pts * vs.time_base for f in frames[:3]] == [Fraction(i, FPS) for i in range(3)]
+
+
+def test_segment_keys_rise_when_the_wall_clock_is_re_anchored(stream: list[bytes]) -> None:
+    # The wall clock stands still while 6 s of media arrive: the drift passes 2 s and the
+    # wall clock is re-anchored, which would put a later segment on an earlier one's start
+    # (and the bus would drop it as a duplicate).
+    segments = run_session(stream, wall=1_800_000_000.0, target_s=2.0)
+    keys = [s.msg_id for s in segments]
+    messages = [segment_pb2.SegmentClosed.FromString(bytes(s.payload)) for s in segments]
+    ms = [m.segment_start.seconds * 1000 + m.segment_start.nanos // 1_000_000 for m in messages]
+    assert len(set(keys)) == len(keys), keys
+    assert all(b > a for a, b in itertools.pairwise(ms)), ms
