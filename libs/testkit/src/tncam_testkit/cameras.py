@@ -151,6 +151,7 @@ class CameraSimulator:
         control_port: int | None = None,
         protected_cameras: Sequence[int] = (),
         credentials: tuple[str, str] = ("admin", "admin"),
+        auth_method: str = "basic",
     ) -> None:
         for n in (*h264_cameras, *protected_cameras):
             if not 1 <= n <= cameras:
@@ -160,6 +161,7 @@ class CameraSimulator:
         self.h264_cameras = tuple(h264_cameras)
         self.protected_cameras = tuple(protected_cameras)
         self.credentials = credentials
+        self.auth_method = auth_method
         self.clips = clips
         self.port = port if port is not None else free_port(HOST)
         self.control_port = control_port if control_port is not None else free_port(HOST)
@@ -203,6 +205,7 @@ class CameraSimulator:
             for n in self.protected_cameras:
                 argv += ["--protect", str(n)]
             argv += ["--user", self.credentials[0], "--password", self.credentials[1]]
+            argv += ["--auth", self.auth_method]
         return argv
 
     def start(self) -> None:

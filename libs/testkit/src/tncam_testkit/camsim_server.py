@@ -1,7 +1,8 @@
 """The camera-simulator server process: one RTSP server, N looping H.265/H.264 camera mounts.
 
 Run as ``python -m tncam_testkit.camsim_server --port P --control-port C --cameras N
---h265-clip FILE --h264-clip FILE [--h264 K ...] [--protect K ... --user U --password PW]``.
+--h265-clip FILE --h264-clip FILE [--h264 K ...] [--protect K ... --user U --password PW
+[--auth digest]]``.
 It lives in its own process because a GLib main loop must not share the pytest/asyncio process.
 
 Each mount ``/camN`` owns one shared pipeline (like a real camera: several clients, one encoder):
@@ -30,8 +31,9 @@ from typing import Any, TypeVar
 import gi
 
 gi.require_version("Gst", "1.0")
+gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 T = TypeVar("T")
 
@@ -158,6 +160,7 @@ class FleetServer:
         cameras: list[Camera],
         fps: int,
         credentials: tuple[str, str] | None,
+        auth_method: str = "basic",
     ) -> None:
         self.fps = fps
         self.cameras = {cam.name: cam for cam in cameras}
@@ -166,20 +169,24 @@ class FleetServer:
         self.server.set_service(str(port))
         self.mounts = self.server.get_mount_points()
         if credentials is not None:
-            self.server.set_auth(self._make_auth(*credentials))
+            self.server.set_auth(self._make_auth(*credentials, method=auth_method))
         for cam in cameras:
             cam.factory = self._make_factory(cam)
             self.mounts.add_factory(cam.path, cam.factory)
 
     @staticmethod
-    def _make_auth(user: str, password: str) -> Any:
+    def _make_auth(user: str, password: str, *, method: str = "basic") -> Any:
         auth = GstRtspServer.RTSPAuth()
         anonymous = GstRtspServer.RTSPToken()
         anonymous.set_string("media.factory.role", ANONYMOUS_ROLE)
         auth.set_default_token(anonymous)
         token = GstRtspServer.RTSPToken()
         token.set_string("media.factory.role", USER_ROLE)
-        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+        if method == "digest":  # what most IP cameras ask for
+            auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+            auth.add_digest(user, password, token)
+        else:
+            auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
         return auth
 
     def _make_factory(self, cam: Camera) -> Any:
@@ -402,6 +409,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--protect", type=int, action="append", default=[], help="camera needing auth")
     p.add_argument("--user", default="admin", help="RTSP basic-auth user for --protect")
     p.add_argument("--password", default="admin", help="RTSP basic-auth password for --protect")
+    p.add_argument("--auth", choices=("basic", "digest"), default="basic", help="RTSP auth scheme")
     return p.parse_args(argv)
 
 
@@ -427,6 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cameras=cameras,
         fps=args.fps,
         credentials=(args.user, args.password) if args.protect else None,
+        auth_method=args.auth,
     )
     loop = GLib.MainLoop()
 

@@ -144,8 +144,9 @@ async def test_stopped_mount_reports_disconnected_then_reconnects(
     assert len(sessions) >= 2  # segments before and after the outage
 
 
+@pytest.mark.parametrize("auth", ["basic", "digest"])
 async def test_credentials_are_resolved_and_never_logged(
-    harness, tmp_path, camera_fleet: CameraSimulator, caplog: pytest.LogCaptureFixture
+    harness, tmp_path, camera_fleet: CameraSimulator, caplog: pytest.LogCaptureFixture, auth: str
 ):
     from tncam.registry.v1 import credentials_pb2
     from tncam_contracts.catalog import REGISTRY_RESOLVE_CREDENTIALS
@@ -169,6 +170,7 @@ async def test_credentials_are_resolved_and_never_logged(
         h264_cameras=(),
         protected_cameras=(1, 2),
         credentials=("viewer", secret),
+        auth_method=auth,  # digest: what most IP cameras ask for
         clips=camera_fleet.clips,
     ) as sim:
         await harness.put_camera("good", sim.url(1), credentials_ref="cred-ok")
