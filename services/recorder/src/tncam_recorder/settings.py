@@ -47,6 +47,9 @@ class RecorderSettings(DatabaseSettings):
     consumer_max_deliver: int = Field(default=50, ge=1)
     # While S3 is down a writer keeps its segment (not acked) and retries with this cap.
     s3_retry_cap_s: float = Field(default=5.0, gt=0)
+    # A camera's retention class / commune (registry KV camera_config) is re-read after this
+    # long: a changed retention applies to segments written from then on.
+    camera_config_cache_s: float = Field(default=30.0, ge=0)
 
     # Reading.
     segment_url_template: str = "/api/v1/recordings/segments/{segment_id}.m4s"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import hashlib
+import functools
 import logging
 import re
 import time
+from typing import Any
 
 import nats.errors
 import nats.js.errors
@@ -39,14 +40,17 @@ from tncam_recorder.domain.keys import (
     segment_id,
     segment_key,
 )
+from tncam_recorder.storage.s3 import ObjectDiffersError, Written
 
 log = logging.getLogger("tncam.recorder.writer")
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+_MAX_KNOWN_INITS = 100_000
+_MAX_CACHED_CAMERAS = 100_000
 _TAG_VALUE_RE = re.compile(r"[^A-Za-z0-9 +\-=._:/@]")
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+class _InitGoneError(Exception):
+    """The init segment's row vanished (orphan-init purge) before the segment was indexed."""
 
 
 class SegmentWriter:
@@ -56,6 +60,15 @@ class SegmentWriter:
         self.rec = rec
         self.stopping = stopping
         self._kv: KeyValue | None = None
+        # camera -> (valid until (monotonic), retention class, commune): the registry's
+        # camera_config read once per camera and TTL, not once per segment.
+        self._classes: dict[str, tuple[float, str, str]] = {}
+        # (camera, init sha256) whose init row was seen: no lookup per segment. Only a hint:
+        # the index transaction share-locks the row (see repo.lock_init).
+        self._inits: set[tuple[str, str]] = set()
+        # Index transactions at once: at most the pool's connections, so a burst of writers
+        # does not open and close overflow connections (each one a PostgreSQL backend).
+        self._db_slots = asyncio.Semaphore(rec.settings.db_pool_size)
 
     async def handle(self, d: Delivery) -> None:
         """Store, index, confirm; while S3 is down keep the segment (in progress) and retry."""
@@ -63,9 +76,11 @@ class SegmentWriter:
         self._validate(msg)
         received = time.perf_counter()
         delay = 0.25
+        # A redelivery (or a retry below) may find its object, or even its row, already there.
+        again = d.num_delivered > 1
         while True:
             try:
-                await self.write(msg)
+                await self.write(msg, redelivered=again)
                 break
             except UnavailableError as e:
                 if not e.code.startswith("recording.s3.") or self.stopping.is_set():
@@ -85,6 +100,7 @@ class SegmentWriter:
                     async with asyncio.timeout(delay):
                         await self.stopping.wait()
                 delay = min(delay * 2, self.rec.settings.s3_retry_cap_s)
+                again = True
         self.rec.metrics.store_duration.observe(time.perf_counter() - received)
 
     def _validate(self, msg: segment_pb2.SegmentClosed) -> None:
@@ -105,51 +121,67 @@ class SegmentWriter:
         if end < start:
             raise InvalidInputError("recording.segment.bad_time", "segment ends before it starts")
 
-    async def write(self, msg: segment_pb2.SegmentClosed) -> repo.SegmentRow:
-        """The idempotent write of one segment; returns its index row."""
+    async def write(
+        self, msg: segment_pb2.SegmentClosed, *, redelivered: bool = False
+    ) -> repo.SegmentRow:
+        """The idempotent write of one segment; returns its index row.
+
+        The SHA-256 from ingest is checked end to end by the store itself (the PUT carries it
+        as ``x-amz-checksum-sha256``; a mismatch is refused and dead-lettered), so the
+        recorder does not hash the bytes again. Idempotency: a conditional PUT never adds a
+        version over an existing one with the same bytes; the row is inserted once.
+        """
         rec = self.rec
         start = msg.segment_start.ToDatetime(dt.UTC)
         end = msg.segment_end.ToDatetime(dt.UTC)
         key = msg.idempotency_key or segment_idempotency_key(msg.camera_id, start)
         seg_id = segment_id(key)
 
-        async with unit_of_work(rec.sessions) as s:
-            existing = await repo.segment_by_key(s, key)
-        if existing is not None:
-            if existing.sha256 != msg.sha256:
-                raise InvalidInputError(
-                    "recording.segment.conflict",
-                    f"{key} was already stored with another SHA-256",
-                )
-            await self._confirm(msg, existing)
-            rec.metrics.segments_written.labels(result="duplicate").inc()
-            return existing
+        if redelivered:
+            # Perhaps stored and indexed, only the ack was lost: then no S3 call at all.
+            async with self._db_slots, unit_of_work(rec.sessions) as s:
+                existing = await repo.segment_by_key(s, key)
+            if existing is not None:
+                return await self._duplicate(msg, existing)
 
         media = await self._media(msg)
-        # Hashing 3 MB costs milliseconds of CPU: off the event loop (hashlib releases the GIL).
-        if await asyncio.to_thread(_sha, media) != msg.sha256 or (
-            msg.size_bytes and len(media) != msg.size_bytes
-        ):
+        if msg.size_bytes and len(media) != msg.size_bytes:
             raise InvalidInputError(
-                "recording.segment.corrupt", f"{key}: bytes do not match sha256/size_bytes"
+                "recording.segment.corrupt", f"{key}: {len(media)} bytes, not {msg.size_bytes}"
             )
-        await self._ensure_init(msg)
+        # The init is stored after the segment (a segment the store refuses stores nothing),
+        # but a segment whose init will never come is not stored at all.
+        init_known = await self._init_known(msg)
         retention_class, commune = await self._camera_class(msg.camera_id)
-        async with unit_of_work(rec.sessions) as s:
-            holds = await repo.active_hold_ids(s, msg.camera_id, start, end)
-
         object_key = segment_key(msg.camera_id, start)
-        written = await rec.store.put(
+        put = functools.partial(
+            rec.store.put,
             object_key,
             media,
             sha256=msg.sha256,
             content_type=SEGMENT_CONTENT_TYPE,
             tags={TAG_RETENTION: retention_class, TAG_COMMUNE: commune, TAG_KIND: "segment"},
-            legal_hold=bool(holds),
         )
-        if holds:  # also when the version existed from an earlier, unindexed attempt
-            await rec.store.set_legal_hold(object_key, written.version_id, True)
-        now = rec.clock()
+        try:
+            try:
+                written = await put(maybe_stored=redelivered)
+            except ObjectDiffersError:
+                # Other bytes under this key: a conflict if they are indexed, else the leftover
+                # of an attempt that never got indexed (replaced, as a new version).
+                async with self._db_slots, unit_of_work(rec.sessions) as s:
+                    existing = await repo.segment_by_key(s, key)
+                if existing is not None:
+                    return await self._duplicate(msg, existing)
+                written = await put(overwrite=True)
+        except InvalidInputError as e:
+            if e.code != "recording.object.checksum_mismatch":
+                raise
+            raise InvalidInputError(
+                "recording.segment.corrupt", f"{key}: bytes do not match sha256 ({e.message})"
+            ) from e
+        if not init_known:
+            await self._store_init(msg)
+
         values = {
             "segment_id": seg_id,
             "idempotency_key": key,
@@ -173,13 +205,25 @@ class SegmentWriter:
             "codec_string": msg.codec_string,
             "width": msg.width,
             "height": msg.height,
-            "stored_at": now,
+            "stored_at": rec.clock(),
         }
-        async with unit_of_work(rec.sessions) as s:
-            await repo.insert_segment(s, values)
-            await repo.link_holds(s, seg_id, holds)
-            row = await repo.segment_by_key(s, key)
-        assert row is not None
+        for attempt in range(3):
+            try:
+                row, inserted = await self._index(msg, values, written)
+                break
+            except _InitGoneError:
+                # Purged as an orphan since we looked: store it again (from this message) or
+                # wait for the segment of the session that carries it.
+                self._inits.discard((msg.camera_id, msg.init_sha256))
+                if attempt == 2:
+                    raise UnavailableError(
+                        "recording.index.init_contention",
+                        f"init {msg.init_sha256[:12]} of {msg.camera_id} keeps vanishing",
+                    ) from None
+                if not await self._init_known(msg):
+                    await self._store_init(msg)
+        if not inserted:
+            return await self._duplicate(msg, row)
         if msg.WhichOneof("media") == "media_object":
             ref = msg.media_object
             await rec.store.remove_staged(ref.bucket, ref.key, ref.version_id)
@@ -189,38 +233,87 @@ class SegmentWriter:
         rec.metrics.write_latency.observe(max(0.0, (rec.clock() - end).total_seconds()))
         return row
 
+    async def _index(
+        self, msg: segment_pb2.SegmentClosed, values: dict[str, Any], written: Written
+    ) -> tuple[repo.SegmentRow, bool]:
+        """One transaction: the row, its holds, the S3 hold if any; (row, newly inserted)."""
+        rec = self.rec
+        async with self._db_slots, unit_of_work(rec.sessions) as s:
+            # No legal hold can be marking this camera's segments until we commit; one placed
+            # before is visible to the query below (holds commit before they mark).
+            await repo.lock_camera_shared(s, msg.camera_id)
+            # The init stays until we commit (the orphan purge skips share-locked rows).
+            if not await repo.lock_init(s, rec.store.bucket, msg.camera_id, msg.init_sha256):
+                raise _InitGoneError
+            holds = await repo.active_hold_ids(
+                s, msg.camera_id, values["start_at"], values["end_at"]
+            )
+            row = await repo.insert_segment(s, {**values, "held": bool(holds)})
+            if row is None:
+                existing = await repo.segment_by_key(s, values["idempotency_key"])
+                assert existing is not None
+                return existing, False
+            if holds:
+                await repo.link_holds(s, row.segment_id, holds)
+                # Before the row commits: an indexed held segment is held in the store.
+                await rec.store.set_legal_hold(row.object_key, written.version_id, True)
+        return row, True
+
+    async def _duplicate(
+        self, msg: segment_pb2.SegmentClosed, existing: repo.SegmentRow
+    ) -> repo.SegmentRow:
+        if existing.sha256 != msg.sha256:
+            raise InvalidInputError(
+                "recording.segment.conflict",
+                f"{existing.idempotency_key} was already stored with another SHA-256",
+            )
+        await self._confirm(msg, existing)
+        self.rec.metrics.segments_written.labels(result="duplicate").inc()
+        return existing
+
     async def _media(self, msg: segment_pb2.SegmentClosed) -> bytes:
         if msg.WhichOneof("media") == "media_bytes":
-            return bytes(msg.media_bytes)
+            return msg.media_bytes
         ref = msg.media_object
         return await self.rec.store.get(ref.key, version_id=ref.version_id, bucket=ref.bucket)
 
-    async def _ensure_init(self, msg: segment_pb2.SegmentClosed) -> None:
+    async def _init_known(self, msg: segment_pb2.SegmentClosed) -> bool:
+        """Whether the segment's init is stored; raises (retry later) if it is not and this
+        message does not carry it."""
+        if (msg.camera_id, msg.init_sha256) in self._inits:
+            return True
         rec = self.rec
-        async with unit_of_work(rec.sessions) as s:
+        async with self._db_slots, unit_of_work(rec.sessions) as s:
             known = await repo.get_init(s, rec.store.bucket, msg.camera_id, msg.init_sha256)
         if known is not None:
-            return
+            self._remember_init(msg)
+            return True
         if not msg.init_included:
             # Its init segment travels with an earlier segment of the session: retry later.
             raise UnavailableError(
                 "recording.init.unknown",
                 f"init segment {msg.init_sha256[:12]} of {msg.camera_id} not stored yet",
             )
-        data = bytes(msg.init_segment)
-        if await asyncio.to_thread(_sha, data) != msg.init_sha256:
+        return False
+
+    async def _store_init(self, msg: segment_pb2.SegmentClosed) -> None:
+        rec = self.rec
+        key = init_key(msg.camera_id, msg.init_sha256)
+        try:
+            written = await rec.store.put(
+                key,
+                msg.init_segment,
+                sha256=msg.init_sha256,
+                content_type=INIT_CONTENT_TYPE,
+                tags={TAG_KIND: "init"},
+            )
+        except InvalidInputError as e:
+            if e.code != "recording.object.checksum_mismatch":
+                raise
             raise InvalidInputError(
                 "recording.init.corrupt", "init segment bytes do not match init_sha256"
-            )
-        key = init_key(msg.camera_id, msg.init_sha256)
-        written = await rec.store.put(
-            key,
-            data,
-            sha256=msg.init_sha256,
-            content_type=INIT_CONTENT_TYPE,
-            tags={TAG_KIND: "init"},
-        )
-        async with unit_of_work(rec.sessions) as s:
+            ) from e
+        async with self._db_slots, unit_of_work(rec.sessions) as s:
             await repo.add_init(
                 s,
                 repo.InitRow(
@@ -233,9 +326,31 @@ class SegmentWriter:
                 ),
                 rec.clock(),
             )
+        self._remember_init(msg)
+
+    def _remember_init(self, msg: segment_pb2.SegmentClosed) -> None:
+        if len(self._inits) >= _MAX_KNOWN_INITS:
+            self._inits.clear()
+        self._inits.add((msg.camera_id, msg.init_sha256))
 
     async def _camera_class(self, camera_id: str) -> tuple[str, str]:
-        """Retention class and commune from the registry's camera_config KV (defaults if none)."""
+        """Retention class and commune from the registry's camera_config KV (defaults if none),
+        cached per camera for ``camera_config_cache_s``."""
+        now = time.monotonic()
+        cached = self._classes.get(camera_id)
+        if cached is not None and cached[0] > now:
+            return cached[1], cached[2]
+        klass, commune = await self._read_camera_class(camera_id)
+        if len(self._classes) >= _MAX_CACHED_CAMERAS:
+            self._classes.clear()
+        self._classes[camera_id] = (
+            now + self.rec.settings.camera_config_cache_s,
+            klass,
+            commune,
+        )
+        return klass, commune
+
+    async def _read_camera_class(self, camera_id: str) -> tuple[str, str]:
         settings = self.rec.settings
         default = (settings.default_retention_class, "")
         try:

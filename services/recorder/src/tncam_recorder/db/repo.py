@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -105,8 +106,8 @@ async def segment_by_id(s: AsyncSession, segment_id: uuid.UUID) -> SegmentRow | 
     return SegmentRow.of(row) if row else None
 
 
-async def insert_segment(s: AsyncSession, values: dict[str, Any]) -> bool:
-    """Insert a segment with the camera's next ``live_seq``; False if it was already there."""
+async def insert_segment(s: AsyncSession, values: dict[str, Any]) -> SegmentRow | None:
+    """Insert a segment with the camera's next ``live_seq``; None if it was already there."""
     next_seq = (
         sa.select(sa.func.coalesce(sa.func.max(segments.c.live_seq), 0) + 1)
         .where(segments.c.camera_id == values["camera_id"])
@@ -116,17 +117,49 @@ async def insert_segment(s: AsyncSession, values: dict[str, Any]) -> bool:
         insert(segments)
         .values(**values, live_seq=next_seq)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(segments.c.segment_id)
+        .returning(*segments.c)
     )
     try:
-        async with s.begin_nested():
-            inserted = (await s.execute(stmt)).first()
+        inserted = (await s.execute(stmt)).first()
     except IntegrityError as e:
-        # Two replicas numbered the same camera's segments at once: retry the message.
+        # Two replicas numbered the same camera's segments at once: retry the message (the
+        # caller's transaction rolls back).
         raise UnavailableError(
             "recording.index.contention", f"live sequence of {values['camera_id']} taken"
         ) from e
-    return inserted is not None
+    return SegmentRow.of(inserted) if inserted is not None else None
+
+
+# A camera's advisory lock: writers indexing its segments take it shared, a legal hold marking
+# its segments takes it exclusive, so a segment is either indexed before the hold looks or sees
+# the hold (committed before the hold takes the lock) when it is indexed.
+_CAMERA_LOCK_CLASS = 0x7265_6330  # "rec0"
+
+
+async def lock_camera_shared(s: AsyncSession, camera_id: str) -> None:
+    """Until the transaction ends, no legal hold can be marking this camera's segments."""
+    await s.execute(
+        sa.select(
+            sa.func.pg_advisory_xact_lock_shared(
+                sa.literal(_CAMERA_LOCK_CLASS, sa.Integer), sa.func.hashtext(camera_id)
+            )
+        )
+    )
+
+
+async def lock_cameras_exclusive(s: AsyncSession, camera_ids: Sequence[str]) -> None:
+    """Wait for in-flight writes of these cameras, keep new ones out until the transaction ends
+    (locks taken in one global order, by key, so two holds never deadlock)."""
+    c = sa.func.unnest(sa.literal(list(camera_ids), pg.ARRAY(sa.Text))).column_valued("c")
+    keys = sorted({int(k) for k in (await s.execute(sa.select(sa.func.hashtext(c)))).scalars()})
+    for key in keys:
+        await s.execute(
+            sa.select(
+                sa.func.pg_advisory_xact_lock(
+                    sa.literal(_CAMERA_LOCK_CLASS, sa.Integer), sa.literal(key, sa.Integer)
+                )
+            )
+        )
 
 
 async def segments_in_range(
@@ -256,20 +289,65 @@ async def add_init(s: AsyncSession, init: InitRow, now: dt.datetime) -> None:
     )
 
 
-async def orphan_inits(s: AsyncSession, bucket: str, camera_id: str | None) -> list[InitRow]:
-    """Init segments of a bucket no remaining segment needs (of a camera, or all)."""
-    used = sa.select(segments.c.segment_id).where(
-        segments.c.bucket == init_segments.c.bucket,
-        segments.c.camera_id == init_segments.c.camera_id,
-        segments.c.init_sha256 == init_segments.c.sha256,
+async def lock_init(s: AsyncSession, bucket: str, camera_id: str, sha256: str) -> bool:
+    """Share-lock an init segment's row until the transaction ends; False if it is gone.
+
+    A segment row is only committed while its init row is share-locked, so the orphan-init
+    purge (which locks the row exclusively, skipping locked ones) never deletes an init a
+    segment is being indexed with.
+    """
+    row = (
+        await s.execute(
+            sa.select(init_segments.c.sha256)
+            .where(
+                init_segments.c.bucket == bucket,
+                init_segments.c.camera_id == camera_id,
+                init_segments.c.sha256 == sha256,
+            )
+            .with_for_update(read=True)
+        )
+    ).first()
+    return row is not None
+
+
+def _init_used(bucket: Any, camera_id: Any, sha256: Any) -> sa.Exists:
+    return sa.exists(
+        sa.select(segments.c.segment_id).where(
+            segments.c.bucket == bucket,
+            segments.c.camera_id == camera_id,
+            segments.c.init_sha256 == sha256,
+        )
     )
-    q = sa.select(init_segments).where(init_segments.c.bucket == bucket, ~sa.exists(used))
+
+
+async def lock_orphan_inits(s: AsyncSession, bucket: str, camera_id: str | None) -> list[InitRow]:
+    """Init segments of a bucket no remaining segment needs (of a camera, or all), locked.
+
+    Rows a writer holds (share lock) are skipped; each locked row is checked again in a new
+    statement, which sees segments committed after this one's snapshot.
+    """
+    q = (
+        sa.select(init_segments)
+        .where(
+            init_segments.c.bucket == bucket,
+            ~_init_used(init_segments.c.bucket, init_segments.c.camera_id, init_segments.c.sha256),
+        )
+        .with_for_update(skip_locked=True, of=init_segments)
+    )
     if camera_id is not None:
         q = q.where(init_segments.c.camera_id == camera_id)
-    return [
+    locked = [
         InitRow(r.camera_id, r.sha256, r.bucket, r.object_key, r.version_id, r.bytes)
         for r in await s.execute(q)
     ]
+    orphans = []
+    for init in locked:
+        used = (
+            await s.execute(sa.select(_init_used(init.bucket, init.camera_id, init.sha256)))
+        ).scalar_one()
+        if not used:
+            orphans.append(init)
+    return orphans
 
 
 async def delete_init(s: AsyncSession, init: InitRow) -> None:
@@ -301,6 +379,7 @@ async def active_hold_ids(
 
 
 async def link_holds(s: AsyncSession, segment_id: uuid.UUID, hold_ids: Sequence[uuid.UUID]) -> None:
+    """Record which holds keep a segment (its row already says ``held``)."""
     if not hold_ids:
         return
     await s.execute(
@@ -308,16 +387,23 @@ async def link_holds(s: AsyncSession, segment_id: uuid.UUID, hold_ids: Sequence[
         .values([{"hold_id": h, "segment_id": segment_id} for h in hold_ids])
         .on_conflict_do_nothing()
     )
-    await s.execute(
-        sa.update(segments).where(segments.c.segment_id == segment_id).values(held=True)
-    )
 
 
-async def create_hold(s: AsyncSession, hold: HoldRow) -> list[SegmentRow]:
-    """Record a hold and mark every covered segment held; returns those segments."""
+async def insert_hold(s: AsyncSession, hold: HoldRow) -> None:
+    """Record an active hold (committed on its own, before its segments are marked: from then
+    on writers and the retention sweep see it)."""
     await s.execute(
         sa.insert(legal_holds).values({name: getattr(hold, name) for name in HoldRow.__slots__})
     )
+
+
+async def mark_held(s: AsyncSession, hold: HoldRow) -> list[SegmentRow]:
+    """Mark every segment the hold covers held (locked); returns those segments.
+
+    Takes the cameras' advisory locks first: segments being indexed right now are committed
+    before the covered rows are selected, later ones see the hold themselves.
+    """
+    await lock_cameras_exclusive(s, hold.camera_ids)
     covered = [
         SegmentRow.of(r)
         for r in await s.execute(

@@ -92,7 +92,7 @@ async def decommission(
                 f"{len(left)} object version(s) under {prefix or target} could not be deleted",
             )
         await repo.delete_segments(s, [r.segment_id for r in rows])
-        for init in await repo.orphan_inits(s, rec.store.bucket, cam):
+        for init in await repo.lock_orphan_inits(s, rec.store.bucket, cam):
             await repo.delete_init(s, init)
         await repo.delete_exports_of(s, cam)
         remaining_rows = len(await repo.lock_camera_segments(s, cam))

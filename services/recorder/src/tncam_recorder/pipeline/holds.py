@@ -85,11 +85,38 @@ async def place_hold(
             now=hold.placed_at,
         )
     )
+    # 1. The hold itself, committed on its own: from here on a retention sweep keeps every
+    #    segment it covers (the sweep re-checks active holds before each deletion) and writers
+    #    index new segments in its range as held.
     async with unit_of_work(rec.sessions) as s:
-        covered = await repo.create_hold(s, hold)
-        # The index commits only once every version is held in the store.
-        for seg in covered:
-            await rec.store.set_legal_hold(seg.object_key, seg.version_id, True)
+        await repo.insert_hold(s, hold)
+    # 2. Its segments: marked in the index, held in the store; the marking commits only once
+    #    every version is held. Waits for a sweep batch holding some of these rows.
+    try:
+        async with unit_of_work(rec.sessions) as s:
+            covered = await repo.mark_held(s, hold)
+            for seg in covered:
+                await rec.store.set_legal_hold(seg.object_key, seg.version_id, True)
+    except BaseException as e:
+        # Not placed after all: the hold is closed again (kept as a record, like the audit
+        # event), with whatever segments writers marked meanwhile; the caller sees the error.
+        try:
+            async with unit_of_work(rec.sessions) as s:
+                freed = await repo.release_hold(
+                    s,
+                    hold.hold_id,
+                    released_at=rec.clock(),
+                    released_by=actor_dict(rec.service_actor),
+                    reason=f"placement failed: {type(e).__name__}",
+                )
+                for seg in freed:
+                    await rec.store.set_legal_hold(seg.object_key, seg.version_id, False)
+        except Exception:
+            log.exception(
+                "legal hold %s half placed: recorded but its segments not all marked",
+                hold.hold_id,
+            )
+        raise
     log.info(
         "legal hold placed",
         extra={"hold_id": str(hold.hold_id), "segments": len(covered), "cameras": cams},

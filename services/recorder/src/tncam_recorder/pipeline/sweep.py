@@ -8,6 +8,8 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from tncam.audit.v1 import audit_event_pb2 as audit_pb
 from tncam_mesh.db import unit_of_work
 from tncam_recorder.context import Recorder
@@ -37,8 +39,8 @@ async def sweep(rec: Recorder, *, now: dt.datetime | None = None) -> SweepResult
     for name in [*sorted(classes), *strays]:
         cutoff = expiry_cutoff(name, classes, now)
         while True:
-            deleted = await _sweep_batch(rec, name, cutoff, now, result)
-            if deleted < rec.settings.sweep_batch:
+            selected = await _sweep_batch(rec, name, cutoff, now, result)
+            if selected < rec.settings.sweep_batch:
                 break
     result.init_segments = await purge_orphan_inits(rec, None)
     if result.segments:
@@ -54,54 +56,106 @@ async def sweep(rec: Recorder, *, now: dt.datetime | None = None) -> SweepResult
 async def _sweep_batch(
     rec: Recorder, retention_class: str, cutoff: dt.datetime, now: dt.datetime, res: SweepResult
 ) -> int:
+    """Delete one batch; returns how many rows were selected (a full batch means: go on)."""
     async with unit_of_work(rec.sessions) as s:
-        rows = await repo.lock_expired(s, retention_class, cutoff, rec.settings.sweep_batch)
-        if not rows:
+        selected = await repo.lock_expired(s, retention_class, cutoff, rec.settings.sweep_batch)
+        if not selected:
             return 0
-        by_camera: dict[str, list[repo.SegmentRow]] = defaultdict(list)
-        for row in rows:
-            by_camera[row.camera_id].append(row)
+        rows = [r for r in selected if not await _held(s, r)]
         # The deletion record goes to the audit log before anything is deleted.
-        for cam, segs in sorted(by_camera.items()):
+        for cam, segs in _by_camera(rows):
             await rec.audit.record(
-                footage_event(
-                    action="footage.retention.deleted",
-                    actor=rec.service_actor,
-                    camera_id=cam,
-                    start=min(r.start_at for r in segs),
-                    end=max(r.end_at for r in segs),
-                    purpose_code=audit_pb.PURPOSE_CODE_SYSTEM_ADMINISTRATION,
-                    purpose_text=(
-                        f"retention class {retention_class} expired (ended before {iso(cutoff)})"
-                    ),
-                    after={
-                        "reason": "retention_expired",
-                        "retention_class": retention_class,
-                        "cutoff": iso(cutoff),
-                        "segments": len(segs),
-                        "bytes": sum(r.bytes for r in segs),
-                        "objects": [r.object_key for r in segs],
-                        "sha256": [r.sha256 for r in segs],
-                    },
-                    now=now,
-                )
+                _event(rec, "footage.retention.deleted", cam, segs, retention_class, cutoff, now)
             )
+        deleted: list[repo.SegmentRow] = []
+        kept: list[repo.SegmentRow] = []
         for row in rows:
+            # A legal hold placed since the rows were selected wins. Placing it commits the
+            # hold first and only then marks its segments (which waits for our row locks), so
+            # this new statement sees it: checked right before each deletion, at most the one
+            # segment whose deletion had begun when the hold was placed goes.
+            if await _held(s, row):
+                kept.append(row)
+                continue
             # Every version and delete marker of the key, then a listing proving none is left.
             res.versions += await rec.store.purge(row.object_key, exact=True)
-        await repo.delete_segments(s, [r.segment_id for r in rows])
-    res.segments += len(rows)
-    res.bytes += sum(r.bytes for r in rows)
-    res.cameras.update(r.camera_id for r in rows)
-    rec.metrics.segments_deleted.labels(reason="retention").inc(len(rows))
-    return len(rows)
+            deleted.append(row)
+        for cam, segs in _by_camera(kept):
+            log.info(
+                "%d segment(s) held since the sweep selected them: kept",
+                len(segs),
+                extra={"camera_id": cam},
+            )
+            # Corrects the deletion record above for these segments.
+            await rec.audit.record(
+                _event(rec, "footage.retention.kept", cam, segs, retention_class, cutoff, now)
+            )
+        await repo.delete_segments(s, [r.segment_id for r in deleted])
+    res.segments += len(deleted)
+    res.bytes += sum(r.bytes for r in deleted)
+    res.cameras.update(r.camera_id for r in deleted)
+    rec.metrics.segments_deleted.labels(reason="retention").inc(len(deleted))
+    return len(selected)
+
+
+async def _held(s: AsyncSession, row: repo.SegmentRow) -> bool:
+    return bool(await repo.active_hold_ids(s, row.camera_id, row.start_at, row.end_at))
+
+
+def _by_camera(
+    rows: list[repo.SegmentRow],
+) -> list[tuple[str, list[repo.SegmentRow]]]:
+    by_camera: dict[str, list[repo.SegmentRow]] = defaultdict(list)
+    for row in rows:
+        by_camera[row.camera_id].append(row)
+    return sorted(by_camera.items())
+
+
+def _event(
+    rec: Recorder,
+    action: str,
+    camera_id: str,
+    segs: list[repo.SegmentRow],
+    retention_class: str,
+    cutoff: dt.datetime,
+    now: dt.datetime,
+) -> audit_pb.AuditEvent:
+    deleted = action.endswith(".deleted")
+    return footage_event(
+        action=action,
+        actor=rec.service_actor,
+        camera_id=camera_id,
+        start=min(r.start_at for r in segs),
+        end=max(r.end_at for r in segs),
+        purpose_code=audit_pb.PURPOSE_CODE_SYSTEM_ADMINISTRATION,
+        purpose_text=(
+            f"retention class {retention_class} expired (ended before {iso(cutoff)})"
+            if deleted
+            else "not deleted: a legal hold was placed while the retention sweep ran"
+        ),
+        after={
+            "reason": "retention_expired" if deleted else "legal_hold_placed_during_sweep",
+            "retention_class": retention_class,
+            "cutoff": iso(cutoff),
+            "segments": len(segs),
+            "bytes": sum(r.bytes for r in segs),
+            "objects": [r.object_key for r in segs],
+            "sha256": [r.sha256 for r in segs],
+        },
+        now=now,
+    )
 
 
 async def purge_orphan_inits(rec: Recorder, camera_id: str | None) -> int:
-    """Delete init segments no remaining segment needs (all versions, rows)."""
+    """Delete init segments no remaining segment needs (all versions, rows).
+
+    The rows are locked and re-checked (:func:`repo.lock_orphan_inits`); a writer indexing a
+    segment with one of them holds its row share-locked, so it is skipped, and a writer that
+    comes after finds the row gone and stores the init again.
+    """
     count = 0
     async with unit_of_work(rec.sessions) as s:
-        for init in await repo.orphan_inits(s, rec.store.bucket, camera_id):
+        for init in await repo.lock_orphan_inits(s, rec.store.bucket, camera_id):
             await rec.store.purge(init.object_key, exact=True)
             await repo.delete_init(s, init)
             count += 1

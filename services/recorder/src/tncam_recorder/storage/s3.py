@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextvars
 import datetime as dt
+import functools
 import hashlib
-import io
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
 import urllib3
+from minio import Minio
 from minio.commonconfig import ENABLED, AndOperator, Filter, Tag, Tags
+from minio.credentials.credentials import Credentials
 from minio.error import MinioException, S3Error
+from minio.helpers import DictType, genheaders
 from minio.lifecycleconfig import (
     Expiration,
     LifecycleConfig,
@@ -27,8 +33,14 @@ from minio.lifecycleconfig import (
     Rule,
 )
 
-from tncam_mesh.errors import ConfigurationError, ConflictError, NotFoundError, UnavailableError
-from tncam_mesh.s3 import minio_client
+from tncam_mesh.errors import (
+    ConfigurationError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    UnavailableError,
+)
+from tncam_mesh.s3 import DEFAULT_REGION, split_endpoint
 from tncam_recorder.domain.retention import LifecycleRule
 
 log = logging.getLogger("tncam.recorder.s3")
@@ -48,7 +60,40 @@ _UNAVAILABLE_CODES = frozenset(
 )
 _NOT_FOUND_CODES = frozenset({"NoSuchKey", "NoSuchVersion", "NoSuchBucket"})
 _LOCKED_CODES = frozenset({"AccessDenied", "InvalidRequest", "ObjectLocked"})
+# A body that does not match its x-amz-checksum-sha256: MinIO, SeaweedFS (and AWS) codes.
+_CHECKSUM_CODES = frozenset({"XAmzContentChecksumMismatch", "BadDigest", "InvalidDigest"})
 META_SHA256 = "sha256"
+CONTENT_SHA256 = "x-amz-content-sha256"
+CHECKSUM_SHA256 = "x-amz-checksum-sha256"
+# The body is not part of the signature; its integrity is the signed x-amz-checksum-sha256 header,
+# which the store verifies (both test backends reject a mismatch; SeaweedFS does not verify a
+# signed payload hash, so that could not be the check anyway).
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+
+
+class _Minio(Minio):
+    """The minio SDK client, minus its own pass over the body when the caller says how the
+    payload is signed (``x-amz-content-sha256`` given): for a 3 MB segment over plain HTTP the
+    SDK would otherwise SHA-256 the body only to sign it."""
+
+    def _build_headers(
+        self,
+        host: str,
+        headers: DictType | None = None,
+        body: bytes | None = None,
+        creds: Credentials | None = None,
+    ) -> tuple[DictType, datetime]:
+        preset = (headers or {}).get(CONTENT_SHA256)
+        if not isinstance(preset, str) or not body:
+            return super()._build_headers(host, headers, body, creds)
+        built, date = super()._build_headers(host, headers, None, creds)
+        built[CONTENT_SHA256] = preset
+        built["Content-Length"] = str(len(body))
+        return built, date
+
+
+class ObjectDiffersError(ConflictError):
+    """A conditional PUT found a current version with other bytes under the key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +105,7 @@ class Written:
     etag: str
     size: int
     sha256: str
+    reused: bool = False  # an existing version with these bytes, no new version written
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,22 +142,30 @@ class ObjectStore:
             maxsize=max_connections,
             block=False,
         )
-        self.client = minio_client(
-            endpoint,
-            access_key,
-            secret_key,
-            secure=secure,
-            region=region,
+        host, tls = split_endpoint(endpoint, secure=secure)
+        self.client: Minio = _Minio(
+            host,
+            access_key=access_key,
+            secret_key=secret_key,
+            secure=tls,
+            region=region or DEFAULT_REGION,
             http_client=self._pool,
         )
+        # Our own threads for the blocking SDK: the loop's default executor has min(32, cpus+4)
+        # threads (6 on 2 cores), which would cap writes below write_concurrency.
+        self._executor = ThreadPoolExecutor(max_workers=max_connections, thread_name_prefix="s3")
 
     def close(self) -> None:
-        """Release pooled connections."""
+        """Release pooled connections and the SDK threads."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
         self._pool.clear()
 
     async def _run(self, what: str, fn: Callable[[], T]) -> T:
         try:
-            return await asyncio.to_thread(fn)
+            ctx = contextvars.copy_context()  # as asyncio.to_thread does (trace context)
+            return await asyncio.get_running_loop().run_in_executor(
+                self._executor, functools.partial(ctx.run, fn)
+            )
         except S3Error as e:
             raise _map_s3_error(what, e) from e
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as e:
@@ -196,46 +250,75 @@ class ObjectStore:
         content_type: str,
         tags: Mapping[str, str] | None = None,
         legal_hold: bool = False,
+        maybe_stored: bool = False,
+        overwrite: bool = False,
     ) -> Written:
-        """Store ``data`` once: an existing current version with the same SHA-256 is reused.
+        """Store ``data`` once under ``key``; a current version with the same bytes is reused.
 
-        The server checks the SHA-256 (``x-amz-checksum-sha256``) and we check the ETag
-        against the MD5, so the stored bytes are the bytes whose hash ingest computed.
+        One conditional PUT (``If-None-Match: *``): a new key gets its version, an existing
+        one answers 412 and its version is reused when its SHA-256 is ours, so a replay never
+        adds a version. ``maybe_stored`` (a redelivery or a retry) asks first with a HEAD
+        instead of sending the bytes again. A current version with other bytes raises
+        :class:`ObjectDiffersError` unless ``overwrite``. The store verifies the body against
+        ``x-amz-checksum-sha256`` (``sha256``) and refuses a mismatch:
+        ``InvalidInputError("recording.object.checksum_mismatch")``, nothing stored.
         """
-        md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        checksum = base64.b64encode(bytes.fromhex(sha256)).decode()
+        headers: DictType = genheaders(None, None, dict(tags or {}), None, legal_hold)
+        headers["Content-Type"] = content_type
+        headers[f"x-amz-meta-{META_SHA256}"] = sha256
+        headers[CHECKSUM_SHA256] = checksum
+        headers[CONTENT_SHA256] = UNSIGNED_PAYLOAD
+        if not overwrite:
+            headers["If-None-Match"] = "*"
 
-        def run() -> Written:
+        def current() -> Written | None:
             try:
                 st = self.client.stat_object(self.bucket, key)
             except S3Error as e:
-                if e.code not in _NOT_FOUND_CODES:
-                    raise
-            else:
-                meta = {k.lower(): v for k, v in (st.metadata or {}).items()}
-                if meta.get(f"x-amz-meta-{META_SHA256}") == sha256 and st.size == len(data):
-                    return Written(key, st.version_id or "", st.etag or "", len(data), sha256)
-            object_tags = None
-            if tags:
-                object_tags = Tags(for_object=True)
-                object_tags.update(tags)
-            checksum = base64.b64encode(bytes.fromhex(sha256)).decode()
-            result = self.client.put_object(
-                self.bucket,
-                key,
-                io.BytesIO(data),
-                len(data),
-                content_type=content_type,
-                metadata={META_SHA256: sha256, "x-amz-checksum-sha256": checksum},
-                part_size=_SINGLE_PUT_PART,
-                tags=object_tags,
-                legal_hold=legal_hold,
-            )
-            etag = (result.etag or "").strip('"')
-            if etag and "-" not in etag and etag != md5:
-                raise UnavailableError(
-                    "recording.s3.etag_mismatch",
-                    f"{key}: stored ETag {etag} is not the MD5 of the bytes sent",
+                if e.code in _NOT_FOUND_CODES:
+                    return None
+                raise
+            meta = {k.lower(): v for k, v in (st.metadata or {}).items()}
+            if meta.get(f"x-amz-meta-{META_SHA256}") == sha256 and st.size == len(data):
+                return Written(
+                    key, st.version_id or "", st.etag or "", len(data), sha256, reused=True
                 )
+            if overwrite:
+                return None
+            raise ObjectDiffersError(
+                "recording.object.differs",
+                f"{key}: the current version holds other bytes than sha256 {sha256[:12]}",
+            )
+
+        def run() -> Written:
+            if maybe_stored and (found := current()) is not None:
+                return found
+            try:
+                # One PUT with our headers (the public put_object copies the body into parts).
+                result = self.client._put_object(self.bucket, key, data, dict(headers))
+            except S3Error as e:
+                if e.code == "PreconditionFailed":
+                    found = current()
+                    if found is not None:
+                        return found
+                    raise UnavailableError(
+                        "recording.s3.failed", f"{key}: exists yet cannot be read back"
+                    ) from e
+                if e.code in _CHECKSUM_CODES:
+                    raise InvalidInputError(
+                        "recording.object.checksum_mismatch",
+                        f"{key}: the store refused the bytes, they do not hash to "
+                        f"sha256 {sha256[:12]} ({e.code})",
+                    ) from e
+                raise
+            echoed = result.http_headers.get(CHECKSUM_SHA256)
+            if echoed is not None and echoed != checksum:
+                raise UnavailableError(
+                    "recording.s3.checksum_mismatch",
+                    f"{key}: the store reports checksum {echoed}, not the one sent",
+                )
+            etag = (result.etag or "").strip('"')
             return Written(key, result.version_id or "", etag, len(data), sha256)
 
         return await self._run(f"put {key}", run)
