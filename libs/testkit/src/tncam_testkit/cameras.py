@@ -237,6 +237,11 @@ class CameraSimulator:
         """True while the server process is alive."""
         return self._process is not None and self._process.running
 
+    @property
+    def pid(self) -> int | None:
+        """The RTSP server's process id while it runs."""
+        return self._process.pid if self._process is not None else None
+
     def _ready(self) -> bool:
         if not port_open(self.port, HOST):
             return False

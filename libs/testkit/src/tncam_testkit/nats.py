@@ -104,6 +104,11 @@ class NatsServer:
     def running(self) -> bool:
         return self._proc.running
 
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs."""
+        return self._proc.pid
+
     def start(self) -> None:
         """Write the config and start the server; return once JetStream is healthy."""
         self.workdir.mkdir(parents=True, exist_ok=True)

@@ -103,6 +103,11 @@ class PostgresServer:
     def running(self) -> bool:
         return self._proc is not None and self._proc.running
 
+    @property
+    def pid(self) -> int | None:
+        """The postmaster's process id while it runs."""
+        return self._proc.pid if self._proc is not None else None
+
     def dsn(
         self,
         database: str | None = None,

@@ -115,6 +115,11 @@ class ManagedProcess:
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        """The process id while it runs."""
+        return self.proc.pid if self.proc is not None else None
+
     def log_tail(self, lines: int = 30) -> str:
         """The last lines of the process log, for error messages."""
         try:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import itertools
 import json
 import os
 import shutil
@@ -294,9 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         for n in sorted(set(counts)):
             sim = CameraSimulator(Path(tmp) / f"sim{n}", cameras=n, h264_cameras=(), clips=clips)
             with sim:
-                proc = sim._process.proc if sim._process is not None else None
-                if proc is not None and server_cpu is not None:
-                    pin(proc.pid, server_cpu)
+                if sim.pid is not None and server_cpu is not None:
+                    pin(sim.pid, server_cpu)
                 ing = ingest_in_child(sim.urls, args.seconds, client_cpu)
                 ff = bench_ffmpeg(sim.urls, args.seconds, Path(tmp), client_cpu)
                 ff.frames_ratio = ff.frames_ratio / (n * clip_bitrate(clips) * args.seconds)
@@ -323,6 +323,11 @@ def main(argv: list[str] | None = None) -> int:
             f" PSS ingest = {ing.pss_mb_per_stream:.2f} MB/stream (target <= "
             f"{TARGET_MB_PER_STREAM})"
         )
+    for (a, _), (b, _) in itertools.pairwise(rows):
+        # The process's fixed share (interpreter, libraries) divides by N; the slope between
+        # two N is what one more stream costs.
+        slope = (b.pss_mb_per_stream * b.n - a.pss_mb_per_stream * a.n) / (b.n - a.n)
+        print(f"{'':>4} PSS per added stream, N {a.n} -> {b.n}: {slope:.2f} MB")
     both = [ing.n for ing, ff in rows if min(ing.frames_ratio, ff.frames_ratio) >= REAL_TIME]
     print(
         f"\nlargest N measured where both kept real time (>= {REAL_TIME}): "

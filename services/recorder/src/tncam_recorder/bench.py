@@ -255,14 +255,6 @@ class Target:
         )
 
 
-def _server_pid(server: object) -> int | None:
-    """The pid of a test-kit NATS/PostgreSQL server (they keep their ManagedProcess private)."""
-    proc = getattr(server, "_proc", None)
-    popen = getattr(proc, "proc", None)
-    pid = getattr(popen, "pid", None)
-    return pid if isinstance(pid, int) else None
-
-
 def recorder_env(
     nats: NatsServer, db: MigratedDatabase, s3: S3Endpoint, ns: str, writers: int
 ) -> dict[str, str]:
@@ -435,7 +427,7 @@ async def bench_backend(
         bus = await connect(nats.url, name="recorder-bench", timeout=10.0)
         try:
             for writers in args.writers:
-                pids = Pids(store=server.pid, nats=_server_pid(nats), pg=pg_pid)
+                pids = Pids(store=server.pid, nats=nats.pid, pg=pg_pid)
                 async with recorder(
                     nats, db, server.endpoint, pids, writers, workdir / "logs"
                 ) as target:
@@ -549,7 +541,7 @@ async def main_async(args: argparse.Namespace) -> int:
             runs: list[Run] = []
             print(HEADER, flush=True)
             for backend in args.backends:
-                runs += await bench_backend(backend, args, nats, db, _server_pid(pg), load, workdir)
+                runs += await bench_backend(backend, args, nats, db, pg.pid, load, workdir)
     print()
     print(HEADER)
     for r in runs:
