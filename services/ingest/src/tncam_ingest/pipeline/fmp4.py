@@ -1,9 +1,12 @@
-"""Fragmented MP4 (CMAF) without decoding.
+"""Fragmented MP4 (CMAF) without decoding: two muxers with one interface (``Muxer``).
 
-The muxer (``frag_keyframe``) writes a fragment (moof+mdat) each time a keyframe arrives, so
-after muxing keyframe K every byte written so far belongs to frames before K: a segment is
-cut by taking those bytes. ``empty_moov`` puts the init segment (ftyp+moov) first; it is
-split off once and sent with every segment (about 1 KB).
+``CmafWriter`` (the native RTSP path) writes the fragments itself from samples the
+depacketizer already laid out as an ``mdat`` holds them; only its init segment comes from
+FFmpeg. ``FragmentMuxer`` (the PyAV path) is FFmpeg's mov muxer: with ``frag_keyframe`` it
+writes a fragment (moof+mdat) each time a keyframe arrives, so after muxing keyframe K every
+byte written so far belongs to frames before K and a segment is cut by taking those bytes.
+Either way the init segment (ftyp+moov, about 1 KB, ``empty_moov``) is sent with every
+segment.
 """
 
 from __future__ import annotations
