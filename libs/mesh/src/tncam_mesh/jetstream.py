@@ -27,7 +27,7 @@ import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, cast
 
 import nats.errors
 import nats.js.errors
@@ -307,19 +307,28 @@ class Published:
     duplicate: bool  # the Nats-Msg-Id was seen within the stream's duplicate window
 
 
+#: JetStream's "message size exceeds maximum allowed" (the stream's max_msg_size).
+_MSG_TOO_LARGE = 10054
+
+
 async def _js_publish(
-    js: JetStreamContext, subject: str, payload: bytes, headers: dict[str, str], ack_wait: float
+    js: JetStreamContext,
+    subject: str,
+    payload: bytes | memoryview,
+    headers: dict[str, str],
+    ack_wait: float,
 ) -> api.PubAck:
     try:
-        return await js.publish(subject, payload, timeout=ack_wait, headers=headers)
+        # nats-py only takes the payload's length and concatenates it into the PUB command
+        # (bytes + buffer): a memoryview goes out as is, without a copy here.
+        return await js.publish(subject, cast(bytes, payload), timeout=ack_wait, headers=headers)
     except nats.errors.MaxPayloadError as e:
         raise InvalidInputError(
             "bus.publish.too_large", f"{len(payload)} bytes exceed the server's max_payload"
         ) from e
     except nats.js.errors.BadRequestError as e:
-        raise InvalidInputError(
-            "bus.publish.rejected", f"{subject}: {e.description} ({e.err_code})"
-        ) from e
+        code = "bus.publish.too_large" if e.err_code == _MSG_TOO_LARGE else "bus.publish.rejected"
+        raise InvalidInputError(code, f"{subject}: {e.description} ({e.err_code})") from e
     except (TimeoutError, nats.errors.Error) as e:
         # Timeouts, no stream/responders (JetStream starting), reconnecting, full streams with
         # discard=new: all worth retrying later.
@@ -338,6 +347,28 @@ async def publish(
     timeout: float = 5.0,
 ) -> Published:
     """Publish a protobuf event with its idempotency key, type and trace context; await the ack."""
+    return await publish_serialized(
+        js,
+        subject,
+        message.SerializeToString(),
+        type_name=message.DESCRIPTOR.full_name,
+        msg_id=msg_id,
+        headers=headers,
+        timeout=timeout,
+    )
+
+
+async def publish_serialized(
+    js: JetStreamContext,
+    subject: str,
+    payload: bytes | memoryview,
+    *,
+    type_name: str,
+    msg_id: str,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 5.0,
+) -> Published:
+    """``publish`` for a protobuf message serialized by the caller (e.g. built in place)."""
     if not msg_id:
         raise ValueError("msg_id is required: it is the event's idempotency key")
     hdrs = dict(headers or {})
@@ -345,9 +376,9 @@ async def publish(
     # traceparent from the caller (e.g. a relay) wins.
     hdrs.setdefault(TRACEPARENT, tracing.current().child().header())
     hdrs[MSG_ID] = msg_id
-    hdrs[TYPE] = message.DESCRIPTOR.full_name
+    hdrs[TYPE] = type_name
     hdrs[CONTENT_TYPE] = PROTOBUF
-    ack = await _js_publish(js, subject, message.SerializeToString(), hdrs, timeout)
+    ack = await _js_publish(js, subject, payload, hdrs, timeout)
     return Published(stream=ack.stream, seq=ack.seq, duplicate=bool(ack.duplicate))
 
 

@@ -114,8 +114,6 @@ class CameraRunner:
         # frozen check compares consecutive pictures; "latest.jpg" must be the latest).
         self._snapshot_lock = asyncio.Lock()
         self._snapshots_queued = 0
-        self.last_end: SessionEnd | None = None
-        self.connected_sessions = 0
         self.compliant: bool | None = None
 
     # ------------------------------------------------------------------------------ control
@@ -145,7 +143,6 @@ class CameraRunner:
             while not self._stop.is_set():
                 self._restart.clear()
                 end = await self._attempt()
-                self.last_end = end
                 if self._stop.is_set():
                     break
                 d.metrics.disconnects.labels(reason=end.reason.value).inc()
@@ -246,7 +243,6 @@ class CameraRunner:
     def _on_connected(self, info: StreamInfo) -> None:
         d = self.deps
         self._failures = 0
-        self.connected_sessions += 1
         self.compliant = info.codec == COMPLIANT_CODEC
         d.metrics.connects.inc()
         d.metrics.sessions.inc()

@@ -103,7 +103,6 @@ class IngestWorker:
         )
         self.cameras: dict[str, tuple[CameraRunner, asyncio.Task[None]]] = {}
         self._tg: asyncio.TaskGroup | None = None
-        self._streaming_since = time.monotonic()
 
     async def open(self) -> None:
         """Open the KV buckets and recover the spool left by a previous run."""

@@ -19,20 +19,18 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
 
-import nats.errors
-import nats.js.errors
 from nats.js.client import JetStreamContext
 
 from tncam.recording.v1 import segment_pb2
-from tncam_contracts.catalog import HEADER_MSG_ID, HEADER_TYPE, SEGMENT_CLOSED, type_name
+from tncam_contracts.catalog import SEGMENT_CLOSED, type_name
 from tncam_ingest.domain.backoff import Backoff
 from tncam_ingest.handoff.spool import Spool, SpoolEntry, SpoolFullError
 from tncam_ingest.metrics import IngestMetrics
 from tncam_ingest.pipeline.fmp4 import Chunk
 from tncam_ingest.pipeline.session import ClosedSegment
-from tncam_mesh import tracing
+from tncam_mesh.errors import InvalidInputError
+from tncam_mesh.jetstream import publish_serialized
 
 log = logging.getLogger("tncam.ingest.handoff")
 
@@ -280,27 +278,21 @@ class HandOff:
         else:
             raise RuntimeError("hand-off item has neither bytes nor a spool file")
         subject = SEGMENT_CLOSED.subject(item.camera_id, self._namespace)
-        headers = {
-            HEADER_MSG_ID: item.msg_id,
-            HEADER_TYPE: SEGMENT_TYPE,
-            "Content-Type": "application/protobuf",
-            tracing.TRACEPARENT: tracing.current().child().header(),
-        }
         try:
-            # A view of the session's buffer goes out as is: nats-py only takes its length and
-            # concatenates it into the PUB command (bytes + buffer), annotated ``bytes``.
-            ack = await self._js.publish(
-                subject, cast(bytes, payload), timeout=self._timeout, headers=headers
+            ack = await publish_serialized(
+                self._js,
+                subject,
+                payload,
+                type_name=SEGMENT_TYPE,
+                msg_id=item.msg_id,
+                timeout=self._timeout,
             )
-        except nats.errors.MaxPayloadError as e:
-            raise PublishRejectedError(
-                f"{len(payload)} bytes exceed the server's max_payload"
-            ) from e
-        except nats.js.errors.APIError as e:
-            # 10054 message too large for the stream; other API errors (stream full,
-            # no stream yet, JetStream unavailable) are worth retrying.
-            if e.err_code == 10054:
-                raise PublishRejectedError(f"{e.description} ({e.err_code})") from e
+        except InvalidInputError as e:
+            # Larger than the server's max_payload or the stream's max_msg_size: never
+            # accepted. Other errors (stream full, no stream yet, JetStream unavailable, other
+            # refusals) are retried.
+            if e.code == "bus.publish.too_large":
+                raise PublishRejectedError(e.message) from e
             raise
         self.published += 1
         self._metrics.handoff.labels(outcome="duplicate" if ack.duplicate else "published").inc()

@@ -194,7 +194,6 @@ class _Depacketizer:
     def __init__(self, hevc: bool, parameter_sets: tuple[bytes, ...], channel: int = 0) -> None:
         self.hevc = hevc
         self.channel = channel
-        self.parameter_sets = parameter_sets
         self._ps_prefix = b"".join(_LEN.pack(len(ps)) + ps for ps in parameter_sets)
         self.buf = bytearray(HEADROOM)
         self.base = -HEADROOM
@@ -202,7 +201,6 @@ class _Depacketizer:
         self._sealed = 0  # index in ``buf`` up to which bytes are handed out as a message
         self._au = HEADROOM  # where the access unit being assembled starts in ``buf``
         self._nal = -1  # where the length of the fragmented NAL unit being assembled goes
-        self.ts: int | None = None
         self.ext_ts = 0
         self.last_raw_ts: int | None = None
         self.keyframe = False
@@ -247,7 +245,8 @@ class _Depacketizer:
 
     def _flush(self, out: list[AccessUnit]) -> None:
         ab, au = self.buf, self._au
-        key, ts = self.keyframe, self.ts
+        key = self.keyframe
+        ts = self.ext_ts if self.last_raw_ts is not None else None
         damaged = self.damaged or self._nal >= 0  # lost packets, or a fragment never ended
         has_ps = self.has_ps
         self._nal, self.keyframe, self.damaged, self.has_ps = -1, False, False, False
@@ -317,7 +316,6 @@ class _Depacketizer:
                             self._flush(out)  # a new timestamp without a marker: the AU ended
                         self.ext_ts += delta
                     self.last_raw_ts = raw_ts
-                    self.ts = self.ext_ts
                 if end - i >= 3:
                     if hevc:
                         t = (buf[i] >> 1) & 0x3F
@@ -427,8 +425,6 @@ class RtspClient:
         self._fill = 0
         self._pos = 0
         self.description: StreamDescription | None = None
-        self.bytes_read = 0
-        self.reads = 0
         self._more = False
 
     # ----------------------------------------------------------------------- requests
@@ -478,7 +474,7 @@ class RtspClient:
                 raise RtspProtocolError("not an RTSP response")
             if time.monotonic() > deadline:
                 raise TimeoutError("no RTSP response in time")
-            self._recv_some(block=True)
+            self._recv_some()
 
     def _skip_interleaved(self) -> None:
         while self._fill - self._pos >= 4 and self._buf[self._pos] == 0x24:
@@ -539,7 +535,7 @@ class RtspClient:
 
     # -------------------------------------------------------------------------- media
 
-    def _recv_some(self, *, block: bool) -> int:
+    def _recv_some(self) -> int:
         assert self._sock is not None
         if self._pos:
             # Compact: move the unparsed tail to the front (rare: usually empty or small).
@@ -555,8 +551,6 @@ class RtspClient:
         if n == 0:
             raise EOFError("the camera closed the connection")
         self._fill += n
-        self.bytes_read += n
-        self.reads += 1
         self._more = n == space  # the buffer was full: more is waiting, read again at once
         return n
 
@@ -572,7 +566,7 @@ class RtspClient:
         last_keepalive = time.monotonic()
         done: list[AccessUnit] = []
         while True:
-            self._recv_some(block=True)
+            self._recv_some()
             buf, fill = self._buf, self._fill
             pos = self._pos
             while True:
