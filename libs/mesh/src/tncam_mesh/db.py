@@ -103,13 +103,16 @@ def create_engine(
     *,
     schema: str,
     pool_size: int = 5,
+    max_overflow: int = 10,
     application_name: str,
 ) -> AsyncEngine:
-    """An asyncpg engine whose connections see only ``schema`` (via ``search_path``)."""
+    """An asyncpg engine whose connections see only ``schema`` (via ``search_path``);
+    at most ``pool_size`` + ``max_overflow`` connections (overflow ones are closed on return)."""
     validate_identifier(schema, what="schema")
     return create_async_engine(
         url,
         pool_size=pool_size,
+        max_overflow=max_overflow,
         pool_pre_ping=True,
         connect_args={
             # Startup parameters, so every pooled connection has them before the first query

@@ -30,10 +30,12 @@ def minio_client(
     secure: bool = False,
     region: str = "",
     http_client: urllib3.PoolManager | None = None,
+    client_cls: type[Minio] = Minio,
 ) -> Minio:
-    """A minio SDK client for ``endpoint`` (``secure`` applies only to a bare host:port)."""
+    """A minio SDK client for ``endpoint`` (``secure`` applies only to a bare host:port);
+    ``client_cls`` for a subclass of the SDK client."""
     host, tls = split_endpoint(endpoint, secure=secure)
-    return Minio(
+    return client_cls(
         host,
         access_key=access_key,
         secret_key=secret_key,

@@ -56,6 +56,7 @@ async def open_database(
         url,
         schema=settings.db_schema,
         pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
         application_name=f"tncam-{settings.service_name}",
     )
     expected = head_revision(migrations)

@@ -126,6 +126,8 @@ class DatabaseSettings(ServiceSettings):
     db_user: str = ""
     db_password: SecretStr = Field(default_factory=dev_only_secret)
     db_pool_size: int = Field(default=5, ge=1, le=100)
+    #: Connections beyond the pool when it is busy (each opened and closed: a PostgreSQL fork).
+    db_max_overflow: int = Field(default=10, ge=0, le=100)
 
     @model_validator(mode="after")
     def _default_db_user(self) -> Self:
