@@ -46,7 +46,7 @@ log = logging.getLogger("tncam.recorder")
 def make_store(settings: RecorderSettings) -> ObjectStore:
     """The object store client of these settings."""
     return ObjectStore(
-        endpoint=settings.s3_host,
+        endpoint=settings.s3_endpoint,
         access_key=settings.s3_access_key.get_secret_value(),
         secret_key=settings.s3_secret_key.get_secret_value(),
         bucket=settings.bucket,

@@ -26,6 +26,9 @@ class RecorderSettings(DatabaseSettings):
     )
 
     http_port: int = Field(default=9102, ge=1, le=65535)
+    # No overflow connections: under a burst of writers each one would be a PostgreSQL backend
+    # forked and closed; transactions wait for a pooled connection instead (ADR 0018).
+    db_max_overflow: int = Field(default=0, ge=0, le=100)
 
     # Object store (shared names: one S3 for every service that needs one).
     s3_endpoint: str = "http://127.0.0.1:9000"

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from minio.error import S3Error
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -198,6 +199,30 @@ async def eventually(predicate: Callable[[], Any], timeout: float = 15.0) -> Non
             await asyncio.sleep(0.1)
 
 
+def versions(h: Harness, prefix: str, *, exact: bool = False) -> list[Any]:
+    """Every version and delete marker under ``prefix`` (or of exactly that key), read
+    straight from the store."""
+    return [
+        v
+        for v in h.endpoint.client().list_objects(
+            h.rec.store.bucket, prefix=prefix, recursive=True, include_version=True
+        )
+        if not exact or v.object_name == prefix
+    ]
+
+
+def held_in_store(h: Harness, key: str, version_id: str) -> bool:
+    """Whether the version is under S3 legal hold, read straight from the store."""
+    try:
+        return bool(
+            h.endpoint.client().is_object_legal_hold_enabled(h.rec.store.bucket, key, version_id)
+        )
+    except S3Error as e:  # SeaweedFS: a version never held has no legal-hold configuration
+        if e.code == "NoSuchObjectLegalHold":
+            return False
+        raise
+
+
 def make_settings(
     endpoint: S3Endpoint, db: MigratedDatabase, ns: str, **extra: Any
 ) -> RecorderSettings:
@@ -241,7 +266,11 @@ async def recorder_harness(
     ns = settings.nats_namespace
     bus = await connect(nats_server.url, name="recorder-test", timeout=5.0)
     engine = create_engine(
-        db.url("recorder"), schema="recorder", pool_size=5, application_name="recorder-test"
+        db.url("recorder"),
+        schema="recorder",
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        application_name="recorder-test",
     )
     for spec in (RECORDING_HANDOFF_STREAM, RECORDING_STREAM, AUDIT_STREAM, DEADLETTER_STREAM):
         await ensure_stream(bus.js, spec.scoped(ns))

@@ -23,7 +23,7 @@ from tncam_recorder.domain.keys import camera_prefix
 from tncam_recorder.domain.signing import load_public_key, verify
 from tncam_recorder.pipeline.sweep import sweep
 
-from .conftest import ADMIN, OFFICER, T0, Harness
+from .conftest import ADMIN, OFFICER, T0, Harness, held_in_store, versions
 
 pytestmark = pytest.mark.integration
 
@@ -34,25 +34,6 @@ def _ts(t: dt.datetime) -> object:
     ts = Timestamp()
     ts.FromDatetime(t)
     return ts
-
-
-def versions(h: Harness, prefix: str) -> list[object]:
-    return list(
-        h.endpoint.client().list_objects(
-            h.rec.store.bucket, prefix=prefix, recursive=True, include_version=True
-        )
-    )
-
-
-def legal_hold(h: Harness, key: str, version_id: str) -> bool:
-    try:
-        return bool(
-            h.endpoint.client().is_object_legal_hold_enabled(h.rec.store.bucket, key, version_id)
-        )
-    except S3Error as e:  # SeaweedFS: a version never held has no legal-hold configuration
-        if e.code == "NoSuchObjectLegalHold":
-            return False
-        raise
 
 
 async def test_hold_survives_sweep_then_release_deletes_all_versions(harness: Harness) -> None:
@@ -82,7 +63,7 @@ async def test_hold_survives_sweep_then_release_deletes_all_versions(harness: Ha
     client = h.endpoint.client()
     bucket = h.rec.store.bucket
     for r in rows:
-        assert legal_hold(h, r.object_key, r.version_id) == r.held
+        assert held_in_store(h, r.object_key, r.version_id) == r.held
     # WORM: a held version cannot be deleted by version id, whatever the index says.
     with pytest.raises(S3Error):
         client.remove_object(bucket, held[0].object_key, held[0].version_id)

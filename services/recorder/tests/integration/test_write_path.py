@@ -18,7 +18,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -32,30 +31,9 @@ from tncam_recorder.pipeline.holds import place_hold
 from tncam_recorder.pipeline.sweep import purge_orphan_inits, sweep
 from tncam_recorder.storage.s3 import ObjectDiffersError
 
-from .conftest import OFFICER, T0, Harness
+from .conftest import OFFICER, T0, Harness, eventually, held_in_store, versions
 
 pytestmark = pytest.mark.integration
-
-
-def _versions(h: Harness, key: str) -> list[Any]:
-    return [
-        v
-        for v in h.endpoint.client().list_objects(
-            h.rec.store.bucket, prefix=key, include_version=True
-        )
-        if v.object_name == key
-    ]
-
-
-def _held_in_store(h: Harness, key: str, version_id: str) -> bool:
-    try:
-        return bool(
-            h.endpoint.client().is_object_legal_hold_enabled(h.rec.store.bucket, key, version_id)
-        )
-    except S3Error as e:
-        if e.code == "NoSuchObjectLegalHold":  # SeaweedFS: never held
-            return False
-        raise
 
 
 async def test_store_verifies_the_sha256_checksum(harness: Harness) -> None:
@@ -69,7 +47,7 @@ async def test_store_verifies_the_sha256_checksum(harness: Harness) -> None:
     with pytest.raises(InvalidInputError) as err:
         await store.put(key, data, sha256=bad, content_type="video/iso.segment")
     assert err.value.code == "recording.object.checksum_mismatch"
-    assert _versions(h, key) == []
+    assert versions(h, key, exact=True) == []
     # Straight through the SDK too, so the proof does not depend on our client code.
     client = h.endpoint.client()
     headers = {
@@ -79,7 +57,7 @@ async def test_store_verifies_the_sha256_checksum(harness: Harness) -> None:
     with pytest.raises(S3Error) as s3err:
         client._put_object(store.bucket, key, data, headers)
     assert s3err.value.code in {"XAmzContentChecksumMismatch", "BadDigest"}
-    assert _versions(h, key) == []
+    assert versions(h, key, exact=True) == []
     # The right checksum is accepted, stored and echoed back.
     written = await store.put(key, data, sha256=good, content_type="video/iso.segment")
     assert not written.reused
@@ -103,19 +81,19 @@ async def test_a_replay_reuses_the_stored_version(harness: Harness) -> None:
     assert again.reused
     assert headed.reused
     assert again.version_id == headed.version_id == first.version_id
-    assert [v.version_id for v in _versions(h, key)] == [first.version_id]
+    assert [v.version_id for v in versions(h, key, exact=True)] == [first.version_id]
     # Other bytes under the key are never silently put over it...
     other = os.urandom(1000)
     other_sha = hashlib.sha256(other).hexdigest()
     with pytest.raises(ObjectDiffersError):
         await store.put(key, other, sha256=other_sha, content_type="video/iso.segment")
-    assert len(_versions(h, key)) == 1
+    assert len(versions(h, key, exact=True)) == 1
     # ...only when asked to.
     replaced = await store.put(
         key, other, sha256=other_sha, content_type="video/iso.segment", overwrite=True
     )
     assert replaced.version_id != first.version_id
-    assert len(_versions(h, key)) == 2
+    assert len(versions(h, key, exact=True)) == 2
 
 
 async def test_a_segment_stored_but_never_indexed_is_not_stored_twice(harness: Harness) -> None:
@@ -132,17 +110,11 @@ async def test_a_segment_stored_but_never_indexed_is_not_stored_twice(harness: H
     )
     row = await writer.write(msg)  # num_delivered == 1: no HEAD, the conditional PUT finds it
     assert row.version_id == orphan.version_id
-    assert [v.version_id for v in _versions(h, key)] == [orphan.version_id]
+    assert [v.version_id for v in versions(h, key, exact=True)] == [orphan.version_id]
     # The same message again, as a redelivery: the row is found, nothing touches the store.
     assert (await writer.write(msg, redelivered=True)).version_id == orphan.version_id
-    assert [v.version_id for v in _versions(h, key)] == [orphan.version_id]
+    assert [v.version_id for v in versions(h, key, exact=True)] == [orphan.version_id]
     assert len(await h.rows(cam)) == 2
-
-
-async def _until(predicate: Callable[[], Any], timeout: float = 15.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not await predicate():  # noqa: ASYNC110 - polls the database
-            await asyncio.sleep(0.05)
 
 
 async def test_a_hold_placed_during_a_sweep_batch_keeps_what_is_not_deleted_yet(
@@ -181,7 +153,7 @@ async def test_a_hold_placed_during_a_sweep_batch_keeps_what_is_not_deleted_yet(
                     )
                 )
             )
-            await _until(hold_is_recorded)
+            await eventually(hold_is_recorded)
         return deleted
 
     monkeypatch.setattr(store, "purge", purge_then_hold)
@@ -193,8 +165,8 @@ async def test_a_hold_placed_during_a_sweep_batch_keeps_what_is_not_deleted_yet(
     assert [r.start_at for r in rows] == [T0 + dt.timedelta(seconds=s) for s in (1, 2, 3)]
     for r in rows:
         assert r.held
-        assert [v.version_id for v in _versions(h, r.object_key)] == [r.version_id]
-        assert _held_in_store(h, r.object_key, r.version_id)
+        assert [v.version_id for v in versions(h, r.object_key, exact=True)] == [r.version_id]
+        assert held_in_store(h, r.object_key, r.version_id)
     # A later sweep leaves them alone too, and the audit log says what happened.
     assert (await sweep(h.rec, now=T0 + dt.timedelta(days=32))).segments == 0
     events = await h.audit_events()
@@ -232,7 +204,7 @@ async def test_an_init_purged_while_a_new_session_writes_is_stored_again(
     row = await writer.write(h.closed(cam, 1, start=later, init=True))
     assert purged == [1]
     assert row.init_sha256 == h.media.init_sha
-    assert len(_versions(h, ikey)) == 1  # stored again, and indexed again
+    assert len(versions(h, ikey, exact=True)) == 1  # stored again, and indexed again
     async with h.engine.connect() as c:
         n = await c.execute(
             sa.text("SELECT count(*) FROM init_segments WHERE camera_id = :c"), {"c": cam}
@@ -264,6 +236,6 @@ async def test_the_orphan_purge_skips_an_init_a_writer_is_indexing_with(harness:
             sa.text("SELECT 1 FROM init_segments WHERE camera_id = :c FOR SHARE"), {"c": cam}
         )
         assert await purge_orphan_inits(h.rec, cam) == 0
-    assert len(_versions(h, init_key(cam, h.media.init_sha))) == 1
+    assert len(versions(h, init_key(cam, h.media.init_sha), exact=True)) == 1
     assert await purge_orphan_inits(h.rec, cam) == 1  # an orphan once nobody uses it
-    assert _versions(h, init_key(cam, h.media.init_sha)) == []
+    assert versions(h, init_key(cam, h.media.init_sha), exact=True) == []

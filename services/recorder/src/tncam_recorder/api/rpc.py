@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import uuid
@@ -257,7 +258,7 @@ class RecorderApi:
             if length > 0
             else b""
         )
-        if req.offset == 0 and length == total and hashlib.sha256(data).hexdigest() != sha:
+        if req.offset == 0 and length == total and await asyncio.to_thread(_sha256, data) != sha:
             raise InvalidInputError(
                 "recording.read.integrity", f"{key}: stored bytes do not match their SHA-256"
             )
@@ -344,6 +345,10 @@ class RecorderApi:
             objects_deleted=cert.objects_deleted,
             segments_deleted=cert.segments_deleted,
         )
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _uuid(value: str) -> uuid.UUID:

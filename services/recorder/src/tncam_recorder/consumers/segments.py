@@ -66,9 +66,6 @@ class SegmentWriter:
         # (camera, init sha256) whose init row was seen: no lookup per segment. Only a hint:
         # the index transaction share-locks the row (see repo.lock_init).
         self._inits: set[tuple[str, str]] = set()
-        # Index transactions at once: at most the pool's connections, so a burst of writers
-        # does not open and close overflow connections (each one a PostgreSQL backend).
-        self._db_slots = asyncio.Semaphore(rec.settings.db_pool_size)
 
     async def handle(self, d: Delivery) -> None:
         """Store, index, confirm; while S3 is down keep the segment (in progress) and retry."""
@@ -83,7 +80,11 @@ class SegmentWriter:
                 await self.write(msg, redelivered=again)
                 break
             except UnavailableError as e:
-                if not e.code.startswith("recording.s3.") or self.stopping.is_set():
+                if (
+                    not e.retryable
+                    or not e.code.startswith("recording.s3.")
+                    or self.stopping.is_set()
+                ):
                     raise
                 self.rec.metrics.s3_unavailable.inc()
                 log.warning(
@@ -139,7 +140,7 @@ class SegmentWriter:
 
         if redelivered:
             # Perhaps stored and indexed, only the ack was lost: then no S3 call at all.
-            async with self._db_slots, unit_of_work(rec.sessions) as s:
+            async with unit_of_work(rec.sessions) as s:
                 existing = await repo.segment_by_key(s, key)
             if existing is not None:
                 return await self._duplicate(msg, existing)
@@ -168,7 +169,7 @@ class SegmentWriter:
             except ObjectDiffersError:
                 # Other bytes under this key: a conflict if they are indexed, else the leftover
                 # of an attempt that never got indexed (replaced, as a new version).
-                async with self._db_slots, unit_of_work(rec.sessions) as s:
+                async with unit_of_work(rec.sessions) as s:
                     existing = await repo.segment_by_key(s, key)
                 if existing is not None:
                     return await self._duplicate(msg, existing)
@@ -238,7 +239,7 @@ class SegmentWriter:
     ) -> tuple[repo.SegmentRow, bool]:
         """One transaction: the row, its holds, the S3 hold if any; (row, newly inserted)."""
         rec = self.rec
-        async with self._db_slots, unit_of_work(rec.sessions) as s:
+        async with unit_of_work(rec.sessions) as s:
             # No legal hold can be marking this camera's segments until we commit; one placed
             # before is visible to the query below (holds commit before they mark).
             await repo.lock_camera_shared(s, msg.camera_id)
@@ -283,7 +284,7 @@ class SegmentWriter:
         if (msg.camera_id, msg.init_sha256) in self._inits:
             return True
         rec = self.rec
-        async with self._db_slots, unit_of_work(rec.sessions) as s:
+        async with unit_of_work(rec.sessions) as s:
             known = await repo.get_init(s, rec.store.bucket, msg.camera_id, msg.init_sha256)
         if known is not None:
             self._remember_init(msg)
@@ -313,7 +314,7 @@ class SegmentWriter:
             raise InvalidInputError(
                 "recording.init.corrupt", "init segment bytes do not match init_sha256"
             ) from e
-        async with self._db_slots, unit_of_work(rec.sessions) as s:
+        async with unit_of_work(rec.sessions) as s:
             await repo.add_init(
                 s,
                 repo.InitRow(

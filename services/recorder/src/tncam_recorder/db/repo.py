@@ -378,6 +378,22 @@ async def active_hold_ids(
     return [r[0] for r in rows]
 
 
+async def active_hold_spans(
+    s: AsyncSession, camera_ids: Sequence[str], start: dt.datetime, end: dt.datetime
+) -> list[tuple[list[str], dt.datetime, dt.datetime]]:
+    """(cameras, start, end) of the active holds on any of ``camera_ids`` overlapping
+    [start, end): one query for a batch of segments, filtered per segment by the caller."""
+    rows = await s.execute(
+        sa.select(legal_holds.c.camera_ids, legal_holds.c.start_at, legal_holds.c.end_at).where(
+            legal_holds.c.released_at.is_(None),
+            legal_holds.c.camera_ids.overlap(sa.literal(list(camera_ids), pg.ARRAY(sa.Text))),
+            legal_holds.c.start_at < end,
+            legal_holds.c.end_at > start,
+        )
+    )
+    return [(list(r[0]), r[1], r[2]) for r in rows]
+
+
 async def link_holds(s: AsyncSession, segment_id: uuid.UUID, hold_ids: Sequence[uuid.UUID]) -> None:
     """Record which holds keep a segment (its row already says ``held``)."""
     if not hold_ids:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from tncam.audit.v1 import audit_event_pb2 as audit_pb
 from tncam.common.v1 import actor_pb2
 from tncam_mesh.db import unit_of_work
-from tncam_mesh.errors import ConflictError, InvalidInputError
+from tncam_mesh.errors import ConflictError, InvalidInputError, UnavailableError
 from tncam_recorder.context import Recorder
 from tncam_recorder.db import repo
 from tncam_recorder.domain.keys import camera_prefix
@@ -81,16 +81,14 @@ async def decommission(
             )
         )
         rows = await repo.lock_camera_segments(s, cam)
-        versions = await rec.store.versions(prefix)
+        try:
+            versions = await rec.store.purge_versions(prefix)
+        except UnavailableError as e:
+            if e.code != "recording.delete.leftover":
+                raise
+            raise ConflictError("recording.decommission.leftover", f"{target}: {e.message}") from e
         listing = sorted(f"{v.key}\t{v.version_id}" for v in versions)
         deleted_bytes = sum(v.size for v in versions if not v.delete_marker)
-        await rec.store.delete_versions(versions)
-        left = await rec.store.versions(prefix)
-        if left:
-            raise ConflictError(
-                "recording.decommission.leftover",
-                f"{len(left)} object version(s) under {prefix or target} could not be deleted",
-            )
         await repo.delete_segments(s, [r.segment_id for r in rows])
         for init in await repo.lock_orphan_inits(s, rec.store.bucket, cam):
             await repo.delete_init(s, init)
@@ -118,7 +116,7 @@ async def decommission(
             "deleted_versions_sha256": hashlib.sha256("\n".join(listing).encode()).hexdigest(),
             "verification": {
                 "method": "list every object version and delete marker after deletion",
-                "remaining_versions": len(left),
+                "remaining_versions": 0,
                 "remaining_index_rows": remaining_rows,
             },
             "signer": fingerprint(public),

@@ -191,18 +191,16 @@ async def _fetch(
                 init = await repo.get_init(s, row.bucket, row.camera_id, row.init_sha256)
             key = init.object_key if init else init_key(row.camera_id, row.init_sha256)
             data = await rec.store.get(key, version_id=init.version_id if init else "")
-            _check(data, row.init_sha256, key)
             name = f"init/{row.init_sha256}.mp4"
             path = work / name
-            path.write_bytes(data)
+            await asyncio.to_thread(_save, data, row.init_sha256, key, path)
             inits[row.init_sha256] = path
             if include:
                 members.append((name, row.init_sha256, len(data)))
         data = await rec.store.get(row.object_key, version_id=row.version_id)
-        _check(data, row.sha256, row.object_key)
         name = f"segments/{index:06d}-{stamp(row.start_at)}.m4s"
         path = work / name
-        path.write_bytes(data)
+        await asyncio.to_thread(_save, data, row.sha256, row.object_key, path)
         if include:
             members.append((name, row.sha256, len(data)))
         segments_meta.append(
@@ -223,10 +221,12 @@ async def _fetch(
     return members, segments_meta, parts
 
 
-def _check(data: bytes, sha256: str, key: str) -> None:
+def _save(data: bytes, sha256: str, key: str, path: Path) -> None:
+    """Check the bytes against the index's SHA-256, then write them (in a worker thread)."""
     if hashlib.sha256(data).hexdigest() != sha256:
         raise UnavailableError(
             "recording.export.integrity",
             f"{key}: stored bytes no longer match the recorded SHA-256",
             retryable=False,
         )
+    path.write_bytes(data)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +26,6 @@ class SweepResult:
     versions: int = 0
     bytes: int = 0
     init_segments: int = 0
-    cameras: set[str] = field(default_factory=set)
 
 
 async def sweep(rec: Recorder, *, now: dt.datetime | None = None) -> SweepResult:
@@ -61,7 +60,20 @@ async def _sweep_batch(
         selected = await repo.lock_expired(s, retention_class, cutoff, rec.settings.sweep_batch)
         if not selected:
             return 0
-        rows = [r for r in selected if not await _held(s, r)]
+        holds = await repo.active_hold_spans(
+            s,
+            sorted({r.camera_id for r in selected}),
+            min(r.start_at for r in selected),
+            max(r.end_at for r in selected),
+        )
+        rows = [
+            r
+            for r in selected
+            if not any(
+                r.camera_id in cams and start < r.end_at and end > r.start_at
+                for cams, start, end in holds
+            )
+        ]
         # The deletion record goes to the audit log before anything is deleted.
         for cam, segs in _by_camera(rows):
             await rec.audit.record(
@@ -93,7 +105,6 @@ async def _sweep_batch(
         await repo.delete_segments(s, [r.segment_id for r in deleted])
     res.segments += len(deleted)
     res.bytes += sum(r.bytes for r in deleted)
-    res.cameras.update(r.camera_id for r in deleted)
     rec.metrics.segments_deleted.labels(reason="retention").inc(len(deleted))
     return len(selected)
 

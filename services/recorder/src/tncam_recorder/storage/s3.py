@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextvars
-import datetime as dt
 import functools
-import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -40,14 +38,14 @@ from tncam_mesh.errors import (
     NotFoundError,
     UnavailableError,
 )
-from tncam_mesh.s3 import DEFAULT_REGION, split_endpoint
+from tncam_mesh.s3 import minio_client
 from tncam_recorder.domain.retention import LifecycleRule
+from tncam_recorder.exportfile import sha256_file
 
 log = logging.getLogger("tncam.recorder.s3")
 T = TypeVar("T")
 
-# Large enough that every segment (at most 8 MiB) and init goes in one PUT, so the ETag is the
-# MD5 of the bytes and the SHA-256 checksum header covers the whole object.
+# An export file up to this size goes in one PUT; a larger one in parts of this size.
 _SINGLE_PUT_PART = 64 * 1024 * 1024
 _UNAVAILABLE_CODES = frozenset(
     {
@@ -102,7 +100,6 @@ class Written:
 
     key: str
     version_id: str
-    etag: str
     size: int
     sha256: str
     reused: bool = False  # an existing version with these bytes, no new version written
@@ -142,14 +139,14 @@ class ObjectStore:
             maxsize=max_connections,
             block=False,
         )
-        host, tls = split_endpoint(endpoint, secure=secure)
-        self.client: Minio = _Minio(
-            host,
-            access_key=access_key,
-            secret_key=secret_key,
-            secure=tls,
-            region=region or DEFAULT_REGION,
+        self.client: Minio = minio_client(
+            endpoint,
+            access_key,
+            secret_key,
+            secure=secure,
+            region=region,
             http_client=self._pool,
+            client_cls=_Minio,
         )
         # Our own threads for the blocking SDK: the loop's default executor has min(32, cpus+4)
         # threads (6 on 2 cores), which would cap writes below write_concurrency.
@@ -281,9 +278,7 @@ class ObjectStore:
                 raise
             meta = {k.lower(): v for k, v in (st.metadata or {}).items()}
             if meta.get(f"x-amz-meta-{META_SHA256}") == sha256 and st.size == len(data):
-                return Written(
-                    key, st.version_id or "", st.etag or "", len(data), sha256, reused=True
-                )
+                return Written(key, st.version_id or "", len(data), sha256, reused=True)
             if overwrite:
                 return None
             raise ObjectDiffersError(
@@ -318,8 +313,7 @@ class ObjectStore:
                     "recording.s3.checksum_mismatch",
                     f"{key}: the store reports checksum {echoed}, not the one sent",
                 )
-            etag = (result.etag or "").strip('"')
-            return Written(key, result.version_id or "", etag, len(data), sha256)
+            return Written(key, result.version_id or "", len(data), sha256)
 
         return await self._run(f"put {key}", run)
 
@@ -327,15 +321,9 @@ class ObjectStore:
         self, key: str, path: Path, *, content_type: str, tags: Mapping[str, str] | None = None
     ) -> Written:
         """Upload a (possibly large) file; multipart above 64 MiB."""
-        sha256 = hashlib.sha256()
-        size = 0
-        with path.open("rb") as f:
-            while chunk := f.read(1024 * 1024):
-                sha256.update(chunk)
-                size += len(chunk)
-        digest = sha256.hexdigest()
 
         def run() -> Written:
+            digest, size = sha256_file(path)
             object_tags = None
             if tags:
                 object_tags = Tags(for_object=True)
@@ -349,7 +337,7 @@ class ObjectStore:
                 part_size=_SINGLE_PUT_PART,
                 tags=object_tags,
             )
-            return Written(key, result.version_id or "", result.etag or "", size, digest)
+            return Written(key, result.version_id or "", size, digest)
 
         return await self._run(f"put {key}", run)
 
@@ -439,16 +427,20 @@ class ObjectStore:
         return await self._run("delete versions", run)
 
     async def purge(self, prefix: str, *, exact: bool = False) -> int:
-        """Delete every version under ``prefix`` and check that nothing is left."""
+        """Delete every version under ``prefix``, check that nothing is left; how many."""
+        return len(await self.purge_versions(prefix, exact=exact))
+
+    async def purge_versions(self, prefix: str, *, exact: bool = False) -> list[Version]:
+        """Delete every version under ``prefix``, check that nothing is left; the deleted."""
         found = await self.versions(prefix, exact=exact)
-        deleted = await self.delete_versions(found)
+        await self.delete_versions(found)
         left = await self.versions(prefix, exact=exact)
         if left:
             raise UnavailableError(
                 "recording.delete.leftover",
                 f"{len(left)} version(s) under {prefix} survived deletion",
             )
-        return deleted
+        return found
 
     async def remove_staged(self, bucket: str, key: str, version_id: str) -> None:
         """Delete an object ingest staged for us (any bucket of this store)."""
@@ -526,8 +518,3 @@ def _from_rule(r: Rule) -> LifecycleRule:
         noncurrent_days=nc.noncurrent_days if nc is not None else None,
         expired_delete_marker=bool(exp.expired_object_delete_marker) if exp is not None else False,
     )
-
-
-def utc_now() -> dt.datetime:
-    """Wall-clock UTC (the store's notion of time is the server's)."""
-    return dt.datetime.now(dt.UTC)
