@@ -124,9 +124,7 @@ dashboards: $(STAMPS)/venv ## regenerate deploy/grafana/*.json and the chart's c
 
 # ---------------------------------------------------------------- running
 migrate: setup ## migrate the schemas of registry, recorder, audit, gateway (TNCAM_DATABASE_URL, admin)
-	for svc in registry recorder audit gateway; do
-	  $(PY) -m tncam_mesh.migrate_cli --service $$svc --script-location services/$$svc/migrations
-	done
+	$(PY) -m tncam_mesh.migrate_cli --service registry --service recorder --service audit --service gateway
 
 run: setup ## start the whole platform locally with a simulated camera fleet
 	$(PY) -m tncam_testkit.stack

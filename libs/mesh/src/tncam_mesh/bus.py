@@ -7,7 +7,7 @@ import logging
 import math
 from collections.abc import Callable
 from types import TracebackType
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 import nats.errors
 from nats.aio.client import Client
@@ -15,6 +15,9 @@ from nats.js.client import JetStreamContext
 
 from tncam_mesh.errors import UnavailableError
 from tncam_mesh.redact import mask_url, mask_urls_in
+
+if TYPE_CHECKING:
+    from tncam_mesh.settings import ServiceSettings
 
 log = logging.getLogger("tncam.mesh.bus")
 
@@ -153,6 +156,29 @@ async def connect(
     log.info("NATS connected to %s as %r", shown, name)
     report("connected")
     return Bus(nc)
+
+
+async def connect_settings(
+    settings: ServiceSettings,
+    *,
+    name: str,
+    on_state: Callable[[BusState], None] | None = None,
+    timeout: float | None = None,
+) -> Bus:
+    """:func:`connect` with the NATS URL and credentials of ``settings`` (``TNCAM_NATS_*``).
+
+    ``timeout`` defaults to the settings' ``nats_connect_timeout_s``.
+    """
+    password = settings.nats_password.get_secret_value() if settings.nats_password else None
+    return await connect(
+        settings.nats_url,
+        name=name,
+        user=settings.nats_user or None,
+        password=password or None,
+        creds_file=str(settings.nats_creds_file) if settings.nats_creds_file else None,
+        on_state=on_state,
+        timeout=settings.nats_connect_timeout_s if timeout is None else timeout,
+    )
 
 
 async def _abandon(nc: Client) -> None:

@@ -13,7 +13,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
-from tncam_mesh.errors import TncamError
 from tncam_mesh.health import Health
 from tncam_mesh.metrics import Metrics
 
@@ -49,15 +48,6 @@ def ops_routes(health: Health, metrics: Metrics) -> list[BaseRoute]:
 def ops_app(health: Health, metrics: Metrics) -> Starlette:
     """A bare ASGI app with only the operations endpoints."""
     return Starlette(routes=ops_routes(health, metrics))
-
-
-def problem_response(error: TncamError, instance: str | None = None) -> JSONResponse:
-    """RFC 9457 problem details for an error of the tree."""
-    return JSONResponse(
-        error.to_problem(instance),
-        status_code=error.http_status,
-        media_type="application/problem+json",
-    )
 
 
 class _Server(uvicorn.Server):

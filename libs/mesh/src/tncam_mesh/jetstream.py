@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -35,12 +36,14 @@ from google.protobuf.message import DecodeError, Message
 from nats.aio.msg import Msg
 from nats.js import api
 from nats.js.client import JetStreamContext
+from nats.js.kv import KeyValue
 
 from tncam.deadletter.v1 import dead_letter_pb2
 from tncam_contracts.catalog import (
     HEADER_MSG_ID,
     HEADER_TYPE,
     MAX_MESSAGE_BODY_BYTES,
+    KVSpec,
     StreamSpec,
 )
 from tncam_mesh import tracing
@@ -171,6 +174,45 @@ async def ensure_stream(js: JetStreamContext, spec: StreamSpec) -> Ensured:
         raise _api_failure("bus.stream", f"stream {spec.name}", e) from e
     log.info("stream %s updated (%s)", spec.name, ", ".join(differs))
     return "updated"
+
+
+# ---------------------------------------------------------------------------------------------
+# Key-value buckets
+
+
+def kv_config(spec: KVSpec) -> api.KeyValueConfig:
+    """The nats-py bucket configuration of ``spec``."""
+    return api.KeyValueConfig(
+        bucket=spec.bucket,
+        description=spec.description,
+        max_value_size=spec.max_value_size,
+        history=spec.history,
+        ttl=spec.ttl_s or None,
+        storage=api.StorageType(spec.storage.value),
+        replicas=spec.replicas,
+    )
+
+
+async def ensure_kv(js: JetStreamContext, spec: KVSpec) -> KeyValue:
+    """Open the bucket, creating it from ``spec`` when missing (whichever service comes first).
+
+    Losing the creation race to another process (which may have used its own settings) is not
+    an error: the bucket is opened as it is.
+    """
+    try:
+        try:
+            return await js.key_value(spec.bucket)
+        except nats.js.errors.BucketNotFoundError:
+            pass
+        try:
+            return await js.create_key_value(kv_config(spec))
+        except nats.js.errors.BadRequestError:
+            # Created concurrently by another instance or service.
+            return await js.key_value(spec.bucket)
+    except (TimeoutError, nats.errors.Error) as e:
+        raise UnavailableError(
+            "bus.kv.unavailable", f"KV bucket {spec.bucket}: {type(e).__name__} {e}".strip()
+        ) from e
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,8 +352,48 @@ class Published:
 #: JetStream's "message size exceeds maximum allowed" (the stream's max_msg_size).
 _MSG_TOO_LARGE = 10054
 
+PublishObserver = Callable[[str, str], None]
+_observers: weakref.WeakKeyDictionary[JetStreamContext, PublishObserver] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def observe_publishes(js: JetStreamContext, observer: PublishObserver) -> None:
+    """Report every publish through ``js`` (events and dead letters) as ``(stream, result)``.
+
+    ``result`` is ``ok``, ``duplicate`` (deduplicated by its Nats-Msg-Id) or the last part of
+    the failure's code (``unavailable``, ``rejected``, ``too_large``); the stream of a failed
+    publish is unknown (``""``). The runtime feeds ``tncam_mesh_published_messages_total``.
+    """
+    _observers[js] = observer
+
+
+def _observe(js: JetStreamContext, stream: str, result: str) -> None:
+    observer = _observers.get(js)
+    if observer is not None:
+        try:
+            observer(stream, result)
+        except Exception:
+            log.exception("publish observer failed")  # metrics must not fail a publish
+
 
 async def _js_publish(
+    js: JetStreamContext,
+    subject: str,
+    payload: bytes | memoryview,
+    headers: dict[str, str],
+    ack_wait: float,
+) -> api.PubAck:
+    try:
+        ack = await _js_publish_once(js, subject, payload, headers, ack_wait)
+    except TncamError as e:
+        _observe(js, "", e.code.rsplit(".", 1)[-1])
+        raise
+    _observe(js, ack.stream, "duplicate" if ack.duplicate else "ok")
+    return ack
+
+
+async def _js_publish_once(
     js: JetStreamContext,
     subject: str,
     payload: bytes | memoryview,
@@ -430,6 +512,101 @@ def _one_line(text: str) -> str:
     return one_line[:_DLQ_ERROR_MESSAGE_MAX]
 
 
+def dead_letter_message(
+    msg: Msg,
+    failure: TncamError,
+    *,
+    stream: str,
+    consumer: str,
+    service: str,
+    worker_id: str,
+) -> tuple[bytes, dict[str, str]]:
+    """Body and headers of the ``tncam.deadletter.v1.DeadLetter`` record of a failed message.
+
+    A retryable ``failure`` means the deliveries ran out (reason ``max_deliver``), any other is
+    ``permanent``. The message id is stable per (stream, consumer, sequence), so a record
+    repeated after a lost term is deduplicated by the dead-letter stream.
+    """
+    md = msg.metadata
+    seq, delivered = md.sequence.stream, md.num_delivered
+    original = dict(msg.headers or {})
+    reason = "max_deliver" if failure.retryable else "permanent"
+    error_message = _one_line(failure.message)
+    record = dead_letter_pb2.DeadLetter(
+        original_subject=msg.subject,
+        original_type=original.get(TYPE, ""),
+        payload=msg.data,
+        headers=original,
+        stream=stream,
+        consumer=consumer,
+        stream_sequence=seq,
+        deliveries=delivered,
+        error_code=failure.code,
+        error_message=error_message,
+        permanent=not failure.retryable,
+        service=service,
+        worker_id=worker_id,
+    )
+    record.failed_at.GetCurrentTime()
+    body = record.SerializeToString()
+    if len(body) > MAX_MESSAGE_BODY_BYTES:
+        # A full-size original (a recording hand-off) does not fit next to its envelope;
+        # the record still says where to find it (stream + sequence).
+        record.payload = b""
+        record.payload_omitted = True
+        body = record.SerializeToString()
+    headers = {
+        DLQ_SUBJECT: msg.subject,
+        DLQ_STREAM: stream,
+        DLQ_CONSUMER: consumer,
+        DLQ_STREAM_SEQ: str(seq),
+        DLQ_NUM_DELIVERED: str(delivered),
+        DLQ_ERROR_CODE: failure.code,
+        DLQ_ERROR_MESSAGE: error_message,
+        DLQ_REASON: reason,
+        MSG_ID: f"dlq:{stream}:{consumer}:{seq}",
+        TYPE: record.DESCRIPTOR.full_name,
+        CONTENT_TYPE: PROTOBUF,
+        # The record continues the failed message's trace.
+        TRACEPARENT: tracing.current().child().header(),
+    }
+    return body, headers
+
+
+async def publish_dead_letter(
+    js: JetStreamContext,
+    subject: str,
+    msg: Msg,
+    failure: TncamError,
+    *,
+    stream: str,
+    consumer: str,
+    service: str,
+    worker_id: str,
+    timeout: float = 5.0,
+    attempts: int = 1,
+) -> None:
+    """Publish the dead-letter record of ``msg`` to ``subject``; raise if it was not stored.
+
+    With ``attempts`` > 1 an unavailable server is retried here (keeping ``msg`` from being
+    redelivered meanwhile): on a message's last delivery there is no redelivery to retry with.
+    The caller terminates ``msg`` once this returns.
+    """
+    body, headers = dead_letter_message(
+        msg, failure, stream=stream, consumer=consumer, service=service, worker_id=worker_id
+    )
+    for attempt in range(attempts):
+        try:
+            await _js_publish(js, subject, body, headers, timeout)
+            return
+        except UnavailableError:
+            if attempt + 1 >= attempts:
+                raise
+        with contextlib.suppress(nats.errors.Error):
+            await msg.in_progress()
+        await asyncio.sleep(_DLQ_RETRY_S * 2**attempt)
+
+
 @dataclass
 class _Consumer:
     js: JetStreamContext
@@ -528,7 +705,7 @@ class _Consumer:
             self.outcome("term")
             return
         try:
-            await self.dead_letter(d, failure, reason, self.dead_letter_subject)
+            await self.dead_letter(d, failure, self.dead_letter_subject)
         except TncamError as e:
             # Not terminated: the message stays in its stream, but after its last delivery the
             # server will not redeliver it, so this log line is what an operator follows.
@@ -555,60 +732,19 @@ class _Consumer:
         await self._term(d)
         self.outcome("dead_letter")
 
-    async def dead_letter(
-        self, d: Delivery, failure: TncamError, reason: str, subject: str
-    ) -> None:
-        record = dead_letter_pb2.DeadLetter(
-            original_subject=d.subject,
-            original_type=d.message_type or "",
-            payload=d.data,
-            headers=dict(d.headers),
+    async def dead_letter(self, d: Delivery, failure: TncamError, subject: str) -> None:
+        await publish_dead_letter(
+            self.js,
+            subject,
+            d.msg,
+            failure,
             stream=self.stream,
             consumer=self.spec.durable,
-            stream_sequence=d.stream_seq,
-            deliveries=d.num_delivered,
-            error_code=failure.code,
-            error_message=_one_line(failure.message),
-            permanent=not failure.retryable,
             service=self.service,
             worker_id=self.worker_id,
+            timeout=self.ack_timeout,
+            attempts=_DLQ_ATTEMPTS,
         )
-        record.failed_at.GetCurrentTime()
-        body = record.SerializeToString()
-        if len(body) > MAX_MESSAGE_BODY_BYTES:
-            # A full-size original (a recording hand-off) does not fit next to its envelope;
-            # the record still says where to find it (stream + sequence).
-            record.payload = b""
-            record.payload_omitted = True
-            body = record.SerializeToString()
-        headers = {
-            DLQ_SUBJECT: d.subject,
-            DLQ_STREAM: self.stream,
-            DLQ_CONSUMER: self.spec.durable,
-            DLQ_STREAM_SEQ: str(d.stream_seq),
-            DLQ_NUM_DELIVERED: str(d.num_delivered),
-            DLQ_ERROR_CODE: failure.code,
-            DLQ_ERROR_MESSAGE: _one_line(failure.message),
-            DLQ_REASON: reason,
-            # Stable per (stream, consumer, sequence): a dead letter repeated after a lost
-            # term is deduplicated by the dead-letter stream.
-            MSG_ID: f"dlq:{self.stream}:{self.spec.durable}:{d.stream_seq}",
-            TYPE: record.DESCRIPTOR.full_name,
-            CONTENT_TYPE: PROTOBUF,
-            # The record continues the failed message's trace.
-            TRACEPARENT: tracing.current().child().header(),
-        }
-        for attempt in range(_DLQ_ATTEMPTS):
-            try:
-                await _js_publish(self.js, subject, body, headers, self.ack_timeout)
-                return
-            except UnavailableError:
-                if attempt + 1 == _DLQ_ATTEMPTS:
-                    raise
-            # Retried here rather than by redelivery: on the last delivery there is none.
-            with contextlib.suppress(nats.errors.Error):
-                await d.msg.in_progress()  # keep the original from being redelivered meanwhile
-            await asyncio.sleep(_DLQ_RETRY_S * 2**attempt)
 
     async def _nak(self, d: Delivery, delay: float) -> None:
         try:
@@ -624,10 +760,12 @@ class _Consumer:
             log.warning("term of %s seq %d failed: %s", d.subject, d.stream_seq, e)
 
 
-async def _wait_or_stop(stop: asyncio.Event, seconds: float) -> None:
+async def wait_or_stop(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep ``seconds`` or until ``stop`` is set, whichever comes first; True if stopped."""
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(seconds):
             await stop.wait()
+    return stop.is_set()
 
 
 async def consume(
@@ -696,7 +834,7 @@ async def consume(
                     e,
                     delay,
                 )
-                await _wait_or_stop(stop, delay)
+                await wait_or_stop(stop, delay)
                 if isinstance(e, nats.js.errors.NotFoundError) and not stop.is_set():
                     # The consumer vanished (deleted by hand, server store lost): declare again.
                     with contextlib.suppress(TncamError):

@@ -20,7 +20,7 @@ from nats.micro import add_service
 from nats.micro.request import ERROR_CODE_HEADER, ERROR_HEADER, Request
 from nats.micro.service import Service, ServiceConfig
 
-from tncam_contracts.catalog import HEADER_TYPE, RequestSpec
+from tncam_contracts.catalog import HEADER_TYPE, RequestSpec, type_name
 from tncam_mesh import tracing
 from tncam_mesh.bus import Bus
 from tncam_mesh.errors import (
@@ -117,11 +117,6 @@ class RpcService:
         if self._service is not None:
             await self._service.stop()
             self._service = None
-
-
-def type_name(message: Message) -> str:
-    """The protobuf full name of a message."""
-    return str(message.DESCRIPTOR.full_name)
 
 
 async def _respond_error(req: Request, error: TncamError) -> None:

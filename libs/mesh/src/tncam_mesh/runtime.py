@@ -20,7 +20,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Generic, NoReturn, TypeVar
 
@@ -28,11 +28,12 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from tncam_contracts.catalog import StreamSpec
-from tncam_mesh.bus import Bus, connect
+from tncam_mesh.bus import Bus, connect_settings
 from tncam_mesh.errors import ConfigurationError, TncamError
 from tncam_mesh.health import Health
 from tncam_mesh.http import HttpServer, ops_app, ops_routes
-from tncam_mesh.jetstream import ensure_stream
+from tncam_mesh.jetstream import ensure_stream, observe_publishes
+from tncam_mesh.jetstream import wait_or_stop as wait_or_stop  # re-exported for services
 from tncam_mesh.logs import configure_logging
 from tncam_mesh.metrics import Metrics
 from tncam_mesh.settings import ServiceSettings, load_settings
@@ -148,14 +149,10 @@ async def _connect_bus(
             metrics.nats_connected.set(1)
 
     connecting = asyncio.ensure_future(
-        connect(
-            settings.nats_url,
+        connect_settings(
+            settings,
             name=f"tncam-{settings.service_name}-{settings.instance_id}",
-            user=settings.nats_user,
-            password=settings.nats_password.get_secret_value() if settings.nats_password else None,
-            creds_file=str(settings.nats_creds_file) if settings.nats_creds_file else None,
             on_state=on_state,
-            timeout=settings.nats_connect_timeout_s,
         )
     )
     stopped = asyncio.ensure_future(stop.wait())
@@ -168,6 +165,10 @@ async def _connect_bus(
         return None
     bus = connecting.result()
     metrics.nats_connected.set(1)
+    published = metrics.published
+    observe_publishes(
+        bus.js, lambda stream, result: published.labels(stream=stream, result=result).inc()
+    )
 
     async def nats_check() -> None:
         if not bus.is_connected:
@@ -211,12 +212,6 @@ def run_service(
         log.exception("service failed")
         sys.exit(1)
     sys.exit(0)
-
-
-@contextlib.asynccontextmanager
-async def no_resources(_: Runtime[Any]) -> AsyncIterator[None]:
-    """A lifespan with nothing of its own (the service only needs the runtime's bus)."""
-    yield
 
 
 async def declare_streams(rt: Runtime[Any], *specs: StreamSpec) -> None:

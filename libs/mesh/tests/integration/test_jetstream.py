@@ -15,7 +15,7 @@ from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from tncam.deadletter.v1 import dead_letter_pb2
-from tncam_contracts.catalog import Discard, Retention, StreamSpec
+from tncam_contracts.catalog import Discard, KVSpec, Retention, StreamSpec
 from tncam_mesh import tracing
 from tncam_mesh.bus import Bus, connect
 from tncam_mesh.errors import (
@@ -37,7 +37,9 @@ from tncam_mesh.jetstream import (
     Outcome,
     consume,
     ensure_consumer,
+    ensure_kv,
     ensure_stream,
+    observe_publishes,
     publish,
 )
 from tncam_mesh.tracing import TraceContext
@@ -508,3 +510,30 @@ async def test_consumer_survives_a_server_restart(tmp_path: Path, ns: str) -> No
         assert states[-1] == "closed"
     finally:
         server.stop()
+
+
+async def test_ensure_kv_survives_the_creation_race(bus: Bus, ns: str) -> None:
+    # Several processes (ingest workers, the registry) declare the bucket at once, each with
+    # its own settings: the losers of the race open the winner's bucket instead of failing.
+    specs = [KVSpec(bucket="race", description=f"declared by {i}").scoped(ns) for i in range(4)]
+    kvs = await asyncio.gather(*(ensure_kv(bus.js, s) for s in specs))
+    assert {(await kv.status()).bucket for kv in kvs} == {specs[0].bucket}
+    await kvs[0].put("cam1", b"x")
+    assert (await kvs[-1].get("cam1")).value == b"x"
+    assert await ensure_kv(bus.js, specs[0]) is not None  # opening an existing bucket
+
+
+async def test_publishes_are_reported_to_the_observer(ns: str, nats_server: NatsServer) -> None:
+    seen: list[tuple[str, str]] = []
+    own = await connect(nats_server.url, name="tncam-mesh-test-observer", timeout=5.0)
+    try:
+        observe_publishes(own.js, lambda stream, result: seen.append((stream, result)))
+        stream = events_stream(ns)
+        await ensure_stream(own.js, stream)
+        await publish(own.js, f"{ns}.ev.a", event(n=1), msg_id="m1")
+        await publish(own.js, f"{ns}.ev.a", event(n=1), msg_id="m1")
+        with pytest.raises(UnavailableError):
+            await publish(own.js, f"{ns}.nostream.a", event(n=2), msg_id="m2", timeout=1.0)
+    finally:
+        await own.close(timeout=5.0)
+    assert seen == [(stream.name, "ok"), (stream.name, "duplicate"), ("", "unavailable")]

@@ -150,12 +150,14 @@ class CameraSimulator:
         clips: CameraClips | None = None,
         control_port: int | None = None,
         protected_cameras: Sequence[int] = (),
-        credentials: tuple[str, str] = ("admin", "admin"),
+        credentials: tuple[str, str] | None = None,
         auth_method: str = "basic",
     ) -> None:
         for n in (*h264_cameras, *protected_cameras):
             if not 1 <= n <= cameras:
                 raise ValueError(f"camera {n} is outside 1..{cameras}")
+        if protected_cameras and credentials is None:
+            raise ValueError("protected_cameras need credentials=(user, password)")
         self.workdir = workdir
         self.cameras = cameras
         self.h264_cameras = tuple(h264_cameras)
@@ -201,7 +203,7 @@ class CameraSimulator:
         ]
         for n in self.h264_cameras:
             argv += ["--h264", str(n)]
-        if self.protected_cameras:
+        if self.protected_cameras and self.credentials is not None:
             for n in self.protected_cameras:
                 argv += ["--protect", str(n)]
             argv += ["--user", self.credentials[0], "--password", self.credentials[1]]

@@ -407,10 +407,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--fps", type=int, default=10, help="frame rate of both clips")
     p.add_argument("--h264", type=int, action="append", default=[], help="camera serving H.264")
     p.add_argument("--protect", type=int, action="append", default=[], help="camera needing auth")
-    p.add_argument("--user", default="admin", help="RTSP basic-auth user for --protect")
-    p.add_argument("--password", default="admin", help="RTSP basic-auth password for --protect")
+    p.add_argument("--user", help="RTSP user for --protect (required with it)")
+    p.add_argument("--password", help="RTSP password for --protect (required with it)")
     p.add_argument("--auth", choices=("basic", "digest"), default="basic", help="RTSP auth scheme")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.protect and (not args.user or not args.password):
+        p.error("--protect needs --user and --password")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,6 +13,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
+#: The repository checkout this test kit runs from (libs/testkit/src/tncam_testkit/..).
+REPO_ROOT = Path(__file__).resolve().parents[4]
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     """Return a TCP port that is free on ``host`` right now."""

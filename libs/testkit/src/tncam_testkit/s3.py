@@ -22,9 +22,8 @@ import minio
 import urllib3
 from minio.error import S3Error
 
-from tncam_testkit.procs import ManagedProcess, ServerStartError, free_port
+from tncam_testkit.procs import REPO_ROOT, ManagedProcess, ServerStartError, free_port
 
-REPO_ROOT = Path(__file__).resolve().parents[4]
 DEFAULT_MINIO_BINARY = REPO_ROOT / ".cache" / "bin" / "minio"
 MINIO_BINARY_ENV = "TNCAM_MINIO_BINARY"
 BUILD_HINT = "run `scripts/build-minio.sh` (or `make setup`) to build it from source"
@@ -101,16 +100,6 @@ def weed_binary() -> Path | None:
     return Path(found) if found else None
 
 
-def available_backends() -> list[str]:
-    """The S3 backends that can be started here, preferred first."""
-    backends: list[str] = []
-    if minio_binary() is not None:
-        backends.append("minio")
-    if weed_binary() is not None:
-        backends.append("seaweedfs")
-    return backends
-
-
 def _new_credentials() -> tuple[str, str]:
     # Fresh per start: nothing secret lives in code, and a stale client cannot reach a new server.
     return f"tncam-{secrets.token_hex(4)}", secrets.token_urlsafe(24)
@@ -178,9 +167,7 @@ class _S3Server(abc.ABC):
     @property
     def pid(self) -> int | None:
         """The server's process id while it runs."""
-        if self._proc is None or self._proc.proc is None:
-            return None
-        return self._proc.proc.pid
+        return self._proc.pid if self._proc is not None else None
 
     @property
     def log_path(self) -> Path:
@@ -546,7 +533,6 @@ __all__ = [
     "S3Endpoint",
     "S3Server",
     "SeaweedServer",
-    "available_backends",
     "make_server",
     "minio_binary",
     "weed_binary",

@@ -9,11 +9,11 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
+from tncam_testkit.procs import REPO_ROOT as REPO_ROOT  # re-exported: tests import it here
 from tncam_testkit.procs import ManagedProcess, free_port
 
 SERVICES = ("registry", "audit", "recorder", "ingest", "gateway")
 DB_SERVICES = ("registry", "recorder", "audit", "gateway")
-REPO_ROOT = Path(__file__).resolve().parents[4]
 
 
 def migrations_dir(service: str) -> Path:

@@ -28,6 +28,8 @@ from typing import Protocol
 
 from sqlalchemy.engine import make_url
 
+from tncam_mesh.errors import ConfigurationError
+from tncam_mesh.migrate_cli import MissingEnvError, admin_url_from_env
 from tncam_mesh.redact import mask_url
 from tncam_testkit.cameras import CameraSimulator
 from tncam_testkit.database import migrate_all
@@ -110,16 +112,16 @@ class Stack:
     def _start_postgres(self) -> None:
         base = os.environ.get("TNCAM_DATABASE_URL")
         if base:
-            parsed = make_url(base)
-            user = os.environ.get("TNCAM_DB_ADMIN_USER", parsed.username or "")
-            password = os.environ.get("TNCAM_DB_ADMIN_PASSWORD", parsed.password or "")
-            if not user or not password:
+            try:
+                admin = admin_url_from_env(os.environ).render_as_string(False)
+            except MissingEnvError as e:
                 raise SystemExit(
-                    "TNCAM_DATABASE_URL is set but has no admin credentials: put them in the URL "
-                    "or set TNCAM_DB_ADMIN_USER and TNCAM_DB_ADMIN_PASSWORD"
-                )
-            admin = parsed.set(username=user, password=password).render_as_string(False)
-            base = parsed.set(username=None, password=None).render_as_string(False)
+                    f"TNCAM_DATABASE_URL is set but has no admin credentials ({e}): put them in "
+                    "the URL or set TNCAM_DB_ADMIN_USER and TNCAM_DB_ADMIN_PASSWORD"
+                ) from None
+            except ConfigurationError as e:
+                raise SystemExit(f"TNCAM_DATABASE_URL: {e.message}") from None
+            base = make_url(base).set(username=None, password=None).render_as_string(False)
             self.urls.append(("PostgreSQL (external)", base))
         else:
             done = _step("starting PostgreSQL")

@@ -26,7 +26,7 @@ from tncam_contracts.catalog import AUDIT_STREAM, DEADLETTER_STREAM
 from tncam_mesh.audit import AuditClient
 from tncam_mesh.errors import ConfigurationError, TncamError
 from tncam_mesh.rpc import RpcService
-from tncam_mesh.runtime import Runtime, declare_streams, run_service
+from tncam_mesh.runtime import Runtime, declare_streams, run_service, wait_or_stop
 from tncam_mesh.service_db import open_database
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -49,9 +49,7 @@ async def _every(
                 log.warning("%s failed: %s", what, type(e).__name__)
             else:
                 raise
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                await stop.wait()
+        await wait_or_stop(stop, seconds)
 
 
 class Background:
@@ -72,6 +70,7 @@ class Background:
         self.sequencer = sequencer
         self.store = store
         self.register = register
+        self.verifiers = settings.verifiers()  # parsed once
         self._bucket_ready = False
 
     async def anchor(self) -> None:
@@ -100,7 +99,7 @@ class Background:
         try:
             async with pooled(self.engine) as conn:
                 reply = await timed_verify(
-                    conn, self.settings.verifiers(), self.settings.log_origin, store=self.store
+                    conn, self.verifiers, self.settings.log_origin, store=self.store
                 )
         except Exception:
             self.metrics.verify_failures.inc()

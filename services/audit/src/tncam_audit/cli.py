@@ -107,10 +107,11 @@ async def _direct(
 async def _via_nats(settings: AuditSettings) -> Any:
     from tncam.audit.v1 import verify_pb2
     from tncam_contracts.catalog import AUDIT_VERIFY
-    from tncam_mesh.bus import connect
+    from tncam_mesh.bus import connect_settings
     from tncam_mesh.rpc import call
 
-    bus = await connect(settings.nats_url, name="tncam-audit-cli", timeout=10)
+    # The service's NATS URL and credentials (TNCAM_AUDIT_NATS_* / TNCAM_NATS_*).
+    bus = await connect_settings(settings, name="tncam-audit-cli", timeout=10)
     try:
         return await call(
             bus,

@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 import nats.errors
 import nats.js.errors
 from google.protobuf.message import DecodeError
-from nats.js import api
 from nats.js.client import JetStreamContext
 from nats.js.kv import KeyValue
 
@@ -32,11 +31,11 @@ from tncam_contracts.catalog import (
     CAMERA_CONFIG_KV,
     INGEST_LEASES_KV,
     INGEST_WORKERS_KV,
-    KVSpec,
 )
 from tncam_ingest.domain.assignment import plan
 from tncam_ingest.metrics import IngestMetrics
 from tncam_mesh.errors import UnavailableError
+from tncam_mesh.jetstream import ensure_kv
 
 log = logging.getLogger("tncam.ingest.leases")
 
@@ -44,31 +43,6 @@ KV_DEL = "DEL"
 KV_PURGE = "PURGE"
 
 Config = camera_config_pb2.CameraIngestConfig
-
-
-async def ensure_kv(js: JetStreamContext, spec: KVSpec) -> KeyValue:
-    """Open the bucket, creating it from the catalog spec if it does not exist yet."""
-    try:
-        return await js.key_value(spec.bucket)
-    except nats.js.errors.BucketNotFoundError:
-        pass
-    try:
-        return await js.create_key_value(
-            api.KeyValueConfig(
-                bucket=spec.bucket,
-                description=spec.description,
-                history=spec.history,
-                ttl=spec.ttl_s or None,
-                max_value_size=spec.max_value_size,
-                storage=api.StorageType(spec.storage.value),
-                replicas=spec.replicas,
-            )
-        )
-    except nats.js.errors.BadRequestError:
-        # Created concurrently by another worker (or the registry) with its own settings.
-        return await js.key_value(spec.bucket)
-    except (TimeoutError, nats.errors.Error) as e:
-        raise UnavailableError("ingest.kv.unavailable", f"bucket {spec.bucket}: {e}") from e
 
 
 def _timestamp(created: object) -> float:

@@ -24,13 +24,12 @@ from tncam_contracts.catalog import (
     HEADER_TYPE,
     RECORDING_HANDOFF_STREAM,
 )
-from tncam_ingest.leases import ensure_kv
 from tncam_ingest.metrics import IngestMetrics
 from tncam_ingest.settings import IngestSettings
 from tncam_ingest.storage.snapshots import SnapshotStore
 from tncam_ingest.worker import IngestWorker
 from tncam_mesh.bus import Bus, connect
-from tncam_mesh.jetstream import ensure_stream
+from tncam_mesh.jetstream import ensure_kv, ensure_stream
 from tncam_testkit.cameras import CameraClips, make_clips
 from tncam_testkit.nats import NatsServer
 

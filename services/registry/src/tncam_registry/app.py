@@ -20,11 +20,11 @@ from tncam_contracts.catalog import (
     REGISTRY_STREAM,
 )
 from tncam_mesh.errors import TncamError
+from tncam_mesh.jetstream import ensure_kv
 from tncam_mesh.rpc import RpcService
-from tncam_mesh.runtime import Runtime, declare_streams, run_service
+from tncam_mesh.runtime import Runtime, declare_streams, run_service, wait_or_stop
 from tncam_mesh.service_db import open_database
 from tncam_registry.api.rpc import add_endpoints
-from tncam_registry.bus.kv import ensure_kv
 from tncam_registry.bus.outbox import Outbox, OutboxRelay
 from tncam_registry.consumers.status import run_stats_consumer, run_status_consumer
 from tncam_registry.crypto import CredentialBox
@@ -55,9 +55,7 @@ async def _every(
             await work()
         except (TncamError, OSError, Exception) as e:  # a failed round must not stop the loop
             log.warning("%s failed: %s", name, e)
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(interval):
-                await stop.wait()
+        await wait_or_stop(stop, interval)
 
 
 async def reconcile_kv(registry: Registry, kv: KeyValue) -> int:
@@ -95,17 +93,14 @@ async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
         # CAMERA is ingest's stream, AUDIT and DEADLETTER everyone's: declaring them too
         # (same spec, idempotent) lets the registry start before the other services.
         await declare_streams(rt, REGISTRY_STREAM, CAMERA_STREAM, AUDIT_STREAM, DEADLETTER_STREAM)
-        kv_holder: list[KeyValue] = [await ensure_kv(rt.bus.js, CAMERA_CONFIG_KV.scoped(ns))]
-
-        async def kv() -> KeyValue:
-            return kv_holder[0]
+        kv = await ensure_kv(rt.bus.js, CAMERA_CONFIG_KV.scoped(ns))
 
         metrics = RegistryMetrics(rt.metrics.registry)
         relay = OutboxRelay(
             db.sessions,
             rt.bus,
             kv,
-            on_published=lambda kind, _: metrics.published.labels(kind=kind).inc(),
+            on_published=lambda kind: metrics.published.labels(kind=kind).inc(),
         )
         registry = Registry(
             sessions=db.sessions,
@@ -147,7 +142,7 @@ async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
                     stop,
                     settings.kv_reconcile_interval_s or 365 * 86400.0,
                     "kv reconcile",
-                    lambda: reconcile_kv(registry, kv_holder[0]),
+                    lambda: reconcile_kv(registry, kv),
                 ),
             ),
         ]

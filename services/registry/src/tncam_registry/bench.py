@@ -154,7 +154,7 @@ async def bench(base_url: str, password: str, runs: int) -> bool:
 
     registry = Registry(
         sessions=session_factory(engine),
-        box=CredentialBox("bench"),
+        box=CredentialBox(secrets.token_urlsafe(32)),  # throwaway key: bench data only
         calendar=WorkingCalendar(),
         outbox=Outbox("", audit_subject="bench"),
         relay=None,

@@ -25,9 +25,10 @@ from google.protobuf.message import Message
 from tncam.common.v1 import actor_pb2
 from tncam.registry.v1 import camera_state_pb2, service_pb2
 from tncam_contracts import catalog
-from tncam_mesh.bus import Bus, connect
-from tncam_mesh.errors import TncamError, UnavailableError
+from tncam_mesh.bus import Bus, connect_settings
+from tncam_mesh.errors import ConfigurationError, TncamError, UnavailableError
 from tncam_mesh.rpc import call
+from tncam_mesh.settings import ServiceSettings, load_settings
 
 R = TypeVar("R", bound=Message)
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
@@ -56,23 +57,19 @@ def actor() -> actor_pb2.Actor:
 
 
 async def _with_bus(work: Callable[[Bus, str], Awaitable[int]]) -> int:
-    url = os.environ.get("TNCAM_NATS_URL", "nats://127.0.0.1:4222")
-    namespace = os.environ.get("TNCAM_NATS_NAMESPACE", "")
-    bus = await connect(
-        url,
-        name="tncam-cli",
-        user=os.environ.get("TNCAM_NATS_USER") or None,
-        password=os.environ.get("TNCAM_NATS_PASSWORD") or None,
-        creds_file=os.environ.get("TNCAM_NATS_CREDS_FILE") or None,
-        timeout=5.0,
-    )
+    # The shared NATS settings only (TNCAM_NATS_*): the CLI needs none of the service's own.
+    settings = load_settings(ServiceSettings)
+    bus = await connect_settings(settings, name="tncam-cli", timeout=5.0)
     async with bus:
-        return await work(bus, namespace)
+        return await work(bus, settings.nats_namespace)
 
 
 def _run(work: Callable[[Bus, str], Awaitable[int]]) -> int:
     try:
         return asyncio.run(_with_bus(work))
+    except ConfigurationError as e:
+        print(f"tncam: {e.message}", file=sys.stderr)
+        return EXIT_USAGE
     except UnavailableError as e:
         print(f"tncam: không kết nối được dịch vụ registry: {e.message}", file=sys.stderr)
         return EXIT_UNAVAILABLE

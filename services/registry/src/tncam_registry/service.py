@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, ClassVar
 
@@ -1570,8 +1570,3 @@ def report_to_pb(report: rep.Report) -> service_pb2.ConnectionReport:
             note=r.note,
         )
     return msg
-
-
-def with_clock(registry: Registry, clock: Callable[[], dt.datetime]) -> Registry:
-    """A copy of ``registry`` reading time from ``clock`` (tests)."""
-    return replace(registry, clock=clock)

@@ -37,6 +37,9 @@ class AuditApi:
         self._engine = engine
         self._register = register
         self._store = store
+        # Parsed once: the keys do not change while the process runs.
+        self._verifiers = settings.verifiers()
+        self._verifier_key = settings.signer().verifier.encode()
         # One full verification at a time per replica: it reads the whole log.
         self._verify_lock = asyncio.Lock()
 
@@ -76,9 +79,7 @@ class AuditApi:
         """Recompute everything and report the first bad sequence number."""
         store = self._store if req.include_object_store else None
         async with self._verify_lock, pooled(self._engine) as conn:
-            return await timed_verify(
-                conn, self._settings.verifiers(), self._settings.log_origin, store=store
-            )
+            return await timed_verify(conn, self._verifiers, self._settings.log_origin, store=store)
 
     async def query_log(self, req: query_pb2.QueryLogRequest) -> query_pb2.QueryLogReply:
         """One page of entries matching a filter."""
@@ -122,9 +123,7 @@ class AuditApi:
         self, req: checkpoint_pb2.GetCheckpointRequest
     ) -> checkpoint_pb2.GetCheckpointReply:
         """The newest (or a given) checkpoint and the verifier key."""
-        reply = checkpoint_pb2.GetCheckpointReply(
-            verifier_key=self._settings.signer().verifier.encode()
-        )
+        reply = checkpoint_pb2.GetCheckpointReply(verifier_key=self._verifier_key)
         async with pooled(self._engine) as conn:
             row = await reader.checkpoint_row(conn, req.tree_size)
             if row is None:

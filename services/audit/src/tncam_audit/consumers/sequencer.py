@@ -24,16 +24,21 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from tncam.audit.v1 import audit_event_pb2 as pb
-from tncam.deadletter.v1 import dead_letter_pb2
 from tncam_audit.appender import Appender, CheckpointPolicy, Clock, utc_now
 from tncam_audit.db import pg
 from tncam_audit.db.log_store import HeadMismatchError, try_writer_lock
 from tncam_audit.domain.entries import InvalidEventError, validate_event
 from tncam_audit.metrics import AuditMetrics
 from tncam_audit.settings import AuditSettings
-from tncam_contracts.catalog import AUDIT_EVENT_RECORDED, AUDIT_STREAM, dead_letter_subject
-from tncam_mesh.errors import TncamError
-from tncam_mesh.jetstream import ConsumerSpec, ensure_consumer, publish
+from tncam_contracts.catalog import (
+    AUDIT_EVENT_RECORDED,
+    AUDIT_STREAM,
+    HEADER_TYPE,
+    dead_letter_subject,
+)
+from tncam_mesh.errors import InvalidInputError, TncamError
+from tncam_mesh.jetstream import ConsumerSpec, ensure_consumer, publish_dead_letter
+from tncam_mesh.runtime import wait_or_stop
 
 log = logging.getLogger("tncam.audit.sequencer")
 
@@ -54,12 +59,6 @@ def consumer_spec(settings: AuditSettings) -> ConsumerSpec:
         max_ack_pending=settings.consumer_max_ack_pending,
         backoff_s=(),
     ).scoped(settings.nats_namespace)
-
-
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(seconds):
-            await stop.wait()
 
 
 class Sequencer:
@@ -93,13 +92,13 @@ class Sequencer:
                 raise  # damage: stop the service loudly rather than append on top of it
             except (OSError, TimeoutError, asyncpg.PostgresError, TncamError) as e:
                 log.warning("sequencer session ended: %s; retrying", _describe(e))
-                await _wait(self._stop, _RECONNECT_S)
+                await wait_or_stop(self._stop, _RECONNECT_S)
 
     async def _session(self) -> None:
         conn = await pg.connect(self._settings, purpose="sequencer")
         try:
             while not await try_writer_lock(conn):
-                await _wait(self._stop, self._settings.leader_retry_s)
+                await wait_or_stop(self._stop, self._settings.leader_retry_s)
                 if self._stop.is_set():
                     return
             self.is_leader.set()
@@ -142,7 +141,7 @@ class Sequencer:
                     msgs = []
                 except nats.errors.Error as e:
                     log.warning("fetch failed: %s", e)
-                    await _wait(self._stop, 1.0)
+                    await wait_or_stop(self._stop, 1.0)
                     continue
                 if msgs:
                     await self._append(appender, msgs)
@@ -194,7 +193,7 @@ class Sequencer:
 
     async def _decode(self, msg: Msg) -> pb.AuditEvent | None:
         headers = msg.headers or {}
-        kind = headers.get("Tncam-Type")
+        kind = headers.get(HEADER_TYPE)
         try:
             if kind is not None and kind != AUDIT_EVENT_RECORDED.type_name:
                 raise InvalidEventError(f"message type {kind}, not an audit event")
@@ -211,30 +210,18 @@ class Sequencer:
 
     async def _dead_letter(self, msg: Msg, reason: str) -> None:
         """A message that can never be an entry: keep it in the dead-letter stream, term it."""
-        md = msg.metadata
-        record = dead_letter_pb2.DeadLetter(
-            original_subject=msg.subject,
-            original_type=(msg.headers or {}).get("Tncam-Type", ""),
-            payload=msg.data,
-            headers=dict(msg.headers or {}),
+        # Raises (so the batch is not acked, and retried) if the dead letter cannot be kept.
+        await publish_dead_letter(
+            self._js,
+            self._dlq,
+            msg,
+            InvalidInputError("audit.append.invalid_event", reason),
             stream=self._stream,
             consumer=DURABLE,
-            stream_sequence=md.sequence.stream,
-            deliveries=md.num_delivered,
-            error_code="audit.append.invalid_event",
-            error_message=reason,
-            permanent=True,
             service="audit",
             worker_id=self._settings.instance_id,
         )
-        record.failed_at.GetCurrentTime()
-        # Raises (so the batch is not acked, and retried) if the dead letter cannot be kept.
-        await publish(
-            self._js,
-            self._dlq,
-            record,
-            msg_id=f"dlq:{self._stream}:{DURABLE}:{md.sequence.stream}",
-        )
+        md = msg.metadata
         log.error(
             "invalid audit message dead-lettered: %s",
             reason,

@@ -99,12 +99,6 @@ async def leaf_hashes(conn: Connection, size: int) -> list[bytes]:
     return [bytes(r[0]) for r in rows]
 
 
-async def tree_size(conn: Connection) -> int:
-    """Entries in the log."""
-    size: int | None = await conn.fetchval("SELECT max(seq) FROM log_entries")
-    return size or 0
-
-
 # ------------------------------------------------------------------------------- queries
 
 

@@ -44,7 +44,8 @@ async def add_endpoints(rpc: RpcService, registry: Registry) -> None:
     async def overdue(
         req: service_pb2.ListOverdueDeadlinesRequest,
     ) -> service_pb2.ListOverdueDeadlinesReply:
-        registry._scope(req.actor, "list_overdue_deadlines")
+        # Unit-scoped roles see only their own unit's deadlines.
+        scoped = bool(registry._scope(req.actor, "list_overdue_deadlines"))
         unknown = [k for k in req.kinds if k not in KINDS]
         if unknown:
             raise InvalidInputError(
@@ -70,7 +71,7 @@ async def add_endpoints(rpc: RpcService, registry: Registry) -> None:
                     detail=i.detail,
                 )
                 for i in items
-                if _visible(registry, req, i.owner_unit_id)
+                if not scoped or i.owner_unit_id == req.actor.unit_id
             ]
         )
 
@@ -125,9 +126,3 @@ async def add_endpoints(rpc: RpcService, registry: Registry) -> None:
     await rpc.add(
         catalog.REGISTRY_RESOLVE_CREDENTIALS, credentials_pb2.ResolveCredentialsRequest, resolve
     )
-
-
-def _visible(registry: Registry, req: service_pb2.ListOverdueDeadlinesRequest, owner: str) -> bool:
-    """Unit roles see only their own unit's deadlines."""
-    scope = registry._scope(req.actor, "list_overdue_deadlines")
-    return not scope or req.actor.unit_id == owner

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import nats.errors
 import sqlalchemy as sa
@@ -21,11 +21,11 @@ from nats.js.kv import KeyValue
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tncam.audit.v1 import audit_event_pb2
-from tncam_contracts.catalog import EventSpec, message_for_type, type_name
+from tncam_contracts.catalog import EventSpec, type_name
 from tncam_mesh.bus import Bus
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import TncamError, UnavailableError
-from tncam_mesh.jetstream import publish
+from tncam_mesh.jetstream import publish_serialized
 from tncam_registry.db.tables import outbox
 
 log = logging.getLogger("tncam.registry.outbox")
@@ -80,9 +80,9 @@ class OutboxRelay:
         self,
         sessions: async_sessionmaker[AsyncSession],
         bus: Bus,
-        kv: Callable[[], Awaitable[KeyValue]],
+        kv: KeyValue,
         *,
-        on_published: Callable[[str, str], None] | None = None,
+        on_published: Callable[[str], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._bus = bus
@@ -121,10 +121,12 @@ class OutboxRelay:
         self, kind: str, msg_type: str, target: str, msg_id: str, payload: bytes
     ) -> None:
         if kind in ("event", "audit"):
-            msg = message_for_type(msg_type).FromString(payload)
-            await publish(self._bus.js, target, msg, msg_id=msg_id)
+            # The row holds the serialized message and its type name: published as stored.
+            await publish_serialized(
+                self._bus.js, target, payload, type_name=msg_type, msg_id=msg_id
+            )
         else:
-            kv = await self._kv()
+            kv = self._kv
             try:
                 if kind == "kv_put":
                     await kv.put(target, payload)
@@ -136,7 +138,7 @@ class OutboxRelay:
                     "registry.kv.unavailable", f"KV {kind} {target}: {type(e).__name__}"
                 ) from e
         if self._on_published is not None:
-            self._on_published(kind, "ok")
+            self._on_published(kind)
 
     async def run(self, stop: asyncio.Event, interval: float = 1.0) -> None:
         """Flush when woken or every ``interval`` seconds, until ``stop``; errors are retried."""

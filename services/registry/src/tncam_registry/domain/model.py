@@ -7,7 +7,6 @@ from enum import StrEnum
 
 CAMERA_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MIN_RETENTION_DAYS = 30
-CODECS = ("hevc", "h264")
 
 
 class SiteKind(StrEnum):
