@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
 
+import asyncpg
 import pytest
 import sqlalchemy as sa
+from google.protobuf.timestamp_pb2 import Timestamp
 
+from tncam_gateway.settings import GatewaySettings
+from tncam_mesh.bus import Bus, connect
 from tncam_mesh.db import create_engine
+from tncam_mesh.migrations import upgrade
 from tncam_testkit.database import MigratedDatabase
+from tncam_testkit.nats import NatsServer
+from tncam_testkit.postgres import PostgresServer
+from tncam_testkit.services import migrations_dir
+
+#: The ``tncam`` command of this environment.
+TNCAM = str(Path(sys.executable).with_name("tncam"))
 
 # Registry tables holding cameras and their history, children first.
 REGISTRY_CAMERA_TABLES = (
@@ -43,3 +61,114 @@ def empty_registry(migrated_database: MigratedDatabase) -> None:
     the registry starts, and pulled by its ingest.)
     """
     asyncio.run(_empty_registry(migrated_database))
+
+
+@pytest.fixture
+def audit_database(
+    postgres_server: PostgresServer, migrated_database: MigratedDatabase
+) -> Iterator[str]:
+    """A database of its own for this test's audit service (its schema at head)."""
+    name = f"audit_e2e_{uuid.uuid4().hex[:8]}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(postgres_server.dsn())
+        try:
+            await conn.execute(f"CREATE DATABASE {name}")
+        finally:
+            await conn.close()
+        await upgrade(
+            postgres_server.dsn(name),
+            script_location=migrations_dir("audit"),
+            schema="audit",
+            role="tncam_audit",
+            role_password=migrated_database.passwords["audit"],
+        )
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(postgres_server.dsn())
+        try:
+            await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    try:
+        yield name
+    finally:
+        asyncio.run(drop())
+
+
+@pytest.fixture
+async def bus(nats_server: NatsServer) -> AsyncIterator[Bus]:
+    """A connection of the test itself to the session's NATS."""
+    b = await connect(nats_server.url, name="tncam-e2e", timeout=5.0)
+    try:
+        yield b
+    finally:
+        await b.close(timeout=5.0)
+
+
+def ts(t: dt.datetime) -> Timestamp:
+    """A protobuf timestamp."""
+    out = Timestamp()
+    out.FromDatetime(t)
+    return out
+
+
+def run_tncam(
+    env: dict[str, str] | None, *args: str, text: bool = True
+) -> subprocess.CompletedProcess[Any]:
+    """Run the ``tncam`` command with ``env`` (None: this process's environment), output
+    captured, exit code not checked."""
+    return subprocess.run(
+        [TNCAM, *args], env=env, capture_output=True, text=text, timeout=60, check=False
+    )
+
+
+async def insert_gateway_account(
+    settings: GatewaySettings,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    mfa_secret: str | None = None,
+    **fields: Any,
+) -> str:
+    """An account written directly into the gateway schema (bootstrap only works on an empty
+    schema, and its admin would need TOTP for every step); returns its id. ``mfa_secret``
+    enrols (and confirms) TOTP; ``fields`` are further columns (``unit_id``, ...)."""
+    from tncam_gateway.db import accounts as repo
+    from tncam_gateway.state import build_auth
+    from tncam_mesh.db import service_url, session_factory, unit_of_work
+
+    engine = create_engine(
+        service_url(
+            settings.database_url,
+            user="tncam_gateway",
+            password=settings.db_password.get_secret_value(),
+        ),
+        schema="gateway",
+        application_name="e2e",
+    )
+    auth = build_auth(settings, session_factory(engine), sink=None)  # type: ignore[arg-type]
+    account_id = str(uuid.uuid4())
+    now = auth.clock()
+    values: dict[str, Any] = {
+        "id": account_id,
+        "username": username,
+        "display_name": display_name,
+        "role": role,
+        **fields,
+        "password_hash": await auth.hash_password(password),
+        "password_changed_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+    if mfa_secret is not None:
+        values["mfa_secret_enc"] = auth.box.seal(mfa_secret, context=account_id)
+        values["mfa_confirmed"] = True
+    async with unit_of_work(auth.sessions) as s:
+        await repo.insert(s, **values)
+    await engine.dispose()
+    return account_id

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import uuid
-from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
@@ -16,52 +14,17 @@ from tncam.audit.v1 import audit_event_pb2 as pb
 from tncam.common.v1 import actor_pb2
 from tncam_contracts.catalog import AUDIT_STREAM
 from tncam_mesh.audit import AuditClient, new_event
-from tncam_mesh.bus import Bus, connect
+from tncam_mesh.bus import Bus
 from tncam_mesh.jetstream import ensure_stream
-from tncam_mesh.migrations import upgrade
 from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.postgres import PostgresServer
-from tncam_testkit.services import ServiceProcess, http_get, migrations_dir
+from tncam_testkit.services import ServiceProcess, http_get
 
 pytestmark = pytest.mark.e2e
 
 # Generated for this test run only; never a real key.
 SIGNING_KEY_ORIGIN = "tncam.e2e/audit"
-
-
-@pytest.fixture
-def audit_database(
-    postgres_server: PostgresServer, migrated_database: MigratedDatabase
-) -> Iterator[str]:
-    name = f"audit_e2e_{uuid.uuid4().hex[:8]}"
-
-    async def create() -> None:
-        conn = await asyncpg.connect(postgres_server.dsn())
-        try:
-            await conn.execute(f"CREATE DATABASE {name}")
-        finally:
-            await conn.close()
-        await upgrade(
-            postgres_server.dsn(name),
-            script_location=migrations_dir("audit"),
-            schema="audit",
-            role="tncam_audit",
-            role_password=migrated_database.passwords["audit"],
-        )
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(postgres_server.dsn())
-        try:
-            await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
-    try:
-        yield name
-    finally:
-        asyncio.run(drop())
 
 
 @pytest.fixture
@@ -92,15 +55,6 @@ def audit_env(
         }
     )
     return env
-
-
-@pytest.fixture
-async def bus(nats_server: NatsServer) -> AsyncIterator[Bus]:
-    b = await connect(nats_server.url, name="tncam-audit-e2e", timeout=5.0)
-    try:
-        yield b
-    finally:
-        await b.close(timeout=5.0)
 
 
 def event(i: int) -> pb.AuditEvent:

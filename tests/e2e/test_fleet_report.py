@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,9 +28,10 @@ from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.procs import free_port
 from tncam_testkit.services import ServiceProcess
 
+from .conftest import run_tncam
+
 pytestmark = pytest.mark.e2e
 
-TNCAM = str(Path(sys.executable).with_name("tncam"))
 ADMIN = {"id": "e2e-admin", "display_name": "Quản trị", "role": 1}
 # Commune 21, 22, 23: one service-center camera each; only used by this test.
 LIVE, LOST, NEVER = "FL-21-TT", "FL-22-TT", "FL-23-TT"
@@ -96,7 +96,7 @@ def _wait_state(env: dict[str, str], camera_id: str, state: int, timeout: float)
 
 
 def _tncam(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[bytes]:
-    result = subprocess.run([TNCAM, *args], env=env, capture_output=True, check=False, timeout=60)
+    result = run_tncam(env, *args, text=False)
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 

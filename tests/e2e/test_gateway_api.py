@@ -36,6 +36,8 @@ from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.services import REPO_ROOT, ServiceProcess
 
+from .conftest import insert_gateway_account
+
 pytestmark = pytest.mark.e2e
 
 OPENAPI = REPO_ROOT / "services" / "gateway" / "openapi.json"
@@ -94,40 +96,15 @@ ADMIN_NAME = f"e2e-admin-{os.getpid()}"
 
 async def _admin(settings: GatewaySettings) -> str:
     """A province_admin with TOTP, written directly (bootstrap only works on an empty schema)."""
-    import uuid
-
-    from tncam_gateway.db import accounts as repo
-    from tncam_gateway.state import build_auth
-    from tncam_mesh.db import create_engine, service_url, session_factory, unit_of_work
-
-    engine = create_engine(
-        service_url(
-            settings.database_url,
-            user="tncam_gateway",
-            password=settings.db_password.get_secret_value(),
-        ),
-        schema="gateway",
-        application_name="e2e",
-    )
-    auth = build_auth(settings, session_factory(engine), sink=None)  # type: ignore[arg-type]
     secret = totp.new_secret()
-    account_id = str(uuid.uuid4())
-    now = auth.clock()
-    async with unit_of_work(auth.sessions) as s:
-        await repo.insert(
-            s,
-            id=account_id,
-            username=ADMIN_NAME,
-            display_name="Quản trị e2e",
-            role="province_admin",
-            password_hash=await auth.hash_password(ADMIN_PASSWORD),
-            password_changed_at=now,
-            mfa_secret_enc=auth.box.seal(secret, context=account_id),
-            mfa_confirmed=True,
-            created_at=now,
-            updated_at=now,
-        )
-    await engine.dispose()
+    await insert_gateway_account(
+        settings,
+        username=ADMIN_NAME,
+        display_name="Quản trị e2e",
+        role="province_admin",
+        password=ADMIN_PASSWORD,
+        mfa_secret=secret,
+    )
     return secret
 
 

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import av
 import httpx
 import pytest
@@ -29,14 +28,15 @@ from tncam_contracts.catalog import (
 from tncam_gateway.settings import GatewaySettings
 from tncam_mesh.bus import connect
 from tncam_mesh.jetstream import ensure_stream, publish
-from tncam_mesh.migrations import upgrade
 from tncam_recorder.pipeline.fmp4 import fragment_elementary
 from tncam_testkit.cameras import make_clips
 from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.postgres import PostgresServer
 from tncam_testkit.s3 import make_server
-from tncam_testkit.services import ServiceProcess, migrations_dir
+from tncam_testkit.services import ServiceProcess
+
+from .conftest import insert_gateway_account
 
 pytestmark = pytest.mark.e2e
 
@@ -64,37 +64,18 @@ def platform(
     nats_server: NatsServer,
     postgres_server: PostgresServer,
     migrated_database: MigratedDatabase,
+    audit_database: str,
     tmp_path: Path,
 ) -> Iterator[Platform]:
     from tncam_audit.domain.note import Signer
 
     ns = f"gwf{uuid.uuid4().hex[:10]}"
-    audit_db = f"audit_gw_{uuid.uuid4().hex[:8]}"
 
     async def setup() -> None:
-        conn = await asyncpg.connect(postgres_server.dsn())
-        try:
-            await conn.execute(f"CREATE DATABASE {audit_db}")
-        finally:
-            await conn.close()
-        await upgrade(
-            postgres_server.dsn(audit_db),
-            script_location=migrations_dir("audit"),
-            schema="audit",
-            role="tncam_audit",
-            role_password=migrated_database.passwords["audit"],
-        )
         bus = await connect(nats_server.url, name="gw-e2e-footage")
         for spec in (AUDIT_STREAM, RECORDING_HANDOFF_STREAM):
             await ensure_stream(bus.js, spec.scoped(ns))
         await bus.close()
-
-    async def teardown() -> None:
-        conn = await asyncpg.connect(postgres_server.dsn())
-        try:
-            await conn.execute(f"DROP DATABASE IF EXISTS {audit_db} WITH (FORCE)")
-        finally:
-            await conn.close()
 
     asyncio.run(setup())
     base = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
@@ -108,7 +89,7 @@ def platform(
         envs = {
             "audit": base
             | {
-                "TNCAM_DATABASE_URL": f"postgresql://127.0.0.1:{postgres_server.port}/{audit_db}",
+                "TNCAM_DATABASE_URL": f"postgresql://127.0.0.1:{postgres_server.port}/{audit_database}",
                 "TNCAM_AUDIT_LOG_ORIGIN": ORIGIN,
                 "TNCAM_AUDIT_SIGNING_KEY": signing,
                 "TNCAM_AUDIT_FETCH_TIMEOUT_S": "0.2",
@@ -157,42 +138,20 @@ def platform(
         finally:
             for proc in reversed(procs):
                 proc.stop()
-            asyncio.run(teardown())
 
 
 async def _account(settings: GatewaySettings, role: str, unit: str = "", commune: bool = False):
     """An account written directly (the bootstrap admin would need TOTP for every step)."""
-    from tncam_gateway.db import accounts as repo
-    from tncam_gateway.state import build_auth
-    from tncam_mesh.db import create_engine, service_url, session_factory, unit_of_work
-
-    engine = create_engine(
-        service_url(
-            settings.database_url,
-            user="tncam_gateway",
-            password=settings.db_password.get_secret_value(),
-        ),
-        schema="gateway",
-        application_name="e2e",
-    )
-    auth = build_auth(settings, session_factory(engine), sink=None)  # type: ignore[arg-type]
     name = f"{role}.{uuid.uuid4().hex[:8]}"
-    now = auth.clock()
-    async with unit_of_work(auth.sessions) as s:
-        await repo.insert(
-            s,
-            id=str(uuid.uuid4()),
-            username=name,
-            display_name=f"Cán bộ {name}",
-            role=role,
-            unit_id=unit,
-            unit_is_commune=commune,
-            password_hash=await auth.hash_password(PASSWORD),
-            password_changed_at=now,
-            created_at=now,
-            updated_at=now,
-        )
-    await engine.dispose()
+    await insert_gateway_account(
+        settings,
+        username=name,
+        display_name=f"Cán bộ {name}",
+        role=role,
+        password=PASSWORD,
+        unit_id=unit,
+        unit_is_commune=commune,
+    )
     return name
 
 

@@ -8,14 +8,11 @@ import datetime as dt
 import hashlib
 import os
 import signal
-import subprocess
-import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from tncam.audit.v1 import audit_event_pb2 as audit_pb
 from tncam.common.v1 import actor_pb2
@@ -31,7 +28,7 @@ from tncam_contracts.catalog import (
     SEGMENT_STORED,
     segment_idempotency_key,
 )
-from tncam_mesh.bus import Bus, connect
+from tncam_mesh.bus import Bus
 from tncam_mesh.jetstream import ensure_stream, publish
 from tncam_mesh.rpc import call
 from tncam_recorder.pipeline.fmp4 import fragment_elementary
@@ -40,6 +37,8 @@ from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.s3 import S3Endpoint
 from tncam_testkit.services import ServiceProcess, http_get
+
+from .conftest import run_tncam, ts
 
 pytestmark = pytest.mark.e2e
 
@@ -80,21 +79,6 @@ def recorder(
         assert s3_endpoint.secret_key not in log
         assert SIGNING_KEY not in log
         assert migrated_database.passwords["recorder"] not in log
-
-
-@pytest.fixture
-async def bus(nats_server: NatsServer) -> AsyncIterator[Bus]:
-    b = await connect(nats_server.url, name="e2e-recorder", timeout=5.0)
-    try:
-        yield b
-    finally:
-        await b.close(timeout=5.0)
-
-
-def ts(t: dt.datetime) -> Timestamp:
-    out = Timestamp()
-    out.FromDatetime(t)
-    return out
 
 
 async def test_recorder_stores_serves_and_exports(
@@ -183,25 +167,12 @@ async def test_recorder_stores_serves_and_exports(
             break
     bundle = tmp_path / "export.zip"
     bundle.write_bytes(bytes(data))
-    tncam = Path(sys.executable).parent / "tncam"
-    ok = await asyncio.to_thread(
-        subprocess.run,
-        [str(tncam), "export", "verify", str(bundle)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    ok = await asyncio.to_thread(run_tncam, None, "export", "verify", str(bundle))
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "HỢP LỆ" in ok.stdout
     data[len(data) // 2] ^= 0xFF
     bundle.write_bytes(bytes(data))
-    bad = await asyncio.to_thread(
-        subprocess.run,
-        [str(tncam), "export", "verify", str(bundle)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    bad = await asyncio.to_thread(run_tncam, None, "export", "verify", str(bundle))
     assert bad.returncode == 1, bad.stdout + bad.stderr
 
     status, body = http_get(f"{recorder.url}/metrics")

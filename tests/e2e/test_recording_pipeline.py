@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,7 +20,6 @@ from typing import TypeVar
 
 import pytest
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from tncam.recording.v1 import recording_api_pb2 as api
 from tncam_contracts import catalog
@@ -32,10 +29,11 @@ from tncam_testkit.cameras import CameraSimulator
 from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.services import ServiceProcess
 
+from .conftest import run_tncam, ts
+
 pytestmark = pytest.mark.e2e
 
 R = TypeVar("R", bound=Message)
-TNCAM = str(Path(sys.executable).with_name("tncam"))
 # Commune 31-34: one service-center camera each, only used by this test.
 CAMERAS = {n: f"RP-3{n}-TT" for n in (1, 2, 3, 4)}
 STOPPED = 2  # the mount taken off the network
@@ -90,12 +88,6 @@ def pipeline(
         assert mesh_env["TNCAM_RECORDER_SIGNING_KEY"] not in recorder_log
 
 
-def _ts(t: dt.datetime) -> Timestamp:
-    out = Timestamp()
-    out.FromDatetime(t)
-    return out
-
-
 def _rpc(env: dict[str, str], spec: catalog.RequestSpec, req: Message, reply: type[R]) -> R:
     async def go() -> R:
         bus = await connect(env["TNCAM_NATS_URL"], name="e2e-recording", timeout=5)
@@ -115,7 +107,7 @@ def _timeline(
     return _rpc(
         env,
         catalog.RECORDING_GET_TIMELINE,
-        api.GetTimelineRequest(camera_id=camera_id, start=_ts(start), end=_ts(end)),
+        api.GetTimelineRequest(camera_id=camera_id, start=ts(start), end=ts(end)),
         api.TimelineReply,
     )
 
@@ -142,9 +134,7 @@ def test_four_cameras_recorded_with_one_gap_where_a_mount_was_stopped(
     path = tmp_path / "fleet.csv"
     with path.open("w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(rows)
-    imported = subprocess.run(
-        [TNCAM, "cameras", "import", str(path)], env=env, capture_output=True, timeout=60
-    )
+    imported = run_tncam(env, "cameras", "import", str(path), text=False)
     assert imported.returncode == 0, imported.stdout + imported.stderr
     began = _now()
 

@@ -12,8 +12,6 @@ import csv
 import datetime as dt
 import io
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +25,8 @@ from tncam_mesh.jetstream import publish
 from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.services import ServiceProcess
+
+from .conftest import run_tncam as tncam
 
 pytestmark = pytest.mark.e2e
 
@@ -61,17 +61,6 @@ def registry_proc(
         yield proc
     finally:
         proc.stop()
-
-
-def tncam(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(Path(sys.executable).parent / "tncam"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def write_csv(path: Path, rows: list[list[str]]) -> Path:

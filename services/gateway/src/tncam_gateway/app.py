@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from starlette.routing import BaseRoute
 
 from tncam_contracts.catalog import GATEWAY_STREAM
+from tncam_gateway import API_PREFIX
 from tncam_gateway.api import (
     accounts,
     audit,
@@ -29,7 +30,6 @@ from tncam_mesh.audit import AuditClient
 from tncam_mesh.runtime import Runtime, declare_streams, run_service
 from tncam_mesh.service_db import open_database
 
-API_PREFIX = "/api/v1"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 VERSION = "1.0.0"
 
@@ -80,8 +80,6 @@ async def lifespan(rt: Runtime[GatewaySettings]) -> AsyncIterator[None]:
         )
         app = rt.http_app
         app.state.metrics = metrics  # type: ignore[attr-defined]
-        app.state.runtime = rt  # type: ignore[attr-defined]
-        app.state.db = db  # type: ignore[attr-defined]
         app.state.gateway = state  # type: ignore[attr-defined]
         rt.spawn("grant-outbox", state.grants.run_outbox(rt.stopping))
         yield

@@ -56,7 +56,7 @@ def jwt_cost(rounds: int = 5000) -> dict[str, float]:
     """Microseconds to sign and to verify one access token."""
     from datetime import UTC, datetime
 
-    codec = TokenCodec(b"k" * 32, issuer="i", audience="a", ttl_s=600)
+    codec = TokenCodec(secrets.token_bytes(32), issuer="i", audience="a", ttl_s=600)
     now = datetime.now(UTC)
     t0 = time.perf_counter()
     tokens = [
@@ -235,7 +235,11 @@ def run_stack(seconds: float, accounts_n: int, cameras_n: int = 10_000) -> list[
             base = f"postgresql://127.0.0.1:{pg.port}/{pg.database}"
             db = asyncio.run(migrate_all(pg.dsn(), base))
             ns = "bench"
-            keys = {"jwt": "bench-jwt-" + "k" * 32, "mfa": "bench-mfa-" + "m" * 32}
+            keys = {
+                "jwt": secrets.token_urlsafe(48),
+                "mfa": secrets.token_urlsafe(48),
+                "credentials": secrets.token_urlsafe(32),
+            }
             names = [f"op{i:03d}.{uuid.uuid4().hex[:6]}" for i in range(accounts_n)]
 
             async def setup() -> None:
@@ -290,7 +294,7 @@ def run_stack(seconds: float, accounts_n: int, cameras_n: int = 10_000) -> list[
             )
             registry = ServiceProcess(
                 "registry",
-                env=env | {"TNCAM_REGISTRY_CREDENTIALS_KEY": "bench-credentials-" + "c" * 32},
+                env=env | {"TNCAM_REGISTRY_CREDENTIALS_KEY": keys["credentials"]},
                 log_dir=root,
             )
             registry.start()

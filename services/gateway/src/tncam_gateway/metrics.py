@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tncam.audit.v1 import audit_event_pb2 as apb
+from tncam_gateway import API_PREFIX
 from tncam_gateway.flows.common import AuditSink
 
 _FOOTAGE = {apb.DATA_CATEGORY_IMAGE, apb.DATA_CATEGORY_PLATE, apb.DATA_CATEGORY_BIOMETRIC}
@@ -140,4 +141,4 @@ def _route_template(scope: Scope) -> str:
     if not template:
         return "unmatched"
     # Routes of included routers carry their path without the router's prefix.
-    return str(template) if str(template).startswith("/api/") else f"/api/v1{template}"
+    return str(template) if str(template).startswith("/api/") else f"{API_PREFIX}{template}"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import TypeVar
 
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from tncam.audit.v1 import audit_event_pb2 as apb
@@ -17,9 +19,12 @@ from tncam_contracts.catalog import (
     RECORDING_GET_PLAYLIST,
     RECORDING_GET_TIMELINE,
     RECORDING_LIST_SEGMENTS,
+    RequestSpec,
 )
 from tncam_mesh.bus import Bus
 from tncam_mesh.rpc import call
+
+Rep = TypeVar("Rep", bound=Message)
 
 #: Bytes asked per get_object call (well under the NATS payload limit).
 CHUNK_BYTES = 1024 * 1024
@@ -43,63 +48,61 @@ class Recordings:
         self._timeout = timeout_s
         self._export_timeout = export_timeout_s
 
-    async def timeline(self, camera_id: str, start: datetime, end: datetime) -> api.TimelineReply:
-        """Recorded ranges and gaps of a camera in [start, end)."""
+    async def _call(
+        self,
+        spec: RequestSpec,
+        request: Message,
+        reply_type: type[Rep],
+        *,
+        timeout: float | None = None,
+    ) -> Rep:
         return await call(
             self._bus,
+            spec,
+            request,
+            reply_type,
+            namespace=self._ns,
+            timeout=self._timeout if timeout is None else timeout,
+        )
+
+    async def timeline(self, camera_id: str, start: datetime, end: datetime) -> api.TimelineReply:
+        """Recorded ranges and gaps of a camera in [start, end)."""
+        return await self._call(
             RECORDING_GET_TIMELINE,
             api.GetTimelineRequest(camera_id=camera_id, start=ts(start), end=ts(end)),
             api.TimelineReply,
-            namespace=self._ns,
-            timeout=self._timeout,
         )
 
     async def segment_ids(self, camera_id: str, start: datetime, end: datetime) -> set[str]:
         """Ids of the segments of a camera that started in [start, end)."""
-        reply = await call(
-            self._bus,
+        reply = await self._call(
             RECORDING_LIST_SEGMENTS,
             api.ListSegmentsRequest(camera_id=camera_id, start=ts(start), end=ts(end)),
             api.ListSegmentsReply,
-            namespace=self._ns,
-            timeout=self._timeout,
         )
         return {s.segment_id for s in reply.segments}
 
     async def playlist(self, camera_id: str, start: datetime, end: datetime) -> api.PlaylistReply:
         """The VOD playlist of a camera in [start, end) (NotFoundError when nothing recorded)."""
-        return await call(
-            self._bus,
+        return await self._call(
             RECORDING_GET_PLAYLIST,
             api.GetPlaylistRequest(camera_id=camera_id, start=ts(start), end=ts(end)),
             api.PlaylistReply,
-            namespace=self._ns,
-            timeout=self._timeout,
         )
 
     async def live_playlist(self, camera_id: str) -> api.PlaylistReply:
         """The near-live playlist of a camera's newest segments."""
-        return await call(
-            self._bus,
+        return await self._call(
             RECORDING_GET_LIVE_PLAYLIST,
             api.GetLivePlaylistRequest(camera_id=camera_id),
             api.PlaylistReply,
-            namespace=self._ns,
-            timeout=self._timeout,
         )
 
     async def first_chunk(self, request: api.ReadObjectRequest) -> api.ObjectChunk:
         """The first chunk of an object (its size, type and hash): read before answering."""
         request.offset = 0
         request.length = CHUNK_BYTES
-        return await call(
-            self._bus,
-            RECORDING_GET_OBJECT,
-            request,
-            api.ObjectChunk,
-            namespace=self._ns,
-            timeout=self._timeout,
-        )
+        return await self._call(RECORDING_GET_OBJECT, request, api.ObjectChunk)
 
     async def rest(
         self, request: api.ReadObjectRequest, first: api.ObjectChunk
@@ -111,14 +114,7 @@ class Recordings:
         while not eof:
             request.offset = offset
             request.length = CHUNK_BYTES
-            chunk = await call(
-                self._bus,
-                RECORDING_GET_OBJECT,
-                request,
-                api.ObjectChunk,
-                namespace=self._ns,
-                timeout=self._timeout,
-            )
+            chunk = await self._call(RECORDING_GET_OBJECT, request, api.ObjectChunk)
             if not chunk.data and not chunk.eof:
                 raise RuntimeError("recorder returned an empty chunk before the end")
             offset += len(chunk.data)
@@ -137,8 +133,7 @@ class Recordings:
         grant_id: str,
     ) -> api.ExportReply:
         """Ask the recorder for a signed export (remux; can take a while)."""
-        return await call(
-            self._bus,
+        return await self._call(
             RECORDING_CREATE_EXPORT,
             api.CreateExportRequest(
                 camera_id=camera_id,
@@ -150,6 +145,5 @@ class Recordings:
                 grant_id=grant_id,
             ),
             api.ExportReply,
-            namespace=self._ns,
             timeout=self._export_timeout,
         )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from google.protobuf.message import Message
 from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tncam_contracts.catalog import RequestSpec
 from tncam_gateway.directory import CameraDirectory
 from tncam_gateway.domain.lockout import LockoutPolicy
 from tncam_gateway.domain.passwords import Argon2Parameters, PasswordHasher, PasswordPolicy
@@ -29,6 +30,9 @@ from tncam_gateway.snapshots import SnapshotSource
 from tncam_mesh.audit import AuditClient
 from tncam_mesh.bus import Bus
 from tncam_mesh.jetstream import publish
+from tncam_mesh.rpc import call
+
+Rep = TypeVar("Rep", bound=Message)
 
 
 @dataclass
@@ -50,6 +54,25 @@ class GatewayState:
     user_limiter: RateLimiter
     address_limiter: RateLimiter
     clock: Clock
+
+    async def rpc(
+        self,
+        spec: RequestSpec,
+        request: Message,
+        reply_type: type[Rep],
+        *,
+        timeout: float | None = None,
+    ) -> Rep:
+        """Call another service's operation in this gateway's namespace (the configured RPC
+        timeout unless ``timeout`` is given)."""
+        return await call(
+            self.bus,
+            spec,
+            request,
+            reply_type,
+            namespace=self.settings.nats_namespace,
+            timeout=self.settings.rpc_timeout_s if timeout is None else timeout,
+        )
 
 
 def build_auth(

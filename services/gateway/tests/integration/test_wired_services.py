@@ -40,6 +40,7 @@ from tncam_mesh.bus import connect
 from tncam_mesh.db import create_engine, service_url, session_factory
 from tncam_mesh.http import HttpServer
 from tncam_mesh.jetstream import ensure_stream, publish
+from tncam_recorder.pipeline.fmp4 import fragment_elementary
 from tncam_testkit.cameras import make_clips
 from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
@@ -48,7 +49,6 @@ from tncam_testkit.s3 import make_server
 from tncam_testkit.services import ServiceProcess
 
 from .conftest import Gateway, Registry, auth, make_settings
-from .media import fragment
 
 pytestmark = pytest.mark.integration
 
@@ -177,7 +177,7 @@ async def live(
         await asyncio.sleep(0.05)
     assert server.started
     clips = make_clips(tmp_path_factory.mktemp("clips"), seconds=SEGMENTS, fps=10, gop=10)
-    media = await asyncio.to_thread(fragment, clips.h265)
+    media = await asyncio.to_thread(fragment_elementary, clips.h265)
     assert len(media[1]) == SEGMENTS
     gw = Gateway(state, app, bus, mesh.namespace, Registry(), engine)
     try:

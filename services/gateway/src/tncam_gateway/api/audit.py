@@ -20,7 +20,6 @@ from tncam_gateway.domain.roles import Purpose
 from tncam_gateway.flows.common import Caller, ClientInfo
 from tncam_gateway.flows.footage import PURPOSE_PB
 from tncam_gateway.state import GatewayState
-from tncam_mesh.rpc import call
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -111,12 +110,6 @@ async def _record_read(
     )
 
 
-async def _audit_rpc(gw: GatewayState, spec: Any, request: Any, reply: Any, timeout: float) -> Any:
-    return await call(
-        gw.bus, spec, request, reply, namespace=gw.settings.nats_namespace, timeout=timeout
-    )
-
-
 def _entries(page: query_pb2.QueryLogReply) -> list[LogEntryOut]:
     return [
         LogEntryOut(
@@ -146,8 +139,7 @@ async def query_log(
     footage (``view=extraction``), or everything; filters combine."""
     require(gw, caller, Action.AUDIT_READ)
     await _record_read(gw, caller, client, "audit.log.queried", q.summary())
-    page = await _audit_rpc(
-        gw,
+    page = await gw.rpc(
         AUDIT_QUERY_LOG,
         query_pb2.QueryLogRequest(
             filter=q.filter,
@@ -156,7 +148,6 @@ async def query_log(
             newest_first=newest_first,
         ),
         query_pb2.QueryLogReply,
-        gw.settings.rpc_timeout_s,
     )
     return LogPage(items=_entries(page), next_page_token=page.next_page_token)
 
@@ -183,14 +174,13 @@ async def export_log_csv(
     """The same filters as ``/audit/log`` as a CSV document for officials."""
     require(gw, caller, Action.AUDIT_READ)
     await _record_read(gw, caller, client, "audit.log.exported", q.summary())
-    reply = await _audit_rpc(
-        gw,
+    reply = await gw.rpc(
         AUDIT_EXPORT_LOG_CSV,
         query_pb2.ExportLogCsvRequest(
             filter=q.filter, page_size=page_size, page_token=q.page_token
         ),
         query_pb2.ExportLogCsvReply,
-        max(gw.settings.rpc_timeout_s, 30.0),
+        timeout=max(gw.settings.rpc_timeout_s, 30.0),
     )
     return Response(
         content=reply.csv,
@@ -244,12 +234,11 @@ async def verify_log(
     await _record_read(
         gw, caller, client, "audit.log.verified", {"include_object_store": include_object_store}
     )
-    r = await _audit_rpc(
-        gw,
+    r = await gw.rpc(
         AUDIT_VERIFY,
         verify_pb2.VerifyRequest(include_object_store=include_object_store),
         verify_pb2.VerifyReply,
-        120.0,
+        timeout=120.0,
     )
     return VerifyOut(
         ok=r.ok,

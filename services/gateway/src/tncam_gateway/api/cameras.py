@@ -10,14 +10,13 @@ from pydantic import BaseModel, Field
 
 from tncam.registry.v1 import camera_state_pb2, service_pb2
 from tncam_contracts.catalog import REGISTRY_LIST_CAMERAS
-from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
+from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep, camera_not_found, may_read
 from tncam_gateway.api.problems import responses
 from tncam_gateway.directory import GATEWAY_ACTOR, scope_of
-from tncam_gateway.domain.policy import Action, decide
+from tncam_gateway.domain.policy import Action
 from tncam_gateway.domain.roles import Purpose, Role
 from tncam_gateway.flows.footage import PurposeOfAccess
 from tncam_mesh.errors import ForbiddenError, NotFoundError
-from tncam_mesh.rpc import call
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
@@ -123,14 +122,7 @@ async def list_cameras(
         request.sector = p.sector_code
     elif p.role not in (Role.PROVINCE_ADMIN, Role.APP_CLIENT):
         raise ForbiddenError("gateway.authz.role_forbidden", "Không có quyền xem camera")
-    reply = await call(
-        gw.bus,
-        REGISTRY_LIST_CAMERAS,
-        request,
-        service_pb2.ListCamerasReply,
-        namespace=gw.settings.nats_namespace,
-        timeout=gw.settings.rpc_timeout_s,
-    )
+    reply = await gw.rpc(REGISTRY_LIST_CAMERAS, request, service_pb2.ListCamerasReply)
     return CameraPage(
         items=[out(c) for c in reply.cameras],
         next_page_token=reply.next_page_token,
@@ -149,9 +141,9 @@ async def get_camera(camera_id: str, gw: GatewayDep, caller: CallerDep) -> Camer
     try:
         cam = await gw.directory.camera(camera_id)
     except NotFoundError as e:
-        raise NotFoundError("gateway.camera.not_found", "Không tìm thấy camera") from e
-    if not decide(caller.principal, Action.CAMERA_READ, scope_of(cam), now=gw.clock()).allowed:
-        raise NotFoundError("gateway.camera.not_found", "Không tìm thấy camera")
+        raise camera_not_found() from e
+    if not may_read(gw, caller, scope_of(cam)):
+        raise camera_not_found()
     return out(cam)
 
 

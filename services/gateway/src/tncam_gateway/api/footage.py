@@ -13,15 +13,13 @@ from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
-from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
+from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep, readable_scope
 from tncam_gateway.api.problems import responses
-from tncam_gateway.directory import scope_of
 from tncam_gateway.domain.playback import INIT_EXT, SEGMENT_EXT, invalid_token, strip_ext
-from tncam_gateway.domain.policy import Action, decide
 from tncam_gateway.domain.roles import Purpose
 from tncam_gateway.flows.footage import PurposeOfAccess
 from tncam_gateway.flows.playback import ObjectStream
-from tncam_mesh.errors import InvalidInputError, NotFoundError
+from tncam_mesh.errors import InvalidInputError
 
 router = APIRouter(tags=["footage"])
 
@@ -55,15 +53,6 @@ class TimelineOut(BaseModel):
     recorded_seconds: float
 
 
-async def _readable(gw: GatewayDep, caller: CallerDep, camera_id: str) -> None:
-    try:
-        cam = await gw.directory.camera(camera_id)
-    except NotFoundError as e:
-        raise NotFoundError("gateway.camera.not_found", "Không tìm thấy camera") from e
-    if not decide(caller.principal, Action.CAMERA_READ, scope_of(cam), now=gw.clock()).allowed:
-        raise NotFoundError("gateway.camera.not_found", "Không tìm thấy camera")
-
-
 @router.get(
     "/cameras/{camera_id}/recordings",
     response_model=TimelineOut,
@@ -84,7 +73,7 @@ async def timeline(
         raise InvalidInputError(
             "gateway.timeline.range_invalid", "from phải trước to, tối đa 31 ngày"
         )
-    await _readable(gw, caller, camera_id)
+    await readable_scope(gw, caller, camera_id)
     reply = await gw.recordings.timeline(camera_id, from_, to)
 
     def dt(t: Any) -> datetime:

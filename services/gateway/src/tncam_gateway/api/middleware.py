@@ -11,9 +11,10 @@ from typing import Any
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tncam_gateway.api.problems import PROBLEM_JSON, TYPE_BASE
-
-API_PREFIX = "/api/v1"
+from tncam_gateway import API_PREFIX
+from tncam_gateway.api.problems import PROBLEM_JSON
+from tncam_gateway.flows.common import PayloadTooLargeError, ThrottledError
+from tncam_mesh.errors import TncamError
 
 
 def _state(scope: Scope) -> Any:
@@ -39,24 +40,12 @@ def client_address(scope: Scope, trusted: list[str]) -> str:
     return str(peer)
 
 
-async def _send_problem(
-    send: Send, status: int, code: str, detail: str, headers: list[tuple[bytes, bytes]]
-) -> None:
-    body = json.dumps(
-        {
-            "type": TYPE_BASE + code,
-            "title": code,
-            "status": status,
-            "detail": detail,
-            "code": code,
-            "retryable": status in (429, 503),
-        },
-        ensure_ascii=False,
-    ).encode()
+async def _send_problem(send: Send, exc: TncamError, headers: list[tuple[bytes, bytes]]) -> None:
+    body = json.dumps(exc.to_problem(), ensure_ascii=False).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": status,
+            "status": exc.http_status,
             "headers": [
                 (b"content-type", PROBLEM_JSON.encode()),
                 (b"content-length", str(len(body)).encode()),
@@ -65,6 +54,13 @@ async def _send_problem(
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def _too_large(limit: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError(
+        "gateway.request.too_large",
+        f"Yêu cầu vượt quá {limit} byte (request larger than {limit} bytes)",
+    )
 
 
 class _TooLargeError(Exception):
@@ -100,9 +96,10 @@ class GatewayMiddleware:
         if wait > 0:
             await _send_problem(
                 send,
-                429,
-                "gateway.rate_limited.address",
-                "Quá nhiều yêu cầu từ địa chỉ này (too many requests from this address)",
+                ThrottledError(
+                    "gateway.rate_limited.address",
+                    "Quá nhiều yêu cầu từ địa chỉ này (too many requests from this address)",
+                ),
                 [(b"retry-after", str(int(wait) + 1).encode()), *rid],
             )
             return
@@ -119,13 +116,7 @@ class GatewayMiddleware:
                 except ValueError:
                     declared = limit + 1
                 if declared > limit:
-                    await _send_problem(
-                        send,
-                        413,
-                        "gateway.request.too_large",
-                        f"Yêu cầu vượt quá {limit} byte (request larger than {limit} bytes)",
-                        rid,
-                    )
+                    await _send_problem(send, _too_large(limit), rid)
                     return
         received = 0
         started = False
@@ -150,13 +141,7 @@ class GatewayMiddleware:
             await self.app(scope, limited_receive, send_with_id)
         except _TooLargeError:
             if not started:
-                await _send_problem(
-                    send,
-                    413,
-                    "gateway.request.too_large",
-                    f"Yêu cầu vượt quá {limit} byte (request larger than {limit} bytes)",
-                    rid,
-                )
+                await _send_problem(send, _too_large(limit), rid)
 
 
 class ConfiguredCORS:

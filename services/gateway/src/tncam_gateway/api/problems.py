@@ -79,13 +79,10 @@ def install(app: FastAPI) -> None:
     async def tncam_error(request: Request, exc: TncamError) -> JSONResponse:
         if exc.http_status >= 500:
             log.warning("request failed: %s", exc.code, extra={"code": exc.code})
-        return problem(
-            exc.http_status,
-            exc.code,
-            exc.message,
-            instance=request.url.path,
-            errors=exc.details or None,
-            retryable=exc.retryable,
+        return JSONResponse(
+            exc.to_problem(request.url.path),
+            status_code=exc.http_status,
+            media_type=PROBLEM_JSON,
             headers=_headers(exc),
         )
 

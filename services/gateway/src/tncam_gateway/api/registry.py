@@ -4,7 +4,7 @@ the registry's operations over NATS (the registry re-checks the actor and audits
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 from pydantic import BaseModel, Field
@@ -18,16 +18,14 @@ from tncam_contracts.catalog import (
     REGISTRY_UPDATE_CAMERA,
 )
 from tncam_gateway.api.cameras import CameraOut, out
-from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep, require
+from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep, readable_scope, require
 from tncam_gateway.api.problems import responses
 from tncam_gateway.db.exports import AnalyticsRecord
-from tncam_gateway.directory import scope_of
 from tncam_gateway.domain.policy import Action, CameraScope, decide
 from tncam_gateway.flows.analytics import AnalyticsBasis, AnalyticsChange
 from tncam_gateway.flows.common import Caller
 from tncam_gateway.state import GatewayState
-from tncam_mesh.errors import ForbiddenError, InvalidInputError, NotFoundError
-from tncam_mesh.rpc import call
+from tncam_mesh.errors import ForbiddenError, InvalidInputError
 
 router = APIRouter(tags=["registry"])
 CAMERA_ID = Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", max_length=64)
@@ -101,17 +99,6 @@ def _fields(body: CameraFieldsIn) -> tuple[rpb.CameraFields, list[str]]:
     return fields, sorted(given)
 
 
-async def _rpc(gw: GatewayState, spec: Any, request: Any, reply: Any) -> Any:
-    return await call(
-        gw.bus,
-        spec,
-        request,
-        reply,
-        namespace=gw.settings.nats_namespace,
-        timeout=gw.settings.rpc_timeout_s,
-    )
-
-
 @router.post(
     "/cameras",
     response_model=CameraOut,
@@ -136,19 +123,15 @@ async def create_camera(
     if body.username or body.password:
         request.credentials.username = body.username or ""
         request.credentials.password = body.password or ""
-    reply = await _rpc(gw, REGISTRY_CREATE_CAMERA, request, rpb.CreateCameraReply)
+    reply = await gw.rpc(REGISTRY_CREATE_CAMERA, request, rpb.CreateCameraReply)
     return out(reply.camera)
 
 
 async def _admin_scope(gw: GatewayState, caller: Caller, camera_id: str) -> None:
-    try:
-        cam = await gw.directory.camera(camera_id)
-    except NotFoundError as e:
-        raise NotFoundError("gateway.camera.not_found", "Không tìm thấy camera") from e
-    decision = decide(caller.principal, Action.CAMERA_ADMIN, scope_of(cam), now=gw.clock())
+    # Whoever may change a camera may read it: a camera the caller may not read is a 404.
+    camera = await readable_scope(gw, caller, camera_id)
+    decision = decide(caller.principal, Action.CAMERA_ADMIN, camera, now=gw.clock())
     if not decision.allowed:
-        if not decide(caller.principal, Action.CAMERA_READ, scope_of(cam), now=gw.clock()).allowed:
-            raise NotFoundError("gateway.camera.not_found", "Không tìm thấy camera")
         raise ForbiddenError(decision.code, "Không có quyền thay đổi camera này")
 
 
@@ -182,7 +165,7 @@ async def update_camera(
         request.set_credentials = True
         request.credentials.username = body.username or ""
         request.credentials.password = body.password or ""
-    reply = await _rpc(gw, REGISTRY_UPDATE_CAMERA, request, rpb.UpdateCameraReply)
+    reply = await gw.rpc(REGISTRY_UPDATE_CAMERA, request, rpb.UpdateCameraReply)
     gw.directory.forget(camera_id)
     return out(reply.camera)
 
@@ -202,8 +185,7 @@ async def deactivate_camera(
 ) -> CameraOut:
     """Ingest drops the camera; it is kept in the registry, reports skip it."""
     await _admin_scope(gw, caller, camera_id)
-    reply = await _rpc(
-        gw,
+    reply = await gw.rpc(
         REGISTRY_DEACTIVATE_CAMERA,
         rpb.DeactivateCameraRequest(
             actor=caller.actor(), id=camera_id, reason=body.reason, request_id=client.request_id
@@ -254,8 +236,7 @@ async def import_cameras(
     require(gw, caller, Action.CAMERA_ADMIN)
     content = await file.read(gw.settings.max_upload_bytes + 1)
     name = (file.filename or "cameras.csv")[:256]
-    reply = await _rpc(
-        gw,
+    reply = await gw.rpc(
         REGISTRY_IMPORT_CAMERAS,
         rpb.ImportCamerasRequest(
             actor=caller.actor(),
@@ -320,14 +301,12 @@ async def connection_report(
     """The province-wide connection report (communes × service center / committee HQ /
     square): province_admin and the C-Thái Nguyên backend."""
     require(gw, caller, Action.REPORT_READ)
-    reply = await call(
-        gw.bus,
+    reply = await gw.rpc(
         REGISTRY_GET_CONNECTION_REPORT,
         rpb.GetConnectionReportRequest(
             actor=caller.actor(), format=REPORT_FORMATS[format], request_id=client.request_id
         ),
         rpb.GetConnectionReportReply,
-        namespace=gw.settings.nats_namespace,
         timeout=max(gw.settings.rpc_timeout_s, 30.0),
     )
     media = {"json": "application/json", "csv": "text/csv; charset=utf-8", "xlsx": XLSX}[format]
@@ -391,12 +370,7 @@ async def get_analytics(
     camera_id: Annotated[str, CAMERA_ID], gw: GatewayDep, caller: CallerDep
 ) -> AnalyticsOut:
     """Off by default; who may read the camera may read its gate."""
-    try:
-        cam = await gw.directory.camera(camera_id)
-    except NotFoundError as e:
-        raise NotFoundError("gateway.camera.not_found", "Không tìm thấy camera") from e
-    if not decide(caller.principal, Action.CAMERA_READ, scope_of(cam), now=gw.clock()).allowed:
-        raise NotFoundError("gateway.camera.not_found", "Không tìm thấy camera")
+    await readable_scope(gw, caller, camera_id)
     return analytics_out(camera_id, await gw.analytics.get(camera_id))
 
 

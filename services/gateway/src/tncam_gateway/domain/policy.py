@@ -45,12 +45,6 @@ class Action(StrEnum):
     AUDIT_READ = "audit.read"
 
 
-#: Actions on the footage of a camera (purpose required, audited before any byte).
-FOOTAGE_ACTIONS = frozenset(
-    {Action.FOOTAGE_VIEW, Action.FOOTAGE_EXPORT, Action.FOOTAGE_QUICK_EXTRACT}
-)
-
-
 @dataclass(frozen=True)
 class Principal:
     """Who asks: an authenticated account."""

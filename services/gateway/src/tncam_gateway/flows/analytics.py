@@ -12,8 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tncam.audit.v1 import audit_event_pb2 as apb
 from tncam_gateway.db import exports as repo
 from tncam_gateway.db.exports import AnalyticsRecord
-from tncam_gateway.flows.common import Auditor, Caller, ClientInfo, Clock
-from tncam_gateway.flows.footage import ScopeLookup
+from tncam_gateway.flows.common import Auditor, Caller, ClientInfo, Clock, ScopeLookup
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import InvalidInputError, NotFoundError
 

@@ -417,18 +417,7 @@ class AuthService:
     async def authenticate(self, token: str) -> Caller:
         """The caller behind an access token, checked server-side (cached briefly)."""
         claims = self.codec.verify(token, now=self.clock())
-        key = (claims.account_id, claims.session_id)
-        mono = time.monotonic()
-        cached = self._cache.get(key)
-        if cached is None or mono - cached.at > self.config.revocation_cache_s:
-            cached = await self._load_caller(claims.account_id, claims.session_id)
-            cached.at = mono
-            if len(self._cache) > 10_000:
-                self._cache.clear()
-            self._cache[key] = cached
-        caller = cached.caller
-        if caller is None:
-            raise invalid(cached.error)
+        cached, caller = await self._checked(claims.account_id, claims.session_id)
         if claims.token_version != cached.token_version:
             raise invalid("token đã bị thu hồi (token revoked)")
         return caller
@@ -436,6 +425,12 @@ class AuthService:
     async def session_caller(self, account_id: str, session_id: str) -> Caller:
         """The caller of a still-valid session (for credentials derived from an access token,
         such as playback tokens): refused once the account is disabled or the session ends."""
+        _, caller = await self._checked(account_id, session_id)
+        return caller
+
+    async def _checked(self, account_id: str, session_id: str) -> tuple[_Cached, Caller]:
+        """The session's cached check (reloaded once older than the revocation cache time);
+        refused when the account is disabled or the session ended."""
         key = (account_id, session_id)
         mono = time.monotonic()
         cached = self._cache.get(key)
@@ -447,7 +442,7 @@ class AuthService:
             self._cache[key] = cached
         if cached.caller is None:
             raise invalid(cached.error)
-        return cached.caller
+        return cached, cached.caller
 
     async def _load_caller(self, account_id: str, session_id: str) -> _Cached:
         now = self.clock()

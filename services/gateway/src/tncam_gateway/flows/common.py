@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -15,12 +15,14 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from tncam.audit.v1 import audit_event_pb2 as apb
 from tncam.common.v1 import actor_pb2
-from tncam_gateway.domain.policy import Principal
+from tncam_gateway.domain.policy import CameraScope, Principal
 from tncam_gateway.domain.roles import Role
 from tncam_mesh.audit import new_event
 from tncam_mesh.errors import TncamError, UnavailableError
 
 Clock = Callable[[], datetime]
+#: The owning unit and sectors of a camera, None when the registry does not know it.
+ScopeLookup = Callable[[str], Awaitable[CameraScope | None]]
 
 
 def utcnow() -> datetime:
@@ -186,10 +188,7 @@ class SecretBox:
     """AES-GCM encryption of small secrets at rest (TOTP seeds), key derived with HKDF."""
 
     def __init__(self, key_material: bytes) -> None:
-        key = HKDF(algorithm=SHA256(), length=32, salt=None, info=b"tncam-gateway-mfa").derive(
-            key_material
-        )
-        self._aead = AESGCM(key)
+        self._aead = AESGCM(derive_key(key_material, "tncam-gateway-mfa"))
 
     def seal(self, plaintext: str, *, context: str) -> str:
         """Encrypt ``plaintext`` bound to ``context`` (the account id)."""
@@ -203,8 +202,7 @@ class SecretBox:
         return self._aead.decrypt(raw[:12], raw[12:], context.encode()).decode()
 
 
-def derive_key(secret: str, label: str) -> bytes:
-    """A 32-byte key for ``label`` from a configured secret."""
-    return HKDF(algorithm=SHA256(), length=32, salt=None, info=label.encode()).derive(
-        secret.encode()
-    )
+def derive_key(secret: str | bytes, label: str) -> bytes:
+    """A 32-byte key for ``label`` from a configured secret (HKDF-SHA256, no salt)."""
+    material = secret.encode() if isinstance(secret, str) else secret
+    return HKDF(algorithm=SHA256(), length=32, salt=None, info=label.encode()).derive(material)

@@ -3,7 +3,6 @@ before any byte of the answer leaves (fail closed when the audit log is unavaila
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,7 +12,7 @@ from tncam.audit.v1 import audit_event_pb2 as apb
 from tncam_gateway.db import grants as grant_repo
 from tncam_gateway.domain.policy import Action, CameraScope, Decision, decide
 from tncam_gateway.domain.roles import Purpose
-from tncam_gateway.flows.common import Auditor, Caller, ClientInfo, Clock
+from tncam_gateway.flows.common import Auditor, Caller, ClientInfo, Clock, ScopeLookup
 from tncam_gateway.flows.grants import LEGAL_BASIS_PB
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import ForbiddenError, InvalidInputError, NotFoundError
@@ -29,8 +28,6 @@ PURPOSE_PB: dict[Purpose, apb.PurposeCode] = {
     Purpose.CITIZEN_SERVICE: apb.PURPOSE_CODE_OTHER,
     Purpose.OTHER: apb.PURPOSE_CODE_OTHER,
 }
-
-ScopeLookup = Callable[[str], Awaitable[CameraScope | None]]
 
 
 @dataclass(frozen=True)
@@ -123,12 +120,18 @@ class FootageGuard:
         if camera is None:
             raise NotFoundError("gateway.camera.not_found", f"Không tìm thấy camera {camera_id}")
         now = self.clock()
-        async with unit_of_work(self.sessions) as s:
-            records = await grant_repo.of_grantee(
-                s, caller.account_id, camera_id=camera_id, now=now
+        # Own unit/sector and quick extraction never look at grants: load them only when the
+        # decision without them is a refusal (the second decision is then the answer).
+        decision = decide(caller.principal, action, camera, now=now, footage=footage)
+        if not decision.allowed:
+            async with unit_of_work(self.sessions) as s:
+                records = await grant_repo.of_grantee(
+                    s, caller.account_id, camera_id=camera_id, now=now
+                )
+            grants = [r.policy_view() for r in records if not grant_id or r.id == grant_id]
+            decision = decide(
+                caller.principal, action, camera, now=now, grants=grants, footage=footage
             )
-        grants = [r.policy_view() for r in records if not grant_id or r.id == grant_id]
-        decision = decide(caller.principal, action, camera, now=now, grants=grants, footage=footage)
         access = FootageAccess(caller, camera, action, kind, purpose, decision, footage)
         if not decision.allowed:
             await self._record(access, client, outcome=apb.OUTCOME_DENIED)

@@ -17,9 +17,8 @@ from tncam_contracts.catalog import GRANT_ISSUED, GRANT_REVOKED
 from tncam_gateway.db import accounts as account_repo
 from tncam_gateway.db import grants as repo
 from tncam_gateway.domain.grants import GrantRequest, validate
-from tncam_gateway.domain.policy import CameraScope
 from tncam_gateway.domain.roles import LegalBasis, Role
-from tncam_gateway.flows.common import ROLE_PB, Auditor, Caller, ClientInfo, Clock
+from tncam_gateway.flows.common import ROLE_PB, Auditor, Caller, ClientInfo, Clock, ScopeLookup
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import InvalidInputError, NotFoundError
 
@@ -32,7 +31,6 @@ LEGAL_BASIS_PB: dict[LegalBasis, apb.LegalBasis] = {
     LegalBasis.COMMITTEE_APPROVAL: apb.LEGAL_BASIS_COMMITTEE_APPROVAL,
 }
 
-ScopeLookup = Callable[[str], Awaitable[CameraScope | None]]
 Publish = Callable[[str, Any, str], Awaitable[None]]  # subject, message, msg id
 
 

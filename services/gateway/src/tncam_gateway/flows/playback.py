@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tncam.recording.v1 import recording_api_pb2 as api
+from tncam_gateway import API_PREFIX
 from tncam_gateway.domain.playback import (
     PlaybackClaims,
     PlaybackCodec,
@@ -23,7 +24,7 @@ from tncam_gateway.flows.footage import FootageAccess, FootageGuard, PurposeOfAc
 from tncam_gateway.recordings import Recordings
 from tncam_mesh.errors import InvalidInputError, NotFoundError
 
-PLAYLIST_PATH = "/api/v1/playback/{playback_id}/index.m3u8"
+PLAYLIST_PATH = API_PREFIX + "/playback/{playback_id}/index.m3u8"
 
 
 @dataclass(frozen=True)
