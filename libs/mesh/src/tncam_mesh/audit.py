@@ -32,6 +32,11 @@ Actor = actor_pb2.Actor
 Role = actor_pb2.Role
 
 
+def service_actor(service: str) -> actor_pb2.Actor:
+    """How a service names itself when it acts on its own authority (``tncam <service>``)."""
+    return actor_pb2.Actor(id=service, display_name=f"tncam {service}", role=Role.ROLE_SERVICE)
+
+
 def scrub(value: Any) -> Any:
     """A copy of a JSON-like value with secret-looking keys replaced by ``"***"``."""
     if isinstance(value, Mapping):

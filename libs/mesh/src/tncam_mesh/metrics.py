@@ -58,6 +58,12 @@ class Metrics:
             ["stream", "result"],
             registry=self.registry,
         )
+        self.periodic_runs = Counter(
+            "tncam_mesh_periodic_runs_total",
+            "Rounds of periodic background work, by task and outcome (ok, retried)",
+            ["task", "outcome"],
+            registry=self.registry,
+        )
         self.task_failures = Counter(
             "tncam_mesh_task_failures_total",
             "Supervised background tasks that failed",

@@ -27,15 +27,16 @@ from typing import Any, Generic, NoReturn, TypeVar
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
-from tncam_contracts.catalog import StreamSpec
+from tncam_contracts.catalog import StreamSpec, dead_letter_subject
 from tncam_mesh.bus import Bus, connect_settings
 from tncam_mesh.errors import ConfigurationError, TncamError
 from tncam_mesh.health import Health
 from tncam_mesh.http import HttpServer, ops_app, ops_routes
-from tncam_mesh.jetstream import ensure_stream, observe_publishes
+from tncam_mesh.jetstream import ConsumerSpec, Handler, consume, ensure_stream, observe_publishes
 from tncam_mesh.jetstream import wait_or_stop as wait_or_stop  # re-exported for services
 from tncam_mesh.logs import configure_logging
 from tncam_mesh.metrics import Metrics
+from tncam_mesh.periodic import Work, run_every
 from tncam_mesh.settings import ServiceSettings, load_settings
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -75,6 +76,69 @@ class Runtime(Generic[S]):
         self._spawned.append(task)
         return task
 
+    def every(
+        self,
+        name: str,
+        interval_s: float,
+        work: Work,
+        *,
+        first_after_s: float = 0.0,
+        after: asyncio.Event | None = None,
+    ) -> asyncio.Task[None]:
+        """Spawn ``work`` every ``interval_s`` (once ``after`` is set), with the one policy.
+
+        Transient failures are logged, counted and retried next round; any other failure
+        stops the service (see :mod:`tncam_mesh.periodic`).
+        """
+
+        async def loop() -> None:
+            if after is not None and not await _until(after, self.stopping):
+                return
+            await run_every(
+                name,
+                interval_s,
+                work,
+                stop=self.stopping,
+                metrics=self.metrics,
+                first_after_s=first_after_s,
+            )
+
+        return self.spawn(name, loop())
+
+    async def consume(
+        self,
+        stream: StreamSpec,
+        consumer: ConsumerSpec,
+        handler: Handler,
+        *,
+        batch: int = 16,
+        worker: str = "",
+    ) -> None:
+        """Handle ``consumer`` on this service's ``stream`` until stopping, fully wired.
+
+        The stream is scoped to the namespace; dead letters go to the stream's dead-letter
+        subject; outcomes are counted in ``tncam_mesh_consumer_messages_total``; dead
+        letters name this service and ``<instance>/<worker>``.
+        """
+        ns = self.settings.nats_namespace
+        scoped = stream.scoped(ns).name
+        counter = self.metrics.consumer_messages
+        instance = self.settings.instance_id
+        await consume(
+            self.bus.js,
+            stream=scoped,
+            consumer=consumer,
+            handler=handler,
+            stop=self.stopping,
+            batch=batch,
+            dead_letter_subject=dead_letter_subject(stream, ns),
+            on_outcome=lambda o: counter.labels(
+                stream=scoped, consumer=consumer.durable, outcome=o
+            ).inc(),
+            service=self.settings.service_name,
+            worker_id=f"{instance}/{worker}" if worker else instance,
+        )
+
     def cancel_leftovers(self) -> None:
         """Cancel background tasks that did not end when the lifespan stopped them."""
         for task in self._spawned:
@@ -83,6 +147,17 @@ class Runtime(Generic[S]):
                     "task still running at shutdown, cancelled", extra={"task": task.get_name()}
                 )
                 task.cancel()
+
+
+async def _until(event: asyncio.Event, stop: asyncio.Event) -> bool:
+    """Wait for ``event``; False if ``stop`` came first."""
+    waits = {asyncio.ensure_future(event.wait()), asyncio.ensure_future(stop.wait())}
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()
+    return event.is_set() and not stop.is_set()
 
 
 Lifespan = Callable[[Runtime[S]], contextlib.AbstractAsyncContextManager[None]]
