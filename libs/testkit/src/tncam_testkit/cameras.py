@@ -11,10 +11,9 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
-from tncam_testkit.procs import ManagedProcess, ServerStartError, free_port, port_open
+from tncam_testkit.procs import ManagedProcess, ServerStartError, StartStop, free_port, port_open
 
 # ServerStartError is re-exported: callers catch start failures without importing procs.
 __all__ = ["CameraClips", "CameraSimulator", "ServerStartError", "make_clips"]
@@ -40,12 +39,10 @@ class CameraClips:
         return self.fps * self.seconds
 
 
-def _encode(
-    dest: Path, codec: str, *, width: int, height: int, fps: int, seconds: int, gop: int
-) -> None:
-    """Encode one clip with ffmpeg into ``dest`` atomically (parallel test workers share it)."""
+def _encoder_args(codec: str, gop: int) -> list[str]:
+    """ffmpeg's encoder options for a clip a camera simulator can loop and join mid-stream."""
     if codec == "h265":
-        encoder = [
+        return [
             "-c:v",
             "libx265",
             "-preset",
@@ -59,7 +56,7 @@ def _encode(
             "hevc",
         ]
     else:
-        encoder = [
+        return [
             "-c:v",
             "libx264",
             "-preset",
@@ -77,6 +74,13 @@ def _encode(
             "-f",
             "h264",
         ]
+
+
+def _encode(
+    dest: Path, codec: str, *, width: int, height: int, fps: int, seconds: int, gop: int
+) -> None:
+    """Encode one clip with ffmpeg into ``dest`` atomically (parallel test workers share it)."""
+    encoder = _encoder_args(codec, gop)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     argv = [
         "ffmpeg",
@@ -137,7 +141,7 @@ def make_clips(
     return clips
 
 
-class CameraSimulator:
+class CameraSimulator(StartStop):
     """N simulated IP cameras behind one real RTSP server process (``camsim_server``)."""
 
     def __init__(
@@ -279,15 +283,3 @@ class CameraSimulator:
     def log_tail(self, lines: int = 30) -> str:
         """The last lines of the server log, for failure messages."""
         return self._process.log_tail(lines) if self._process is not None else "(not running)"
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -8,11 +8,9 @@ import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from tncam_contracts.catalog import NATS_MAX_PAYLOAD
-from tncam_testkit.procs import ManagedProcess, ServerStartError, free_port
+from tncam_testkit.procs import ManagedProcess, ServerStartError, StartStop, free_port
 
 # 8 MiB bodies plus 64 KiB of headroom for headers; as in deploy/nats/nats-server.conf.
 DEFAULT_MAX_PAYLOAD = NATS_MAX_PAYLOAD
@@ -66,7 +64,7 @@ def _healthy(monitor_url: str) -> bool:
         return False
 
 
-class NatsServer:
+class NatsServer(StartStop):
     """One ``nats-server`` process with JetStream stored under ``workdir``; a context manager."""
 
     def __init__(
@@ -133,15 +131,3 @@ class NatsServer:
     def log_tail(self, lines: int = 30) -> str:
         """The last lines of the server log."""
         return self._proc.log_tail(lines)
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

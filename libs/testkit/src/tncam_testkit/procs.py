@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import os
 import signal
@@ -31,11 +32,72 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return s.connect_ex((host, port)) == 0
 
 
+def bindable(port: int, host: str = "127.0.0.1") -> bool:
+    """True when ``host:port`` can be bound right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def distinct_free_ports(count: int, taken: set[int] | None = None) -> list[int]:
+    """``count`` free ports, distinct from each other and from ``taken``."""
+    # free_port() releases its socket at once, so two calls may hand out the same port.
+    seen = set(taken or ())
+    ports: list[int] = []
+    while len(ports) < count:
+        port = free_port()
+        if port not in seen:
+            seen.add(port)
+            ports.append(port)
+    return ports
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file that holds a secret: created 0600, never chmod-ed after the fact."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+
+
+class StartStop(abc.ABC):
+    """A server of the test kit: ``start()``/``stop()``, and ``with`` for both."""
+
+    @abc.abstractmethod
+    def start(self) -> object:
+        """Start the server and wait until it is ready."""
+
+    @abc.abstractmethod
+    def stop(self) -> object:
+        """Stop the server (idempotent)."""
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
 class ServerStartError(RuntimeError):
     """A server process exited or did not become ready; the message carries its log tail."""
 
+    @property
+    def port_clash(self) -> bool:
+        """Whether the server said its port was taken (free_port raced another process)."""
+        text = str(self).lower()
+        return "address already in use" in text or "is not available" in text
 
-class ManagedProcess:
+
+class ManagedProcess(StartStop):
     """One child process with its log in a file, a readiness probe and a bounded stop."""
 
     def __init__(
@@ -130,15 +192,3 @@ class ManagedProcess:
         except FileNotFoundError:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -9,20 +9,26 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import stat
 import sysconfig
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import ClassVar, Self
+from typing import ClassVar
 
 import minio
 import urllib3
 from minio.error import S3Error
 
-from tncam_testkit.procs import REPO_ROOT, ManagedProcess, ServerStartError, free_port
+from tncam_testkit.procs import (
+    REPO_ROOT,
+    ManagedProcess,
+    ServerStartError,
+    StartStop,
+    bindable,
+    distinct_free_ports,
+    write_private,
+)
 
 DEFAULT_MINIO_BINARY = REPO_ROOT / ".cache" / "bin" / "minio"
 MINIO_BINARY_ENV = "TNCAM_MINIO_BINARY"
@@ -35,7 +41,6 @@ _WEED_GRPC_OFFSET = 10000
 _MAX_SOCKET_PATH = 100
 _WEED_SOCKET_DIR = Path("/tmp")  # noqa: S108 - where weed itself puts them
 _START_ATTEMPTS = 3
-_PORT_CLASH_MARKERS = ("address already in use", "is not available")
 
 
 @dataclass(frozen=True)
@@ -105,33 +110,7 @@ def _new_credentials() -> tuple[str, str]:
     return f"tncam-{secrets.token_hex(4)}", secrets.token_urlsafe(24)
 
 
-def _bindable(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-        return True
-
-
-def _distinct_free_ports(count: int, taken: set[int] | None = None) -> list[int]:
-    # free_port() releases its socket at once, so two calls may hand out the same port.
-    seen = set(taken or ())
-    ports: list[int] = []
-    while len(ports) < count:
-        port = free_port()
-        if port not in seen:
-            seen.add(port)
-            ports.append(port)
-    return ports
-
-
-def _is_port_clash(err: ServerStartError) -> bool:
-    text = str(err).lower()
-    return any(marker in text for marker in _PORT_CLASH_MARKERS)
-
-
-class _S3Server(abc.ABC):
+class _S3Server(StartStop):
     """Shared start/stop/context-manager logic; subclasses build the process."""
 
     backend: ClassVar[str]
@@ -191,7 +170,7 @@ class _S3Server(abc.ABC):
             except ServerStartError as err:
                 proc.stop()  # a child that exited early still holds its log file open
                 # Another process may grab a port between free_port() and the server's bind.
-                if attempt < _START_ATTEMPTS and self._ports_are_ours() and _is_port_clash(err):
+                if attempt < _START_ATTEMPTS and self._ports_are_ours() and err.port_clash:
                     continue
                 raise
             self._proc = proc
@@ -211,7 +190,7 @@ class _S3Server(abc.ABC):
             proc.stop()
             self._after_stop()
 
-    def _after_stop(self) -> None:  # noqa: B027 - optional hook, most backends need none
+    def _after_stop(self) -> None:
         """Hook for cleanup once the process is gone."""
 
     def _ports_are_ours(self) -> bool:
@@ -220,18 +199,6 @@ class _S3Server(abc.ABC):
     @abc.abstractmethod
     def _make_process(self, access_key: str, secret_key: str) -> tuple[ManagedProcess, int]:
         """The backend's server process (not started) and the S3 port it will listen on."""
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 class MinioServer(_S3Server):
@@ -284,7 +251,7 @@ class MinioServer(_S3Server):
     def _make_process(self, access_key: str, secret_key: str) -> tuple[ManagedProcess, int]:
         binary = self._resolve_binary()
         taken = {p for p in (self._fixed_port, self._fixed_console_port) if p is not None}
-        auto = iter(_distinct_free_ports(2, taken))
+        auto = iter(distinct_free_ports(2, taken))
         port = self._fixed_port if self._fixed_port is not None else next(auto)
         console = self._fixed_console_port if self._fixed_console_port is not None else next(auto)
         self.console_port = console
@@ -387,17 +354,17 @@ class SeaweedServer(_S3Server):
             "s3.port.grpc",
         ]
         taken = {self._fixed_port} if self._fixed_port is not None else set()
-        ports = dict(zip(names, _distinct_free_ports(len(names), taken), strict=True))
+        ports = dict(zip(names, distinct_free_ports(len(names), taken), strict=True))
         ports["s3.port"] = (
             self._fixed_port
             if self._fixed_port is not None
-            else _distinct_free_ports(1, set(ports.values()))[0]
+            else distinct_free_ports(1, set(ports.values()))[0]
         )
         used = set(ports.values())
         while True:
-            admin = _distinct_free_ports(1, used)[0]
+            admin = distinct_free_ports(1, used)[0]
             admin_grpc = admin + _WEED_GRPC_OFFSET
-            if admin_grpc <= 65535 and admin_grpc not in used and _bindable(admin_grpc):
+            if admin_grpc <= 65535 and admin_grpc not in used and bindable(admin_grpc):
                 break
             used.add(admin)
         ports["admin.port"] = admin
@@ -416,7 +383,7 @@ class SeaweedServer(_S3Server):
         # must use only the ports and settings chosen now.
         (data_dir / "mini.options").unlink(missing_ok=True)
         s3_config = self.workdir / "s3-identities.json"
-        _write_private(s3_config, _identities_json(access_key, secret_key))
+        write_private(s3_config, _identities_json(access_key, secret_key))
 
         argv = [
             str(binary),
@@ -496,14 +463,6 @@ def _identities_json(access_key: str, secret_key: str) -> str:
         "actions": ["Admin", "Read", "List", "Tagging", "Write"],
     }
     return json.dumps({"identities": [identity]})
-
-
-def _write_private(path: Path, text: str) -> None:
-    # The file holds a secret: create it 0600 rather than chmod after the fact.
-    path.unlink(missing_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
 
 
 def _seaweed_ready(port: int, access_key: str, secret_key: str) -> Callable[[], bool]:
