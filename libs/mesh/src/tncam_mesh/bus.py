@@ -77,6 +77,43 @@ class Bus:
         await self.close()
 
 
+class _Callbacks:
+    """The client's connection callbacks: logged with masked URLs, reported as states."""
+
+    def __init__(self, nc: Client, shown: str, on_state: Callable[[BusState], None] | None) -> None:
+        self.nc = nc
+        self.shown = shown
+        self.on_state = on_state
+        self.connected = False
+
+    def report(self, state: BusState) -> None:
+        if self.on_state is not None:
+            try:
+                self.on_state(state)
+            except Exception:
+                log.exception("on_state callback failed for %r", state)
+
+    async def error(self, e: Exception) -> None:
+        # The client retries on its own; before the first success each failed attempt lands here.
+        level = logging.WARNING if self.connected else logging.INFO
+        log.log(level, "NATS error (%s): %s", self.shown, mask_urls_in(str(e) or repr(e)))
+
+    async def disconnected(self) -> None:
+        if self.connected and not self.nc.is_closed:
+            log.warning("NATS disconnected from %s; reconnecting", self.shown)
+            self.report("disconnected")
+
+    async def reconnected(self) -> None:
+        url = self.nc.connected_url
+        log.info("NATS reconnected to %s", mask_url(url.geturl()) if url else self.shown)
+        self.report("reconnected")
+
+    async def closed(self) -> None:
+        if self.connected:
+            log.info("NATS connection to %s closed", self.shown)
+            self.report("closed")
+
+
 async def connect(
     url: str | list[str],
     *,
@@ -92,35 +129,7 @@ async def connect(
     servers = [url] if isinstance(url, str) else list(url)
     shown = ", ".join(mask_url(u) for u in servers)
     nc = Client()
-    connected = False
-
-    def report(state: BusState) -> None:
-        if on_state is not None:
-            try:
-                on_state(state)
-            except Exception:
-                log.exception("on_state callback failed for %r", state)
-
-    async def error_cb(e: Exception) -> None:
-        # The client retries on its own; before the first success each failed attempt lands here.
-        level = logging.WARNING if connected else logging.INFO
-        log.log(level, "NATS error (%s): %s", shown, mask_urls_in(str(e) or repr(e)))
-
-    async def disconnected_cb() -> None:
-        if connected and not nc.is_closed:
-            log.warning("NATS disconnected from %s; reconnecting", shown)
-            report("disconnected")
-
-    async def reconnected_cb() -> None:
-        where = mask_url(nc.connected_url.geturl()) if nc.connected_url else shown
-        log.info("NATS reconnected to %s", where)
-        report("reconnected")
-
-    async def closed_cb() -> None:
-        if connected:
-            log.info("NATS connection to %s closed", shown)
-            report("closed")
-
+    callbacks = _Callbacks(nc, shown, on_state)
     try:
         # With unlimited attempts the client retries the first connection forever too;
         # the caller's timeout turns that into an error it can report.
@@ -128,10 +137,10 @@ async def connect(
             await nc.connect(
                 servers,
                 name=name,
-                error_cb=error_cb,
-                disconnected_cb=disconnected_cb,
-                reconnected_cb=reconnected_cb,
-                closed_cb=closed_cb,
+                error_cb=callbacks.error,
+                disconnected_cb=callbacks.disconnected,
+                reconnected_cb=callbacks.reconnected,
+                closed_cb=callbacks.closed,
                 allow_reconnect=True,
                 # Forever: a service without NATS is useless, and readiness reports the outage.
                 max_reconnect_attempts=-1,
@@ -152,9 +161,9 @@ async def connect(
     except BaseException:
         await _abandon(nc)
         raise
-    connected = True
+    callbacks.connected = True
     log.info("NATS connected to %s as %r", shown, name)
-    report("connected")
+    callbacks.report("connected")
     return Bus(nc)
 
 
