@@ -17,15 +17,8 @@ CSV_PAGE = (10_000, 50_000)
 async def query_log(ctx: AuditContext, req: query_pb2.QueryLogRequest) -> query_pb2.QueryLogReply:
     """One page of entries matching a filter."""
     limit = reader.page_size(req.page_size, default=QUERY_PAGE[0], maximum=QUERY_PAGE[1])
-    async with pooled(ctx.engine) as conn:
-        blobs, after = await reader.query_page(
-            conn,
-            req.filter,
-            after=reader.decode_token(req.page_token),
-            limit=limit,
-            newest_first=req.newest_first,
-        )
-    reply = query_pb2.QueryLogReply(next_page_token=reader.encode_token(after) if after else "")
+    blobs, token = await _page(ctx, req.filter, req.page_token, limit, req.newest_first)
+    reply = query_pb2.QueryLogReply(next_page_token=token)
     for blob in blobs:
         reply.entries.add().ParseFromString(blob)
     return reply
@@ -36,19 +29,25 @@ async def export_log_csv(
 ) -> query_pb2.ExportLogCsvReply:
     """One page of entries as CSV with Vietnamese headers."""
     limit = reader.page_size(req.page_size, default=CSV_PAGE[0], maximum=CSV_PAGE[1])
-    async with pooled(ctx.engine) as conn:
-        blobs, after = await reader.query_page(
-            conn,
-            req.filter,
-            after=reader.decode_token(req.page_token),
-            limit=limit,
-            newest_first=False,
-        )
+    blobs, token = await _page(ctx, req.filter, req.page_token, limit, False)
 
     def render() -> tuple[bytes, int]:
         return to_csv(log_entry_pb2.LogEntry.FromString(b) for b in blobs)
 
     data, rows = await asyncio.to_thread(render)
-    return query_pb2.ExportLogCsvReply(
-        csv=data, rows=rows, next_page_token=reader.encode_token(after) if after else ""
-    )
+    return query_pb2.ExportLogCsvReply(csv=data, rows=rows, next_page_token=token)
+
+
+async def _page(
+    ctx: AuditContext, log_filter: query_pb2.LogFilter, page_token: str, limit: int, newest: bool
+) -> tuple[list[bytes], str]:
+    """Stored entries (serialized) of one page, and the token of the next ("" at the end)."""
+    async with pooled(ctx.engine) as conn:
+        blobs, after = await reader.query_page(
+            conn,
+            log_filter,
+            after=reader.decode_token(page_token),
+            limit=limit,
+            newest_first=newest,
+        )
+    return blobs, reader.encode_token(after) if after else ""
