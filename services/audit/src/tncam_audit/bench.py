@@ -25,13 +25,13 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from tncam_audit.appender import Appender, CheckpointPolicy
 from tncam_audit.consumers.sequencer import Sequencer
 from tncam_audit.db import pg
 from tncam_audit.domain.note import Signer
 from tncam_audit.metrics import AuditMetrics
+from tncam_audit.service.appender import Appender, CheckpointPolicy
+from tncam_audit.service.verification import verify_log
 from tncam_audit.settings import AuditSettings
-from tncam_audit.verification import verify_log
 
 APPEND_TARGET = 5_000.0
 VERIFY_TARGET_S = 60.0

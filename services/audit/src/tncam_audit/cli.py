@@ -18,9 +18,9 @@ from typing import Any
 from tncam_audit.db import pg
 from tncam_audit.domain.note import Signer
 from tncam_audit.domain.verify import SignedCheckpoint
+from tncam_audit.service.verification import timed_verify
 from tncam_audit.settings import DEFAULT_ORIGIN, AuditSettings
 from tncam_audit.storage.checkpoints import CheckpointStore
-from tncam_audit.verification import to_reply, verify_log
 from tncam_mesh.errors import TncamError
 from tncam_mesh.redact import mask_urls_in
 from tncam_mesh.settings import load_settings
@@ -88,20 +88,14 @@ def _verify(args: argparse.Namespace) -> int:
 async def _direct(
     settings: AuditSettings, extra: list[SignedCheckpoint], args: argparse.Namespace
 ) -> Any:
-    import datetime as dt
-    import time
-
     store = CheckpointStore(settings) if settings.s3_endpoint and not args.no_object_store else None
-    started = dt.datetime.now(dt.UTC)
-    t0 = time.perf_counter()
     conn = await pg.connect(settings, purpose="cli-verify")
     try:
-        result = await verify_log(
+        return await timed_verify(
             conn, settings.verifiers(), settings.log_origin, store=store, extra_checkpoints=extra
         )
     finally:
         await conn.close()
-    return to_reply(result, started, time.perf_counter() - t0)
 
 
 async def _via_nats(settings: AuditSettings) -> Any:

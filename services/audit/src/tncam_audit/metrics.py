@@ -11,7 +11,17 @@ class AuditMetrics:
     """Appends, checkpoints, verification and the breach register."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
-        r = registry
+        self._checkpoint_time: float | None = None
+        self._appends(registry)
+        self._checkpoints(registry)
+        self._verification(registry)
+        self.breaches_overdue = Gauge(
+            "tncam_audit_breaches_overdue",
+            "Breaches past their 72-hour notice deadline without every notice sent",
+            registry=registry,
+        )
+
+    def _appends(self, r: CollectorRegistry) -> None:
         self.appended = Counter(
             "tncam_audit_appended_events_total", "Events appended to the log", registry=r
         )
@@ -37,6 +47,8 @@ class AuditMetrics:
             "1 while this replica holds the writer lock and appends",
             registry=r,
         )
+
+    def _checkpoints(self, r: CollectorRegistry) -> None:
         self.checkpoints = Counter(
             "tncam_audit_checkpoints_total", "Checkpoints signed by this replica", registry=r
         )
@@ -50,13 +62,14 @@ class AuditMetrics:
             "Checkpoints without an object-locked copy yet",
             registry=r,
         )
-        self._checkpoint_time: float | None = None
         self.checkpoint_age = Gauge(
             "tncam_audit_checkpoint_age_seconds",
             "Seconds since the newest signed checkpoint (NaN before the first)",
             registry=r,
         )
         self.checkpoint_age.set_function(self._age)
+
+    def _verification(self, r: CollectorRegistry) -> None:
         self.verify_failures = Counter(
             "tncam_audit_verify_failures_total",
             "Scheduled verifications that found the log tampered or could not complete",
@@ -81,11 +94,6 @@ class AuditMetrics:
         self.verify_last_success = Gauge(
             "tncam_audit_verify_last_success_timestamp_seconds",
             "Unix time of the last verification that found nothing wrong",
-            registry=r,
-        )
-        self.breaches_overdue = Gauge(
-            "tncam_audit_breaches_overdue",
-            "Breaches past their 72-hour notice deadline without every notice sent",
             registry=r,
         )
 

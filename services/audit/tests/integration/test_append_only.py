@@ -11,12 +11,12 @@ import pytest
 
 from tncam.audit.v1 import audit_event_pb2 as pb
 from tncam.common.v1 import actor_pb2
-from tncam_audit.appender import Appender, CheckpointPolicy
 from tncam_audit.db import pg
 from tncam_audit.domain.note import CheckpointBody, Signer, sign_checkpoint
 from tncam_audit.domain.verify import Kind
+from tncam_audit.service.appender import Appender, CheckpointPolicy
+from tncam_audit.service.verification import verify_log
 from tncam_audit.settings import AuditSettings
-from tncam_audit.verification import verify_log
 
 pytestmark = pytest.mark.integration
 

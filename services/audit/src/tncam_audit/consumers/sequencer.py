@@ -24,11 +24,16 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from tncam.audit.v1 import audit_event_pb2 as pb
-from tncam_audit.appender import Appender, CheckpointPolicy, Clock, utc_now
 from tncam_audit.db import pg
 from tncam_audit.db.log_store import HeadMismatchError, try_writer_lock
 from tncam_audit.domain.entries import InvalidEventError, validate_event
 from tncam_audit.metrics import AuditMetrics
+from tncam_audit.service.appender import (
+    Appender,
+    count_batch,
+    count_checkpoint,
+    start_writer,
+)
 from tncam_audit.settings import AuditSettings
 from tncam_contracts.catalog import (
     AUDIT_EVENT_RECORDED,
@@ -36,6 +41,7 @@ from tncam_contracts.catalog import (
     HEADER_TYPE,
     dead_letter_subject,
 )
+from tncam_mesh.clock import Clock, utc_now
 from tncam_mesh.errors import InvalidInputError, TncamError
 from tncam_mesh.jetstream import ConsumerSpec, ensure_consumer, publish_dead_letter
 from tncam_mesh.runtime import wait_or_stop
@@ -103,18 +109,9 @@ class Sequencer:
                     return
             self.is_leader.set()
             self._metrics.sequencer_active.set(1)
-            appender = Appender(
-                conn,
-                self._settings.signer(),
-                CheckpointPolicy(
-                    self._settings.checkpoint_every_events, self._settings.checkpoint_every_s
-                ),
-                clock=self._clock,
+            appender, size = await start_writer(
+                conn, self._settings, self._metrics, clock=self._clock
             )
-            size = await appender.start()
-            self._metrics.tree_size.set(size)
-            if appender.last_checkpoint is not None:
-                self._metrics.checkpoint_signed_at(appender.last_checkpoint.signed_at.timestamp())
             log.info("sequencer active (writer lock taken)", extra={"tree_size": size})
             await self._consume(appender)
         finally:
@@ -152,10 +149,7 @@ class Sequencer:
                 await psub.unsubscribe()
 
     async def _checkpoint(self, appender: Appender) -> None:
-        cp = await appender.checkpoint_if_due()
-        if cp is not None:
-            self._metrics.checkpoints.inc()
-            self._metrics.checkpoint_signed_at(cp.signed_at.timestamp())
+        count_checkpoint(self._metrics, await appender.checkpoint_if_due())
 
     async def _append(self, appender: Appender, msgs: list[Msg]) -> None:
         started = time.perf_counter()
@@ -183,13 +177,7 @@ class Sequencer:
             except (TimeoutError, nats.errors.Error) as e:
                 # Harmless: the redelivered events are found by event_id and only acked.
                 log.warning("acks not confirmed (%s); duplicates will be skipped", e)
-        self._metrics.appended.inc(result.appended)
-        self._metrics.duplicates.inc(result.duplicates)
-        self._metrics.tree_size.set(result.tree_size)
-        self._metrics.batch_seconds.observe(time.perf_counter() - started)
-        if result.checkpoint is not None:
-            self._metrics.checkpoints.inc()
-            self._metrics.checkpoint_signed_at(result.checkpoint.signed_at.timestamp())
+        count_batch(self._metrics, result, time.perf_counter() - started)
 
     async def _decode(self, msg: Msg) -> pb.AuditEvent | None:
         headers = msg.headers or {}

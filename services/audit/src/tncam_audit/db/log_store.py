@@ -54,6 +54,12 @@ async def read_head(conn: Connection, *, for_update: bool = False) -> Head:
     )
 
 
+async def head_size(conn: Connection) -> int:
+    """Entries in the log, as the head row says."""
+    size = await conn.fetchval("SELECT tree_size FROM log_head WHERE id = 1")
+    return int(size or 0)
+
+
 async def check_head(conn: Connection) -> Head:
     """The head, after checking it agrees with the last stored entry."""
     head = await read_head(conn)

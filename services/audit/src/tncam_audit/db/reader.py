@@ -76,6 +76,14 @@ async def anchors(conn: Connection) -> dict[int, Anchor]:
     }
 
 
+async def newest_signed_at(conn: Connection) -> dt.datetime | None:
+    """When the newest checkpoint was signed (None before the first)."""
+    row = await conn.fetchrow(
+        "SELECT tree_size, signed_at FROM checkpoints ORDER BY tree_size DESC LIMIT 1"
+    )
+    return None if row is None else row["signed_at"]
+
+
 async def checkpoint_row(conn: Connection, size: int) -> tuple[int, bytes, dt.datetime, str] | None:
     """(size, root, signed_at, note) of the checkpoint at ``size`` (0 = the newest)."""
     if size:

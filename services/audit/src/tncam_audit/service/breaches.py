@@ -14,18 +14,16 @@ import uuid
 
 from tncam.audit.v1 import audit_event_pb2 as pb
 from tncam.audit.v1 import breach_pb2
-from tncam.common.v1 import actor_pb2
-from tncam_audit.appender import Clock
 from tncam_audit.db import breaches as repo
-from tncam_audit.db.pg import Connection
+from tncam_audit.db.pg import Connection, pooled
 from tncam_audit.domain.breach import Recipient, Status, status
-from tncam_audit.metrics import AuditMetrics
-from tncam_mesh.audit import AuditClient, new_event
+from tncam_audit.service.context import AuditContext
+from tncam_mesh.audit import new_event, service_actor
 from tncam_mesh.errors import InvalidInputError, NotFoundError
 
 log = logging.getLogger("tncam.audit.breaches")
 
-SERVICE_ACTOR = actor_pb2.Actor(id="audit", display_name="tncam audit", role=actor_pb2.ROLE_SERVICE)
+SERVICE_ACTOR = service_actor("audit")
 _RECIPIENTS = {
     breach_pb2.NOTICE_RECIPIENT_PROVINCIAL_POLICE: Recipient.PROVINCIAL_POLICE,
     breach_pb2.NOTICE_RECIPIENT_DOST: Recipient.DOST,
@@ -79,24 +77,17 @@ def to_proto(b: repo.BreachRow, now: dt.datetime) -> breach_pb2.Breach:
     return msg
 
 
-class BreachRegister:
-    """Operations on the register; each takes a connection from the caller."""
-
-    def __init__(self, audit: AuditClient, metrics: AuditMetrics, clock: Clock) -> None:
-        self._audit = audit
-        self._metrics = metrics
-        self._clock = clock
-
-    async def record(
-        self, conn: Connection, req: breach_pb2.RecordBreachRequest
-    ) -> breach_pb2.Breach:
-        """Record a detected breach (idempotent by breach_id)."""
-        breach_id = _uuid(req.breach_id, "breach_id")
-        detected = _time(req.detected_at, "detected_at")
-        if not req.title.strip() or not req.scope.strip():
-            raise InvalidInputError("audit.breach.incomplete", "title and scope are required")
-        if not req.recorded_by.id:
-            raise InvalidInputError("audit.breach.no_actor", "recorded_by is required")
+async def record_breach(
+    ctx: AuditContext, req: breach_pb2.RecordBreachRequest
+) -> breach_pb2.BreachReply:
+    """Record a detected breach (idempotent by breach_id)."""
+    breach_id = _uuid(req.breach_id, "breach_id")
+    detected = _time(req.detected_at, "detected_at")
+    if not req.title.strip() or not req.scope.strip():
+        raise InvalidInputError("audit.breach.incomplete", "title and scope are required")
+    if not req.recorded_by.id:
+        raise InvalidInputError("audit.breach.no_actor", "recorded_by is required")
+    async with pooled(ctx.engine) as conn:
         async with conn.transaction():
             created = await repo.insert_breach(
                 conn,
@@ -121,29 +112,31 @@ class BreachRegister:
                 )
                 event.target.other.kind = "breach"
                 event.target.other.id = str(breach_id)
-                await self._audit.record(event)  # fails closed: the insert rolls back
-        return await self.get(conn, breach_id)
+                await ctx.audit.record(event)  # fails closed: the insert rolls back
+        return breach_pb2.BreachReply(breach=await _get(ctx, conn, breach_id))
 
-    async def record_notice(
-        self, conn: Connection, req: breach_pb2.RecordBreachNoticeRequest
-    ) -> breach_pb2.Breach:
-        """Record a written notice (idempotent by notice_id)."""
-        breach_id = _uuid(req.breach_id, "breach_id")
-        recipient = _RECIPIENTS.get(req.recipient)
-        if recipient is None:
-            raise InvalidInputError("audit.breach.bad_recipient", "recipient is required")
-        if not req.document_number.strip():
-            raise InvalidInputError("audit.breach.no_document", "document_number is required")
-        if not req.recorded_by.id:
-            raise InvalidInputError("audit.breach.no_actor", "recorded_by is required")
-        notice = repo.NoticeRow(
-            notice_id=_uuid(req.notice_id, "notice_id"),
-            recipient=recipient,
-            sent_at=_time(req.sent_at, "sent_at"),
-            document_number=req.document_number.strip(),
-            channel=req.channel,
-            recorded_by=req.recorded_by,
-        )
+
+async def record_notice(
+    ctx: AuditContext, req: breach_pb2.RecordBreachNoticeRequest
+) -> breach_pb2.BreachReply:
+    """Record a written notice (idempotent by notice_id)."""
+    breach_id = _uuid(req.breach_id, "breach_id")
+    recipient = _RECIPIENTS.get(req.recipient)
+    if recipient is None:
+        raise InvalidInputError("audit.breach.bad_recipient", "recipient is required")
+    if not req.document_number.strip():
+        raise InvalidInputError("audit.breach.no_document", "document_number is required")
+    if not req.recorded_by.id:
+        raise InvalidInputError("audit.breach.no_actor", "recorded_by is required")
+    notice = repo.NoticeRow(
+        notice_id=_uuid(req.notice_id, "notice_id"),
+        recipient=recipient,
+        sent_at=_time(req.sent_at, "sent_at"),
+        document_number=req.document_number.strip(),
+        channel=req.channel,
+        recorded_by=req.recorded_by,
+    )
+    async with pooled(ctx.engine) as conn:
         async with conn.transaction():
             if not await repo.get_breaches(conn, breach_id):
                 raise NotFoundError("audit.breach.not_found", f"no breach {breach_id}")
@@ -162,59 +155,73 @@ class BreachRegister:
                 )
                 event.target.other.kind = "breach"
                 event.target.other.id = str(breach_id)
-                await self._audit.record(event)
-        return await self.get(conn, breach_id)
+                await ctx.audit.record(event)
+        return breach_pb2.BreachReply(breach=await _get(ctx, conn, breach_id))
 
-    async def get(self, conn: Connection, breach_id: uuid.UUID) -> breach_pb2.Breach:
-        """One breach."""
-        found = await repo.get_breaches(conn, breach_id)
-        if not found:
-            raise NotFoundError("audit.breach.not_found", f"no breach {breach_id}")
-        return to_proto(found[0], self._clock())
 
-    async def list(self, conn: Connection, wanted: int) -> list[breach_pb2.Breach]:
-        """Breaches, optionally of one status."""
-        now = self._clock()
+async def _get(ctx: AuditContext, conn: Connection, breach_id: uuid.UUID) -> breach_pb2.Breach:
+    found = await repo.get_breaches(conn, breach_id)
+    if not found:
+        raise NotFoundError("audit.breach.not_found", f"no breach {breach_id}")
+    return to_proto(found[0], ctx.clock())
+
+
+async def list_breaches(
+    ctx: AuditContext, req: breach_pb2.ListBreachesRequest
+) -> breach_pb2.ListBreachesReply:
+    """The register, optionally of one status."""
+    now = ctx.clock()
+    async with pooled(ctx.engine) as conn:
         out = [to_proto(b, now) for b in await repo.get_breaches(conn)]
-        return [b for b in out if not wanted or b.status == wanted]
+    return breach_pb2.ListBreachesReply(
+        breaches=[b for b in out if not req.status or b.status == req.status]
+    )
 
-    async def check_overdue(self, conn: Connection) -> int:
-        """Update the overdue gauge; send the overdue event once per breach. Returns the count."""
-        now = self._clock()
+
+async def check_overdue(ctx: AuditContext) -> int:
+    """Update the overdue gauge; send the overdue event once per breach. Returns the count."""
+    now = ctx.clock()
+    async with pooled(ctx.engine) as conn:
         overdue = [
             b
             for b in await repo.get_breaches(conn)
             if status(b.detected_at, (n.recipient for n in b.notices), now) == Status.OVERDUE
         ]
-        self._metrics.breaches_overdue.set(len(overdue))
+        ctx.metrics.breaches_overdue.set(len(overdue))
         for b in overdue:
-            if b.overdue_reported_at is not None:
-                continue
-            async with conn.transaction():
-                if not await repo.mark_overdue_reported(conn, b.breach_id):
-                    continue
-                missing = sorted(r.value for r in set(Recipient) - {n.recipient for n in b.notices})
-                event = new_event(
-                    action="breach.notice.overdue",
-                    actor=SERVICE_ACTOR,
-                    source_service="audit",
-                    outcome=pb.OUTCOME_FAILED,
-                    cameras=b.camera_ids,
-                    data_categories=[pb.DATA_CATEGORY_AUDIT_LOG],
-                    purpose_code=pb.PURPOSE_CODE_SYSTEM_ADMINISTRATION,
-                    after={
-                        "breach_id": str(b.breach_id),
-                        "deadline": b.notice_deadline.isoformat(),
-                        "missing_notices": missing,
-                    },
-                    now=now,
-                )
-                event.error_code = "audit.breach.overdue"
-                event.target.other.kind = "breach"
-                event.target.other.id = str(b.breach_id)
-                await self._audit.record(event)
-            log.error(
-                "breach notice overdue",
-                extra={"breach_id": str(b.breach_id), "missing": missing},
-            )
-        return len(overdue)
+            if b.overdue_reported_at is None:
+                await _report_overdue(ctx, conn, b, now)
+    return len(overdue)
+
+
+async def _report_overdue(
+    ctx: AuditContext, conn: Connection, b: repo.BreachRow, now: dt.datetime
+) -> None:
+    """Once per breach: the ``breach.notice.overdue`` event, with the overdue mark."""
+    async with conn.transaction():
+        if not await repo.mark_overdue_reported(conn, b.breach_id):
+            return
+        missing = sorted(r.value for r in set(Recipient) - {n.recipient for n in b.notices})
+        event = new_event(
+            action="breach.notice.overdue",
+            actor=SERVICE_ACTOR,
+            source_service="audit",
+            outcome=pb.OUTCOME_FAILED,
+            cameras=b.camera_ids,
+            data_categories=[pb.DATA_CATEGORY_AUDIT_LOG],
+            purpose_code=pb.PURPOSE_CODE_SYSTEM_ADMINISTRATION,
+            after={
+                "breach_id": str(b.breach_id),
+                "deadline": b.notice_deadline.isoformat(),
+                "missing_notices": missing,
+            },
+            now=now,
+        )
+        event.error_code = "audit.breach.overdue"
+        event.target.other.kind = "breach"
+        event.target.other.id = str(b.breach_id)
+        await ctx.audit.record(event)
+    log.error(
+        "breach notice overdue",
+        extra={"breach_id": str(b.breach_id), "missing": missing},
+    )

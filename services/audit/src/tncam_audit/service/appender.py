@@ -1,6 +1,7 @@
-"""Append a batch of events in one transaction, and sign checkpoints when they are due.
+"""The audit append: a batch of events in one transaction, checkpoints signed when due.
 
-Used by the sequencer (after it has the writer lock) and by the benchmark's bulk load. The
+Used by the sequencer consumer (after it has the writer lock) and by the benchmark's bulk
+load. The
 transaction locks the head row, so even a writer that wrongly believed it held the lock could
 not interleave: sequence numbers stay contiguous and every event_id is stored once.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tncam.audit.v1 import audit_event_pb2 as pb
@@ -17,15 +18,12 @@ from tncam_audit.db import log_store
 from tncam_audit.db.pg import Connection
 from tncam_audit.domain.entries import make_rows, new_events
 from tncam_audit.domain.note import CheckpointBody, Signer, sign_checkpoint
+from tncam_audit.metrics import AuditMetrics
+from tncam_audit.settings import AuditSettings
+from tncam_mesh.clock import Clock, utc_now
 
-Clock = Callable[[], dt.datetime]
 # Building rows is pure CPU (protobuf, SHA-256); above this many it runs in a thread.
 _THREAD_THRESHOLD = 64
-
-
-def utc_now() -> dt.datetime:
-    """The wall clock, UTC."""
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -108,3 +106,36 @@ class Appender:
     def _sign(self, size: int, root: bytes, now: dt.datetime) -> log_store.StoredCheckpointRow:
         body = CheckpointBody(self._signer.name, size, root, now)
         return log_store.StoredCheckpointRow(size, root, now, sign_checkpoint(self._signer, body))
+
+
+async def start_writer(
+    conn: Connection, settings: AuditSettings, metrics: AuditMetrics, *, clock: Clock = utc_now
+) -> tuple[Appender, int]:
+    """The writer's appender on its lock-holding connection, and the log's size (gauges set)."""
+    appender = Appender(
+        conn,
+        settings.signer(),
+        CheckpointPolicy(settings.checkpoint_every_events, settings.checkpoint_every_s),
+        clock=clock,
+    )
+    size = await appender.start()
+    metrics.tree_size.set(size)
+    if appender.last_checkpoint is not None:
+        metrics.checkpoint_signed_at(appender.last_checkpoint.signed_at.timestamp())
+    return appender, size
+
+
+def count_batch(metrics: AuditMetrics, result: AppendResult, seconds: float) -> None:
+    """Count what one committed (and acked) batch did."""
+    metrics.appended.inc(result.appended)
+    metrics.duplicates.inc(result.duplicates)
+    metrics.tree_size.set(result.tree_size)
+    metrics.batch_seconds.observe(seconds)
+    count_checkpoint(metrics, result.checkpoint)
+
+
+def count_checkpoint(metrics: AuditMetrics, cp: log_store.StoredCheckpointRow | None) -> None:
+    """Count a checkpoint this replica signed, if it signed one."""
+    if cp is not None:
+        metrics.checkpoints.inc()
+        metrics.checkpoint_signed_at(cp.signed_at.timestamp())

@@ -8,15 +8,59 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import time
 from collections.abc import Sequence
 
 from tncam.audit.v1 import verify_pb2
 from tncam_audit.db import reader
-from tncam_audit.db.pg import Connection
+from tncam_audit.db.pg import Connection, pooled
 from tncam_audit.domain.note import Verifier
 from tncam_audit.domain.verify import Kind, LogVerifier, Problem, Result, SignedCheckpoint
+from tncam_audit.service.context import AuditContext
 from tncam_audit.storage.checkpoints import CheckpointStore
+from tncam_mesh.clock import utc_now
+
+log = logging.getLogger("tncam.audit")
+
+
+async def verify(ctx: AuditContext, req: verify_pb2.VerifyRequest) -> verify_pb2.VerifyReply:
+    """On request: recompute everything and report the first bad sequence number."""
+    store = ctx.store if req.include_object_store else None
+    async with ctx.verify_lock, pooled(ctx.engine) as conn:
+        return await timed_verify(conn, ctx.verifiers, ctx.settings.log_origin, store=store)
+
+
+async def scheduled_verify(ctx: AuditContext) -> None:
+    """Scheduled full verification; failures count in tncam_audit_verify_failures_total."""
+    metrics = ctx.metrics
+    try:
+        async with pooled(ctx.engine) as conn:
+            reply = await timed_verify(
+                conn, ctx.verifiers, ctx.settings.log_origin, store=ctx.store
+            )
+    except Exception:
+        metrics.verify_failures.inc()
+        metrics.verify_runs.labels(result="error").inc()
+        raise
+    metrics.verify_duration.set(reply.duration_s)
+    metrics.verify_first_bad.set(reply.first_bad_sequence)
+    if reply.ok:
+        metrics.verify_runs.labels(result="ok").inc()
+        metrics.verify_last_success.set(time.time())
+        log.info(
+            "audit log verified",
+            extra={"tree_size": reply.tree_size, "duration_s": round(reply.duration_s, 3)},
+        )
+        return
+    metrics.verify_failures.inc()
+    metrics.verify_runs.labels(result="failed").inc()
+    log.error(
+        "AUDIT LOG VERIFICATION FAILED at sequence %d: %s",
+        reply.first_bad_sequence,
+        "; ".join(f"{p.sequence}: {p.detail}" for p in reply.problems[:5]),
+        extra={"first_bad_sequence": reply.first_bad_sequence},
+    )
 
 
 async def verify_log(
@@ -102,9 +146,12 @@ async def timed_verify(
     origin: str,
     *,
     store: CheckpointStore | None = None,
+    extra_checkpoints: Sequence[SignedCheckpoint] = (),
 ) -> verify_pb2.VerifyReply:
     """Verify and return the protobuf reply with start time and duration."""
-    started = dt.datetime.now(dt.UTC)
+    started = utc_now()
     t0 = time.perf_counter()
-    result = await verify_log(conn, verifiers, origin, store=store)
+    result = await verify_log(
+        conn, verifiers, origin, store=store, extra_checkpoints=extra_checkpoints
+    )
     return to_reply(result, started, time.perf_counter() - t0)
