@@ -296,122 +296,173 @@ def validate(table: Sequence[tuple[int, Sequence[str]]], ref: Reference) -> Vali
     return Validated([] if errors else rows, errors, len(body))
 
 
+class _RowCheck:
+    """The checks of one row, each appending errors in column order."""
+
+    def __init__(self, number: int, rec: Mapping[str, str], ref: Reference) -> None:
+        self.number = number
+        self.rec = rec
+        self.ref = ref
+        self.errs: list[RowError] = []
+
+    def err(self, column: str, code: str, message: str) -> None:
+        self.errs.append(RowError(self.number, column, code, message))
+
+    def identity(self) -> tuple[str, str, str, SiteKind | None]:
+        """Code, name, commune and site kind."""
+        rec = self.rec
+        for name in REQUIRED:
+            if not rec.get(name):
+                self.err(name, "required", f"cột '{name}' không được để trống")
+        code = rec.get("code", "")
+        if code and not CAMERA_ID_RE.match(code):
+            self.err(
+                "code",
+                "invalid",
+                f"mã camera '{code}' chỉ gồm chữ không dấu, số, '-' và '_' (tối đa 64 ký tự)",
+            )
+        name = rec.get("name", "")
+        if len(name) > 200:
+            self.err("name", "invalid", "tên camera dài quá 200 ký tự")
+        commune = normalise_commune(rec.get("commune_code", ""))
+        if commune and commune not in self.ref.communes:
+            self.err(
+                "commune_code",
+                "unknown_commune",
+                f"mã xã/phường '{commune}' không có trong danh mục",
+            )
+        site_raw = _normalise_header(rec.get("site_kind", ""))
+        site_kind = _SITE_ALIASES.get(site_raw)
+        if site_raw and site_kind is None:
+            self.err(
+                "site_kind",
+                "invalid",
+                f"loại điểm '{rec.get('site_kind')}' không hợp lệ; dùng một trong: "
+                + ", ".join(k.value for k in SiteKind),
+            )
+        return code, name, commune, site_kind
+
+    def urls(self) -> tuple[str, str | None, str | None, dict[str, str]]:
+        """The RTSP URL without credentials, the credentials, and the other URLs."""
+        raw_url = self.rec.get("rtsp_url", "")
+        rtsp_url, username, password = raw_url, None, None
+        if raw_url:
+            problem = check_url(raw_url, ("rtsp", "rtsps"))
+            if problem:
+                self.err("rtsp_url", "invalid", f"rtsp_url '{mask_url(raw_url)}' {problem}")
+            else:
+                rtsp_url, username, password = split_credentials(raw_url)
+        extra: dict[str, str] = {}
+        for column, schemes in (
+            ("rtsp_sub_url", ("rtsp", "rtsps")),
+            ("onvif_url", ("http", "https")),
+        ):
+            value = self.rec.get(column, "")
+            if value:
+                problem = check_url(value, schemes)
+                if problem:
+                    self.err(column, "invalid", f"{column} '{mask_url(value)}' {problem}")
+                else:
+                    extra[column] = split_credentials(value)[0]
+        if self.rec.get("username") or self.rec.get("password"):
+            username, password = self.rec.get("username", ""), self.rec.get("password", "")
+        return rtsp_url, username, password, extra
+
+    def ownership(self) -> tuple[str, tuple[str, ...]]:
+        """The owning unit and the sectors."""
+        owner = self.rec.get("owner_unit", "")
+        if owner and owner not in self.ref.units:
+            self.err(
+                "owner_unit", "unknown_unit", f"đơn vị quản lý '{owner}' không có trong danh mục"
+            )
+        raw = self.rec.get("sector", "")
+        sectors = tuple(s.strip() for s in re.split(r"[;,|]", raw) if s.strip())
+        for s in sectors:
+            if s not in self.ref.sectors:
+                self.err(
+                    "sector",
+                    "unknown_sector",
+                    f"lĩnh vực '{s}' không hợp lệ; dùng: {', '.join(sorted(self.ref.sectors))}",
+                )
+        return owner, sectors
+
+    def device(self) -> tuple[str, dict[str, dt.date | None], str]:
+        """Codec, dates (installed, certificate valid until) and resolution."""
+        rec = self.rec
+        codec_raw = rec.get("codec", "").lower()
+        codec = _CODEC_ALIASES.get(codec_raw, "") if codec_raw else "hevc"
+        if not codec:
+            self.err(
+                "codec",
+                "invalid",
+                f"chuẩn nén '{rec.get('codec')}' không hợp lệ; dùng H.265 hoặc H.264",
+            )
+        dates: dict[str, dt.date | None] = {}
+        for column in ("installed_on", "qcvn135_valid_until"):
+            value = rec.get(column, "")
+            dates[column] = None
+            if value:
+                try:
+                    dates[column] = parse_date(value)
+                except ValueError:
+                    self.err(
+                        column,
+                        "invalid",
+                        f"ngày '{value}' không hợp lệ; dùng dạng YYYY-MM-DD hoặc DD/MM/YYYY",
+                    )
+        resolution = rec.get("resolution", "").lower().replace("×", "x").replace(" ", "")
+        if resolution and not _RESOLUTION_RE.match(resolution):
+            self.err(
+                "resolution",
+                "invalid",
+                f"độ phân giải '{rec.get('resolution')}' phải có dạng 1920x1080",
+            )
+        return codec, dates, resolution
+
+    def retention(self) -> int:
+        """Retention in days (at least the legal minimum)."""
+        retention = MIN_RETENTION_DAYS
+        if self.rec.get("retention_days"):
+            try:
+                retention = int(self.rec["retention_days"])
+            except ValueError:
+                retention = -1
+            if retention < MIN_RETENTION_DAYS:
+                self.err(
+                    "retention_days",
+                    "invalid",
+                    f"thời gian lưu trữ phải là số ngày, ít nhất {MIN_RETENTION_DAYS}",
+                )
+        return retention
+
+    def coordinates(self) -> dict[str, float | None]:
+        """Latitude and longitude, if given."""
+        coords: dict[str, float | None] = {"latitude": None, "longitude": None}
+        for column, limit in (("latitude", 90.0), ("longitude", 180.0)):
+            value = self.rec.get(column, "")
+            if value:
+                try:
+                    number_value = float(value.replace(",", "."))
+                    if abs(number_value) > limit:
+                        raise ValueError(value)
+                    coords[column] = number_value
+                except ValueError:
+                    self.err(column, "invalid", f"{column} '{value}' không hợp lệ")
+        return coords
+
+
 def _validate_row(
     number: int, rec: Mapping[str, str], ref: Reference
 ) -> tuple[CameraRow | None, list[RowError]]:
-    errs: list[RowError] = []
-
-    def err(column: str, code: str, message: str) -> None:
-        errs.append(RowError(number, column, code, message))
-
-    for name in REQUIRED:
-        if not rec.get(name):
-            err(name, "required", f"cột '{name}' không được để trống")
-    code = rec.get("code", "")
-    if code and not CAMERA_ID_RE.match(code):
-        err(
-            "code",
-            "invalid",
-            f"mã camera '{code}' chỉ gồm chữ không dấu, số, '-' và '_' (tối đa 64 ký tự)",
-        )
-    name = rec.get("name", "")
-    if len(name) > 200:
-        err("name", "invalid", "tên camera dài quá 200 ký tự")
-    commune = normalise_commune(rec.get("commune_code", ""))
-    if commune and commune not in ref.communes:
-        err("commune_code", "unknown_commune", f"mã xã/phường '{commune}' không có trong danh mục")
-    site_raw = _normalise_header(rec.get("site_kind", ""))
-    site_kind = _SITE_ALIASES.get(site_raw)
-    if site_raw and site_kind is None:
-        err(
-            "site_kind",
-            "invalid",
-            f"loại điểm '{rec.get('site_kind')}' không hợp lệ; dùng một trong: "
-            + ", ".join(k.value for k in SiteKind),
-        )
-    raw_url = rec.get("rtsp_url", "")
-    rtsp_url, username, password = raw_url, None, None
-    if raw_url:
-        problem = check_url(raw_url, ("rtsp", "rtsps"))
-        if problem:
-            err("rtsp_url", "invalid", f"rtsp_url '{mask_url(raw_url)}' {problem}")
-        else:
-            rtsp_url, username, password = split_credentials(raw_url)
-    extra: dict[str, Any] = {}
-    for column, schemes in (("rtsp_sub_url", ("rtsp", "rtsps")), ("onvif_url", ("http", "https"))):
-        value = rec.get(column, "")
-        if value:
-            problem = check_url(value, schemes)
-            if problem:
-                err(column, "invalid", f"{column} '{mask_url(value)}' {problem}")
-            else:
-                extra[column] = split_credentials(value)[0]
-    if rec.get("username") or rec.get("password"):
-        username, password = rec.get("username", ""), rec.get("password", "")
-    owner = rec.get("owner_unit", "")
-    if owner and owner not in ref.units:
-        err("owner_unit", "unknown_unit", f"đơn vị quản lý '{owner}' không có trong danh mục")
-    sectors = tuple(s.strip() for s in re.split(r"[;,|]", rec.get("sector", "")) if s.strip())
-    for s in sectors:
-        if s not in ref.sectors:
-            err(
-                "sector",
-                "unknown_sector",
-                f"lĩnh vực '{s}' không hợp lệ; dùng: {', '.join(sorted(ref.sectors))}",
-            )
-    codec_raw = rec.get("codec", "").lower()
-    codec = _CODEC_ALIASES.get(codec_raw, "") if codec_raw else "hevc"
-    if not codec:
-        err(
-            "codec",
-            "invalid",
-            f"chuẩn nén '{rec.get('codec')}' không hợp lệ; dùng H.265 hoặc H.264",
-        )
-    dates: dict[str, dt.date | None] = {}
-    for column in ("installed_on", "qcvn135_valid_until"):
-        value = rec.get(column, "")
-        dates[column] = None
-        if value:
-            try:
-                dates[column] = parse_date(value)
-            except ValueError:
-                err(
-                    column,
-                    "invalid",
-                    f"ngày '{value}' không hợp lệ; dùng dạng YYYY-MM-DD hoặc DD/MM/YYYY",
-                )
-    resolution = rec.get("resolution", "").lower().replace("×", "x").replace(" ", "")
-    if resolution and not _RESOLUTION_RE.match(resolution):
-        err(
-            "resolution",
-            "invalid",
-            f"độ phân giải '{rec.get('resolution')}' phải có dạng 1920x1080",
-        )
-    retention = MIN_RETENTION_DAYS
-    if rec.get("retention_days"):
-        try:
-            retention = int(rec["retention_days"])
-        except ValueError:
-            retention = -1
-        if retention < MIN_RETENTION_DAYS:
-            err(
-                "retention_days",
-                "invalid",
-                f"thời gian lưu trữ phải là số ngày, ít nhất {MIN_RETENTION_DAYS}",
-            )
-    coords: dict[str, float | None] = {"latitude": None, "longitude": None}
-    for column, limit in (("latitude", 90.0), ("longitude", 180.0)):
-        value = rec.get(column, "")
-        if value:
-            try:
-                number_value = float(value.replace(",", "."))
-                if abs(number_value) > limit:
-                    raise ValueError(value)
-                coords[column] = number_value
-            except ValueError:
-                err(column, "invalid", f"{column} '{value}' không hợp lệ")
-    if errs or site_kind is None:
-        return None, errs
+    check = _RowCheck(number, rec, ref)
+    code, name, commune, site_kind = check.identity()
+    rtsp_url, username, password, extra = check.urls()
+    owner, sectors = check.ownership()
+    codec, dates, resolution = check.device()
+    retention = check.retention()
+    coords = check.coordinates()
+    if check.errs or site_kind is None:
+        return None, check.errs
     return (
         CameraRow(
             row=number,
@@ -441,6 +492,13 @@ def _validate_row(
             password=password,
         ),
         [],
+    )
+
+
+def forbidden_owner(row: int, owner: str) -> RowError:
+    """The importing actor may not write cameras of ``owner``."""
+    return RowError(
+        row, "owner_unit", "forbidden", f"không có quyền nhập camera của đơn vị '{owner}'"
     )
 
 
