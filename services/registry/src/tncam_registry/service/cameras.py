@@ -12,7 +12,7 @@ from tncam_registry.db import cameras as db
 from tncam_registry.domain import access, records
 from tncam_registry.domain import credentials as creds
 from tncam_registry.domain import deadlines as dl
-from tncam_registry.domain import importing as imp
+from tncam_registry.domain.import_rows import parse_date
 from tncam_registry.domain.model import CAMERA_ID_RE
 from tncam_registry.domain.views import PB_TO_STATE, audit_image, camera_to_pb
 from tncam_registry.service.camera_writes import (
@@ -64,7 +64,7 @@ async def create_camera(
 def _changed_on_late(ctx: RegistryContext, req: service_pb2.UpdateCameraRequest, op: str) -> None:
     """Log an update recorded after its registry-update deadline."""
     try:
-        changed_on = imp.parse_date(req.changed_on)
+        changed_on = parse_date(req.changed_on)
     except ValueError as e:
         raise InvalidInputError(
             f"registry.{op}.invalid_date", "changed_on must be YYYY-MM-DD"

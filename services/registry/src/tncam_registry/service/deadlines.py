@@ -16,7 +16,7 @@ from tncam_registry.db import tickets as db_tickets
 from tncam_registry.domain import access
 from tncam_registry.domain import deadlines as dl
 from tncam_registry.domain.calendar import local_date
-from tncam_registry.domain.importing import parse_date
+from tncam_registry.domain.import_rows import parse_date
 from tncam_registry.domain.model import UnitKind
 from tncam_registry.domain.views import iso
 from tncam_registry.service.camera_writes import view

@@ -11,6 +11,7 @@ from tncam_registry.db import cameras as db
 from tncam_registry.domain import access, records
 from tncam_registry.domain import credentials as creds
 from tncam_registry.domain import importing as imp
+from tncam_registry.domain.import_rows import forbidden_owner
 from tncam_registry.service.camera_writes import CameraWrite, site_for, write_camera
 from tncam_registry.service.context import RegistryContext
 
@@ -29,7 +30,7 @@ async def _forbidden(
     for row in rows:
         for owner in {records.owner_of(row), current.get(row.code, "")} - {""}:
             if not access.may_write(actor, owner):
-                errors.append(imp.forbidden_owner(row.row, owner))
+                errors.append(forbidden_owner(row.row, owner))
     return errors
 
 
