@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+import functools
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-from nats.js.kv import KeyValue
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tncam_contracts.catalog import (
     AUDIT_EVENT_RECORDED,
@@ -19,24 +19,28 @@ from tncam_contracts.catalog import (
     DEADLETTER_STREAM,
     REGISTRY_STREAM,
 )
-from tncam_mesh.errors import TncamError
 from tncam_mesh.jetstream import ensure_kv
 from tncam_mesh.rpc import RpcService
-from tncam_mesh.runtime import Runtime, declare_streams, run_service, wait_or_stop
+from tncam_mesh.runtime import Runtime, declare_streams, run_service
 from tncam_mesh.service_db import open_database
 from tncam_registry.api.rpc import add_endpoints
 from tncam_registry.bus.outbox import Outbox, OutboxRelay
 from tncam_registry.consumers.status import run_stats_consumer, run_status_consumer
-from tncam_registry.crypto import CredentialBox
+from tncam_registry.db.credentials import CredentialBox
 from tncam_registry.domain.calendar import WorkingCalendar
 from tncam_registry.domain.connection import FlapPolicy
 from tncam_registry.metrics import RegistryMetrics
-from tncam_registry.service import Registry
+from tncam_registry.service.configs import reconcile_kv
+from tncam_registry.service.connection import sweep
+from tncam_registry.service.context import RegistryContext
+from tncam_registry.service.gauges import refresh_gauges
+from tncam_registry.service.reference import seed
 from tncam_registry.settings import RegistrySettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 VERSION = "0.1.0"
-log = logging.getLogger("tncam.registry")
+#: A KV reconcile interval of 0 means "only at start" (in practice: once a year).
+_RARELY_S = 365 * 86400.0
 
 
 def calendar_from(settings: RegistrySettings) -> WorkingCalendar:
@@ -46,55 +50,52 @@ def calendar_from(settings: RegistrySettings) -> WorkingCalendar:
     )
 
 
-async def _every(
-    stop: asyncio.Event, interval: float, name: str, work: Callable[[], Awaitable[object]]
-) -> None:
-    """Run ``work`` every ``interval`` seconds until ``stop``; failures are logged and retried."""
-    while not stop.is_set():
-        try:
-            await work()
-        except (TncamError, OSError, Exception) as e:  # a failed round must not stop the loop
-            log.warning("%s failed: %s", name, e)
-        await wait_or_stop(stop, interval)
+def build_context(
+    rt: Runtime[RegistrySettings],
+    sessions: async_sessionmaker[AsyncSession],
+    relay: OutboxRelay,
+    metrics: RegistryMetrics,
+) -> RegistryContext:
+    """The registry's context from its settings and adapters."""
+    settings = rt.settings
+    ns = settings.nats_namespace
+    return RegistryContext(
+        sessions=sessions,
+        box=CredentialBox(settings.credentials_key.get_secret_value()),
+        calendar=calendar_from(settings),
+        outbox=Outbox(ns, audit_subject=AUDIT_EVENT_RECORDED.subject("registry", ns)),
+        relay=relay,
+        metrics=metrics,
+        policy=FlapPolicy(
+            max_disconnects_24h=settings.unstable_max_disconnects_24h,
+            min_uptime=settings.unstable_min_uptime,
+        ),
+        fault_after=dt.timedelta(seconds=settings.fault_after_s),
+        handover_grace=dt.timedelta(seconds=settings.handover_grace_s),
+    )
 
 
-async def reconcile_kv(registry: Registry, kv: KeyValue) -> int:
-    """Make the camera_config bucket match the database (after a lost bucket, a missed put)."""
-    want = await registry.active_configs()
-    try:
-        have = set(await kv.keys())
-    except Exception:  # nats raises NoKeysError on an empty bucket
-        have = set()
-    fixed = 0
-    for key in sorted(have - set(want)):
-        await kv.delete(key)
-        fixed += 1
-    for key, config in want.items():
-        try:
-            entry = await kv.get(key)
-            current = entry.value or b""
-        except Exception:
-            current = b""
-        data = config.SerializeToString(deterministic=True)
-        if current != data:
-            await kv.put(key, data)
-            fixed += 1
-    if fixed:
-        log.info("camera_config KV reconciled: %d keys fixed", fixed)
-    return fixed
+async def start_rpc(rt: Runtime[RegistrySettings], ctx: RegistryContext) -> RpcService:
+    """Serve the registry's operations, timing each request."""
+    rpc = RpcService(rt.bus, name="registry", version=VERSION, namespace=rt.settings.nats_namespace)
+    requests = ctx.metrics.requests
+    rpc.on_request = lambda op, outcome, s: requests.labels(operation=op, outcome=outcome).observe(
+        s
+    )
+    await rpc.start()
+    await add_endpoints(rpc, ctx)
+    return rpc
 
 
 @contextlib.asynccontextmanager
 async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
     """Open the schema, seed reference data, serve operations and consume camera events."""
     settings = rt.settings
-    ns = settings.nats_namespace
     async with open_database(settings, rt.health, migrations=MIGRATIONS) as db:
         # CAMERA is ingest's stream, AUDIT and DEADLETTER everyone's: declaring them too
         # (same spec, idempotent) lets the registry start before the other services.
         await declare_streams(rt, REGISTRY_STREAM, CAMERA_STREAM, AUDIT_STREAM, DEADLETTER_STREAM)
-        kv = await ensure_kv(rt.bus.js, CAMERA_CONFIG_KV.scoped(ns))
-
+        kv = await ensure_kv(rt.bus.js, CAMERA_CONFIG_KV.scoped(settings.nats_namespace))
         metrics = RegistryMetrics(rt.metrics.registry)
         relay = OutboxRelay(
             db.sessions,
@@ -102,48 +103,19 @@ async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
             kv,
             on_published=lambda kind: metrics.published.labels(kind=kind).inc(),
         )
-        registry = Registry(
-            sessions=db.sessions,
-            box=CredentialBox(settings.credentials_key.get_secret_value()),
-            calendar=calendar_from(settings),
-            outbox=Outbox(ns, audit_subject=AUDIT_EVENT_RECORDED.subject("registry", ns)),
-            relay=relay,
-            metrics=metrics,
-            policy=FlapPolicy(
-                max_disconnects_24h=settings.unstable_max_disconnects_24h,
-                min_uptime=settings.unstable_min_uptime,
-            ),
-            fault_after=dt.timedelta(seconds=settings.fault_after_s),
-            handover_grace=dt.timedelta(seconds=settings.handover_grace_s),
-        )
-        await registry.seed()
-
-        rpc = RpcService(rt.bus, name="registry", version=VERSION, namespace=ns)
-        metrics_req = metrics.requests
-        rpc.on_request = lambda op, outcome, s: metrics_req.labels(
-            operation=op, outcome=outcome
-        ).observe(s)
-        await rpc.start()
-        await add_endpoints(rpc, registry)
-
-        stop = rt.stopping
+        ctx = build_context(rt, db.sessions, relay, metrics)
+        await seed(ctx)
+        rpc = await start_rpc(rt, ctx)
         tasks = [
-            rt.spawn("outbox-relay", relay.run(stop)),
-            rt.spawn("status-consumer", run_status_consumer(rt, registry)),
-            rt.spawn("stats-consumer", run_stats_consumer(rt, registry)),
-            rt.spawn("sweeper", _every(stop, settings.sweep_interval_s, "sweep", registry.sweep)),
-            rt.spawn(
-                "gauges",
-                _every(stop, settings.gauge_interval_s, "gauges", registry.refresh_gauges),
-            ),
-            rt.spawn(
+            rt.spawn("outbox-relay", relay.run(rt.stopping)),
+            rt.spawn("status-consumer", run_status_consumer(rt, ctx)),
+            rt.spawn("stats-consumer", run_stats_consumer(rt, ctx)),
+            rt.every("sweep", settings.sweep_interval_s, functools.partial(sweep, ctx)),
+            rt.every("gauges", settings.gauge_interval_s, functools.partial(refresh_gauges, ctx)),
+            rt.every(
                 "kv-reconcile",
-                _every(
-                    stop,
-                    settings.kv_reconcile_interval_s or 365 * 86400.0,
-                    "kv reconcile",
-                    lambda: reconcile_kv(registry, kv),
-                ),
+                settings.kv_reconcile_interval_s or _RARELY_S,
+                functools.partial(reconcile_kv, ctx, kv),
             ),
         ]
         try:

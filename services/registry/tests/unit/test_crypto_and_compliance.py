@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from tncam_mesh.errors import TncamError
-from tncam_registry.crypto import CredentialBox, Credentials
+from tncam_registry.db.credentials import CredentialBox
+from tncam_registry.domain.credentials import Credentials
 from tncam_registry.domain.deadlines import compliance_issues
 
 

@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from tncam_registry.domain.calendar import VN_TZ
 from tncam_registry.domain.model import CameraState
 
 DAY = dt.timedelta(hours=24)
@@ -276,3 +277,50 @@ def daily_uptime(
 ) -> UptimeWindow:
     """Uptime over one day (or its elapsed part): the same measure as the 24-h window."""
     return measure(edges, day_start, day_end, up_at_start=up_at_start)
+
+
+@dataclass(frozen=True)
+class DayUptime:
+    """Uptime of one local day."""
+
+    day: dt.date
+    window: UptimeWindow
+
+
+def uptime_by_day(
+    edges: Sequence[Edge],
+    first_day: dt.date,
+    days: int,
+    now: dt.datetime,
+    *,
+    up_before: bool | None,
+) -> list[DayUptime]:
+    """Daily uptime (Vietnam days) from ``first_day`` for ``days`` days, today up to ``now``.
+
+    ``edges`` start at ``first_day``'s midnight; ``up_before`` is the connection just before.
+    """
+    out: list[DayUptime] = []
+    up = up_before
+    for i in range(days):
+        day = first_day + dt.timedelta(days=i)
+        d_start = dt.datetime.combine(day, dt.time(), VN_TZ)
+        d_end = min(d_start + dt.timedelta(days=1), now)
+        out.append(DayUptime(day, daily_uptime(edges, d_start, d_end, up_at_start=up)))
+        day_edges = [e for e in edges if d_start <= e.at < d_end]
+        if day_edges:
+            up = day_edges[-1].up
+    return out
+
+
+def measured_resolution(width: int, height: int) -> str:
+    """``WxH`` of a measured stream, or "" when no size was measured."""
+    return f"{width}x{height}" if width else ""
+
+
+def device_mismatch(
+    *, declared_codec: str, declared_resolution: str, measured_codec: str, measured_res: str
+) -> bool:
+    """Whether the measured stream differs from what was declared (an undeclared change)."""
+    return bool(measured_codec and measured_codec != declared_codec) or bool(
+        declared_resolution and measured_res and measured_res != declared_resolution
+    )

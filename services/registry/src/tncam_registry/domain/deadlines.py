@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tncam_registry.domain.calendar import WorkingCalendar
@@ -189,3 +190,59 @@ def compliance_issues(
         if major < 2:
             issues.append("onvif_below_2_0")
     return issues
+
+
+def mismatch_detail(
+    *, declared_codec: str, resolution: str, measured_codec: str, width: int, height: int
+) -> str:
+    """What was declared and what was measured, for a registry update deadline."""
+    return (
+        f"khai báo {declared_codec} {resolution}".strip()
+        + f", đo được {measured_codec} {width}x{height}"
+    )
+
+
+@dataclass(frozen=True)
+class OpenTicket:
+    """An open fault ticket as the deadlines see it."""
+
+    id: str
+    camera_id: str
+    due_on: dt.date
+
+
+@dataclass(frozen=True)
+class NeedsUnit:
+    """A unit that registers connection needs every year (communes, service centers)."""
+
+    id: str
+    commune_code: str
+    registered: bool
+
+
+def overdue_items(
+    cameras: Sequence[CameraFacts],
+    tickets: Sequence[OpenTicket],
+    units: Sequence[NeedsUnit],
+    as_of: dt.date,
+    cal: WorkingCalendar,
+    kinds: Sequence[str] = (),
+) -> list[DueItem]:
+    """Every deadline past due on ``as_of`` (only ``kinds`` if given): cameras, tickets, units."""
+    facts = {f.id: f for f in cameras}
+    items: list[DueItem] = []
+    for f in cameras:
+        items += camera_overdue(f, as_of, cal)
+    for t in tickets:
+        cam = facts.get(t.camera_id)
+        if cam is not None:
+            item = ticket_overdue(t.id, cam, t.due_on, as_of, cal)
+            if item is not None:
+                items.append(item)
+    for u in units:
+        item = needs_overdue(u.id, u.commune_code, u.registered, as_of)
+        if item is not None:
+            items.append(item)
+    if kinds:
+        items = [i for i in items if i.kind in kinds]
+    return items

@@ -1,9 +1,8 @@
-"""Camera import files (CSV / XLSX): parsing and row validation, all or nothing.
+"""Camera import files (CSV / XLSX): reading and whole-file validation, all or nothing.
 
 Row numbers are the ones a spreadsheet shows: the header is row 1, the first camera row 2.
-Messages are in Vietnamese for the operators who fix the file; they never quote credentials
-(URLs are shown masked). Credentials written into the RTSP URL (``rtsp://user:pass@host/``)
-are taken out of it and stored encrypted.
+Messages are in Vietnamese for the operators who fix the file. The rules of one row are in
+:mod:`tncam_registry.domain.import_rows`.
 """
 
 from __future__ import annotations
@@ -11,113 +10,40 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
-import urllib.parse
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from tncam_mesh.redact import mask_url
-from tncam_registry.domain.model import CAMERA_ID_RE, MIN_RETENTION_DAYS, SiteKind
-
-REQUIRED = ("code", "name", "commune_code", "site_kind", "rtsp_url")
-OPTIONAL = (
-    "owner_unit",
-    "sector",
-    "onvif_url",
-    "vendor",
-    "model",
-    "codec",
-    "qcvn135_cert",
-    "installed_on",
-    "rtsp_sub_url",
-    "firmware",
-    "resolution",
-    "qcvn135_valid_until",
-    "onvif_version",
-    "retention_days",
-    "latitude",
-    "longitude",
-    "location",
-    "username",
-    "password",
+from tncam_registry.domain.import_rows import (
+    COLUMNS,
+    REQUIRED,
+    CameraRow,
+    Reference,
+    RowError,
+    normalise_header,
+    validate_row,
 )
-COLUMNS = REQUIRED + OPTIONAL
-MAX_ROWS = 20_000
 
-_SITE_ALIASES = {
-    "service_center": SiteKind.SERVICE_CENTER,
-    "ttpvhcc": SiteKind.SERVICE_CENTER,
-    "committee_hq": SiteKind.COMMITTEE_HQ,
-    "tru_so_ubnd": SiteKind.COMMITTEE_HQ,
-    "square": SiteKind.SQUARE,
-    "quang_truong": SiteKind.SQUARE,
-    "public_place": SiteKind.PUBLIC_PLACE,
-    "sector_site": SiteKind.SECTOR_SITE,
-}
-_CODEC_ALIASES = {
-    "hevc": "hevc",
-    "h265": "hevc",
-    "h.265": "hevc",
-    "h264": "h264",
-    "h.264": "h264",
-    "avc": "h264",
-}
-_RESOLUTION_RE = re.compile(r"^[1-9][0-9]{1,4}x[1-9][0-9]{1,4}$")
+__all__ = [
+    "COLUMNS",
+    "MAX_ROWS",
+    "REQUIRED",
+    "CameraRow",
+    "ImportFileError",
+    "Reference",
+    "RowError",
+    "Validated",
+    "format_errors",
+    "guess_format",
+    "read_table",
+    "validate",
+]
+
+MAX_ROWS = 20_000
 
 
 class ImportFileError(Exception):
     """The file as a whole cannot be read."""
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem, for the operator."""
-
-    row: int
-    column: str
-    code: str
-    message: str
-
-
-@dataclass(frozen=True)
-class CameraRow:
-    """A validated camera row."""
-
-    row: int
-    code: str
-    name: str
-    commune_code: str
-    site_kind: SiteKind
-    rtsp_url: str  # without credentials
-    owner_unit: str = ""
-    sectors: tuple[str, ...] = ()
-    onvif_url: str = ""
-    vendor: str = ""
-    model: str = ""
-    codec: str = "hevc"
-    qcvn135_cert: str = ""
-    installed_on: dt.date | None = None
-    rtsp_sub_url: str = ""
-    firmware: str = ""
-    resolution: str = ""
-    qcvn135_valid_until: dt.date | None = None
-    onvif_version: str = ""
-    retention_days: int = MIN_RETENTION_DAYS
-    latitude: float | None = None
-    longitude: float | None = None
-    location: str = ""
-    username: str | None = field(default=None, repr=False)
-    password: str | None = field(default=None, repr=False)
-
-
-@dataclass(frozen=True)
-class Reference:
-    """What rows are checked against."""
-
-    communes: frozenset[str]
-    units: frozenset[str]
-    sectors: frozenset[str]
 
 
 @dataclass
@@ -142,10 +68,6 @@ def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-def _normalise_header(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
 
 def read_table(content: bytes, fmt: str) -> list[tuple[int, list[str]]]:
@@ -198,58 +120,13 @@ def guess_format(filename: str, content: bytes) -> str:
     return "csv"
 
 
-# ------------------------------------------------------------------------------- validation
-
-
-def parse_date(value: str) -> dt.date:
-    """``YYYY-MM-DD`` or ``DD/MM/YYYY`` (the Vietnamese way)."""
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
-        try:
-            return dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(value)
-
-
-def split_credentials(url: str) -> tuple[str, str | None, str | None]:
-    """``url`` without userinfo, and the user name and password found in it (decoded)."""
-    parts = urllib.parse.urlsplit(url)
-    if "@" not in parts.netloc:
-        return url, None, None
-    userinfo, _, hostport = parts.netloc.rpartition("@")
-    user, _, password = userinfo.partition(":")
-    clean = urllib.parse.urlunsplit(parts._replace(netloc=hostport))
-    return clean, urllib.parse.unquote(user), urllib.parse.unquote(password)
-
-
-def check_url(url: str, schemes: Sequence[str]) -> str | None:
-    """Why ``url`` is not acceptable, or None."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError:
-        return "không phải URL hợp lệ"
-    if parts.scheme.lower() not in schemes:
-        return f"phải bắt đầu bằng {' hoặc '.join(s + '://' for s in schemes)}"
-    if not parts.hostname:
-        return "thiếu địa chỉ máy (host)"
-    if any(ch.isspace() for ch in url):
-        return "không được chứa khoảng trắng"
-    return None
-
-
-def normalise_commune(code: str) -> str:
-    """Commune codes are two digits; Excel often drops the leading zero."""
-    return code.zfill(2) if code.isdigit() and len(code) < 2 else code
-
-
 def validate(table: Sequence[tuple[int, Sequence[str]]], ref: Reference) -> Validated:
     """Check a whole file; rows are returned only if there is no error at all."""
     errors: list[RowError] = []
     if not table:
         return Validated([], [RowError(0, "", "empty", "tệp không có dữ liệu")], 0)
     header_row, header = table[0]
-    names = [_normalise_header(h) for h in header]
+    names = [normalise_header(h) for h in header]
     for i, name in enumerate(names):
         if name and name not in COLUMNS:
             errors.append(
@@ -278,7 +155,7 @@ def validate(table: Sequence[tuple[int, Sequence[str]]], ref: Reference) -> Vali
     seen: dict[str, int] = {}
     for number, cells in body:
         record = {n: (cells[i] if i < len(cells) else "") for i, n in enumerate(names) if n}
-        row, row_errors = _validate_row(number, record, ref)
+        row, row_errors = validate_row(number, record, ref)
         errors += row_errors
         if row is not None:
             first = seen.setdefault(row.code.lower(), number)
@@ -294,154 +171,6 @@ def validate(table: Sequence[tuple[int, Sequence[str]]], ref: Reference) -> Vali
             else:
                 rows.append(row)
     return Validated([] if errors else rows, errors, len(body))
-
-
-def _validate_row(
-    number: int, rec: Mapping[str, str], ref: Reference
-) -> tuple[CameraRow | None, list[RowError]]:
-    errs: list[RowError] = []
-
-    def err(column: str, code: str, message: str) -> None:
-        errs.append(RowError(number, column, code, message))
-
-    for name in REQUIRED:
-        if not rec.get(name):
-            err(name, "required", f"cột '{name}' không được để trống")
-    code = rec.get("code", "")
-    if code and not CAMERA_ID_RE.match(code):
-        err(
-            "code",
-            "invalid",
-            f"mã camera '{code}' chỉ gồm chữ không dấu, số, '-' và '_' (tối đa 64 ký tự)",
-        )
-    name = rec.get("name", "")
-    if len(name) > 200:
-        err("name", "invalid", "tên camera dài quá 200 ký tự")
-    commune = normalise_commune(rec.get("commune_code", ""))
-    if commune and commune not in ref.communes:
-        err("commune_code", "unknown_commune", f"mã xã/phường '{commune}' không có trong danh mục")
-    site_raw = _normalise_header(rec.get("site_kind", ""))
-    site_kind = _SITE_ALIASES.get(site_raw)
-    if site_raw and site_kind is None:
-        err(
-            "site_kind",
-            "invalid",
-            f"loại điểm '{rec.get('site_kind')}' không hợp lệ; dùng một trong: "
-            + ", ".join(k.value for k in SiteKind),
-        )
-    raw_url = rec.get("rtsp_url", "")
-    rtsp_url, username, password = raw_url, None, None
-    if raw_url:
-        problem = check_url(raw_url, ("rtsp", "rtsps"))
-        if problem:
-            err("rtsp_url", "invalid", f"rtsp_url '{mask_url(raw_url)}' {problem}")
-        else:
-            rtsp_url, username, password = split_credentials(raw_url)
-    extra: dict[str, Any] = {}
-    for column, schemes in (("rtsp_sub_url", ("rtsp", "rtsps")), ("onvif_url", ("http", "https"))):
-        value = rec.get(column, "")
-        if value:
-            problem = check_url(value, schemes)
-            if problem:
-                err(column, "invalid", f"{column} '{mask_url(value)}' {problem}")
-            else:
-                extra[column] = split_credentials(value)[0]
-    if rec.get("username") or rec.get("password"):
-        username, password = rec.get("username", ""), rec.get("password", "")
-    owner = rec.get("owner_unit", "")
-    if owner and owner not in ref.units:
-        err("owner_unit", "unknown_unit", f"đơn vị quản lý '{owner}' không có trong danh mục")
-    sectors = tuple(s.strip() for s in re.split(r"[;,|]", rec.get("sector", "")) if s.strip())
-    for s in sectors:
-        if s not in ref.sectors:
-            err(
-                "sector",
-                "unknown_sector",
-                f"lĩnh vực '{s}' không hợp lệ; dùng: {', '.join(sorted(ref.sectors))}",
-            )
-    codec_raw = rec.get("codec", "").lower()
-    codec = _CODEC_ALIASES.get(codec_raw, "") if codec_raw else "hevc"
-    if not codec:
-        err(
-            "codec",
-            "invalid",
-            f"chuẩn nén '{rec.get('codec')}' không hợp lệ; dùng H.265 hoặc H.264",
-        )
-    dates: dict[str, dt.date | None] = {}
-    for column in ("installed_on", "qcvn135_valid_until"):
-        value = rec.get(column, "")
-        dates[column] = None
-        if value:
-            try:
-                dates[column] = parse_date(value)
-            except ValueError:
-                err(
-                    column,
-                    "invalid",
-                    f"ngày '{value}' không hợp lệ; dùng dạng YYYY-MM-DD hoặc DD/MM/YYYY",
-                )
-    resolution = rec.get("resolution", "").lower().replace("×", "x").replace(" ", "")
-    if resolution and not _RESOLUTION_RE.match(resolution):
-        err(
-            "resolution",
-            "invalid",
-            f"độ phân giải '{rec.get('resolution')}' phải có dạng 1920x1080",
-        )
-    retention = MIN_RETENTION_DAYS
-    if rec.get("retention_days"):
-        try:
-            retention = int(rec["retention_days"])
-        except ValueError:
-            retention = -1
-        if retention < MIN_RETENTION_DAYS:
-            err(
-                "retention_days",
-                "invalid",
-                f"thời gian lưu trữ phải là số ngày, ít nhất {MIN_RETENTION_DAYS}",
-            )
-    coords: dict[str, float | None] = {"latitude": None, "longitude": None}
-    for column, limit in (("latitude", 90.0), ("longitude", 180.0)):
-        value = rec.get(column, "")
-        if value:
-            try:
-                number_value = float(value.replace(",", "."))
-                if abs(number_value) > limit:
-                    raise ValueError(value)
-                coords[column] = number_value
-            except ValueError:
-                err(column, "invalid", f"{column} '{value}' không hợp lệ")
-    if errs or site_kind is None:
-        return None, errs
-    return (
-        CameraRow(
-            row=number,
-            code=code,
-            name=name,
-            commune_code=commune,
-            site_kind=site_kind,
-            rtsp_url=rtsp_url,
-            owner_unit=owner,
-            sectors=sectors,
-            onvif_url=extra.get("onvif_url", ""),
-            vendor=rec.get("vendor", ""),
-            model=rec.get("model", ""),
-            codec=codec,
-            qcvn135_cert=rec.get("qcvn135_cert", ""),
-            installed_on=dates["installed_on"],
-            rtsp_sub_url=extra.get("rtsp_sub_url", ""),
-            firmware=rec.get("firmware", ""),
-            resolution=resolution,
-            qcvn135_valid_until=dates["qcvn135_valid_until"],
-            onvif_version=rec.get("onvif_version", ""),
-            retention_days=retention,
-            latitude=coords["latitude"],
-            longitude=coords["longitude"],
-            location=rec.get("location", ""),
-            username=username,
-            password=password,
-        ),
-        [],
-    )
 
 
 def format_errors(errors: Iterable[RowError]) -> list[str]:

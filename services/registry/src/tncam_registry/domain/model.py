@@ -93,6 +93,16 @@ def commune_unit_id(commune_code: str) -> str:
     return f"commune-{commune_code}"
 
 
+def commune_unit_name(commune_name: str) -> str:
+    """The name of a commune's People's Committee as an owning unit."""
+    return f"UBND {commune_name}"
+
+
+def default_site_name(kind: SiteKind, commune_name: str) -> str:
+    """The name of a commune's default site of ``kind``."""
+    return f"{kind.label_vi} {commune_name}"
+
+
 def default_site_id(commune_code: str, kind: SiteKind) -> str:
     """The id of a commune's default site of ``kind`` (created on first use)."""
     return f"{commune_code}-{kind.value}"

@@ -350,3 +350,8 @@ tr {{ page-break-inside: avoid; }}
 </body></html>
 """
     return page.encode()
+
+
+def report_filename(report: Report, ext: str) -> str:
+    """The download name of the report document, dated in Vietnam time."""
+    return f"bao-cao-ket-noi-camera-{report.generated_at.astimezone(VN_TZ):%Y-%m-%d}.{ext}"

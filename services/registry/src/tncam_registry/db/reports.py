@@ -1,0 +1,125 @@
+"""SQL of the province-wide figures: the connection report, deadlines, needs, gauges."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tncam_registry.db.tables import camera_connection, cameras, communes, connection_needs, sites
+from tncam_registry.domain.model import CameraState
+
+_WITH_SITE_AND_CONNECTION = cameras.join(sites, sites.c.id == cameras.c.site_id).join(
+    camera_connection, camera_connection.c.camera_id == cameras.c.id
+)
+
+
+async def report_cameras(session: AsyncSession, site_kinds: Sequence[str]) -> list[Any]:
+    """Active cameras at ``site_kinds``: id, commune code, site kind, state."""
+    rows = await session.execute(
+        sa.select(cameras.c.id, sites.c.commune_code, sites.c.kind, camera_connection.c.state)
+        .select_from(_WITH_SITE_AND_CONNECTION)
+        .where(cameras.c.active.is_(True), sites.c.kind.in_(list(site_kinds)))
+    )
+    return list(rows.all())
+
+
+async def deadline_facts(session: AsyncSession) -> list[Any]:
+    """What the deadlines of every active camera depend on, by camera id."""
+    rows = await session.execute(
+        sa.select(
+            cameras.c.id,
+            cameras.c.owner_unit_id,
+            sites.c.commune_code,
+            cameras.c.installed_on,
+            cameras.c.last_maintained_on,
+            cameras.c.declared_codec,
+            cameras.c.resolution,
+            camera_connection.c.ever_connected,
+            camera_connection.c.mismatch_since,
+            camera_connection.c.measured_codec,
+            camera_connection.c.measured_width,
+            camera_connection.c.measured_height,
+        )
+        .select_from(_WITH_SITE_AND_CONNECTION)
+        .where(cameras.c.active.is_(True))
+        .order_by(cameras.c.id)
+    )
+    return list(rows.all())
+
+
+async def needs_registered(session: AsyncSession, year: int) -> set[str]:
+    """Units that registered their connection needs for ``year``."""
+    ids = await session.scalars(
+        sa.select(connection_needs.c.unit_id).where(connection_needs.c.year == year)
+    )
+    return set(ids.all())
+
+
+async def upsert_needs(
+    session: AsyncSession, *, unit_id: str, year: int, needs: Any, at: dt.datetime, by: str
+) -> None:
+    """A unit's connection needs for a year (the latest record wins)."""
+    stmt = pg_insert(connection_needs).values(
+        unit_id=unit_id, year=year, needs=needs, recorded_at=at, recorded_by=by
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["unit_id", "year"],
+            set_={"needs": needs, "recorded_at": at, "recorded_by": by},
+        )
+    )
+
+
+async def cameras_by_state(session: AsyncSession) -> list[tuple[str, str, int]]:
+    """Active cameras counted by (state, commune kind)."""
+    rows = await session.execute(
+        sa.select(camera_connection.c.state, communes.c.kind, sa.func.count())
+        .select_from(
+            _WITH_SITE_AND_CONNECTION.join(communes, communes.c.code == sites.c.commune_code)
+        )
+        .where(cameras.c.active.is_(True))
+        .group_by(camera_connection.c.state, communes.c.kind)
+    )
+    return [(state, kind, int(n)) for state, kind, n in rows.all()]
+
+
+async def lost_over_15_minutes(session: AsyncSession) -> int:
+    """Active cameras lost for more than 15 minutes."""
+    n = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(cameras.join(camera_connection, camera_connection.c.camera_id == cameras.c.id))
+        .where(
+            cameras.c.active.is_(True),
+            camera_connection.c.state == CameraState.LOST.value,
+            camera_connection.c.lost_since < sa.func.now() - sa.text("interval '15 minutes'"),
+        )
+    )
+    return int(n or 0)
+
+
+async def communes_all_lost(session: AsyncSession) -> int:
+    """Communes with cameras, every one of them lost."""
+    per_commune = (
+        sa.select(
+            sites.c.commune_code,
+            sa.func.count().label("total"),
+            sa.func.count()
+            .filter(camera_connection.c.state == CameraState.LOST.value)
+            .label("lost"),
+        )
+        .select_from(_WITH_SITE_AND_CONNECTION)
+        .where(cameras.c.active.is_(True))
+        .group_by(sites.c.commune_code)
+        .subquery()
+    )
+    n = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(per_commune)
+        .where(per_commune.c.total > 0, per_commune.c.lost == per_commune.c.total)
+    )
+    return int(n or 0)

@@ -1,0 +1,92 @@
+"""Who may read or change what in the registry: every authorization decision in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from tncam.common.v1 import actor_pb2
+from tncam_mesh.errors import ForbiddenError
+
+Role = actor_pb2.Role
+#: Roles that may change any camera.
+WRITERS = (Role.ROLE_PROVINCE_ADMIN, Role.ROLE_SERVICE)
+#: Roles that may read the whole province.
+PROVINCE_READERS = (
+    Role.ROLE_PROVINCE_ADMIN,
+    Role.ROLE_SERVICE,
+    Role.ROLE_APP_CLIENT,
+    Role.ROLE_AUDITOR,
+)
+#: unit id -> (kind, commune code, sector code), as the reference data holds it.
+Units = Mapping[str, tuple[str, str | None, str | None]]
+
+
+@dataclass(frozen=True)
+class ReadScope:
+    """The cameras an actor may read: all of them, one owning unit's, or one sector's."""
+
+    unit_id: str = ""
+    sector: str = ""
+
+    @property
+    def limited(self) -> bool:
+        """Whether the actor sees less than the whole province."""
+        return bool(self.unit_id or self.sector)
+
+
+def check_actor(actor: actor_pb2.Actor, op: str) -> None:
+    """Refuse a request that does not name an identified actor."""
+    if not actor.id or actor.role in (Role.ROLE_UNSPECIFIED, Role.ROLE_ANONYMOUS):
+        raise ForbiddenError(
+            f"registry.{op}.no_actor", f"{op}: the request must name an identified actor"
+        )
+
+
+def may_write(actor: actor_pb2.Actor, owner_unit_id: str) -> bool:
+    """Whether ``actor`` may change a camera owned by ``owner_unit_id``."""
+    if actor.role in WRITERS:
+        return True
+    return actor.role == Role.ROLE_UNIT_OPERATOR and actor.unit_id == owner_unit_id
+
+
+def check_write(actor: actor_pb2.Actor, owner_unit_id: str, op: str) -> None:
+    """Refuse a change of a camera (or unit record) the actor may not make."""
+    check_actor(actor, op)
+    if not may_write(actor, owner_unit_id):
+        raise ForbiddenError(
+            f"registry.{op}.forbidden", f"{op}: actor {actor.id} may not change this camera"
+        )
+
+
+def read_scope(actor: actor_pb2.Actor, op: str, units: Units) -> ReadScope:
+    """The cameras ``actor`` may read: unit roles their unit's, sector operators their sector's."""
+    check_actor(actor, op)
+    if actor.role in PROVINCE_READERS:
+        return ReadScope()
+    if actor.role in (Role.ROLE_UNIT_OPERATOR, Role.ROLE_UNIT_VIEWER) and actor.unit_id:
+        return ReadScope(unit_id=actor.unit_id)
+    if actor.role == Role.ROLE_SECTOR_OPERATOR:
+        unit = units.get(actor.unit_id)
+        if unit is not None and unit[2]:
+            return ReadScope(sector=unit[2])
+    raise ForbiddenError(f"registry.{op}.forbidden", f"{op}: actor {actor.id} has no scope")
+
+
+def check_province_report(actor: actor_pb2.Actor, units: Units) -> None:
+    """The province-wide connection report is for province-level roles only."""
+    op = "get_connection_report"
+    read_scope(actor, op, units)
+    if actor.role not in PROVINCE_READERS:
+        raise ForbiddenError(
+            f"registry.{op}.forbidden", "the province-wide report is for province-level roles"
+        )
+
+
+def ingest_actor(worker_id: str) -> actor_pb2.Actor:
+    """The ingest worker a credentials disclosure is recorded against."""
+    return actor_pb2.Actor(
+        id=worker_id or "ingest",
+        display_name=f"ingest {worker_id}".strip(),
+        role=Role.ROLE_SERVICE,
+    )

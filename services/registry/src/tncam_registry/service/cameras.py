@@ -1,0 +1,223 @@
+"""Cameras by hand: create, update, deactivate, get, list (import is in ``imports``)."""
+
+from __future__ import annotations
+
+import base64
+import logging
+
+from tncam.registry.v1 import service_pb2
+from tncam_mesh.db import unit_of_work
+from tncam_mesh.errors import ConflictError, InvalidInputError, NotFoundError
+from tncam_registry.db import cameras as db
+from tncam_registry.domain import access, records
+from tncam_registry.domain import credentials as creds
+from tncam_registry.domain import deadlines as dl
+from tncam_registry.domain.import_rows import parse_date
+from tncam_registry.domain.model import CAMERA_ID_RE
+from tncam_registry.domain.views import PB_TO_STATE, audit_image, camera_to_pb
+from tncam_registry.service.camera_writes import (
+    CameraWrite,
+    publish_config,
+    site_for,
+    view,
+    write_camera,
+)
+from tncam_registry.service.context import RegistryContext
+from tncam_registry.service.tickets import close_ticket
+
+log = logging.getLogger("tncam.registry")
+MAX_PAGE = 500
+
+
+async def create_camera(
+    ctx: RegistryContext, req: service_pb2.CreateCameraRequest
+) -> service_pb2.Camera:
+    """A new camera, checked by the import rules; its owner's operators may create it."""
+    op = "create_camera"
+    access.check_actor(req.actor, op)
+    if not CAMERA_ID_RE.match(req.id):
+        raise InvalidInputError(
+            f"registry.{op}.invalid_id",
+            "camera id must be 1-64 letters, digits, '-' and '_'",
+        )
+    row = records.validate_record(records.from_fields(req.id, req.fields), ctx.ref.importing(), op)
+    owner = records.owner_of(row)
+    access.check_write(req.actor, owner, op)
+    given, set_creds = creds.given(req.credentials if req.HasField("credentials") else None, row)
+    async with unit_of_work(ctx.sessions) as s:
+        if await db.lock_camera(s, req.id) is not None:
+            raise ConflictError(f"registry.{op}.exists", f"camera {req.id} already exists")
+        site_id = await site_for(ctx, s, row, req.fields.site_id)
+        write = CameraWrite(
+            actor=req.actor,
+            camera_id=req.id,
+            values=records.column_values(row, site_id, owner),
+            creds=given,
+            set_credentials=set_creds,
+            request_id=req.request_id,
+        )
+        await write_camera(ctx, s, write, existing=None)
+    await ctx.flush()
+    return await view(ctx, req.id)
+
+
+def _changed_on_late(ctx: RegistryContext, req: service_pb2.UpdateCameraRequest, op: str) -> None:
+    """Log an update recorded after its registry-update deadline."""
+    try:
+        changed_on = parse_date(req.changed_on)
+    except ValueError as e:
+        raise InvalidInputError(
+            f"registry.{op}.invalid_date", "changed_on must be YYYY-MM-DD"
+        ) from e
+    due = dl.registry_update_due(changed_on, ctx.calendar)
+    if ctx.today() > due:
+        log.info(
+            "registry update recorded late",
+            extra={"camera_id": req.id, "due_on": due.isoformat()},
+        )
+
+
+async def update_camera(
+    ctx: RegistryContext, req: service_pb2.UpdateCameraRequest
+) -> service_pb2.Camera:
+    """Change the masked fields of a camera (optionally at an expected revision)."""
+    op = "update_camera"
+    access.check_actor(req.actor, op)
+    unknown = records.unknown_mask_fields(req.update_mask)
+    if unknown:
+        raise InvalidInputError(
+            f"registry.{op}.invalid_mask", f"unknown fields in update_mask: {unknown}"
+        )
+    async with unit_of_work(ctx.sessions) as s:
+        existing = await db.lock_camera(s, req.id)
+        current = await db.camera_view(s, req.id)
+        if existing is None or current is None:
+            raise NotFoundError(f"registry.{op}.not_found", f"no camera {req.id}")
+        access.check_write(req.actor, existing["owner_unit_id"], op)
+        if req.expected_revision and req.expected_revision != existing["revision"]:
+            raise ConflictError(
+                f"registry.{op}.stale_revision",
+                f"camera {req.id} is at revision {existing['revision']}, "
+                f"not {req.expected_revision}",
+            )
+        record = records.apply_mask(
+            records.from_row(existing, current),
+            records.from_fields(req.id, req.fields),
+            req.update_mask,
+        )
+        row = records.validate_record(record, ctx.ref.importing(), op)
+        owner = records.owner_of(row)
+        if owner != existing["owner_unit_id"]:
+            access.check_write(req.actor, owner, op)
+        site_id = req.fields.site_id if "site_id" in req.update_mask else ""
+        if not site_id and (
+            row.commune_code != current["commune_code"]
+            or row.site_kind.value != current["site_kind"]
+        ):
+            site_id = await site_for(ctx, s, row)
+        site_id = site_id or existing["site_id"]
+        if site_id != existing["site_id"]:
+            await site_for(ctx, s, row, site_id)
+        given, set_creds = creds.for_update(req, row)
+        write = CameraWrite(
+            actor=req.actor,
+            camera_id=req.id,
+            values=records.column_values(row, site_id, owner),
+            creds=given,
+            set_credentials=set_creds,
+            request_id=req.request_id,
+        )
+        await write_camera(ctx, s, write, existing=existing)
+        if req.changed_on:
+            _changed_on_late(ctx, req, op)
+    await ctx.flush()
+    return await view(ctx, req.id)
+
+
+async def deactivate_camera(
+    ctx: RegistryContext, req: service_pb2.DeactivateCameraRequest
+) -> service_pb2.Camera:
+    """Take a camera out of service: its KV key goes, its open fault ticket closes."""
+    op = "deactivate_camera"
+    access.check_actor(req.actor, op)
+    now = ctx.clock()
+    async with unit_of_work(ctx.sessions) as s:
+        existing = await db.lock_camera(s, req.id)
+        if existing is None:
+            raise NotFoundError(f"registry.{op}.not_found", f"no camera {req.id}")
+        access.check_write(req.actor, existing["owner_unit_id"], op)
+        if existing["active"]:
+            await db.update_camera(
+                s,
+                req.id,
+                {
+                    "active": False,
+                    "deactivated_at": now,
+                    "revision": existing["revision"] + 1,
+                    "updated_at": now,
+                },
+            )
+            after = await db.lock_camera(s, req.id)
+            assert after is not None
+            await publish_config(ctx, s, after, "", now)
+            await close_ticket(ctx, s, req.id, now, "deactivated")
+            await ctx.audit(
+                s,
+                actor=req.actor,
+                action="camera.config.deactivated",
+                cameras=[req.id],
+                before=audit_image(existing),
+                after={**audit_image(after), "reason": req.reason},
+                request_id=req.request_id,
+            )
+    await ctx.flush()
+    return await view(ctx, req.id)
+
+
+async def get_camera(ctx: RegistryContext, req: service_pb2.GetCameraRequest) -> service_pb2.Camera:
+    """One camera, if the actor may read it."""
+    scope = access.read_scope(req.actor, "get_camera", ctx.ref.units)
+    async with ctx.sessions() as s:
+        row = await db.camera_view(s, req.id, scope)
+    if row is None:
+        raise NotFoundError("registry.get_camera.not_found", f"no camera {req.id}")
+    return camera_to_pb(row, ctx.today())
+
+
+def _page_after(token: str, op: str) -> str:
+    if not token:
+        return ""
+    try:
+        return base64.urlsafe_b64decode(token.encode()).decode()
+    except (ValueError, UnicodeDecodeError) as e:
+        raise InvalidInputError(f"registry.{op}.page_token", "invalid page_token") from e
+
+
+async def list_cameras(
+    ctx: RegistryContext, req: service_pb2.ListCamerasRequest
+) -> service_pb2.ListCamerasReply:
+    """A page of the cameras the actor may read, filtered, in id order."""
+    op = "list_cameras"
+    scope = access.read_scope(req.actor, op, ctx.ref.units)
+    cond = db.scope_filters(scope) + db.filters(
+        commune_codes=list(req.commune_codes),
+        owner_unit_id=req.owner_unit_id,
+        sector=req.sector,
+        site_kinds=list(req.site_kinds),
+        states=[PB_TO_STATE[s].value for s in req.states if s in PB_TO_STATE],
+        include_inactive=req.include_inactive,
+        text=req.text,
+    )
+    size = req.page_size or 50
+    if size > MAX_PAGE:
+        raise InvalidInputError(f"registry.{op}.page_size", "page_size must be at most 500")
+    after = _page_after(req.page_token, op)
+    async with ctx.sessions() as s:
+        rows, total = await db.camera_page(s, cond, after=after, size=size)
+    today = ctx.today()
+    reply = service_pb2.ListCamerasReply(
+        cameras=[camera_to_pb(r, today) for r in rows[:size]], total_size=total
+    )
+    if len(rows) > size:
+        reply.next_page_token = base64.urlsafe_b64encode(rows[size - 1]["id"].encode()).decode()
+    return reply
