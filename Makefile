@@ -73,11 +73,12 @@ openapi: $(STAMPS)/venv ## regenerate the gateway's committed OpenAPI document
 	$(PY) -m tncam_gateway.openapi
 
 # ---------------------------------------------------------------- quality
-lint: $(STAMPS)/venv ## ruff, ruff format --check, mypy strict on src, import-linter
+lint: $(STAMPS)/venv ## ruff, ruff format --check, mypy strict on src, import-linter layers, module/function sizes
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy $(SRC_PKGS)
 	$(VENV)/bin/lint-imports
+	$(PY) scripts/check_sizes.py
 
 fmt: $(STAMPS)/venv ## format and auto-fix
 	$(VENV)/bin/ruff format .

@@ -9,6 +9,7 @@ calls. Durability note: ``sync_interval: always`` is a *server* setting (``jetst
 block of nats-server.conf), not a stream one; every stream here uses file storage.
 """
 
+# long module: the one table of every stream, event, request and bucket, in one place
 from __future__ import annotations
 
 import re

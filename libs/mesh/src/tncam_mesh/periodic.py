@@ -17,8 +17,8 @@ import asyncpg
 import nats.errors
 from sqlalchemy import exc as sa_exc
 
+from tncam_mesh.clock import wait_or_stop
 from tncam_mesh.errors import TncamError
-from tncam_mesh.jetstream import wait_or_stop
 from tncam_mesh.metrics import Metrics
 
 log = logging.getLogger("tncam.mesh.periodic")

@@ -29,11 +29,11 @@ from starlette.types import ASGIApp
 
 from tncam_contracts.catalog import StreamSpec, dead_letter_subject
 from tncam_mesh.bus import Bus, connect_settings
+from tncam_mesh.consumer import Handler, consume
 from tncam_mesh.errors import ConfigurationError, TncamError
 from tncam_mesh.health import Health
 from tncam_mesh.http import HttpServer, ops_app, ops_routes
-from tncam_mesh.jetstream import ConsumerSpec, Handler, consume, ensure_stream, observe_publishes
-from tncam_mesh.jetstream import wait_or_stop as wait_or_stop  # re-exported for services
+from tncam_mesh.jetstream import ConsumerSpec, ensure_stream, observe_publishes
 from tncam_mesh.logs import configure_logging
 from tncam_mesh.metrics import Metrics
 from tncam_mesh.periodic import Work, run_every

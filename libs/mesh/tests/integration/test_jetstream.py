@@ -18,12 +18,7 @@ from tncam.deadletter.v1 import dead_letter_pb2
 from tncam_contracts.catalog import Discard, KVSpec, Retention, StreamSpec
 from tncam_mesh import tracing
 from tncam_mesh.bus import Bus, connect
-from tncam_mesh.errors import (
-    ConfigurationError,
-    InvalidInputError,
-    UnavailableError,
-)
-from tncam_mesh.jetstream import (
+from tncam_mesh.consumer import (
     DLQ_ERROR_CODE,
     DLQ_ERROR_MESSAGE,
     DLQ_NUM_DELIVERED,
@@ -31,11 +26,18 @@ from tncam_mesh.jetstream import (
     DLQ_STREAM,
     DLQ_STREAM_SEQ,
     DLQ_SUBJECT,
-    ConsumerSpec,
-    DeliverPolicy,
     Delivery,
     Outcome,
     consume,
+)
+from tncam_mesh.errors import (
+    ConfigurationError,
+    InvalidInputError,
+    UnavailableError,
+)
+from tncam_mesh.jetstream import (
+    ConsumerSpec,
+    DeliverPolicy,
     ensure_consumer,
     ensure_kv,
     ensure_stream,
@@ -279,7 +281,7 @@ async def test_retryable_failure_is_redelivered_then_succeeds(
             raise first_failure
 
     await publish(bus.js, f"{ns}.ev.cam1", event(n=1), msg_id="m1")
-    with caplog.at_level(logging.WARNING, logger="tncam.mesh.jetstream"):
+    with caplog.at_level(logging.WARNING, logger="tncam.mesh.consumer"):
         async with consuming(bus, stream, worker(ns), handler) as outcomes:
             await eventually(lambda: outcomes == ["nak", "ack"])
 

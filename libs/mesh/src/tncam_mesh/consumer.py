@@ -1,0 +1,465 @@
+"""Consuming JetStream: a pull loop per consumer, one failure policy, dead letters.
+
+Delivery semantics of :func:`consume` (DESIGN.md §2):
+
+* the handler returning normally is the commit point: the message is then acked and the ack is
+  confirmed by the server (double ack), so a handler must commit its side effects first;
+* a :class:`TncamError` with ``retryable=True`` — and any unexpected exception, which is treated
+  as retryable because a bug or an unclassified outage is better retried a bounded number of
+  times than dropped — naks the message with the consumer's capped backoff;
+* a :class:`TncamError` with ``retryable=False``, or a failure on the last allowed delivery
+  (``num_delivered >= max_deliver``), publishes a ``tncam.deadletter.v1.DeadLetter`` record
+  (the original payload and headers, where it came from, why it failed) to the dead-letter
+  subject and *then* terminates the message, so nothing disappears silently.
+
+Each delivery ends in exactly one outcome reported to ``on_outcome``: ``ack``, ``nak``,
+``dead_letter`` (recorded and terminated), ``term`` (terminated, no dead-letter subject
+configured), or the settlement itself failing: ``ack_failed`` (the message will be redelivered)
+and ``dead_letter_failed`` (not terminated; see the log).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal, TypeVar
+
+import nats.errors
+import nats.js.errors
+from google.protobuf.message import DecodeError, Message
+from nats.aio.msg import Msg
+from nats.js.client import JetStreamContext
+
+from tncam.deadletter.v1 import dead_letter_pb2
+from tncam_contracts.catalog import MAX_MESSAGE_BODY_BYTES
+from tncam_mesh import tracing
+from tncam_mesh.clock import wait_or_stop
+from tncam_mesh.errors import InvalidInputError, TncamError, UnavailableError
+from tncam_mesh.jetstream import (
+    CONTENT_TYPE,
+    MSG_ID,
+    PROTOBUF,
+    TYPE,
+    ConsumerSpec,
+    ensure_consumer,
+    publish_bytes,
+)
+from tncam_mesh.redact import mask_urls_in
+from tncam_mesh.tracing import TRACEPARENT, TraceContext
+
+log = logging.getLogger("tncam.mesh.consumer")
+
+# Headers of a dead-letter record, duplicating fields of its body so that it can be filtered and
+# inspected (nats stream view) without decoding.
+DLQ_SUBJECT = "Tncam-Dlq-Subject"
+DLQ_STREAM = "Tncam-Dlq-Stream"
+DLQ_CONSUMER = "Tncam-Dlq-Consumer"
+DLQ_STREAM_SEQ = "Tncam-Dlq-Stream-Seq"
+DLQ_NUM_DELIVERED = "Tncam-Dlq-Num-Delivered"
+DLQ_ERROR_CODE = "Tncam-Dlq-Error-Code"
+DLQ_ERROR_MESSAGE = "Tncam-Dlq-Error-Message"
+DLQ_REASON = "Tncam-Dlq-Reason"  # "permanent" or "max_deliver"
+
+_DLQ_ERROR_MESSAGE_MAX = 1024
+_DLQ_ATTEMPTS = 3
+_DLQ_RETRY_S = 0.5
+
+Outcome = Literal["ack", "nak", "term", "dead_letter", "ack_failed", "dead_letter_failed"]
+M = TypeVar("M", bound=Message)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One delivery of a JetStream message to a handler."""
+
+    subject: str
+    data: bytes
+    headers: Mapping[str, str]
+    num_delivered: int
+    stream_seq: int
+    trace: TraceContext  # bound while the handler runs: the message's trace, a new span
+    msg: Msg = field(repr=False)
+
+    @property
+    def msg_id(self) -> str | None:
+        return self.headers.get(MSG_ID)
+
+    @property
+    def message_type(self) -> str | None:
+        return self.headers.get(TYPE)
+
+    def decode(self, cls: type[M]) -> M:
+        """Parse the payload as ``cls``; a wrong type or bad bytes is a permanent error."""
+        name = cls.DESCRIPTOR.full_name
+        if self.message_type is not None and self.message_type != name:
+            raise InvalidInputError(
+                "bus.consume.wrong_type", f"expected {name}, got {self.message_type}"
+            )
+        message = cls()
+        try:
+            message.ParseFromString(self.data)
+        except DecodeError as e:
+            raise InvalidInputError("bus.consume.undecodable", f"not a valid {name}: {e}") from e
+        return message
+
+
+Handler = Callable[[Delivery], Awaitable[None]]
+
+
+def _one_line(text: str) -> str:
+    # Error messages may quote URLs with credentials and must fit on one header (or log) line.
+    one_line = " ".join(mask_urls_in(text).split())
+    return one_line[:_DLQ_ERROR_MESSAGE_MAX]
+
+
+def dead_letter_message(
+    msg: Msg,
+    failure: TncamError,
+    *,
+    stream: str,
+    consumer: str,
+    service: str,
+    worker_id: str,
+) -> tuple[bytes, dict[str, str]]:
+    """Body and headers of the ``tncam.deadletter.v1.DeadLetter`` record of a failed message.
+
+    A retryable ``failure`` means the deliveries ran out (reason ``max_deliver``), any other is
+    ``permanent``. The message id is stable per (stream, consumer, sequence), so a record
+    repeated after a lost term is deduplicated by the dead-letter stream.
+    """
+    md = msg.metadata
+    seq, delivered = md.sequence.stream, md.num_delivered
+    original = dict(msg.headers or {})
+    reason = "max_deliver" if failure.retryable else "permanent"
+    error_message = _one_line(failure.message)
+    record = dead_letter_pb2.DeadLetter(
+        original_subject=msg.subject,
+        original_type=original.get(TYPE, ""),
+        payload=msg.data,
+        headers=original,
+        stream=stream,
+        consumer=consumer,
+        stream_sequence=seq,
+        deliveries=delivered,
+        error_code=failure.code,
+        error_message=error_message,
+        permanent=not failure.retryable,
+        service=service,
+        worker_id=worker_id,
+    )
+    record.failed_at.GetCurrentTime()
+    body = record.SerializeToString()
+    if len(body) > MAX_MESSAGE_BODY_BYTES:
+        # A full-size original (a recording hand-off) does not fit next to its envelope;
+        # the record still says where to find it (stream + sequence).
+        record.payload = b""
+        record.payload_omitted = True
+        body = record.SerializeToString()
+    headers = {
+        DLQ_SUBJECT: msg.subject,
+        DLQ_STREAM: stream,
+        DLQ_CONSUMER: consumer,
+        DLQ_STREAM_SEQ: str(seq),
+        DLQ_NUM_DELIVERED: str(delivered),
+        DLQ_ERROR_CODE: failure.code,
+        DLQ_ERROR_MESSAGE: error_message,
+        DLQ_REASON: reason,
+        MSG_ID: f"dlq:{stream}:{consumer}:{seq}",
+        TYPE: record.DESCRIPTOR.full_name,
+        CONTENT_TYPE: PROTOBUF,
+        # The record continues the failed message's trace.
+        TRACEPARENT: tracing.current().child().header(),
+    }
+    return body, headers
+
+
+async def publish_dead_letter(
+    js: JetStreamContext,
+    subject: str,
+    msg: Msg,
+    failure: TncamError,
+    *,
+    stream: str,
+    consumer: str,
+    service: str,
+    worker_id: str,
+    timeout: float = 5.0,
+    attempts: int = 1,
+) -> None:
+    """Publish the dead-letter record of ``msg`` to ``subject``; raise if it was not stored.
+
+    With ``attempts`` > 1 an unavailable server is retried here (keeping ``msg`` from being
+    redelivered meanwhile): on a message's last delivery there is no redelivery to retry with.
+    The caller terminates ``msg`` once this returns.
+    """
+    body, headers = dead_letter_message(
+        msg, failure, stream=stream, consumer=consumer, service=service, worker_id=worker_id
+    )
+    for attempt in range(attempts):
+        try:
+            await publish_bytes(js, subject, body, headers, timeout)
+            return
+        except UnavailableError:
+            if attempt + 1 >= attempts:
+                raise
+        with contextlib.suppress(nats.errors.Error):
+            await msg.in_progress()
+        await asyncio.sleep(_DLQ_RETRY_S * 2**attempt)
+
+
+@dataclass
+class _Consumer:
+    js: JetStreamContext
+    stream: str
+    spec: ConsumerSpec
+    handler: Handler
+    dead_letter_subject: str | None
+    on_outcome: Callable[[Outcome], None] | None
+    ack_timeout: float
+    service: str
+    worker_id: str
+
+    def outcome(self, value: Outcome) -> None:
+        if self.on_outcome is not None:
+            try:
+                self.on_outcome(value)
+            except Exception:
+                log.exception("on_outcome callback failed")  # metrics must not stop consuming
+
+    async def process(self, msg: Msg) -> None:
+        md = msg.metadata
+        headers = dict(msg.headers or {})
+        parent = tracing.from_headers(headers)
+        ctx = parent.child() if parent is not None else TraceContext.new()
+        delivery = Delivery(
+            subject=msg.subject,
+            data=msg.data,
+            headers=headers,
+            num_delivered=md.num_delivered,
+            stream_seq=md.sequence.stream,
+            trace=ctx,
+            msg=msg,
+        )
+        with tracing.bound(ctx):
+            try:
+                await self.handler(delivery)
+            except TncamError as e:
+                failure = e
+            except Exception as e:
+                log.exception(
+                    "handler failed unexpectedly on %s seq %d",
+                    delivery.subject,
+                    delivery.stream_seq,
+                )
+                failure = TncamError(
+                    "bus.consume.unexpected", f"{type(e).__name__}: {e}", retryable=True
+                )
+            else:
+                await self.ack(delivery)
+                return
+            await self.fail(delivery, failure)
+
+    async def ack(self, d: Delivery) -> None:
+        try:
+            # Wait for the server to confirm: an ack lost on a dropped link would otherwise
+            # redeliver silently (harmless, handlers are idempotent, but invisible).
+            await d.msg.ack_sync(timeout=self.ack_timeout)
+        except (TimeoutError, nats.errors.Error) as e:
+            log.warning(
+                "ack of %s seq %d not confirmed (%s); it will be redelivered",
+                d.subject,
+                d.stream_seq,
+                type(e).__name__,
+            )
+            self.outcome("ack_failed")
+        else:
+            self.outcome("ack")
+
+    async def fail(self, d: Delivery, failure: TncamError) -> None:
+        last = d.num_delivered >= self.spec.max_deliver
+        if failure.retryable and not last:
+            delay = self.spec.redelivery_delay(d.num_delivered)
+            log.warning(
+                "%s seq %d failed on delivery %d/%d, retrying in %.1f s: %s",
+                d.subject,
+                d.stream_seq,
+                d.num_delivered,
+                self.spec.max_deliver,
+                delay,
+                _one_line(str(failure)),
+            )
+            await self._nak(d, delay)
+            self.outcome("nak")
+            return
+        reason = "max_deliver" if failure.retryable else "permanent"
+        if self.dead_letter_subject is None:
+            log.error(
+                "%s seq %d terminated (%s, delivery %d) without a dead-letter subject: %s",
+                d.subject,
+                d.stream_seq,
+                reason,
+                d.num_delivered,
+                _one_line(str(failure)),
+            )
+            await self._term(d)
+            self.outcome("term")
+            return
+        try:
+            await self.dead_letter(d, failure, self.dead_letter_subject)
+        except TncamError as e:
+            # Not terminated: the message stays in its stream, but after its last delivery the
+            # server will not redeliver it, so this log line is what an operator follows.
+            log.error(
+                "dead-lettering %s seq %d (stream %s) failed: %s; original failure: %s",
+                d.subject,
+                d.stream_seq,
+                self.stream,
+                e,
+                _one_line(str(failure)),
+            )
+            await self._nak(d, self.spec.redelivery_delay(d.num_delivered))
+            self.outcome("dead_letter_failed")
+            return
+        log.error(
+            "%s seq %d dead-lettered to %s (%s, delivery %d): %s",
+            d.subject,
+            d.stream_seq,
+            self.dead_letter_subject,
+            reason,
+            d.num_delivered,
+            _one_line(str(failure)),
+        )
+        await self._term(d)
+        self.outcome("dead_letter")
+
+    async def dead_letter(self, d: Delivery, failure: TncamError, subject: str) -> None:
+        await publish_dead_letter(
+            self.js,
+            subject,
+            d.msg,
+            failure,
+            stream=self.stream,
+            consumer=self.spec.durable,
+            service=self.service,
+            worker_id=self.worker_id,
+            timeout=self.ack_timeout,
+            attempts=_DLQ_ATTEMPTS,
+        )
+
+    async def _nak(self, d: Delivery, delay: float) -> None:
+        try:
+            await d.msg.nak(delay=delay)
+        except nats.errors.Error as e:
+            log.warning("nak of %s seq %d failed: %s", d.subject, d.stream_seq, e)
+
+    async def _term(self, d: Delivery) -> None:
+        try:
+            await d.msg.term()
+        except nats.errors.Error as e:
+            # Redelivered after ack_wait, then dead-lettered again (deduplicated) and termed.
+            log.warning("term of %s seq %d failed: %s", d.subject, d.stream_seq, e)
+
+
+async def consume(
+    js: JetStreamContext,
+    *,
+    stream: str,
+    consumer: ConsumerSpec,
+    handler: Handler,
+    stop: asyncio.Event,
+    batch: int = 16,
+    dead_letter_subject: str | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    fetch_timeout: float = 1.0,
+    ack_timeout: float = 5.0,
+    service: str = "",
+    worker_id: str = "",
+) -> None:
+    """Declare ``consumer`` on ``stream`` and handle its messages until ``stop`` is set.
+
+    Messages of a fetched batch are handled one at a time, in stream order. Once ``stop`` is
+    set no more are fetched; the current batch is finished and the function returns. Fetch
+    timeouts and errors while NATS reconnects are expected and retried. ``service`` and
+    ``worker_id`` are recorded in dead letters.
+    """
+    if batch < 1 or fetch_timeout <= 0:
+        raise ValueError("batch must be at least 1 and fetch_timeout positive")
+    worker = _Consumer(
+        js,
+        stream,
+        consumer,
+        handler,
+        dead_letter_subject,
+        on_outcome,
+        ack_timeout,
+        service,
+        worker_id,
+    )
+    await ensure_consumer(js, stream, consumer)
+    try:
+        psub = await js.pull_subscribe_bind(consumer.durable, stream=stream)
+    except nats.errors.Error as e:
+        raise UnavailableError(
+            "bus.consume.unavailable", f"subscribe {stream}/{consumer.durable}: {e}"
+        ) from e
+    await _pull(psub, worker, stop, batch, fetch_timeout)
+
+
+async def _after_fetch_error(
+    js: JetStreamContext,
+    stream: str,
+    consumer: ConsumerSpec,
+    stop: asyncio.Event,
+    error: nats.errors.Error,
+    failures: int,
+) -> None:
+    """Back off after the ``failures``-th fetch error in a row; declare a lost consumer again."""
+    delay = min(0.25 * math.pow(2, failures), 5.0)
+    log.warning(
+        "fetch from %s/%s failed (%s); retrying in %.1f s", stream, consumer.durable, error, delay
+    )
+    await wait_or_stop(stop, delay)
+    if isinstance(error, nats.js.errors.NotFoundError) and not stop.is_set():
+        # The consumer vanished (deleted by hand, server store lost): declare again.
+        with contextlib.suppress(TncamError):
+            await ensure_consumer(js, stream, consumer)
+
+
+async def _pull(
+    psub: JetStreamContext.PullSubscription,
+    worker: _Consumer,
+    stop: asyncio.Event,
+    batch: int,
+    fetch_timeout: float,
+) -> None:
+    """Fetch and handle batches until ``stop``; unsubscribe at the end."""
+    js, stream, consumer = worker.js, worker.stream, worker.spec
+    failures = 0
+    try:
+        while not stop.is_set():
+            try:
+                msgs = await psub.fetch(batch, timeout=fetch_timeout)
+            except TimeoutError:  # includes nats' own timeouts: nothing to do right now
+                failures = 0
+                continue
+            except nats.errors.ConnectionClosedError as e:
+                if stop.is_set():
+                    break
+                raise UnavailableError(
+                    "bus.consume.closed", f"NATS closed under {stream}/{consumer.durable}"
+                ) from e
+            except nats.errors.Error as e:
+                failures += 1
+                await _after_fetch_error(js, stream, consumer, stop, e, failures)
+                continue
+            failures = 0
+            for msg in msgs:
+                await worker.process(msg)
+    finally:
+        # Without this, a later drain() would wait on messages nobody will fetch.
+        with contextlib.suppress(nats.errors.Error):
+            await psub.unsubscribe()
