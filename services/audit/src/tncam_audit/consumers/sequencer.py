@@ -41,10 +41,10 @@ from tncam_contracts.catalog import (
     HEADER_TYPE,
     dead_letter_subject,
 )
-from tncam_mesh.clock import Clock, utc_now
+from tncam_mesh.clock import Clock, utc_now, wait_or_stop
+from tncam_mesh.consumer import publish_dead_letter
 from tncam_mesh.errors import InvalidInputError, TncamError
-from tncam_mesh.jetstream import ConsumerSpec, ensure_consumer, publish_dead_letter
-from tncam_mesh.runtime import wait_or_stop
+from tncam_mesh.jetstream import ConsumerSpec, ensure_consumer
 
 log = logging.getLogger("tncam.audit.sequencer")
 

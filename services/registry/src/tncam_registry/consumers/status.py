@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from tncam.camera.v1 import stats_pb2, status_pb2
 from tncam_contracts.catalog import CAMERA_STATS_REPORTED, CAMERA_STATUS_CHANGED, CAMERA_STREAM
-from tncam_mesh.jetstream import ConsumerSpec, Delivery
+from tncam_mesh.consumer import Delivery
+from tncam_mesh.jetstream import ConsumerSpec
 from tncam_mesh.runtime import Runtime
 from tncam_registry.service import connection
 from tncam_registry.service.context import RegistryContext
