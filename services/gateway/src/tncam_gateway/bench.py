@@ -216,8 +216,8 @@ def run_stack(seconds: float, accounts_n: int, cameras_n: int = 10_000) -> list[
     """NATS + PostgreSQL + the registry and gateway processes; accounts; the load runs."""
     from tncam_contracts.catalog import AUDIT_STREAM
     from tncam_gateway.db import accounts as repo
+    from tncam_gateway.service.context import build_auth
     from tncam_gateway.settings import GatewaySettings
-    from tncam_gateway.state import build_auth
     from tncam_mesh.bus import connect
     from tncam_mesh.db import create_engine, service_url, session_factory, unit_of_work
     from tncam_mesh.jetstream import ensure_stream

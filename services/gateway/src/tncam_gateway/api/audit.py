@@ -15,11 +15,11 @@ from tncam.audit.v1 import query_pb2, verify_pb2
 from tncam_contracts.catalog import AUDIT_EXPORT_LOG_CSV, AUDIT_QUERY_LOG, AUDIT_VERIFY
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep, require
 from tncam_gateway.api.problems import responses
+from tncam_gateway.domain.caller import Caller, ClientInfo
 from tncam_gateway.domain.policy import Action
 from tncam_gateway.domain.roles import Purpose
-from tncam_gateway.flows.common import Caller, ClientInfo
-from tncam_gateway.flows.footage import PURPOSE_PB
-from tncam_gateway.state import GatewayState
+from tncam_gateway.service.context import GatewayState
+from tncam_gateway.service.footage import PURPOSE_PB
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 

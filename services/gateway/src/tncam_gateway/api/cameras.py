@@ -12,10 +12,10 @@ from tncam.registry.v1 import camera_state_pb2, service_pb2
 from tncam_contracts.catalog import REGISTRY_LIST_CAMERAS
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep, camera_not_found, may_read
 from tncam_gateway.api.problems import responses
-from tncam_gateway.directory import GATEWAY_ACTOR, scope_of
+from tncam_gateway.clients.registry import GATEWAY_ACTOR, scope_of
 from tncam_gateway.domain.policy import Action
 from tncam_gateway.domain.roles import Purpose, Role
-from tncam_gateway.flows.footage import PurposeOfAccess
+from tncam_gateway.service.footage import PurposeOfAccess
 from tncam_mesh.errors import ForbiddenError, NotFoundError
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])

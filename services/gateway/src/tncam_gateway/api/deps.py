@@ -9,10 +9,11 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from tncam_gateway import API_PREFIX
+from tncam_gateway.domain.caller import Caller, ClientInfo
+from tncam_gateway.domain.errors import ThrottledError
 from tncam_gateway.domain.policy import Action, CameraScope, decide
-from tncam_gateway.flows.auth import require_fresh_password
-from tncam_gateway.flows.common import Caller, ClientInfo, ThrottledError
-from tncam_gateway.state import GatewayState
+from tncam_gateway.service.auth import require_fresh_password
+from tncam_gateway.service.context import GatewayState
 from tncam_mesh.errors import (
     ForbiddenError,
     NotFoundError,

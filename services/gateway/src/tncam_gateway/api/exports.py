@@ -15,8 +15,8 @@ from tncam_gateway.db import exports as repo
 from tncam_gateway.db.exports import ExportRecord
 from tncam_gateway.domain.policy import Action, decide
 from tncam_gateway.domain.roles import Purpose, Role
-from tncam_gateway.flows.exports import ExportRequest
-from tncam_gateway.flows.footage import PurposeOfAccess
+from tncam_gateway.service.exports import ExportRequest
+from tncam_gateway.service.footage import PurposeOfAccess
 from tncam_mesh.db import unit_of_work
 
 router = APIRouter(prefix="/exports", tags=["exports"])

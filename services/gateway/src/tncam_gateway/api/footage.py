@@ -17,8 +17,8 @@ from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep, readable_sc
 from tncam_gateway.api.problems import responses
 from tncam_gateway.domain.playback import INIT_EXT, SEGMENT_EXT, invalid_token, strip_ext
 from tncam_gateway.domain.roles import Purpose
-from tncam_gateway.flows.footage import PurposeOfAccess
-from tncam_gateway.flows.playback import ObjectStream
+from tncam_gateway.service.footage import PurposeOfAccess
+from tncam_gateway.service.playback import ObjectStream
 from tncam_mesh.errors import InvalidInputError
 
 router = APIRouter(tags=["footage"])

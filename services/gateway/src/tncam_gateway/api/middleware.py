@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tncam_gateway import API_PREFIX
 from tncam_gateway.api.problems import PROBLEM_JSON
-from tncam_gateway.flows.common import PayloadTooLargeError, ThrottledError
+from tncam_gateway.domain.errors import PayloadTooLargeError, ThrottledError
 from tncam_mesh.errors import TncamError
 
 

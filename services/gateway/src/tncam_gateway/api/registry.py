@@ -21,10 +21,10 @@ from tncam_gateway.api.cameras import CameraOut, out
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep, readable_scope, require
 from tncam_gateway.api.problems import responses
 from tncam_gateway.db.exports import AnalyticsRecord
+from tncam_gateway.domain.caller import Caller
 from tncam_gateway.domain.policy import Action, CameraScope, decide
-from tncam_gateway.flows.analytics import AnalyticsBasis, AnalyticsChange
-from tncam_gateway.flows.common import Caller
-from tncam_gateway.state import GatewayState
+from tncam_gateway.service.analytics import AnalyticsBasis, AnalyticsChange
+from tncam_gateway.service.context import GatewayState
 from tncam_mesh.errors import ForbiddenError, InvalidInputError
 
 router = APIRouter(tags=["registry"])

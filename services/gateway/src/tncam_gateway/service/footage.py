@@ -9,11 +9,14 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tncam.audit.v1 import audit_event_pb2 as apb
+from tncam_gateway.clients.audit import Auditor
+from tncam_gateway.clients.registry import ScopeLookup
 from tncam_gateway.db import grants as grant_repo
+from tncam_gateway.domain.caller import Caller, ClientInfo
 from tncam_gateway.domain.policy import Action, CameraScope, Decision, decide
 from tncam_gateway.domain.roles import Purpose
-from tncam_gateway.flows.common import Auditor, Caller, ClientInfo, Clock, ScopeLookup
-from tncam_gateway.flows.grants import LEGAL_BASIS_PB
+from tncam_gateway.service.grants import LEGAL_BASIS_PB
+from tncam_mesh.clock import Clock
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import ForbiddenError, InvalidInputError, NotFoundError
 

@@ -10,9 +10,12 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tncam.audit.v1 import audit_event_pb2 as apb
+from tncam_gateway.clients.audit import Auditor
+from tncam_gateway.clients.registry import ScopeLookup
 from tncam_gateway.db import exports as repo
 from tncam_gateway.db.exports import AnalyticsRecord
-from tncam_gateway.flows.common import Auditor, Caller, ClientInfo, Clock, ScopeLookup
+from tncam_gateway.domain.caller import Caller, ClientInfo
+from tncam_mesh.clock import Clock
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import InvalidInputError, NotFoundError
 

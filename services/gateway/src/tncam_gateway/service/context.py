@@ -10,25 +10,28 @@ from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tncam_contracts.catalog import RequestSpec
-from tncam_gateway.directory import CameraDirectory
+from tncam_gateway.clients.audit import Auditor, AuditSink
+from tncam_gateway.clients.recorder import Recordings
+from tncam_gateway.clients.registry import CameraDirectory
+from tncam_gateway.clients.snapshots import SnapshotSource
 from tncam_gateway.domain.lockout import LockoutPolicy
 from tncam_gateway.domain.passwords import Argon2Parameters, PasswordHasher, PasswordPolicy
 from tncam_gateway.domain.playback import PlaybackCodec
 from tncam_gateway.domain.ratelimit import RateLimiter
 from tncam_gateway.domain.tokens import TokenCodec
-from tncam_gateway.flows.accounts import AccountAdmin
-from tncam_gateway.flows.analytics import AnalyticsGate
-from tncam_gateway.flows.auth import AuthConfig, AuthService
-from tncam_gateway.flows.common import Auditor, AuditSink, Clock, SecretBox, derive_key, utcnow
-from tncam_gateway.flows.exports import ExportService
-from tncam_gateway.flows.footage import FootageGuard
-from tncam_gateway.flows.grants import GrantService
-from tncam_gateway.flows.playback import PlaybackService
-from tncam_gateway.recordings import Recordings
+from tncam_gateway.domain.totp import SeedBox
+from tncam_gateway.service.accounts import AccountAdmin
+from tncam_gateway.service.analytics import AnalyticsGate
+from tncam_gateway.service.auth import AuthConfig, AuthService
+from tncam_gateway.service.exports import ExportService
+from tncam_gateway.service.footage import FootageGuard
+from tncam_gateway.service.grants import GrantService
+from tncam_gateway.service.playback import PlaybackService
 from tncam_gateway.settings import GatewaySettings
-from tncam_gateway.snapshots import SnapshotSource
+from tncam_mesh.aead import derive_key
 from tncam_mesh.audit import AuditClient
 from tncam_mesh.bus import Bus
+from tncam_mesh.clock import Clock, utc_now
 from tncam_mesh.jetstream import publish
 from tncam_mesh.rpc import call
 
@@ -79,7 +82,7 @@ def build_auth(
     settings: GatewaySettings,
     sessions: async_sessionmaker[AsyncSession],
     sink: AuditSink,
-    clock: Clock = utcnow,
+    clock: Clock = utc_now,
 ) -> AuthService:
     """The authentication service from settings (also used by the CLI and the benchmark)."""
     return AuthService(
@@ -98,7 +101,7 @@ def build_auth(
             )
         ),
         passwords=PasswordPolicy(min_length=settings.password_min_length),
-        box=SecretBox(settings.mfa_encryption_key.get_secret_value().encode()),
+        box=SeedBox(settings.mfa_encryption_key.get_secret_value().encode()),
         auditor=Auditor(sink, clock),
         config=AuthConfig(
             refresh_ttl_s=settings.refresh_token_ttl_s,
@@ -126,7 +129,7 @@ def build_state(
     sessions: async_sessionmaker[AsyncSession],
     bus: Bus,
     *,
-    clock: Clock = utcnow,
+    clock: Clock = utc_now,
     audit_sink: AuditSink | None = None,
 ) -> GatewayState:
     """Compose the gateway from settings, its database and the bus."""

@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 
 from tncam.recording.v1 import recording_api_pb2 as api
 from tncam_gateway import API_PREFIX
+from tncam_gateway.clients.recorder import Recordings
+from tncam_gateway.domain.caller import Caller, ClientInfo
 from tncam_gateway.domain.playback import (
     PlaybackClaims,
     PlaybackCodec,
@@ -18,10 +20,9 @@ from tncam_gateway.domain.playback import (
 )
 from tncam_gateway.domain.policy import Action
 from tncam_gateway.domain.roles import Purpose
-from tncam_gateway.flows.auth import AuthService
-from tncam_gateway.flows.common import Caller, ClientInfo, Clock
-from tncam_gateway.flows.footage import FootageAccess, FootageGuard, PurposeOfAccess
-from tncam_gateway.recordings import Recordings
+from tncam_gateway.service.auth import AuthService
+from tncam_gateway.service.footage import FootageAccess, FootageGuard, PurposeOfAccess
+from tncam_mesh.clock import Clock
 from tncam_mesh.errors import InvalidInputError, NotFoundError
 
 PLAYLIST_PATH = API_PREFIX + "/playback/{playback_id}/index.m3u8"

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 
-from tncam.common.v1 import actor_pb2
 from tncam.registry.v1 import service_pb2 as rpb
 from tncam_contracts.catalog import REGISTRY_GET_CAMERA
 from tncam_gateway.domain.policy import CameraScope
+from tncam_mesh.audit import service_actor
 from tncam_mesh.bus import Bus
 from tncam_mesh.errors import NotFoundError
 from tncam_mesh.rpc import call
 
 #: How the gateway names itself to the registry: it reads on its own authority, having
 #: authorized the caller with its own policy (and it narrows list requests to the scope).
-GATEWAY_ACTOR = actor_pb2.Actor(
-    id="gateway", display_name="tncam gateway", role=actor_pb2.ROLE_SERVICE
-)
+GATEWAY_ACTOR = service_actor("gateway")
+
+#: The owning unit and sectors of a camera, None when the registry does not know it.
+ScopeLookup = Callable[[str], Awaitable[CameraScope | None]]
 
 
 class CameraDirectory:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -14,11 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tncam.audit.v1 import audit_event_pb2 as apb
 from tncam.gateway.v1 import grant_pb2
 from tncam_contracts.catalog import GRANT_ISSUED, GRANT_REVOKED
+from tncam_gateway.clients.audit import Auditor
+from tncam_gateway.clients.registry import ScopeLookup
 from tncam_gateway.db import accounts as account_repo
 from tncam_gateway.db import grants as repo
+from tncam_gateway.domain.caller import ROLE_PB, Caller, ClientInfo
 from tncam_gateway.domain.grants import GrantRequest, validate
 from tncam_gateway.domain.roles import LegalBasis, Role
-from tncam_gateway.flows.common import ROLE_PB, Auditor, Caller, ClientInfo, Clock, ScopeLookup
+from tncam_mesh.clock import Clock
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import InvalidInputError, NotFoundError
 
@@ -230,15 +231,10 @@ class GrantService:
         async with unit_of_work(self.sessions) as s:
             await repo.mark_notified(s, record.id, self.clock())
 
-    async def run_outbox(self, stop: asyncio.Event, *, interval_s: float = 5.0) -> None:
-        """Retry notifications that could not be published when the grant was recorded."""
-        while not stop.is_set():
-            try:
-                async with unit_of_work(self.sessions) as s:
-                    pending = await repo.unnotified(s)
-                for record in pending:
-                    await self.notify(record)
-            except Exception:
-                log.warning("grant outbox pass failed; retrying", exc_info=True)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval_s)
+    async def notify_pending(self) -> None:
+        """One outbox pass: publish the notifications that could not be published when the
+        grant was recorded (run periodically by the app)."""
+        async with unit_of_work(self.sessions) as s:
+            pending = await repo.unnotified(s)
+        for record in pending:
+            await self.notify(record)

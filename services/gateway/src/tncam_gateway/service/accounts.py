@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from tncam_gateway.db import accounts as repo
 from tncam_gateway.domain import totp
+from tncam_gateway.domain.caller import Caller, ClientInfo
 from tncam_gateway.domain.roles import Role
-from tncam_gateway.flows.auth import AuthService
-from tncam_gateway.flows.common import Caller, ClientInfo
+from tncam_gateway.service.auth import AuthService
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import ConflictError, InvalidInputError, NotFoundError
 

@@ -12,22 +12,18 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tncam.audit.v1 import audit_event_pb2 as apb
+from tncam_gateway.clients.audit import Auditor
 from tncam_gateway.db import accounts as repo
 from tncam_gateway.domain import totp
+from tncam_gateway.domain.caller import Caller, ClientInfo, account_actor
+from tncam_gateway.domain.errors import ThrottledError
 from tncam_gateway.domain.lockout import LockoutPolicy, after_failure
 from tncam_gateway.domain.passwords import PasswordHasher, PasswordPolicy
 from tncam_gateway.domain.policy import Principal
 from tncam_gateway.domain.roles import Role
 from tncam_gateway.domain.tokens import TokenCodec, digest, invalid, new_refresh_secret
-from tncam_gateway.flows.common import (
-    Auditor,
-    Caller,
-    ClientInfo,
-    Clock,
-    SecretBox,
-    ThrottledError,
-    account_actor,
-)
+from tncam_gateway.domain.totp import SeedBox
+from tncam_mesh.clock import Clock
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import ConflictError, ForbiddenError, UnauthenticatedError
 
@@ -90,7 +86,7 @@ class AuthService:
         codec: TokenCodec,
         hasher: PasswordHasher,
         passwords: PasswordPolicy,
-        box: SecretBox,
+        box: SeedBox,
         auditor: Auditor,
         config: AuthConfig,
         clock: Clock,

@@ -12,15 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tncam.audit.v1 import audit_event_pb2 as apb
 from tncam.common.v1 import actor_pb2
 from tncam.recording.v1 import recording_api_pb2 as api
+from tncam_gateway.clients.recorder import Recordings
 from tncam_gateway.db import accounts as account_repo
 from tncam_gateway.db import exports as repo
 from tncam_gateway.db.exports import ExportRecord
+from tncam_gateway.domain.caller import ROLE_PB, Caller, ClientInfo
 from tncam_gateway.domain.policy import Action
 from tncam_gateway.domain.roles import Purpose
-from tncam_gateway.flows.common import ROLE_PB, Caller, ClientInfo, Clock
-from tncam_gateway.flows.footage import PURPOSE_PB, FootageAccess, FootageGuard, PurposeOfAccess
-from tncam_gateway.flows.playback import ObjectStream
-from tncam_gateway.recordings import Recordings
+from tncam_gateway.service.footage import PURPOSE_PB, FootageAccess, FootageGuard, PurposeOfAccess
+from tncam_gateway.service.playback import ObjectStream
+from tncam_mesh.clock import Clock
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import (
     ConflictError,
