@@ -8,11 +8,44 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from tncam.audit.v1 import audit_event_pb2 as apb
+from tncam.audit.v1 import query_pb2, verify_pb2
 from tncam.common.v1 import actor_pb2
+from tncam_contracts.catalog import AUDIT_EXPORT_LOG_CSV, AUDIT_QUERY_LOG, AUDIT_VERIFY
+from tncam_gateway.clients.rpc import RpcClient
 from tncam_gateway.domain.caller import ClientInfo
 from tncam_mesh.audit import new_event
 from tncam_mesh.clock import Clock
 from tncam_mesh.errors import UnavailableError
+
+#: A CSV export of the log is built over many entries: it may take longer than one RPC.
+CSV_TIMEOUT_S = 30.0
+#: A full verification recomputes the whole log.
+VERIFY_TIMEOUT_S = 120.0
+
+
+class AuditLog(RpcClient):
+    """Client of the audit service's read operations (query, CSV export, verification)."""
+
+    async def query(self, request: query_pb2.QueryLogRequest) -> query_pb2.QueryLogReply:
+        """One page of the log."""
+        return await self._call(AUDIT_QUERY_LOG, request, query_pb2.QueryLogReply)
+
+    async def export_csv(
+        self, request: query_pb2.ExportLogCsvRequest
+    ) -> query_pb2.ExportLogCsvReply:
+        """One page of the log as CSV."""
+        return await self._call(
+            AUDIT_EXPORT_LOG_CSV,
+            request,
+            query_pb2.ExportLogCsvReply,
+            timeout=max(self._timeout, CSV_TIMEOUT_S),
+        )
+
+    async def verify(self, request: verify_pb2.VerifyRequest) -> verify_pb2.VerifyReply:
+        """A full verification of the log."""
+        return await self._call(
+            AUDIT_VERIFY, request, verify_pb2.VerifyReply, timeout=VERIFY_TIMEOUT_S
+        )
 
 
 class AuditSink(Protocol):

@@ -1,16 +1,16 @@
-"""Everything the API needs at request time, built once per process from settings."""
+"""The gateway's context: every service the API needs at request time, composed once per
+process from settings, its database and the bus (also used by the CLI and the benchmark)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from google.protobuf.message import Message
 from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tncam_contracts.catalog import RequestSpec
-from tncam_gateway.clients.audit import Auditor, AuditSink
+from tncam_gateway.clients.audit import AuditLog, Auditor, AuditSink
 from tncam_gateway.clients.recorder import Recordings
 from tncam_gateway.clients.registry import CameraDirectory
 from tncam_gateway.clients.snapshots import SnapshotSource
@@ -22,20 +22,25 @@ from tncam_gateway.domain.tokens import TokenCodec
 from tncam_gateway.domain.totp import SeedBox
 from tncam_gateway.service.accounts import AccountAdmin
 from tncam_gateway.service.analytics import AnalyticsGate
+from tncam_gateway.service.audit_log import AuditLogReader
 from tncam_gateway.service.auth import AuthConfig, AuthService
+from tncam_gateway.service.cameras import CameraService
 from tncam_gateway.service.exports import ExportService
 from tncam_gateway.service.footage import FootageGuard
 from tncam_gateway.service.grants import GrantService
 from tncam_gateway.service.playback import PlaybackService
+from tncam_gateway.service.snapshots import SnapshotService
 from tncam_gateway.settings import GatewaySettings
 from tncam_mesh.aead import derive_key
 from tncam_mesh.audit import AuditClient
 from tncam_mesh.bus import Bus
 from tncam_mesh.clock import Clock, utc_now
 from tncam_mesh.jetstream import publish
-from tncam_mesh.rpc import call
 
-Rep = TypeVar("Rep", bound=Message)
+# HKDF labels of the keys derived from the JWT signing key: unchanged, so that tokens issued
+# before a restart or by another replica still verify.
+JWT_LABEL = "tncam-gateway-jwt"
+PLAYBACK_LABEL = "tncam-gateway-playback"
 
 
 @dataclass
@@ -47,35 +52,34 @@ class GatewayState:
     accounts: AccountAdmin
     grants: GrantService
     footage: FootageGuard
-    directory: CameraDirectory
+    cameras: CameraService
     recordings: Recordings
     playback: PlaybackService
     exports: ExportService
     analytics: AnalyticsGate
-    snapshots: SnapshotSource
+    snapshots: SnapshotService
+    audit_log: AuditLogReader
     bus: Bus
     user_limiter: RateLimiter
     address_limiter: RateLimiter
     clock: Clock
 
-    async def rpc(
-        self,
-        spec: RequestSpec,
-        request: Message,
-        reply_type: type[Rep],
-        *,
-        timeout: float | None = None,
-    ) -> Rep:
-        """Call another service's operation in this gateway's namespace (the configured RPC
-        timeout unless ``timeout`` is given)."""
-        return await call(
-            self.bus,
-            spec,
-            request,
-            reply_type,
-            namespace=self.settings.nats_namespace,
-            timeout=self.settings.rpc_timeout_s if timeout is None else timeout,
+
+def _auth_config(settings: GatewaySettings) -> AuthConfig:
+    def lockout(threshold: int) -> LockoutPolicy:
+        return LockoutPolicy(
+            threshold=threshold, base_s=settings.lockout_base_s, max_s=settings.lockout_max_s
         )
+
+    return AuthConfig(
+        refresh_ttl_s=settings.refresh_token_ttl_s,
+        session_max_age_s=settings.session_max_age_s,
+        password_max_age_days=settings.password_max_age_days,
+        lockout=lockout(settings.lockout_threshold),
+        address_lockout=lockout(settings.lockout_address_threshold),
+        revocation_cache_s=settings.revocation_cache_s,
+        totp_issuer=settings.totp_issuer,
+    )
 
 
 def build_auth(
@@ -88,7 +92,7 @@ def build_auth(
     return AuthService(
         sessions=sessions,
         codec=TokenCodec(
-            derive_key(settings.jwt_signing_key.get_secret_value(), "tncam-gateway-jwt"),
+            derive_key(settings.jwt_signing_key.get_secret_value(), JWT_LABEL),
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             ttl_s=settings.access_token_ttl_s,
@@ -103,25 +107,17 @@ def build_auth(
         passwords=PasswordPolicy(min_length=settings.password_min_length),
         box=SeedBox(settings.mfa_encryption_key.get_secret_value().encode()),
         auditor=Auditor(sink, clock),
-        config=AuthConfig(
-            refresh_ttl_s=settings.refresh_token_ttl_s,
-            session_max_age_s=settings.session_max_age_s,
-            password_max_age_days=settings.password_max_age_days,
-            lockout=LockoutPolicy(
-                threshold=settings.lockout_threshold,
-                base_s=settings.lockout_base_s,
-                max_s=settings.lockout_max_s,
-            ),
-            address_lockout=LockoutPolicy(
-                threshold=settings.lockout_address_threshold,
-                base_s=settings.lockout_base_s,
-                max_s=settings.lockout_max_s,
-            ),
-            revocation_cache_s=settings.revocation_cache_s,
-            totp_issuer=settings.totp_issuer,
-        ),
+        config=_auth_config(settings),
         clock=clock,
     )
+
+
+def _publisher(js: JetStreamContext) -> Any:
+    async def publish_event(subject: str, message: Any, msg_id: str) -> None:
+        assert isinstance(message, Message)
+        await publish(js, subject, message, msg_id=msg_id)
+
+    return publish_event
 
 
 def build_state(
@@ -133,24 +129,16 @@ def build_state(
     audit_sink: AuditSink | None = None,
 ) -> GatewayState:
     """Compose the gateway from settings, its database and the bus."""
-    ns = settings.nats_namespace
+    ns, timeout = settings.nats_namespace, settings.rpc_timeout_s
     sink = audit_sink or AuditClient(bus.js, service="gateway", namespace=ns)
     auth = build_auth(settings, sessions, sink, clock)
-    directory = CameraDirectory(bus, namespace=ns, timeout_s=settings.rpc_timeout_s)
-    js: JetStreamContext = bus.js
-
-    async def publish_event(subject: str, message: Any, msg_id: str) -> None:
-        assert isinstance(message, Message)
-        await publish(js, subject, message, msg_id=msg_id)
-
-    footage = FootageGuard(
-        sessions=sessions, auditor=auth.auditor, clock=clock, scope_of=directory.scope
-    )
+    auditor = auth.auditor
+    directory = CameraDirectory(bus, namespace=ns, timeout_s=timeout)
     recordings = Recordings(
-        bus,
-        namespace=ns,
-        timeout_s=settings.rpc_timeout_s,
-        export_timeout_s=settings.export_rpc_timeout_s,
+        bus, namespace=ns, timeout_s=timeout, export_timeout_s=settings.export_rpc_timeout_s
+    )
+    footage = FootageGuard(
+        sessions=sessions, auditor=auditor, clock=clock, scope_of=directory.scope
     )
     return GatewayState(
         settings=settings,
@@ -158,27 +146,16 @@ def build_state(
         accounts=AccountAdmin(auth, inactive_days=settings.account_inactive_days),
         grants=GrantService(
             sessions=sessions,
-            auditor=auth.auditor,
+            auditor=auditor,
             clock=clock,
             scope_of=directory.scope,
-            publish=publish_event,
+            publish=_publisher(bus.js),
             namespace=ns,
         ),
         footage=footage,
-        directory=directory,
+        cameras=CameraService(directory=directory, clock=clock),
         recordings=recordings,
-        playback=PlaybackService(
-            footage=footage,
-            recordings=recordings,
-            auth=auth,
-            codec=PlaybackCodec(
-                derive_key(settings.jwt_signing_key.get_secret_value(), "tncam-gateway-playback")
-            ),
-            clock=clock,
-            ttl_s=settings.playback_token_ttl_s,
-            max_range_s=settings.playback_max_range_s,
-            live_window_s=settings.live_window_s,
-        ),
+        playback=_playback(settings, footage, recordings, auth, clock),
         exports=ExportService(
             sessions=sessions,
             footage=footage,
@@ -188,11 +165,35 @@ def build_state(
             max_range_s=settings.export_max_range_s,
         ),
         analytics=AnalyticsGate(
-            sessions=sessions, auditor=auth.auditor, clock=clock, scope_of=directory.scope
+            sessions=sessions, auditor=auditor, clock=clock, scope_of=directory.scope
         ),
-        snapshots=SnapshotSource(js, namespace=ns),
+        snapshots=SnapshotService(footage=footage, source=SnapshotSource(bus.js, namespace=ns)),
+        audit_log=AuditLogReader(
+            log=AuditLog(bus, namespace=ns, timeout_s=timeout), auditor=auditor, clock=clock
+        ),
         bus=bus,
         user_limiter=RateLimiter(settings.rate_limit_user_per_minute),
         address_limiter=RateLimiter(settings.rate_limit_address_per_minute),
         clock=clock,
+    )
+
+
+def _playback(
+    settings: GatewaySettings,
+    footage: FootageGuard,
+    recordings: Recordings,
+    auth: AuthService,
+    clock: Clock,
+) -> PlaybackService:
+    return PlaybackService(
+        footage=footage,
+        recordings=recordings,
+        auth=auth,
+        codec=PlaybackCodec(
+            derive_key(settings.jwt_signing_key.get_secret_value(), PLAYBACK_LABEL)
+        ),
+        clock=clock,
+        ttl_s=settings.playback_token_ttl_s,
+        max_range_s=settings.playback_max_range_s,
+        live_window_s=settings.live_window_s,
     )

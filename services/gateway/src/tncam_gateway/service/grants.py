@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,6 +20,8 @@ from tncam_gateway.db import accounts as account_repo
 from tncam_gateway.db import grants as repo
 from tncam_gateway.domain.caller import ROLE_PB, Caller, ClientInfo
 from tncam_gateway.domain.grants import GrantRequest, validate
+from tncam_gateway.domain.policy import Action, enforce, grant_listing, grant_visibility, require
+from tncam_gateway.domain.purpose import LEGAL_BASIS_PB
 from tncam_gateway.domain.roles import LegalBasis, Role
 from tncam_mesh.clock import Clock
 from tncam_mesh.db import unit_of_work
@@ -25,12 +29,6 @@ from tncam_mesh.errors import InvalidInputError, NotFoundError
 
 log = logging.getLogger("tncam.gateway.grants")
 
-LEGAL_BASIS_PB: dict[LegalBasis, apb.LegalBasis] = {
-    LegalBasis.EMERGENCY_COMMAND: apb.LEGAL_BASIS_EMERGENCY_COMMAND,
-    LegalBasis.INCIDENT_FIX: apb.LEGAL_BASIS_INCIDENT_FIX,
-    LegalBasis.WRITTEN_REQUEST: apb.LEGAL_BASIS_WRITTEN_REQUEST,
-    LegalBasis.COMMITTEE_APPROVAL: apb.LEGAL_BASIS_COMMITTEE_APPROVAL,
-}
 
 Publish = Callable[[str, Any, str], Awaitable[None]]  # subject, message, msg id
 
@@ -53,6 +51,20 @@ def record_view(g: repo.GrantRecord) -> dict[str, Any]:
         "expires_at": g.expires_at.isoformat(),
         "reason": g.reason,
     }
+
+
+@dataclass(frozen=True)
+class GrantFilter:
+    """What a reviewer asks for when listing grants."""
+
+    active: bool | None = None
+    grantee_id: str | None = None
+    unit_id: str | None = None
+    legal_basis: LegalBasis | None = None
+    issued_from: datetime | None = None
+    issued_to: datetime | None = None
+    limit: int = 100
+    offset: int = 0
 
 
 class GrantService:
@@ -78,8 +90,9 @@ class GrantService:
     async def issue(
         self, issuer: Caller, client: ClientInfo, req: GrantRequest
     ) -> repo.GrantRecord:
-        """Record a grant (audited), then notify each owning unit."""
+        """Record a grant (province_admin; audited), then notify each owning unit."""
         now = self.clock()
+        require(issuer.principal, Action.GRANT_ISSUE, now=now)
         async with unit_of_work(self.sessions) as s:
             grantee = await account_repo.get(s, req.grantee_id)
         if grantee is None or not grantee.active:
@@ -144,6 +157,34 @@ class GrantService:
         await self._notify_safely(record, grantee.display_name, issuer)
         return await self.get(grant_id)
 
+    async def search(self, caller: Caller, f: GrantFilter) -> tuple[list[repo.GrantRecord], int]:
+        """The grants the caller may review matching ``f``, and how many match in all."""
+        now = self.clock()
+        listing = grant_listing(caller.principal, now=now)
+        enforce(listing.decision)
+        async with unit_of_work(self.sessions) as s:
+            return await repo.search(
+                s,
+                now=now,
+                active=f.active,
+                grantee_id=f.grantee_id,
+                unit_id=f.unit_id if listing.unit_id is None else listing.unit_id,
+                legal_basis=f.legal_basis.value if f.legal_basis else None,
+                issued_from=f.issued_from,
+                issued_to=f.issued_to,
+                limit=f.limit,
+                offset=f.offset,
+            )
+
+    async def visible(self, caller: Caller, grant_id: str) -> repo.GrantRecord:
+        """One grant the caller may see (NotFoundError, or ForbiddenError)."""
+        record = await self.get(grant_id)
+        decision = grant_visibility(
+            caller.principal, grantee_id=record.grantee_id, unit_ids=record.unit_ids
+        )
+        enforce(decision, "Không có quyền xem")
+        return record
+
     async def get(self, grant_id: str) -> repo.GrantRecord:
         """One grant or NotFoundError."""
         async with unit_of_work(self.sessions) as s:
@@ -153,8 +194,9 @@ class GrantService:
         return record
 
     async def revoke(self, caller: Caller, client: ClientInfo, grant_id: str) -> repo.GrantRecord:
-        """End a grant before its expiry."""
+        """End a grant before its expiry (province_admin)."""
         now = self.clock()
+        require(caller.principal, Action.GRANT_ISSUE, now=now)
         async with unit_of_work(self.sessions) as s:
             await repo.revoke(s, grant_id, now=now, by=caller.account_id)
             record = await repo.get(s, grant_id)
