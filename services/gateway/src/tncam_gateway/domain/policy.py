@@ -332,3 +332,14 @@ def export_listing(p: Principal, *, now: datetime) -> Listing:
         return Listing(_allow(p.role.value))
     own_unit = p.unit_id if p.role is Role.UNIT_OPERATOR and p.unit_id else None
     return Listing(_allow("own_requests"), unit_id=own_unit, requested_by=p.account_id)
+
+
+def uses_client_credentials(role: Role) -> bool:
+    """Whether an account signs in with the client-credentials grant (the app client) rather
+    than a password (people); neither may use the other's grant."""
+    return role is Role.APP_CLIENT
+
+
+def mfa_required(role: Role, *, enrolled: bool) -> bool:
+    """TOTP is mandatory for province_admin, and for anyone who enrolled."""
+    return role is Role.PROVINCE_ADMIN or enrolled
