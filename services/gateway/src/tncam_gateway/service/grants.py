@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +18,7 @@ from tncam_gateway.clients.audit import Auditor
 from tncam_gateway.clients.registry import ScopeLookup
 from tncam_gateway.db import accounts as account_repo
 from tncam_gateway.db import grants as repo
+from tncam_gateway.db.accounts import Account
 from tncam_gateway.domain.caller import ROLE_PB, Caller, ClientInfo
 from tncam_gateway.domain.grants import GrantRequest, validate
 from tncam_gateway.domain.policy import Action, enforce, grant_listing, grant_visibility, require
@@ -93,27 +94,9 @@ class GrantService:
         """Record a grant (province_admin; audited), then notify each owning unit."""
         now = self.clock()
         require(issuer.principal, Action.GRANT_ISSUE, now=now)
-        async with unit_of_work(self.sessions) as s:
-            grantee = await account_repo.get(s, req.grantee_id)
-        if grantee is None or not grantee.active:
-            raise InvalidInputError(
-                "gateway.grant.grantee_unknown", "Không tìm thấy tài khoản được cấp quyền"
-            )
+        grantee = await self._active_grantee(req.grantee_id)
         validate(req, grantee_role=grantee.role, now=now)
-        units: set[str] = set()
-        unknown: list[str] = []
-        for camera_id in req.camera_ids:
-            scope = await self.scope_of(camera_id)
-            if scope is None:
-                unknown.append(camera_id)
-            else:
-                units.add(scope.unit_id)
-        if unknown:
-            raise InvalidInputError(
-                "gateway.grant.camera_unknown",
-                f"Camera không tồn tại: {', '.join(unknown[:10])}",
-                details={"camera_ids": unknown[:50]},
-            )
+        units = await self._owning_units(req.camera_ids)
         grant_id = str(uuid.uuid4())
         async with unit_of_work(self.sessions) as s:
             await repo.insert(
@@ -156,6 +139,33 @@ class GrantService:
             )
         await self._notify_safely(record, grantee.display_name, issuer)
         return await self.get(grant_id)
+
+    async def _active_grantee(self, account_id: str) -> Account:
+        async with unit_of_work(self.sessions) as s:
+            grantee = await account_repo.get(s, account_id)
+        if grantee is None or not grantee.active:
+            raise InvalidInputError(
+                "gateway.grant.grantee_unknown", "Không tìm thấy tài khoản được cấp quyền"
+            )
+        return grantee
+
+    async def _owning_units(self, camera_ids: Iterable[str]) -> set[str]:
+        """The owning units of the cameras (InvalidInputError naming the unknown ones)."""
+        units: set[str] = set()
+        unknown: list[str] = []
+        for camera_id in camera_ids:
+            scope = await self.scope_of(camera_id)
+            if scope is None:
+                unknown.append(camera_id)
+            else:
+                units.add(scope.unit_id)
+        if unknown:
+            raise InvalidInputError(
+                "gateway.grant.camera_unknown",
+                f"Camera không tồn tại: {', '.join(unknown[:10])}",
+                details={"camera_ids": unknown[:50]},
+            )
+        return units
 
     async def search(self, caller: Caller, f: GrantFilter) -> tuple[list[repo.GrantRecord], int]:
         """The grants the caller may review matching ``f``, and how many match in all."""
