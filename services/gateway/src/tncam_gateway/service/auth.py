@@ -113,47 +113,63 @@ class AuthService:
 
     # ----------------------------------------------------------------------------- login
 
-    async def login(
-        self, username: str, password: str, totp_code: str | None, client: ClientInfo
-    ) -> TokenPair:
-        """The OAuth2 password grant (plus TOTP when MFA applies)."""
+    async def _verified(
+        self, username: str, secret: str, client: ClientInfo, *, app_client: bool
+    ) -> tuple[repo.Account, list[str]]:
+        """The active account of a person (or, with ``app_client``, of the app client) whose
+        password or client secret this is, and the lockout keys of the attempt; a throttled
+        or failed attempt is refused (counted and audited) with one answer for every cause."""
         name = login_name(username)
         keys = throttle_keys(name, client)
         await self.throttle.check(keys, client, name)
         async with unit_of_work(self.sessions) as s:
             account = await repo.by_username(s, name)
         # Always verify (a dummy hash for unknown names): same cost, same answer.
-        ok = await self.verify_password(account.password_hash if account else None, password)
-        if account is not None and uses_client_credentials(account.role):
-            ok = False  # app clients use the client-credentials grant only
-        if not ok or account is None or not account.active:
+        ok = await self.verify_password(account.password_hash if account else None, secret)
+        if (
+            not ok
+            or account is None
+            or not account.active
+            # Each kind of account uses its own grant only.
+            or uses_client_credentials(account.role) != app_client
+        ):
             await self.throttle.record_failure(keys, client, name, account)
             raise invalid_credentials()
+        return account, keys
 
+    async def _check_totp(
+        self, account: repo.Account, code: str | None, keys: list[str], client: ClientInfo
+    ) -> None:
+        """Refuse a login without a valid, unused TOTP code of the account's enrolled seed."""
+        if not account.mfa_confirmed or not account.mfa_secret_enc:
+            raise UnauthenticatedError(
+                "gateway.auth.mfa_enrollment_required",
+                "Tài khoản cần đăng ký xác thực hai lớp (TOTP) trước khi đăng nhập "
+                "(enrol TOTP first: POST /api/v1/auth/mfa/enroll)",
+            )
+        if not code:
+            raise UnauthenticatedError(
+                "gateway.auth.mfa_required",
+                "Cần mã xác thực hai lớp (TOTP code required)",
+            )
+        secret = self.box.open(account.mfa_secret_enc, context=account.id)
+        step = totp.verify(secret, code, now=self.clock(), last_used_step=account.totp_last_step)
+        claimed = False
+        if step is not None:
+            async with unit_of_work(self.sessions) as s:
+                claimed = await repo.claim_totp_step(s, account.id, step)
+        if not claimed:
+            await self.throttle.record_failure(keys, client, account.username, account)
+            raise invalid_credentials()
+
+    async def login(
+        self, username: str, password: str, totp_code: str | None, client: ClientInfo
+    ) -> TokenPair:
+        """The OAuth2 password grant (plus TOTP when MFA applies)."""
+        account, keys = await self._verified(username, password, client, app_client=False)
         mfa_needed = mfa_required(account.role, enrolled=account.mfa_confirmed)
         if mfa_needed:
-            if not account.mfa_confirmed or not account.mfa_secret_enc:
-                raise UnauthenticatedError(
-                    "gateway.auth.mfa_enrollment_required",
-                    "Tài khoản cần đăng ký xác thực hai lớp (TOTP) trước khi đăng nhập "
-                    "(enrol TOTP first: POST /api/v1/auth/mfa/enroll)",
-                )
-            if not totp_code:
-                raise UnauthenticatedError(
-                    "gateway.auth.mfa_required",
-                    "Cần mã xác thực hai lớp (TOTP code required)",
-                )
-            secret = self.box.open(account.mfa_secret_enc, context=account.id)
-            step = totp.verify(
-                secret, totp_code, now=self.clock(), last_used_step=account.totp_last_step
-            )
-            claimed = False
-            if step is not None:
-                async with unit_of_work(self.sessions) as s:
-                    claimed = await repo.claim_totp_step(s, account.id, step)
-            if not claimed:
-                await self.throttle.record_failure(keys, client, name, account)
-                raise invalid_credentials()
+            await self._check_totp(account, totp_code, keys, client)
 
         rehash = self.hasher.needs_rehash(account.password_hash or "")
         new_hash = await self.hash_password(password) if rehash else None
@@ -178,20 +194,7 @@ class AuthService:
         self, client_id: str, client_secret: str, client: ClientInfo
     ) -> TokenPair:
         """The OAuth2 client-credentials grant for ``app_client`` accounts (no refresh)."""
-        name = login_name(client_id)
-        keys = throttle_keys(name, client)
-        await self.throttle.check(keys, client, name)
-        async with unit_of_work(self.sessions) as s:
-            account = await repo.by_username(s, name)
-        ok = await self.verify_password(account.password_hash if account else None, client_secret)
-        if (
-            not ok
-            or account is None
-            or not account.active
-            or not uses_client_credentials(account.role)
-        ):
-            await self.throttle.record_failure(keys, client, name, account)
-            raise invalid_credentials()
+        account, keys = await self._verified(client_id, client_secret, client, app_client=True)
         now = self.clock()
         async with unit_of_work(self.sessions) as s:
             await repo.clear_throttle(s, keys[0])
@@ -394,23 +397,9 @@ class AuthService:
 
     # ------------------------------------------------------------------------------- MFA
 
-    async def _account_by_password(
-        self, username: str, password: str, client: ClientInfo
-    ) -> repo.Account:
-        name = login_name(username)
-        keys = throttle_keys(name, client)
-        await self.throttle.check(keys, client, name)
-        async with unit_of_work(self.sessions) as s:
-            account = await repo.by_username(s, name)
-        ok = await self.verify_password(account.password_hash if account else None, password)
-        if not ok or account is None or not account.active or uses_client_credentials(account.role):
-            await self.throttle.record_failure(keys, client, name, account)
-            raise invalid_credentials()
-        return account
-
     async def mfa_enroll(self, username: str, password: str, client: ClientInfo) -> tuple[str, str]:
         """Start TOTP enrolment (only while none is confirmed): the secret and its URI."""
-        account = await self._account_by_password(username, password, client)
+        account = (await self._verified(username, password, client, app_client=False))[0]
         if account.mfa_confirmed:
             raise ConflictError(
                 "gateway.mfa.already_enrolled",
@@ -441,7 +430,7 @@ class AuthService:
         self, username: str, password: str, code: str, client: ClientInfo
     ) -> None:
         """Confirm TOTP enrolment with a first valid code."""
-        account = await self._account_by_password(username, password, client)
+        account = (await self._verified(username, password, client, app_client=False))[0]
         if account.mfa_confirmed or not account.mfa_secret_enc:
             raise ConflictError(
                 "gateway.mfa.not_pending", "Không có đăng ký TOTP đang chờ (no enrolment pending)"
