@@ -59,7 +59,6 @@ class GatewayState:
     analytics: AnalyticsGate
     snapshots: SnapshotService
     audit_log: AuditLogReader
-    bus: Bus
     user_limiter: RateLimiter
     address_limiter: RateLimiter
     clock: Clock
@@ -171,7 +170,6 @@ def build_state(
         audit_log=AuditLogReader(
             log=AuditLog(bus, namespace=ns, timeout_s=timeout), auditor=auditor, clock=clock
         ),
-        bus=bus,
         user_limiter=RateLimiter(settings.rate_limit_user_per_minute),
         address_limiter=RateLimiter(settings.rate_limit_address_per_minute),
         clock=clock,
