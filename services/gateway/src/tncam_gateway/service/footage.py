@@ -6,16 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from tncam.audit.v1 import audit_event_pb2 as apb
-from tncam_gateway.clients.audit import Auditor
-from tncam_gateway.clients.registry import ScopeLookup
 from tncam_gateway.db import grants as grant_repo
 from tncam_gateway.domain.caller import Caller, ClientInfo
 from tncam_gateway.domain.policy import Action, CameraScope, Decision, decide
 from tncam_gateway.domain.purpose import LEGAL_BASIS_PB, PURPOSE_PB, PurposeOfAccess
-from tncam_mesh.clock import Clock
+from tncam_gateway.service.base import CameraUseCase
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import ForbiddenError, NotFoundError
 
@@ -33,21 +29,8 @@ class FootageAccess:
     footage: tuple[datetime, datetime] | None
 
 
-class FootageGuard:
+class FootageGuard(CameraUseCase):
     """Authorizes footage requests and records them in the processing log."""
-
-    def __init__(
-        self,
-        *,
-        sessions: async_sessionmaker[AsyncSession],
-        auditor: Auditor,
-        clock: Clock,
-        scope_of: ScopeLookup,
-    ) -> None:
-        self.sessions = sessions
-        self.auditor = auditor
-        self.clock = clock
-        self.scope_of = scope_of
 
     async def authorize(
         self,

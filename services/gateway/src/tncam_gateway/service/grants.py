@@ -24,6 +24,7 @@ from tncam_gateway.domain.grants import GrantRequest, validate
 from tncam_gateway.domain.policy import Action, enforce, grant_listing, grant_visibility, require
 from tncam_gateway.domain.purpose import LEGAL_BASIS_PB
 from tncam_gateway.domain.roles import LegalBasis, Role
+from tncam_gateway.service.base import CameraUseCase
 from tncam_mesh.clock import Clock
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import InvalidInputError, NotFoundError
@@ -68,7 +69,7 @@ class GrantFilter:
     offset: int = 0
 
 
-class GrantService:
+class GrantService(CameraUseCase):
     """Issue, list, revoke grants; tell the owning units."""
 
     def __init__(
@@ -81,10 +82,7 @@ class GrantService:
         publish: Publish,
         namespace: str = "",
     ) -> None:
-        self.sessions = sessions
-        self.auditor = auditor
-        self.clock = clock
-        self.scope_of = scope_of
+        super().__init__(sessions=sessions, auditor=auditor, clock=clock, scope_of=scope_of)
         self.publish = publish
         self.namespace = namespace
 
