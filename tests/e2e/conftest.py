@@ -139,7 +139,7 @@ async def insert_gateway_account(
     schema, and its admin would need TOTP for every step); returns its id. ``mfa_secret``
     enrols (and confirms) TOTP; ``fields`` are further columns (``unit_id``, ...)."""
     from tncam_gateway.db import accounts as repo
-    from tncam_gateway.state import build_auth
+    from tncam_gateway.service.context import build_auth
     from tncam_mesh.db import service_url, session_factory, unit_of_work
 
     engine = create_engine(

@@ -24,8 +24,8 @@ from tncam_gateway.api import (
 )
 from tncam_gateway.api.middleware import ConfiguredCORS, GatewayMiddleware
 from tncam_gateway.metrics import GatewayMetrics, MeteredAuditSink, RequestMetrics
+from tncam_gateway.service.context import build_state
 from tncam_gateway.settings import GatewaySettings
-from tncam_gateway.state import build_state
 from tncam_mesh.audit import AuditClient
 from tncam_mesh.runtime import Runtime, declare_streams, run_service
 from tncam_mesh.service_db import open_database
@@ -81,7 +81,7 @@ async def lifespan(rt: Runtime[GatewaySettings]) -> AsyncIterator[None]:
         app = rt.http_app
         app.state.metrics = metrics  # type: ignore[attr-defined]
         app.state.gateway = state  # type: ignore[attr-defined]
-        rt.spawn("grant-outbox", state.grants.run_outbox(rt.stopping))
+        rt.every("grant-outbox", 5.0, state.grants.notify_pending)
         yield
         app.state.gateway = None  # type: ignore[attr-defined]
 

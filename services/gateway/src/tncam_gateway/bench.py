@@ -212,21 +212,116 @@ async def seed_registry(nats_url: str, ns: str, cameras_n: int) -> list[str]:
         await bus.close()
 
 
-def run_stack(seconds: float, accounts_n: int, cameras_n: int = 10_000) -> list[Any]:
-    """NATS + PostgreSQL + the registry and gateway processes; accounts; the load runs."""
+async def _create_accounts(
+    base: str, password: str, keys: dict[str, str], ns: str, nats_url: str, names: list[str]
+) -> None:
+    """The audit stream and the benchmark's unit operator accounts (one password for all)."""
     from tncam_contracts.catalog import AUDIT_STREAM
     from tncam_gateway.db import accounts as repo
+    from tncam_gateway.service.context import build_auth
     from tncam_gateway.settings import GatewaySettings
-    from tncam_gateway.state import build_auth
     from tncam_mesh.bus import connect
     from tncam_mesh.db import create_engine, service_url, session_factory, unit_of_work
     from tncam_mesh.jetstream import ensure_stream
+
+    bus = await connect(nats_url, name="gw-bench")
+    await ensure_stream(bus.js, AUDIT_STREAM.scoped(ns))
+    await bus.close()
+    settings = GatewaySettings(
+        environment="test",
+        database_url=base,
+        db_password=password,
+        jwt_signing_key=keys["jwt"],
+        mfa_encryption_key=keys["mfa"],
+    )
+    engine = create_engine(
+        service_url(base, user="tncam_gateway", password=password),
+        schema="gateway",
+        application_name="bench",
+    )
+    auth = build_auth(settings, session_factory(engine), sink=None)  # type: ignore[arg-type]
+    encoded = await auth.hash_password(PASSWORD)
+    now = auth.clock()
+    async with unit_of_work(auth.sessions) as s:
+        for i, name in enumerate(names):
+            await repo.insert(
+                s,
+                id=str(uuid.uuid4()),
+                username=name,
+                display_name=name,
+                role="unit_operator",
+                unit_id=f"unit-{i % 100:03d}",
+                password_hash=encoded,
+                password_changed_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+    await engine.dispose()
+
+
+def _service_env(
+    db_env: dict[str, str], nats_url: str, ns: str, keys: dict[str, str]
+) -> dict[str, str]:
+    """The environment of the registry and gateway processes."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
+    env.update(db_env)
+    env.update(
+        {
+            "TNCAM_ENVIRONMENT": "test",
+            "TNCAM_NATS_URL": nats_url,
+            "TNCAM_NATS_NAMESPACE": ns,
+            "TNCAM_LOG_LEVEL": "WARNING",
+            "TNCAM_GATEWAY_JWT_SIGNING_KEY": keys["jwt"],
+            "TNCAM_GATEWAY_MFA_ENCRYPTION_KEY": keys["mfa"],
+            "TNCAM_GATEWAY_RATE_LIMIT_ADDRESS_PER_MINUTE": "10000000",
+            "TNCAM_GATEWAY_RATE_LIMIT_USER_PER_MINUTE": "10000000",
+        }
+    )
+    return env
+
+
+def _measure(
+    gw_url: str,
+    nats_url: str,
+    ns: str,
+    base: str,
+    password: str,
+    names: list[str],
+    seconds: float,
+    cameras_n: int,
+) -> list[Any]:
+    """Seed the registry, put the accounts into its communes, run the loads."""
+    t0 = time.monotonic()
+    communes = asyncio.run(seed_registry(nats_url, ns, cameras_n))
+    results: list[Any] = [
+        {
+            "kind": "seed",
+            "cameras": cameras_n,
+            "units": len(communes),
+            "seconds": time.monotonic() - t0,
+        }
+    ]
+    # Unit operators of the commune units (accounts were made for unit-NNN).
+    scoped = asyncio.run(_scope_accounts(base, password, names, communes))
+    for kind, accounts, workers in (
+        ("token", names, 1),
+        ("token", names, 8),
+        ("me", names, 1),
+        ("me", names, 16),
+        ("cameras", scoped, 1),
+        ("cameras", scoped, 16),
+    ):
+        results.append(run_load(gw_url, kind, accounts, seconds, workers=workers))
+    return results
+
+
+def run_stack(seconds: float, accounts_n: int, cameras_n: int = 10_000) -> list[Any]:
+    """NATS + PostgreSQL + the registry and gateway processes; accounts; the load runs."""
     from tncam_testkit.database import migrate_all
     from tncam_testkit.nats import NatsServer
     from tncam_testkit.postgres import PostgresServer
     from tncam_testkit.services import ServiceProcess
 
-    results = []
     with tempfile.TemporaryDirectory(prefix="tncam-gw-bench-") as tmp:
         root = Path(tmp)
         (root / "nats").mkdir()
@@ -235,63 +330,15 @@ def run_stack(seconds: float, accounts_n: int, cameras_n: int = 10_000) -> list[
             base = f"postgresql://127.0.0.1:{pg.port}/{pg.database}"
             db = asyncio.run(migrate_all(pg.dsn(), base))
             ns = "bench"
+            password = db.passwords["gateway"]
             keys = {
                 "jwt": secrets.token_urlsafe(48),
                 "mfa": secrets.token_urlsafe(48),
                 "credentials": secrets.token_urlsafe(32),
             }
             names = [f"op{i:03d}.{uuid.uuid4().hex[:6]}" for i in range(accounts_n)]
-
-            async def setup() -> None:
-                bus = await connect(nats.url, name="gw-bench")
-                await ensure_stream(bus.js, AUDIT_STREAM.scoped(ns))
-                await bus.close()
-                settings = GatewaySettings(
-                    environment="test",
-                    database_url=base,
-                    db_password=db.passwords["gateway"],
-                    jwt_signing_key=keys["jwt"],
-                    mfa_encryption_key=keys["mfa"],
-                )
-                engine = create_engine(
-                    service_url(base, user="tncam_gateway", password=db.passwords["gateway"]),
-                    schema="gateway",
-                    application_name="bench",
-                )
-                auth = build_auth(settings, session_factory(engine), sink=None)  # type: ignore[arg-type]
-                encoded = await auth.hash_password(PASSWORD)
-                now = auth.clock()
-                async with unit_of_work(auth.sessions) as s:
-                    for i, name in enumerate(names):
-                        await repo.insert(
-                            s,
-                            id=str(uuid.uuid4()),
-                            username=name,
-                            display_name=name,
-                            role="unit_operator",
-                            unit_id=f"unit-{i % 100:03d}",
-                            password_hash=encoded,
-                            password_changed_at=now,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                await engine.dispose()
-
-            asyncio.run(setup())
-            env = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
-            env.update(db.env())
-            env.update(
-                {
-                    "TNCAM_ENVIRONMENT": "test",
-                    "TNCAM_NATS_URL": nats.url,
-                    "TNCAM_NATS_NAMESPACE": ns,
-                    "TNCAM_LOG_LEVEL": "WARNING",
-                    "TNCAM_GATEWAY_JWT_SIGNING_KEY": keys["jwt"],
-                    "TNCAM_GATEWAY_MFA_ENCRYPTION_KEY": keys["mfa"],
-                    "TNCAM_GATEWAY_RATE_LIMIT_ADDRESS_PER_MINUTE": "10000000",
-                    "TNCAM_GATEWAY_RATE_LIMIT_USER_PER_MINUTE": "10000000",
-                }
-            )
+            asyncio.run(_create_accounts(base, password, keys, ns, nats.url, names))
+            env = _service_env(db.env(), nats.url, ns, keys)
             registry = ServiceProcess(
                 "registry",
                 env=env | {"TNCAM_REGISTRY_CREDENTIALS_KEY": keys["credentials"]},
@@ -301,39 +348,18 @@ def run_stack(seconds: float, accounts_n: int, cameras_n: int = 10_000) -> list[
             gw = ServiceProcess("gateway", env=env, log_dir=root)
             gw.start()
             try:
-                t0 = time.monotonic()
-                communes = asyncio.run(seed_registry(nats.url, ns, cameras_n))
-                results.append(
-                    {
-                        "kind": "seed",
-                        "cameras": cameras_n,
-                        "units": len(communes),
-                        "seconds": time.monotonic() - t0,
-                    }
-                )
-                # Unit operators of the commune units (accounts were made for unit-NNN).
-                scoped = asyncio.run(
-                    _scope_accounts(base, db.passwords["gateway"], names, communes)
-                )
-                results.append(run_load(gw.url, "token", names, seconds, workers=1))
-                results.append(run_load(gw.url, "token", names, seconds, workers=8))
-                results.append(run_load(gw.url, "me", names, seconds, workers=1))
-                results.append(run_load(gw.url, "me", names, seconds, workers=16))
-                results.append(run_load(gw.url, "cameras", scoped, seconds, workers=1))
-                results.append(run_load(gw.url, "cameras", scoped, seconds, workers=16))
+                return _measure(gw.url, nats.url, ns, base, password, names, seconds, cameras_n)
             finally:
                 gw.stop()
                 registry.stop()
-    return results
 
 
 async def _scope_accounts(
     base: str, password: str, names: list[str], communes: list[str]
 ) -> list[str]:
     """Put the benchmark accounts into the commune units (one unit each, round robin)."""
-    import sqlalchemy as sa
-
-    from tncam_gateway.db.tables import accounts
+    from tncam_contracts.units import commune_unit_id
+    from tncam_gateway.db import accounts as repo
     from tncam_mesh.db import create_engine, service_url, session_factory, unit_of_work
 
     engine = create_engine(
@@ -343,11 +369,9 @@ async def _scope_accounts(
     )
     async with unit_of_work(session_factory(engine)) as s:
         for i, name in enumerate(names):
-            await s.execute(
-                sa.update(accounts)
-                .where(accounts.c.username == name)
-                .values(unit_id=f"commune-{communes[i % len(communes)]}")
-            )
+            account = await repo.by_username(s, name)
+            assert account is not None
+            await repo.update(s, account.id, unit_id=commune_unit_id(communes[i % len(communes)]))
     await engine.dispose()
     return names
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from tncam.audit.v1 import audit_event_pb2 as apb
 from tncam_gateway.domain import totp
-from tncam_gateway.flows.accounts import bootstrap_admin
+from tncam_gateway.service.accounts import bootstrap_admin
+from tncam_gateway.service.context import build_auth
 from tncam_gateway.settings import GatewaySettings
-from tncam_gateway.state import build_auth
 from tncam_mesh.db import create_engine, service_url, session_factory
 from tncam_mesh.errors import TncamError, UnavailableError
 from tncam_mesh.settings import load_settings

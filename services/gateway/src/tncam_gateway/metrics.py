@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tncam.audit.v1 import audit_event_pb2 as apb
 from tncam_gateway import API_PREFIX
-from tncam_gateway.flows.common import AuditSink
+from tncam_gateway.clients.audit import AuditSink
 
 _FOOTAGE = {apb.DATA_CATEGORY_IMAGE, apb.DATA_CATEGORY_PLATE, apb.DATA_CATEGORY_BIOMETRIC}
 

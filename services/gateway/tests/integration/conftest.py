@@ -24,9 +24,9 @@ from tncam_contracts.catalog import (
 from tncam_gateway.app import create_app
 from tncam_gateway.domain import totp
 from tncam_gateway.domain.roles import Role
-from tncam_gateway.flows.accounts import bootstrap_admin
+from tncam_gateway.service.accounts import bootstrap_admin
+from tncam_gateway.service.context import GatewayState, build_state
 from tncam_gateway.settings import GatewaySettings
-from tncam_gateway.state import GatewayState, build_state
 from tncam_mesh.audit import AuditClient
 from tncam_mesh.bus import Bus, connect
 from tncam_mesh.db import create_engine, service_url, session_factory

@@ -34,7 +34,7 @@ from tncam_contracts.catalog import (
 )
 from tncam_gateway.app import create_app
 from tncam_gateway.domain.roles import Role
-from tncam_gateway.state import build_state
+from tncam_gateway.service.context import build_state
 from tncam_mesh.audit import AuditClient
 from tncam_mesh.bus import connect
 from tncam_mesh.db import create_engine, service_url, session_factory

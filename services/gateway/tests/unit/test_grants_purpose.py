@@ -9,8 +9,8 @@ import pytest
 
 from tncam.audit.v1 import audit_event_pb2 as apb
 from tncam_gateway.domain.grants import GrantRequest, validate
+from tncam_gateway.domain.purpose import PURPOSE_PB, MissingPurposeError, PurposeOfAccess
 from tncam_gateway.domain.roles import GrantScope, LegalBasis, Role
-from tncam_gateway.flows.footage import PURPOSE_PB, MissingPurposeError, PurposeOfAccess
 from tncam_mesh.errors import InvalidInputError
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)

@@ -8,13 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep, require
+from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.problems import responses
-from tncam_gateway.db import accounts as repo
 from tncam_gateway.db.accounts import Account
-from tncam_gateway.domain.policy import Action
 from tncam_gateway.domain.roles import Role
-from tncam_mesh.db import unit_of_work
+from tncam_gateway.service.accounts import AccountFilter
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 
@@ -90,17 +88,10 @@ async def list_accounts(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> AccountPage:
     """Accounts, filtered (province_admin)."""
-    require(gw, caller, Action.ACCOUNT_ADMIN)
-    async with unit_of_work(gw.auth.sessions) as s:
-        found, total = await repo.search(
-            s,
-            role=role.value if role else None,
-            unit_id=unit_id,
-            status=status,
-            q=q,
-            limit=limit,
-            offset=offset,
-        )
+    found, total = await gw.accounts.search(
+        caller,
+        AccountFilter(role=role, unit_id=unit_id, status=status, q=q, limit=limit, offset=offset),
+    )
     return AccountPage(items=[out(a) for a in found], total=total, limit=limit, offset=offset)
 
 
@@ -145,7 +136,6 @@ async def create_account(
 ) -> AccountCreated:
     """Create an account (province_admin). province_admin accounts must enrol TOTP before
     their first login."""
-    require(gw, caller, Action.ACCOUNT_ADMIN)
     response.headers["Cache-Control"] = "no-store"
     account, secret = await gw.accounts.create(
         caller,
@@ -181,8 +171,7 @@ async def review(
 ) -> list[ReviewEntry]:
     """Active accounts unused for ``inactive_days`` (default from settings) or whose unit or
     role changed since their last review."""
-    require(gw, caller, Action.ACCOUNT_ADMIN)
-    items = await gw.accounts.review(inactive_days=inactive_days)
+    items = await gw.accounts.review(caller, inactive_days=inactive_days)
     return [ReviewEntry(account=out(i.account), reasons=list(i.reasons)) for i in items]
 
 
@@ -194,8 +183,7 @@ async def review(
 )
 async def get_account(account_id: str, gw: GatewayDep, caller: CallerDep) -> AccountOut:
     """One account (province_admin)."""
-    require(gw, caller, Action.ACCOUNT_ADMIN)
-    return out(await gw.accounts.get(account_id))
+    return out(await gw.accounts.get(caller, account_id))
 
 
 class AccountUpdate(BaseModel):
@@ -218,7 +206,6 @@ async def update_account(
     account_id: str, body: AccountUpdate, gw: GatewayDep, caller: CallerDep, client: ClientDep
 ) -> AccountOut:
     """Change an account (province_admin)."""
-    require(gw, caller, Action.ACCOUNT_ADMIN)
     return out(
         await gw.accounts.update(
             caller,
@@ -249,7 +236,6 @@ async def disable_account(
     account_id: str, body: Reason, gw: GatewayDep, caller: CallerDep, client: ClientDep
 ) -> AccountOut:
     """Disable: every token of the account is refused within seconds; sessions end."""
-    require(gw, caller, Action.ACCOUNT_ADMIN)
     return out(
         await gw.accounts.set_status(caller, client, account_id, active=False, reason=body.reason)
     )
@@ -265,7 +251,6 @@ async def enable_account(
     account_id: str, body: Reason, gw: GatewayDep, caller: CallerDep, client: ClientDep
 ) -> AccountOut:
     """Re-enable a disabled account."""
-    require(gw, caller, Action.ACCOUNT_ADMIN)
     return out(
         await gw.accounts.set_status(caller, client, account_id, active=True, reason=body.reason)
     )
@@ -298,7 +283,6 @@ async def reset_password(
     response: Response,
 ) -> ResetResult:
     """A temporary password to be changed at next login; sessions end."""
-    require(gw, caller, Action.ACCOUNT_ADMIN)
     response.headers["Cache-Control"] = "no-store"
     secret = await gw.accounts.reset_password(
         caller, client, account_id, reset_mfa=body.reset_mfa, reason=body.reason
@@ -316,7 +300,6 @@ async def force_password_change(
     account_id: str, body: Reason, gw: GatewayDep, caller: CallerDep, client: ClientDep
 ) -> Response:
     """On evidence of compromise: tokens revoked; the next login must change the password."""
-    require(gw, caller, Action.ACCOUNT_ADMIN)
     await gw.accounts.force_password_change(caller, client, account_id, reason=body.reason)
     return Response(status_code=204)
 
@@ -331,6 +314,5 @@ async def mark_reviewed(
     account_id: str, gw: GatewayDep, caller: CallerDep, client: ClientDep
 ) -> Response:
     """Keep an account after review."""
-    require(gw, caller, Action.ACCOUNT_ADMIN)
     await gw.accounts.mark_reviewed(caller, client, account_id)
     return Response(status_code=204)

@@ -12,14 +12,10 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from tncam.audit.v1 import audit_event_pb2 as apb
 from tncam.audit.v1 import query_pb2, verify_pb2
-from tncam_contracts.catalog import AUDIT_EXPORT_LOG_CSV, AUDIT_QUERY_LOG, AUDIT_VERIFY
-from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep, require
+from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.problems import responses
-from tncam_gateway.domain.policy import Action
+from tncam_gateway.domain.purpose import PURPOSE_PB
 from tncam_gateway.domain.roles import Purpose
-from tncam_gateway.flows.common import Caller, ClientInfo
-from tncam_gateway.flows.footage import PURPOSE_PB
-from tncam_gateway.state import GatewayState
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -96,20 +92,6 @@ class LogPage(BaseModel):
     next_page_token: str
 
 
-async def _record_read(
-    gw: GatewayState, caller: Caller, client: ClientInfo, action: str, after: dict[str, Any]
-) -> None:
-    await gw.auth.auditor.record(
-        action,
-        caller.actor(),
-        client,
-        categories=(apb.DATA_CATEGORY_AUDIT_LOG,),
-        purpose=apb.PURPOSE_CODE_AUDIT_REVIEW,
-        other=("audit_log", "tncam"),
-        after=after,
-    )
-
-
 def _entries(page: query_pb2.QueryLogReply) -> list[LogEntryOut]:
     return [
         LogEntryOut(
@@ -137,17 +119,16 @@ async def query_log(
 ) -> LogPage:
     """Auditors: who saw which camera when and why (``view=processing``), who extracted
     footage (``view=extraction``), or everything; filters combine."""
-    require(gw, caller, Action.AUDIT_READ)
-    await _record_read(gw, caller, client, "audit.log.queried", q.summary())
-    page = await gw.rpc(
-        AUDIT_QUERY_LOG,
+    page = await gw.audit_log.query(
+        caller,
+        client,
         query_pb2.QueryLogRequest(
             filter=q.filter,
             page_size=page_size,
             page_token=q.page_token,
             newest_first=newest_first,
         ),
-        query_pb2.QueryLogReply,
+        q.summary(),
     )
     return LogPage(items=_entries(page), next_page_token=page.next_page_token)
 
@@ -172,15 +153,13 @@ async def export_log_csv(
     page_size: Annotated[int, Query(ge=1, le=50000)] = 10000,
 ) -> Response:
     """The same filters as ``/audit/log`` as a CSV document for officials."""
-    require(gw, caller, Action.AUDIT_READ)
-    await _record_read(gw, caller, client, "audit.log.exported", q.summary())
-    reply = await gw.rpc(
-        AUDIT_EXPORT_LOG_CSV,
+    reply = await gw.audit_log.export_csv(
+        caller,
+        client,
         query_pb2.ExportLogCsvRequest(
             filter=q.filter, page_size=page_size, page_token=q.page_token
         ),
-        query_pb2.ExportLogCsvReply,
-        timeout=max(gw.settings.rpc_timeout_s, 30.0),
+        q.summary(),
     )
     return Response(
         content=reply.csv,
@@ -230,16 +209,7 @@ async def verify_log(
 ) -> VerifyOut:
     """Recompute every leaf, the hash chain and the Merkle tree and check every signed
     checkpoint; ``ok=false`` names the first bad sequence number."""
-    require(gw, caller, Action.AUDIT_READ)
-    await _record_read(
-        gw, caller, client, "audit.log.verified", {"include_object_store": include_object_store}
-    )
-    r = await gw.rpc(
-        AUDIT_VERIFY,
-        verify_pb2.VerifyRequest(include_object_store=include_object_store),
-        verify_pb2.VerifyReply,
-        timeout=120.0,
-    )
+    r = await gw.audit_log.verify(caller, client, include_object_store=include_object_store)
     return VerifyOut(
         ok=r.ok,
         tree_size=r.tree_size,

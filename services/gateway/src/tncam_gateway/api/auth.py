@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from tncam_gateway.api.deps import AnyCallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.problems import responses
-from tncam_gateway.flows.auth import TokenPair
+from tncam_gateway.service.auth import TokenPair
 from tncam_mesh.errors import InvalidInputError
 
 router = APIRouter(tags=["auth"])

@@ -9,14 +9,10 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from tncam.registry.v1 import camera_state_pb2, service_pb2
-from tncam_contracts.catalog import REGISTRY_LIST_CAMERAS
-from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep, camera_not_found, may_read
+from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.problems import responses
-from tncam_gateway.directory import GATEWAY_ACTOR, scope_of
-from tncam_gateway.domain.policy import Action
-from tncam_gateway.domain.roles import Purpose, Role
-from tncam_gateway.flows.footage import PurposeOfAccess
-from tncam_mesh.errors import ForbiddenError, NotFoundError
+from tncam_gateway.domain.purpose import PurposeOfAccess
+from tncam_gateway.domain.roles import Purpose
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
@@ -107,22 +103,14 @@ async def list_cameras(
 ) -> CameraPage:
     """Cameras the caller may see: its unit's, its sector's, or all for the central operator
     and the app client. Never stream URLs or credentials."""
-    p = caller.principal
     request = service_pb2.ListCamerasRequest(
-        actor=GATEWAY_ACTOR,
         commune_codes=commune_code or [],
         site_kinds=site_kind or [],
         text=text or "",
         page_size=page_size,
         page_token=page_token,
     )
-    if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER):
-        request.owner_unit_id = p.unit_id
-    elif p.role is Role.SECTOR_OPERATOR:
-        request.sector = p.sector_code
-    elif p.role not in (Role.PROVINCE_ADMIN, Role.APP_CLIENT):
-        raise ForbiddenError("gateway.authz.role_forbidden", "Không có quyền xem camera")
-    reply = await gw.rpc(REGISTRY_LIST_CAMERAS, request, service_pb2.ListCamerasReply)
+    reply = await gw.cameras.list(caller, request)
     return CameraPage(
         items=[out(c) for c in reply.cameras],
         next_page_token=reply.next_page_token,
@@ -138,13 +126,7 @@ async def list_cameras(
 )
 async def get_camera(camera_id: str, gw: GatewayDep, caller: CallerDep) -> CameraOut:
     """One camera within the caller's scope (404 outside it: no hint that it exists)."""
-    try:
-        cam = await gw.directory.camera(camera_id)
-    except NotFoundError as e:
-        raise camera_not_found() from e
-    if not may_read(gw, caller, scope_of(cam)):
-        raise camera_not_found()
-    return out(cam)
+    return out(await gw.cameras.get(caller, camera_id))
 
 
 JPEG = {"content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}
@@ -171,21 +153,13 @@ async def snapshot(
     """The newest snapshot of a camera. Footage: needs a purpose, is authorized (own unit,
     own sector, or a grant) and written to the processing log before the image is sent;
     503 ``gateway.audit.unavailable`` when the log cannot take it."""
-    access = await gw.footage.authorize(
+    shot, event = await gw.snapshots.latest(
         caller,
         client,
-        action=Action.FOOTAGE_VIEW,
-        kind="snapshot",
-        camera_id=camera_id,
-        purpose=PurposeOfAccess.parse(purpose.value, purpose_text),
-        grant_id=grant_id,
+        camera_id,
+        PurposeOfAccess.parse(purpose.value, purpose_text),
+        grant_id,
     )
-    shot = await gw.snapshots.latest(camera_id)
-    if shot.WhichOneof("image") != "jpeg_thumbnail":
-        raise NotFoundError(
-            "gateway.snapshot.not_inline", "Ảnh chụp không có bản thu nhỏ (no inline thumbnail)"
-        )
-    event = await gw.footage.record(access, client)
     return Response(
         content=shot.jpeg_thumbnail,
         media_type="image/jpeg",

@@ -9,16 +9,11 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from tncam_gateway import API_PREFIX
-from tncam_gateway.domain.policy import Action, CameraScope, decide
-from tncam_gateway.flows.auth import require_fresh_password
-from tncam_gateway.flows.common import Caller, ClientInfo, ThrottledError
-from tncam_gateway.state import GatewayState
-from tncam_mesh.errors import (
-    ForbiddenError,
-    NotFoundError,
-    UnauthenticatedError,
-    UnavailableError,
-)
+from tncam_gateway.domain.caller import Caller, ClientInfo
+from tncam_gateway.domain.errors import ThrottledError
+from tncam_gateway.service.auth import require_fresh_password
+from tncam_gateway.service.context import GatewayState
+from tncam_mesh.errors import UnauthenticatedError, UnavailableError
 
 oauth2 = OAuth2PasswordBearer(
     tokenUrl=f"{API_PREFIX}/auth/token",
@@ -77,29 +72,3 @@ async def current_caller(caller: Annotated[Caller, Depends(any_caller)]) -> Call
 
 AnyCallerDep = Annotated[Caller, Depends(any_caller)]
 CallerDep = Annotated[Caller, Depends(current_caller)]
-
-
-def require(gw: GatewayState, caller: Caller, action: Action) -> None:
-    """Refuse unless the policy allows ``action`` (not bound to a camera) to the caller."""
-    decision = decide(caller.principal, action, now=gw.clock())
-    if not decision.allowed:
-        raise ForbiddenError(decision.code, "Không có quyền thực hiện (not allowed)")
-
-
-def camera_not_found() -> NotFoundError:
-    """The 404 for a camera that does not exist or is outside the caller's scope (no hint
-    that it exists)."""
-    return NotFoundError("gateway.camera.not_found", "Không tìm thấy camera")
-
-
-def may_read(gw: GatewayState, caller: Caller, camera: CameraScope) -> bool:
-    """Whether the policy lets the caller read this camera's record (not its footage)."""
-    return decide(caller.principal, Action.CAMERA_READ, camera, now=gw.clock()).allowed
-
-
-async def readable_scope(gw: GatewayState, caller: Caller, camera_id: str) -> CameraScope:
-    """The (briefly cached) scope of a camera the caller may read; 404 otherwise."""
-    camera = await gw.directory.scope(camera_id)
-    if camera is None or not may_read(gw, caller, camera):
-        raise camera_not_found()
-    return camera

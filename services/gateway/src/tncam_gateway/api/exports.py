@@ -9,15 +9,12 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
-from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep, require
+from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.problems import responses
-from tncam_gateway.db import exports as repo
 from tncam_gateway.db.exports import ExportRecord
-from tncam_gateway.domain.policy import Action, decide
-from tncam_gateway.domain.roles import Purpose, Role
-from tncam_gateway.flows.exports import ExportRequest
-from tncam_gateway.flows.footage import PurposeOfAccess
-from tncam_mesh.db import unit_of_work
+from tncam_gateway.domain.purpose import PurposeOfAccess
+from tncam_gateway.domain.roles import Purpose
+from tncam_gateway.service.exports import ExportFilter, ExportRequest
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 EXPORT_ID = Path(max_length=64)
@@ -170,23 +167,12 @@ async def list_exports(
     """province_admin and auditor see every export (``kind=quick`` lists the quick
     extractions to report); a unit operator sees its own requests and those on its unit's
     cameras; everyone else their own requests."""
-    reviewer = decide(caller.principal, Action.EXPORT_REVIEW, now=gw.clock()).allowed
-    requested_by: str | None = None if reviewer else caller.account_id
-    owner: str | None = None
-    if not reviewer and caller.role is Role.UNIT_OPERATOR and caller.principal.unit_id:
-        owner = caller.principal.unit_id
-    async with unit_of_work(gw.auth.sessions) as s:
-        found, total = await repo.listing(
-            s,
-            requested_by=requested_by,
-            owner_unit_id=owner,
-            kind=kind,
-            status=status,
-            since=since,
-            until=until,
-            limit=limit,
-            offset=offset,
-        )
+    found, total = await gw.exports.search(
+        caller,
+        ExportFilter(
+            kind=kind, status=status, since=since, until=until, limit=limit, offset=offset
+        ),
+    )
     return ExportPage(items=[out(r) for r in found], total=total, limit=limit, offset=offset)
 
 
@@ -201,8 +187,7 @@ async def get_export(
     gw: GatewayDep, caller: CallerDep, export_id: Annotated[str, EXPORT_ID]
 ) -> ExportOut:
     """One export: its requester, or province_admin / auditor."""
-    reviewer = decide(caller.principal, Action.EXPORT_REVIEW, now=gw.clock()).allowed
-    return out(await gw.exports.get(caller, export_id, may_review=reviewer))
+    return out(await gw.exports.get(caller, export_id))
 
 
 @router.post(
@@ -221,7 +206,6 @@ async def approve_export(
 ) -> ExportOut:
     """An authorized approver (province_admin, not the requester) approves; the recorder
     builds the signed export, downloadable once by the requester within the window."""
-    require(gw, caller, Action.EXPORT_APPROVE)
     note = body.note if body else ""
     return out(await gw.exports.decide(caller, client, export_id, approve=True, note=note))
 
@@ -241,7 +225,6 @@ async def reject_export(
     body: ExportDecision | None = None,
 ) -> ExportOut:
     """An approver refuses the request."""
-    require(gw, caller, Action.EXPORT_APPROVE)
     note = body.note if body else ""
     return out(await gw.exports.decide(caller, client, export_id, approve=False, note=note))
 

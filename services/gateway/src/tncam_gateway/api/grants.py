@@ -8,15 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
-from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep, require
+from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.problems import responses
-from tncam_gateway.db import grants as repo
 from tncam_gateway.db.grants import GrantRecord
 from tncam_gateway.domain.grants import GrantRequest
-from tncam_gateway.domain.policy import Action
-from tncam_gateway.domain.roles import GrantScope, LegalBasis, Role
-from tncam_mesh.db import unit_of_work
-from tncam_mesh.errors import ForbiddenError
+from tncam_gateway.domain.roles import GrantScope, LegalBasis
+from tncam_gateway.service.grants import GrantFilter
 
 router = APIRouter(prefix="/grants", tags=["grants"])
 
@@ -107,7 +104,6 @@ async def issue_grant(
     ``written_request`` with the document) for a province_admin, or record a
     ``committee_approval`` (document of the Provincial People's Committee) for another
     account. The owning units are notified (event ``tncam.gateway.v1.grant_issued.<unit>``)."""
-    require(gw, caller, Action.GRANT_ISSUE)
     record = await gw.grants.issue(
         caller,
         client,
@@ -158,24 +154,20 @@ async def list_grants(
 ) -> GrantPage:
     """province_admin and auditor see every grant; a unit operator sees the grants on its
     own unit's cameras."""
-    if caller.role is Role.UNIT_OPERATOR and caller.principal.unit_id:
-        unit_id = caller.principal.unit_id
-    else:
-        require(gw, caller, Action.GRANT_REVIEW)
-    now = gw.clock()
-    async with unit_of_work(gw.auth.sessions) as s:
-        found, total = await repo.search(
-            s,
-            now=now,
+    found, total = await gw.grants.search(
+        caller,
+        GrantFilter(
             active=active,
             grantee_id=grantee_id,
             unit_id=unit_id,
-            legal_basis=legal_basis.value if legal_basis else None,
+            legal_basis=legal_basis,
             issued_from=issued_from,
             issued_to=issued_to,
             limit=limit,
             offset=offset,
-        )
+        ),
+    )
+    now = gw.clock()
     return GrantPage(items=[out(g, now) for g in found], total=total, limit=limit, offset=offset)
 
 
@@ -187,15 +179,7 @@ async def list_grants(
 )
 async def get_grant(grant_id: str, gw: GatewayDep, caller: CallerDep) -> GrantOut:
     """One grant (issuer side, auditor, its grantee, or the owning unit's operator)."""
-    record = await gw.grants.get(grant_id)
-    p = caller.principal
-    visible = (
-        caller.role in (Role.PROVINCE_ADMIN, Role.AUDITOR)
-        or record.grantee_id == caller.account_id
-        or (caller.role is Role.UNIT_OPERATOR and p.unit_id in record.unit_ids)
-    )
-    if not visible:
-        raise ForbiddenError("gateway.authz.role_forbidden", "Không có quyền xem")
+    record = await gw.grants.visible(caller, grant_id)
     return out(record, gw.clock())
 
 
@@ -209,5 +193,4 @@ async def revoke_grant(
     grant_id: str, gw: GatewayDep, caller: CallerDep, client: ClientDep
 ) -> GrantOut:
     """End a grant before its expiry (province_admin)."""
-    require(gw, caller, Action.GRANT_ISSUE)
     return out(await gw.grants.revoke(caller, client, grant_id), gw.clock())

@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tncam_gateway import API_PREFIX
 from tncam_gateway.api.problems import PROBLEM_JSON
-from tncam_gateway.flows.common import PayloadTooLargeError, ThrottledError
+from tncam_gateway.domain.errors import PayloadTooLargeError, ThrottledError
 from tncam_mesh.errors import TncamError
 
 
@@ -67,6 +67,28 @@ class _TooLargeError(Exception):
     pass
 
 
+def _request_id(scope: Scope) -> str:
+    """The caller's ``X-Request-Id`` (at most 64 characters), or a new one."""
+    request_id = ""
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            request_id = value.decode("latin-1")[:64]
+    return request_id or uuid.uuid4().hex
+
+
+def _declared_over(scope: Scope, limit: int) -> bool:
+    """Whether a ``Content-Length`` header announces more than ``limit`` bytes (or is junk)."""
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                declared = int(value)
+            except ValueError:
+                declared = limit + 1
+            if declared > limit:
+                return True
+    return False
+
+
 class GatewayMiddleware:
     """Request id, client address, per-address rate limit and request size limit."""
 
@@ -78,11 +100,7 @@ class GatewayMiddleware:
             await self.app(scope, receive, send)
             return
         state = _state(scope)
-        request_id = ""
-        for name, value in scope.get("headers", []):
-            if name == b"x-request-id":
-                request_id = value.decode("latin-1")[:64]
-        request_id = request_id or uuid.uuid4().hex
+        request_id = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         rid = [(b"x-request-id", request_id.encode())]
         if state is None:
@@ -109,15 +127,9 @@ class GatewayMiddleware:
             if scope["path"].endswith("/import")
             else settings.max_request_bytes
         )
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = limit + 1
-                if declared > limit:
-                    await _send_problem(send, _too_large(limit), rid)
-                    return
+        if _declared_over(scope, limit):
+            await _send_problem(send, _too_large(limit), rid)
+            return
         received = 0
         started = False
 

@@ -72,87 +72,92 @@ def _headers(exc: TncamError) -> dict[str, str] | None:
 _MISSING_CODES = {"purpose": "gateway.footage.purpose_required"}
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that turn every error into problem details."""
+async def _tncam_error(request: Request, exc: TncamError) -> JSONResponse:
+    if exc.http_status >= 500:
+        log.warning("request failed: %s", exc.code, extra={"code": exc.code})
+    return JSONResponse(
+        exc.to_problem(request.url.path),
+        status_code=exc.http_status,
+        media_type=PROBLEM_JSON,
+        headers=_headers(exc),
+    )
 
-    @app.exception_handler(TncamError)
-    async def tncam_error(request: Request, exc: TncamError) -> JSONResponse:
-        if exc.http_status >= 500:
-            log.warning("request failed: %s", exc.code, extra={"code": exc.code})
-        return JSONResponse(
-            exc.to_problem(request.url.path),
-            status_code=exc.http_status,
-            media_type=PROBLEM_JSON,
-            headers=_headers(exc),
-        )
 
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {
-                "loc": [str(p) for p in e.get("loc", ())],
-                "msg": str(e.get("msg", "")),
-                "type": str(e.get("type", "")),
-            }
-            for e in exc.errors()
-        ]
-        for e in errors:
-            field = e["loc"][-1] if e["loc"] else ""
-            if e["type"] == "missing" and field in _MISSING_CODES:
-                return problem(
-                    400,
-                    _MISSING_CODES[field],
-                    "Phải nêu mục đích truy cập (purpose is required)",
-                    instance=request.url.path,
-                    errors=errors,
-                )
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {
+            "loc": [str(p) for p in e.get("loc", ())],
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in exc.errors()
+    ]
+    for e in errors:
+        field = e["loc"][-1] if e["loc"] else ""
+        if e["type"] == "missing" and field in _MISSING_CODES:
+            return problem(
+                400,
+                _MISSING_CODES[field],
+                "Phải nêu mục đích truy cập (purpose is required)",
+                instance=request.url.path,
+                errors=errors,
+            )
+    return problem(
+        422,
+        "gateway.request.invalid",
+        "Yêu cầu không hợp lệ (invalid request)",
+        instance=request.url.path,
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = {
+        404: "gateway.route.not_found",
+        405: "gateway.route.method_not_allowed",
+    }.get(exc.status_code, f"gateway.http.{exc.status_code}")
+    return problem(
+        exc.status_code,
+        code,
+        str(exc.detail),
+        instance=request.url.path,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    # Text PostgreSQL cannot store (NUL characters) is the caller's fault, not ours.
+    if "invalid byte sequence" in str(exc.orig):
         return problem(
             422,
-            "gateway.request.invalid",
-            "Yêu cầu không hợp lệ (invalid request)",
+            "gateway.request.invalid_characters",
+            "Dữ liệu chứa ký tự không hợp lệ (NUL characters are not accepted)",
             instance=request.url.path,
-            errors=errors,
         )
+    log.exception("database error", extra={"path": request.url.path})
+    return problem(
+        503,
+        "gateway.database.unavailable",
+        "Cơ sở dữ liệu không sẵn sàng (database unavailable)",
+        instance=request.url.path,
+        retryable=True,
+    )
 
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {
-            404: "gateway.route.not_found",
-            405: "gateway.route.method_not_allowed",
-        }.get(exc.status_code, f"gateway.http.{exc.status_code}")
-        return problem(
-            exc.status_code,
-            code,
-            str(exc.detail),
-            instance=request.url.path,
-            headers=dict(exc.headers) if exc.headers else None,
-        )
 
-    @app.exception_handler(DBAPIError)
-    async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
-        # Text PostgreSQL cannot store (NUL characters) is the caller's fault, not ours.
-        if "invalid byte sequence" in str(exc.orig):
-            return problem(
-                422,
-                "gateway.request.invalid_characters",
-                "Dữ liệu chứa ký tự không hợp lệ (NUL characters are not accepted)",
-                instance=request.url.path,
-            )
-        log.exception("database error", extra={"path": request.url.path})
-        return problem(
-            503,
-            "gateway.database.unavailable",
-            "Cơ sở dữ liệu không sẵn sàng (database unavailable)",
-            instance=request.url.path,
-            retryable=True,
-        )
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error", extra={"path": request.url.path})
+    return problem(
+        500, "gateway.internal", "Lỗi hệ thống (internal error)", instance=request.url.path
+    )
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error", extra={"path": request.url.path})
-        return problem(
-            500, "gateway.internal", "Lỗi hệ thống (internal error)", instance=request.url.path
-        )
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into problem details."""
+    app.exception_handler(TncamError)(_tncam_error)
+    app.exception_handler(RequestValidationError)(_validation_error)
+    app.exception_handler(StarletteHTTPException)(_http_error)
+    app.exception_handler(DBAPIError)(_database_error)
+    app.exception_handler(Exception)(_unexpected)
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

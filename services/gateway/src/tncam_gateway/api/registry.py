@@ -10,22 +10,12 @@ from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from tncam.registry.v1 import service_pb2 as rpb
-from tncam_contracts.catalog import (
-    REGISTRY_CREATE_CAMERA,
-    REGISTRY_DEACTIVATE_CAMERA,
-    REGISTRY_GET_CONNECTION_REPORT,
-    REGISTRY_IMPORT_CAMERAS,
-    REGISTRY_UPDATE_CAMERA,
-)
 from tncam_gateway.api.cameras import CameraOut, out
-from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep, readable_scope, require
+from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.problems import responses
 from tncam_gateway.db.exports import AnalyticsRecord
-from tncam_gateway.domain.policy import Action, CameraScope, decide
-from tncam_gateway.flows.analytics import AnalyticsBasis, AnalyticsChange
-from tncam_gateway.flows.common import Caller
-from tncam_gateway.state import GatewayState
-from tncam_mesh.errors import ForbiddenError, InvalidInputError
+from tncam_gateway.service.analytics import AnalyticsBasis, AnalyticsChange
+from tncam_mesh.errors import InvalidInputError
 
 router = APIRouter(tags=["registry"])
 CAMERA_ID = Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", max_length=64)
@@ -110,29 +100,12 @@ async def create_camera(
     body: CameraCreate, gw: GatewayDep, caller: CallerDep, client: ClientDep
 ) -> CameraOut:
     """province_admin, or a unit operator for its own unit's cameras."""
-    owner = body.owner_unit_id or (f"commune-{body.commune_code}" if body.commune_code else "")
-    decision = decide(
-        caller.principal, Action.CAMERA_ADMIN, CameraScope(body.id, owner), now=gw.clock()
-    )
-    if not decision.allowed:
-        raise ForbiddenError(decision.code, "Không có quyền đăng ký camera cho đơn vị này")
     fields, _ = _fields(body)
-    request = rpb.CreateCameraRequest(
-        actor=caller.actor(), id=body.id, fields=fields, request_id=client.request_id
-    )
+    request = rpb.CreateCameraRequest(id=body.id, fields=fields)
     if body.username or body.password:
         request.credentials.username = body.username or ""
         request.credentials.password = body.password or ""
-    reply = await gw.rpc(REGISTRY_CREATE_CAMERA, request, rpb.CreateCameraReply)
-    return out(reply.camera)
-
-
-async def _admin_scope(gw: GatewayState, caller: Caller, camera_id: str) -> None:
-    # Whoever may change a camera may read it: a camera the caller may not read is a 404.
-    camera = await readable_scope(gw, caller, camera_id)
-    decision = decide(caller.principal, Action.CAMERA_ADMIN, camera, now=gw.clock())
-    if not decision.allowed:
-        raise ForbiddenError(decision.code, "Không có quyền thay đổi camera này")
+    return out(await gw.cameras.create(caller, client, request))
 
 
 @router.patch(
@@ -150,24 +123,19 @@ async def update_camera(
 ) -> CameraOut:
     """Change the given fields (and the credentials when ``username``/``password`` are given);
     ``expected_revision`` refuses a stale update (409)."""
-    await _admin_scope(gw, caller, camera_id)
     fields, mask = _fields(body)
     request = rpb.UpdateCameraRequest(
-        actor=caller.actor(),
         id=camera_id,
         fields=fields,
         update_mask=mask,
         expected_revision=body.expected_revision or 0,
         changed_on=body.changed_on.isoformat() if body.changed_on else "",
-        request_id=client.request_id,
     )
     if body.username is not None or body.password is not None:
         request.set_credentials = True
         request.credentials.username = body.username or ""
         request.credentials.password = body.password or ""
-    reply = await gw.rpc(REGISTRY_UPDATE_CAMERA, request, rpb.UpdateCameraReply)
-    gw.directory.forget(camera_id)
-    return out(reply.camera)
+    return out(await gw.cameras.update(caller, client, request))
 
 
 @router.post(
@@ -184,16 +152,7 @@ async def deactivate_camera(
     client: ClientDep,
 ) -> CameraOut:
     """Ingest drops the camera; it is kept in the registry, reports skip it."""
-    await _admin_scope(gw, caller, camera_id)
-    reply = await gw.rpc(
-        REGISTRY_DEACTIVATE_CAMERA,
-        rpb.DeactivateCameraRequest(
-            actor=caller.actor(), id=camera_id, reason=body.reason, request_id=client.request_id
-        ),
-        rpb.DeactivateCameraReply,
-    )
-    gw.directory.forget(camera_id)
-    return out(reply.camera)
+    return out(await gw.cameras.deactivate(caller, client, camera_id, body.reason))
 
 
 class ImportErrorOut(BaseModel):
@@ -233,19 +192,10 @@ async def import_cameras(
     """Columns: ``code,name,commune_code,site_kind,rtsp_url`` and optional ones (see the
     registry's documentation). A file with any error writes nothing: 422
     ``gateway.import.rejected`` with row-numbered errors in ``errors``."""
-    require(gw, caller, Action.CAMERA_ADMIN)
     content = await file.read(gw.settings.max_upload_bytes + 1)
     name = (file.filename or "cameras.csv")[:256]
-    reply = await gw.rpc(
-        REGISTRY_IMPORT_CAMERAS,
-        rpb.ImportCamerasRequest(
-            actor=caller.actor(),
-            filename=name,
-            content=content,
-            dry_run=dry_run,
-            request_id=client.request_id,
-        ),
-        rpb.ImportCamerasReply,
+    reply = await gw.cameras.import_file(
+        caller, client, filename=name, content=content, dry_run=dry_run
     )
     errors = [
         ImportErrorOut(row=e.row, column=e.column, code=e.code, message=e.message)
@@ -300,15 +250,7 @@ async def connection_report(
 ) -> Response:
     """The province-wide connection report (communes × service center / committee HQ /
     square): province_admin and the C-Thái Nguyên backend."""
-    require(gw, caller, Action.REPORT_READ)
-    reply = await gw.rpc(
-        REGISTRY_GET_CONNECTION_REPORT,
-        rpb.GetConnectionReportRequest(
-            actor=caller.actor(), format=REPORT_FORMATS[format], request_id=client.request_id
-        ),
-        rpb.GetConnectionReportReply,
-        timeout=max(gw.settings.rpc_timeout_s, 30.0),
-    )
+    reply = await gw.cameras.connection_report(caller, client, REPORT_FORMATS[format])
     media = {"json": "application/json", "csv": "text/csv; charset=utf-8", "xlsx": XLSX}[format]
     headers = {"Cache-Control": "no-store"}
     if format != "json":
@@ -370,8 +312,7 @@ async def get_analytics(
     camera_id: Annotated[str, CAMERA_ID], gw: GatewayDep, caller: CallerDep
 ) -> AnalyticsOut:
     """Off by default; who may read the camera may read its gate."""
-    await readable_scope(gw, caller, camera_id)
-    return analytics_out(camera_id, await gw.analytics.get(camera_id))
+    return analytics_out(camera_id, await gw.analytics.get(caller, camera_id))
 
 
 @router.put(
@@ -390,7 +331,6 @@ async def set_analytics(
     """Enabling needs ``basis`` ``public_order`` or ``traffic_safety``, or
     ``approval_document`` with the document's number, issuer and date; recorded in the audit
     log before it takes effect."""
-    require(gw, caller, Action.ANALYTICS_ENABLE)
     record = await gw.analytics.change(
         caller,
         client,

@@ -25,6 +25,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from tncam_gateway.domain.roles import BREAK_GLASS_BASES, GrantScope, LegalBasis, Role
+from tncam_mesh.errors import ForbiddenError
 
 
 class Action(StrEnum):
@@ -158,7 +159,19 @@ def decide(
     footage: tuple[datetime, datetime] | None = None,
 ) -> Decision:
     """May ``principal`` do ``action`` (on ``camera``, for footage in ``footage``) at ``now``?"""
-    p, role = principal, principal.role
+    general = _decide_role_only(principal, action, camera)
+    if general is not None:
+        return general
+    if camera is None:
+        return _deny("camera_required")
+    if action in (Action.FOOTAGE_VIEW, Action.FOOTAGE_EXPORT):
+        return _decide_footage(principal, action, camera, grants, now, footage)
+    return _decide_camera(principal, action, camera)
+
+
+def _decide_role_only(p: Principal, action: Action, camera: CameraScope | None) -> Decision | None:
+    """The actions the role alone decides (None: the camera decides)."""
+    role = p.role
     if action in ADMIN_ONLY:
         return _allow("province_admin") if role is Role.PROVINCE_ADMIN else _deny("role_forbidden")
     if action is Action.AUDIT_READ:
@@ -174,7 +187,6 @@ def decide(
         if role in REPORT_ROLES:
             return _allow(role.value)
         return _deny("role_forbidden")
-
     if action is Action.CAMERA_ADMIN and camera is None:
         # Bulk import: the registry checks each row's owning unit against the actor.
         if role is Role.PROVINCE_ADMIN:
@@ -182,10 +194,13 @@ def decide(
         if role is Role.UNIT_OPERATOR and p.unit_id:
             return _allow("own_unit_rows")
         return _deny("role_forbidden")
-    if camera is None:
-        return _deny("camera_required")
-    relation = _in_scope(p, camera)
+    return None
 
+
+def _decide_camera(p: Principal, action: Action, camera: CameraScope) -> Decision:
+    """Reading, administering and quickly extracting from one camera."""
+    role = p.role
+    relation = _in_scope(p, camera)
     if action is Action.CAMERA_READ:
         # Connection state is not personal data: the central operator and the app see all.
         if role in (Role.PROVINCE_ADMIN, Role.APP_CLIENT):
@@ -193,37 +208,138 @@ def decide(
         if role is Role.AUDITOR:
             return _deny("role_forbidden")
         return _allow(relation) if relation else _deny("out_of_scope")
-
     if action is Action.CAMERA_ADMIN:
         if role is Role.PROVINCE_ADMIN:
             return _allow("province_admin")
         if role is Role.UNIT_OPERATOR and relation:
             return _allow(relation)
         return _deny("role_forbidden" if role is not Role.UNIT_OPERATOR else "out_of_scope")
-
     if action is Action.FOOTAGE_QUICK_EXTRACT:
         if role is not Role.UNIT_OPERATOR:
             return _deny("role_forbidden")
         if not p.unit_is_commune:
             return _deny("not_commune")
         return _allow(relation) if relation else _deny("out_of_scope")
-
-    if action in (Action.FOOTAGE_VIEW, Action.FOOTAGE_EXPORT):
-        if role is Role.AUDITOR:
-            return _deny("role_forbidden")
-        scope = GrantScope.VIEW if action is Action.FOOTAGE_VIEW else GrantScope.EXPORT
-        own_ok = relation is not None and (
-            action is Action.FOOTAGE_VIEW or role in (Role.UNIT_OPERATOR, Role.SECTOR_OPERATOR)
-        )
-        if own_ok and relation:
-            return _allow(relation)
-        grant, lapsed = _grant_for(p, camera, scope, grants, now, footage)
-        if grant is not None:
-            return _allow("grant", grant)
-        if lapsed:
-            return _deny("grant_expired")
-        if role is Role.PROVINCE_ADMIN:
-            return _deny("grant_required")
-        return _deny("out_of_scope" if relation is None else "role_forbidden")
-
     return _deny("unknown_action")
+
+
+def _decide_footage(
+    p: Principal,
+    action: Action,
+    camera: CameraScope,
+    grants: Iterable[Grant],
+    now: datetime,
+    footage: tuple[datetime, datetime] | None,
+) -> Decision:
+    """Viewing or exporting footage: own scope, else a grant covering it."""
+    role = p.role
+    if role is Role.AUDITOR:
+        return _deny("role_forbidden")
+    relation = _in_scope(p, camera)
+    scope = GrantScope.VIEW if action is Action.FOOTAGE_VIEW else GrantScope.EXPORT
+    own_ok = relation is not None and (
+        action is Action.FOOTAGE_VIEW or role in (Role.UNIT_OPERATOR, Role.SECTOR_OPERATOR)
+    )
+    if own_ok and relation:
+        return _allow(relation)
+    grant, lapsed = _grant_for(p, camera, scope, grants, now, footage)
+    if grant is not None:
+        return _allow("grant", grant)
+    if lapsed:
+        return _deny("grant_expired")
+    if role is Role.PROVINCE_ADMIN:
+        return _deny("grant_required")
+    return _deny("out_of_scope" if relation is None else "role_forbidden")
+
+
+NOT_ALLOWED = "Không có quyền thực hiện (not allowed)"
+
+
+def require(
+    principal: Principal,
+    action: Action,
+    camera: CameraScope | None = None,
+    *,
+    now: datetime,
+    message: str = NOT_ALLOWED,
+) -> Decision:
+    """The decision of :func:`decide`, raised as ``ForbiddenError(code)`` when it refuses."""
+    return enforce(decide(principal, action, camera, now=now), message)
+
+
+def enforce(decision: Decision, message: str = NOT_ALLOWED) -> Decision:
+    """``decision`` if it allows, else ``ForbiddenError`` with its code."""
+    if not decision.allowed:
+        raise ForbiddenError(decision.code, message)
+    return decision
+
+
+def may_read_camera(p: Principal, camera: CameraScope, *, now: datetime) -> bool:
+    """Whether ``p`` may read this camera's record and state (not its footage)."""
+    return decide(p, Action.CAMERA_READ, camera, now=now).allowed
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The part of a list a principal may see: everything, or only the rows matching the
+    narrowing fields that are set (refused when ``decision`` refuses)."""
+
+    decision: Decision
+    unit_id: str | None = None  # rows of this owning unit
+    sector: str | None = None  # cameras of this sector
+    requested_by: str | None = None  # rows this account asked for
+
+
+def camera_listing(p: Principal) -> Listing:
+    """Units list their own cameras, sectors theirs; the central operator and the app all."""
+    if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER):
+        return Listing(_allow("own_unit"), unit_id=p.unit_id)
+    if p.role is Role.SECTOR_OPERATOR:
+        return Listing(_allow("own_sector"), sector=p.sector_code)
+    if p.role in (Role.PROVINCE_ADMIN, Role.APP_CLIENT):
+        return Listing(_allow(p.role.value))
+    return Listing(_deny("role_forbidden"))
+
+
+def grant_listing(p: Principal, *, now: datetime) -> Listing:
+    """A unit operator lists the grants on its own unit's cameras; province_admin and the
+    auditor every grant."""
+    if p.role is Role.UNIT_OPERATOR and p.unit_id:
+        return Listing(_allow("own_unit"), unit_id=p.unit_id)
+    return Listing(decide(p, Action.GRANT_REVIEW, now=now))
+
+
+def grant_visibility(p: Principal, *, grantee_id: str, unit_ids: Iterable[str]) -> Decision:
+    """One grant: the issuer side and the auditor, its grantee, or the owning unit's operator."""
+    if p.role in (Role.PROVINCE_ADMIN, Role.AUDITOR):
+        return _allow(p.role.value)
+    if grantee_id == p.account_id:
+        return _allow("grantee")
+    if p.role is Role.UNIT_OPERATOR and p.unit_id in unit_ids:
+        return _allow("own_unit")
+    return _deny("role_forbidden")
+
+
+def may_review_exports(p: Principal, *, now: datetime) -> bool:
+    """Whether ``p`` sees every export (province_admin, auditor)."""
+    return decide(p, Action.EXPORT_REVIEW, now=now).allowed
+
+
+def export_listing(p: Principal, *, now: datetime) -> Listing:
+    """Reviewers list every export; a unit operator its own requests and those on its
+    unit's cameras; everyone else their own requests."""
+    if may_review_exports(p, now=now):
+        return Listing(_allow(p.role.value))
+    own_unit = p.unit_id if p.role is Role.UNIT_OPERATOR and p.unit_id else None
+    return Listing(_allow("own_requests"), unit_id=own_unit, requested_by=p.account_id)
+
+
+def uses_client_credentials(role: Role) -> bool:
+    """Whether an account signs in with the client-credentials grant (the app client) rather
+    than a password (people); neither may use the other's grant."""
+    return role is Role.APP_CLIENT
+
+
+def mfa_required(role: Role, *, enrolled: bool) -> bool:
+    """TOTP is mandatory for province_admin, and for anyone who enrolled."""
+    return role is Role.PROVINCE_ADMIN or enrolled

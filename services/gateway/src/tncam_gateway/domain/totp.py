@@ -15,6 +15,8 @@ import struct
 import urllib.parse
 from datetime import datetime
 
+from tncam_mesh.aead import AeadBox
+
 STEP_S = 30
 DIGITS = 6
 SECRET_BYTES = 20  # 160 bits, as RFC 4226 recommends for HMAC-SHA1
@@ -72,3 +74,23 @@ def provisioning_uri(secret: str, *, account: str, issuer: str) -> str:
         }
     )
     return f"otpauth://totp/{label}?{query}"
+
+
+#: The HKDF label of the TOTP seed key: unchanged, so that stored seeds still open.
+SEED_LABEL = "tncam-gateway-mfa"
+
+
+class SeedBox:
+    """TOTP seeds at rest: ``tncam_mesh.aead.AeadBox`` bound to the account id, stored as
+    base64 text (the column's format: seeds sealed before still open)."""
+
+    def __init__(self, key_material: str | bytes) -> None:
+        self._box = AeadBox(key_material, SEED_LABEL)
+
+    def seal(self, secret: str, *, context: str) -> str:
+        """Encrypt a seed for the account ``context``."""
+        return base64.b64encode(self._box.seal(secret.encode(), owner=context)).decode()
+
+    def open(self, sealed: str, *, context: str) -> str:
+        """Decrypt what :meth:`seal` produced for the same account."""
+        return self._box.open(base64.b64decode(sealed), owner=context).decode()

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import TypeVar
 
-from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from tncam.audit.v1 import audit_event_pb2 as apb
@@ -19,12 +17,9 @@ from tncam_contracts.catalog import (
     RECORDING_GET_PLAYLIST,
     RECORDING_GET_TIMELINE,
     RECORDING_LIST_SEGMENTS,
-    RequestSpec,
 )
+from tncam_gateway.clients.rpc import RpcClient
 from tncam_mesh.bus import Bus
-from tncam_mesh.rpc import call
-
-Rep = TypeVar("Rep", bound=Message)
 
 #: Bytes asked per get_object call (well under the NATS payload limit).
 CHUNK_BYTES = 1024 * 1024
@@ -37,33 +32,14 @@ def ts(t: datetime) -> Timestamp:
     return out
 
 
-class Recordings:
+class Recordings(RpcClient):
     """Client of ``tncam.recording.v1.*``."""
 
     def __init__(
         self, bus: Bus, *, namespace: str, timeout_s: float = 5.0, export_timeout_s: float = 120.0
     ) -> None:
-        self._bus = bus
-        self._ns = namespace
-        self._timeout = timeout_s
+        super().__init__(bus, namespace=namespace, timeout_s=timeout_s)
         self._export_timeout = export_timeout_s
-
-    async def _call(
-        self,
-        spec: RequestSpec,
-        request: Message,
-        reply_type: type[Rep],
-        *,
-        timeout: float | None = None,
-    ) -> Rep:
-        return await call(
-            self._bus,
-            spec,
-            request,
-            reply_type,
-            namespace=self._ns,
-            timeout=self._timeout if timeout is None else timeout,
-        )
 
     async def timeline(self, camera_id: str, start: datetime, end: datetime) -> api.TimelineReply:
         """Recorded ranges and gaps of a camera in [start, end)."""

@@ -6,72 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from tncam.audit.v1 import audit_event_pb2 as apb
 from tncam_gateway.db import grants as grant_repo
+from tncam_gateway.domain.caller import Caller, ClientInfo
 from tncam_gateway.domain.policy import Action, CameraScope, Decision, decide
-from tncam_gateway.domain.roles import Purpose
-from tncam_gateway.flows.common import Auditor, Caller, ClientInfo, Clock, ScopeLookup
-from tncam_gateway.flows.grants import LEGAL_BASIS_PB
+from tncam_gateway.domain.purpose import LEGAL_BASIS_PB, PURPOSE_PB, PurposeOfAccess
+from tncam_gateway.service.base import CameraUseCase
 from tncam_mesh.db import unit_of_work
-from tncam_mesh.errors import ForbiddenError, InvalidInputError, NotFoundError
-
-# Purposes the audit contract has no code of its own for are recorded as OTHER with the
-# API's purpose name leading the text, so that the processing log still says which one.
-PURPOSE_PB: dict[Purpose, apb.PurposeCode] = {
-    Purpose.PUBLIC_ORDER: apb.PURPOSE_CODE_PUBLIC_ORDER,
-    Purpose.TRAFFIC_SAFETY: apb.PURPOSE_CODE_TRAFFIC_SAFETY,
-    Purpose.INCIDENT_INVESTIGATION: apb.PURPOSE_CODE_CASE_INVESTIGATION,
-    Purpose.TECHNICAL_MAINTENANCE: apb.PURPOSE_CODE_TECHNICAL_MAINTENANCE,
-    Purpose.ADMINISTRATIVE_SUPERVISION: apb.PURPOSE_CODE_OTHER,
-    Purpose.CITIZEN_SERVICE: apb.PURPOSE_CODE_OTHER,
-    Purpose.OTHER: apb.PURPOSE_CODE_OTHER,
-}
-
-
-@dataclass(frozen=True)
-class PurposeOfAccess:
-    """Why footage is accessed: a code and, for ``other``, the caller's words."""
-
-    code: Purpose
-    text: str = ""
-
-    @classmethod
-    def parse(cls, code: str | None, text: str | None) -> PurposeOfAccess:
-        """Validate the purpose fields of a request (``purpose`` missing → 400)."""
-        if not code:
-            raise MissingPurposeError(
-                "gateway.footage.purpose_required",
-                "Phải nêu mục đích truy cập (purpose is required: "
-                + ", ".join(p.value for p in Purpose)
-                + ")",
-            )
-        try:
-            purpose = Purpose(code)
-        except ValueError as e:
-            raise InvalidInputError(
-                "gateway.footage.purpose_invalid", f"Mục đích không hợp lệ: {code!r}"
-            ) from e
-        words = (text or "").strip()
-        if purpose is Purpose.OTHER and len(words) < 5:
-            raise InvalidInputError(
-                "gateway.footage.purpose_text_required",
-                "Mục đích 'other' cần mô tả (purpose_text, at least 5 characters)",
-            )
-        return cls(purpose, words[:500])
-
-    def audit_text(self) -> str:
-        """The purpose text as recorded."""
-        if PURPOSE_PB[self.code] == apb.PURPOSE_CODE_OTHER and self.code is not Purpose.OTHER:
-            return f"{self.code.value}: {self.text}".rstrip(": ")
-        return self.text
-
-
-class MissingPurposeError(InvalidInputError):
-    """A footage request without a purpose (400, not 422: the request is incomplete)."""
-
-    http_status = 400
+from tncam_mesh.errors import ForbiddenError, NotFoundError
 
 
 @dataclass(frozen=True)
@@ -87,21 +29,8 @@ class FootageAccess:
     footage: tuple[datetime, datetime] | None
 
 
-class FootageGuard:
+class FootageGuard(CameraUseCase):
     """Authorizes footage requests and records them in the processing log."""
-
-    def __init__(
-        self,
-        *,
-        sessions: async_sessionmaker[AsyncSession],
-        auditor: Auditor,
-        clock: Clock,
-        scope_of: ScopeLookup,
-    ) -> None:
-        self.sessions = sessions
-        self.auditor = auditor
-        self.clock = clock
-        self.scope_of = scope_of
 
     async def authorize(
         self,

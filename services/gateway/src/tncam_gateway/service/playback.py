@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 
 from tncam.recording.v1 import recording_api_pb2 as api
 from tncam_gateway import API_PREFIX
+from tncam_gateway.clients.recorder import Recordings
+from tncam_gateway.domain.caller import Caller, ClientInfo
 from tncam_gateway.domain.playback import (
     PlaybackClaims,
     PlaybackCodec,
@@ -17,13 +19,15 @@ from tncam_gateway.domain.playback import (
     rewrite_playlist,
 )
 from tncam_gateway.domain.policy import Action
+from tncam_gateway.domain.purpose import PurposeOfAccess
 from tncam_gateway.domain.roles import Purpose
-from tncam_gateway.flows.auth import AuthService
-from tncam_gateway.flows.common import Caller, ClientInfo, Clock
-from tncam_gateway.flows.footage import FootageAccess, FootageGuard, PurposeOfAccess
-from tncam_gateway.recordings import Recordings
+from tncam_gateway.service.auth import AuthService
+from tncam_gateway.service.cameras import readable_scope
+from tncam_gateway.service.footage import FootageAccess, FootageGuard
+from tncam_mesh.clock import Clock
 from tncam_mesh.errors import InvalidInputError, NotFoundError
 
+MAX_TIMELINE = timedelta(days=31)
 PLAYLIST_PATH = API_PREFIX + "/playback/{playback_id}/index.m3u8"
 
 
@@ -96,6 +100,18 @@ class PlaybackService:
         if start > now:
             raise InvalidInputError("gateway.playback.range_future", "from ở tương lai")
         return start, end
+
+    async def timeline(
+        self, caller: Caller, camera_id: str, start: datetime, end: datetime
+    ) -> api.TimelineReply:
+        """Recorded ranges and gaps of a camera the caller may read (metadata: no image, no
+        purpose needed), at most 31 days."""
+        if start >= end or end - start > MAX_TIMELINE:
+            raise InvalidInputError(
+                "gateway.timeline.range_invalid", "from phải trước to, tối đa 31 ngày"
+            )
+        await readable_scope(self.footage.scope_of, caller, camera_id, self.clock())
+        return await self.recordings.timeline(camera_id, start, end)
 
     async def open(
         self,

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from tncam.audit.v1 import audit_event_pb2 as apb
 from tncam_gateway.db import exports as repo
 from tncam_gateway.db.exports import AnalyticsRecord
-from tncam_gateway.flows.common import Auditor, Caller, ClientInfo, Clock, ScopeLookup
+from tncam_gateway.domain.caller import Caller, ClientInfo
+from tncam_gateway.domain.policy import Action, require
+from tncam_gateway.service.base import CameraUseCase
+from tncam_gateway.service.cameras import readable_scope
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import InvalidInputError, NotFoundError
 
@@ -74,31 +75,20 @@ def validate(change: AnalyticsChange, today: date) -> None:
             raise _bad("document_date_future", "Ngày văn bản ở tương lai")
 
 
-class AnalyticsGate:
+class AnalyticsGate(CameraUseCase):
     """Reads and changes the per-camera analytics gate (kept in the gateway's schema)."""
 
-    def __init__(
-        self,
-        *,
-        sessions: async_sessionmaker[AsyncSession],
-        auditor: Auditor,
-        clock: Clock,
-        scope_of: ScopeLookup,
-    ) -> None:
-        self.sessions = sessions
-        self.auditor = auditor
-        self.clock = clock
-        self.scope_of = scope_of
-
-    async def get(self, camera_id: str) -> AnalyticsRecord | None:
-        """The gate of a camera (None: never set, i.e. off)."""
+    async def get(self, caller: Caller, camera_id: str) -> AnalyticsRecord | None:
+        """The gate of a camera the caller may read (None: never set, i.e. off)."""
+        await readable_scope(self.scope_of, caller, camera_id, self.clock())
         async with unit_of_work(self.sessions) as s:
             return await repo.analytics(s, camera_id)
 
     async def change(
         self, caller: Caller, client: ClientInfo, camera_id: str, change: AnalyticsChange
     ) -> AnalyticsRecord:
-        """Change the gate; recorded in the audit log before it commits."""
+        """Change the gate (province_admin); recorded in the audit log before it commits."""
+        require(caller.principal, Action.ANALYTICS_ENABLE, now=self.clock())
         camera = await self.scope_of(camera_id)
         if camera is None:
             raise NotFoundError("gateway.camera.not_found", f"Không tìm thấy camera {camera_id}")

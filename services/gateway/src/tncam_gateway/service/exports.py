@@ -12,15 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tncam.audit.v1 import audit_event_pb2 as apb
 from tncam.common.v1 import actor_pb2
 from tncam.recording.v1 import recording_api_pb2 as api
+from tncam_gateway.clients.recorder import Recordings
 from tncam_gateway.db import accounts as account_repo
 from tncam_gateway.db import exports as repo
 from tncam_gateway.db.exports import ExportRecord
-from tncam_gateway.domain.policy import Action
+from tncam_gateway.domain.caller import ROLE_PB, Caller, ClientInfo
+from tncam_gateway.domain.errors import GoneError
+from tncam_gateway.domain.policy import Action, export_listing, may_review_exports, require
+from tncam_gateway.domain.purpose import PURPOSE_PB, PurposeOfAccess
 from tncam_gateway.domain.roles import Purpose
-from tncam_gateway.flows.common import ROLE_PB, Caller, ClientInfo, Clock
-from tncam_gateway.flows.footage import PURPOSE_PB, FootageAccess, FootageGuard, PurposeOfAccess
-from tncam_gateway.flows.playback import ObjectStream
-from tncam_gateway.recordings import Recordings
+from tncam_gateway.service.footage import FootageAccess, FootageGuard
+from tncam_gateway.service.playback import ObjectStream
+from tncam_mesh.clock import Clock
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import (
     ConflictError,
@@ -29,13 +32,6 @@ from tncam_mesh.errors import (
     NotFoundError,
     TncamError,
 )
-
-
-class GoneError(TncamError):
-    """The thing existed but can no longer be had (an export already downloaded, expired)."""
-
-    http_status = 410
-
 
 QUICK = "quick"
 APPROVAL = "approval"
@@ -53,6 +49,18 @@ class ExportRequest:
     reason: str
     quick: bool
     grant_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """What a caller asks for when listing exports."""
+
+    kind: str | None = None
+    status: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 100
+    offset: int = 0
 
 
 def not_found() -> NotFoundError:
@@ -151,6 +159,7 @@ class ExportService:
     ) -> ExportRecord:
         """An approver approves (the export is built) or rejects a pending request."""
         now = self.clock()
+        require(caller.principal, Action.EXPORT_APPROVE, now=now)
         async with unit_of_work(self.sessions) as s:
             record = await repo.get(s, export_id, lock=True)
             if record is None:
@@ -227,8 +236,25 @@ class ExportService:
                 download_deadline=now + self.window,
             )
 
-    async def get(self, caller: Caller, export_id: str, *, may_review: bool) -> ExportRecord:
+    async def search(self, caller: Caller, f: ExportFilter) -> tuple[list[ExportRecord], int]:
+        """The exports the caller may see matching ``f``, and how many match in all."""
+        listing = export_listing(caller.principal, now=self.clock())
+        async with unit_of_work(self.sessions) as s:
+            return await repo.listing(
+                s,
+                requested_by=listing.requested_by,
+                owner_unit_id=listing.unit_id,
+                kind=f.kind,
+                status=f.status,
+                since=f.since,
+                until=f.until,
+                limit=f.limit,
+                offset=f.offset,
+            )
+
+    async def get(self, caller: Caller, export_id: str) -> ExportRecord:
         """One export: its requester, or a reviewer."""
+        may_review = may_review_exports(caller.principal, now=self.clock())
         async with unit_of_work(self.sessions) as s:
             record = await repo.get(s, export_id)
         if record is None or not (may_review or record.requested_by == caller.account_id):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,22 +14,23 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tncam.audit.v1 import audit_event_pb2 as apb
 from tncam.gateway.v1 import grant_pb2
 from tncam_contracts.catalog import GRANT_ISSUED, GRANT_REVOKED
+from tncam_gateway.clients.audit import Auditor
+from tncam_gateway.clients.registry import ScopeLookup
 from tncam_gateway.db import accounts as account_repo
 from tncam_gateway.db import grants as repo
+from tncam_gateway.db.accounts import Account
+from tncam_gateway.domain.caller import ROLE_PB, Caller, ClientInfo
 from tncam_gateway.domain.grants import GrantRequest, validate
+from tncam_gateway.domain.policy import Action, enforce, grant_listing, grant_visibility, require
+from tncam_gateway.domain.purpose import LEGAL_BASIS_PB
 from tncam_gateway.domain.roles import LegalBasis, Role
-from tncam_gateway.flows.common import ROLE_PB, Auditor, Caller, ClientInfo, Clock, ScopeLookup
+from tncam_gateway.service.base import CameraUseCase
+from tncam_mesh.clock import Clock
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import InvalidInputError, NotFoundError
 
 log = logging.getLogger("tncam.gateway.grants")
 
-LEGAL_BASIS_PB: dict[LegalBasis, apb.LegalBasis] = {
-    LegalBasis.EMERGENCY_COMMAND: apb.LEGAL_BASIS_EMERGENCY_COMMAND,
-    LegalBasis.INCIDENT_FIX: apb.LEGAL_BASIS_INCIDENT_FIX,
-    LegalBasis.WRITTEN_REQUEST: apb.LEGAL_BASIS_WRITTEN_REQUEST,
-    LegalBasis.COMMITTEE_APPROVAL: apb.LEGAL_BASIS_COMMITTEE_APPROVAL,
-}
 
 Publish = Callable[[str, Any, str], Awaitable[None]]  # subject, message, msg id
 
@@ -54,7 +55,21 @@ def record_view(g: repo.GrantRecord) -> dict[str, Any]:
     }
 
 
-class GrantService:
+@dataclass(frozen=True)
+class GrantFilter:
+    """What a reviewer asks for when listing grants."""
+
+    active: bool | None = None
+    grantee_id: str | None = None
+    unit_id: str | None = None
+    legal_basis: LegalBasis | None = None
+    issued_from: datetime | None = None
+    issued_to: datetime | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+class GrantService(CameraUseCase):
     """Issue, list, revoke grants; tell the owning units."""
 
     def __init__(
@@ -67,39 +82,19 @@ class GrantService:
         publish: Publish,
         namespace: str = "",
     ) -> None:
-        self.sessions = sessions
-        self.auditor = auditor
-        self.clock = clock
-        self.scope_of = scope_of
+        super().__init__(sessions=sessions, auditor=auditor, clock=clock, scope_of=scope_of)
         self.publish = publish
         self.namespace = namespace
 
     async def issue(
         self, issuer: Caller, client: ClientInfo, req: GrantRequest
     ) -> repo.GrantRecord:
-        """Record a grant (audited), then notify each owning unit."""
+        """Record a grant (province_admin; audited), then notify each owning unit."""
         now = self.clock()
-        async with unit_of_work(self.sessions) as s:
-            grantee = await account_repo.get(s, req.grantee_id)
-        if grantee is None or not grantee.active:
-            raise InvalidInputError(
-                "gateway.grant.grantee_unknown", "Không tìm thấy tài khoản được cấp quyền"
-            )
+        require(issuer.principal, Action.GRANT_ISSUE, now=now)
+        grantee = await self._active_grantee(req.grantee_id)
         validate(req, grantee_role=grantee.role, now=now)
-        units: set[str] = set()
-        unknown: list[str] = []
-        for camera_id in req.camera_ids:
-            scope = await self.scope_of(camera_id)
-            if scope is None:
-                unknown.append(camera_id)
-            else:
-                units.add(scope.unit_id)
-        if unknown:
-            raise InvalidInputError(
-                "gateway.grant.camera_unknown",
-                f"Camera không tồn tại: {', '.join(unknown[:10])}",
-                details={"camera_ids": unknown[:50]},
-            )
+        units = await self._owning_units(req.camera_ids)
         grant_id = str(uuid.uuid4())
         async with unit_of_work(self.sessions) as s:
             await repo.insert(
@@ -143,6 +138,61 @@ class GrantService:
         await self._notify_safely(record, grantee.display_name, issuer)
         return await self.get(grant_id)
 
+    async def _active_grantee(self, account_id: str) -> Account:
+        async with unit_of_work(self.sessions) as s:
+            grantee = await account_repo.get(s, account_id)
+        if grantee is None or not grantee.active:
+            raise InvalidInputError(
+                "gateway.grant.grantee_unknown", "Không tìm thấy tài khoản được cấp quyền"
+            )
+        return grantee
+
+    async def _owning_units(self, camera_ids: Iterable[str]) -> set[str]:
+        """The owning units of the cameras (InvalidInputError naming the unknown ones)."""
+        units: set[str] = set()
+        unknown: list[str] = []
+        for camera_id in camera_ids:
+            scope = await self.scope_of(camera_id)
+            if scope is None:
+                unknown.append(camera_id)
+            else:
+                units.add(scope.unit_id)
+        if unknown:
+            raise InvalidInputError(
+                "gateway.grant.camera_unknown",
+                f"Camera không tồn tại: {', '.join(unknown[:10])}",
+                details={"camera_ids": unknown[:50]},
+            )
+        return units
+
+    async def search(self, caller: Caller, f: GrantFilter) -> tuple[list[repo.GrantRecord], int]:
+        """The grants the caller may review matching ``f``, and how many match in all."""
+        now = self.clock()
+        listing = grant_listing(caller.principal, now=now)
+        enforce(listing.decision)
+        async with unit_of_work(self.sessions) as s:
+            return await repo.search(
+                s,
+                now=now,
+                active=f.active,
+                grantee_id=f.grantee_id,
+                unit_id=f.unit_id if listing.unit_id is None else listing.unit_id,
+                legal_basis=f.legal_basis.value if f.legal_basis else None,
+                issued_from=f.issued_from,
+                issued_to=f.issued_to,
+                limit=f.limit,
+                offset=f.offset,
+            )
+
+    async def visible(self, caller: Caller, grant_id: str) -> repo.GrantRecord:
+        """One grant the caller may see (NotFoundError, or ForbiddenError)."""
+        record = await self.get(grant_id)
+        decision = grant_visibility(
+            caller.principal, grantee_id=record.grantee_id, unit_ids=record.unit_ids
+        )
+        enforce(decision, "Không có quyền xem")
+        return record
+
     async def get(self, grant_id: str) -> repo.GrantRecord:
         """One grant or NotFoundError."""
         async with unit_of_work(self.sessions) as s:
@@ -152,8 +202,9 @@ class GrantService:
         return record
 
     async def revoke(self, caller: Caller, client: ClientInfo, grant_id: str) -> repo.GrantRecord:
-        """End a grant before its expiry."""
+        """End a grant before its expiry (province_admin)."""
         now = self.clock()
+        require(caller.principal, Action.GRANT_ISSUE, now=now)
         async with unit_of_work(self.sessions) as s:
             await repo.revoke(s, grant_id, now=now, by=caller.account_id)
             record = await repo.get(s, grant_id)
@@ -230,15 +281,10 @@ class GrantService:
         async with unit_of_work(self.sessions) as s:
             await repo.mark_notified(s, record.id, self.clock())
 
-    async def run_outbox(self, stop: asyncio.Event, *, interval_s: float = 5.0) -> None:
-        """Retry notifications that could not be published when the grant was recorded."""
-        while not stop.is_set():
-            try:
-                async with unit_of_work(self.sessions) as s:
-                    pending = await repo.unnotified(s)
-                for record in pending:
-                    await self.notify(record)
-            except Exception:
-                log.warning("grant outbox pass failed; retrying", exc_info=True)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval_s)
+    async def notify_pending(self) -> None:
+        """One outbox pass: publish the notifications that could not be published when the
+        grant was recorded (run periodically by the app)."""
+        async with unit_of_work(self.sessions) as s:
+            pending = await repo.unnotified(s)
+        for record in pending:
+            await self.notify(record)

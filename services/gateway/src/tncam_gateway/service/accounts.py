@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 
 from tncam_gateway.db import accounts as repo
 from tncam_gateway.domain import totp
+from tncam_gateway.domain.caller import Caller, ClientInfo
+from tncam_gateway.domain.policy import Action, require
 from tncam_gateway.domain.roles import Role
-from tncam_gateway.flows.auth import AuthService
-from tncam_gateway.flows.common import Caller, ClientInfo
+from tncam_gateway.service.auth import AuthService
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import ConflictError, InvalidInputError, NotFoundError
 
@@ -58,12 +59,41 @@ class ReviewItem:
     reasons: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class AccountFilter:
+    """What the administrator asks for when listing accounts."""
+
+    role: Role | None = None
+    unit_id: str | None = None
+    status: str | None = None
+    q: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
 class AccountAdmin:
-    """Create, change, disable and review accounts (province_admin only; checked by the API)."""
+    """Create, change, disable and review accounts (province_admin only)."""
 
     def __init__(self, auth: AuthService, *, inactive_days: int) -> None:
         self.auth = auth
         self.inactive_days = inactive_days
+
+    def _require_admin(self, admin: Caller) -> None:
+        require(admin.principal, Action.ACCOUNT_ADMIN, now=self.auth.clock())
+
+    async def search(self, admin: Caller, f: AccountFilter) -> tuple[list[repo.Account], int]:
+        """Accounts matching ``f`` and how many match in all."""
+        self._require_admin(admin)
+        async with unit_of_work(self.auth.sessions) as s:
+            return await repo.search(
+                s,
+                role=f.role.value if f.role else None,
+                unit_id=f.unit_id,
+                status=f.status,
+                q=f.q,
+                limit=f.limit,
+                offset=f.offset,
+            )
 
     async def create(
         self,
@@ -79,6 +109,7 @@ class AccountAdmin:
         password: str | None = None,
     ) -> tuple[repo.Account, str]:
         """A new account and its one-time secret (a temporary password or a client secret)."""
+        self._require_admin(admin)
         name = username.strip().lower()
         _check_scope(role, unit_id, sector_code)
         if password is not None and role is not Role.APP_CLIENT:
@@ -122,8 +153,12 @@ class AccountAdmin:
             ) from e
         return account, secret
 
-    async def get(self, account_id: str) -> repo.Account:
+    async def get(self, admin: Caller, account_id: str) -> repo.Account:
         """One account or NotFoundError."""
+        self._require_admin(admin)
+        return await self._get(account_id)
+
+    async def _get(self, account_id: str) -> repo.Account:
         async with unit_of_work(self.auth.sessions) as s:
             account = await repo.get(s, account_id)
         if account is None:
@@ -143,6 +178,7 @@ class AccountAdmin:
         unit_is_commune: bool | None = None,
     ) -> repo.Account:
         """Change an account; a change of role or scope revokes its tokens and flags a review."""
+        self._require_admin(admin)
         now = self.auth.clock()
         async with unit_of_work(self.auth.sessions) as s:
             before = await repo.get(s, account_id, lock=True)
@@ -194,6 +230,7 @@ class AccountAdmin:
         self, admin: Caller, client: ClientInfo, account_id: str, *, active: bool, reason: str
     ) -> repo.Account:
         """Disable (tokens refused at once, sessions ended) or re-enable an account."""
+        self._require_admin(admin)
         if not active and account_id == admin.account_id:
             raise ConflictError("gateway.account.self_disable", "Không thể tự khóa tài khoản")
         now = self.auth.clock()
@@ -246,7 +283,8 @@ class AccountAdmin:
         reason: str,
     ) -> str:
         """Admin-forced reset: a temporary password (or a new client secret), sessions ended."""
-        account = await self.get(account_id)
+        self._require_admin(admin)
+        account = await self._get(account_id)
         secret = (
             secrets.token_urlsafe(32) if account.role is Role.APP_CLIENT else temporary_password()
         )
@@ -278,7 +316,8 @@ class AccountAdmin:
         self, admin: Caller, client: ClientInfo, account_id: str, *, reason: str
     ) -> None:
         """On evidence of compromise: tokens revoked, next login must change the password."""
-        await self.get(account_id)
+        self._require_admin(admin)
+        await self._get(account_id)
         now = self.auth.clock()
         async with unit_of_work(self.auth.sessions) as s:
             await repo.update(s, account_id, must_change_password=True, updated_at=now)
@@ -293,8 +332,9 @@ class AccountAdmin:
             )
         self.auth.forget(account_id)
 
-    async def review(self, *, inactive_days: int | None = None) -> list[ReviewItem]:
+    async def review(self, admin: Caller, *, inactive_days: int | None = None) -> list[ReviewItem]:
         """Accounts to review (Art. 17.1): inactive for N days, or unit/role changed."""
+        self._require_admin(admin)
         days = inactive_days or self.inactive_days
         now = self.auth.clock()
         cutoff = now - timedelta(days=days)
@@ -312,7 +352,8 @@ class AccountAdmin:
 
     async def mark_reviewed(self, admin: Caller, client: ClientInfo, account_id: str) -> None:
         """Keep an account after review (it leaves the list until it qualifies again)."""
-        await self.get(account_id)
+        self._require_admin(admin)
+        await self._get(account_id)
         now = self.auth.clock()
         async with unit_of_work(self.auth.sessions) as s:
             await repo.update(s, account_id, reviewed_at=now, last_login_at=now)

@@ -1,10 +1,10 @@
-"""Login, tokens, refresh rotation, logout, MFA enrolment and the per-request token check."""
+"""Login, tokens, refresh rotation, logout, password change and MFA enrolment; the lockout is
+in ``service/throttle.py``, the per-request token check in ``service/callers.py``."""
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,27 +12,27 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tncam.audit.v1 import audit_event_pb2 as apb
+from tncam_gateway.clients.audit import Auditor
 from tncam_gateway.db import accounts as repo
 from tncam_gateway.domain import totp
-from tncam_gateway.domain.lockout import LockoutPolicy, after_failure
-from tncam_gateway.domain.passwords import PasswordHasher, PasswordPolicy
-from tncam_gateway.domain.policy import Principal
-from tncam_gateway.domain.roles import Role
-from tncam_gateway.domain.tokens import TokenCodec, digest, invalid, new_refresh_secret
-from tncam_gateway.flows.common import (
-    Auditor,
-    Caller,
-    ClientInfo,
-    Clock,
-    SecretBox,
-    ThrottledError,
-    account_actor,
+from tncam_gateway.domain.caller import Caller, ClientInfo, account_actor
+from tncam_gateway.domain.lockout import LockoutPolicy
+from tncam_gateway.domain.login import (
+    INVALID_CREDENTIALS,
+    invalid_credentials,
+    login_name,
+    password_expired,
+    throttle_keys,
 )
+from tncam_gateway.domain.passwords import PasswordHasher, PasswordPolicy
+from tncam_gateway.domain.policy import mfa_required, uses_client_credentials
+from tncam_gateway.domain.tokens import TokenCodec, digest, invalid, new_refresh_secret
+from tncam_gateway.domain.totp import SeedBox
+from tncam_gateway.service.callers import CallerCheck
+from tncam_gateway.service.throttle import LoginThrottle
+from tncam_mesh.clock import Clock
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import ConflictError, ForbiddenError, UnauthenticatedError
-
-INVALID_CREDENTIALS = "gateway.auth.invalid_credentials"
-GENERIC_LOGIN_ERROR = "Tên đăng nhập hoặc mật khẩu không đúng (invalid username or password)"
 
 
 @dataclass(frozen=True)
@@ -59,27 +59,6 @@ class AuthConfig:
     totp_issuer: str
 
 
-def login_name(username: str) -> str:
-    """The normalised account name typed; one that no account can have fails like any other."""
-    name = username.strip().lower()
-    if not name.isprintable() or len(name) > 128:
-        raise invalid_credentials()
-    return name
-
-
-def invalid_credentials() -> UnauthenticatedError:
-    """The one error of a failed login, whatever failed."""
-    return UnauthenticatedError(INVALID_CREDENTIALS, GENERIC_LOGIN_ERROR)
-
-
-@dataclass
-class _Cached:
-    at: float
-    caller: Caller | None
-    error: str
-    token_version: int = -1
-
-
 class AuthService:
     """Authentication of people and app clients."""
 
@@ -90,7 +69,7 @@ class AuthService:
         codec: TokenCodec,
         hasher: PasswordHasher,
         passwords: PasswordPolicy,
-        box: SecretBox,
+        box: SeedBox,
         auditor: Auditor,
         config: AuthConfig,
         clock: Clock,
@@ -106,7 +85,19 @@ class AuthService:
         self.clock = clock
         # Argon2 costs ~19 MiB and tens of ms each: bound how many run at once.
         self._hash_slots = asyncio.Semaphore(hash_concurrency)
-        self._cache: dict[tuple[str, str], _Cached] = {}
+        self.throttle = LoginThrottle(
+            sessions=sessions,
+            auditor=auditor,
+            clock=clock,
+            lockout=config.lockout,
+            address_lockout=config.address_lockout,
+        )
+        self.callers = CallerCheck(
+            sessions=sessions,
+            clock=clock,
+            revocation_cache_s=config.revocation_cache_s,
+            password_max_age_days=config.password_max_age_days,
+        )
 
     # ------------------------------------------------------------------ password hashing
 
@@ -120,122 +111,65 @@ class AuthService:
         async with self._hash_slots:
             return await asyncio.to_thread(self.hasher.hash, password)
 
-    # -------------------------------------------------------------------------- throttle
-
-    async def _check_throttle(self, keys: list[str], client: ClientInfo, name: str) -> None:
-        now = self.clock()
-        async with unit_of_work(self.sessions) as s:
-            states = await repo.throttle_states(s, keys)
-        locked = [st for st in states.values() if st.locked(now)]
-        if locked:
-            retry = max(st.retry_after_s(now) for st in locked)
-            await self.auditor.record(
-                "account.login.throttled",
-                account_actor("", name[:64], "", None),
-                client,
-                outcome=apb.OUTCOME_DENIED,
-                error_code="gateway.auth.throttled",
-                after={"username": name[:64]},
-            )
-            raise ThrottledError(
-                "gateway.auth.throttled",
-                "Quá nhiều lần đăng nhập sai, thử lại sau (too many failed attempts, retry later)",
-                details={"retry_after_s": retry},
-            )
-
-    async def _record_failure(
-        self, keys: list[str], client: ClientInfo, name: str, account: repo.Account | None
-    ) -> None:
-        now = self.clock()
-        actor = (
-            account_actor(account.id, account.display_name, account.unit_id, account.role)
-            if account
-            else account_actor("", name[:64], "", None)
-        )
-        newly_locked: list[str] = []
-        async with unit_of_work(self.sessions) as s:
-            states = await repo.throttle_states(s, keys)
-            for key, state in states.items():
-                policy = (
-                    self.config.lockout
-                    if key.startswith("account:")
-                    else (self.config.address_lockout)
-                )
-                new = after_failure(state, now, policy)
-                if new.locked(now) and not state.locked(now):
-                    newly_locked.append(key.split(":", 1)[0])
-                await repo.save_throttle(s, key, new)
-            await self.auditor.record(
-                "account.login.failed",
-                actor,
-                client,
-                outcome=apb.OUTCOME_DENIED,
-                error_code=INVALID_CREDENTIALS,
-                account_id=account.id if account else "",
-                after={"username": name[:64]},
-            )
-            if newly_locked:
-                await self.auditor.record(
-                    "account.login.locked",
-                    actor,
-                    client,
-                    outcome=apb.OUTCOME_DENIED,
-                    error_code="gateway.auth.throttled",
-                    account_id=account.id if account else "",
-                    after={"username": name[:64], "locked": newly_locked},
-                )
-
-    @staticmethod
-    def throttle_keys(username: str, client: ClientInfo) -> list[str]:
-        """The lockout keys of one attempt: the name typed and the source address."""
-        keys = [f"account:{username.strip().lower()[:128]}"]
-        if client.address:
-            keys.append(f"address:{client.address}")
-        return keys
-
     # ----------------------------------------------------------------------------- login
+
+    async def _verified(
+        self, username: str, secret: str, client: ClientInfo, *, app_client: bool
+    ) -> tuple[repo.Account, list[str]]:
+        """The active account of a person (or, with ``app_client``, of the app client) whose
+        password or client secret this is, and the lockout keys of the attempt; a throttled
+        or failed attempt is refused (counted and audited) with one answer for every cause."""
+        name = login_name(username)
+        keys = throttle_keys(name, client)
+        await self.throttle.check(keys, client, name)
+        async with unit_of_work(self.sessions) as s:
+            account = await repo.by_username(s, name)
+        # Always verify (a dummy hash for unknown names): same cost, same answer.
+        ok = await self.verify_password(account.password_hash if account else None, secret)
+        if (
+            not ok
+            or account is None
+            or not account.active
+            # Each kind of account uses its own grant only.
+            or uses_client_credentials(account.role) != app_client
+        ):
+            await self.throttle.record_failure(keys, client, name, account)
+            raise invalid_credentials()
+        return account, keys
+
+    async def _check_totp(
+        self, account: repo.Account, code: str | None, keys: list[str], client: ClientInfo
+    ) -> None:
+        """Refuse a login without a valid, unused TOTP code of the account's enrolled seed."""
+        if not account.mfa_confirmed or not account.mfa_secret_enc:
+            raise UnauthenticatedError(
+                "gateway.auth.mfa_enrollment_required",
+                "Tài khoản cần đăng ký xác thực hai lớp (TOTP) trước khi đăng nhập "
+                "(enrol TOTP first: POST /api/v1/auth/mfa/enroll)",
+            )
+        if not code:
+            raise UnauthenticatedError(
+                "gateway.auth.mfa_required",
+                "Cần mã xác thực hai lớp (TOTP code required)",
+            )
+        secret = self.box.open(account.mfa_secret_enc, context=account.id)
+        step = totp.verify(secret, code, now=self.clock(), last_used_step=account.totp_last_step)
+        claimed = False
+        if step is not None:
+            async with unit_of_work(self.sessions) as s:
+                claimed = await repo.claim_totp_step(s, account.id, step)
+        if not claimed:
+            await self.throttle.record_failure(keys, client, account.username, account)
+            raise invalid_credentials()
 
     async def login(
         self, username: str, password: str, totp_code: str | None, client: ClientInfo
     ) -> TokenPair:
         """The OAuth2 password grant (plus TOTP when MFA applies)."""
-        name = login_name(username)
-        keys = self.throttle_keys(name, client)
-        await self._check_throttle(keys, client, name)
-        async with unit_of_work(self.sessions) as s:
-            account = await repo.by_username(s, name)
-        # Always verify (a dummy hash for unknown names): same cost, same answer.
-        ok = await self.verify_password(account.password_hash if account else None, password)
-        if account is not None and account.role is Role.APP_CLIENT:
-            ok = False  # app clients use the client-credentials grant only
-        if not ok or account is None or not account.active:
-            await self._record_failure(keys, client, name, account)
-            raise invalid_credentials()
-
-        mfa_needed = account.role is Role.PROVINCE_ADMIN or account.mfa_confirmed
+        account, keys = await self._verified(username, password, client, app_client=False)
+        mfa_needed = mfa_required(account.role, enrolled=account.mfa_confirmed)
         if mfa_needed:
-            if not account.mfa_confirmed or not account.mfa_secret_enc:
-                raise UnauthenticatedError(
-                    "gateway.auth.mfa_enrollment_required",
-                    "Tài khoản cần đăng ký xác thực hai lớp (TOTP) trước khi đăng nhập "
-                    "(enrol TOTP first: POST /api/v1/auth/mfa/enroll)",
-                )
-            if not totp_code:
-                raise UnauthenticatedError(
-                    "gateway.auth.mfa_required",
-                    "Cần mã xác thực hai lớp (TOTP code required)",
-                )
-            secret = self.box.open(account.mfa_secret_enc, context=account.id)
-            step = totp.verify(
-                secret, totp_code, now=self.clock(), last_used_step=account.totp_last_step
-            )
-            claimed = False
-            if step is not None:
-                async with unit_of_work(self.sessions) as s:
-                    claimed = await repo.claim_totp_step(s, account.id, step)
-            if not claimed:
-                await self._record_failure(keys, client, name, account)
-                raise invalid_credentials()
+            await self._check_totp(account, totp_code, keys, client)
 
         rehash = self.hasher.needs_rehash(account.password_hash or "")
         new_hash = await self.hash_password(password) if rehash else None
@@ -260,15 +194,7 @@ class AuthService:
         self, client_id: str, client_secret: str, client: ClientInfo
     ) -> TokenPair:
         """The OAuth2 client-credentials grant for ``app_client`` accounts (no refresh)."""
-        name = login_name(client_id)
-        keys = self.throttle_keys(name, client)
-        await self._check_throttle(keys, client, name)
-        async with unit_of_work(self.sessions) as s:
-            account = await repo.by_username(s, name)
-        ok = await self.verify_password(account.password_hash if account else None, client_secret)
-        if not ok or account is None or not account.active or account.role is not Role.APP_CLIENT:
-            await self._record_failure(keys, client, name, account)
-            raise invalid_credentials()
+        account, keys = await self._verified(client_id, client_secret, client, app_client=True)
         now = self.clock()
         async with unit_of_work(self.sessions) as s:
             await repo.clear_throttle(s, keys[0])
@@ -285,11 +211,12 @@ class AuthService:
         return pair
 
     def _password_expired(self, account: repo.Account, now: datetime) -> bool:
-        days = self.config.password_max_age_days
-        if account.role is Role.APP_CLIENT:
-            return False
-        return account.must_change_password or (
-            days > 0 and now - account.password_changed_at > timedelta(days=days)
+        return password_expired(
+            account.role,
+            must_change=account.must_change_password,
+            changed_at=account.password_changed_at,
+            now=now,
+            max_age_days=self.config.password_max_age_days,
         )
 
     async def _open_session(
@@ -393,7 +320,7 @@ class AuthService:
                     "account.token.refreshed", actor, client, account_id=account.id
                 )
                 return pair
-        self._cache.clear()
+        self.callers.clear()
         if reused is not None:
             raise UnauthenticatedError(
                 "gateway.auth.refresh_reused",
@@ -410,70 +337,23 @@ class AuthService:
             await self.auditor.record(
                 "account.logout", caller.actor(), client, account_id=caller.account_id
             )
-        self._cache.pop((caller.account_id, caller.session_id), None)
+        self.callers.drop(caller.account_id, caller.session_id)
 
     # ------------------------------------------------------------------- authentication
 
     async def authenticate(self, token: str) -> Caller:
         """The caller behind an access token, checked server-side (cached briefly)."""
         claims = self.codec.verify(token, now=self.clock())
-        cached, caller = await self._checked(claims.account_id, claims.session_id)
-        if claims.token_version != cached.token_version:
-            raise invalid("token đã bị thu hồi (token revoked)")
-        return caller
+        return await self.callers.caller(claims.account_id, claims.session_id, claims.token_version)
 
     async def session_caller(self, account_id: str, session_id: str) -> Caller:
         """The caller of a still-valid session (for credentials derived from an access token,
         such as playback tokens): refused once the account is disabled or the session ends."""
-        _, caller = await self._checked(account_id, session_id)
-        return caller
-
-    async def _checked(self, account_id: str, session_id: str) -> tuple[_Cached, Caller]:
-        """The session's cached check (reloaded once older than the revocation cache time);
-        refused when the account is disabled or the session ended."""
-        key = (account_id, session_id)
-        mono = time.monotonic()
-        cached = self._cache.get(key)
-        if cached is None or mono - cached.at > self.config.revocation_cache_s:
-            cached = await self._load_caller(account_id, session_id)
-            cached.at = mono
-            if len(self._cache) > 10_000:
-                self._cache.clear()
-            self._cache[key] = cached
-        if cached.caller is None:
-            raise invalid(cached.error)
-        return cached, cached.caller
-
-    async def _load_caller(self, account_id: str, session_id: str) -> _Cached:
-        now = self.clock()
-        async with unit_of_work(self.sessions) as s:
-            account = await repo.get(s, account_id)
-            sess = await repo.get_session(s, session_id)
-        if account is None or not account.active:
-            return _Cached(0.0, None, "tài khoản bị khóa (account disabled)")
-        if sess is None or sess.account_id != account_id or sess.revoked_at is not None:
-            return _Cached(0.0, None, "phiên đã bị thu hồi (session revoked)")
-        if now >= sess.expires_at:
-            return _Cached(0.0, None, "phiên đã hết hạn (session expired)")
-        caller = Caller(
-            principal=Principal(
-                account_id=account.id,
-                role=account.role,
-                unit_id=account.unit_id,
-                sector_code=account.sector_code,
-                unit_is_commune=account.unit_is_commune,
-            ),
-            username=account.username,
-            display_name=account.display_name,
-            session_id=session_id,
-            password_change_required=self._password_expired(account, now),
-        )
-        return _Cached(0.0, caller, "", account.token_version)
+        return await self.callers.caller(account_id, session_id, None)
 
     def forget(self, account_id: str) -> None:
         """Drop cached checks of an account (after a change made by this replica)."""
-        for key in [k for k in self._cache if k[0] == account_id]:
-            del self._cache[key]
+        self.callers.forget(account_id)
 
     # ------------------------------------------------------------------ password change
 
@@ -517,23 +397,9 @@ class AuthService:
 
     # ------------------------------------------------------------------------------- MFA
 
-    async def _account_by_password(
-        self, username: str, password: str, client: ClientInfo
-    ) -> repo.Account:
-        name = login_name(username)
-        keys = self.throttle_keys(name, client)
-        await self._check_throttle(keys, client, name)
-        async with unit_of_work(self.sessions) as s:
-            account = await repo.by_username(s, name)
-        ok = await self.verify_password(account.password_hash if account else None, password)
-        if not ok or account is None or not account.active or account.role is Role.APP_CLIENT:
-            await self._record_failure(keys, client, name, account)
-            raise invalid_credentials()
-        return account
-
     async def mfa_enroll(self, username: str, password: str, client: ClientInfo) -> tuple[str, str]:
         """Start TOTP enrolment (only while none is confirmed): the secret and its URI."""
-        account = await self._account_by_password(username, password, client)
+        account = (await self._verified(username, password, client, app_client=False))[0]
         if account.mfa_confirmed:
             raise ConflictError(
                 "gateway.mfa.already_enrolled",
@@ -564,7 +430,7 @@ class AuthService:
         self, username: str, password: str, code: str, client: ClientInfo
     ) -> None:
         """Confirm TOTP enrolment with a first valid code."""
-        account = await self._account_by_password(username, password, client)
+        account = (await self._verified(username, password, client, app_client=False))[0]
         if account.mfa_confirmed or not account.mfa_secret_enc:
             raise ConflictError(
                 "gateway.mfa.not_pending", "Không có đăng ký TOTP đang chờ (no enrolment pending)"
@@ -572,8 +438,8 @@ class AuthService:
         secret = self.box.open(account.mfa_secret_enc, context=account.id)
         step = totp.verify(secret, code, now=self.clock(), last_used_step=account.totp_last_step)
         if step is None:
-            await self._record_failure(
-                self.throttle_keys(account.username, client), client, account.username, account
+            await self.throttle.record_failure(
+                throttle_keys(account.username, client), client, account.username, account
             )
             raise invalid_credentials()
         now = self.clock()

@@ -1,0 +1,119 @@
+"""The registry as the gateway uses it, over NATS: which unit and sectors own a camera (cached
+briefly), and the camera operations the API maps onto (list, create, change, import, report).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from tncam.registry.v1 import service_pb2 as rpb
+from tncam_contracts.catalog import (
+    REGISTRY_CREATE_CAMERA,
+    REGISTRY_DEACTIVATE_CAMERA,
+    REGISTRY_GET_CAMERA,
+    REGISTRY_GET_CONNECTION_REPORT,
+    REGISTRY_IMPORT_CAMERAS,
+    REGISTRY_LIST_CAMERAS,
+    REGISTRY_UPDATE_CAMERA,
+)
+from tncam_gateway.clients.rpc import RpcClient
+from tncam_gateway.domain.policy import CameraScope
+from tncam_mesh.audit import service_actor
+from tncam_mesh.bus import Bus
+from tncam_mesh.errors import NotFoundError
+
+#: How the gateway names itself to the registry: it reads on its own authority, having
+#: authorized the caller with its own policy (and it narrows list requests to the scope).
+GATEWAY_ACTOR = service_actor("gateway")
+
+#: The owning unit and sectors of a camera, None when the registry does not know it.
+ScopeLookup = Callable[[str], Awaitable[CameraScope | None]]
+
+#: The connection report is built over every camera: it may take longer than one RPC.
+REPORT_TIMEOUT_S = 30.0
+
+
+class CameraDirectory(RpcClient):
+    """Client of ``tncam.registry.v1.*``; camera scopes from ``get_camera`` cached a few
+    seconds."""
+
+    def __init__(
+        self, bus: Bus, *, namespace: str, timeout_s: float = 5.0, ttl_s: float = 5.0
+    ) -> None:
+        super().__init__(bus, namespace=namespace, timeout_s=timeout_s)
+        self._ttl = ttl_s
+        self._cache: dict[str, tuple[float, CameraScope | None]] = {}
+
+    async def camera(self, camera_id: str) -> rpb.Camera:
+        """The registry's record of one camera (NotFoundError if unknown)."""
+        reply = await self._call(
+            REGISTRY_GET_CAMERA,
+            rpb.GetCameraRequest(actor=GATEWAY_ACTOR, id=camera_id),
+            rpb.GetCameraReply,
+        )
+        return reply.camera
+
+    def forget(self, camera_id: str) -> None:
+        """Drop the cached scope of a camera (after a change made through this replica)."""
+        self._cache.pop(camera_id, None)
+
+    async def scope(self, camera_id: str) -> CameraScope | None:
+        """The owning unit and sectors of a camera, or None if the registry does not know it."""
+        now = time.monotonic()
+        hit = self._cache.get(camera_id)
+        if hit and now - hit[0] < self._ttl:
+            return hit[1]
+        try:
+            cam = await self.camera(camera_id)
+        except NotFoundError:
+            found: CameraScope | None = None
+        else:
+            found = scope_of(cam)
+        if len(self._cache) > 50_000:
+            self._cache.clear()
+        self._cache[camera_id] = (now, found)
+        return found
+
+    async def list_cameras(self, request: rpb.ListCamerasRequest) -> rpb.ListCamerasReply:
+        """One page of cameras matching the request."""
+        return await self._call(REGISTRY_LIST_CAMERAS, request, rpb.ListCamerasReply)
+
+    async def create_camera(self, request: rpb.CreateCameraRequest) -> rpb.Camera:
+        """Register a camera; the registry re-checks the actor and audits the change."""
+        reply = await self._call(REGISTRY_CREATE_CAMERA, request, rpb.CreateCameraReply)
+        return reply.camera
+
+    async def update_camera(self, request: rpb.UpdateCameraRequest) -> rpb.Camera:
+        """Change a camera (409 on a stale ``expected_revision``)."""
+        reply = await self._call(REGISTRY_UPDATE_CAMERA, request, rpb.UpdateCameraReply)
+        self.forget(request.id)
+        return reply.camera
+
+    async def deactivate_camera(self, request: rpb.DeactivateCameraRequest) -> rpb.Camera:
+        """Take a camera out of service."""
+        reply = await self._call(REGISTRY_DEACTIVATE_CAMERA, request, rpb.DeactivateCameraReply)
+        self.forget(request.id)
+        return reply.camera
+
+    async def import_cameras(self, request: rpb.ImportCamerasRequest) -> rpb.ImportCamerasReply:
+        """Import a camera file, all or nothing."""
+        return await self._call(REGISTRY_IMPORT_CAMERAS, request, rpb.ImportCamerasReply)
+
+    async def connection_report(
+        self, request: rpb.GetConnectionReportRequest
+    ) -> rpb.GetConnectionReportReply:
+        """The province-wide connection report as a document."""
+        return await self._call(
+            REGISTRY_GET_CONNECTION_REPORT,
+            request,
+            rpb.GetConnectionReportReply,
+            timeout=max(self._timeout, REPORT_TIMEOUT_S),
+        )
+
+
+def scope_of(cam: rpb.Camera) -> CameraScope:
+    """The authorization view of a registry camera."""
+    return CameraScope(
+        camera_id=cam.id, unit_id=cam.owner_unit_id, sector_codes=frozenset(cam.sectors)
+    )

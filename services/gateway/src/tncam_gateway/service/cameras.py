@@ -1,0 +1,149 @@
+"""Cameras as the API shows them: the scoped list and detail, and the changes (create, change,
+deactivate, import, connection report) authorized here and carried out by the registry, which
+re-checks the actor and audits them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tncam.registry.v1 import service_pb2 as rpb
+from tncam_contracts.units import commune_unit_id
+from tncam_gateway.clients.registry import GATEWAY_ACTOR, CameraDirectory, ScopeLookup, scope_of
+from tncam_gateway.domain.caller import Caller, ClientInfo
+from tncam_gateway.domain.policy import (
+    Action,
+    CameraScope,
+    camera_listing,
+    enforce,
+    may_read_camera,
+    require,
+)
+from tncam_mesh.clock import Clock
+from tncam_mesh.errors import NotFoundError
+
+
+def camera_not_found() -> NotFoundError:
+    """The 404 for a camera that does not exist or is outside the caller's scope (no hint
+    that it exists)."""
+    return NotFoundError("gateway.camera.not_found", "Không tìm thấy camera")
+
+
+async def readable_scope(
+    scope_lookup: ScopeLookup, caller: Caller, camera_id: str, now: datetime
+) -> CameraScope:
+    """The (briefly cached) scope of a camera the caller may read; 404 otherwise."""
+    camera = await scope_lookup(camera_id)
+    if camera is None or not may_read_camera(caller.principal, camera, now=now):
+        raise camera_not_found()
+    return camera
+
+
+class CameraService:
+    """Reads and changes of the registry's cameras on behalf of an authorized caller."""
+
+    def __init__(self, *, directory: CameraDirectory, clock: Clock) -> None:
+        self.directory = directory
+        self.clock = clock
+
+    async def list(self, caller: Caller, request: rpb.ListCamerasRequest) -> rpb.ListCamerasReply:
+        """The cameras the caller may see, narrowed to its unit or sector by the policy."""
+        listing = camera_listing(caller.principal)
+        enforce(listing.decision, "Không có quyền xem camera")
+        request.actor.CopyFrom(GATEWAY_ACTOR)
+        if listing.unit_id is not None:
+            request.owner_unit_id = listing.unit_id
+        if listing.sector is not None:
+            request.sector = listing.sector
+        return await self.directory.list_cameras(request)
+
+    async def get(self, caller: Caller, camera_id: str) -> rpb.Camera:
+        """One camera within the caller's scope (404 outside it)."""
+        try:
+            cam = await self.directory.camera(camera_id)
+        except NotFoundError as e:
+            raise camera_not_found() from e
+        if not may_read_camera(caller.principal, scope_of(cam), now=self.clock()):
+            raise camera_not_found()
+        return cam
+
+    async def readable(self, caller: Caller, camera_id: str) -> CameraScope:
+        """The scope of a camera the caller may read; 404 otherwise."""
+        return await readable_scope(self.directory.scope, caller, camera_id, self.clock())
+
+    async def create(
+        self, caller: Caller, client: ClientInfo, request: rpb.CreateCameraRequest
+    ) -> rpb.Camera:
+        """Register a camera: province_admin, or a unit operator for its own unit's cameras
+        (a camera without an owner belongs to its commune's People's Committee)."""
+        fields = request.fields
+        owner = fields.owner_unit_id or (
+            commune_unit_id(fields.commune_code) if fields.commune_code else ""
+        )
+        require(
+            caller.principal,
+            Action.CAMERA_ADMIN,
+            CameraScope(request.id, owner),
+            now=self.clock(),
+            message="Không có quyền đăng ký camera cho đơn vị này",
+        )
+        request.actor.CopyFrom(caller.actor())
+        request.request_id = client.request_id
+        return await self.directory.create_camera(request)
+
+    async def _require_admin(self, caller: Caller, camera_id: str) -> None:
+        # Whoever may change a camera may read it: a camera the caller may not read is a 404.
+        camera = await self.readable(caller, camera_id)
+        require(
+            caller.principal,
+            Action.CAMERA_ADMIN,
+            camera,
+            now=self.clock(),
+            message="Không có quyền thay đổi camera này",
+        )
+
+    async def update(
+        self, caller: Caller, client: ClientInfo, request: rpb.UpdateCameraRequest
+    ) -> rpb.Camera:
+        """Change the given fields of a camera the caller administers."""
+        await self._require_admin(caller, request.id)
+        request.actor.CopyFrom(caller.actor())
+        request.request_id = client.request_id
+        return await self.directory.update_camera(request)
+
+    async def deactivate(
+        self, caller: Caller, client: ClientInfo, camera_id: str, reason: str
+    ) -> rpb.Camera:
+        """Take a camera the caller administers out of service."""
+        await self._require_admin(caller, camera_id)
+        return await self.directory.deactivate_camera(
+            rpb.DeactivateCameraRequest(
+                actor=caller.actor(), id=camera_id, reason=reason, request_id=client.request_id
+            )
+        )
+
+    async def import_file(
+        self, caller: Caller, client: ClientInfo, *, filename: str, content: bytes, dry_run: bool
+    ) -> rpb.ImportCamerasReply:
+        """Import a camera file (the registry checks each row's owning unit against the
+        caller)."""
+        require(caller.principal, Action.CAMERA_ADMIN, now=self.clock())
+        return await self.directory.import_cameras(
+            rpb.ImportCamerasRequest(
+                actor=caller.actor(),
+                filename=filename,
+                content=content,
+                dry_run=dry_run,
+                request_id=client.request_id,
+            )
+        )
+
+    async def connection_report(
+        self, caller: Caller, client: ClientInfo, report_format: rpb.ReportFormat
+    ) -> rpb.GetConnectionReportReply:
+        """The province-wide connection report (province_admin, the app backend)."""
+        require(caller.principal, Action.REPORT_READ, now=self.clock())
+        return await self.directory.connection_report(
+            rpb.GetConnectionReportRequest(
+                actor=caller.actor(), format=report_format, request_id=client.request_id
+            )
+        )
