@@ -30,6 +30,7 @@ from typing import Any
 
 from tncam.common.v1 import actor_pb2
 from tncam.registry.v1 import camera_state_pb2, service_pb2
+from tncam_contracts.units import commune_unit_id
 from tncam_mesh.db import create_engine, service_url, session_factory
 from tncam_mesh.migrations import upgrade
 from tncam_registry.bus.outbox import Outbox
@@ -37,7 +38,7 @@ from tncam_registry.db.credentials import CredentialBox
 from tncam_registry.db.fleet import delete_fleet, insert_fleet
 from tncam_registry.domain import report as rep
 from tncam_registry.domain.calendar import WorkingCalendar
-from tncam_registry.domain.model import SiteKind, commune_unit_id, default_site_id
+from tncam_registry.domain.model import SiteKind, default_site_id
 from tncam_registry.metrics import RegistryMetrics
 from tncam_registry.service.cameras import list_cameras
 from tncam_registry.service.context import RegistryContext
@@ -178,7 +179,7 @@ async def bench_list(ctx: RegistryContext, runs: int) -> bool:
         ),
         service_pb2.ListCamerasRequest(
             actor=ADMIN,
-            owner_unit_id="commune-42",
+            owner_unit_id=commune_unit_id("42"),
             site_kinds=["committee_hq", "service_center"],
         ),
         service_pb2.ListCamerasRequest(actor=ADMIN, text="camera 7"),

@@ -88,11 +88,6 @@ PROVINCE_UNITS: tuple[tuple[str, str, UnitKind, str | None], ...] = (
 )
 
 
-def commune_unit_id(commune_code: str) -> str:
-    """The id of a commune's People's Committee as an owning unit."""
-    return f"commune-{commune_code}"
-
-
 def commune_unit_name(commune_name: str) -> str:
     """The name of a commune's People's Committee as an owning unit."""
     return f"UBND {commune_name}"

@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tncam.registry.v1 import service_pb2
+from tncam_contracts.units import commune_unit_id
 from tncam_mesh.errors import InvalidInputError
 from tncam_registry.domain import importing as imp
-from tncam_registry.domain.model import commune_unit_id
 
 #: Fields an update_mask may name.
 MASKABLE = frozenset(service_pb2.CameraFields.DESCRIPTOR.fields_by_name)

@@ -15,12 +15,13 @@ from tncam.audit.v1 import audit_event_pb2 as audit_pb
 from tncam.common.v1 import actor_pb2
 from tncam.registry.v1 import service_pb2
 from tncam_contracts.catalog import CAMERA_CONFIG_CHANGED
+from tncam_contracts.units import commune_unit_id
 from tncam_mesh.errors import NotFoundError
 from tncam_registry.bus.events import config_changed
 from tncam_registry.db import cameras as db
 from tncam_registry.domain import importing as imp
 from tncam_registry.domain.credentials import Credentials
-from tncam_registry.domain.model import commune_unit_id, default_site_id, default_site_name
+from tncam_registry.domain.model import default_site_id, default_site_name
 from tncam_registry.domain.views import audit_image, camera_to_pb
 from tncam_registry.service.context import RegistryContext
 

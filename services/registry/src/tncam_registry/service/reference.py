@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from tncam_contracts.units import commune_unit_id
 from tncam_mesh.db import unit_of_work
 from tncam_registry.db import reference as db
 from tncam_registry.domain.model import (
     PROVINCE_UNITS,
     SECTORS,
     UnitKind,
-    commune_unit_id,
     commune_unit_name,
 )
 from tncam_registry.domain.reference import ReferenceData
