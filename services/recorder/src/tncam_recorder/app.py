@@ -29,12 +29,12 @@ from tncam_mesh.runtime import Runtime, declare_streams, run_service
 from tncam_mesh.service_db import open_database
 from tncam_recorder.api.rpc import RecorderApi
 from tncam_recorder.consumers.segments import SegmentWriter
-from tncam_recorder.context import Recorder
 from tncam_recorder.db import repo
 from tncam_recorder.domain.retention import lifecycle_rules
 from tncam_recorder.domain.signing import SigningKeyError, load_private_key
 from tncam_recorder.metrics import RecorderMetrics
-from tncam_recorder.pipeline.sweep import sweep
+from tncam_recorder.service.context import Recorder
+from tncam_recorder.service.sweep import sweep
 from tncam_recorder.settings import RecorderSettings
 from tncam_recorder.storage.s3 import ObjectStore
 

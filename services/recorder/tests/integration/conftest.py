@@ -37,11 +37,11 @@ from tncam_mesh.rpc import RpcService
 from tncam_recorder.api.rpc import RecorderApi
 from tncam_recorder.app import make_store, writer_consumer
 from tncam_recorder.consumers.segments import SegmentWriter
-from tncam_recorder.context import Recorder
 from tncam_recorder.domain.retention import lifecycle_rules
 from tncam_recorder.domain.signing import load_private_key
+from tncam_recorder.media.fmp4 import fragment_elementary
 from tncam_recorder.metrics import RecorderMetrics
-from tncam_recorder.pipeline.fmp4 import fragment_elementary
+from tncam_recorder.service.context import Recorder
 from tncam_recorder.settings import RecorderSettings
 from tncam_testkit.cameras import make_clips
 from tncam_testkit.database import MigratedDatabase

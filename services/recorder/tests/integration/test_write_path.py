@@ -27,8 +27,8 @@ from minio.error import S3Error
 from tncam_mesh.errors import InvalidInputError, UnavailableError
 from tncam_recorder.consumers.segments import SegmentWriter
 from tncam_recorder.domain.keys import init_key, segment_key
-from tncam_recorder.pipeline.holds import place_hold
-from tncam_recorder.pipeline.sweep import purge_orphan_inits, sweep
+from tncam_recorder.service.holds import place_hold
+from tncam_recorder.service.sweep import purge_orphan_inits, sweep
 from tncam_recorder.storage.s3 import ObjectDiffersError
 
 from .conftest import OFFICER, T0, Harness, eventually, held_in_store, versions

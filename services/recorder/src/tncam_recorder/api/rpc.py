@@ -1,4 +1,4 @@
-"""The recorder's request/reply operations (NATS micro): thin handlers over domain and pipeline."""
+"""The recorder's request/reply operations (NATS micro): decode, call one service, map errors."""
 
 from __future__ import annotations
 
@@ -16,17 +16,18 @@ from tncam_contracts import catalog
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import InvalidInputError, NotFoundError
 from tncam_mesh.rpc import RpcService
-from tncam_recorder.context import Recorder
 from tncam_recorder.db import repo
+from tncam_recorder.domain.actors import actor_from
 from tncam_recorder.domain.keys import (
     EXPORT_CONTENT_TYPE,
     INIT_CONTENT_TYPE,
     SEGMENT_CONTENT_TYPE,
 )
 from tncam_recorder.domain.playlist import PlaylistItem, UrlTemplates, render
+from tncam_recorder.domain.requests import camera, time_range
 from tncam_recorder.domain.timeline import Span, Timeline, build_timeline, clip_window, day_window
-from tncam_recorder.pipeline import decommission, export, holds
-from tncam_recorder.pipeline.common import actor_from, camera, time_range
+from tncam_recorder.service import decommission, export, holds
+from tncam_recorder.service.context import Recorder
 
 
 def _ts(t: dt.datetime | None) -> Timestamp:

@@ -27,7 +27,6 @@ from tncam_contracts.catalog import (
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import InvalidInputError, UnavailableError
 from tncam_mesh.jetstream import Delivery, publish
-from tncam_recorder.context import Recorder
 from tncam_recorder.db import repo
 from tncam_recorder.domain.keys import (
     INIT_CONTENT_TYPE,
@@ -40,6 +39,7 @@ from tncam_recorder.domain.keys import (
     segment_id,
     segment_key,
 )
+from tncam_recorder.service.context import Recorder
 from tncam_recorder.storage.s3 import ObjectDiffersError, Written
 
 log = logging.getLogger("tncam.recorder.writer")

@@ -40,7 +40,7 @@ from tncam_mesh.errors import (
 )
 from tncam_mesh.s3 import minio_client
 from tncam_recorder.domain.retention import LifecycleRule
-from tncam_recorder.exportfile import sha256_file
+from tncam_recorder.media.exportfile import sha256_file
 
 log = logging.getLogger("tncam.recorder.s3")
 T = TypeVar("T")

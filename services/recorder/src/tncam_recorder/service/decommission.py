@@ -12,18 +12,13 @@ from tncam.audit.v1 import audit_event_pb2 as audit_pb
 from tncam.common.v1 import actor_pb2
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import ConflictError, InvalidInputError, UnavailableError
-from tncam_recorder.context import Recorder
 from tncam_recorder.db import repo
-from tncam_recorder.domain.keys import camera_prefix
+from tncam_recorder.domain.actors import actor_dict, require_actor
+from tncam_recorder.domain.audit_events import other_event
+from tncam_recorder.domain.keys import camera_prefix, iso
+from tncam_recorder.domain.requests import camera, require_text
 from tncam_recorder.domain.signing import canonical_json, fingerprint, public_bytes
-from tncam_recorder.pipeline.common import (
-    actor_dict,
-    camera,
-    iso,
-    other_event,
-    require_actor,
-    require_text,
-)
+from tncam_recorder.service.context import Recorder
 
 log = logging.getLogger("tncam.recorder.decommission")
 CERTIFICATE_FORMAT = "tncam-deletion-certificate/1"

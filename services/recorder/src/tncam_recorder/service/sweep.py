@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tncam.audit.v1 import audit_event_pb2 as audit_pb
 from tncam_mesh.db import unit_of_work
-from tncam_recorder.context import Recorder
 from tncam_recorder.db import repo
+from tncam_recorder.domain.audit_events import footage_event
+from tncam_recorder.domain.keys import iso
 from tncam_recorder.domain.retention import expiry_cutoff
-from tncam_recorder.pipeline.common import footage_event, iso
+from tncam_recorder.service.context import Recorder
 
 log = logging.getLogger("tncam.recorder.sweep")
 

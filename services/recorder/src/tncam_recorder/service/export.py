@@ -1,5 +1,5 @@
 """Export (trích xuất): one MP4 of a camera and range, the original segments, and a manifest
-signed with Ed25519, packed as a deterministic zip (see ``tncam_recorder.exportfile``)."""
+signed with Ed25519, packed as a deterministic zip (see ``tncam_recorder.media.exportfile``)."""
 
 from __future__ import annotations
 
@@ -18,21 +18,24 @@ from tncam.audit.v1 import audit_event_pb2 as audit_pb
 from tncam.common.v1 import actor_pb2
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import InvalidInputError, NotFoundError, UnavailableError
-from tncam_recorder import exportfile
-from tncam_recorder.context import Recorder
 from tncam_recorder.db import repo
+from tncam_recorder.domain.actors import actor_dict, require_actor
+from tncam_recorder.domain.audit_events import footage_event
 from tncam_recorder.domain.keys import (
     EXPORT_CONTENT_TYPE,
     TAG_KIND,
     TAG_RETENTION,
     export_key,
     init_key,
+    iso,
     stamp,
 )
+from tncam_recorder.domain.requests import camera
 from tncam_recorder.domain.signing import canonical_json, fingerprint, public_pem
 from tncam_recorder.domain.timeline import Span, build_timeline
-from tncam_recorder.pipeline.common import actor_dict, camera, footage_event, iso, require_actor
-from tncam_recorder.pipeline.remux import Part, remux
+from tncam_recorder.media import exportfile
+from tncam_recorder.media.remux import Part, remux
+from tncam_recorder.service.context import Recorder
 
 log = logging.getLogger("tncam.recorder.export")
 
