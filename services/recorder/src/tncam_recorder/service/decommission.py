@@ -12,7 +12,10 @@ from tncam.audit.v1 import audit_event_pb2 as audit_pb
 from tncam.common.v1 import actor_pb2
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import ConflictError, InvalidInputError, UnavailableError
-from tncam_recorder.db import repo
+from tncam_recorder.db import exports as export_db
+from tncam_recorder.db import holds as hold_db
+from tncam_recorder.db import inits as init_db
+from tncam_recorder.db import segments as segment_db
 from tncam_recorder.domain.actors import actor_dict, require_actor
 from tncam_recorder.domain.audit_events import other_event
 from tncam_recorder.domain.keys import camera_prefix, iso
@@ -57,7 +60,7 @@ async def decommission(
     target = cam or rec.store.bucket
 
     async with unit_of_work(rec.sessions) as s:
-        if await repo.held_segments(s, cam) or await repo.active_holds(s, cam):
+        if await hold_db.held_segments(s, cam) or await hold_db.active_holds(s, cam):
             raise ConflictError(
                 "recording.decommission.held",
                 f"{target} has footage under an active legal hold; release the hold first",
@@ -75,7 +78,7 @@ async def decommission(
                 now=started,
             )
         )
-        rows = await repo.lock_camera_segments(s, cam)
+        rows = await segment_db.lock_camera_segments(s, cam)
         try:
             versions = await rec.store.purge_versions(prefix)
         except UnavailableError as e:
@@ -84,11 +87,11 @@ async def decommission(
             raise ConflictError("recording.decommission.leftover", f"{target}: {e.message}") from e
         listing = sorted(f"{v.key}\t{v.version_id}" for v in versions)
         deleted_bytes = sum(v.size for v in versions if not v.delete_marker)
-        await repo.delete_segments(s, [r.segment_id for r in rows])
-        for init in await repo.lock_orphan_inits(s, rec.store.bucket, cam):
-            await repo.delete_init(s, init)
-        await repo.delete_exports_of(s, cam)
-        remaining_rows = len(await repo.lock_camera_segments(s, cam))
+        await segment_db.delete_segments(s, [r.segment_id for r in rows])
+        for init in await init_db.lock_orphan_inits(s, rec.store.bucket, cam):
+            await init_db.delete_init(s, init)
+        await export_db.delete_exports_of(s, cam)
+        remaining_rows = len(await segment_db.lock_camera_segments(s, cam))
         completed = rec.clock()
         public = rec.signing_key.public_key()
         body = {
@@ -118,7 +121,7 @@ async def decommission(
         }
         data = canonical_json(body)
         signature = rec.signing_key.sign(data)
-        await repo.add_certificate(
+        await export_db.add_certificate(
             s,
             {
                 "certificate_id": cert_id,

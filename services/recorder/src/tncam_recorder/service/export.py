@@ -18,7 +18,10 @@ from tncam.audit.v1 import audit_event_pb2 as audit_pb
 from tncam.common.v1 import actor_pb2
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import InvalidInputError, NotFoundError, UnavailableError
-from tncam_recorder.db import repo
+from tncam_recorder.db import exports as export_db
+from tncam_recorder.db import inits as init_db
+from tncam_recorder.db import segments as segment_db
+from tncam_recorder.db.rows import SegmentRow
 from tncam_recorder.domain.actors import actor_dict, require_actor
 from tncam_recorder.domain.audit_events import footage_event
 from tncam_recorder.domain.keys import (
@@ -78,7 +81,7 @@ async def create_export(
             f"an export covers at most {rec.settings.export_max_seconds:.0f} s",
         )
     async with unit_of_work(rec.sessions) as s:
-        rows = await repo.segments_in_range(s, cam, start, end, limit=100_000)
+        rows = await segment_db.segments_in_range(s, cam, start, end, limit=100_000)
     # Only whole segments inside the range: an export never cuts a segment (remux only).
     rows = [r for r in rows if r.start_at >= start and r.end_at <= end]
     if not rows:
@@ -144,7 +147,7 @@ async def create_export(
             tags={TAG_RETENTION: rec.settings.default_retention_class, TAG_KIND: "export"},
         )
     async with unit_of_work(rec.sessions) as s:
-        await repo.add_export(
+        await export_db.add_export(
             s,
             {
                 "export_id": export_id,
@@ -178,7 +181,7 @@ async def create_export(
 
 
 async def _fetch(
-    rec: Recorder, rows: list[repo.SegmentRow], start: dt.datetime, work: Path
+    rec: Recorder, rows: list[SegmentRow], start: dt.datetime, work: Path
 ) -> tuple[list[tuple[str, str, int]], list[dict[str, Any]], list[Part]]:
     """Download init segments and segments, checking each against the index's SHA-256."""
     (work / "init").mkdir()
@@ -191,7 +194,7 @@ async def _fetch(
     for index, row in enumerate(rows, start=1):
         if row.init_sha256 not in inits:
             async with unit_of_work(rec.sessions) as s:
-                init = await repo.get_init(s, row.bucket, row.camera_id, row.init_sha256)
+                init = await init_db.get_init(s, row.bucket, row.camera_id, row.init_sha256)
             key = init.object_key if init else init_key(row.camera_id, row.init_sha256)
             data = await rec.store.get(key, version_id=init.version_id if init else "")
             name = f"init/{row.init_sha256}.mp4"
