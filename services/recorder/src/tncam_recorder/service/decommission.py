@@ -3,10 +3,14 @@ verify nothing is left, and issue an Ed25519-signed deletion certificate."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tncam.audit.v1 import audit_event_pb2 as audit_pb
 from tncam.common.v1 import actor_pb2
@@ -18,13 +22,13 @@ from tncam_recorder.db import inits as init_db
 from tncam_recorder.db import segments as segment_db
 from tncam_recorder.domain.actors import actor_dict, require_actor
 from tncam_recorder.domain.audit_events import other_event
-from tncam_recorder.domain.keys import camera_prefix, iso
+from tncam_recorder.domain.certificates import Deletion, certificate_body
+from tncam_recorder.domain.keys import camera_prefix
 from tncam_recorder.domain.requests import camera, require_text
 from tncam_recorder.domain.signing import canonical_json, fingerprint, public_bytes
 from tncam_recorder.service.context import Recorder
 
 log = logging.getLogger("tncam.recorder.decommission")
-CERTIFICATE_FORMAT = "tncam-deletion-certificate/1"
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,126 @@ class Certificate:
     segments_deleted: int
 
 
+@dataclass(frozen=True)
+class _Request:
+    """A validated decommissioning request."""
+
+    scope: str
+    camera_id: str | None  # None: the whole bucket
+    reason: str
+    document: str
+    actor: actor_pb2.Actor
+    certificate_id: uuid.UUID
+
+    @property
+    def prefix(self) -> str:
+        return camera_prefix(self.camera_id) if self.camera_id is not None else ""
+
+    @property
+    def cameras(self) -> list[str]:
+        return [self.camera_id] if self.camera_id else []
+
+
+def _request(
+    scope: str, camera_id: str, reason: str, document_reference: str, actor: actor_pb2.Actor
+) -> _Request:
+    op = "decommission"
+    require_actor(actor, op)
+    why = require_text(reason, "reason", op)
+    document = require_text(document_reference, "document_reference", op)
+    if scope not in ("camera", "bucket"):
+        raise InvalidInputError("recording.decommission.bad_scope", "scope: camera or bucket")
+    cam: str | None = camera(camera_id, op) if scope == "camera" else None
+    return _Request(scope, cam, why, document, actor, uuid.uuid4())
+
+
+async def _audit(
+    rec: Recorder, req: _Request, action: str, after: dict[str, Any], now: dt.datetime
+) -> None:
+    await rec.audit.record(
+        other_event(
+            action=action,
+            actor=req.actor,
+            kind="deletion_certificate",
+            target_id=str(req.certificate_id),
+            cameras=req.cameras,
+            purpose_code=audit_pb.PURPOSE_CODE_SYSTEM_ADMINISTRATION,
+            purpose_text=req.reason,
+            after=after,
+            now=now,
+        )
+    )
+
+
+async def _delete(s: AsyncSession, rec: Recorder, req: _Request, target: str) -> Deletion:
+    """Every version under the prefix, then the index rows; checked to be gone."""
+    cam = req.camera_id
+    rows = await segment_db.lock_camera_segments(s, cam)
+    try:
+        versions = await rec.store.purge_versions(req.prefix)
+    except UnavailableError as e:
+        if e.code != "recording.delete.leftover":
+            raise
+        raise ConflictError("recording.decommission.leftover", f"{target}: {e.message}") from e
+    await segment_db.delete_segments(s, [r.segment_id for r in rows])
+    for init in await init_db.lock_orphan_inits(s, rec.store.bucket, cam):
+        await init_db.delete_init(s, init)
+    await export_db.delete_exports_of(s, cam)
+    return Deletion(
+        segments=len(rows),
+        first_start=min((r.start_at for r in rows), default=None),
+        last_end=max((r.end_at for r in rows), default=None),
+        versions=sorted(f"{v.key}\t{v.version_id}" for v in versions),
+        bytes=sum(v.size for v in versions if not v.delete_marker),
+        remaining_index_rows=len(await segment_db.lock_camera_segments(s, cam)),
+    )
+
+
+async def _certify(
+    s: AsyncSession, rec: Recorder, req: _Request, started: dt.datetime, deletion: Deletion
+) -> Certificate:
+    """Sign the certificate of ``deletion`` and keep it."""
+    completed = rec.clock()
+    public = rec.signing_key.public_key()
+    body = certificate_body(
+        certificate_id=str(req.certificate_id),
+        scope=req.scope,
+        camera_id=req.camera_id or "",
+        bucket=rec.store.bucket,
+        reason=req.reason,
+        document_reference=req.document,
+        requested_by=actor_dict(req.actor),
+        started=started,
+        completed=completed,
+        deletion=deletion,
+        signer=fingerprint(public),
+    )
+    data = canonical_json(body)
+    signature = rec.signing_key.sign(data)
+    await export_db.add_certificate(
+        s,
+        {
+            "certificate_id": req.certificate_id,
+            "scope": req.scope,
+            "camera_id": req.camera_id or "",
+            "certificate_json": data.decode(),
+            "signature": signature,
+            "issued_at": completed,
+        },
+    )
+    objects = len(deletion.versions)
+    cert = Certificate(
+        req.certificate_id, data, signature, public_bytes(public), objects, deletion.segments
+    )
+    after = {
+        "segments_deleted": deletion.segments,
+        "objects_deleted": objects,
+        "certificate_sha256": hashlib.sha256(data).hexdigest(),
+    }
+    await _audit(rec, req, "footage.decommission.completed", after, completed)
+    return cert
+
+
 async def decommission(
     rec: Recorder,
     *,
@@ -47,108 +171,25 @@ async def decommission(
     actor: actor_pb2.Actor,
 ) -> Certificate:
     """Delete everything in scope irrecoverably and return the signed certificate."""
-    op = "decommission"
-    require_actor(actor, op)
-    why = require_text(reason, "reason", op)
-    document = require_text(document_reference, "document_reference", op)
-    if scope not in ("camera", "bucket"):
-        raise InvalidInputError("recording.decommission.bad_scope", "scope: camera or bucket")
-    cam: str | None = camera(camera_id, op) if scope == "camera" else None
-    prefix = camera_prefix(cam) if cam is not None else ""
-    cert_id = uuid.uuid4()
+    req = _request(scope, camera_id, reason, document_reference, actor)
     started = rec.clock()
-    target = cam or rec.store.bucket
-
+    target = req.camera_id or rec.store.bucket
     async with unit_of_work(rec.sessions) as s:
+        cam = req.camera_id
         if await hold_db.held_segments(s, cam) or await hold_db.active_holds(s, cam):
             raise ConflictError(
                 "recording.decommission.held",
                 f"{target} has footage under an active legal hold; release the hold first",
             )
-        await rec.audit.record(
-            other_event(
-                action="footage.decommission.started",
-                actor=actor,
-                kind="deletion_certificate",
-                target_id=str(cert_id),
-                cameras=[cam] if cam else [],
-                purpose_code=audit_pb.PURPOSE_CODE_SYSTEM_ADMINISTRATION,
-                purpose_text=why,
-                after={"scope": scope, "target": target, "document_reference": document},
-                now=started,
-            )
-        )
-        rows = await segment_db.lock_camera_segments(s, cam)
-        try:
-            versions = await rec.store.purge_versions(prefix)
-        except UnavailableError as e:
-            if e.code != "recording.delete.leftover":
-                raise
-            raise ConflictError("recording.decommission.leftover", f"{target}: {e.message}") from e
-        listing = sorted(f"{v.key}\t{v.version_id}" for v in versions)
-        deleted_bytes = sum(v.size for v in versions if not v.delete_marker)
-        await segment_db.delete_segments(s, [r.segment_id for r in rows])
-        for init in await init_db.lock_orphan_inits(s, rec.store.bucket, cam):
-            await init_db.delete_init(s, init)
-        await export_db.delete_exports_of(s, cam)
-        remaining_rows = len(await segment_db.lock_camera_segments(s, cam))
-        completed = rec.clock()
-        public = rec.signing_key.public_key()
-        body = {
-            "format": CERTIFICATE_FORMAT,
-            "certificate_id": str(cert_id),
-            "title": "Biên bản xác nhận xoá dữ liệu hình ảnh (Deletion certificate)",
-            "scope": scope,
-            "camera_id": cam or "",
-            "bucket": rec.store.bucket,
-            "reason": why,
-            "document_reference": document,
-            "requested_by": actor_dict(actor),
-            "started_at": iso(started),
-            "completed_at": iso(completed),
-            "segments_deleted": len(rows),
-            "objects_deleted": len(versions),
-            "bytes_deleted": deleted_bytes,
-            "first_segment_start": iso(min((r.start_at for r in rows), default=None)),
-            "last_segment_end": iso(max((r.end_at for r in rows), default=None)),
-            "deleted_versions_sha256": hashlib.sha256("\n".join(listing).encode()).hexdigest(),
-            "verification": {
-                "method": "list every object version and delete marker after deletion",
-                "remaining_versions": 0,
-                "remaining_index_rows": remaining_rows,
-            },
-            "signer": fingerprint(public),
-        }
-        data = canonical_json(body)
-        signature = rec.signing_key.sign(data)
-        await export_db.add_certificate(
-            s,
-            {
-                "certificate_id": cert_id,
-                "scope": scope,
-                "camera_id": cam or "",
-                "certificate_json": data.decode(),
-                "signature": signature,
-                "issued_at": completed,
-            },
-        )
-        await rec.audit.record(
-            other_event(
-                action="footage.decommission.completed",
-                actor=actor,
-                kind="deletion_certificate",
-                target_id=str(cert_id),
-                cameras=[cam] if cam else [],
-                purpose_code=audit_pb.PURPOSE_CODE_SYSTEM_ADMINISTRATION,
-                purpose_text=why,
-                after={
-                    "segments_deleted": len(rows),
-                    "objects_deleted": len(versions),
-                    "certificate_sha256": hashlib.sha256(data).hexdigest(),
-                },
-                now=completed,
-            )
-        )
-    rec.metrics.segments_deleted.labels(reason="decommission").inc(len(rows))
-    log.info("decommissioned %s: %d segments, %d versions", target, len(rows), len(versions))
-    return Certificate(cert_id, data, signature, public_bytes(public), len(versions), len(rows))
+        started_after = {"scope": scope, "target": target, "document_reference": req.document}
+        await _audit(rec, req, "footage.decommission.started", started_after, started)
+        deletion = await _delete(s, rec, req, target)
+        cert = await _certify(s, rec, req, started, deletion)
+    rec.metrics.segments_deleted.labels(reason="decommission").inc(deletion.segments)
+    log.info(
+        "decommissioned %s: %d segments, %d versions",
+        target,
+        deletion.segments,
+        len(deletion.versions),
+    )
+    return cert
