@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -37,7 +36,6 @@ from tncam_recorder.storage.s3 import ObjectStore
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 WRITER_DURABLE = "recorder-writer"
-log = logging.getLogger("tncam.recorder")
 
 
 def make_store(settings: RecorderSettings) -> ObjectStore:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -161,142 +162,142 @@ def _certificate_reply(cert: decommission.Certificate) -> api.DeletionCertificat
 _SCOPES = {api.DECOMMISSION_SCOPE_CAMERA: "camera", api.DECOMMISSION_SCOPE_BUCKET: "bucket"}
 
 
-def _reading(rec: Recorder) -> dict[str, Callable[..., Awaitable[Any]]]:
-    """The reading endpoints of ``rec``: decode, call one ``service.reading`` function."""
-
-    async def list_segments(req: api.ListSegmentsRequest) -> api.ListSegmentsReply:
-        cam = camera(req.camera_id, "list_segments")
-        start, end = _range(req, "list_segments")
-        rows, truncated = await reading.list_segments(rec, cam, start, end, req.limit)
-        return api.ListSegmentsReply(segments=[segment_info(r) for r in rows], truncated=truncated)
-
-    async def get_timeline(req: api.GetTimelineRequest) -> api.TimelineReply:
-        cam = camera(req.camera_id, "timeline")
-        start, end = _range(req, "timeline")
-        return _timeline_reply(cam, await reading.timeline(rec, cam, start, end))
-
-    async def gap_report(req: api.GetGapReportRequest) -> api.GapReportReply:
-        try:
-            date = dt.date.fromisoformat(req.date)
-        except ValueError as e:
-            raise InvalidInputError("recording.gap_report.bad_date", "date: YYYY-MM-DD") from e
-        if not req.camera_ids:
-            raise InvalidInputError("recording.gap_report.no_cameras", "camera_ids is empty")
-        cams = [camera(c, "gap_report") for c in req.camera_ids]
-        window, timelines = await reading.gap_report(rec, date, cams)
-        return api.GapReportReply(
-            cameras=[_day_gaps(c, date, window, tl) for c, tl in zip(cams, timelines, strict=True)]
-        )
-
-    async def playlist(req: api.GetPlaylistRequest) -> api.PlaylistReply:
-        cam = camera(req.camera_id, "playlist")
-        start, end = _range(req, "playlist")
-        return _playlist_reply(*await reading.playlist(rec, cam, start, end))
-
-    async def live_playlist(req: api.GetLivePlaylistRequest) -> api.PlaylistReply:
-        cam = camera(req.camera_id, "live_playlist")
-        return _playlist_reply(*await reading.live_playlist(rec, cam, req.segments))
-
-    async def read_object(req: api.ReadObjectRequest) -> api.ObjectChunk:
-        chunk = await objects.read_object(rec, _object_request(req))
-        return api.ObjectChunk(
-            data=chunk.data,
-            offset=chunk.offset,
-            total_bytes=chunk.located.total,
-            sha256=chunk.located.sha256,
-            content_type=chunk.located.content_type,
-            eof=chunk.eof,
-        )
-
-    return {
-        "list_segments": list_segments,
-        "get_timeline": get_timeline,
-        "gap_report": gap_report,
-        "playlist": playlist,
-        "live_playlist": live_playlist,
-        "read_object": read_object,
-    }
+async def list_segments(rec: Recorder, req: api.ListSegmentsRequest) -> api.ListSegmentsReply:
+    """``list_segments``: the camera's segments in a range."""
+    cam = camera(req.camera_id, "list_segments")
+    start, end = _range(req, "list_segments")
+    rows, truncated = await reading.list_segments(rec, cam, start, end, req.limit)
+    return api.ListSegmentsReply(segments=[segment_info(r) for r in rows], truncated=truncated)
 
 
-def _footage(rec: Recorder) -> dict[str, Callable[..., Awaitable[Any]]]:
-    """Holds, exports, decommissioning: decode, call one service function."""
+async def get_timeline(rec: Recorder, req: api.GetTimelineRequest) -> api.TimelineReply:
+    """``get_timeline``: recorded ranges and gaps of a camera in a range."""
+    cam = camera(req.camera_id, "timeline")
+    start, end = _range(req, "timeline")
+    return _timeline_reply(cam, await reading.timeline(rec, cam, start, end))
 
-    async def place_hold(req: api.PlaceLegalHoldRequest) -> api.LegalHoldReply:
-        start, end = _range(req, "legal_hold")
-        result = await holds.place_hold(
-            rec,
-            case_reference=req.case_reference,
-            authority=req.authority,
-            reason=req.reason,
-            camera_ids=list(req.camera_ids),
-            start=start,
-            end=end,
-            actor=req.actor,
-        )
-        return api.LegalHoldReply(
-            hold=hold_message(result.hold), segments_changed=result.segments_changed
-        )
 
-    async def release_hold(req: api.ReleaseLegalHoldRequest) -> api.LegalHoldReply:
-        result = await holds.release_hold(
-            rec, hold_id=req.hold_id, reason=req.reason, actor=req.actor
-        )
-        return api.LegalHoldReply(
-            hold=hold_message(result.hold), segments_changed=result.segments_changed
-        )
+async def gap_report(rec: Recorder, req: api.GetGapReportRequest) -> api.GapReportReply:
+    """``get_gap_report``: each camera's gaps on one report day."""
+    try:
+        date = dt.date.fromisoformat(req.date)
+    except ValueError as e:
+        raise InvalidInputError("recording.gap_report.bad_date", "date: YYYY-MM-DD") from e
+    if not req.camera_ids:
+        raise InvalidInputError("recording.gap_report.no_cameras", "camera_ids is empty")
+    cams = [camera(c, "gap_report") for c in req.camera_ids]
+    window, timelines = await reading.gap_report(rec, date, cams)
+    return api.GapReportReply(
+        cameras=[_day_gaps(c, date, window, tl) for c, tl in zip(cams, timelines, strict=True)]
+    )
 
-    async def create_export(req: api.CreateExportRequest) -> api.ExportReply:
-        start, end = _range(req, "export")
-        result = await export.create_export(
-            rec,
-            camera_id=req.camera_id,
-            start=start,
-            end=end,
-            requester=req.requester,
-            purpose_code=req.purpose_code,
-            purpose_text=req.purpose_text,
-            grant_id=req.grant_id,
-        )
-        return _export_reply(rec, result)
 
-    async def decommission_(req: api.DecommissionRequest) -> api.DeletionCertificateReply:
-        if req.scope not in _SCOPES:
-            raise InvalidInputError("recording.decommission.bad_scope", "scope: camera or bucket")
-        cert = await decommission.decommission(
-            rec,
-            scope=_SCOPES[req.scope],
-            camera_id=req.camera_id,
-            reason=req.reason,
-            document_reference=req.document_reference,
-            actor=req.actor,
-        )
-        return _certificate_reply(cert)
+async def playlist(rec: Recorder, req: api.GetPlaylistRequest) -> api.PlaylistReply:
+    """``get_playlist``: the VOD playlist of a range."""
+    cam = camera(req.camera_id, "playlist")
+    start, end = _range(req, "playlist")
+    return _playlist_reply(*await reading.playlist(rec, cam, start, end))
 
-    return {
-        "place_hold": place_hold,
-        "release_hold": release_hold,
-        "create_export": create_export,
-        "decommission": decommission_,
-    }
+
+async def live_playlist(rec: Recorder, req: api.GetLivePlaylistRequest) -> api.PlaylistReply:
+    """``get_live_playlist``: the near-live playlist."""
+    cam = camera(req.camera_id, "live_playlist")
+    return _playlist_reply(*await reading.live_playlist(rec, cam, req.segments))
+
+
+async def read_object(rec: Recorder, req: api.ReadObjectRequest) -> api.ObjectChunk:
+    """``get_object``: one chunk of a segment, init segment or export file."""
+    chunk = await objects.read_object(rec, _object_request(req))
+    return api.ObjectChunk(
+        data=chunk.data,
+        offset=chunk.offset,
+        total_bytes=chunk.located.total,
+        sha256=chunk.located.sha256,
+        content_type=chunk.located.content_type,
+        eof=chunk.eof,
+    )
+
+
+async def place_hold(rec: Recorder, req: api.PlaceLegalHoldRequest) -> api.LegalHoldReply:
+    """``place_legal_hold``."""
+    start, end = _range(req, "legal_hold")
+    result = await holds.place_hold(
+        rec,
+        case_reference=req.case_reference,
+        authority=req.authority,
+        reason=req.reason,
+        camera_ids=list(req.camera_ids),
+        start=start,
+        end=end,
+        actor=req.actor,
+    )
+    return api.LegalHoldReply(
+        hold=hold_message(result.hold), segments_changed=result.segments_changed
+    )
+
+
+async def release_hold(rec: Recorder, req: api.ReleaseLegalHoldRequest) -> api.LegalHoldReply:
+    """``release_legal_hold``."""
+    result = await holds.release_hold(rec, hold_id=req.hold_id, reason=req.reason, actor=req.actor)
+    return api.LegalHoldReply(
+        hold=hold_message(result.hold), segments_changed=result.segments_changed
+    )
+
+
+async def create_export(rec: Recorder, req: api.CreateExportRequest) -> api.ExportReply:
+    """``create_export`` (trích xuất)."""
+    start, end = _range(req, "export")
+    result = await export.create_export(
+        rec,
+        camera_id=req.camera_id,
+        start=start,
+        end=end,
+        requester=req.requester,
+        purpose_code=req.purpose_code,
+        purpose_text=req.purpose_text,
+        grant_id=req.grant_id,
+    )
+    return _export_reply(rec, result)
+
+
+async def delete_recordings(
+    rec: Recorder, req: api.DecommissionRequest
+) -> api.DeletionCertificateReply:
+    """``delete_recordings``: decommission a camera or the bucket."""
+    if req.scope not in _SCOPES:
+        raise InvalidInputError("recording.decommission.bad_scope", "scope: camera or bucket")
+    cert = await decommission.decommission(
+        rec,
+        scope=_SCOPES[req.scope],
+        camera_id=req.camera_id,
+        reason=req.reason,
+        document_reference=req.document_reference,
+        actor=req.actor,
+    )
+    return _certificate_reply(cert)
 
 
 async def add_endpoints(rpc: RpcService, rec: Recorder) -> None:
     """Register every ``tncam.recording.v1.*`` operation on ``rpc``."""
-    h = {**_reading(rec), **_footage(rec)}
-    await rpc.add(catalog.RECORDING_LIST_SEGMENTS, api.ListSegmentsRequest, h["list_segments"])
-    await rpc.add(catalog.RECORDING_GET_TIMELINE, api.GetTimelineRequest, h["get_timeline"])
-    await rpc.add(catalog.RECORDING_GET_GAP_REPORT, api.GetGapReportRequest, h["gap_report"])
-    await rpc.add(catalog.RECORDING_GET_PLAYLIST, api.GetPlaylistRequest, h["playlist"])
+    on = functools.partial
+    await rpc.add(catalog.RECORDING_LIST_SEGMENTS, api.ListSegmentsRequest, on(list_segments, rec))
+    await rpc.add(catalog.RECORDING_GET_TIMELINE, api.GetTimelineRequest, on(get_timeline, rec))
+    await rpc.add(catalog.RECORDING_GET_GAP_REPORT, api.GetGapReportRequest, on(gap_report, rec))
+    await rpc.add(catalog.RECORDING_GET_PLAYLIST, api.GetPlaylistRequest, on(playlist, rec))
     await rpc.add(
-        catalog.RECORDING_GET_LIVE_PLAYLIST, api.GetLivePlaylistRequest, h["live_playlist"]
+        catalog.RECORDING_GET_LIVE_PLAYLIST, api.GetLivePlaylistRequest, on(live_playlist, rec)
     )
-    await rpc.add(catalog.RECORDING_GET_OBJECT, api.ReadObjectRequest, h["read_object"])
-    await rpc.add(catalog.RECORDING_PLACE_LEGAL_HOLD, api.PlaceLegalHoldRequest, h["place_hold"])
+    await rpc.add(catalog.RECORDING_GET_OBJECT, api.ReadObjectRequest, on(read_object, rec))
     await rpc.add(
-        catalog.RECORDING_RELEASE_LEGAL_HOLD, api.ReleaseLegalHoldRequest, h["release_hold"]
+        catalog.RECORDING_PLACE_LEGAL_HOLD, api.PlaceLegalHoldRequest, on(place_hold, rec)
     )
-    await rpc.add(catalog.RECORDING_CREATE_EXPORT, api.CreateExportRequest, h["create_export"])
-    await rpc.add(catalog.RECORDING_DECOMMISSION, api.DecommissionRequest, h["decommission"])
+    await rpc.add(
+        catalog.RECORDING_RELEASE_LEGAL_HOLD, api.ReleaseLegalHoldRequest, on(release_hold, rec)
+    )
+    await rpc.add(catalog.RECORDING_CREATE_EXPORT, api.CreateExportRequest, on(create_export, rec))
+    await rpc.add(
+        catalog.RECORDING_DECOMMISSION, api.DecommissionRequest, on(delete_recordings, rec)
+    )
 
 
 def _uuid(value: str) -> uuid.UUID:
