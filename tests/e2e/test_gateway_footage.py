@@ -28,7 +28,7 @@ from tncam_contracts.catalog import (
 from tncam_gateway.settings import GatewaySettings
 from tncam_mesh.bus import connect
 from tncam_mesh.jetstream import ensure_stream, publish
-from tncam_recorder.pipeline.fmp4 import fragment_elementary
+from tncam_recorder.media.fmp4 import fragment_elementary
 from tncam_testkit.cameras import make_clips
 from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer

@@ -31,7 +31,7 @@ from tncam_contracts.catalog import (
 from tncam_mesh.bus import Bus
 from tncam_mesh.jetstream import ensure_stream, publish
 from tncam_mesh.rpc import call
-from tncam_recorder.pipeline.fmp4 import fragment_elementary
+from tncam_recorder.media.fmp4 import fragment_elementary
 from tncam_testkit.cameras import make_clips
 from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer

@@ -40,7 +40,7 @@ from tncam_mesh.bus import connect
 from tncam_mesh.db import create_engine, service_url, session_factory
 from tncam_mesh.http import HttpServer
 from tncam_mesh.jetstream import ensure_stream, publish
-from tncam_recorder.pipeline.fmp4 import fragment_elementary
+from tncam_recorder.media.fmp4 import fragment_elementary
 from tncam_testkit.cameras import make_clips
 from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer

@@ -1,3 +1,4 @@
+# long module: one benchmark script read top to bottom (load, tracking, CPU accounting, report)
 """``python -m tncam_recorder.bench``: segments end to end, hand-off to indexed.
 
 Starts NATS (JetStream, ``sync_interval: always``), PostgreSQL (all schemas migrated) and, in

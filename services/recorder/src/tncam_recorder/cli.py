@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tncam_recorder.domain.signing import SigningKeyError, load_public_key
-from tncam_recorder.exportfile import verify_bundle
+from tncam_recorder.media.exportfile import verify_bundle
 
 
 def register(subparsers: Any) -> None:

@@ -10,6 +10,7 @@ _LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0, 
 class RecorderMetrics:
     """Write rate, latency, buffer age, storage by retention class, holds, deletions."""
 
+    # long: a table of metric declarations, one entry per metric
     def __init__(self, registry: CollectorRegistry) -> None:
         self.segments_written = Counter(
             "tncam_recorder_segments_written_total",

@@ -34,14 +34,15 @@ from tncam_mesh.bus import Bus, connect
 from tncam_mesh.db import create_engine, session_factory
 from tncam_mesh.jetstream import consume, ensure_stream, publish
 from tncam_mesh.rpc import RpcService
-from tncam_recorder.api.rpc import RecorderApi
+from tncam_recorder.api.rpc import add_endpoints
 from tncam_recorder.app import make_store, writer_consumer
 from tncam_recorder.consumers.segments import SegmentWriter
-from tncam_recorder.context import Recorder
 from tncam_recorder.domain.retention import lifecycle_rules
 from tncam_recorder.domain.signing import load_private_key
+from tncam_recorder.media.fmp4 import fragment_elementary
 from tncam_recorder.metrics import RecorderMetrics
-from tncam_recorder.pipeline.fmp4 import fragment_elementary
+from tncam_recorder.service.context import Recorder
+from tncam_recorder.service.segments import Segments
 from tncam_recorder.settings import RecorderSettings
 from tncam_testkit.cameras import make_clips
 from tncam_testkit.database import MigratedDatabase
@@ -144,7 +145,7 @@ class Harness:
     ) -> None:
         """Store ``count`` consecutive 1-s segments without the bus (setup for reading tests);
         fragment ``first + i`` of the clip, so media time runs on like one RTSP session."""
-        writer = SegmentWriter(self.rec, self.stop)
+        writer = Segments(self.rec)
         for i in range(count):
             await writer.write(
                 self.closed(camera_id, first + i, start=start + dt.timedelta(seconds=i))
@@ -292,7 +293,7 @@ async def recorder_harness(
     svc = RpcService(bus, name="recorder", version="0.1.0", namespace=ns)
     if rpc:
         await svc.start()
-        await RecorderApi(rec).register(svc)
+        await add_endpoints(svc, rec)
     try:
         yield h
     finally:

@@ -21,7 +21,7 @@ from tncam_mesh.errors import ConflictError, InvalidInputError, UnavailableError
 from tncam_mesh.rpc import call
 from tncam_recorder.domain.keys import camera_prefix
 from tncam_recorder.domain.signing import load_public_key, verify
-from tncam_recorder.pipeline.sweep import sweep
+from tncam_recorder.service.sweep import sweep
 
 from .conftest import ADMIN, OFFICER, T0, Harness, held_in_store, versions
 

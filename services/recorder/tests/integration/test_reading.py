@@ -33,7 +33,7 @@ from tncam_contracts.catalog import (
 from tncam_mesh.errors import InvalidInputError, NotFoundError
 from tncam_mesh.rpc import call
 from tncam_recorder import cli
-from tncam_recorder.exportfile import verify_bundle
+from tncam_recorder.media.exportfile import verify_bundle
 from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.s3 import S3Endpoint

@@ -25,10 +25,10 @@ import sqlalchemy as sa
 from minio.error import S3Error
 
 from tncam_mesh.errors import InvalidInputError, UnavailableError
-from tncam_recorder.consumers.segments import SegmentWriter
 from tncam_recorder.domain.keys import init_key, segment_key
-from tncam_recorder.pipeline.holds import place_hold
-from tncam_recorder.pipeline.sweep import purge_orphan_inits, sweep
+from tncam_recorder.service.holds import place_hold
+from tncam_recorder.service.segments import Segments
+from tncam_recorder.service.sweep import purge_orphan_inits, sweep
 from tncam_recorder.storage.s3 import ObjectDiffersError
 
 from .conftest import OFFICER, T0, Harness, eventually, held_in_store, versions
@@ -101,7 +101,7 @@ async def test_a_segment_stored_but_never_indexed_is_not_stored_twice(harness: H
     delivery (ingest re-publishing it after its duplicate window): one version, one row."""
     h = harness
     cam = h.camera(1)
-    writer = SegmentWriter(h.rec, h.stop)
+    writer = Segments(h.rec)
     await writer.write(h.closed(cam, 0, start=T0))  # stores the init (and a first segment)
     msg = h.closed(cam, 1, start=T0 + dt.timedelta(seconds=1), init=False)
     key = segment_key(cam, T0 + dt.timedelta(seconds=1))
@@ -180,7 +180,7 @@ async def test_an_init_purged_while_a_new_session_writes_is_stored_again(
 ) -> None:
     h = harness
     cam = h.camera(1)
-    writer = SegmentWriter(h.rec, h.stop)
+    writer = Segments(h.rec)
     await writer.write(h.closed(cam, 0, start=T0))
     # The old session's footage is gone (expired): its init is an orphan now.
     async with h.engine.begin() as c:
@@ -226,11 +226,11 @@ async def test_an_init_purged_while_a_new_session_writes_is_stored_again(
 async def test_the_orphan_purge_skips_an_init_a_writer_is_indexing_with(harness: Harness) -> None:
     h = harness
     cam = h.camera(1)
-    writer = SegmentWriter(h.rec, h.stop)
+    writer = Segments(h.rec)
     await writer.write(h.closed(cam, 0, start=T0))
     async with h.engine.begin() as c:
         await c.execute(sa.text("DELETE FROM segments WHERE camera_id = :c"), {"c": cam})
-    # A writer's index transaction holds the init row share-locked (repo.lock_init).
+    # A writer's index transaction holds the init row share-locked (db.inits.lock_init).
     async with h.engine.connect() as c, c.begin():
         await c.execute(
             sa.text("SELECT 1 FROM init_segments WHERE camera_id = :c FOR SHARE"), {"c": cam}

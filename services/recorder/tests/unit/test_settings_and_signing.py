@@ -17,7 +17,7 @@ from tncam_recorder.domain.signing import (
     load_private_key,
     public_pem,
 )
-from tncam_recorder.exportfile import (
+from tncam_recorder.media.exportfile import (
     FORMAT,
     MANIFEST,
     SIGNATURE,

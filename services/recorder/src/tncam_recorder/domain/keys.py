@@ -76,3 +76,11 @@ def retention_class_for(retention_days: int, classes: Mapping[str, int], default
     if fitting:
         return fitting[0][1]
     return max(classes.items(), key=lambda item: item[1])[0]
+
+
+def iso(t: dt.datetime | None) -> str:
+    """RFC 3339 UTC with milliseconds ('' for None)."""
+    if t is None:
+        return ""
+    t = t.astimezone(dt.UTC)
+    return f"{t:%Y-%m-%dT%H:%M:%S}.{t.microsecond // 1000:03d}Z"

@@ -20,15 +20,12 @@ from typing import TypeVar
 
 import urllib3
 from minio import Minio
-from minio.commonconfig import ENABLED, AndOperator, Filter, Tag, Tags
+from minio.commonconfig import ENABLED, Tags
 from minio.credentials.credentials import Credentials
 from minio.error import MinioException, S3Error
 from minio.helpers import DictType, genheaders
 from minio.lifecycleconfig import (
-    Expiration,
     LifecycleConfig,
-    NoncurrentVersionExpiration,
-    Rule,
 )
 
 from tncam_mesh.errors import (
@@ -40,7 +37,8 @@ from tncam_mesh.errors import (
 )
 from tncam_mesh.s3 import minio_client
 from tncam_recorder.domain.retention import LifecycleRule
-from tncam_recorder.exportfile import sha256_file
+from tncam_recorder.media.exportfile import sha256_file
+from tncam_recorder.storage.lifecycle import from_rule, to_rule
 
 log = logging.getLogger("tncam.recorder.s3")
 T = TypeVar("T")
@@ -179,7 +177,7 @@ class ObjectStore:
         Refuses a bucket without object lock: legal holds would silently not hold.
         Returns ``"created"`` or ``"existing"``.
         """
-        config = LifecycleConfig([_rule(r) for r in rules])
+        config = LifecycleConfig([to_rule(r) for r in rules])
 
         def run() -> str:
             state = "existing"
@@ -210,7 +208,7 @@ class ObjectStore:
                 )
             self.client.set_bucket_lifecycle(self.bucket, config)
             stored = self.client.get_bucket_lifecycle(self.bucket)
-            got = [] if stored is None else [_from_rule(r) for r in stored.rules]
+            got = [] if stored is None else [from_rule(r) for r in stored.rules]
             want = sorted(rules, key=lambda r: r.rule_id)
             if sorted(got, key=lambda r: r.rule_id) != want:
                 raise ConfigurationError(
@@ -227,7 +225,7 @@ class ObjectStore:
 
         def run() -> list[LifecycleRule]:
             cfg = self.client.get_bucket_lifecycle(self.bucket)
-            return [] if cfg is None else [_from_rule(r) for r in cfg.rules]
+            return [] if cfg is None else [from_rule(r) for r in cfg.rules]
 
         return await self._run("get lifecycle", run)
 
@@ -261,30 +259,10 @@ class ObjectStore:
         ``InvalidInputError("recording.object.checksum_mismatch")``, nothing stored.
         """
         checksum = base64.b64encode(bytes.fromhex(sha256)).decode()
-        headers: DictType = genheaders(None, None, dict(tags or {}), None, legal_hold)
-        headers["Content-Type"] = content_type
-        headers[f"x-amz-meta-{META_SHA256}"] = sha256
-        headers[CHECKSUM_SHA256] = checksum
-        headers[CONTENT_SHA256] = UNSIGNED_PAYLOAD
-        if not overwrite:
-            headers["If-None-Match"] = "*"
+        headers = _put_headers(tags, legal_hold, content_type, sha256, checksum, overwrite)
 
         def current() -> Written | None:
-            try:
-                st = self.client.stat_object(self.bucket, key)
-            except S3Error as e:
-                if e.code in _NOT_FOUND_CODES:
-                    return None
-                raise
-            meta = {k.lower(): v for k, v in (st.metadata or {}).items()}
-            if meta.get(f"x-amz-meta-{META_SHA256}") == sha256 and st.size == len(data):
-                return Written(key, st.version_id or "", len(data), sha256, reused=True)
-            if overwrite:
-                return None
-            raise ObjectDiffersError(
-                "recording.object.differs",
-                f"{key}: the current version holds other bytes than sha256 {sha256[:12]}",
-            )
+            return self._current(key, sha256, len(data), overwrite=overwrite)
 
         def run() -> Written:
             if maybe_stored and (found := current()) is not None:
@@ -316,6 +294,26 @@ class ObjectStore:
             return Written(key, result.version_id or "", len(data), sha256)
 
         return await self._run(f"put {key}", run)
+
+    def _current(self, key: str, sha256: str, size: int, *, overwrite: bool) -> Written | None:
+        """The current version of ``key`` when it holds these bytes (blocking; None if none).
+
+        Other bytes raise :class:`ObjectDiffersError` unless ``overwrite`` (then None)."""
+        try:
+            st = self.client.stat_object(self.bucket, key)
+        except S3Error as e:
+            if e.code in _NOT_FOUND_CODES:
+                return None
+            raise
+        meta = {k.lower(): v for k, v in (st.metadata or {}).items()}
+        if meta.get(f"x-amz-meta-{META_SHA256}") == sha256 and st.size == size:
+            return Written(key, st.version_id or "", size, sha256, reused=True)
+        if overwrite:
+            return None
+        raise ObjectDiffersError(
+            "recording.object.differs",
+            f"{key}: the current version holds other bytes than sha256 {sha256[:12]}",
+        )
 
     async def put_file(
         self, key: str, path: Path, *, content_type: str, tags: Mapping[str, str] | None = None
@@ -454,6 +452,26 @@ class ObjectStore:
         await self._run("remove bucket", lambda: self.client.remove_bucket(self.bucket))
 
 
+def _put_headers(
+    tags: Mapping[str, str] | None,
+    legal_hold: bool,
+    content_type: str,
+    sha256: str,
+    checksum: str,
+    overwrite: bool,
+) -> DictType:
+    """Headers of a segment PUT: tags, hold, our SHA-256 (metadata and checksum), unsigned
+    body, and ``If-None-Match: *`` unless overwriting."""
+    headers: DictType = genheaders(None, None, dict(tags or {}), None, legal_hold)
+    headers["Content-Type"] = content_type
+    headers[f"x-amz-meta-{META_SHA256}"] = sha256
+    headers[CHECKSUM_SHA256] = checksum
+    headers[CONTENT_SHA256] = UNSIGNED_PAYLOAD
+    if not overwrite:
+        headers["If-None-Match"] = "*"
+    return headers
+
+
 def _map_s3_error(what: str, e: S3Error) -> Exception:
     code = str(e.code)
     if code in _NOT_FOUND_CODES:
@@ -463,58 +481,3 @@ def _map_s3_error(what: str, e: S3Error) -> Exception:
     if code in _LOCKED_CODES:
         return ConflictError("recording.object.locked", f"{what}: refused by the store ({code})")
     return UnavailableError("recording.s3.failed", f"{what}: {code} {e.message}", retryable=False)
-
-
-def _rule(r: LifecycleRule) -> Rule:
-    if r.tag is not None:
-        tags = Tags(for_object=False)
-        tags[r.tag[0]] = r.tag[1]
-        rule_filter = (
-            Filter(and_operator=AndOperator(r.prefix, tags))
-            if r.prefix
-            else Filter(tag=Tag(r.tag[0], r.tag[1]))
-        )
-    else:
-        rule_filter = Filter(prefix=r.prefix)
-    expiration = None
-    if r.expiration_days is not None or r.expired_delete_marker:
-        expiration = Expiration(
-            days=r.expiration_days, expired_object_delete_marker=r.expired_delete_marker or None
-        )
-    noncurrent = (
-        NoncurrentVersionExpiration(noncurrent_days=r.noncurrent_days)
-        if r.noncurrent_days is not None
-        else None
-    )
-    return Rule(
-        ENABLED,
-        rule_filter=rule_filter,
-        rule_id=r.rule_id,
-        expiration=expiration,
-        noncurrent_version_expiration=noncurrent,
-    )
-
-
-def _from_rule(r: Rule) -> LifecycleRule:
-    f = r.rule_filter
-    prefix = ""
-    tag: tuple[str, str] | None = None
-    if f is not None:
-        if f.and_operator is not None:
-            prefix = f.and_operator.prefix or ""
-            items = list((f.and_operator.tags or {}).items())
-            tag = items[0] if len(items) == 1 else None
-        else:
-            prefix = f.prefix or ""
-            if f.tag is not None:
-                tag = (f.tag.key, f.tag.value)
-    exp = r.expiration
-    nc = r.noncurrent_version_expiration
-    return LifecycleRule(
-        rule_id=r.rule_id or "",
-        prefix=prefix,
-        tag=tag,
-        expiration_days=exp.days if exp is not None else None,
-        noncurrent_days=nc.noncurrent_days if nc is not None else None,
-        expired_delete_marker=bool(exp.expired_object_delete_marker) if exp is not None else False,
-    )

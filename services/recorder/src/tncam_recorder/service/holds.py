@@ -12,24 +12,108 @@ from tncam.audit.v1 import audit_event_pb2 as audit_pb
 from tncam.common.v1 import actor_pb2
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import ConflictError, InvalidInputError, NotFoundError
-from tncam_recorder.context import Recorder
-from tncam_recorder.db import repo
-from tncam_recorder.pipeline.common import (
-    actor_dict,
-    camera,
-    iso,
-    other_event,
-    require_actor,
-    require_text,
-)
+from tncam_recorder.db import holds as hold_db
+from tncam_recorder.db.rows import HoldRow, SegmentRow
+from tncam_recorder.domain.actors import actor_dict, require_actor
+from tncam_recorder.domain.audit_events import other_event
+from tncam_recorder.domain.keys import iso
+from tncam_recorder.domain.requests import camera, require_text
+from tncam_recorder.service.context import Recorder
 
 log = logging.getLogger("tncam.recorder.holds")
 
 
 @dataclass(frozen=True)
 class HoldResult:
-    hold: repo.HoldRow
+    hold: HoldRow
     segments_changed: int
+
+
+def _new_hold(
+    rec: Recorder,
+    *,
+    case_reference: str,
+    authority: str,
+    reason: str,
+    camera_ids: list[str],
+    start: dt.datetime,
+    end: dt.datetime,
+    actor: actor_pb2.Actor,
+) -> HoldRow:
+    """The validated hold a request asks for (not yet recorded)."""
+    op = "legal_hold"
+    require_actor(actor, op)
+    if not camera_ids:
+        raise InvalidInputError("recording.legal_hold.no_cameras", "at least one camera")
+    cams = sorted({camera(c, op) for c in camera_ids})
+    return HoldRow(
+        hold_id=uuid.uuid4(),
+        case_reference=require_text(case_reference, "case_reference", op),
+        authority=require_text(authority, "authority", op),
+        reason=require_text(reason, "reason", op),
+        camera_ids=cams,
+        start_at=start,
+        end_at=end,
+        placed_by=actor_dict(actor),
+        placed_at=rec.clock(),
+        released_at=None,
+        released_by=None,
+        release_reason="",
+    )
+
+
+async def _audit_placed(rec: Recorder, hold: HoldRow, actor: actor_pb2.Actor) -> None:
+    details = {
+        "hold_id": str(hold.hold_id),
+        "case_reference": hold.case_reference,
+        "authority": hold.authority,
+        "reason": hold.reason,
+        "start": iso(hold.start_at),
+        "end": iso(hold.end_at),
+    }
+    await rec.audit.record(
+        other_event(
+            action="footage.legal_hold.placed",
+            actor=actor,
+            kind="legal_hold",
+            target_id=str(hold.hold_id),
+            cameras=hold.camera_ids,
+            purpose_code=audit_pb.PURPOSE_CODE_CASE_INVESTIGATION,
+            purpose_text=hold.reason,
+            after=details,
+            now=hold.placed_at,
+        )
+    )
+
+
+async def _mark_segments(rec: Recorder, hold: HoldRow) -> list[SegmentRow]:
+    """Mark the hold's segments in the index, hold them in the store; the marking commits
+    only once every version is held. Waits for a sweep batch holding some of these rows."""
+    async with unit_of_work(rec.sessions) as s:
+        covered = await hold_db.mark_held(s, hold)
+        for seg in covered:
+            await rec.store.set_legal_hold(seg.object_key, seg.version_id, True)
+    return covered
+
+
+async def _withdraw(rec: Recorder, hold: HoldRow, error: BaseException) -> None:
+    """Not placed after all: close the hold again (kept as a record, like the audit event),
+    with whatever segments writers marked meanwhile."""
+    try:
+        async with unit_of_work(rec.sessions) as s:
+            freed = await hold_db.release_hold(
+                s,
+                hold.hold_id,
+                released_at=rec.clock(),
+                released_by=actor_dict(rec.service_actor),
+                reason=f"placement failed: {type(error).__name__}",
+            )
+            for seg in freed:
+                await rec.store.set_legal_hold(seg.object_key, seg.version_id, False)
+    except Exception:
+        log.exception(
+            "legal hold %s half placed: recorded but its segments not all marked", hold.hold_id
+        )
 
 
 async def place_hold(
@@ -44,82 +128,33 @@ async def place_hold(
     actor: actor_pb2.Actor,
 ) -> HoldResult:
     """Hold every segment of the cameras in [start, end) (and later arrivals in the range)."""
-    op = "legal_hold"
-    require_actor(actor, op)
-    if not camera_ids:
-        raise InvalidInputError("recording.legal_hold.no_cameras", "at least one camera")
-    cams = sorted({camera(c, op) for c in camera_ids})
-    hold = repo.HoldRow(
-        hold_id=uuid.uuid4(),
-        case_reference=require_text(case_reference, "case_reference", op),
-        authority=require_text(authority, "authority", op),
-        reason=require_text(reason, "reason", op),
-        camera_ids=cams,
-        start_at=start,
-        end_at=end,
-        placed_by=actor_dict(actor),
-        placed_at=rec.clock(),
-        released_at=None,
-        released_by=None,
-        release_reason="",
+    hold = _new_hold(
+        rec,
+        case_reference=case_reference,
+        authority=authority,
+        reason=reason,
+        camera_ids=camera_ids,
+        start=start,
+        end=end,
+        actor=actor,
     )
-    details = {
-        "hold_id": str(hold.hold_id),
-        "case_reference": hold.case_reference,
-        "authority": hold.authority,
-        "reason": hold.reason,
-        "start": iso(start),
-        "end": iso(end),
-    }
     # Fail closed: no hold without its audit record.
-    await rec.audit.record(
-        other_event(
-            action="footage.legal_hold.placed",
-            actor=actor,
-            kind="legal_hold",
-            target_id=str(hold.hold_id),
-            cameras=cams,
-            purpose_code=audit_pb.PURPOSE_CODE_CASE_INVESTIGATION,
-            purpose_text=hold.reason,
-            after=details,
-            now=hold.placed_at,
-        )
-    )
+    await _audit_placed(rec, hold, actor)
     # 1. The hold itself, committed on its own: from here on a retention sweep keeps every
     #    segment it covers (the sweep re-checks active holds before each deletion) and writers
     #    index new segments in its range as held.
     async with unit_of_work(rec.sessions) as s:
-        await repo.insert_hold(s, hold)
-    # 2. Its segments: marked in the index, held in the store; the marking commits only once
-    #    every version is held. Waits for a sweep batch holding some of these rows.
+        await hold_db.insert_hold(s, hold)
+    # 2. Its segments, marked and held; if that fails the hold is withdrawn and the caller
+    #    sees the error.
     try:
-        async with unit_of_work(rec.sessions) as s:
-            covered = await repo.mark_held(s, hold)
-            for seg in covered:
-                await rec.store.set_legal_hold(seg.object_key, seg.version_id, True)
+        covered = await _mark_segments(rec, hold)
     except BaseException as e:
-        # Not placed after all: the hold is closed again (kept as a record, like the audit
-        # event), with whatever segments writers marked meanwhile; the caller sees the error.
-        try:
-            async with unit_of_work(rec.sessions) as s:
-                freed = await repo.release_hold(
-                    s,
-                    hold.hold_id,
-                    released_at=rec.clock(),
-                    released_by=actor_dict(rec.service_actor),
-                    reason=f"placement failed: {type(e).__name__}",
-                )
-                for seg in freed:
-                    await rec.store.set_legal_hold(seg.object_key, seg.version_id, False)
-        except Exception:
-            log.exception(
-                "legal hold %s half placed: recorded but its segments not all marked",
-                hold.hold_id,
-            )
+        await _withdraw(rec, hold, e)
         raise
     log.info(
         "legal hold placed",
-        extra={"hold_id": str(hold.hold_id), "segments": len(covered), "cameras": cams},
+        extra={"hold_id": str(hold.hold_id), "segments": len(covered), "cameras": hold.camera_ids},
     )
     return HoldResult(hold, len(covered))
 
@@ -137,7 +172,7 @@ async def release_hold(
         raise InvalidInputError("recording.legal_hold.bad_id", "hold_id is not a UUID") from e
     now = rec.clock()
     async with unit_of_work(rec.sessions) as s:
-        hold = await repo.get_hold(s, hid, lock=True)
+        hold = await hold_db.get_hold(s, hid, lock=True)
         if hold is None:
             raise NotFoundError("recording.legal_hold.not_found", f"no legal hold {hold_id}")
         if hold.released_at is not None:
@@ -159,12 +194,12 @@ async def release_hold(
                 now=now,
             )
         )
-        freed = await repo.release_hold(
+        freed = await hold_db.release_hold(
             s, hid, released_at=now, released_by=actor_dict(actor), reason=why
         )
         for seg in freed:
             await rec.store.set_legal_hold(seg.object_key, seg.version_id, False)
-        released = await repo.get_hold(s, hid)
+        released = await hold_db.get_hold(s, hid)
     assert released is not None
     log.info("legal hold released", extra={"hold_id": hold_id, "segments": len(freed)})
     return HoldResult(released, len(freed))

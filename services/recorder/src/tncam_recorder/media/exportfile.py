@@ -143,6 +143,13 @@ def _verify(path: Path, public_key: Ed25519PublicKey | None) -> Verification:
         entry = files.get(seg["file"])
         if seg["file"] not in names or entry is None or entry.get("sha256") != seg.get("sha256"):
             _fail(v, f"segment {seg.get('index')} ({seg.get('start')}) is missing")
+    return _check_archive(v, path, names, files)
+
+
+def _check_archive(
+    v: Verification, path: Path, names: list[str], files: Mapping[str, Mapping[str, Any]]
+) -> Verification:
+    """Every member's bytes against the manifest, and the archive against its canonical form."""
     with tempfile.TemporaryDirectory(prefix="tncam-verify-") as tmp:
         extracted: list[tuple[str, bytes | Path]] = []
         try:

@@ -12,10 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tncam.audit.v1 import audit_event_pb2 as audit_pb
 from tncam_mesh.db import unit_of_work
-from tncam_recorder.context import Recorder
-from tncam_recorder.db import repo
+from tncam_recorder.db import holds as hold_db
+from tncam_recorder.db import inits as init_db
+from tncam_recorder.db import segments as segment_db
+from tncam_recorder.db.rows import SegmentRow
+from tncam_recorder.domain.audit_events import footage_event
+from tncam_recorder.domain.keys import iso
 from tncam_recorder.domain.retention import expiry_cutoff
-from tncam_recorder.pipeline.common import footage_event, iso
+from tncam_recorder.service.context import Recorder
 
 log = logging.getLogger("tncam.recorder.sweep")
 
@@ -34,7 +38,7 @@ async def sweep(rec: Recorder, *, now: dt.datetime | None = None) -> SweepResult
     result = SweepResult()
     classes = dict(rec.settings.retention_classes)
     async with unit_of_work(rec.sessions) as s:
-        strays = await repo.unknown_classes(s, list(classes))
+        strays = await segment_db.unknown_classes(s, list(classes))
     for name in [*sorted(classes), *strays]:
         cutoff = expiry_cutoff(name, classes, now)
         while True:
@@ -57,10 +61,12 @@ async def _sweep_batch(
 ) -> int:
     """Delete one batch; returns how many rows were selected (a full batch means: go on)."""
     async with unit_of_work(rec.sessions) as s:
-        selected = await repo.lock_expired(s, retention_class, cutoff, rec.settings.sweep_batch)
+        selected = await segment_db.lock_expired(
+            s, retention_class, cutoff, rec.settings.sweep_batch
+        )
         if not selected:
             return 0
-        holds = await repo.active_hold_spans(
+        holds = await hold_db.active_hold_spans(
             s,
             sorted({r.camera_id for r in selected}),
             min(r.start_at for r in selected),
@@ -79,8 +85,8 @@ async def _sweep_batch(
             await rec.audit.record(
                 _event(rec, "footage.retention.deleted", cam, segs, retention_class, cutoff, now)
             )
-        deleted: list[repo.SegmentRow] = []
-        kept: list[repo.SegmentRow] = []
+        deleted: list[SegmentRow] = []
+        kept: list[SegmentRow] = []
         for row in rows:
             # A legal hold placed since the rows were selected wins. Placing it commits the
             # hold first and only then marks its segments (which waits for our row locks), so
@@ -102,21 +108,21 @@ async def _sweep_batch(
             await rec.audit.record(
                 _event(rec, "footage.retention.kept", cam, segs, retention_class, cutoff, now)
             )
-        await repo.delete_segments(s, [r.segment_id for r in deleted])
+        await segment_db.delete_segments(s, [r.segment_id for r in deleted])
     res.segments += len(deleted)
     res.bytes += sum(r.bytes for r in deleted)
     rec.metrics.segments_deleted.labels(reason="retention").inc(len(deleted))
     return len(selected)
 
 
-async def _held(s: AsyncSession, row: repo.SegmentRow) -> bool:
-    return bool(await repo.active_hold_ids(s, row.camera_id, row.start_at, row.end_at))
+async def _held(s: AsyncSession, row: SegmentRow) -> bool:
+    return bool(await hold_db.active_hold_ids(s, row.camera_id, row.start_at, row.end_at))
 
 
 def _by_camera(
-    rows: list[repo.SegmentRow],
-) -> list[tuple[str, list[repo.SegmentRow]]]:
-    by_camera: dict[str, list[repo.SegmentRow]] = defaultdict(list)
+    rows: list[SegmentRow],
+) -> list[tuple[str, list[SegmentRow]]]:
+    by_camera: dict[str, list[SegmentRow]] = defaultdict(list)
     for row in rows:
         by_camera[row.camera_id].append(row)
     return sorted(by_camera.items())
@@ -126,7 +132,7 @@ def _event(
     rec: Recorder,
     action: str,
     camera_id: str,
-    segs: list[repo.SegmentRow],
+    segs: list[SegmentRow],
     retention_class: str,
     cutoff: dt.datetime,
     now: dt.datetime,
@@ -160,14 +166,14 @@ def _event(
 async def purge_orphan_inits(rec: Recorder, camera_id: str | None) -> int:
     """Delete init segments no remaining segment needs (all versions, rows).
 
-    The rows are locked and re-checked (:func:`repo.lock_orphan_inits`); a writer indexing a
+    The rows are locked and re-checked (:func:`init_db.lock_orphan_inits`); a writer indexing a
     segment with one of them holds its row share-locked, so it is skipped, and a writer that
     comes after finds the row gone and stores the init again.
     """
     count = 0
     async with unit_of_work(rec.sessions) as s:
-        for init in await repo.lock_orphan_inits(s, rec.store.bucket, camera_id):
+        for init in await init_db.lock_orphan_inits(s, rec.store.bucket, camera_id):
             await rec.store.purge(init.object_key, exact=True)
-            await repo.delete_init(s, init)
+            await init_db.delete_init(s, init)
             count += 1
     return count
