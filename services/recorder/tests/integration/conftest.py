@@ -31,8 +31,9 @@ from tncam_contracts.catalog import (
 )
 from tncam_mesh.audit import AuditClient
 from tncam_mesh.bus import Bus, connect
+from tncam_mesh.consumer import consume
 from tncam_mesh.db import create_engine, session_factory
-from tncam_mesh.jetstream import consume, ensure_stream, publish
+from tncam_mesh.jetstream import ensure_stream, publish
 from tncam_mesh.rpc import RpcService
 from tncam_recorder.api.rpc import add_endpoints
 from tncam_recorder.app import make_store, writer_consumer

@@ -17,8 +17,9 @@ import nats.errors
 
 from tncam.recording.v1 import segment_pb2
 from tncam_contracts.catalog import check_token
+from tncam_mesh.clock import wait_or_stop
+from tncam_mesh.consumer import Delivery
 from tncam_mesh.errors import InvalidInputError, UnavailableError
-from tncam_mesh.jetstream import Delivery, wait_or_stop
 from tncam_recorder.service.context import Recorder
 from tncam_recorder.service.segments import Segments
 

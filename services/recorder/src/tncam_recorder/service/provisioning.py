@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from tncam_mesh.clock import wait_or_stop
 from tncam_mesh.errors import UnavailableError
-from tncam_mesh.jetstream import wait_or_stop
 from tncam_recorder.domain.retention import lifecycle_rules
 from tncam_recorder.service.context import Recorder
 
