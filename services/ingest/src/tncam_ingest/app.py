@@ -7,11 +7,11 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from tncam_contracts.catalog import CAMERA_STREAM, RECORDING_HANDOFF_STREAM
+from tncam_ingest.media.allocator import tune_malloc
 from tncam_ingest.metrics import IngestMetrics
-from tncam_ingest.pipeline.allocator import tune_malloc
+from tncam_ingest.service.worker import IngestWorker
 from tncam_ingest.settings import IngestSettings
 from tncam_ingest.storage.snapshots import SnapshotStore
-from tncam_ingest.worker import IngestWorker
 from tncam_mesh.runtime import Runtime, declare_streams, run_service
 from tncam_mesh.s3 import minio_client
 

@@ -8,7 +8,7 @@ import struct
 
 import pytest
 
-from tncam_ingest.pipeline.rtsp import (
+from tncam_ingest.media.rtsp import (
     START,
     RtspProtocolError,
     _auth_header,

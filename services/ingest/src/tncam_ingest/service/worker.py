@@ -11,14 +11,14 @@ import logging
 import time
 
 from tncam_contracts.catalog import INGEST_LEASES_KV
-from tncam_ingest.camera import CameraDeps, CameraRunner, Config
+from tncam_ingest.bus.drops import DropAuditor
+from tncam_ingest.bus.handoff import HandOff
+from tncam_ingest.bus.spool import Spool
 from tncam_ingest.domain.quality import Thresholds
-from tncam_ingest.handoff.drops import DropAuditor
-from tncam_ingest.handoff.handoff import HandOff
-from tncam_ingest.handoff.spool import Spool
-from tncam_ingest.leases import LeaseCoordinator
+from tncam_ingest.media.session import SessionOptions
 from tncam_ingest.metrics import IngestMetrics
-from tncam_ingest.pipeline.session import SessionOptions
+from tncam_ingest.service.camera import CameraDeps, CameraRunner, Config
+from tncam_ingest.service.leases import LeaseCoordinator
 from tncam_ingest.settings import IngestSettings
 from tncam_ingest.storage.snapshots import SnapshotStore
 from tncam_mesh.audit import AuditClient

@@ -24,8 +24,7 @@ from tncam_contracts.catalog import (
 from tncam_ingest.domain.backoff import Backoff
 from tncam_ingest.domain.quality import Luma, Thresholds, assess
 from tncam_ingest.domain.reasons import Failure, Reason
-from tncam_ingest.metrics import IngestMetrics
-from tncam_ingest.pipeline.session import (
+from tncam_ingest.media.session import (
     ClosedSegment,
     Counters,
     RtspSession,
@@ -34,8 +33,9 @@ from tncam_ingest.pipeline.session import (
     SnapshotPacket,
     StreamInfo,
 )
-from tncam_ingest.pipeline.snapshot import SnapshotDecodeError, decode_snapshot
-from tncam_ingest.pipeline.threads import LoopPoster, run_in_thread
+from tncam_ingest.media.snapshot import SnapshotDecodeError, decode_snapshot
+from tncam_ingest.media.threads import LoopPoster, run_in_thread
+from tncam_ingest.metrics import IngestMetrics
 from tncam_ingest.storage.snapshots import SnapshotStore
 from tncam_mesh import rpc
 from tncam_mesh.bus import Bus

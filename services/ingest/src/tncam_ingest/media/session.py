@@ -25,8 +25,8 @@ import av
 from tncam.recording.v1 import segment_pb2
 from tncam_contracts.catalog import segment_idempotency_key
 from tncam_ingest.domain.reasons import Failure, Reason, classify
-from tncam_ingest.pipeline.fmp4 import MUXABLE, Chunk, CmafWriter, FragmentMuxer, Muxer
-from tncam_ingest.pipeline.rtsp import (
+from tncam_ingest.media.fmp4 import MUXABLE, Chunk, CmafWriter, FragmentMuxer, Muxer
+from tncam_ingest.media.rtsp import (
     START,
     AccessUnit,
     RtspClient,
@@ -50,7 +50,7 @@ class SessionOptions:
     segment_max_bytes: int = 8 * 1024 * 1024 - 256 * 1024
     keyframe_timeout_s: float = 30.0
     max_clock_drift_s: float = 2.0
-    #: "native": our RTSP client with batched reads (pipeline.rtsp); "pyav": FFmpeg's demuxer.
+    #: "native": our RTSP client with batched reads (media.rtsp); "pyav": FFmpeg's demuxer.
     backend: str = "native"
     #: Native client: pause between socket reads, so each read takes a batch of packets.
     batch_s: float = 0.25
