@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tncam_ingest.media.allocator import tune_malloc
-from tncam_ingest.media.session import ClosedSegment, RtspSession, SessionOptions
+from tncam_ingest.media.session import RtspSession
+from tncam_ingest.media.stream import ClosedSegment, SessionOptions
 from tncam_testkit.cameras import CameraClips, CameraSimulator, make_clips
 
 CLIP_CACHE = Path(os.environ.get("TNCAM_BENCH_CACHE", Path.home() / ".cache" / "tncam-bench"))

@@ -16,7 +16,7 @@ from tncam_ingest.domain.quality import Thresholds, assess, laplacian_variance
 from tncam_ingest.domain.reasons import Reason, classify
 from tncam_ingest.domain.urls import check_url, with_credentials
 from tncam_ingest.media.fmp4 import split_init, top_level_boxes
-from tncam_ingest.media.session import codec_string
+from tncam_ingest.media.segment_message import codec_string
 
 
 def test_backoff_is_capped_exponential_with_full_jitter() -> None:

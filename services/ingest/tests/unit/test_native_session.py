@@ -16,7 +16,8 @@ import pytest
 
 from tncam.recording.v1 import segment_pb2
 from tncam_ingest.media.rtsp import RtspClient, StreamDescription
-from tncam_ingest.media.session import ClosedSegment, RtspSession, SessionOptions
+from tncam_ingest.media.session import RtspSession
+from tncam_ingest.media.stream import ClosedSegment, SessionOptions
 
 FPS = 25
 TICKS = 90000 // FPS

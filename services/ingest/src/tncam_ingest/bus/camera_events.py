@@ -20,8 +20,8 @@ from tncam_contracts.catalog import (
 )
 from tncam_ingest.domain.quality import Quality
 from tncam_ingest.domain.reasons import Reason
-from tncam_ingest.media.session import Counters, SessionEnd, StreamInfo
 from tncam_ingest.media.snapshot import DecodedSnapshot
+from tncam_ingest.media.stream import Counters, SessionEnd, StreamInfo
 from tncam_mesh.jetstream import publish
 
 COMPLIANT_CODEC = "hevc"

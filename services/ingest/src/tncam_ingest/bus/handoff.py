@@ -27,7 +27,7 @@ from tncam_contracts.catalog import SEGMENT_CLOSED, type_name
 from tncam_ingest.bus.spool import Spool, SpoolEntry, SpoolFullError
 from tncam_ingest.domain.backoff import Backoff
 from tncam_ingest.media.fmp4 import Chunk
-from tncam_ingest.media.session import ClosedSegment
+from tncam_ingest.media.stream import ClosedSegment
 from tncam_ingest.metrics import IngestMetrics
 from tncam_mesh.errors import InvalidInputError
 from tncam_mesh.jetstream import publish_serialized

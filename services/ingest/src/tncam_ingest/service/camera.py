@@ -15,14 +15,9 @@ from tncam_ingest.domain.backoff import Backoff
 from tncam_ingest.domain.quality import Luma, assess
 from tncam_ingest.domain.reasons import Failure, Reason
 from tncam_ingest.domain.urls import check_url, with_credentials
-from tncam_ingest.media.session import (
-    Counters,
-    RtspSession,
-    SessionEnd,
-    SnapshotPacket,
-    StreamInfo,
-)
+from tncam_ingest.media.session import RtspSession
 from tncam_ingest.media.snapshot import SnapshotDecodeError, decode_snapshot
+from tncam_ingest.media.stream import Counters, SessionEnd, SnapshotPacket, StreamInfo
 from tncam_ingest.media.threads import LoopPoster, run_in_thread
 from tncam_ingest.service.context import IngestContext
 from tncam_mesh.errors import TncamError

@@ -8,7 +8,7 @@ from typing import Protocol
 from tncam_ingest.bus.camera_events import CameraEvents
 from tncam_ingest.clients.registry import RegistryClient
 from tncam_ingest.domain.quality import Thresholds
-from tncam_ingest.media.session import ClosedSegment, SessionOptions
+from tncam_ingest.media.stream import ClosedSegment, SessionOptions
 from tncam_ingest.metrics import IngestMetrics
 from tncam_ingest.settings import IngestSettings
 from tncam_ingest.storage.snapshots import SnapshotStore
