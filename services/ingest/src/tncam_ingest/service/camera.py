@@ -182,14 +182,14 @@ class CameraRunner:
             info.open_s,
             extra={"camera_id": self.camera_id, "url": mask_url(self.config.rtsp_url)},
         )
-        self._spawn(
-            self._published("status event", d.events.connected(self.camera_id, info)),
-            f"status-{self.camera_id}",
-        )
+        self._spawn(self._report_connected(info), f"status-{self.camera_id}")
         session = self.session
         if session is not None and session.session_id == info.session_id:
             self._spawn(self._stats_loop(session), f"stats-{self.camera_id}")
             self._spawn(self._snapshot_loop(session), f"snap-{self.camera_id}")
+
+    async def _report_connected(self, info: StreamInfo) -> None:
+        await self._published("status event", self.deps.events.connected(self.camera_id, info))
 
     async def _report_down(self, end: SessionEnd, session_id: str) -> None:
         d = self.deps
