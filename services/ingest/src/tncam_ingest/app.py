@@ -7,11 +7,11 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from tncam_contracts.catalog import CAMERA_STREAM, RECORDING_HANDOFF_STREAM
+from tncam_ingest.media.allocator import tune_malloc
 from tncam_ingest.metrics import IngestMetrics
-from tncam_ingest.pipeline.allocator import tune_malloc
+from tncam_ingest.service.worker import CPU_ESTIMATE_S, IngestWorker
 from tncam_ingest.settings import IngestSettings
 from tncam_ingest.storage.snapshots import SnapshotStore
-from tncam_ingest.worker import IngestWorker
 from tncam_mesh.runtime import Runtime, declare_streams, run_service
 from tncam_mesh.s3 import minio_client
 
@@ -39,6 +39,9 @@ async def lifespan(rt: Runtime[IngestSettings]) -> AsyncIterator[None]:
     await worker.open()
     stop = asyncio.Event()
     task = rt.spawn("ingest-worker", worker.run(stop))
+    rt.every(
+        "ingest-cpu-estimate", CPU_ESTIMATE_S, worker.estimate_cpu, first_after_s=CPU_ESTIMATE_S
+    )
     try:
         yield
     finally:

@@ -32,8 +32,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tncam_ingest.pipeline.allocator import tune_malloc
-from tncam_ingest.pipeline.session import ClosedSegment, RtspSession, SessionOptions
+from tncam_ingest.media.allocator import tune_malloc
+from tncam_ingest.media.session import RtspSession
+from tncam_ingest.media.stream import ClosedSegment, SessionOptions
 from tncam_testkit.cameras import CameraClips, CameraSimulator, make_clips
 
 CLIP_CACHE = Path(os.environ.get("TNCAM_BENCH_CACHE", Path.home() / ".cache" / "tncam-bench"))
@@ -287,21 +288,35 @@ def main(argv: list[str] | None = None) -> int:
     mbps = clip_bitrate(clips) * 8 / 1e6
     print(f"clip: {clips.h265.name} {mbps:.1f} Mbit/s H.265 1080p{FPS}, GOP 2 s", flush=True)
     multi = (os.cpu_count() or 1) > 1 and shutil.which("taskset") is not None
+    rows = measure(sorted(set(counts)), clips, args.seconds, multi=multi)
+    report(rows, multi=multi)
+    return 0
+
+
+def measure(
+    counts: list[int], clips: CameraClips, seconds: float, *, multi: bool
+) -> list[tuple[Result, Result]]:
+    """Ingest and ffmpeg side by side for each N (server on CPU 0, clients on CPU 1)."""
     server_cpu, client_cpu = (0, 1) if multi else (None, None)
     if client_cpu is not None:
         pin(os.getpid(), client_cpu)
     rows: list[tuple[Result, Result]] = []
     with tempfile.TemporaryDirectory(prefix="tncam-bench-") as tmp:
-        for n in sorted(set(counts)):
+        for n in counts:
             sim = CameraSimulator(Path(tmp) / f"sim{n}", cameras=n, h264_cameras=(), clips=clips)
             with sim:
                 if sim.pid is not None and server_cpu is not None:
                     pin(sim.pid, server_cpu)
-                ing = ingest_in_child(sim.urls, args.seconds, client_cpu)
-                ff = bench_ffmpeg(sim.urls, args.seconds, Path(tmp), client_cpu)
-                ff.frames_ratio = ff.frames_ratio / (n * clip_bitrate(clips) * args.seconds)
+                ing = ingest_in_child(sim.urls, seconds, client_cpu)
+                ff = bench_ffmpeg(sim.urls, seconds, Path(tmp), client_cpu)
+                ff.frames_ratio = ff.frames_ratio / (n * clip_bitrate(clips) * seconds)
                 rows.append((ing, ff))
                 print(f"  N={n}: done (load {loadavg()})", flush=True)
+    return rows
+
+
+def report(rows: list[tuple[Result, Result]], *, multi: bool) -> None:
+    """The table: CPU and memory per stream, open time, real-time ratio, and the targets."""
     print(f"load average after: {loadavg()}")
     print()
     head = (
@@ -339,7 +354,6 @@ def main(argv: list[str] | None = None) -> int:
         if multi
         else "\nreal time = received / expected; single CPU: no pinning."
     )
-    return 0
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 class IngestMetrics:
     """Every ``tncam_ingest_*`` metric."""
 
+    # long: a table of metric declarations, one per metric
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         r = registry if registry is not None else CollectorRegistry(auto_describe=True)
         self.registry = r

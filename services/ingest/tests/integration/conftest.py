@@ -25,9 +25,9 @@ from tncam_contracts.catalog import (
     RECORDING_HANDOFF_STREAM,
 )
 from tncam_ingest.metrics import IngestMetrics
+from tncam_ingest.service.worker import IngestWorker
 from tncam_ingest.settings import IngestSettings
 from tncam_ingest.storage.snapshots import SnapshotStore
-from tncam_ingest.worker import IngestWorker
 from tncam_mesh.bus import Bus, connect
 from tncam_mesh.jetstream import ensure_kv, ensure_stream
 from tncam_testkit.cameras import CameraClips, make_clips

@@ -20,7 +20,7 @@ import pytest
 
 from tncam.recording.v1 import segment_pb2
 from tncam_contracts.catalog import RECORDING_HANDOFF_STREAM, SEGMENT_CLOSED
-from tncam_ingest.worker import IngestWorker
+from tncam_ingest.service.worker import IngestWorker
 from tncam_mesh.jetstream import ConsumerSpec, ensure_consumer, ensure_stream
 from tncam_testkit.cameras import CameraSimulator
 

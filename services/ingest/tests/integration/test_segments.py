@@ -11,7 +11,7 @@ import pytest
 
 from tncam.camera.v1 import status_pb2
 from tncam.recording.v1 import segment_pb2
-from tncam_ingest.pipeline.fmp4 import top_level_boxes
+from tncam_ingest.media.fmp4 import top_level_boxes
 from tncam_testkit.cameras import CameraSimulator
 
 pytestmark = pytest.mark.integration

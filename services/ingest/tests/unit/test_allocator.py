@@ -7,7 +7,7 @@ import platform
 
 import pytest
 
-from tncam_ingest.pipeline.allocator import tune_malloc
+from tncam_ingest.media.allocator import tune_malloc
 
 
 def test_fixed_mmap_threshold_is_applied_on_glibc() -> None:

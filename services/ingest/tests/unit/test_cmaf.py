@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import struct
 
-from tncam_ingest.pipeline.fmp4 import CmafWriter, find_box, top_level_boxes, track_of
-from tncam_ingest.pipeline.rtsp import HEADROOM, _Depacketizer
+from tncam_ingest.media.fmp4 import CmafWriter, find_box, top_level_boxes, track_of
+from tncam_ingest.media.rtp import HEADROOM, _Depacketizer
 
 FU = bytes(((49 << 1), 0x01))
 

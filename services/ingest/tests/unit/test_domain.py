@@ -10,13 +10,13 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from tncam_ingest.camera import check_url, with_credentials
 from tncam_ingest.domain.assignment import fair_share, plan
 from tncam_ingest.domain.backoff import Backoff
 from tncam_ingest.domain.quality import Thresholds, assess, laplacian_variance
 from tncam_ingest.domain.reasons import Reason, classify
-from tncam_ingest.pipeline.fmp4 import split_init, top_level_boxes
-from tncam_ingest.pipeline.session import codec_string
+from tncam_ingest.domain.urls import check_url, with_credentials
+from tncam_ingest.media.fmp4 import split_init, top_level_boxes
+from tncam_ingest.media.segment_message import codec_string
 
 
 def test_backoff_is_capped_exponential_with_full_jitter() -> None:

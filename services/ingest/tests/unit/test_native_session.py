@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from tncam.recording.v1 import segment_pb2
-from tncam_ingest.pipeline.rtsp import RtspClient, StreamDescription
-from tncam_ingest.pipeline.session import ClosedSegment, RtspSession, SessionOptions
+from tncam_ingest.media.rtsp import RtspClient, StreamDescription
+from tncam_ingest.media.session import RtspSession
+from tncam_ingest.media.stream import ClosedSegment, SessionOptions
 
 FPS = 25
 TICKS = 90000 // FPS

@@ -8,13 +8,8 @@ import struct
 
 import pytest
 
-from tncam_ingest.pipeline.rtsp import (
-    START,
-    RtspProtocolError,
-    _auth_header,
-    _Depacketizer,
-    parse_sdp,
-)
+from tncam_ingest.media.rtp import START, RtspProtocolError, _Depacketizer
+from tncam_ingest.media.rtsp import _auth_header, parse_sdp
 
 SDP_H265 = """v=0
 o=- 1 1 IN IP4 127.0.0.1

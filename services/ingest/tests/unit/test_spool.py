@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tncam_ingest.handoff.spool import Spool, SpoolFullError
+from tncam_ingest.bus.spool import Spool, SpoolFullError
 from tncam_ingest.settings import IngestSettings
 
 

@@ -7,7 +7,7 @@ import logging
 
 from tncam.audit.v1 import audit_event_pb2
 from tncam.common.v1 import actor_pb2
-from tncam_ingest.handoff.handoff import Drop
+from tncam_ingest.bus.handoff import Drop
 from tncam_mesh.audit import AuditClient, new_event
 from tncam_mesh.errors import TncamError
 

@@ -11,14 +11,13 @@ import logging
 import time
 
 from tncam_contracts.catalog import INGEST_LEASES_KV
-from tncam_ingest.camera import CameraDeps, CameraRunner, Config
-from tncam_ingest.domain.quality import Thresholds
-from tncam_ingest.handoff.drops import DropAuditor
-from tncam_ingest.handoff.handoff import HandOff
-from tncam_ingest.handoff.spool import Spool
-from tncam_ingest.leases import LeaseCoordinator
+from tncam_ingest.bus.drops import DropAuditor
+from tncam_ingest.bus.handoff import HandOff
+from tncam_ingest.bus.spool import Spool
 from tncam_ingest.metrics import IngestMetrics
-from tncam_ingest.pipeline.session import SessionOptions
+from tncam_ingest.service.camera import CameraRunner, Config
+from tncam_ingest.service.context import build_context
+from tncam_ingest.service.leases import LeaseCoordinator
 from tncam_ingest.settings import IngestSettings
 from tncam_ingest.storage.snapshots import SnapshotStore
 from tncam_mesh.audit import AuditClient
@@ -26,22 +25,10 @@ from tncam_mesh.bus import Bus
 
 log = logging.getLogger("tncam.ingest.worker")
 
+#: How often the CPU per stream-minute is estimated.
+CPU_ESTIMATE_S = 15.0
 # Spend at most this long handing off queued segments at shutdown before spooling the rest.
 _SHUTDOWN_FLUSH_S = 2.0
-
-
-def session_options(s: IngestSettings) -> SessionOptions:
-    """The session options from the settings."""
-    return SessionOptions(
-        timeout_s=s.rtsp_timeout_s,
-        analyze_s=s.rtsp_analyze_s,
-        segment_target_s=s.segment_target_s,
-        segment_max_bytes=s.segment_max_bytes,
-        keyframe_timeout_s=s.keyframe_timeout_s,
-        max_clock_drift_s=s.max_clock_drift_s,
-        backend=s.rtsp_backend,
-        batch_s=s.rtsp_batch_s,
-    )
 
 
 class IngestWorker:
@@ -71,25 +58,7 @@ class IngestWorker:
             on_drop=self.drops.report,
             publish_timeout_s=s.publish_timeout_s,
         )
-        self.deps = CameraDeps(
-            bus=bus,
-            namespace=ns,
-            worker_id=self.worker_id,
-            options=session_options(s),
-            metrics=metrics,
-            handoff=self.handoff,
-            snapshots=snapshots,
-            thresholds=Thresholds(
-                black_mean_luma=s.black_mean_luma,
-                black_max_stddev=s.black_max_stddev,
-                blur_min_laplacian=s.blur_min_laplacian,
-                frozen_max_diff=s.frozen_max_diff,
-            ),
-            stats_interval_s=s.stats_interval_s,
-            snapshot_interval_s=s.snapshot_interval_s,
-            reconnect_initial_s=s.reconnect_initial_s,
-            reconnect_max_s=s.reconnect_max_s,
-        )
+        self.deps = build_context(s, bus, metrics, self.handoff, snapshots)
         self.leases = LeaseCoordinator(
             bus.js,
             worker_id=self.worker_id,
@@ -103,6 +72,8 @@ class IngestWorker:
         )
         self.cameras: dict[str, tuple[CameraRunner, asyncio.Task[None]]] = {}
         self._tg: asyncio.TaskGroup | None = None
+        self._cpu_seen: dict[str, float] = {}  # session -> CPU seconds at the last reading
+        self._cpu_last_t = time.monotonic()
 
     async def open(self) -> None:
         """Open the KV buckets and recover the spool left by a previous run."""
@@ -117,14 +88,12 @@ class IngestWorker:
             self._tg = tg
             handoff = tg.create_task(self.handoff.run(handoff_stop), name="handoff")
             drops = tg.create_task(self.drops.run(drops_stop), name="drop-audit")
-            cpu = tg.create_task(self._cpu_estimate(stop), name="cpu-estimate")
             await self.leases.run(stop)  # returns after every session stopped, leases released
             await self.handoff.drained(_SHUTDOWN_FLUSH_S)
             handoff_stop.set()
             await handoff
             drops_stop.set()
             await drops
-            cpu.cancel()
         self._tg = None
 
     async def _acquired(self, camera_id: str, config: Config) -> None:
@@ -155,25 +124,23 @@ class IngestWorker:
         if entry is not None:
             entry[0].update_config(config)
 
-    async def _cpu_estimate(self, stop: asyncio.Event) -> None:
-        """Estimate CPU seconds per stream-minute from the session threads' own CPU clocks."""
-        seen: dict[str, float] = {}
-        last_t = time.monotonic()
-        while not stop.is_set():
-            await asyncio.sleep(15.0)
-            now = time.monotonic()
-            spent = 0.0
-            streams = 0
-            current: dict[str, float] = {}
-            for runner, _ in self.cameras.values():
-                session = runner.session
-                if session is None:
-                    continue
-                cpu = session.counters.cpu_s
-                current[session.session_id] = cpu
-                spent += cpu - seen.get(session.session_id, 0.0)
-                streams += session.active
-            minutes = (now - last_t) / 60.0
-            if streams and minutes > 0:
-                self.metrics.cpu_per_stream_minute.set(max(spent, 0.0) / streams / minutes)
-            seen, last_t = current, now
+    async def estimate_cpu(self) -> None:
+        """One reading of CPU seconds per stream-minute from the session threads' CPU clocks.
+
+        Run periodically by the composition root (``CPU_ESTIMATE_S``)."""
+        now = time.monotonic()
+        spent = 0.0
+        streams = 0
+        current: dict[str, float] = {}
+        for runner, _ in self.cameras.values():
+            session = runner.session
+            if session is None:
+                continue
+            cpu = session.counters.cpu_s
+            current[session.session_id] = cpu
+            spent += cpu - self._cpu_seen.get(session.session_id, 0.0)
+            streams += session.active
+        minutes = (now - self._cpu_last_t) / 60.0
+        if streams and minutes > 0:
+            self.metrics.cpu_per_stream_minute.set(max(spent, 0.0) / streams / minutes)
+        self._cpu_seen, self._cpu_last_t = current, now

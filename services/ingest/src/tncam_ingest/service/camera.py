@@ -6,99 +6,34 @@ import asyncio
 import logging
 import random
 import time
-import uuid
-from collections.abc import Coroutine
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Protocol
-from urllib.parse import quote, urlsplit, urlunsplit
+from collections.abc import Awaitable, Coroutine
+from typing import Any
 
-from tncam.camera.v1 import snapshot_pb2, stats_pb2, status_pb2
-from tncam.registry.v1 import camera_config_pb2, credentials_pb2
-from tncam_contracts.catalog import (
-    CAMERA_SNAPSHOT_TAKEN,
-    CAMERA_STATS_REPORTED,
-    CAMERA_STATUS_CHANGED,
-    REGISTRY_RESOLVE_CREDENTIALS,
-)
+from tncam.registry.v1 import camera_config_pb2
+from tncam_ingest.bus.camera_events import COMPLIANT_CODEC
 from tncam_ingest.domain.backoff import Backoff
-from tncam_ingest.domain.quality import Luma, Thresholds, assess
+from tncam_ingest.domain.quality import Luma, assess
 from tncam_ingest.domain.reasons import Failure, Reason
-from tncam_ingest.metrics import IngestMetrics
-from tncam_ingest.pipeline.session import (
-    ClosedSegment,
-    Counters,
-    RtspSession,
-    SessionEnd,
-    SessionOptions,
-    SnapshotPacket,
-    StreamInfo,
-)
-from tncam_ingest.pipeline.snapshot import SnapshotDecodeError, decode_snapshot
-from tncam_ingest.pipeline.threads import LoopPoster, run_in_thread
-from tncam_ingest.storage.snapshots import SnapshotStore
-from tncam_mesh import rpc
-from tncam_mesh.bus import Bus
+from tncam_ingest.domain.urls import check_url, with_credentials
+from tncam_ingest.media.session import RtspSession
+from tncam_ingest.media.snapshot import SnapshotDecodeError, decode_snapshot
+from tncam_ingest.media.stream import Counters, SessionEnd, SnapshotPacket, StreamInfo
+from tncam_ingest.media.threads import LoopPoster, run_in_thread
+from tncam_ingest.service.context import IngestContext
 from tncam_mesh.errors import TncamError
-from tncam_mesh.jetstream import publish
 from tncam_mesh.redact import mask_url
 
 log = logging.getLogger("tncam.ingest.camera")
 
 Config = camera_config_pb2.CameraIngestConfig
-COMPLIANT_CODEC = "hevc"
 # A session that streamed at least this long was a real connection: backoff starts over.
 _STABLE_S = 10.0
-
-
-class SegmentSink(Protocol):
-    def submit(self, seg: ClosedSegment) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class CameraDeps:
-    """What every camera of a worker shares."""
-
-    bus: Bus
-    namespace: str
-    worker_id: str
-    options: SessionOptions
-    metrics: IngestMetrics
-    handoff: SegmentSink
-    snapshots: SnapshotStore | None
-    thresholds: Thresholds
-    stats_interval_s: float
-    snapshot_interval_s: float
-    reconnect_initial_s: float
-    reconnect_max_s: float
-
-
-def with_credentials(url: str, user: str, password: str) -> str:
-    """``url`` with user info (percent-encoded); the result is a secret, never logged."""
-    parts = urlsplit(url)
-    host = parts.netloc.rsplit("@", 1)[-1]
-    userinfo = f"{quote(user, safe='')}:{quote(password, safe='')}"
-    return urlunsplit(parts._replace(netloc=f"{userinfo}@{host}"))
-
-
-def check_url(url: str) -> str | None:
-    """Why ``url`` cannot be an RTSP camera URL, or None."""
-    try:
-        parts = urlsplit(url)
-        _ = parts.port
-    except ValueError as e:
-        return f"malformed URL: {e}"
-    if parts.scheme not in ("rtsp", "rtsps"):
-        return f"unsupported scheme {parts.scheme!r} (rtsp:// expected)"
-    if not parts.hostname:
-        return "URL without host"
-    return None
 
 
 class CameraRunner:
     """Pulls one camera until stopped: connect, stream, reconnect with backoff."""
 
-    def __init__(self, camera_id: str, config: Config, deps: CameraDeps) -> None:
+    def __init__(self, camera_id: str, config: Config, deps: IngestContext) -> None:
         self.camera_id = camera_id
         self.config = config
         self.deps = deps
@@ -187,15 +122,7 @@ class CameraRunner:
         if not cfg.credentials_ref:
             return cfg.rtsp_url
         try:
-            creds = await rpc.call(
-                self.deps.bus,
-                REGISTRY_RESOLVE_CREDENTIALS,
-                credentials_pb2.ResolveCredentialsRequest(
-                    credentials_ref=cfg.credentials_ref, worker_id=self.deps.worker_id
-                ),
-                credentials_pb2.ResolveCredentialsReply,
-                namespace=self.deps.namespace,
-            )
+            creds = await self.deps.registry.resolve_credentials(cfg.credentials_ref)
         except TncamError as e:
             return Failure(Reason.OTHER, f"credentials could not be resolved: {e.code}")
         return with_credentials(cfg.rtsp_url, creds.username, creds.password)
@@ -255,57 +182,38 @@ class CameraRunner:
             info.open_s,
             extra={"camera_id": self.camera_id, "url": mask_url(self.config.rtsp_url)},
         )
-        status = status_pb2.CameraStatusChanged(
-            camera_id=self.camera_id,
-            state=status_pb2.CONNECTION_STATE_CONNECTED,
-            reason=Reason.NONE.proto,
-            detail=f"{info.codec} {info.width}x{info.height}"
-            + ("" if self.compliant else " (non-compliant codec, R16: H.265 required)"),
-            worker_id=d.worker_id,
-            session_id=info.session_id,
-        )
-        status.observed_at.FromDatetime(datetime.fromtimestamp(info.connected_at, UTC))
-        self._spawn(self._publish_status(status), f"status-{self.camera_id}")
+        self._spawn(self._report_connected(info), f"status-{self.camera_id}")
         session = self.session
         if session is not None and session.session_id == info.session_id:
             self._spawn(self._stats_loop(session), f"stats-{self.camera_id}")
             self._spawn(self._snapshot_loop(session), f"snap-{self.camera_id}")
 
+    async def _report_connected(self, info: StreamInfo) -> None:
+        await self._published("status event", self.deps.events.connected(self.camera_id, info))
+
     async def _report_down(self, end: SessionEnd, session_id: str) -> None:
         d = self.deps
         if not end.connected:
             self._failures += 1
-        status = status_pb2.CameraStatusChanged(
-            camera_id=self.camera_id,
-            state=status_pb2.CONNECTION_STATE_DISCONNECTED,
-            reason=end.reason.proto,
-            detail=end.detail,
-            worker_id=d.worker_id,
-            session_id=session_id,
-            consecutive_failures=self._failures,
-        )
-        status.observed_at.GetCurrentTime()
-        if end.last_packet_at is not None:
-            status.last_packet_at.FromDatetime(datetime.fromtimestamp(end.last_packet_at, UTC))
         log.info(
             "camera disconnected: %s: %s",
             end.reason.value,
             end.detail,
             extra={"camera_id": self.camera_id, "url": mask_url(self.config.rtsp_url)},
         )
-        await self._publish_status(status)
+        await self._published(
+            "status event",
+            d.events.disconnected(
+                self.camera_id, end, session_id=session_id, failures=self._failures
+            ),
+        )
 
-    async def _publish_status(self, status: status_pb2.CameraStatusChanged) -> None:
-        d = self.deps
+    async def _published(self, what: str, publishing: Awaitable[None]) -> None:
+        """Await a publication; a refusal is logged (an event lost does not stop the camera)."""
         try:
-            await publish(
-                d.bus.js,
-                CAMERA_STATUS_CHANGED.subject(self.camera_id, d.namespace),
-                status,
-                msg_id=f"{self.camera_id}:status:{uuid.uuid4()}",
-            )
+            await publishing
         except TncamError as e:
-            log.warning("status event not published: %s", e, extra={"camera_id": self.camera_id})
+            log.warning("%s not published: %s", what, e, extra={"camera_id": self.camera_id})
 
     async def _stats_loop(self, session: RtspSession) -> None:
         d = self.deps
@@ -320,38 +228,12 @@ class CameraRunner:
             info = session.info
             if info is None:
                 break
-            seconds = max(now - window_start, 1e-6)
-            frames = cur.frames - prev.frames
-            nbytes = cur.bytes - prev.bytes
-            d.metrics.packets_in.inc(frames)
-            d.metrics.bytes_in.inc(nbytes)
-            stats = stats_pb2.StreamStats(
-                camera_id=self.camera_id,
-                fps=frames / seconds,
-                bitrate_bps=int(nbytes * 8 / seconds),
-                gop_length_frames=cur.last_gop_frames,
-                width=info.width,
-                height=info.height,
-                codec=info.codec,
-                compliant=info.codec == COMPLIANT_CODEC,
-                packet_gaps=cur.gaps - prev.gaps,
-                frames=frames,
-                keyframes=cur.keyframes - prev.keyframes,
-                bytes=nbytes,
-                worker_id=d.worker_id,
-                session_id=info.session_id,
+            d.metrics.packets_in.inc(cur.frames - prev.frames)
+            d.metrics.bytes_in.inc(cur.bytes - prev.bytes)
+            await self._published(
+                "stats",
+                d.events.stats(self.camera_id, info, prev, cur, window_start=window_start, now=now),
             )
-            stats.window_start.FromDatetime(datetime.fromtimestamp(window_start, UTC))
-            stats.window_end.FromDatetime(datetime.fromtimestamp(now, UTC))
-            try:
-                await publish(
-                    d.bus.js,
-                    CAMERA_STATS_REPORTED.subject(self.camera_id, d.namespace),
-                    stats,
-                    msg_id=f"{self.camera_id}:stats:{info.session_id}:{int(now * 1000)}",
-                )
-            except TncamError as e:
-                log.warning("stats not published: %s", e, extra={"camera_id": self.camera_id})
             prev, window_start = cur, now
 
     async def _snapshot_loop(self, session: RtspSession) -> None:
@@ -396,37 +278,16 @@ class CameraRunner:
         for flag in ("black", "blurred", "frozen"):
             if getattr(q, flag):
                 d.metrics.quality_flags.labels(flag=flag).inc()
-        msg = snapshot_pb2.SnapshotTaken(
-            camera_id=self.camera_id,
-            worker_id=d.worker_id,
-            session_id=session_id,
-            width=decoded.width,
-            height=decoded.height,
-            quality=snapshot_pb2.PictureQuality(
-                mean_luma=q.mean_luma,
-                luma_stddev=q.luma_stddev,
-                laplacian_variance=q.laplacian_variance,
-                diff_from_previous=q.diff_from_previous,
-                frozen=q.frozen,
-                black=q.black,
-                blurred=q.blurred,
-            ),
-        )
-        msg.taken_at.FromDatetime(datetime.fromtimestamp(pkt.taken_at, UTC))
+        image = None
         if d.snapshots is not None:
             try:
-                msg.image_object.CopyFrom(
-                    await d.snapshots.put_latest(self.camera_id, decoded.jpeg)
-                )
+                image = await d.snapshots.put_latest(self.camera_id, decoded.jpeg)
             except Exception as e:
                 d.metrics.snapshots.labels(outcome="store_error").inc()
                 log.warning("snapshot not stored: %s", e, extra={"camera_id": self.camera_id})
         try:
-            await publish(
-                d.bus.js,
-                CAMERA_SNAPSHOT_TAKEN.subject(self.camera_id, d.namespace),
-                msg,
-                msg_id=f"{self.camera_id}:snapshot:{session_id}:{int(pkt.taken_at * 1000)}",
+            await d.events.snapshot_taken(
+                self.camera_id, session_id, decoded, q, taken_at=pkt.taken_at, image=image
             )
         except TncamError as e:
             d.metrics.snapshots.labels(outcome="publish_error").inc()

@@ -24,11 +24,11 @@ from nats.js.client import JetStreamContext
 
 from tncam.recording.v1 import segment_pb2
 from tncam_contracts.catalog import SEGMENT_CLOSED, type_name
+from tncam_ingest.bus.spool import Spool, SpoolEntry, SpoolFullError
 from tncam_ingest.domain.backoff import Backoff
-from tncam_ingest.handoff.spool import Spool, SpoolEntry, SpoolFullError
+from tncam_ingest.media.fmp4 import Chunk
+from tncam_ingest.media.stream import ClosedSegment
 from tncam_ingest.metrics import IngestMetrics
-from tncam_ingest.pipeline.fmp4 import Chunk
-from tncam_ingest.pipeline.session import ClosedSegment
 from tncam_mesh.errors import InvalidInputError
 from tncam_mesh.jetstream import publish_serialized
 

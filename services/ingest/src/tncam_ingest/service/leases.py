@@ -1,12 +1,11 @@
-"""Camera configuration watch, worker presence and camera leases in NATS KV buckets.
+"""Camera leases: which cameras this worker pulls, so that each has one RTSP session in the cluster.
 
-* ``camera_config`` (registry writes): which cameras to pull and how; watched.
-* ``ingest_workers`` (TTL 10 s): every worker's heartbeat, so all compute the same fair share.
-* ``ingest_leases`` (TTL 10 s): one entry per pulled camera naming its worker; created with
-  "no previous revision" and renewed with "expected revision" (compare-and-set), so exactly
-  one worker holds a camera. A worker that dies stops renewing and its leases expire; one
-  that cannot renew in time (``lease_fence_s`` < TTL) stops its sessions itself first, and one
-  whose renewal is refused (someone else holds the camera) stops the session at once.
+Leases live in ``ingest_leases`` (TTL 10 s, see ``tncam_ingest.bus.leases``), created with "no
+previous revision" and renewed with "expected revision" (compare-and-set), so exactly one
+worker holds a camera. A worker that dies stops renewing and its leases expire; one that
+cannot renew in time (``lease_fence_s`` < TTL) stops its sessions itself first, and one whose
+renewal is refused (someone else holds the camera) stops the session at once. Each round
+renews, heartbeats, and releases or claims what the fair share (``domain.assignment``) says.
 """
 
 from __future__ import annotations
@@ -17,40 +16,22 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
-import nats.errors
-import nats.js.errors
-from google.protobuf.message import DecodeError
 from nats.js.client import JetStreamContext
-from nats.js.kv import KeyValue
 
 from tncam.camera.v1 import lease_pb2
-from tncam.registry.v1 import camera_config_pb2
-from tncam_contracts.catalog import (
-    CAMERA_CONFIG_KV,
-    INGEST_LEASES_KV,
-    INGEST_WORKERS_KV,
-)
+from tncam_contracts.catalog import INGEST_LEASES_KV, INGEST_WORKERS_KV
+from tncam_ingest.bus.leases import KV_ERRORS, Change, Config, LeaseBuckets, LeaseTakenError
 from tncam_ingest.domain.assignment import plan
 from tncam_ingest.metrics import IngestMetrics
+from tncam_mesh.clock import utc_now
 from tncam_mesh.errors import UnavailableError
-from tncam_mesh.jetstream import ensure_kv
 
 log = logging.getLogger("tncam.ingest.leases")
 
-KV_DEL = "DEL"
-KV_PURGE = "PURGE"
-
-Config = camera_config_pb2.CameraIngestConfig
-
-
-def _timestamp(created: object) -> float:
-    # nats-py types Entry.created as int but fills it with the message's datetime.
-    if isinstance(created, datetime):
-        dt = created if created.tzinfo is not None else created.replace(tzinfo=UTC)
-        return dt.timestamp()
-    return time.time()
+# A round that fails with these is tried again next round (the fence guards the sessions).
+_ROUND_ERRORS: tuple[type[BaseException], ...] = (*KV_ERRORS, UnavailableError)
 
 
 @dataclass
@@ -100,9 +81,8 @@ class LeaseCoordinator:
         renew_s: float = 3.0,
         fence_s: float = 8.0,
     ) -> None:
-        self._js = js
+        self.buckets = LeaseBuckets(js, namespace=namespace, worker_id=worker_id)
         self.worker_id = worker_id
-        self._ns = namespace
         self._metrics = metrics
         self._on_acquired = on_acquired
         self._on_lost = on_lost
@@ -114,16 +94,11 @@ class LeaseCoordinator:
         self.held: dict[str, _Held] = {}
         self._kick = asyncio.Event()
         self._released: dict[str, float] = {}  # camera -> until (wall clock)
-        self._started_at = datetime.now(UTC)
-        self._leases: KeyValue | None = None
-        self._workers: KeyValue | None = None
-        self._configs: KeyValue | None = None
+        self._started_at = utc_now()
 
     async def open(self) -> None:
-        """Open (or create) the three buckets."""
-        self._configs = await ensure_kv(self._js, CAMERA_CONFIG_KV.scoped(self._ns))
-        self._leases = await ensure_kv(self._js, INGEST_LEASES_KV.scoped(self._ns))
-        self._workers = await ensure_kv(self._js, INGEST_WORKERS_KV.scoped(self._ns))
+        """Open (or create) the buckets."""
+        await self.buckets.open()
 
     def kick(self) -> None:
         """Re-plan soon (a camera or worker appeared or went)."""
@@ -131,13 +106,14 @@ class LeaseCoordinator:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Watch the buckets and plan rounds until ``stop``; then release every lease."""
-        if self._leases is None:
+        if not self.buckets.opened:
             await self.open()
+        b = self.buckets
         async with asyncio.TaskGroup() as tg:
             watchers = [
-                tg.create_task(self._watch(self._configs, self._on_config_entry, stop)),
-                tg.create_task(self._watch(self._leases, self._on_lease_entry, stop)),
-                tg.create_task(self._watch(self._workers, self._on_worker_entry, stop)),
+                tg.create_task(b.watch_configs(self._on_config_entry, stop)),
+                tg.create_task(b.watch_leases(self._on_lease_entry, stop)),
+                tg.create_task(b.watch_workers(self._on_worker_entry, stop)),
             ]
             try:
                 await self._rounds(stop)
@@ -148,42 +124,11 @@ class LeaseCoordinator:
 
     # ------------------------------------------------------------------------------ watchers
 
-    async def _watch(
-        self,
-        kv: KeyValue | None,
-        handle: Callable[[KeyValue.Entry], Awaitable[None]],
-        stop: asyncio.Event,
-    ) -> None:
-        assert kv is not None
-        while not stop.is_set():
-            watcher = None
-            try:
-                watcher = await kv.watchall()
-                while not stop.is_set():
-                    try:
-                        entry = await watcher.updates(timeout=5.0)  # type: ignore[no-untyped-call]
-                    except nats.errors.TimeoutError:
-                        continue
-                    if entry is not None:
-                        await handle(entry)
-            except (TimeoutError, nats.errors.Error) as e:
-                log.warning("KV watch failed (%s); watching again", e)
-                await asyncio.sleep(1.0)
-            finally:
-                if watcher is not None:
-                    with contextlib.suppress(Exception):
-                        await watcher.stop()  # type: ignore[no-untyped-call]
-
-    async def _on_config_entry(self, entry: KeyValue.Entry) -> None:
-        cam = entry.key
-        if entry.operation in (KV_DEL, KV_PURGE) or not entry.value:
+    async def _on_config_entry(self, change: Change[Config]) -> None:
+        cam, cfg = change.key, change.value
+        if cfg is None:
             self.state.configs.pop(cam, None)
         else:
-            try:
-                cfg = Config.FromString(entry.value)
-            except DecodeError:
-                log.error("undecodable camera configuration", extra={"camera_id": cam})
-                return
             if cfg.camera_id and cfg.camera_id != cam:
                 log.error("configuration key and camera id differ", extra={"camera_id": cam})
                 return
@@ -193,34 +138,29 @@ class LeaseCoordinator:
                 await self._on_config(cam, cfg)
         self.kick()
 
-    async def _on_lease_entry(self, entry: KeyValue.Entry) -> None:
-        cam = entry.key
-        if entry.operation in (KV_DEL, KV_PURGE) or not entry.value:
+    async def _on_lease_entry(self, change: Change[lease_pb2.IngestLease]) -> None:
+        cam, lease = change.key, change.value
+        held = self.held.get(cam)
+        if lease is None:
             self.state.holders.pop(cam, None)
-            held = self.held.get(cam)
-            if held is not None and (entry.revision or 0) > held.revision:
+            if held is not None and change.revision > held.revision:
                 await self._lose(cam, "lost")
             self.kick()
             return
-        try:
-            lease = lease_pb2.IngestLease.FromString(entry.value)
-        except DecodeError:
-            return
-        self.state.holders[cam] = (lease.worker_id, _timestamp(entry.created))
-        held = self.held.get(cam)
+        self.state.holders[cam] = (lease.worker_id, change.written_at)
         if (
             held is not None
             and lease.worker_id != self.worker_id
-            and (entry.revision or 0) > held.revision
+            and change.revision > held.revision
         ):
             await self._lose(cam, "lost")
 
-    async def _on_worker_entry(self, entry: KeyValue.Entry) -> None:
-        if entry.operation in (KV_DEL, KV_PURGE) or not entry.value:
-            self.state.workers.pop(entry.key, None)
+    async def _on_worker_entry(self, change: Change[bytes]) -> None:
+        if change.value is None:
+            self.state.workers.pop(change.key, None)
         else:
-            known = entry.key in self.state.workers
-            self.state.workers[entry.key] = _timestamp(entry.created)
+            known = change.key in self.state.workers
+            self.state.workers[change.key] = change.written_at
             if not known:
                 self.kick()
 
@@ -231,7 +171,7 @@ class LeaseCoordinator:
             started = time.monotonic()
             try:
                 await self.round()
-            except (TimeoutError, nats.errors.Error, UnavailableError) as e:
+            except _ROUND_ERRORS as e:
                 log.warning("lease round failed: %s", e)
             self._fence()
             delay = max(0.1, self._renew_s - (time.monotonic() - started))
@@ -258,11 +198,10 @@ class LeaseCoordinator:
         return min(due) if due else None
 
     async def round(self) -> None:
-        """One planning round: heartbeat, renew, release, claim."""
-        assert self._leases is not None
-        assert self._workers is not None
-        await self._renew()
-        await self._heartbeat()
+        """One planning round: renew, heartbeat, release, claim."""
+        await self.renew()
+        await self.buckets.heartbeat(leases_held=len(self.held), started_at=self._started_at)
+        self.state.workers[self.worker_id] = time.time()
         now = time.time()
         p = plan(
             me=self.worker_id,
@@ -284,37 +223,22 @@ class LeaseCoordinator:
             len(self.state.live_workers(now, INGEST_WORKERS_KV.ttl_s) | {self.worker_id})
         )
 
-    async def _heartbeat(self) -> None:
-        assert self._workers is not None
-        value = lease_pb2.IngestWorker(worker_id=self.worker_id, leases_held=len(self.held))
-        value.started_at.FromDatetime(self._started_at)
-        value.renewed_at.GetCurrentTime()
-        await self._workers.put(self.worker_id, value.SerializeToString())
-        self.state.workers[self.worker_id] = time.time()
-
-    def _lease_value(self, cam: str, held_since: datetime, config_revision: int) -> bytes:
-        lease = lease_pb2.IngestLease(
-            camera_id=cam, worker_id=self.worker_id, config_revision=config_revision
-        )
-        lease.acquired_at.FromDatetime(held_since)
-        lease.renewed_at.GetCurrentTime()
-        return lease.SerializeToString()
-
-    async def _renew(self) -> None:
-        assert self._leases is not None
+    async def renew(self) -> None:
+        """Lease renewal: rewrite every held lease at its revision; a refusal loses the camera."""
         for cam, held in list(self.held.items()):
             if cam not in self.held:
                 continue
             try:
-                rev = await self._leases.update(
+                rev = await self.buckets.renew(
                     cam,
-                    self._lease_value(cam, held.acquired_at, held.config_revision),
-                    last=held.revision,
+                    since=held.acquired_at,
+                    config_revision=held.config_revision,
+                    revision=held.revision,
                 )
-            except nats.js.errors.KeyWrongLastSequenceError:
+            except LeaseTakenError:
                 await self._lose(cam, "lost")
                 continue
-            except (TimeoutError, nats.errors.Error) as e:
+            except KV_ERRORS as e:
                 log.warning("lease renewal failed: %s", e, extra={"camera_id": cam})
                 continue
             if cam in self.held:
@@ -333,16 +257,15 @@ class LeaseCoordinator:
                 self.held.pop(cam, None)
 
     async def _claim(self, cam: str) -> None:
-        assert self._leases is not None
         cfg = self.state.configs.get(cam)
         if cfg is None:
             return
-        since = datetime.now(UTC)
+        since = utc_now()
         try:
-            rev = await self._leases.create(cam, self._lease_value(cam, since, cfg.revision))
-        except nats.js.errors.KeyWrongLastSequenceError:
+            rev = await self.buckets.create(cam, since=since, config_revision=cfg.revision)
+        except LeaseTakenError:
             return  # someone else was faster (or the old lease has not expired yet)
-        except (TimeoutError, nats.errors.Error) as e:
+        except KV_ERRORS as e:
             log.warning("lease claim failed: %s", e, extra={"camera_id": cam})
             return
         self.held[cam] = _Held(rev, since, time.monotonic(), cfg.revision)
@@ -358,10 +281,9 @@ class LeaseCoordinator:
         await self._on_lost(cam, "released")  # the session stops before the lease goes
         self._released[cam] = time.time() + 3 * self._renew_s
         self._metrics.lease_events.labels(event="released").inc()
-        assert self._leases is not None
         try:
-            await self._leases.delete(cam, last=held.revision)
-        except (TimeoutError, nats.errors.Error) as e:
+            await self.buckets.delete(cam, revision=held.revision)
+        except KV_ERRORS as e:
             log.warning("lease release failed (it will expire): %s", e, extra={"camera_id": cam})
         self.state.holders.pop(cam, None)
         log.info("lease released", extra={"camera_id": cam})
@@ -377,18 +299,15 @@ class LeaseCoordinator:
         cams = list(self.held)
         # Every session stops first (in parallel), then the leases go.
         await asyncio.gather(*(self._on_lost(c, why) for c in cams), return_exceptions=True)
-        assert self._leases is not None
         for cam in cams:
             held = self.held.pop(cam, None)
             if held is None:
                 continue
             self._metrics.lease_events.labels(event=why).inc()
-            with contextlib.suppress(TimeoutError, nats.errors.Error):
-                await self._leases.delete(cam, last=held.revision)
+            with contextlib.suppress(*KV_ERRORS):
+                await self.buckets.delete(cam, revision=held.revision)
         self._metrics.leases.set(0)
-        if self._workers is not None:
-            with contextlib.suppress(TimeoutError, nats.errors.Error):
-                await self._workers.delete(self.worker_id)
+        await self.buckets.leave()
 
 
 async def _first(*events: asyncio.Event) -> None:

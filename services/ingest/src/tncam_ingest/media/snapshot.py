@@ -10,7 +10,7 @@ import av
 import numpy as np
 
 from tncam_ingest.domain.quality import CHECK_WIDTH, Luma
-from tncam_ingest.pipeline.session import SnapshotPacket
+from tncam_ingest.media.stream import SnapshotPacket
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""Other services over NATS: the registry (camera credentials)."""

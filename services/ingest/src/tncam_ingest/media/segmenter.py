@@ -1,0 +1,350 @@
+"""The segmenting half of an RTSP session: access units in, ``SegmentClosed`` messages out.
+
+Cuts a segment at the first keyframe after the target duration (early when the next GOP
+would exceed the size limit), bridges timestamp discontinuities so the muxer's timeline stays
+monotonic, anchors segment starts to the wall clock and re-anchors when the camera's clock
+drifts, and hands each finished segment out whole (no per-packet hand-off). It runs in the
+session's thread; :class:`RtspSession` (``media.session``) opens the stream and mixes it in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from tncam_ingest.domain.reasons import Reason
+from tncam_ingest.media.fmp4 import Chunk, Muxer
+from tncam_ingest.media.segment_message import (
+    codec_string,
+    measure,
+    media_field_header,
+    segment_closed,
+)
+from tncam_ingest.media.stream import (
+    ClosedSegment,
+    Counters,
+    SessionEnd,
+    SessionOptions,
+    SnapshotPacket,
+    StreamInfo,
+    WallClock,
+)
+
+log = logging.getLogger("tncam.ingest.session")
+
+
+@dataclass(slots=True)
+class _Anchor:
+    """A camera timestamp and the wall clock it stands for: segment starts derive from it."""
+
+    wall: float
+    dts: int
+
+
+@dataclass
+class _Segment:
+    start_dts: int
+    start_wall: float
+    drift_ms: int
+    frames: int = 0
+    keyframe_at_start: bool = True
+
+
+class Segmenter:
+    """Segmenting, mixed into :class:`RtspSession`, whose fields these are."""
+
+    camera_id: str
+    worker_id: str
+    session_id: str
+    options: SessionOptions
+    counters: Counters
+    info: StreamInfo | None
+    on_segment: Callable[[ClosedSegment], None]
+    on_snapshot: Callable[[SnapshotPacket], None]
+    wall: WallClock
+    last_start_ms: int
+    snapshot_wanted: bool
+    _stop: threading.Event
+    _sequence: int
+    _init_sha: str
+    _codec_string: str
+    _cpu0: float
+
+    # long: the per-packet state machine of the hot path; its state lives in locals on purpose
+    def _loop(
+        self,
+        packets: Iterator[Any],
+        make_muxer: Callable[[], Muxer],
+        codec: str,
+        tb: Fraction,
+    ) -> SessionEnd:
+        opts = self.options
+        c = self.counters
+        ticks_per_s = 1 / tb
+        target_ticks = int(opts.segment_target_s * ticks_per_s)
+        max_jump = int(max(opts.timeout_s, 2.0) * ticks_per_s)
+        max_bytes = opts.segment_max_bytes
+        frame_ticks = 0  # typical dts step, learned
+        offset = 0  # added to camera timestamps after a discontinuity
+        last_dts: int | None = None
+        muxer: Muxer | None = None
+        seg: _Segment | None = None
+        anchor = _Anchor(0.0, 0)
+        reanchor = False
+        gop_frames = 0
+        gop_bytes = 0
+        last_gop_bytes = 0
+        last_kf_dts = 0
+        kf_deadline = time.monotonic() + opts.keyframe_timeout_s
+        end: SessionEnd | None = None
+        stop = self._stop
+        try:
+            for packet in packets:
+                if stop.is_set():
+                    end = SessionEnd(Reason.LEASE_RELEASED, "session stopped", True, None)
+                    break
+                if packet is None:  # the native client between two read batches
+                    continue
+                dts = packet.dts
+                size = packet.size
+                if dts is None:
+                    if size == 0:  # end of stream
+                        break
+                    continue  # the first packet after av.open carries no timestamps
+                now = self.wall()
+                mono = time.monotonic()
+                c.packets += 1
+                c.frames += 1
+                c.bytes += size
+                c.last_packet_at = now
+                key = packet.is_keyframe
+                # Timestamps: learn the frame step; a step backwards or a jump longer than
+                # the read timeout is a discontinuity (camera restart, clock reset) and is
+                # bridged so that the muxer's timeline stays monotonic.
+                out_dts = dts + offset
+                if last_dts is not None:
+                    delta = out_dts - last_dts
+                    if delta <= 0 or delta > max_jump:
+                        c.gaps += 1
+                        offset += last_dts + max(frame_ticks, 1) - out_dts
+                        out_dts = dts + offset
+                        reanchor = True
+                    elif frame_ticks and delta * 2 > frame_ticks * 3:
+                        c.gaps += 1  # frames missing
+                    else:
+                        frame_ticks = delta if not frame_ticks else (frame_ticks * 7 + delta) // 8
+                    if offset:
+                        packet.dts = out_dts
+                        if packet.pts is not None:
+                            packet.pts = packet.pts + offset
+                last_dts = out_dts
+
+                if key:
+                    c.keyframes += 1
+                    c.cpu_s = time.thread_time() - self._cpu0
+                    kf_deadline = mono + opts.keyframe_timeout_s
+                    if gop_frames:
+                        c.last_gop_frames = gop_frames
+                        last_gop_bytes = gop_bytes
+                    gop_frames = 0
+                    gop_bytes = 0
+                    if self.snapshot_wanted:
+                        self._snapshot(packet, codec, now)
+                elif mono > kf_deadline:
+                    end = SessionEnd(
+                        Reason.DECODE_ERROR,
+                        f"no keyframe for {opts.keyframe_timeout_s:g} s",
+                        True,
+                        now,
+                    )
+                    break
+                gop_frames += 1
+                gop_bytes += size
+
+                if muxer is None:
+                    if not key:
+                        continue  # a segment starts with a keyframe
+                    muxer = make_muxer()
+                    anchor = _Anchor(now, out_dts)
+                    seg = _Segment(out_dts, now, 0, frames=1)
+                    muxer.mux(packet)
+                    last_kf_dts = out_dts
+                    continue
+                assert seg is not None
+                if key:
+                    last_kf_dts = out_dts
+                    long_enough = out_dts - seg.start_dts >= target_ticks
+                    # Cut early rather than let the next GOP push the segment over the limit.
+                    too_big = muxer.pending_bytes + 2 * last_gop_bytes > max_bytes
+                    if long_enough or too_big or reanchor:
+                        muxer.mux(packet)
+                        seg = self._cut(muxer, seg, anchor, out_dts, now, tb, reanchor=reanchor)
+                        reanchor = False
+                        continue
+                elif gop_bytes > max_bytes:
+                    # One GOP cannot fit in a segment: keep what was cut, report the stream.
+                    end = SessionEnd(
+                        Reason.DECODE_ERROR,
+                        f"GOP larger than {max_bytes} bytes without a keyframe",
+                        True,
+                        now,
+                    )
+                    break
+                muxer.mux(packet)
+                seg.frames += 1
+        finally:
+            if muxer is not None and seg is not None:
+                self._finish(muxer, seg, last_dts, last_kf_dts, gop_frames, frame_ticks, tb, end)
+        return self._ended(end)
+
+    def _ended(self, end: SessionEnd | None) -> SessionEnd:
+        """The end of a stream that was segmented: the camera's last packet time filled in."""
+        last = self.counters.last_packet_at
+        if end is None:
+            return SessionEnd(Reason.STREAM_ENDED, "the camera ended the stream", True, last)
+        if end.reason is Reason.LEASE_RELEASED:
+            return SessionEnd(end.reason, end.detail, True, last)
+        return end
+
+    def _snapshot(self, packet: Any, codec: str, now: float) -> None:
+        """Hand the keyframe out for a snapshot (the event loop asked for one)."""
+        self.snapshot_wanted = False
+        self.on_snapshot(SnapshotPacket(bytes(packet), codec, self.info_extradata, now))
+
+    def _cut(
+        self,
+        muxer: Muxer,
+        seg: _Segment,
+        anchor: _Anchor,
+        dts: int,
+        now: float,
+        tb: Fraction,
+        *,
+        reanchor: bool,
+    ) -> _Segment:
+        """Close ``seg`` at the keyframe at ``dts`` (just muxed) and start the next segment.
+
+        Segment starts follow the camera's clock from the anchor; the anchor moves to now
+        after a discontinuity or when the camera's clock drifted too far from the wall clock.
+        """
+        drift = anchor.wall + float((dts - anchor.dts) * tb) - now
+        self._emit(muxer, seg, dts, tb)
+        if reanchor or abs(drift) > self.options.max_clock_drift_s:
+            anchor.wall, anchor.dts = now, dts
+            drift = 0.0
+        start_wall = anchor.wall + float((dts - anchor.dts) * tb)
+        return _Segment(dts, start_wall, round(drift * 1000), frames=1)
+
+    @property
+    def info_extradata(self) -> bytes:
+        return self.info.extradata if self.info is not None else b""
+
+    def _finish(
+        self,
+        muxer: Muxer,
+        seg: _Segment,
+        last_dts: int | None,
+        last_kf_dts: int,
+        gop_frames: int,
+        frame_ticks: int,
+        tb: Fraction,
+        end: SessionEnd | None,
+    ) -> None:
+        """Hand out what the session holds when it ends: nothing accepted is dropped silently."""
+        oversize = end is not None and end.detail.startswith("GOP larger")
+        if muxer.pending_bytes and last_kf_dts > seg.start_dts:
+            # Fragments before the last keyframe: a segment ending at that keyframe.
+            self._emit(muxer, seg, last_kf_dts, tb, frames=max(seg.frames - gop_frames, 1))
+            start_wall = seg.start_wall + float((last_kf_dts - seg.start_dts) * tb)
+            seg = _Segment(last_kf_dts, start_wall, seg.drift_ms, frames=gop_frames)
+        try:
+            tail = muxer.close()
+        except Exception:
+            log.warning("closing the muxer failed", exc_info=True)
+            tail = []
+        if not tail or last_dts is None:
+            return
+        if oversize:
+            self.counters.discarded_bytes += sum(len(c) for c in tail)
+            return
+        end_dts = last_dts + max(frame_ticks, 1)
+        self._emit_bytes(muxer, tail, seg, end_dts, tb, frames=max(seg.frames, 1))
+
+    def _emit(
+        self,
+        muxer: Muxer,
+        seg: _Segment,
+        end_dts: int,
+        tb: Fraction,
+        frames: int | None = None,
+    ) -> None:
+        media = muxer.take()
+        if media:
+            self._emit_bytes(muxer, media, seg, end_dts, tb, frames=frames or seg.frames)
+
+    def _emit_bytes(
+        self,
+        muxer: Muxer,
+        media: list[Chunk],
+        seg: _Segment,
+        end_dts: int,
+        tb: Fraction,
+        *,
+        frames: int,
+    ) -> None:
+        init = muxer.init or b""
+        size, sha256 = measure(media)
+        codec = muxer.codec
+        if not self._init_sha and init:
+            self._init_sha = hashlib.sha256(init).hexdigest()
+            self._codec_string = codec_string(codec, init)
+        duration = float((end_dts - seg.start_dts) * tb)
+        # Millisecond keys: the start is rounded down to whole milliseconds everywhere. A
+        # start is the key of the hand-off (``<camera>:<start>``, deduplicated by the bus), so
+        # it must rise: a re-anchored wall clock (camera clock drifting ahead, a quick
+        # reconnect) may not bring it back onto an earlier segment's start.
+        start_ms = max(int(seg.start_wall * 1000), self.last_start_ms + 1)
+        self.last_start_ms = start_ms
+        msg = segment_closed(
+            self.camera_id,
+            start_ms,
+            duration,
+            session_id=self.session_id,
+            worker_id=self.worker_id,
+            sequence=self._sequence,
+            drift_ms=seg.drift_ms,
+            init=init,
+            init_sha256=self._init_sha,
+            size=size,
+            sha256=sha256,
+            codec=codec,
+            codec_string=self._codec_string,
+            width=self.info.width if self.info else 0,
+            height=self.info.height if self.info else 0,
+            keyframe_at_start=seg.keyframe_at_start,
+            frames=frames,
+        )
+        # The media goes last as raw wire bytes (field order does not matter in protobuf),
+        # written straight behind the metadata: the native path writes the metadata in front
+        # of the samples where they already are, so the segment is not copied at all here.
+        payload = muxer.seal(msg.SerializeToString() + media_field_header(size), media)
+        del media
+        self._sequence += 1
+        self.counters.segments += 1
+        self.on_segment(
+            ClosedSegment(
+                camera_id=self.camera_id,
+                msg_id=msg.idempotency_key,
+                payload=payload,
+                start=seg.start_wall,
+                duration_s=duration,
+                media_bytes=size,
+                closed_at_mono=time.monotonic(),
+            )
+        )

@@ -1,0 +1,102 @@
+"""What an RTSP session takes and gives: its options, the stream it opened, finished segments,
+snapshot keyframes, its counters and why it ended (plain values, shared across threads)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tncam_ingest.domain.reasons import Reason
+from tncam_ingest.media.fmp4 import Chunk
+
+WallClock = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOptions:
+    """How to open and cut one stream."""
+
+    timeout_s: float = 5.0
+    analyze_s: float = 1.0
+    segment_target_s: float = 6.0
+    segment_max_bytes: int = 8 * 1024 * 1024 - 256 * 1024
+    keyframe_timeout_s: float = 30.0
+    max_clock_drift_s: float = 2.0
+    #: "native": our RTSP client with batched reads (media.rtsp); "pyav": FFmpeg's demuxer.
+    backend: str = "native"
+    #: Native client: pause between socket reads, so each read takes a batch of packets.
+    batch_s: float = 0.25
+
+    def ffmpeg(self) -> dict[str, str]:
+        """FFmpeg demuxer options: TCP, socket timeout in microseconds, quick probing."""
+        us = str(int(self.timeout_s * 1_000_000))
+        return {
+            "rtsp_transport": "tcp",
+            # ``timeout`` is the RTSP socket I/O timeout (``stimeout`` is ignored by FFmpeg 8).
+            "timeout": us,
+            "analyzeduration": str(int(self.analyze_s * 1_000_000)),
+            # Interleaved TCP never reorders: no reorder queue to fill and hold.
+            "reorder_queue_size": "0",
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StreamInfo:
+    """What the opened stream is."""
+
+    session_id: str
+    codec: str
+    width: int
+    height: int
+    extradata: bytes
+    open_s: float
+    connected_at: float  # wall clock
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedSegment:
+    """A finished segment, serialized and ready to publish."""
+
+    camera_id: str
+    msg_id: str
+    payload: Chunk  # serialized tncam.recording.v1.SegmentClosed (bytes or a view)
+    start: float  # wall clock
+    duration_s: float
+    media_bytes: int
+    closed_at_mono: float
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotPacket:
+    """One keyframe (compressed) for a snapshot, decoded later in a worker thread."""
+
+    data: bytes
+    codec: str
+    extradata: bytes
+    taken_at: float  # wall clock
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnd:
+    """Why the session ended."""
+
+    reason: Reason
+    detail: str
+    connected: bool
+    last_packet_at: float | None  # wall clock
+
+
+@dataclass
+class Counters:
+    """Cumulative counters of a session, written by its thread, read by the event loop."""
+
+    packets: int = 0
+    frames: int = 0
+    bytes: int = 0
+    keyframes: int = 0
+    gaps: int = 0
+    last_gop_frames: int = 0
+    segments: int = 0
+    discarded_bytes: int = 0
+    last_packet_at: float | None = None
+    cpu_s: float = 0.0
