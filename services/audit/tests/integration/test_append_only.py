@@ -216,3 +216,42 @@ async def test_a_rewrite_with_rehashed_rows_and_resigned_checkpoints_is_detected
         await conn.close()
     assert result.first_bad_sequence == 1  # no earlier trusted checkpoint: all of 1-20 suspect
     assert Kind.ROOT_MISMATCH in {p.kind for p in result.problems}
+
+
+async def test_the_service_role_cannot_append_a_forged_sequence(audit_db, make_settings) -> None:  # type: ignore[no-untyped-def]
+    """Only rows that extend the log are accepted: the next sequence number, a leaf hash of
+    the canonical bytes and a chain hash linked to the entry before."""
+    from tncam_audit.db.log_store import read_head
+    from tncam_audit.domain.entries import ROW_COLUMNS, make_row
+
+    settings = make_settings()
+    await fill(settings, 20)
+    conn = await audit_db.service()
+    try:
+        head = await read_head(conn)
+        now = dt.datetime.now(dt.UTC)
+        good = make_row(head.copy(), event(100), now)
+        placeholders = ", ".join(f"${i}" for i in range(1, len(ROW_COLUMNS) + 1))
+        columns = ", ".join(ROW_COLUMNS)  # constants, no input
+        insert = f"INSERT INTO log_entries ({columns}) VALUES ({placeholders})"  # noqa: S608
+        record = list(good.record())
+        forged = {
+            "far ahead": [1000, *record[1:]],
+            "a gap": [22, *record[1:]],
+            "chain not linked": [*record[:-1], bytes(32)],
+            "leaf not of the bytes": [*record[:-2], bytes(32), record[-1]],
+        }
+        for name, values in forged.items():
+            with pytest.raises(asyncpg.CheckViolationError, match="tncam audit"):
+                await conn.execute(insert, *values)
+            assert await conn.fetchval("SELECT max(seq) FROM log_entries") == 20, name
+        with pytest.raises(asyncpg.CheckViolationError):  # two rows with a hole between
+            await conn.copy_records_to_table(
+                "log_entries",
+                records=[good.record(), (23, "another-event", *record[2:])],
+                columns=list(ROW_COLUMNS),
+            )
+        await conn.execute(insert, *record)  # the sequencer's row is accepted
+        assert await conn.fetchval("SELECT max(seq) FROM log_entries") == 21
+    finally:
+        await conn.close()
