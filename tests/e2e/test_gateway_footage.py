@@ -25,6 +25,7 @@ from tncam_contracts.catalog import (
     SEGMENT_CLOSED,
     segment_idempotency_key,
 )
+from tncam_gateway.domain import totp
 from tncam_gateway.settings import GatewaySettings
 from tncam_mesh.bus import connect
 from tncam_mesh.jetstream import ensure_stream, publish
@@ -140,19 +141,24 @@ def platform(
                 proc.stop()
 
 
-async def _account(settings: GatewaySettings, role: str, unit: str = "", commune: bool = False):
-    """An account written directly (the bootstrap admin would need TOTP for every step)."""
+async def _account(
+    settings: GatewaySettings, role: str, unit: str = "", commune: bool = False
+) -> dict[str, str]:
+    """An account written directly (the bootstrap admin would need TOTP for every step),
+    with TOTP enrolled: every role that reads personal data must use it."""
     name = f"{role}.{uuid.uuid4().hex[:8]}"
+    secret = totp.new_secret()
     await insert_gateway_account(
         settings,
         username=name,
         display_name=f"Cán bộ {name}",
         role=role,
         password=PASSWORD,
+        mfa_secret=secret,
         unit_id=unit,
         unit_is_commune=commune,
     )
-    return name
+    return {"username": name, "password": PASSWORD, "totp": secret}
 
 
 def _play(url: str) -> int:
@@ -175,8 +181,10 @@ async def test_commune_operator_plays_back_a_minute_and_the_auditor_sees_it(
     )
     async with httpx.AsyncClient(base_url=platform.gateway.url, timeout=30) as c:
 
-        async def login(name: str) -> dict[str, str]:
-            r = await c.post("/api/v1/auth/token", data={"username": name, "password": PASSWORD})
+        async def login(acc: dict[str, str]) -> dict[str, str]:
+            code = totp.code_at(acc["totp"], totp.step_of(dt.datetime.now(dt.UTC)))
+            form = {"username": acc["username"], "password": acc["password"], "totp": code}
+            r = await c.post("/api/v1/auth/token", data=form)
             assert r.status_code == 200, r.text
             return {"Authorization": f"Bearer {r.json()['access_token']}"}
 

@@ -23,6 +23,7 @@ from tncam_contracts.catalog import (
 )
 from tncam_gateway.app import create_app
 from tncam_gateway.domain import totp
+from tncam_gateway.domain.policy import mfa_required
 from tncam_gateway.domain.roles import Role
 from tncam_gateway.service.accounts import bootstrap_admin
 from tncam_gateway.service.context import GatewayState, build_state
@@ -103,15 +104,18 @@ class Gateway:
         sector: str = "",
         commune: bool = False,
         password: str = PASSWORD,
-        mfa: bool = False,
+        mfa: bool | None = None,
     ) -> dict[str, str]:
-        """An account ready to log in (password set, no forced change)."""
+        """An account ready to log in (password set, no forced change; TOTP enrolled where
+        the role requires it unless ``mfa`` says otherwise)."""
         from tncam_gateway.db import accounts as repo
         from tncam_mesh.db import unit_of_work
 
         name = f"{role.value}.{uuid.uuid4().hex[:10]}"
         auth = self.state.auth
         account_id = str(uuid.uuid4())
+        if mfa is None:
+            mfa = mfa_required(role, enrolled=False)
         secret = totp.new_secret() if mfa else None
         now = auth.clock()
         encoded = await auth.hash_password(password)
@@ -135,10 +139,15 @@ class Gateway:
             )
         return {"id": account_id, "username": name, "password": password, "totp": secret or ""}
 
-    async def login(self, account: dict[str, str], http: httpx.AsyncClient | None = None) -> str:
+    def form(self, account: dict[str, str]) -> dict[str, str]:
+        """The password-grant form of ``account``, with its current TOTP code if enrolled."""
         form = {"username": account["username"], "password": account["password"]}
         if account.get("totp"):
             form["totp"] = totp.code_at(account["totp"], totp.step_of(self.state.clock()))
+        return form
+
+    async def login(self, account: dict[str, str], http: httpx.AsyncClient | None = None) -> str:
+        form = self.form(account)
         async with self.client() if http is None else _Same(http) as c:
             r = await c.post("/api/v1/auth/token", data=form)
         assert r.status_code == 200, r.text

@@ -25,9 +25,7 @@ pytestmark = pytest.mark.integration
 async def test_login_me_and_audited_with_client_address(gw: Gateway) -> None:
     acc = await gw.create_account(Role.UNIT_OPERATOR, unit="U1")
     async with gw.client("10.9.8.7") as c:
-        r = await c.post(
-            "/api/v1/auth/token", data={"username": acc["username"], "password": PASSWORD}
-        )
+        r = await c.post("/api/v1/auth/token", data=gw.form(acc))
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["token_type"] == "Bearer"
@@ -213,11 +211,7 @@ async def test_disabled_account_refused_within_5_s_with_unexpired_token(gw: Gate
 async def test_refresh_rotation_and_reuse_detection(gw: Gateway) -> None:
     user = await gw.create_account(Role.UNIT_VIEWER, unit="U1")
     async with gw.client() as c:
-        first = (
-            await c.post(
-                "/api/v1/auth/token", data={"username": user["username"], "password": PASSWORD}
-            )
-        ).json()
+        first = (await c.post("/api/v1/auth/token", data=gw.form(user))).json()
         r = await c.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
         assert r.status_code == 200
         second = r.json()
@@ -308,9 +302,7 @@ async def test_password_age_forces_change(gateway_factory: Any) -> None:
     async with unit_of_work(gw.state.auth.sessions) as s:
         await repo.update(s, user["id"], password_changed_at=gw.state.clock().replace(year=2020))
     async with gw.client() as c:
-        r = await c.post(
-            "/api/v1/auth/token", data={"username": user["username"], "password": PASSWORD}
-        )
+        r = await c.post("/api/v1/auth/token", data=gw.form(user))
         assert r.json()["password_change_required"] is True
         r = await c.get("/api/v1/cameras", headers=auth(r.json()["access_token"]))
         assert r.status_code == 403
@@ -357,3 +349,20 @@ async def test_only_admins_administer_accounts(gw: Gateway) -> None:
         r = await c.get("/api/v1/accounts", headers=auth(token))
     assert r.status_code == 403
     assert r.json()["code"] == "gateway.authz.role_forbidden"
+
+
+async def test_every_role_reading_personal_data_must_use_totp(gw: Gateway) -> None:
+    """An auditor (the audit log), a unit viewer (footage) without TOTP are refused a token
+    until they enrol; with a code they get one."""
+    for role in (Role.AUDITOR, Role.UNIT_VIEWER, Role.SECTOR_OPERATOR):
+        bare = await gw.create_account(role, unit="U1", sector="S1", mfa=False)
+        enrolled = await gw.create_account(role, unit="U1", sector="S1")
+        async with gw.client() as c:
+            r = await c.post("/api/v1/auth/token", data=gw.form(bare))
+            assert r.status_code == 401, (role, r.text)
+            assert r.json()["code"] == "gateway.auth.mfa_enrollment_required"
+            no_code = {"username": enrolled["username"], "password": PASSWORD}
+            r = await c.post("/api/v1/auth/token", data=no_code)
+            assert r.status_code == 401, (role, r.text)
+            assert r.json()["code"] == "gateway.auth.mfa_required"
+        assert await gw.login(enrolled)

@@ -115,9 +115,7 @@ async def test_audit_unavailable_means_503_and_nothing_served(
     assert r.headers["content-type"] == "application/problem+json"
     async with dead.client() as c:  # logins are audited too: no audit, no token
         acc = await gw.create_account(Role.UNIT_VIEWER, unit="U1")
-        r = await c.post(
-            "/api/v1/auth/token", data={"username": acc["username"], "password": acc["password"]}
-        )
+        r = await c.post("/api/v1/auth/token", data=gw.form(acc))
     assert r.status_code == 503
 
 

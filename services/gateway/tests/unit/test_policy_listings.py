@@ -81,7 +81,11 @@ def test_sign_in_rules() -> None:
     assert not uses_client_credentials(Role.UNIT_OPERATOR)
     assert mfa_required(Role.PROVINCE_ADMIN, enrolled=False)
     assert mfa_required(Role.UNIT_VIEWER, enrolled=True)
-    assert not mfa_required(Role.UNIT_VIEWER, enrolled=False)
+    # Every role that reads personal data (footage, the audit log, accounts) needs TOTP;
+    # only the app client (a machine, client credentials) does not.
+    for role in Role:
+        assert mfa_required(role, enrolled=False) is (role is not Role.APP_CLIENT), role
+    assert not mfa_required(Role.APP_CLIENT, enrolled=False)
 
 
 def test_commune_unit_id() -> None:

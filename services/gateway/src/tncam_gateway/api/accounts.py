@@ -134,8 +134,8 @@ class AccountCreated(BaseModel):
 async def create_account(
     body: AccountCreate, gw: GatewayDep, caller: CallerDep, client: ClientDep, response: Response
 ) -> AccountCreated:
-    """Create an account (province_admin). province_admin accounts must enrol TOTP before
-    their first login."""
+    """Create an account (province_admin). Accounts of every role but app_client must enrol
+    TOTP before their first login."""
     response.headers["Cache-Control"] = "no-store"
     account, secret = await gw.accounts.create(
         caller,

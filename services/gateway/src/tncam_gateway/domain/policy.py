@@ -340,6 +340,13 @@ def uses_client_credentials(role: Role) -> bool:
     return role is Role.APP_CLIENT
 
 
+#: Roles whose accounts read personal data: footage shows people (operators, viewers, sector
+#: operators, and province_admin through grants), the audit log and the accounts name the
+#: officials (auditor, province_admin). Only the app client, a machine using the
+#: client-credentials grant, is not a person who could hold a TOTP seed.
+PERSONAL_DATA_ROLES = frozenset(Role) - {Role.APP_CLIENT}
+
+
 def mfa_required(role: Role, *, enrolled: bool) -> bool:
-    """TOTP is mandatory for province_admin, and for anyone who enrolled."""
-    return role is Role.PROVINCE_ADMIN or enrolled
+    """TOTP is mandatory for every role that reads personal data, and for anyone enrolled."""
+    return role in PERSONAL_DATA_ROLES or enrolled
