@@ -79,14 +79,18 @@ async def test_out_of_scope_refused_and_audited(gw: Gateway) -> None:
     sector = await gw.login(await gw.create_account(Role.SECTOR_OPERATOR, sector="traffic"))
     auditor = await gw.login(await gw.create_account(Role.AUDITOR))
     async with gw.client() as c:
+        # Out of scope answers exactly as an unknown camera does: no hint that it exists.
+        unknown = await c.get(snap("no-such-camera", purpose="public_order"), headers=auth(other))
+        assert unknown.status_code == 404
         r = await c.get(snap(cam, purpose="public_order"), headers=auth(other))
-        assert r.status_code == 403
-        assert r.json()["code"] == "gateway.authz.out_of_scope"
+        assert r.status_code == 404
+        assert r.json()["code"] == unknown.json()["code"] == "gateway.camera.not_found"
+        assert r.json()["detail"] == unknown.json()["detail"]
         r = await c.get(snap(cam, purpose="traffic_safety"), headers=auth(sector))
         assert r.status_code == 200
         r = await c.get(snap(cam, purpose="public_order"), headers=auth(auditor))
-        assert r.status_code == 403
-        assert r.json()["code"] == "gateway.authz.role_forbidden"
+        assert r.status_code == 404
+        assert r.json()["code"] == "gateway.camera.not_found"
         r = await c.get(f"/api/v1/cameras/{cam}", headers=auth(other))
         assert r.status_code == 404  # no hint that an out-of-scope camera exists
         r = await c.get(f"/api/v1/cameras/{cam}", headers=auth(sector))

@@ -244,6 +244,8 @@ async def world(live: Live) -> World:
         "sector_other": await gw.create_account(Role.SECTOR_OPERATOR, sector="health"),
         "auditor": await gw.create_account(Role.AUDITOR),
         "app": await gw.create_account(Role.APP_CLIENT, unit="c-thai-nguyen"),
+        # Another unit's operator holding a committee approval for cam_a.
+        "committee": await gw.create_account(Role.UNIT_OPERATOR, unit=OTHER_UNIT),
     }
     tokens = {}
     for k, a in accounts.items():
@@ -311,6 +313,16 @@ async def world(live: Live) -> World:
                     f"/api/v1/grants/{r.json()['id']}/revoke", headers=auth(tokens[who])
                 )
                 assert r.status_code == 200
+        approval = grant_body | {
+            "grantee_id": accounts["committee"]["id"],
+            "legal_basis": "committee_approval",
+            "reason": "Phê duyệt của UBND tỉnh cho đơn vị phối hợp",
+            "document_number": "45/QĐ-UBND",
+            "document_issuer": "UBND tỉnh Thái Nguyên",
+            "document_date": now.date().isoformat(),
+        }
+        r = await c.post("/api/v1/grants", headers=auth(tokens["admin"]), json=approval)
+        assert r.status_code == 201, r.text
     return World(cam_a, cam_b, t0, tokens, accounts)
 
 
@@ -399,10 +411,11 @@ async def test_playback_token_is_bound_to_camera_and_range(live: Live, world: Wo
         a_full = (await _open(c, w.tokens["operator"], w.cam_a, w.t0, end)).json()
         a_half = (await _open(c, w.tokens["operator"], w.cam_a, w.t0, half)).json()
         b_full = (await _open(c, w.tokens["operator_other"], w.cam_b, w.t0, end)).json()
-        # Camera B's footage is out of the operator's scope: no URL at all.
+        # Camera B's footage is out of the operator's scope: no URL at all, and the answer
+        # of an unknown camera (no hint that it exists).
         r = await _open(c, w.tokens["operator"], w.cam_b, w.t0, end)
-        assert r.status_code == 403
-        assert r.json()["code"] == "gateway.authz.out_of_scope"
+        assert r.status_code == 404
+        assert r.json()["code"] == "gateway.camera.not_found"
 
         full_urls = _object_urls((await c.get(a_full["url"])).text)
         half_text = (await c.get(a_half["url"])).text
@@ -672,18 +685,22 @@ MATRIX: list[tuple[str, tuple[int, ...]]] = [
     ("admin_grant", (200, 200, 201, 201, 200, 200, 200, 403)),
     ("admin_lapsed", (200, 200, 403, 403, 200, 200, 200, 403)),
     ("operator", (200, 200, 201, 201, 403, 403, 200, 403)),
-    ("operator_other", (404, 404, 403, 403, 403, 403, 200, 403)),
+    # Out of scope answers as an unknown camera does (404): no hint that it exists.
+    ("operator_other", (404, 404, 404, 404, 403, 403, 200, 403)),
+    # The grant that lets it play the camera back lets it see the camera and its timeline.
+    ("committee", (200, 200, 201, 201, 403, 403, 200, 403)),
     ("viewer", (200, 200, 201, 403, 403, 403, 200, 403)),
     ("sector", (200, 200, 201, 201, 403, 403, 200, 403)),
-    ("sector_other", (404, 404, 403, 403, 403, 403, 200, 403)),
-    ("auditor", (404, 404, 403, 403, 403, 403, 200, 503)),  # no audit service here: 503
+    ("sector_other", (404, 404, 404, 404, 403, 403, 200, 403)),
+    ("auditor", (404, 404, 404, 404, 403, 403, 200, 503)),  # no audit service here: 503
     ("app", (200, 200, 403, 403, 403, 200, 200, 403)),
 ]
 DENIAL = {
     "admin": "gateway.authz.grant_required",
     "admin_lapsed": "gateway.authz.grant_expired",
-    "operator_other": "gateway.authz.out_of_scope",
-    "auditor": "gateway.authz.role_forbidden",
+    "operator_other": "gateway.camera.not_found",
+    "sector_other": "gateway.camera.not_found",
+    "auditor": "gateway.camera.not_found",
 }
 
 
@@ -731,6 +748,6 @@ async def test_authorization_matrix(
         for name, coro in calls.items():
             r = await coro
             got[name] = r.status_code
-            if name == "playback" and r.status_code == 403 and who in DENIAL:
+            if name == "playback" and r.status_code in (403, 404) and who in DENIAL:
                 assert r.json()["code"] == DENIAL[who], r.text
     assert tuple(got[e] for e in ENDPOINTS) == expected, got

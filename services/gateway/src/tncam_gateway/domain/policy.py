@@ -274,9 +274,19 @@ def enforce(decision: Decision, message: str = NOT_ALLOWED) -> Decision:
     return decision
 
 
-def may_read_camera(p: Principal, camera: CameraScope, *, now: datetime) -> bool:
-    """Whether ``p`` may read this camera's record and state (not its footage)."""
-    return decide(p, Action.CAMERA_READ, camera, now=now).allowed
+def may_read_camera(
+    p: Principal, camera: CameraScope, *, now: datetime, grants: Iterable[Grant] = ()
+) -> bool:
+    """Whether ``p`` may read this camera's record, state and timeline (not its footage):
+    within its scope, or holding an active grant that lets it see the camera's footage (the
+    same grants that let it play back or export: a grantee may see what it was granted)."""
+    if decide(p, Action.CAMERA_READ, camera, now=now).allowed:
+        return True
+    if p.role is Role.AUDITOR:
+        return False
+    return any(
+        _grant_for(p, camera, scope, grants, now, None)[0] is not None for scope in GrantScope
+    )
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,11 @@ from tncam_gateway.domain.policy import (
     may_read_camera,
     require,
 )
+from tncam_gateway.service.footage import FootageGuard, camera_not_found
 from tncam_mesh.clock import Clock
 from tncam_mesh.errors import NotFoundError
 
-
-def camera_not_found() -> NotFoundError:
-    """The 404 for a camera that does not exist or is outside the caller's scope (no hint
-    that it exists)."""
-    return NotFoundError("gateway.camera.not_found", "Không tìm thấy camera")
+__all__ = ["CameraService", "camera_not_found", "readable_scope"]
 
 
 async def readable_scope(
@@ -41,9 +38,10 @@ async def readable_scope(
 class CameraService:
     """Reads and changes of the registry's cameras on behalf of an authorized caller."""
 
-    def __init__(self, *, directory: CameraDirectory, clock: Clock) -> None:
+    def __init__(self, *, directory: CameraDirectory, clock: Clock, footage: FootageGuard) -> None:
         self.directory = directory
         self.clock = clock
+        self.footage = footage
 
     async def list(self, caller: Caller, request: rpb.ListCamerasRequest) -> rpb.ListCamerasReply:
         """The cameras the caller may see, narrowed to its unit or sector by the policy."""
@@ -62,7 +60,8 @@ class CameraService:
             cam = await self.directory.camera(camera_id)
         except NotFoundError as e:
             raise camera_not_found() from e
-        if not may_read_camera(caller.principal, scope_of(cam), now=self.clock()):
+        # A grantee sees the record of a camera it was granted, as it may play it back.
+        if not await self.footage.may_read(caller, scope_of(cam)):
             raise camera_not_found()
         return cam
 

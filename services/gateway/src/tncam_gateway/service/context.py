@@ -152,7 +152,7 @@ def build_state(
             namespace=ns,
         ),
         footage=footage,
-        cameras=CameraService(directory=directory, clock=clock),
+        cameras=CameraService(directory=directory, clock=clock, footage=footage),
         recordings=recordings,
         playback=_playback(settings, footage, recordings, auth, clock),
         exports=ExportService(

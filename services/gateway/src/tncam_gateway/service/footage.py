@@ -9,11 +9,24 @@ from datetime import datetime
 from tncam.audit.v1 import audit_event_pb2 as apb
 from tncam_gateway.db import grants as grant_repo
 from tncam_gateway.domain.caller import Caller, ClientInfo
-from tncam_gateway.domain.policy import Action, CameraScope, Decision, decide
+from tncam_gateway.domain.policy import (
+    Action,
+    CameraScope,
+    Decision,
+    Grant,
+    decide,
+    may_read_camera,
+)
 from tncam_gateway.domain.purpose import LEGAL_BASIS_PB, PURPOSE_PB, PurposeOfAccess
 from tncam_gateway.service.base import CameraUseCase
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import ForbiddenError, NotFoundError
+
+
+def camera_not_found() -> NotFoundError:
+    """The 404 for a camera that does not exist or is outside the caller's scope (no hint
+    that it exists)."""
+    return NotFoundError("gateway.camera.not_found", "Không tìm thấy camera")
 
 
 @dataclass(frozen=True)
@@ -47,28 +60,54 @@ class FootageGuard(CameraUseCase):
         """Decide; a refusal is audited and raised as ForbiddenError."""
         camera = await self.scope_of(camera_id)
         if camera is None:
-            raise NotFoundError("gateway.camera.not_found", f"Không tìm thấy camera {camera_id}")
+            raise camera_not_found()
         now = self.clock()
         # Own unit/sector and quick extraction never look at grants: load them only when the
         # decision without them is a refusal (the second decision is then the answer).
         decision = decide(caller.principal, action, camera, now=now, footage=footage)
+        held: list[tuple[str, Grant]] = []
         if not decision.allowed:
-            async with unit_of_work(self.sessions) as s:
-                records = await grant_repo.of_grantee(
-                    s, caller.account_id, camera_id=camera_id, now=now
-                )
-            grants = [r.policy_view() for r in records if not grant_id or r.id == grant_id]
+            held = await self._grants_on(caller, camera_id, now)
+            grants = [g for gid, g in held if not grant_id or gid == grant_id]
             decision = decide(
                 caller.principal, action, camera, now=now, grants=grants, footage=footage
             )
         access = FootageAccess(caller, camera, action, kind, purpose, decision, footage)
         if not decision.allowed:
             await self._record(access, client, outcome=apb.OUTCOME_DENIED)
+            # A camera the caller may not even read answers as an unknown one does: 404.
+            if not may_read_camera(caller.principal, camera, now=now, grants=(g for _, g in held)):
+                raise camera_not_found()
             raise ForbiddenError(
                 decision.code,
                 "Không có quyền truy cập hình ảnh camera này (no access to this camera's footage)",
             )
         return access
+
+    async def _grants_on(
+        self, caller: Caller, camera_id: str, now: datetime
+    ) -> list[tuple[str, Grant]]:
+        async with unit_of_work(self.sessions) as s:
+            records = await grant_repo.of_grantee(
+                s, caller.account_id, camera_id=camera_id, now=now
+            )
+        return [(r.id, r.policy_view()) for r in records]
+
+    async def may_read(self, caller: Caller, camera: CameraScope) -> bool:
+        """Whether the caller may read the camera's record and timeline: its own scope, or a
+        grant that lets it see the camera (grants are loaded only when the scope says no)."""
+        now = self.clock()
+        if may_read_camera(caller.principal, camera, now=now):
+            return True
+        held = await self._grants_on(caller, camera.camera_id, now)
+        return may_read_camera(caller.principal, camera, now=now, grants=(g for _, g in held))
+
+    async def readable(self, caller: Caller, camera_id: str) -> CameraScope:
+        """The scope of a camera the caller may read (scope or grant); 404 otherwise."""
+        camera = await self.scope_of(camera_id)
+        if camera is None or not await self.may_read(caller, camera):
+            raise camera_not_found()
+        return camera
 
     async def record(
         self,
