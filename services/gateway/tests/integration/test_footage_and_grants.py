@@ -249,3 +249,34 @@ async def test_cors_from_settings(gateway_factory: Any) -> None:
             headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
         )
         assert "access-control-allow-origin" not in r.headers
+
+
+async def test_break_glass_footage_window_is_bounded(gw: Gateway) -> None:
+    """Footage 2020-2030 is refused: no older than the longest retention (365 days), and never
+    past the grant's own expiry."""
+    cam = await add_camera(gw, "U7")
+    token = await gw.login(await gw.create_account(Role.PROVINCE_ADMIN, mfa=True))
+    now = gw.state.clock()
+    body = {
+        "legal_basis": "emergency_command",
+        "reason": "Chỉ đạo khẩn cấp của lãnh đạo tỉnh",
+        "camera_ids": [cam],
+        "scopes": ["view"],
+        "expires_at": (now + timedelta(hours=2)).isoformat(),
+    }
+    cases = {
+        "gateway.grant.footage_too_old": (now.replace(year=2020), now),
+        "gateway.grant.footage_after_expiry": (now - timedelta(hours=1), now.replace(year=2030)),
+    }
+    async with gw.client() as c:
+        for code, (start, end) in cases.items():
+            window = {"footage_from": start.isoformat(), "footage_to": end.isoformat()}
+            r = await c.post("/api/v1/grants", headers=auth(token), json=body | window)
+            assert r.status_code == 422, r.text
+            assert r.json()["code"] == code
+        ok = {
+            "footage_from": (now - timedelta(days=364)).isoformat(),
+            "footage_to": (now + timedelta(hours=1)).isoformat(),
+        }
+        r = await c.post("/api/v1/grants", headers=auth(token), json=body | ok)
+        assert r.status_code == 201, r.text

@@ -12,6 +12,12 @@ MAX_CAMERAS = 500
 #: Break-glass is time-boxed: at most a week; a committee approval at most 90 days.
 MAX_BREAK_GLASS = timedelta(days=7)
 MAX_APPROVAL = timedelta(days=90)
+#: The footage a break-glass grant may cover: none older than the longest retention class the
+#: recorder keeps (365 days; the regulation's minimum is 30), since older footage no longer
+#: exists outside a legal hold, and a legal hold goes through a committee approval or a
+#: written request of its own. No grant covers footage after it expires: it cannot be used
+#: to watch what is recorded later.
+MAX_BREAK_GLASS_FOOTAGE_AGE = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,7 @@ def validate(req: GrantRequest, *, grantee_role: Role, now: datetime) -> None:
         raise _bad("cameras_invalid", f"Tối đa {MAX_CAMERAS} camera, không trùng lặp")
     if req.footage_from >= req.footage_to:
         raise _bad("range_invalid", "footage_from phải trước footage_to")
+    _check_footage_window(req, now)
     if not req.scopes:
         raise _bad("scope_required", "Phải nêu phạm vi (view/export)")
     if req.expires_at <= now:
@@ -79,4 +86,23 @@ def validate(req: GrantRequest, *, grantee_role: Role, now: datetime) -> None:
     if req.expires_at - now > limit:
         raise _bad(
             "expiry_too_far", f"Thời hạn tối đa {limit.days} ngày (at most {limit.days} days)"
+        )
+
+
+def _check_footage_window(req: GrantRequest, now: datetime) -> None:
+    """Break-glass footage no older than the retention; no grant past its own expiry."""
+    if req.footage_to > req.expires_at:
+        raise _bad(
+            "footage_after_expiry",
+            "footage_to không được sau thời hạn của quyền (footage_to after expires_at)",
+        )
+    if (
+        req.legal_basis in BREAK_GLASS_BASES
+        and req.footage_from < now - MAX_BREAK_GLASS_FOOTAGE_AGE
+    ):
+        days = MAX_BREAK_GLASS_FOOTAGE_AGE.days
+        raise _bad(
+            "footage_too_old",
+            f"Quyền khẩn cấp chỉ cho hình ảnh trong {days} ngày gần nhất "
+            f"(break-glass footage at most {days} days old)",
         )
