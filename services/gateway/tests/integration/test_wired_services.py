@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import av
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from tncam.audit.v1 import audit_event_pb2 as apb
 from tncam.recording.v1 import segment_pb2
@@ -542,6 +543,13 @@ async def test_quick_extraction_and_approved_export_download_once(live: Live, wo
         assert r.status_code == 201, r.text
         pending = r.json()
         assert pending["status"] == "pending"
+        # The total counts every export the reviewer may see, not one page of them.
+        r = await c.get("/api/v1/exports", params={"limit": 1}, headers=auth(w.tokens["admin"]))
+        assert r.status_code == 200, r.text
+        async with gw.engine.connect() as conn:
+            stored = (await conn.execute(sa.text("SELECT count(*) FROM exports"))).scalar_one()
+        assert len(r.json()["items"]) == 1
+        assert r.json()["total"] == stored >= 2
         r = await c.get(
             f"/api/v1/exports/{pending['id']}/download", headers=auth(w.tokens["operator"])
         )

@@ -103,7 +103,9 @@ async def listing(
     if until:
         conds.append(exports.c.created_at < until)
     where = sa.and_(sa.true(), *conds)
-    total = int((await s.execute(sa.select(sa.func.count()).where(where))).scalar_one())
+    # select_from: without a filter the WHERE names no column, and a count without FROM is 1.
+    count = sa.select(sa.func.count()).select_from(exports).where(where)
+    total = int((await s.execute(count)).scalar_one())
     rows = (
         await s.execute(
             sa.select(exports)
