@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -280,3 +280,30 @@ async def test_break_glass_footage_window_is_bounded(gw: Gateway) -> None:
         }
         r = await c.post("/api/v1/grants", headers=auth(token), json=body | ok)
         assert r.status_code == 201, r.text
+
+
+async def test_instants_are_aware_and_within_known_years(gw: Gateway) -> None:
+    """Year 0001 is refused on input; every instant served carries an offset (RFC 3339)."""
+    cam = await add_camera(gw, "U1")
+    changed = gw.state.clock().replace(microsecond=0)
+    gw.registry.cameras[cam].state_changed_at.FromDatetime(changed)
+    token = await gw.login(await gw.create_account(Role.UNIT_OPERATOR, unit="U1", commune=True))
+    async with gw.client() as c:
+        body = {
+            "camera_id": cam,
+            "from": "0001-01-01T00:00:00+07:00",
+            "to": "0001-01-01T00:05:00+07:00",
+            "purpose": "public_order",
+            "reason": "Kiểm tra",
+        }
+        r = await c.post("/api/v1/exports", headers=auth(token), json=body)
+        assert r.status_code == 422, r.text
+        r = await c.get(
+            "/api/v1/exports", params={"since": "0001-01-01T00:00:00Z"}, headers=auth(token)
+        )
+        assert r.status_code == 422, r.text
+        r = await c.get(f"/api/v1/cameras/{cam}", headers=auth(token))
+        assert r.status_code == 200, r.text
+    served = datetime.fromisoformat(r.json()["state_changed_at"])
+    assert served.tzinfo is not None, r.json()["state_changed_at"]
+    assert served == changed

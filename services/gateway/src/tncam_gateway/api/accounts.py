@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
+from tncam_gateway.api.instants import UtcDatetime
 from tncam_gateway.api.problems import responses
 from tncam_gateway.db.accounts import Account
 from tncam_gateway.domain.roles import Role
@@ -33,11 +33,11 @@ class AccountOut(BaseModel):
     disabled_reason: str = ""
     mfa_enrolled: bool
     must_change_password: bool
-    password_changed_at: datetime
-    last_login_at: datetime | None
-    scope_changed_at: datetime | None
-    reviewed_at: datetime | None
-    created_at: datetime
+    password_changed_at: UtcDatetime
+    last_login_at: UtcDatetime | None
+    scope_changed_at: UtcDatetime | None
+    reviewed_at: UtcDatetime | None
+    created_at: UtcDatetime
 
 
 def out(a: Account) -> AccountOut:

@@ -3,16 +3,17 @@ mapped onto the audit service's operations. Every read is itself recorded (fail 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from google.protobuf import json_format
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from tncam.audit.v1 import audit_event_pb2 as apb
 from tncam.audit.v1 import query_pb2, verify_pb2
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
+from tncam_gateway.api.instants import Instant, UtcDatetime
 from tncam_gateway.api.problems import responses
 from tncam_gateway.domain.purpose import PURPOSE_PB
 from tncam_gateway.domain.roles import Purpose
@@ -51,8 +52,8 @@ class LogQuery:
         purpose: Purpose | None = None,
         outcome: Annotated[str | None, Query(pattern="^(success|denied|failed)$")] = None,
         source_service: Annotated[str | None, Query(max_length=32)] = None,
-        since: AwareDatetime | None = None,
-        until: AwareDatetime | None = None,
+        since: Instant | None = None,
+        until: Instant | None = None,
         page_token: Annotated[str, Query(max_length=512)] = "",
     ) -> None:
         self.view = view
@@ -81,7 +82,7 @@ class LogEntryOut(BaseModel):
     """One entry of the audit log: its sequence number, append time and the event."""
 
     sequence: int
-    appended_at: datetime
+    appended_at: UtcDatetime
     event: dict[str, Any] = Field(description="tncam.audit.v1.AuditEvent as JSON")
 
 
@@ -191,7 +192,7 @@ class VerifyOut(BaseModel):
     problems: list[ProblemOut]
     checkpoints_checked: int
     latest_checkpoint_size: int
-    started_at: datetime | None
+    started_at: UtcDatetime | None
     duration_s: float
 
 

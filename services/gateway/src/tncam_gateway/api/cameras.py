@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -10,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from tncam.registry.v1 import camera_state_pb2, service_pb2
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
+from tncam_gateway.api.instants import UtcDatetime
 from tncam_gateway.api.problems import responses
 from tncam_gateway.domain.purpose import PurposeOfAccess
 from tncam_gateway.domain.roles import Purpose
@@ -40,7 +40,7 @@ class CameraOut(BaseModel):
     model: str = ""
     declared_codec: str = Field(default="", examples=["H.265"])
     state: str = Field(examples=["connected"])
-    state_changed_at: datetime | None = None
+    state_changed_at: UtcDatetime | None = None
     last_disconnect_reason: str = ""
     measured_fps: float = 0.0
     measured_resolution: str = ""

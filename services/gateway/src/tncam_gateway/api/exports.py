@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
+from tncam_gateway.api.instants import Instant, UtcDatetime
 from tncam_gateway.api.problems import responses
 from tncam_gateway.db.exports import ExportRecord
 from tncam_gateway.domain.purpose import PurposeOfAccess
@@ -24,8 +24,8 @@ class ExportCreate(BaseModel):
     """An export request: which footage, why, and whether it is a quick extraction."""
 
     camera_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", examples=["cam-0001"])
-    from_: AwareDatetime = Field(alias="from", examples=["2026-11-20T08:00:00+07:00"])
-    to: AwareDatetime = Field(examples=["2026-11-20T08:05:00+07:00"])
+    from_: Instant = Field(alias="from", examples=["2026-11-20T08:00:00+07:00"])
+    to: Instant = Field(examples=["2026-11-20T08:05:00+07:00"])
     purpose: Purpose = Field(description="Mục đích truy cập (required)")
     purpose_text: str | None = Field(default=None, max_length=500)
     reason: str = Field(
@@ -60,21 +60,21 @@ class ExportOut(BaseModel):
     requester_unit_id: str
     camera_id: str
     owner_unit_id: str
-    from_: datetime = Field(serialization_alias="from")
-    to: datetime
+    from_: UtcDatetime = Field(serialization_alias="from")
+    to: UtcDatetime
     purpose: str
     purpose_text: str
     reason: str
     grant_id: str
-    created_at: datetime
-    decided_at: datetime | None
+    created_at: UtcDatetime
+    decided_at: UtcDatetime | None
     decided_by: str
     decision_note: str
     file_sha256: str
     file_bytes: int
-    ready_at: datetime | None
-    download_deadline: datetime | None
-    downloaded_at: datetime | None
+    ready_at: UtcDatetime | None
+    download_deadline: UtcDatetime | None
+    downloaded_at: UtcDatetime | None
     error_code: str
 
 
@@ -159,8 +159,8 @@ async def list_exports(
     caller: CallerDep,
     kind: Annotated[str | None, Query(pattern="^(quick|approval)$")] = None,
     status: Annotated[str | None, Query(pattern="^(pending|ready|rejected|failed)$")] = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ExportPage:

@@ -11,9 +11,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
+from tncam_gateway.api.instants import Instant, UtcDatetime
 from tncam_gateway.api.problems import responses
 from tncam_gateway.domain.playback import INIT_EXT, SEGMENT_EXT, invalid_token, strip_ext
 from tncam_gateway.domain.purpose import PurposeOfAccess
@@ -29,8 +30,8 @@ CAMERA_ID = Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", max_length=64)
 class Span(BaseModel):
     """A time range [from, to)."""
 
-    from_: datetime = Field(alias="from", serialization_alias="from")
-    to: datetime
+    from_: UtcDatetime = Field(alias="from", serialization_alias="from")
+    to: UtcDatetime
 
     model_config = {"populate_by_name": True}
 
@@ -62,8 +63,8 @@ async def timeline(
     gw: GatewayDep,
     caller: CallerDep,
     camera_id: Annotated[str, CAMERA_ID],
-    from_: Annotated[AwareDatetime, Query(alias="from", examples=["2026-11-20T08:00:00+07:00"])],
-    to: Annotated[AwareDatetime, Query(examples=["2026-11-20T09:00:00+07:00"])],
+    from_: Annotated[Instant, Query(alias="from", examples=["2026-11-20T08:00:00+07:00"])],
+    to: Annotated[Instant, Query(examples=["2026-11-20T09:00:00+07:00"])],
 ) -> TimelineOut:
     """Recorded ranges and gaps of a camera within the caller's scope (metadata: no image,
     no purpose needed). At most 31 days per request."""
@@ -88,10 +89,10 @@ class PlaybackCreate(BaseModel):
     """What to play, and why."""
 
     camera_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", examples=["cam-0001"])
-    from_: AwareDatetime | None = Field(
+    from_: Instant | None = Field(
         default=None, alias="from", examples=["2026-11-20T08:00:00+07:00"]
     )
-    to: AwareDatetime | None = Field(default=None, examples=["2026-11-20T08:10:00+07:00"])
+    to: Instant | None = Field(default=None, examples=["2026-11-20T08:10:00+07:00"])
     live: bool = Field(default=False, description="Near-live HLS of the newest segments")
     purpose: Purpose = Field(description="Mục đích truy cập (required)")
     purpose_text: str | None = Field(default=None, max_length=500)
@@ -108,10 +109,10 @@ class PlaybackOut(BaseModel):
         description="HLS playlist URL (relative to the API host), carrying the playback token",
         examples=["/api/v1/playback/2f1c.../index.m3u8?token=..."],
     )
-    expires_at: datetime
+    expires_at: UtcDatetime
     camera_id: str
-    from_: datetime = Field(serialization_alias="from")
-    to: datetime
+    from_: UtcDatetime = Field(serialization_alias="from")
+    to: UtcDatetime
     live: bool
     audit_event_id: str
 

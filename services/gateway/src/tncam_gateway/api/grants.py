@@ -6,9 +6,10 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
+from tncam_gateway.api.instants import Instant, UtcDatetime
 from tncam_gateway.api.problems import responses
 from tncam_gateway.db.grants import GrantRecord
 from tncam_gateway.domain.grants import GrantRequest
@@ -33,10 +34,10 @@ class GrantCreate(BaseModel):
     document_date: date | None = Field(default=None, examples=["2026-11-20"])
     reason: str = Field(min_length=3, max_length=1000, examples=["Xác minh vụ việc tại chợ"])
     camera_ids: list[str] = Field(min_length=1, max_length=500, examples=[["cam-0001"]])
-    footage_from: AwareDatetime = Field(examples=["2026-11-20T00:00:00+07:00"])
-    footage_to: AwareDatetime = Field(examples=["2026-11-21T00:00:00+07:00"])
+    footage_from: Instant = Field(examples=["2026-11-20T00:00:00+07:00"])
+    footage_to: Instant = Field(examples=["2026-11-21T00:00:00+07:00"])
     scopes: list[GrantScope] = Field(min_length=1, max_length=2, examples=[["view"]])
-    expires_at: AwareDatetime = Field(examples=["2026-11-23T00:00:00+07:00"])
+    expires_at: Instant = Field(examples=["2026-11-23T00:00:00+07:00"])
 
 
 class GrantOut(BaseModel):
@@ -53,12 +54,12 @@ class GrantOut(BaseModel):
     reason: str
     camera_ids: list[str]
     unit_ids: list[str] = Field(description="Owning units of the cameras (notified)")
-    footage_from: datetime
-    footage_to: datetime
+    footage_from: UtcDatetime
+    footage_to: UtcDatetime
     scopes: list[str]
-    expires_at: datetime
-    created_at: datetime
-    revoked_at: datetime | None
+    expires_at: UtcDatetime
+    created_at: UtcDatetime
+    revoked_at: UtcDatetime | None
     revoked_by: str
     notified: bool
     active: bool
@@ -147,8 +148,8 @@ async def list_grants(
     grantee_id: Annotated[str | None, Query(max_length=64)] = None,
     unit_id: Annotated[str | None, Query(max_length=128)] = None,
     legal_basis: LegalBasis | None = None,
-    issued_from: AwareDatetime | None = None,
-    issued_to: AwareDatetime | None = None,
+    issued_from: Instant | None = None,
+    issued_to: Instant | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> GrantPage:

@@ -3,7 +3,7 @@ the registry's operations over NATS (the registry re-checks the actor and audits
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from tncam.registry.v1 import service_pb2 as rpb
 from tncam_gateway.api.cameras import CameraOut, out
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
+from tncam_gateway.api.instants import UtcDatetime
 from tncam_gateway.api.problems import responses
 from tncam_gateway.db.exports import AnalyticsRecord
 from tncam_gateway.service.analytics import AnalyticsBasis, AnalyticsChange
@@ -269,7 +270,7 @@ class AnalyticsOut(BaseModel):
     document_date: date | None = None
     reason: str = ""
     changed_by: str = ""
-    changed_at: datetime | None = None
+    changed_at: UtcDatetime | None = None
     revision: int = 0
 
 
