@@ -224,3 +224,40 @@ def test_metrics_count_requests_and_refused_logins(gateway: ServiceProcess) -> N
         in text
     )
     assert 'tncam_gateway_request_duration_seconds_count{route="/api/v1/auth/token"}' in text
+
+
+def test_chunked_body_over_the_limit_is_413(gateway: ServiceProcess, admin_token: str) -> None:
+    """A body without Content-Length (chunked) over the 1 MiB limit: 413, not 400."""
+
+    def chunks() -> Iterator[bytes]:
+        yield b"["
+        for _ in range(150):
+            yield b"1," * 4096
+        yield b"1]"
+
+    r = requests.post(
+        f"{gateway.url}/api/v1/accounts",
+        headers={"Authorization": f"Bearer {admin_token}", "Content-Type": "application/json"},
+        data=chunks(),
+        timeout=10,
+    )
+    assert r.request.headers.get("Transfer-Encoding") == "chunked"
+    assert r.status_code == 413, r.text
+    assert r.json()["code"] == "gateway.request.too_large"
+    small = requests.post(
+        f"{gateway.url}/api/v1/accounts",
+        headers={"Authorization": f"Bearer {admin_token}", "Content-Type": "application/json"},
+        data=iter([b'{"username": ', b"5}"]),
+        timeout=10,
+    )
+    assert small.status_code == 422, small.text  # a small chunked body still reaches the app
+
+
+def test_method_not_allowed_names_the_allowed_methods(gateway: ServiceProcess) -> None:
+    for method, path, allowed in (
+        ("DELETE", "/api/v1/me", {"GET"}),
+        ("PUT", "/api/v1/exports", {"GET", "POST"}),
+    ):
+        r = requests.request(method, f"{gateway.url}{path}", timeout=10)
+        assert r.status_code == 405, r.text
+        assert {m.strip() for m in r.headers["Allow"].split(",")} == allowed, r.headers

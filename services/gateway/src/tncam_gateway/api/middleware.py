@@ -89,6 +89,50 @@ def _declared_over(scope: Scope, limit: int) -> bool:
     return False
 
 
+def _declares_length(scope: Scope) -> bool:
+    return any(name == b"content-length" for name, _ in scope.get("headers", []))
+
+
+async def _buffered_within(receive: Receive, limit: int) -> Receive | None:
+    """A body without ``Content-Length`` (chunked), read here up to ``limit`` bytes: a
+    receive that replays it, or None when it is larger. Read before the app, because the
+    framework turns an error raised while it reads the body into a 400."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            first: Message = message
+            break
+        body = message.get("body", b"")
+        size += len(body)
+        if size > limit:
+            return None
+        chunks.append(body)
+        if not message.get("more_body", False):
+            first = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            break
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return first
+
+    return replay
+
+
+async def _within_limit(scope: Scope, receive: Receive, limit: int) -> Receive | None:
+    """The receive to read the body with, or None when it is known to exceed ``limit``."""
+    if _declared_over(scope, limit):
+        return None
+    if not _declares_length(scope):
+        return await _buffered_within(receive, limit)
+    return receive
+
+
 class GatewayMiddleware:
     """Request id, client address, per-address rate limit and request size limit."""
 
@@ -127,9 +171,10 @@ class GatewayMiddleware:
             if scope["path"].endswith("/import")
             else settings.max_request_bytes
         )
-        if _declared_over(scope, limit):
+        if (checked := await _within_limit(scope, receive, limit)) is None:
             await _send_problem(send, _too_large(limit), rid)
             return
+        receive = checked
         received = 0
         started = False
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -111,17 +112,35 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     )
 
 
+HTTP_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the API answers on this path, from its OpenAPI document (the router
+    names only one route's methods, and a path such as ``/exports`` has a route per
+    method)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {m.upper() for m in operations if m.upper() in HTTP_METHODS}
+    return ", ".join(sorted(methods))
+
+
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = {
         404: "gateway.route.not_found",
         405: "gateway.route.method_not_allowed",
     }.get(exc.status_code, f"gateway.http.{exc.status_code}")
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)  # RFC 9110 §15.5.6: required
     return problem(
         exc.status_code,
         code,
         str(exc.detail),
         instance=request.url.path,
-        headers=dict(exc.headers) if exc.headers else None,
+        headers=headers or None,
     )
 
 
