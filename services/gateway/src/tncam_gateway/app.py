@@ -60,6 +60,7 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
         redoc_url=None,
         # One rule for every string parameter, checked before anything else runs.
         dependencies=[Depends(refuse_control_characters)],
+        responses=problems.responses(422),  # which any operation can now answer
     )
     app.router.routes.extend(ops)
     for module in (auth, accounts, grants, registry, cameras, footage, exports, audit):
