@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages tncam needs on a developer machine or CI: GStreamer's RTSP server (the
 # simulated cameras), ffmpeg (test clips), PostgreSQL server binaries, build headers for
-# PyGObject, promtool (package prometheus) and docker-compose (validates the compose file; no
-# engine needed). Idempotent: installs only what is missing.
+# PyGObject, promtool (package prometheus), docker-compose (validates the compose file; no
+# engine needed) and nginx-light (a real reverse proxy in front of the gateway in e2e tests).
+# Idempotent: installs only what is missing.
 set -euo pipefail
 
 packages=(
@@ -10,7 +11,7 @@ packages=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   libgirepository1.0-dev libcairo2-dev pkg-config ffmpeg
   postgresql curl
-  prometheus docker-compose
+  prometheus docker-compose nginx-light
 )
 
 missing=()
@@ -39,7 +40,7 @@ $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts a PostgreSQL cluster and a Prometheus server on install; tncam runs its own
 # servers in private folders, so the system ones are stopped.
 if command -v systemctl >/dev/null 2>&1; then
-  for unit in postgresql prometheus prometheus-node-exporter; do
+  for unit in postgresql prometheus prometheus-node-exporter nginx; do
     systemctl is-active --quiet "$unit" 2>/dev/null && { $SUDO systemctl stop "$unit" || true; }
   done
 fi

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
-from sqlalchemy import URL, make_url, text
+from sqlalchemy import URL, event, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -109,7 +109,7 @@ def create_engine(
     """An asyncpg engine whose connections see only ``schema`` (via ``search_path``);
     at most ``pool_size`` + ``max_overflow`` connections (overflow ones are closed on return)."""
     validate_identifier(schema, what="schema")
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
@@ -120,6 +120,30 @@ def create_engine(
             "server_settings": {"search_path": schema, "application_name": application_name},
         },
     )
+    event.listen(engine.sync_engine, "before_cursor_execute", _refuse_nul)
+    return engine
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul(
+    _conn: object, _cursor: object, _statement: str, parameters: object, *_: object
+) -> None:
+    """PostgreSQL text cannot hold NUL; refuse such a parameter as the caller's error before
+    the driver fails with an error carrying the statement and its parameters."""
+    if _has_nul(parameters):
+        raise InvalidInputError(
+            "db.text.nul_character",
+            "Dữ liệu chứa ký tự NUL không hợp lệ (text must not contain NUL characters)",
+        )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

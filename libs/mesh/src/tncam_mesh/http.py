@@ -62,8 +62,18 @@ class HttpServer:
     """An ASGI app served by uvicorn inside the service's task group."""
 
     def __init__(self, app: ASGIApp, host: str, port: int) -> None:
+        # proxy_headers off: uvicorn would otherwise take X-Forwarded-For from any loopback
+        # peer as the client address; which proxies are trusted is the service's decision
+        # (the gateway's TRUSTED_PROXIES), never uvicorn's.
         config = uvicorn.Config(
-            app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            proxy_headers=False,
+            forwarded_allow_ips="",
         )
         self._server = _Server(config)
         self.host, self.port = host, port

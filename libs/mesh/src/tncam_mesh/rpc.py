@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -99,12 +100,9 @@ class RpcService:
                 except TncamError as e:
                     outcome = e.code
                     await _respond_error(req, e)
-                except Exception as e:
+                except Exception:
                     outcome = "internal"
-                    log.exception("%s failed", op)
-                    await _respond_error(
-                        req, TncamError(f"{self._name}.{op}.internal", f"{op} failed: {e}")
-                    )
+                    await _respond_error(req, internal_error(f"{self._name}.{op}.internal", op))
             if self.on_request is not None:
                 self.on_request(op, outcome, time.perf_counter() - started)
 
@@ -117,6 +115,18 @@ class RpcService:
         if self._service is not None:
             await self._service.stop()
             self._service = None
+
+
+def internal_error(code: str, what: str) -> TncamError:
+    """Log the exception being handled under a new correlation id and return the error the
+    caller gets: generic text carrying that id, never the exception's own text (it can hold
+    SQL, parameters or paths)."""
+    ref = uuid.uuid4().hex[:16]
+    log.exception("%s failed (ref %s)", what, ref, extra={"code": code, "error_ref": ref})
+    return TncamError(
+        code,
+        f"Lỗi hệ thống, mã tham chiếu {ref} (internal error, reference {ref})",
+    )
 
 
 async def _respond_error(req: Request, error: TncamError) -> None:

@@ -17,7 +17,9 @@ ECHO = RequestSpec("tncam.test.v1.echo", "Echo a string.")
 FIND = RequestSpec("tncam.test.v1.find", "Find or raise.")
 
 
-async def test_round_trip_errors_and_trace(bus: Bus, ns: str) -> None:
+async def test_round_trip_errors_and_trace(
+    bus: Bus, ns: str, caplog: pytest.LogCaptureFixture
+) -> None:
     seen_traces: list[str] = []
     svc = RpcService(bus, name="test", version="0.1.0", namespace=ns)
     outcomes: list[tuple[str, str]] = []
@@ -30,7 +32,7 @@ async def test_round_trip_errors_and_trace(bus: Bus, ns: str) -> None:
 
     async def find(req: wrappers_pb2.StringValue) -> struct_pb2.Struct:
         if req.value == "boom":
-            raise RuntimeError("unexpected")
+            raise RuntimeError("SELECT credentials_sealed FROM cameras WHERE id = $1 ['CAM-9']")
         raise NotFoundError("registry.camera.not_found", f"no camera {req.value}")
 
     await svc.add(ECHO, wrappers_pb2.StringValue, echo)
@@ -60,6 +62,14 @@ async def test_round_trip_errors_and_trace(bus: Bus, ns: str) -> None:
                 bus, FIND, wrappers_pb2.StringValue(value="boom"), struct_pb2.Struct, namespace=ns
             )
         assert internal.value.code == "test.find.internal"
+        # The caller gets a correlation id, never the exception's text; the log has both.
+        assert "SELECT" not in internal.value.message
+        assert "RuntimeError" not in internal.value.message
+        ref = internal.value.message.split("reference ")[-1].rstrip(")")
+        logged = [r for r in caplog.records if ref in r.getMessage()]
+        assert logged
+        assert logged[0].exc_info is not None
+        assert "credentials_sealed" in str(logged[0].exc_info[1])
 
         raw = await bus.nc.request(ECHO.subject(ns), b"\xff\xff\xff", timeout=2)
         assert raw.headers is not None

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.routing import BaseRoute
 
 from tncam_contracts.catalog import GATEWAY_STREAM
@@ -22,6 +22,7 @@ from tncam_gateway.api import (
     problems,
     registry,
 )
+from tncam_gateway.api.inputs import refuse_control_characters
 from tncam_gateway.api.middleware import ConfiguredCORS, GatewayMiddleware
 from tncam_gateway.metrics import GatewayMetrics, MeteredAuditSink, RequestMetrics
 from tncam_gateway.service.context import build_state
@@ -57,6 +58,9 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        # One rule for every string parameter, checked before anything else runs.
+        dependencies=[Depends(refuse_control_characters)],
+        responses=problems.responses(422),  # which any operation can now answer
     )
     app.router.routes.extend(ops)
     for module in (auth, accounts, grants, registry, cameras, footage, exports, audit):

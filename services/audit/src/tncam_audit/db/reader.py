@@ -183,6 +183,12 @@ def where_clause(f: query_pb2.LogFilter) -> tuple[list[str], list[object]]:
             f"({likes} OR legal_basis = 'quick_extraction')",
             *(p.replace("_", "\\_") + "%" for p in EXTRACTION_PREFIXES),
         )
+    if any(isinstance(p, str) and "\x00" in p for p in params):
+        # PostgreSQL text cannot hold NUL: the caller's error, not a failed query.
+        raise InvalidInputError(
+            "audit.query.nul_character",
+            "Bộ lọc chứa ký tự NUL không hợp lệ (filter must not contain NUL characters)",
+        )
     return conds, params
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from tncam.registry.v1 import camera_state_pb2, service_pb2
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
@@ -15,6 +15,9 @@ from tncam_gateway.domain.purpose import PurposeOfAccess
 from tncam_gateway.domain.roles import Purpose
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
+# Filter values as long as the registry's own fields can be (see api/registry.py).
+CommuneCode = Annotated[str, StringConstraints(max_length=16)]
+SiteKind = Annotated[str, StringConstraints(max_length=32)]
 
 STATE_NAMES = {
     camera_state_pb2.CAMERA_STATE_UNSPECIFIED: "unknown",
@@ -95,8 +98,8 @@ class CameraPage(BaseModel):
 async def list_cameras(
     gw: GatewayDep,
     caller: CallerDep,
-    commune_code: Annotated[list[str] | None, Query(max_length=100)] = None,
-    site_kind: Annotated[list[str] | None, Query(max_length=10)] = None,
+    commune_code: Annotated[list[CommuneCode] | None, Query(max_length=100)] = None,
+    site_kind: Annotated[list[SiteKind] | None, Query(max_length=10)] = None,
     text: Annotated[str | None, Query(max_length=128)] = None,
     page_size: Annotated[int, Query(ge=1, le=500)] = 100,
     page_token: Annotated[str, Query(max_length=256)] = "",

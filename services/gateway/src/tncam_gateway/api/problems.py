@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -73,8 +74,32 @@ def _headers(exc: TncamError) -> dict[str, str] | None:
 _MISSING_CODES = {"purpose": "gateway.footage.purpose_required"}
 
 
+def _internal(
+    request: Request, code: str, what: str, *, exc_info: bool | BaseException
+) -> JSONResponse:
+    """Log the failure under a new correlation id; the body carries only that id (an internal
+    error's text can hold SQL, parameters, paths or class names)."""
+    ref = uuid.uuid4().hex[:16]
+    log.error(
+        "%s (ref %s)",
+        what,
+        ref,
+        exc_info=exc_info,
+        extra={"path": request.url.path, "code": code, "error_ref": ref},
+    )
+    return problem(
+        500,
+        code,
+        f"Lỗi hệ thống, mã tham chiếu {ref} (internal error, reference {ref})",
+        instance=request.url.path,
+        errors={"error_ref": ref},
+    )
+
+
 async def _tncam_error(request: Request, exc: TncamError) -> JSONResponse:
-    if exc.http_status >= 500:
+    if exc.http_status == 500:  # not a deliberate answer: another service's internal error
+        return _internal(request, exc.code, f"request failed: {exc}", exc_info=False)
+    if exc.http_status > 500:
         log.warning("request failed: %s", exc.code, extra={"code": exc.code})
     return JSONResponse(
         exc.to_problem(request.url.path),
@@ -164,10 +189,7 @@ async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error", extra={"path": request.url.path})
-    return problem(
-        500, "gateway.internal", "Lỗi hệ thống (internal error)", instance=request.url.path
-    )
+    return _internal(request, "gateway.internal", "unexpected error", exc_info=exc)
 
 
 def install(app: FastAPI) -> None:
