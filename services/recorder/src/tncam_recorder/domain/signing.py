@@ -12,8 +12,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from tncam_mesh.settings import DEV_ONLY_VALUE
-
 
 class SigningKeyError(ValueError):
     """The configured signing key cannot be used."""
@@ -26,12 +24,8 @@ def canonical_json(value: Mapping[str, Any]) -> bytes:
 
 def load_private_key(text: str) -> Ed25519PrivateKey:
     """A key from settings: PEM (PKCS#8) or base64 of the 32-byte seed.
-
-    The development marker value maps to a fixed, publicly known key; settings refuse that
-    value outside ``environment=dev``, so it never signs real evidence.
+    There is no default key: settings require one in every environment.
     """
-    if text == DEV_ONLY_VALUE:
-        return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(text.encode()).digest())
     stripped = text.strip()
     try:
         if stripped.startswith("-----BEGIN"):
