@@ -12,6 +12,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from tncam_mesh.aead import derive_key
+
+#: HKDF label of the segment id key, derived from the signing key (a per-deployment secret).
+SEGMENT_ID_LABEL = "tncam-recorder-segment-id"
+
 
 class SigningKeyError(ValueError):
     """The configured signing key cannot be used."""
@@ -39,6 +44,11 @@ def load_private_key(text: str) -> Ed25519PrivateKey:
     if len(seed) != 32:
         raise SigningKeyError("a base64 signing key must encode exactly 32 bytes")
     return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def segment_id_key(key: Ed25519PrivateKey) -> bytes:
+    """The secret segment ids are made with (see ``keys.segment_id``)."""
+    return derive_key(key.private_bytes_raw(), SEGMENT_ID_LABEL)
 
 
 def public_bytes(key: Ed25519PublicKey) -> bytes:
