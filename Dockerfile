@@ -34,8 +34,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     TMPDIR=/tmp \
-    TNCAM_ENVIRONMENT=prod
+    TNCAM_ENVIRONMENT=prod \
+    TNCAM_HTTP_HOST=0.0.0.0
 USER 10001:10001
+# The services bind 127.0.0.1 by default; a container listens on every interface (above).
 # Read-only root filesystem friendly: only /tmp (an emptyDir) and the ingest spool volume are written.
 EXPOSE 8000 9101 9102 9103 9105
 ENTRYPOINT ["/usr/bin/tini", "--"]

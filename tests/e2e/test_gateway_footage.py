@@ -8,15 +8,18 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import json
 import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import av
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from tncam.recording.v1 import segment_pb2
 from tncam_contracts.catalog import (
@@ -28,7 +31,10 @@ from tncam_contracts.catalog import (
 from tncam_gateway.domain import totp
 from tncam_gateway.settings import GatewaySettings
 from tncam_mesh.bus import connect
+from tncam_mesh.db import create_engine
 from tncam_mesh.jetstream import ensure_stream, publish
+from tncam_recorder.domain.keys import segment_id as keyed_segment_id
+from tncam_recorder.domain.signing import load_private_key, segment_id_key
 from tncam_recorder.media.fmp4 import fragment_elementary
 from tncam_testkit.cameras import make_clips
 from tncam_testkit.database import MigratedDatabase
@@ -48,6 +54,8 @@ JWT_KEY = "e2e-gateway-footage-jwt-" + "k" * 32
 MFA_KEY = "e2e-gateway-footage-mfa-" + "m" * 32
 ORIGIN = "tncam.e2e/gateway-audit"
 SECONDS = 60
+# The namespace of the former, public segment id rule (uuid5 of the idempotency key).
+FORMER_SEGMENT_NS = uuid.UUID("5b0f7a3e-6c1d-4f43-9a56-2f1f5c0d7a10")
 
 
 @dataclass
@@ -265,7 +273,13 @@ async def test_commune_operator_plays_back_a_minute_and_the_auditor_sees_it(
                 r = await c.get(
                     "/api/v1/audit/log",
                     headers=aud,
-                    params={"view": "processing", "camera_id": cams[0], "newest_first": "true"},
+                    # (each segment served is in the log too: ask for the playback's access)
+                    params={
+                        "view": "processing",
+                        "camera_id": cams[0],
+                        "action": "footage.playback.accessed",
+                        "newest_first": "true",
+                    },
                 )
                 assert r.status_code == 200, r.text
                 found = next(
@@ -296,3 +310,200 @@ async def test_commune_operator_plays_back_a_minute_and_the_auditor_sees_it(
         text = log.read_text()
         for secret in platform.secrets:
             assert secret not in text, log.name
+
+
+async def _record(platform: Platform, tmp_path: Path, camera_id: str, seconds: int) -> dt.datetime:
+    """``seconds`` one-second segments of ``camera_id`` handed to the recorder as ingest would;
+    returns the start of the first."""
+    clips = make_clips(tmp_path / "clips", seconds=seconds, fps=10, gop=10)
+    init, fragments = await asyncio.to_thread(fragment_elementary, clips.h265, fps=10)
+    t0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=3)
+    bus = await connect(platform.nats_url, name="gw-e2e-ingest-recheck")
+    init_sha = hashlib.sha256(init).hexdigest()
+    for i, frag in enumerate(fragments):
+        start = t0 + dt.timedelta(seconds=i)
+        msg = segment_pb2.SegmentClosed(
+            camera_id=camera_id,
+            sequence=i,
+            session_id="e2e",
+            idempotency_key=segment_idempotency_key(camera_id, start),
+            init_sha256=init_sha,
+            init_included=i == 0,
+            init_segment=init if i == 0 else b"",
+            media_bytes=frag,
+            size_bytes=len(frag),
+            sha256=hashlib.sha256(frag).hexdigest(),
+            codec="hevc",
+        )
+        msg.segment_start.FromDatetime(start)
+        msg.segment_end.FromDatetime(start + dt.timedelta(seconds=1))
+        await publish(
+            bus.js,
+            SEGMENT_CLOSED.subject(camera_id, platform.namespace),
+            msg,
+            msg_id=msg.idempotency_key,
+        )
+    await bus.close()
+    return t0
+
+
+async def _sql(db: MigratedDatabase, service: str, statement: str, **params: object) -> list[Any]:
+    """Run one statement as ``service``'s role in its schema (as another replica would)."""
+    engine = create_engine(db.url(service), schema=service, pool_size=1, application_name="e2e")
+    try:
+        async with engine.begin() as conn:
+            result = await conn.execute(sa.text(statement), params)
+            return list(result) if result.returns_rows else []
+    finally:
+        await engine.dispose()
+
+
+async def _refused_within(c: httpx.AsyncClient, url: str, seconds: float) -> httpx.Response:
+    """Fetch ``url`` until it is refused (the re-check is cached a few seconds at most)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        r = await c.get(url)
+        if r.status_code != 200 or asyncio.get_running_loop().time() > deadline:
+            return r
+        await asyncio.sleep(0.25)
+
+
+# long: one platform, three playbacks ended three ways, and the audit of what was served
+async def test_every_segment_fetch_is_rechecked_and_recorded(
+    platform: Platform, migrated_database: MigratedDatabase, tmp_path: Path
+) -> None:
+    """Issue 21 item 1: a segment URL keeps working only while the grant, the account and the
+    session that opened the playback are valid, and each object served is in the log."""
+    own = await _account(platform.settings, "unit_operator", "commune-01", commune=True)
+    later = await _account(platform.settings, "unit_operator", "commune-01", commune=True)
+    other = await _account(platform.settings, "unit_operator", "commune-02", commune=True)
+    auditor = await _account(platform.settings, "auditor")
+    cam = f"e2e-{uuid.uuid4().hex[:8]}-r"
+    csv = f"code,name,commune_code,site_kind,rtsp_url\n{cam},Camera {cam},01,square,rtsp://10.3.0.1/m\n"
+    async with httpx.AsyncClient(base_url=platform.gateway.url, timeout=30) as c:
+
+        async def login(name: str) -> dict[str, str]:
+            r = await c.post("/api/v1/auth/token", data={"username": name, "password": PASSWORD})
+            assert r.status_code == 200, r.text
+            return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+        op = await login(own)
+        r = await c.post(
+            "/api/v1/cameras/import",
+            headers=op,
+            files={"file": ("cameras.csv", csv.encode(), "text/csv")},
+        )
+        assert r.status_code == 200, r.text
+        t0 = await _record(platform, tmp_path, cam, 6)
+        span = {"from": t0.isoformat(), "to": (t0 + dt.timedelta(seconds=6)).isoformat()}
+        async with asyncio.timeout(60):
+            while True:
+                r = await c.get(f"/api/v1/cameras/{cam}/recordings", headers=op, params=span)
+                if sum(x["segments"] for x in r.json()["recorded"]) == 6:
+                    break
+                await asyncio.sleep(0.3)
+
+        # Segment ids are not the former public rule (uuid5 of camera and start) but the
+        # keyed HMAC of this deployment's recorder key; the retry-stable key stays separate.
+        rows = await _sql(
+            migrated_database,
+            "recorder",
+            "SELECT segment_id, idempotency_key FROM segments WHERE camera_id = :cam",
+            cam=cam,
+        )
+        assert len(rows) == 6
+        id_key = segment_id_key(load_private_key(RECORDER_KEY))
+        for segment_id, key in rows:
+            assert segment_id != uuid.uuid5(FORMER_SEGMENT_NS, key)
+            assert segment_id == keyed_segment_id(key, id_key)
+
+        async def open_playback(
+            headers: dict[str, str], **extra: str
+        ) -> tuple[dict[str, Any], list[str]]:
+            body = {"camera_id": cam, **span, "purpose": "public_order", **extra}
+            r = await c.post("/api/v1/playback", headers=headers, json=body)
+            assert r.status_code == 201, r.text
+            text = (await c.get(r.json()["url"])).text
+            urls = [x for x in text.splitlines() if x and not x.startswith("#")]
+            init = text.split('#EXT-X-MAP:URI="', 1)[1].split('"', 1)[0]
+            assert len(urls) == 6, text
+            assert (await c.get(urls[0])).status_code == 200
+            assert (await c.get(init)).status_code == 200
+            return r.json(), urls
+
+        # 1. Serving a range is recorded: one footage.playback.served per object, naming it.
+        playback, urls = await open_playback(op)
+        served_id = urls[0].split("/segments/", 1)[1].split(".m4s", 1)[0]
+        aud = await login(auditor)
+        found: list[dict[str, Any]] = []
+        async with asyncio.timeout(30):
+            while len(found) < 2:
+                r = await c.get(
+                    "/api/v1/audit/log",
+                    headers=aud,
+                    params={"view": "all", "action": "footage.playback.served", "camera_id": cam},
+                )
+                assert r.status_code == 200, r.text
+                found = [
+                    e["event"]
+                    for e in r.json()["items"]
+                    if json.loads(e["event"].get("after_json") or "{}").get("playback_id")
+                    == playback["playback_id"]
+                ]
+                await asyncio.sleep(0.3)
+        objects = {
+            json.loads(e["after_json"])["object"]: json.loads(e["after_json"]) for e in found
+        }
+        assert objects["segment"]["segment_id"] == served_id
+        assert all(e["actor"]["unit_id"] == "commune-01" for e in found)
+        assert all(e["purpose_code"] == "PURPOSE_CODE_PUBLIC_ORDER" for e in found)
+
+        # 2. The session ends (logout): the playback's segment URLs stop working.
+        r = await c.post("/api/v1/auth/logout", headers=op)
+        assert r.status_code in (200, 204), r.text
+        r = await _refused_within(c, urls[1], 5.0)
+        assert r.status_code == 401, r.text
+
+        # 3. The account is disabled (by another replica: only the cache bound applies).
+        op2 = await login(later)
+        _, urls2 = await open_playback(op2)
+        await _sql(
+            migrated_database,
+            "gateway",
+            "UPDATE accounts SET status = 'disabled', disabled_at = now() WHERE username = :u",
+            u=later,
+        )
+        r = await _refused_within(c, urls2[1], 6.0)
+        assert r.status_code == 401, r.text
+
+        # 4. Another unit's operator plays through a committee-approval grant; it expires.
+        other_id = (
+            await _sql(
+                migrated_database, "gateway", "SELECT id FROM accounts WHERE username = :u", u=other
+            )
+        )[0][0]
+        grant_id = str(uuid.uuid4())
+        await _sql(
+            migrated_database,
+            "gateway",
+            "INSERT INTO grants (id, issued_by, grantee_id, legal_basis, reason, camera_ids,"
+            " unit_ids, footage_from, footage_to, scopes, expires_at, created_at) VALUES"
+            " (:id, :who, :who, 'committee_approval', 'e2e', ARRAY[:cam], ARRAY['commune-01'],"
+            " :f, :t, ARRAY['view'], now() + interval '1 hour', now())",
+            id=grant_id,
+            who=other_id,
+            cam=cam,
+            f=t0 - dt.timedelta(hours=1),
+            t=t0 + dt.timedelta(hours=1),
+        )
+        op3 = await login(other)
+        _, urls3 = await open_playback(op3, grant_id=grant_id)
+        await _sql(
+            migrated_database,
+            "gateway",
+            "UPDATE grants SET expires_at = now() - interval '1 second' WHERE id = :id",
+            id=grant_id,
+        )
+        r = await _refused_within(c, urls3[1], 6.0)
+        assert r.status_code == 403, r.text
+        assert r.json()["code"] == "gateway.authz.grant_expired", r.text

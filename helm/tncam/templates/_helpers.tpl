@@ -66,6 +66,9 @@ app.kubernetes.io/component: {{ .name }}
   value: {{ $root.Values.logLevel | quote }}
 - name: {{ $P }}HTTP_PORT
   value: {{ $svc.port | quote }}
+{{- /* The services default to 127.0.0.1; in a pod they must listen on every interface. */}}
+- name: {{ $P }}HTTP_HOST
+  value: "0.0.0.0"
 - name: TNCAM_NATS_URL
   value: {{ $root.Values.nats.url | quote }}
 - name: TNCAM_NATS_NAMESPACE

@@ -4,8 +4,9 @@ Each service reads ``TNCAM_<SERVICE>_<FIELD>`` first and falls back to the share
 ``TNCAM_<FIELD>`` (so ``TNCAM_NATS_URL`` points every service at one NATS). Secrets may also
 come from files in ``TNCAM_SECRETS_DIR``, each named like its variable (a Kubernetes Secret
 volume whose keys are the variable names).
-Development defaults for secrets exist so that ``make run`` works on a laptop; any environment
-other than ``dev`` refuses to start with them.
+Secrets have no default in any environment: a missing one is a configuration error naming its
+variable (``make run`` and the test kit generate fresh ones). The HTTP port binds 127.0.0.1
+unless ``HTTP_HOST`` says otherwise (the container image sets ``0.0.0.0``).
 """
 
 from __future__ import annotations
@@ -29,13 +30,8 @@ from tncam_mesh.errors import ConfigurationError
 
 Environment = Literal["dev", "test", "prod"]
 SHARED_PREFIX = "TNCAM_"
-# Not a credential: the marker value of secrets nobody configured. Refused outside ``dev``.
+# Not a credential: the public value secrets once defaulted to. Refused in every environment.
 DEV_ONLY_VALUE = "insecure-dev-only"
-
-
-def dev_only_secret() -> SecretStr:
-    """Default for a secret field: usable in ``dev`` only."""
-    return SecretStr(DEV_ONLY_VALUE)
 
 
 def _default_instance() -> str:
@@ -54,7 +50,8 @@ class ServiceSettings(BaseSettings):
     instance_id: str = Field(default_factory=_default_instance, min_length=1)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
-    http_host: str = "0.0.0.0"
+    # Loopback unless told otherwise: a container sets TNCAM_HTTP_HOST=0.0.0.0 (Dockerfile).
+    http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=1, le=65535)
     nats_url: str = "nats://127.0.0.1:4222"
     nats_user: str | None = None
@@ -76,14 +73,12 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_dev_secrets(self) -> Self:
-        if self.environment == "dev":
-            return self
         for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, SecretStr) and value.get_secret_value() == DEV_ONLY_VALUE:
                 raise ValueError(
-                    f"{type(self).env_name(name)} still has its development default; "
-                    f"set a real secret (only environment=dev accepts it)"
+                    f"{type(self).env_name(name)} is the former public development default; "
+                    f"set a real secret"
                 )
         return self
 
@@ -124,7 +119,7 @@ class DatabaseSettings(ServiceSettings):
 
     database_url: str = "postgresql://127.0.0.1:5432/tncam"
     db_user: str = ""
-    db_password: SecretStr = Field(default_factory=dev_only_secret)
+    db_password: SecretStr
     db_pool_size: int = Field(default=5, ge=1, le=100)
     #: Connections beyond the pool when it is busy (each opened and closed: a PostgreSQL fork).
     db_max_overflow: int = Field(default=10, ge=0, le=100)
@@ -153,7 +148,8 @@ def describe_errors(cls: type[ServiceSettings], exc: ValidationError) -> str:
             own = cls.env_name(field)
             name = own if own == shared else f"{own} (or {shared})"
             value = err.get("input")
-            shown = "" if "secret" in field or "password" in field or value is None else value
+            hidden = "secret" in field or "password" in field or field.endswith("key")
+            shown = "" if hidden or value is None else value
             got = (
                 f" (got {shown!r})"
                 if shown not in ("", None) and not isinstance(shown, dict)

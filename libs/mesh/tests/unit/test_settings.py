@@ -1,4 +1,4 @@
-"""Settings: per-service prefix over the shared prefix, dev-only secrets, one-line errors."""
+"""Settings: per-service prefix over the shared prefix, required secrets, one-line errors."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ def test_service_prefix_wins_over_shared_prefix(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("TNCAM_NATS_URL", "nats://shared:4222")
     monkeypatch.setenv("TNCAM_HTTP_PORT", "7000")
     monkeypatch.setenv("TNCAM_DEMO_HTTP_PORT", "7001")
+    monkeypatch.setenv("TNCAM_DB_PASSWORD", "p")
     s = load_settings(DemoSettings)
     assert s.nats_url == "nats://shared:4222"
     assert s.http_port == 7001
@@ -39,28 +40,36 @@ def test_service_prefix_wins_over_shared_prefix(monkeypatch: pytest.MonkeyPatch)
     assert s.db_schema == "demo"
 
 
-def test_default_environment_is_prod_and_refuses_dev_secrets(
+def test_default_environment_is_prod_and_a_missing_secret_is_named(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with pytest.raises(ConfigurationError) as err:
         load_settings(DemoSettings)
     assert "TNCAM_DEMO_DB_PASSWORD" in err.value.message
-    assert DEV_ONLY_VALUE not in err.value.message or "development default" in err.value.message
+    assert "\n" not in err.value.message
     monkeypatch.setenv("TNCAM_DEMO_DB_PASSWORD", "a-real-one")
     s = load_settings(DemoSettings)
     assert s.environment == "prod"
     assert s.db_password.get_secret_value() == "a-real-one"
+    assert s.http_host == "127.0.0.1"  # loopback unless told otherwise
 
 
-def test_dev_accepts_the_dev_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TNCAM_ENVIRONMENT", "dev")
-    s = load_settings(DemoSettings)
-    assert s.db_password.get_secret_value() == DEV_ONLY_VALUE
+@pytest.mark.parametrize("environment", ["dev", "test", "prod"])
+def test_no_environment_has_a_default_secret_or_accepts_the_former_one(
+    monkeypatch: pytest.MonkeyPatch, environment: str
+) -> None:
+    monkeypatch.setenv("TNCAM_ENVIRONMENT", environment)
+    with pytest.raises(ConfigurationError, match="TNCAM_DEMO_DB_PASSWORD"):
+        load_settings(DemoSettings)
+    monkeypatch.setenv("TNCAM_DEMO_DB_PASSWORD", DEV_ONLY_VALUE)
+    with pytest.raises(ConfigurationError, match="former public development default"):
+        load_settings(DemoSettings)
 
 
 def test_invalid_value_names_both_variables_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TNCAM_ENVIRONMENT", "dev")
     monkeypatch.setenv("TNCAM_DEMO_HTTP_PORT", "eighty")
+    monkeypatch.setenv("TNCAM_DEMO_DB_PASSWORD", "p")
     with pytest.raises(ConfigurationError) as err:
         load_settings(DemoSettings)
     msg = err.value.message
@@ -97,13 +106,14 @@ def test_secrets_dir_supplies_secret_files(
 
 def test_unknown_init_field_is_refused() -> None:
     with pytest.raises(ConfigurationError) as err:
-        load_settings(DemoSettings, environment="dev", nats_ulr="nats://typo")
+        load_settings(DemoSettings, environment="dev", db_password="p", nats_ulr="nats://typo")
     assert "nats_ulr" in err.value.message
 
 
 def test_namespace_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TNCAM_ENVIRONMENT", "dev")
     monkeypatch.setenv("TNCAM_NATS_NAMESPACE", "Bad.Space")
+    monkeypatch.setenv("TNCAM_DEMO_DB_PASSWORD", "p")
     with pytest.raises(ConfigurationError) as err:
         load_settings(DemoSettings)
     assert "TNCAM_DEMO_NATS_NAMESPACE (or TNCAM_NATS_NAMESPACE)" in err.value.message

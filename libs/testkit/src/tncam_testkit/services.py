@@ -51,10 +51,15 @@ class ServiceProcess(ManagedProcess):
     ) -> None:
         self.service = service
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         full_env = dict(env)
+        own = f"TNCAM_{service.upper()}_HTTP_HOST"
+        # Loopback unless the environment names another address (TNCAM_HTTP_HOST=0.0.0.0).
+        self.host = full_env.get(own) or full_env.get("TNCAM_HTTP_HOST") or "127.0.0.1"
+        full_env[own] = self.host
+        reach = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        reach = f"[{reach}]" if ":" in reach else reach
+        self.url = f"http://{reach}:{self.port}"
         full_env[f"TNCAM_{service.upper()}_HTTP_PORT"] = str(self.port)
-        full_env.setdefault(f"TNCAM_{service.upper()}_HTTP_HOST", "127.0.0.1")
         super().__init__(
             f"tncam-{service}",
             [sys.executable, "-m", f"tncam_{service}"],

@@ -5,6 +5,11 @@ the camera simulator — unless ``TNCAM_NATS_URL`` / ``TNCAM_DATABASE_URL`` /
 ``TNCAM_S3_ENDPOINT`` point at existing ones — migrates the schemas, starts the five services,
 prints every URL and waits. Ctrl-C (or SIGTERM) stops everything it started, in reverse order,
 and nothing else. State lives in ``var/stack`` and is wiped at each start.
+
+Every secret is generated at each start (passwords and every key: JWT, MFA, camera
+credentials, export and audit signing): no service has a default key. Everything listens on
+127.0.0.1 only; ``TNCAM_HTTP_HOST=0.0.0.0 make run`` exposes the five services (the
+infrastructure it starts stays on loopback).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from tncam_mesh.migrate_cli import MissingEnvError, admin_url_from_env
 from tncam_mesh.redact import mask_url
 from tncam_testkit.cameras import CameraSimulator
 from tncam_testkit.database import migrate_all
+from tncam_testkit.keys import service_keys
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.postgres import PostgresServer
 from tncam_testkit.procs import free_port, port_open
@@ -88,7 +94,10 @@ class Stack:
             "TNCAM_ENVIRONMENT": "dev",
             "TNCAM_INGEST_SPOOL_DIR": str(self.state_dir / "ingest-spool"),
             "TNCAM_LOG_FORMAT": os.environ.get("TNCAM_LOG_FORMAT", "json"),
+            "TNCAM_HTTP_HOST": os.environ.get("TNCAM_HTTP_HOST", "127.0.0.1"),
         }
+        # Fresh keys at each start; one set in the environment is kept (and checked).
+        self.env.update({k: os.environ.get(k, v) for k, v in service_keys().items()})
         self._start_nats()
         self._start_postgres()
         self._start_s3()

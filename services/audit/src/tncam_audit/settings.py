@@ -7,9 +7,9 @@ from typing import ClassVar, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from tncam_audit.domain.note import NoteError, Signer, Verifier, check_name, dev_signer
+from tncam_audit.domain.note import NoteError, Signer, Verifier, check_name
 from tncam_mesh.s3 import split_endpoint
-from tncam_mesh.settings import DEV_ONLY_VALUE, DatabaseSettings, dev_only_secret
+from tncam_mesh.settings import DatabaseSettings
 
 DEFAULT_ORIGIN = "tncam.thainguyen.gov.vn/audit"
 
@@ -27,8 +27,8 @@ class AuditSettings(DatabaseSettings):
     # The log's identity: the origin line of every checkpoint and the signing key's name.
     log_origin: str = DEFAULT_ORIGIN
     # Ed25519 key in signed-note form ``PRIVATE+KEY+<origin>+<id>+<base64>`` (``tncam audit
-    # keygen`` makes one). The development default derives a fixed key: refused outside dev.
-    signing_key: SecretStr = Field(default_factory=dev_only_secret)
+    # keygen`` makes one). No default in any environment.
+    signing_key: SecretStr
     # Verifier keys of earlier signing keys (after a rotation), comma-separated.
     previous_verifier_keys: str = ""
 
@@ -86,8 +86,6 @@ class AuditSettings(DatabaseSettings):
     def signer(self) -> Signer:
         """The checkpoint signing key."""
         raw = self.signing_key.get_secret_value()
-        if raw == DEV_ONLY_VALUE:
-            return dev_signer(self.log_origin, raw)
         try:
             signer = Signer.parse(raw)
         except NoteError as e:

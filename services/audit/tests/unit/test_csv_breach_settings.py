@@ -78,13 +78,19 @@ def test_breach_deadline_is_72_hours_and_status_follows_notices() -> None:
         notice_deadline(dt.datetime(2026, 1, 1))
 
 
-def test_signing_key_dev_default_is_refused_outside_dev(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_signing_key_has_no_default_in_any_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for k in ("TNCAM_AUDIT_SIGNING_KEY", "TNCAM_ENVIRONMENT", "TNCAM_AUDIT_S3_ENDPOINT"):
         monkeypatch.delenv(k, raising=False)
-    dev = AuditSettings(environment="dev", db_password="x")
-    assert dev.signer().name == dev.log_origin
-    with pytest.raises(ConfigurationError, match="TNCAM_AUDIT_SIGNING_KEY"):
-        load_settings(AuditSettings, environment="test", db_password="x")
+    for environment in ("dev", "test"):
+        with pytest.raises(ConfigurationError, match="TNCAM_AUDIT_SIGNING_KEY"):
+            load_settings(AuditSettings, environment=environment, db_password="x")
+        with pytest.raises(ConfigurationError, match="TNCAM_AUDIT_SIGNING_KEY"):
+            load_settings(
+                AuditSettings,
+                environment=environment,
+                db_password="x",
+                signing_key="insecure-dev-only",
+            )
 
 
 def test_a_real_key_is_accepted_and_never_echoed(monkeypatch: pytest.MonkeyPatch) -> None:

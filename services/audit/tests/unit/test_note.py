@@ -13,7 +13,6 @@ from tncam_audit.domain.note import (
     NoteError,
     Signer,
     Verifier,
-    dev_signer,
     open_checkpoint,
     open_note,
     sign_checkpoint,
@@ -42,7 +41,7 @@ def test_keys_round_trip_and_ids_follow_the_note_format() -> None:
 
 
 def test_checkpoint_text_is_the_tlog_checkpoint_form() -> None:
-    signer = dev_signer(ORIGIN, "x")
+    signer = Signer.generate(ORIGIN)
     root = leaf_hash(b"a")
     note = sign_checkpoint(signer, CheckpointBody(ORIGIN, 7, root, T0))
     lines = note.split("\n")
@@ -61,7 +60,7 @@ def test_checkpoint_text_is_the_tlog_checkpoint_form() -> None:
 
 
 def test_forged_checkpoints_are_refused() -> None:
-    signer = dev_signer(ORIGIN, "x")
+    signer = Signer.generate(ORIGIN)
     mallory = Signer.generate(ORIGIN)  # same name, other key
     good = sign_checkpoint(signer, CheckpointBody(ORIGIN, 3, leaf_hash(b"r"), T0))
     # Another key, even under the same name, is not trusted.

@@ -31,7 +31,6 @@ from tncam_audit.domain.note import (
     CheckpointBody,
     NoteError,
     Signer,
-    dev_signer,
     open_checkpoint,
     sign_checkpoint,
 )
@@ -44,7 +43,7 @@ from tncam_audit.domain.verify import (
 )
 
 ORIGIN = "tncam.test/audit"
-SIGNER = dev_signer(ORIGIN, "unit")
+SIGNER = Signer.generate(ORIGIN)
 T0 = dt.datetime(2026, 11, 22, 1, 0, tzinfo=dt.UTC)
 
 

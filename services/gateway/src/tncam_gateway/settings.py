@@ -7,7 +7,7 @@ from typing import ClassVar, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from tncam_mesh.settings import DatabaseSettings, dev_only_secret
+from tncam_mesh.settings import DatabaseSettings
 
 MIB = 1024 * 1024
 
@@ -22,8 +22,8 @@ class GatewaySettings(DatabaseSettings):
 
     http_port: int = Field(default=8000, ge=1, le=65535)
 
-    # Tokens. The signing key is symmetric (HS256, pinned); at least 32 bytes outside dev.
-    jwt_signing_key: SecretStr = Field(default_factory=dev_only_secret)
+    # Tokens. The signing key is symmetric (HS256, pinned); at least 32 bytes, no default.
+    jwt_signing_key: SecretStr
     jwt_issuer: str = "https://tncam.thainguyen.gov.vn"
     jwt_audience: str = "tncam-api"
     access_token_ttl_s: int = Field(default=600, ge=30, le=3600)
@@ -39,7 +39,7 @@ class GatewaySettings(DatabaseSettings):
     argon2_memory_kib: int = Field(default=19 * 1024, ge=8 * 1024)
     argon2_parallelism: int = Field(default=1, ge=1)
     # Key encrypting TOTP secrets at rest (AES-GCM, derived with HKDF).
-    mfa_encryption_key: SecretStr = Field(default_factory=dev_only_secret)
+    mfa_encryption_key: SecretStr
     totp_issuer: str = "tncam Thái Nguyên"
 
     # Progressive lockout per account name and per source address.
@@ -73,9 +73,8 @@ class GatewaySettings(DatabaseSettings):
 
     @model_validator(mode="after")
     def _key_strength(self) -> Self:
-        if self.environment != "dev":
-            for name in ("jwt_signing_key", "mfa_encryption_key"):
-                value: SecretStr = getattr(self, name)
-                if len(value.get_secret_value().encode()) < 32:
-                    raise ValueError(f"{type(self).env_name(name)} must be at least 32 bytes")
+        for name in ("jwt_signing_key", "mfa_encryption_key"):
+            value: SecretStr = getattr(self, name)
+            if len(value.get_secret_value().encode()) < 32:
+                raise ValueError(f"{type(self).env_name(name)} must be at least 32 bytes")
         return self

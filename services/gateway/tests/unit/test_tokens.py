@@ -113,11 +113,9 @@ def test_garbage_refused(garbage: str) -> None:
     refused(garbage)
 
 
-def test_short_keys_and_dev_defaults_refused_outside_dev() -> None:
+def test_short_or_missing_keys_refused_in_every_environment() -> None:
     with pytest.raises(ValueError, match="32 bytes"):
         TokenCodec(b"short", issuer="i", audience="a", ttl_s=60)
-    with pytest.raises(ValueError, match="TNCAM_GATEWAY_JWT_SIGNING_KEY"):
-        GatewaySettings(environment="test", db_password="x" * 40, mfa_encryption_key="m" * 40)
     with pytest.raises(ValueError, match="at least 32 bytes"):
         GatewaySettings(
             environment="prod",
@@ -129,4 +127,13 @@ def test_short_keys_and_dev_defaults_refused_outside_dev() -> None:
         environment="prod", db_password="x", jwt_signing_key="j" * 32, mfa_encryption_key="m" * 32
     )
     assert ok.access_token_ttl_s == 600
-    assert GatewaySettings(environment="dev").jwt_signing_key.get_secret_value()
+    for environment in ("dev", "test", "prod"):
+        with pytest.raises(ValueError, match="jwt_signing_key"):
+            GatewaySettings(environment=environment, db_password="x", mfa_encryption_key="m" * 40)
+        with pytest.raises(ValueError, match="former public development default"):
+            GatewaySettings(
+                environment=environment,
+                db_password="x",
+                jwt_signing_key="insecure-dev-only",
+                mfa_encryption_key="m" * 40,
+            )

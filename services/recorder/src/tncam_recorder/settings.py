@@ -9,7 +9,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from tncam_mesh.s3 import split_endpoint
-from tncam_mesh.settings import DatabaseSettings, dev_only_secret
+from tncam_mesh.settings import DatabaseSettings
 
 #: Regulation floor (R6): footage is kept at least this many days.
 MIN_RETENTION_DAYS = 30
@@ -32,8 +32,8 @@ class RecorderSettings(DatabaseSettings):
 
     # Object store (shared names: one S3 for every service that needs one).
     s3_endpoint: str = "http://127.0.0.1:9000"
-    s3_access_key: SecretStr = Field(default_factory=dev_only_secret)
-    s3_secret_key: SecretStr = Field(default_factory=dev_only_secret)
+    s3_access_key: SecretStr
+    s3_secret_key: SecretStr
     s3_region: str = "us-east-1"
     s3_timeout_s: float = Field(default=10.0, gt=0)
     bucket: str = "tncam-segments"
@@ -64,7 +64,7 @@ class RecorderSettings(DatabaseSettings):
     object_chunk_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=8 * 1024 * 1024)
 
     # Export and certificates: Ed25519 private key, base64 of the 32-byte seed or PEM.
-    signing_key: SecretStr = Field(default_factory=dev_only_secret)
+    signing_key: SecretStr
     export_max_seconds: float = Field(default=4 * 3600.0, gt=0)
     export_include_segments: bool = True
 

@@ -27,6 +27,7 @@ from tncam_contracts.catalog import (
     SEGMENT_STORED,
 )
 from tncam_recorder.domain.keys import segment_id
+from tncam_recorder.domain.signing import segment_id_key
 from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.procs import free_port
@@ -122,7 +123,8 @@ async def test_s3_outage_of_60_s_loses_nothing(
         await eventually(drained, timeout=30)
 
         rows = await h.rows(cam)
-        assert [r.segment_id for r in rows] == [segment_id(m.idempotency_key) for m in msgs]
+        id_key = segment_id_key(h.rec.signing_key)
+        assert [r.segment_id for r in rows] == [segment_id(m.idempotency_key, id_key) for m in msgs]
         client = endpoint.client()
         bucket = h.rec.store.bucket
         for m, row in zip(msgs, rows, strict=True):

@@ -14,6 +14,7 @@ from tncam_contracts.catalog import DEADLETTER_STREAM, RECORDING_STREAM, SEGMENT
 from tncam_mesh.errors import ConfigurationError
 from tncam_recorder.domain.keys import TAG_RETENTION, init_key, segment_id
 from tncam_recorder.domain.retention import lifecycle_rules
+from tncam_recorder.domain.signing import segment_id_key
 from tncam_recorder.storage.s3 import ObjectStore
 
 from .conftest import T0, Harness, eventually
@@ -86,7 +87,7 @@ async def test_segments_stored_indexed_confirmed_once_despite_redelivery(harness
     client = h.endpoint.client()
     bucket = h.rec.store.bucket
     for m, row in zip(msgs, rows, strict=True):
-        assert row.segment_id == segment_id(m.idempotency_key)
+        assert row.segment_id == segment_id(m.idempotency_key, segment_id_key(h.rec.signing_key))
         assert row.sha256 == m.sha256
         assert row.object_key.startswith(f"cameras/{cam}/2026/11/20/01/")
         assert row.retention_class == "d30"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 
@@ -19,6 +20,8 @@ from tncam_recorder.domain.timeline import Span, build_timeline, clip_window, da
 T0 = dt.datetime(2026, 3, 1, 8, 0, 0, 123000, tzinfo=dt.UTC)
 S = dt.timedelta(seconds=1)
 CLASSES = {"d30": 30, "d90": 90, "d180": 180}
+# The namespace of the former, public segment id rule (uuid5 of the idempotency key).
+FORMER_SEGMENT_NS = uuid.UUID("5b0f7a3e-6c1d-4f43-9a56-2f1f5c0d7a10")
 
 
 def test_object_keys_follow_the_layout() -> None:
@@ -30,7 +33,13 @@ def test_object_keys_follow_the_layout() -> None:
         segment_key("../etc", T0)
     with pytest.raises(ValueError, match="64 lower-case hex"):
         init_key("cam-001", "not-a-hash")
-    assert segment_id("cam-001:x") == segment_id("cam-001:x") != segment_id("cam-001:y")
+    k1, k2 = b"1" * 32, b"2" * 32
+    assert segment_id("cam-001:x", k1) == segment_id("cam-001:x", k1) != segment_id("cam-001:y", k1)
+    # Keyed: another deployment (or anyone without the key) cannot compute the id.
+    assert segment_id("cam-001:x", k1) != segment_id("cam-001:x", k2)
+    assert segment_id("cam-001:x", k1) != uuid.uuid5(FORMER_SEGMENT_NS, "cam-001:x")
+    with pytest.raises(ValueError, match="32 bytes"):
+        segment_id("cam-001:x", b"short")
 
 
 @pytest.mark.parametrize(

@@ -51,22 +51,22 @@ def test_settings_refuse_short_retention_and_dev_keys() -> None:
         settings(retention_classes={"d7": 7})
     with pytest.raises(ValidationError, match="not one of the retention classes"):
         settings(default_retention_class="d999")
-    with pytest.raises(ValidationError, match="TNCAM_RECORDER_SIGNING_KEY"):
-        settings(signing_key="insecure-dev-only")
-    assert settings(environment="dev", signing_key="insecure-dev-only").environment == "dev"
+    for environment in ("dev", "test", "prod"):
+        with pytest.raises(ValidationError, match="TNCAM_RECORDER_SIGNING_KEY"):
+            settings(environment=environment, signing_key="insecure-dev-only")
+    with pytest.raises(ValidationError, match="signing_key"):
+        RecorderSettings(environment="dev", db_password="p", s3_access_key="a", s3_secret_key="s")
 
 
-def test_signing_keys_from_seed_pem_and_dev_marker() -> None:
+def test_signing_keys_from_seed_and_pem_only() -> None:
     key = load_private_key(SEED)
     assert fingerprint(key.public_key()).startswith("ed25519:")
     with pytest.raises(SigningKeyError):
         load_private_key("not base64 !")
     with pytest.raises(SigningKeyError):
         load_private_key(base64.b64encode(b"short").decode())
-    dev = load_private_key("insecure-dev-only")
-    assert fingerprint(dev.public_key()) == fingerprint(
-        load_private_key("insecure-dev-only").public_key()
-    )
+    with pytest.raises(SigningKeyError):  # the former development marker is no key
+        load_private_key("insecure-dev-only")
     assert canonical_json({"b": 1, "a": "ệ"}) == '{"a":"ệ","b":1}'.encode()
 
 

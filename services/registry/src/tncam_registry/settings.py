@@ -8,7 +8,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from tncam_mesh.settings import DatabaseSettings, dev_only_secret
+from tncam_mesh.settings import DatabaseSettings
 
 
 class YearOverride(BaseModel):
@@ -32,7 +32,7 @@ class RegistrySettings(DatabaseSettings):
 
     #: Key that encrypts camera credentials at rest (AES-256-GCM; the key is derived from this
     #: secret with HKDF-SHA256). Changing it makes stored credentials unreadable.
-    credentials_key: SecretStr = Field(default_factory=dev_only_secret)
+    credentials_key: SecretStr
 
     #: "Unstable": more than this many disconnects in the last 24 h ...
     unstable_max_disconnects_24h: int = Field(default=3, ge=0)

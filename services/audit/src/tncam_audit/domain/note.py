@@ -282,8 +282,3 @@ def open_checkpoint(note: str, verifiers: list[Verifier] | tuple[Verifier, ...])
     if body.origin not in opened.signed_by:
         raise NoteError("checkpoint not signed by the key of its origin")
     return body
-
-
-def dev_signer(origin: str, marker: str) -> Signer:
-    """The development key derived from the dev-only marker (refused outside ``dev``)."""
-    return Signer(origin, hashlib.sha256(f"tncam-audit-dev-key:{marker}".encode()).digest())

@@ -211,12 +211,16 @@ BINARY = {"schema": {"type": "string", "format": "binary"}}
 )
 async def segment(
     gw: GatewayDep,
+    client: ClientDep,
     segment_ref: Annotated[str, Path(max_length=80, pattern=r"^[0-9a-fA-F-]{36}(\.m4s)?$")],
     token: TokenQuery = None,
     sig: SigQuery = None,
 ) -> StreamingResponse:
     """A media segment listed by this token's playlists (403 otherwise)."""
-    obj = await gw.playback.segment(strip_ext(segment_ref, SEGMENT_EXT), _token(token), sig or "")
+    # The playback is re-checked (grant, account, session) and the segment recorded in the
+    # processing log before any byte leaves (service/playback.py).
+    ref = strip_ext(segment_ref, SEGMENT_EXT)
+    obj = await gw.playback.segment(ref, _token(token), sig or "", client)
     return _stream(obj)
 
 
@@ -231,11 +235,14 @@ async def segment(
 )
 async def init_segment(
     gw: GatewayDep,
+    client: ClientDep,
     camera_id: Annotated[str, CAMERA_ID],
     init_ref: Annotated[str, Path(max_length=80, pattern=r"^[0-9a-f]{64}(\.mp4)?$")],
     token: TokenQuery = None,
     sig: SigQuery = None,
 ) -> StreamingResponse:
     """The init segment of this token's camera, listed by its playlists (403 otherwise)."""
-    obj = await gw.playback.init(camera_id, strip_ext(init_ref, INIT_EXT), _token(token), sig or "")
+    # Re-checked and recorded like a media segment.
+    ref = strip_ext(init_ref, INIT_EXT)
+    obj = await gw.playback.init(camera_id, ref, _token(token), sig or "", client)
     return _stream(obj)

@@ -194,4 +194,5 @@ def _playback(
         ttl_s=settings.playback_token_ttl_s,
         max_range_s=settings.playback_max_range_s,
         live_window_s=settings.live_window_s,
+        recheck_s=settings.revocation_cache_s,
     )

@@ -1,4 +1,9 @@
-"""Playback and near-live HLS: one audited access per playback token (docs/adr/0016)."""
+"""Playback and near-live HLS: one audited access per playback token (docs/adr/0016).
+
+Every object served under a token is re-checked (account and session through the auth cache,
+the authorization, grant included, cached per playback for ``recheck_s``) and recorded in the
+processing log (``footage.<kind>.served``, one event per object) before any byte leaves.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,8 @@ from tncam_mesh.clock import Clock
 from tncam_mesh.errors import InvalidInputError, NotFoundError
 
 MAX_TIMELINE = timedelta(days=31)
+#: Playbacks whose re-check is cached at most (a bound on memory, not on correctness).
+_MAX_RECHECKS = 10_000
 PLAYLIST_PATH = API_PREFIX + "/playback/{playback_id}/index.m3u8"
 
 
@@ -69,6 +76,7 @@ class PlaybackService:
         ttl_s: int,
         max_range_s: int,
         live_window_s: int,
+        recheck_s: float = 2.0,
     ) -> None:
         self.footage = footage
         self.recordings = recordings
@@ -78,6 +86,9 @@ class PlaybackService:
         self.ttl = timedelta(seconds=ttl_s)
         self.max_range = timedelta(seconds=max_range_s)
         self.live_window = timedelta(seconds=live_window_s)
+        self.recheck = timedelta(seconds=recheck_s)
+        # playback id -> (valid until, the access re-authorized then)
+        self._rechecked: dict[str, tuple[datetime, FootageAccess]] = {}
 
     def _range(
         self, start: datetime | None, end: datetime | None, live: bool, now: datetime
@@ -174,13 +185,11 @@ class PlaybackService:
         caller = await self.auth.session_caller(claims.account_id, claims.session_id)
         return claims, caller
 
-    async def playlist(self, playback_id: str, token: str, client: ClientInfo) -> str:
-        """The playlist of a playback, its object URLs signed for this token. The access is
-        re-authorized (a revoked grant or a changed scope ends it at the next refresh)."""
-        claims, caller = await self._claims(token)
-        if claims.playback_id != playback_id:
-            raise invalid_token()
-        access: FootageAccess = await self.footage.authorize(
+    async def _authorize(
+        self, claims: PlaybackClaims, caller: Caller, client: ClientInfo
+    ) -> FootageAccess:
+        """The token's access decided again now (a refusal is audited and raised)."""
+        return await self.footage.authorize(
             caller,
             client,
             action=Action.FOOTAGE_VIEW,
@@ -190,7 +199,30 @@ class PlaybackService:
             footage=(claims.start, claims.end),
             grant_id=claims.grant_id or None,
         )
-        del access
+
+    async def _reauthorized(
+        self, claims: PlaybackClaims, caller: Caller, client: ClientInfo
+    ) -> FootageAccess:
+        """``_authorize``, its result kept ``recheck_s`` per playback (objects come in bursts)."""
+        now = self.clock()
+        hit = self._rechecked.get(claims.playback_id)
+        if hit is not None and now < hit[0]:
+            return hit[1]
+        access = await self._authorize(claims, caller, client)
+        if len(self._rechecked) >= _MAX_RECHECKS:
+            self._rechecked = {k: v for k, v in self._rechecked.items() if now < v[0]}
+            if len(self._rechecked) >= _MAX_RECHECKS:
+                self._rechecked.clear()
+        self._rechecked[claims.playback_id] = (now + self.recheck, access)
+        return access
+
+    async def playlist(self, playback_id: str, token: str, client: ClientInfo) -> str:
+        """The playlist of a playback, its object URLs signed for this token. The access is
+        re-authorized (a revoked grant or a changed scope ends it at the next refresh)."""
+        claims, caller = await self._claims(token)
+        if claims.playback_id != playback_id:
+            raise invalid_token()
+        await self._authorize(claims, caller, client)
         if claims.live:
             reply = await self.recordings.live_playlist(claims.camera_id)
             if not await self._all_within(claims, reply):
@@ -213,20 +245,58 @@ class PlaybackService:
         allowed = await self.recordings.segment_ids(claims.camera_id, claims.start, claims.end)
         return bool(reply.segment_ids) and set(reply.segment_ids) <= allowed
 
-    async def segment(self, segment_id: str, token: str, sig: str) -> ObjectStream:
-        """The bytes of a media segment listed by this token's playlists."""
-        claims, _ = await self._claims(token)
+    async def segment(
+        self, segment_id: str, token: str, sig: str, client: ClientInfo
+    ) -> ObjectStream:
+        """The bytes of a media segment listed by this token's playlists, re-checked and
+        recorded before they leave."""
+        claims, caller = await self._claims(token)
         self.codec.check(claims.playback_id, "segment", segment_id, sig)
-        return await self._stream(api.ReadObjectRequest(segment_id=segment_id))
+        access = await self._reauthorized(claims, caller, client)
+        obj = await self._stream(api.ReadObjectRequest(segment_id=segment_id))
+        await self._served(access, client, claims, obj, segment_id=segment_id)
+        return obj
 
-    async def init(self, camera_id: str, init_sha256: str, token: str, sig: str) -> ObjectStream:
-        """The bytes of an init segment listed by this token's playlists."""
-        claims, _ = await self._claims(token)
+    async def init(
+        self, camera_id: str, init_sha256: str, token: str, sig: str, client: ClientInfo
+    ) -> ObjectStream:
+        """The bytes of an init segment listed by this token's playlists, re-checked and
+        recorded before they leave."""
+        claims, caller = await self._claims(token)
         if camera_id != claims.camera_id:
             raise not_in_playback()
         self.codec.check(claims.playback_id, "init", f"{camera_id}/{init_sha256}", sig)
-        return await self._stream(
+        access = await self._reauthorized(claims, caller, client)
+        obj = await self._stream(
             api.ReadObjectRequest(init=api.InitRef(camera_id=camera_id, init_sha256=init_sha256))
+        )
+        await self._served(access, client, claims, obj, init_sha256=init_sha256)
+        return obj
+
+    async def _served(
+        self,
+        access: FootageAccess,
+        client: ClientInfo,
+        claims: PlaybackClaims,
+        obj: ObjectStream,
+        *,
+        segment_id: str = "",
+        init_sha256: str = "",
+    ) -> None:
+        """Record one object served under a playback; returns once the log acknowledged it
+        (else 503: no byte leaves)."""
+        await self.footage.record(
+            access,
+            client,
+            verb="served",
+            extra={
+                "playback_id": claims.playback_id,
+                "object": "segment" if segment_id else "init",
+                "segment_id": segment_id,
+                "init_sha256": init_sha256,
+                "sha256": obj.sha256,
+                "bytes": str(obj.total_bytes),
+            },
         )
 
     async def _stream(self, request: api.ReadObjectRequest) -> ObjectStream:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import uuid
 from collections.abc import Mapping
 
 from tncam_contracts.catalog import check_token
-
-# Fixed namespace so a segment's id follows from its idempotency key on every replica.
-_SEGMENT_NS = uuid.UUID("5b0f7a3e-6c1d-4f43-9a56-2f1f5c0d7a10")
 
 SEGMENT_CONTENT_TYPE = "video/iso.segment"
 INIT_CONTENT_TYPE = "video/mp4"
@@ -20,9 +19,14 @@ TAG_COMMUNE = "tncam-commune"
 TAG_KIND = "tncam-kind"
 
 
-def segment_id(idempotency_key: str) -> uuid.UUID:
-    """The stable id of the segment handed over under ``idempotency_key``."""
-    return uuid.uuid5(_SEGMENT_NS, idempotency_key)
+def segment_id(idempotency_key: str, secret: bytes) -> uuid.UUID:
+    """The id of the segment handed over under ``idempotency_key``: HMAC-SHA256 with the
+    deployment's secret, so a retry (any replica) gets the same id but nobody can compute one
+    from the camera and the time. (Rows indexed before this rule keep their uuid5 ids.)"""
+    if len(secret) < 32:
+        raise ValueError("the segment id key must be at least 32 bytes")
+    digest = hmac.new(secret, idempotency_key.encode(), hashlib.sha256).digest()
+    return uuid.UUID(bytes=digest[:16], version=4)
 
 
 def utc(t: dt.datetime) -> dt.datetime:

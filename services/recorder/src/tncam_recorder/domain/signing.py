@@ -12,7 +12,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from tncam_mesh.settings import DEV_ONLY_VALUE
+from tncam_mesh.aead import derive_key
+
+#: HKDF label of the segment id key, derived from the signing key (a per-deployment secret).
+SEGMENT_ID_LABEL = "tncam-recorder-segment-id"
 
 
 class SigningKeyError(ValueError):
@@ -26,12 +29,8 @@ def canonical_json(value: Mapping[str, Any]) -> bytes:
 
 def load_private_key(text: str) -> Ed25519PrivateKey:
     """A key from settings: PEM (PKCS#8) or base64 of the 32-byte seed.
-
-    The development marker value maps to a fixed, publicly known key; settings refuse that
-    value outside ``environment=dev``, so it never signs real evidence.
+    There is no default key: settings require one in every environment.
     """
-    if text == DEV_ONLY_VALUE:
-        return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(text.encode()).digest())
     stripped = text.strip()
     try:
         if stripped.startswith("-----BEGIN"):
@@ -45,6 +44,11 @@ def load_private_key(text: str) -> Ed25519PrivateKey:
     if len(seed) != 32:
         raise SigningKeyError("a base64 signing key must encode exactly 32 bytes")
     return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def segment_id_key(key: Ed25519PrivateKey) -> bytes:
+    """The secret segment ids are made with (see ``keys.segment_id``)."""
+    return derive_key(key.private_bytes_raw(), SEGMENT_ID_LABEL)
 
 
 def public_bytes(key: Ed25519PublicKey) -> bytes:

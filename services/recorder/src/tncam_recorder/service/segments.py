@@ -32,6 +32,7 @@ from tncam_recorder.domain.keys import (
     segment_id,
     segment_key,
 )
+from tncam_recorder.domain.signing import segment_id_key
 from tncam_recorder.service.context import Recorder
 from tncam_recorder.storage.s3 import ObjectDiffersError, Written
 
@@ -49,6 +50,7 @@ class Segments:
     def __init__(self, rec: Recorder) -> None:
         self.rec = rec
         self.classes = CameraClasses(rec.js, rec.settings)
+        self._id_key = segment_id_key(rec.signing_key)
         # (camera, init sha256) whose init row was seen: no lookup per segment. Only a hint:
         # the index transaction share-locks the row (see init_db.lock_init).
         self._inits: set[tuple[str, str]] = set()
@@ -146,7 +148,7 @@ class Segments:
         start = msg.segment_start.ToDatetime(dt.UTC)
         end = msg.segment_end.ToDatetime(dt.UTC)
         return {
-            "segment_id": segment_id(key),
+            "segment_id": segment_id(key, self._id_key),
             "idempotency_key": key,
             "camera_id": msg.camera_id,
             "start_at": start,
