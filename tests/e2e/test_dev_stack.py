@@ -1,0 +1,234 @@
+"""``make run`` (``python -m tncam_testkit.stack``) as a user starts it: every key is generated
+(no service has a default one, so tokens forged with the former public default are refused)
+and everything it starts listens on 127.0.0.1 only (issue 21 item 1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import jwt
+import pytest
+
+from tncam_gateway.domain import totp
+from tncam_gateway.domain.playback import PlaybackClaims, PlaybackCodec
+from tncam_gateway.service.context import JWT_LABEL, PLAYBACK_LABEL
+from tncam_mesh.aead import derive_key
+from tncam_mesh.settings import DEV_ONLY_VALUE
+
+pytestmark = pytest.mark.e2e
+
+ADMIN = "stack-admin"
+ADMIN_PASSWORD = "Núi Cốc mùa nước đầy 2026"
+KEYS = (
+    "TNCAM_GATEWAY_JWT_SIGNING_KEY",
+    "TNCAM_GATEWAY_MFA_ENCRYPTION_KEY",
+    "TNCAM_REGISTRY_CREDENTIALS_KEY",
+    "TNCAM_RECORDER_SIGNING_KEY",
+    "TNCAM_AUDIT_SIGNING_KEY",
+)
+LOOPBACK = {"127.0.0.1", "::1"}
+
+
+@dataclass
+class RunningStack:
+    proc: subprocess.Popen[str]
+    output: list[str]
+    env: dict[str, str]
+    gateway: str
+    admin_totp: str
+
+
+def _descendants(root: int) -> set[int]:
+    """``root`` and every process below it."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        found.add(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def _address(hex_addr: str, v6: bool) -> str:
+    raw = bytes.fromhex(hex_addr)
+    if not v6:
+        return socket.inet_ntop(socket.AF_INET, raw[::-1])
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
+    return socket.inet_ntop(socket.AF_INET6, words)
+
+
+def _listening(pids: set[int]) -> set[tuple[str, str, int]]:
+    """(protocol, address, port) of every TCP listener and bound UDP socket of ``pids``."""
+    inodes: set[str] = set()
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    out: set[tuple[str, str, int]] = set()
+    for proto, state in (("tcp", "0A"), ("tcp6", "0A"), ("udp", "07"), ("udp6", "07")):
+        for line in Path(f"/proc/net/{proto}").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] != state or fields[9] not in inodes:
+                continue
+            host, port = fields[1].split(":")
+            out.add((proto, _address(host, proto.endswith("6")), int(port, 16)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    state = tmp_path_factory.mktemp("stack")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
+    env |= {"TNCAM_BOOTSTRAP_ADMIN_USER": ADMIN, "TNCAM_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tncam_testkit.stack", "--cameras", "1", "--state-dir", str(state)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    running = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            output.append(line)
+            if line.strip().startswith("logs:"):
+                running.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 240
+        while not running.wait(0.5):
+            assert proc.poll() is None, "".join(output)
+            assert time.monotonic() < deadline, "".join(output)
+        text = "".join(output)
+        gateway = re.search(r"^\s+gateway\s+(http://\S+)/livez", text, re.M)
+        secret = re.search(r"TOTP secret[^:]*: (\S+)", text)
+        assert gateway, text
+        assert secret, text
+        stack_env = {}
+        for line in (state / "stack.env").read_text().splitlines():
+            name, value = line.removeprefix("export ").split("=", 1)
+            stack_env[name] = shlex.split(value)[0] if value else ""
+        yield RunningStack(proc, output, stack_env, gateway.group(1), secret.group(1))
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        reader.join(timeout=10)
+        assert proc.stdout is not None
+        proc.stdout.close()
+
+
+def _get(url: str, token: str) -> int:
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
+            return int(resp.status)
+    except urllib.error.HTTPError as e:
+        e.close()
+        return int(e.code)
+
+
+def _login(stack: RunningStack) -> str:
+    code = totp.code_at(stack.admin_totp, totp.step_of(dt.datetime.now(dt.UTC)))
+    form = {"username": ADMIN, "password": ADMIN_PASSWORD, "totp": code}
+    data = urllib.parse.urlencode(form).encode()
+    url = f"{stack.gateway}/api/v1/auth/token"
+    with urllib.request.urlopen(url, data=data, timeout=10) as resp:  # noqa: S310 - loopback
+        return str(json.loads(resp.read())["access_token"])
+
+
+def test_every_key_is_generated_and_none_is_the_former_default(stack: RunningStack) -> None:
+    for name in KEYS:
+        value = stack.env.get(name, "")
+        assert len(value) >= 32, name
+        assert value != DEV_ONLY_VALUE, name
+    assert "insecure" not in "".join(stack.env.values())
+
+
+def test_a_token_forged_with_the_former_default_key_is_refused(stack: RunningStack) -> None:
+    real = _login(stack)
+    me = f"{stack.gateway}/api/v1/me"
+    assert _get(me, real) == 200
+    claims = jwt.decode(real, options={"verify_signature": False})
+    headers = {"typ": "at+jwt"}
+
+    def signed(secret: str) -> str:
+        return jwt.encode(claims, derive_key(secret, JWT_LABEL), algorithm="HS256", headers=headers)
+
+    # The same claims, signed as the gateway would with its own key, are accepted: the
+    # forgery is refused only because the former public default is no key of this stack.
+    assert _get(me, signed(stack.env["TNCAM_GATEWAY_JWT_SIGNING_KEY"])) == 200
+    assert _get(me, signed(DEV_ONLY_VALUE)) == 401
+
+    forged = PlaybackCodec(derive_key(DEV_ONLY_VALUE, PLAYBACK_LABEL))
+    now = dt.datetime.now(dt.UTC)
+    playback = PlaybackClaims(
+        playback_id=str(uuid.uuid4()),
+        account_id=claims["sub"],
+        session_id=claims["sid"],
+        camera_id="CAM-01-001",
+        start=now - dt.timedelta(hours=1),
+        end=now,
+        live=False,
+        purpose="public_order",
+        grant_id="",
+        expires_at=now + dt.timedelta(minutes=5),
+    )
+    token = urllib.parse.quote(forged.issue(playback), safe="")
+    segment = str(uuid.uuid4())
+    sig = forged.sign(playback.playback_id, "segment", segment)
+    base = f"{stack.gateway}/api/v1"
+    assert _get(f"{base}/playback/{playback.playback_id}/index.m3u8?token={token}", real) == 401
+    assert _get(f"{base}/recordings/segments/{segment}.m4s?token={token}&sig={sig}", real) == 401
+
+
+def test_everything_the_stack_starts_listens_on_loopback_only(stack: RunningStack) -> None:
+    sockets = _listening(_descendants(stack.proc.pid))
+    gateway_port = int(stack.gateway.rsplit(":", 1)[1])
+    assert ("tcp", "127.0.0.1", gateway_port) in sockets, sockets
+    # NATS, PostgreSQL, the object store, the cameras and the five services at least.
+    assert len({port for proto, _, port in sockets if proto.startswith("tcp")}) >= 9, sockets
+    exposed = sorted(s for s in sockets if s[1] not in LOOPBACK)
+    assert exposed == [], exposed
