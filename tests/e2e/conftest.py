@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import subprocess
 import sys
@@ -63,39 +64,52 @@ def empty_registry(migrated_database: MigratedDatabase) -> None:
     asyncio.run(_empty_registry(migrated_database))
 
 
-@pytest.fixture
-def audit_database(
+@contextlib.contextmanager
+def _audit_database(
     postgres_server: PostgresServer, migrated_database: MigratedDatabase
 ) -> Iterator[str]:
-    """A database of its own for this test's audit service (its schema at head)."""
+    """A database of its own for an audit service (its schema at head), dropped afterwards."""
     name = f"audit_e2e_{uuid.uuid4().hex[:8]}"
 
-    async def create() -> None:
+    async def admin(sql: str) -> None:
         conn = await asyncpg.connect(postgres_server.dsn())
         try:
-            await conn.execute(f"CREATE DATABASE {name}")
+            await conn.execute(sql)
         finally:
             await conn.close()
-        await upgrade(
+
+    asyncio.run(admin(f"CREATE DATABASE {name}"))
+    asyncio.run(
+        upgrade(
             postgres_server.dsn(name),
             script_location=migrations_dir("audit"),
             schema="audit",
             role="tncam_audit",
             role_password=migrated_database.passwords["audit"],
         )
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(postgres_server.dsn())
-        try:
-            await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
+    )
     try:
         yield name
     finally:
-        asyncio.run(drop())
+        asyncio.run(admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture
+def audit_database(
+    postgres_server: PostgresServer, migrated_database: MigratedDatabase
+) -> Iterator[str]:
+    """A database of its own for this test's audit service."""
+    with _audit_database(postgres_server, migrated_database) as name:
+        yield name
+
+
+@pytest.fixture(scope="module")
+def module_audit_database(
+    postgres_server: PostgresServer, migrated_database: MigratedDatabase
+) -> Iterator[str]:
+    """A database of its own for the audit service of a module's shared platform."""
+    with _audit_database(postgres_server, migrated_database) as name:
+        yield name
 
 
 @pytest.fixture

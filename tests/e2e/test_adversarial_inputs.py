@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import re
+import secrets
 import time
 import urllib.parse
 import uuid
@@ -18,7 +19,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
@@ -35,24 +35,21 @@ from tncam_gateway.settings import GatewaySettings
 from tncam_mesh.bus import connect
 from tncam_mesh.errors import InvalidInputError
 from tncam_mesh.jetstream import ensure_stream
-from tncam_mesh.migrations import upgrade
 from tncam_mesh.rpc import call
 from tncam_testkit.database import MigratedDatabase
+from tncam_testkit.keys import service_keys
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.postgres import PostgresServer
 from tncam_testkit.proxy import ReverseProxy
 from tncam_testkit.s3 import make_server
-from tncam_testkit.services import REPO_ROOT, ServiceProcess, migrations_dir
+from tncam_testkit.services import REPO_ROOT, ServiceProcess
 
 from .conftest import insert_gateway_account
 
 pytestmark = pytest.mark.e2e
 
 OPENAPI = json.loads((REPO_ROOT / "services" / "gateway" / "openapi.json").read_text())
-PASSWORD = "Hồ Núi Cốc nước xanh trong vắt"
-JWT_KEY = "e2e-adversarial-jwt-" + "j" * 32
-MFA_KEY = "e2e-adversarial-mfa-" + "m" * 32
-RECORDER_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+PASSWORD = f"Hồ Núi Cốc {secrets.token_urlsafe(12)}"  # new each run, never in code
 ORIGIN = "tncam.e2e/adversarial"
 # nginx reaches the gateway from TRUSTED (listed in TRUSTED_PROXIES) or UNTRUSTED (not listed).
 TRUSTED, UNTRUSTED = "127.0.0.2", "127.0.0.4"
@@ -120,41 +117,13 @@ def _login(url: str, name: str, secret: str, *, local: str = "127.0.0.1") -> dic
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-@pytest.fixture(scope="module")
-def audit_db(postgres_server: PostgresServer, migrated_database: MigratedDatabase) -> Iterator[str]:
-    """A database of this module's own for the audit service (its schema at head)."""
-    name = f"audit_adv_{uuid.uuid4().hex[:8]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(postgres_server.dsn())
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f"CREATE DATABASE {name}"))
-    asyncio.run(
-        upgrade(
-            postgres_server.dsn(name),
-            script_location=migrations_dir("audit"),
-            schema="audit",
-            role="tncam_audit",
-            role_password=migrated_database.passwords["audit"],
-        )
-    )
-    try:
-        yield name
-    finally:
-        asyncio.run(admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-
-
 # long: the whole mesh's environment, spelled out once
 @pytest.fixture(scope="module")
 def platform(
     nats_server: NatsServer,
     postgres_server: PostgresServer,
     migrated_database: MigratedDatabase,
-    audit_db: str,
+    module_audit_database: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Platform]:
     from tncam_audit.domain.note import Signer
@@ -174,37 +143,39 @@ def platform(
     base.update(
         {"TNCAM_ENVIRONMENT": "test", "TNCAM_NATS_URL": nats_server.url, "TNCAM_NATS_NAMESPACE": ns}
     )
+    keys = service_keys()
     settings = GatewaySettings(
         environment="test",
         database_url=migrated_database.base_url,
         db_password=migrated_database.passwords["gateway"],
-        jwt_signing_key=JWT_KEY,
-        mfa_encryption_key=MFA_KEY,
+        jwt_signing_key=keys["TNCAM_GATEWAY_JWT_SIGNING_KEY"],
+        mfa_encryption_key=keys["TNCAM_GATEWAY_MFA_ENCRYPTION_KEY"],
     )
     procs: list[ServiceProcess] = []
     with make_server("minio", tmp / "minio") as s3:
         envs = {
             "audit": base
             | {
-                "TNCAM_DATABASE_URL": f"postgresql://127.0.0.1:{postgres_server.port}/{audit_db}",
+                "TNCAM_DATABASE_URL": f"postgresql://127.0.0.1:{postgres_server.port}/{module_audit_database}",
                 "TNCAM_AUDIT_LOG_ORIGIN": ORIGIN,
                 "TNCAM_AUDIT_SIGNING_KEY": Signer.generate(ORIGIN).encode(),
                 "TNCAM_AUDIT_FETCH_TIMEOUT_S": "0.2",
                 "TNCAM_AUDIT_LEADER_RETRY_S": "0.2",
             },
-            "registry": base | {"TNCAM_REGISTRY_CREDENTIALS_KEY": "e2e-adversarial-" + "c" * 32},
+            "registry": base
+            | {"TNCAM_REGISTRY_CREDENTIALS_KEY": keys["TNCAM_REGISTRY_CREDENTIALS_KEY"]},
             "recorder": base
             | {
                 "TNCAM_S3_ENDPOINT": s3.endpoint.url,
                 "TNCAM_S3_ACCESS_KEY": s3.endpoint.access_key,
                 "TNCAM_S3_SECRET_KEY": s3.endpoint.secret_key,
                 "TNCAM_RECORDER_BUCKET": f"adv-{uuid.uuid4().hex[:10]}",
-                "TNCAM_RECORDER_SIGNING_KEY": RECORDER_KEY,
+                "TNCAM_RECORDER_SIGNING_KEY": keys["TNCAM_RECORDER_SIGNING_KEY"],
             },
             "gateway": base
             | {
-                "TNCAM_GATEWAY_JWT_SIGNING_KEY": JWT_KEY,
-                "TNCAM_GATEWAY_MFA_ENCRYPTION_KEY": MFA_KEY,
+                "TNCAM_GATEWAY_JWT_SIGNING_KEY": keys["TNCAM_GATEWAY_JWT_SIGNING_KEY"],
+                "TNCAM_GATEWAY_MFA_ENCRYPTION_KEY": keys["TNCAM_GATEWAY_MFA_ENCRYPTION_KEY"],
                 "TNCAM_GATEWAY_TRUSTED_PROXIES": json.dumps([TRUSTED]),
                 "TNCAM_GATEWAY_LOCKOUT_ADDRESS_THRESHOLD": str(ADDRESS_THRESHOLD),
                 "TNCAM_GATEWAY_RATE_LIMIT_ADDRESS_PER_MINUTE": "100000",

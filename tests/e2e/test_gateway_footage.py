@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
 import json
 import os
 import uuid
@@ -21,18 +20,15 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from tncam.recording.v1 import segment_pb2
 from tncam_contracts.catalog import (
     AUDIT_STREAM,
     RECORDING_HANDOFF_STREAM,
-    SEGMENT_CLOSED,
-    segment_idempotency_key,
 )
 from tncam_gateway.domain import totp
 from tncam_gateway.settings import GatewaySettings
 from tncam_mesh.bus import connect
 from tncam_mesh.db import create_engine
-from tncam_mesh.jetstream import ensure_stream, publish
+from tncam_mesh.jetstream import ensure_stream
 from tncam_recorder.domain.keys import segment_id as keyed_segment_id
 from tncam_recorder.domain.signing import load_private_key, segment_id_key
 from tncam_recorder.media.fmp4 import fragment_elementary
@@ -41,6 +37,7 @@ from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.postgres import PostgresServer
 from tncam_testkit.s3 import make_server
+from tncam_testkit.segments import publish_clip
 from tncam_testkit.services import ServiceProcess
 
 from .conftest import insert_gateway_account
@@ -213,30 +210,10 @@ async def test_commune_operator_plays_back_a_minute_and_the_auditor_sees_it(
         assert len(fragments) == SECONDS
         t0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=3)
         bus = await connect(platform.nats_url, name="gw-e2e-ingest")
-        init_sha = hashlib.sha256(init).hexdigest()
-        for i, frag in enumerate(fragments):
-            start = t0 + dt.timedelta(seconds=i)
-            msg = segment_pb2.SegmentClosed(
-                camera_id=cams[0],
-                sequence=i,
-                session_id="e2e",
-                idempotency_key=segment_idempotency_key(cams[0], start),
-                init_sha256=init_sha,
-                init_included=i == 0,
-                init_segment=init if i == 0 else b"",
-                media_bytes=frag,
-                size_bytes=len(frag),
-                sha256=hashlib.sha256(frag).hexdigest(),
-                codec="hevc",
-            )
-            msg.segment_start.FromDatetime(start)
-            msg.segment_end.FromDatetime(start + dt.timedelta(seconds=1))
-            await publish(
-                bus.js,
-                SEGMENT_CLOSED.subject(cams[0], platform.namespace),
-                msg,
-                msg_id=msg.idempotency_key,
-            )
+        starts = [t0 + dt.timedelta(seconds=i) for i in range(len(fragments))]
+        await publish_clip(
+            bus.js, platform.namespace, cams[0], init, fragments, starts, session_id="e2e"
+        )
         await bus.close()
         end = t0 + dt.timedelta(seconds=SECONDS)
         span = {"from": t0.isoformat(), "to": end.isoformat()}
@@ -319,30 +296,10 @@ async def _record(platform: Platform, tmp_path: Path, camera_id: str, seconds: i
     init, fragments = await asyncio.to_thread(fragment_elementary, clips.h265, fps=10)
     t0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=3)
     bus = await connect(platform.nats_url, name="gw-e2e-ingest-recheck")
-    init_sha = hashlib.sha256(init).hexdigest()
-    for i, frag in enumerate(fragments):
-        start = t0 + dt.timedelta(seconds=i)
-        msg = segment_pb2.SegmentClosed(
-            camera_id=camera_id,
-            sequence=i,
-            session_id="e2e",
-            idempotency_key=segment_idempotency_key(camera_id, start),
-            init_sha256=init_sha,
-            init_included=i == 0,
-            init_segment=init if i == 0 else b"",
-            media_bytes=frag,
-            size_bytes=len(frag),
-            sha256=hashlib.sha256(frag).hexdigest(),
-            codec="hevc",
-        )
-        msg.segment_start.FromDatetime(start)
-        msg.segment_end.FromDatetime(start + dt.timedelta(seconds=1))
-        await publish(
-            bus.js,
-            SEGMENT_CLOSED.subject(camera_id, platform.namespace),
-            msg,
-            msg_id=msg.idempotency_key,
-        )
+    starts = [t0 + dt.timedelta(seconds=i) for i in range(len(fragments))]
+    await publish_clip(
+        bus.js, platform.namespace, camera_id, init, fragments, starts, session_id="e2e"
+    )
     await bus.close()
     return t0
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
 import os
 import signal
 import uuid
@@ -24,18 +23,17 @@ from tncam_contracts.catalog import (
     RECORDING_GET_TIMELINE,
     RECORDING_HANDOFF_STREAM,
     RECORDING_STREAM,
-    SEGMENT_CLOSED,
     SEGMENT_STORED,
-    segment_idempotency_key,
 )
 from tncam_mesh.bus import Bus
-from tncam_mesh.jetstream import ensure_stream, publish
+from tncam_mesh.jetstream import ensure_stream
 from tncam_mesh.rpc import call
 from tncam_recorder.media.fmp4 import fragment_elementary
 from tncam_testkit.cameras import make_clips
 from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.s3 import S3Endpoint
+from tncam_testkit.segments import publish_clip
 from tncam_testkit.services import ServiceProcess, http_get
 
 from .conftest import run_tncam, ts
@@ -86,30 +84,12 @@ async def test_recorder_stores_serves_and_exports(
 ) -> None:
     clips = make_clips(tmp_path / "clips", seconds=6, fps=10, gop=10)
     init, fragments = fragment_elementary(clips.h265, codec="hevc", fps=10)
-    init_sha = hashlib.sha256(init).hexdigest()
     await ensure_stream(bus.js, RECORDING_HANDOFF_STREAM.scoped(namespace))
     cam = f"cam-{namespace}"
     t0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=5)
-    for i, frag in enumerate(fragments):
-        start = t0 + dt.timedelta(seconds=i if i < 3 else i + 2)  # a 2 s gap after 3 s
-        msg = segment_pb2.SegmentClosed(
-            camera_id=cam,
-            sequence=i,
-            session_id="s",
-            idempotency_key=segment_idempotency_key(cam, start),
-            init_sha256=init_sha,
-            init_included=i == 0,
-            init_segment=init if i == 0 else b"",
-            media_bytes=frag,
-            size_bytes=len(frag),
-            sha256=hashlib.sha256(frag).hexdigest(),
-            codec="hevc",
-        )
-        msg.segment_start.FromDatetime(start)
-        msg.segment_end.FromDatetime(start + dt.timedelta(seconds=1))
-        await publish(
-            bus.js, SEGMENT_CLOSED.subject(cam, namespace), msg, msg_id=msg.idempotency_key
-        )
+    # A 2 s gap after 3 s.
+    starts = [t0 + dt.timedelta(seconds=i if i < 3 else i + 2) for i in range(len(fragments))]
+    await publish_clip(bus.js, namespace, cam, init, fragments, starts)
     sub = await bus.js.pull_subscribe(
         SEGMENT_STORED.filter(namespace),
         durable=None,

@@ -24,14 +24,11 @@ import pytest
 import sqlalchemy as sa
 
 from tncam.audit.v1 import audit_event_pb2 as apb
-from tncam.recording.v1 import segment_pb2
 from tncam_contracts.catalog import (
     AUDIT_STREAM,
     CAMERA_STREAM,
     GATEWAY_STREAM,
     RECORDING_HANDOFF_STREAM,
-    SEGMENT_CLOSED,
-    segment_idempotency_key,
 )
 from tncam_gateway.app import create_app
 from tncam_gateway.domain.roles import Role
@@ -40,13 +37,14 @@ from tncam_mesh.audit import AuditClient
 from tncam_mesh.bus import connect
 from tncam_mesh.db import create_engine, service_url, session_factory
 from tncam_mesh.http import HttpServer
-from tncam_mesh.jetstream import ensure_stream, publish
+from tncam_mesh.jetstream import ensure_stream
 from tncam_recorder.media.fmp4 import fragment_elementary
 from tncam_testkit.cameras import make_clips
 from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.procs import free_port
 from tncam_testkit.s3 import make_server
+from tncam_testkit.segments import publish_clip
 from tncam_testkit.services import ServiceProcess
 
 from .conftest import Gateway, Registry, auth, make_settings
@@ -203,30 +201,8 @@ class World:
 
 async def _record(gw: Gateway, camera_id: str, media: tuple[bytes, list[bytes]], t0: dt.datetime):
     init, fragments = media
-    init_sha = hashlib.sha256(init).hexdigest()
-    for i, frag in enumerate(fragments):
-        start = t0 + dt.timedelta(seconds=i)
-        msg = segment_pb2.SegmentClosed(
-            camera_id=camera_id,
-            sequence=i,
-            session_id="s",
-            idempotency_key=segment_idempotency_key(camera_id, start),
-            init_sha256=init_sha,
-            init_included=i == 0,
-            init_segment=init if i == 0 else b"",
-            media_bytes=frag,
-            size_bytes=len(frag),
-            sha256=hashlib.sha256(frag).hexdigest(),
-            codec="hevc",
-        )
-        msg.segment_start.FromDatetime(start)
-        msg.segment_end.FromDatetime(start + dt.timedelta(seconds=1))
-        await publish(
-            gw.bus.js,
-            SEGMENT_CLOSED.subject(camera_id, gw.namespace),
-            msg,
-            msg_id=msg.idempotency_key,
-        )
+    starts = [t0 + dt.timedelta(seconds=i) for i in range(len(fragments))]
+    await publish_clip(gw.bus.js, gw.namespace, camera_id, init, fragments, starts)
 
 
 @pytest.fixture(scope="module")
