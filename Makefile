@@ -12,7 +12,7 @@ PY         := $(VENV)/bin/python
 STAMPS     := .cache/stamps
 PYTEST     := $(PY) -m pytest
 SRC_PKGS   := -p tncam_cli -p tncam_contracts -p tncam_mesh -p tncam_testkit -p tncam_ingest \
-              -p tncam_recorder -p tncam_registry -p tncam_gateway -p tncam_audit
+              -p tncam_recorder -p tncam_registry -p tncam_gateway -p tncam_audit -p tncam_live
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
