@@ -166,7 +166,9 @@ def build_state(
         analytics=AnalyticsGate(
             sessions=sessions, auditor=auditor, clock=clock, scope_of=directory.scope
         ),
-        snapshots=SnapshotService(footage=footage, source=SnapshotSource(bus.js, namespace=ns)),
+        snapshots=SnapshotService(
+            footage=footage, source=SnapshotSource(bus.js, namespace=ns), recordings=recordings
+        ),
         audit_log=AuditLogReader(
             log=AuditLog(bus, namespace=ns, timeout_s=timeout), auditor=auditor, clock=clock
         ),
