@@ -709,6 +709,54 @@ async def test_snapshot_object_served_as_jpeg_and_foreign_refs_are_not(
     assert len(mine) == 2
 
 
+async def test_accounts_name_only_units_and_sectors_the_registry_knows(
+    live: Live, world: World
+) -> None:
+    """``POST``/``PATCH /accounts`` with a unit or sector the real registry does not know:
+    422 with a stable code, nothing written; known ones (from its reference data) pass."""
+    gw, w = live.gw, world
+    headers = auth(w.tokens["admin"])
+    suffix = uuid.uuid4().hex[:8]
+
+    def body(name: str, **kw: str) -> dict[str, str]:
+        return {"username": f"{name}.{suffix}", "display_name": "Cán bộ", **kw}
+
+    async with gw.client() as c:
+        for fields, code in (
+            ({"role": "unit_operator", "unit_id": "commune-999"}, "unknown_unit"),
+            ({"role": "unit_viewer", "unit_id": "xa-tan-thinh"}, "unknown_unit"),
+            ({"role": "app_client", "unit_id": f"{UNIT} "}, "unknown_unit"),
+            ({"role": "sector_operator", "sector_code": "weather"}, "unknown_sector"),
+        ):
+            r = await c.post("/api/v1/accounts", headers=headers, json=body("bad", **fields))
+            assert r.status_code == 422, r.text
+            assert r.json()["code"] == f"gateway.account.{code}"
+            assert "(unknown " in r.json()["detail"]  # Vietnamese, with the English gloss
+        r = await c.get("/api/v1/accounts", headers=headers, params={"q": f"bad.{suffix}"})
+        assert r.json()["total"] == 0  # none of them was created
+        r = await c.post(
+            "/api/v1/accounts",
+            headers=headers,
+            json=body("op", role="unit_operator", unit_id=UNIT, unit_is_commune="true"),
+        )
+        assert r.status_code == 201, r.text
+        account_id = r.json()["account"]["id"]
+        r = await c.post(
+            "/api/v1/accounts",
+            headers=headers,
+            json=body("sec", role="sector_operator", sector_code="traffic"),
+        )
+        assert r.status_code == 201, r.text
+        url = f"/api/v1/accounts/{account_id}"
+        r = await c.patch(url, headers=headers, json={"unit_id": "no-such-unit"})
+        assert r.status_code == 422, r.text
+        assert r.json()["code"] == "gateway.account.unknown_unit"
+        assert (await c.get(url, headers=headers)).json()["unit_id"] == UNIT
+        r = await c.patch(url, headers=headers, json={"unit_id": "ttdh-giao-thong"})
+        assert r.status_code == 200, r.text
+        assert r.json()["unit_id"] == "ttdh-giao-thong"
+
+
 async def test_camera_admin_import_and_report(live: Live, world: World) -> None:
     gw, w = live.gw, world
     code = f"gwi-{uuid.uuid4().hex[:8]}"

@@ -142,7 +142,9 @@ def build_state(
     return GatewayState(
         settings=settings,
         auth=auth,
-        accounts=AccountAdmin(auth, inactive_days=settings.account_inactive_days),
+        accounts=AccountAdmin(
+            auth, inactive_days=settings.account_inactive_days, units=directory.known_units
+        ),
         grants=GrantService(
             sessions=sessions,
             auditor=auditor,
