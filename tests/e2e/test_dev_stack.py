@@ -1,6 +1,7 @@
 """``make run`` (``python -m tncam_testkit.stack``) as a user starts it: every key is generated
-(no service has a default one, so tokens forged with the former public default are refused)
-and everything it starts listens on 127.0.0.1 only (issue 21 item 1)."""
+(no service has a default one, so tokens forged with the former public default are refused),
+everything it starts listens on 127.0.0.1 only (issue 21 item 1), and a connected camera's
+snapshot is served as a JPEG (item 5)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from tncam_gateway.domain.playback import PlaybackClaims, PlaybackCodec
 from tncam_gateway.service.context import JWT_LABEL, PLAYBACK_LABEL
 from tncam_mesh.aead import derive_key
 from tncam_mesh.settings import DEV_ONLY_VALUE
+from tncam_testkit.images import jpeg_size
 
 pytestmark = pytest.mark.e2e
 
@@ -170,8 +172,10 @@ def _get(url: str, token: str) -> int:
         return int(e.code)
 
 
-def _login(stack: RunningStack) -> str:
-    code = totp.code_at(stack.admin_totp, totp.step_of(dt.datetime.now(dt.UTC)))
+def _login(stack: RunningStack, ahead: int = 0) -> str:
+    """An access token of the admin; ``ahead`` steps of TOTP so that a second login within
+    the same 30 s is no replay of the first one's code."""
+    code = totp.code_at(stack.admin_totp, totp.step_of(dt.datetime.now(dt.UTC)) + ahead)
     form = {"username": ADMIN, "password": ADMIN_PASSWORD, "totp": code}
     data = urllib.parse.urlencode(form).encode()
     url = f"{stack.gateway}/api/v1/auth/token"
@@ -232,3 +236,59 @@ def test_everything_the_stack_starts_listens_on_loopback_only(stack: RunningStac
     assert len({port for proto, _, port in sockets if proto.startswith("tcp")}) >= 9, sockets
     exposed = sorted(s for s in sockets if s[1] not in LOOPBACK)
     assert exposed == [], exposed
+
+
+def _call(
+    url: str, token: str, body: dict[str, object] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    req = urllib.request.Request(url, data=data, headers=headers)  # noqa: S310 - loopback
+    try:
+        with urllib.request.urlopen(req, timeout=15) as resp:  # noqa: S310 - loopback
+            return int(resp.status), _lower(resp.headers.items()), resp.read()
+    except urllib.error.HTTPError as e:
+        with e:
+            return int(e.code), _lower(e.headers.items()), e.read()
+
+
+def _lower(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {k.lower(): v for k, v in items}
+
+
+def test_snapshot_of_a_connected_camera_is_served_as_a_jpeg(stack: RunningStack) -> None:
+    """The stack's ingest stores each camera's snapshot in the object store (never inline):
+    the gateway serves it, through the recorder, as the camera's picture (issue 21 item 5)."""
+    token = _login(stack, ahead=1)
+    base = f"{stack.gateway}/api/v1"
+    camera = "CAM-01-001"
+    # The province admin sees footage under a break-glass grant.
+    now = dt.datetime.now(dt.UTC)
+    status, _, body = _call(
+        f"{base}/grants",
+        token,
+        {
+            "legal_basis": "emergency_command",
+            "reason": "Kiểm tra ảnh chụp của camera mô phỏng",
+            "camera_ids": [camera],
+            "footage_from": (now - dt.timedelta(hours=1)).isoformat(),
+            "footage_to": (now + dt.timedelta(hours=1)).isoformat(),
+            "scopes": ["view"],
+            "expires_at": (now + dt.timedelta(hours=2)).isoformat(),
+        },
+    )
+    assert status == 201, body
+    grant = json.loads(body)["id"]
+    url = f"{base}/cameras/{camera}/snapshot?purpose=public_order&grant_id={grant}"
+    deadline = time.monotonic() + 120  # ingest takes the first snapshot soon after connecting
+    while True:
+        status, headers, body = _call(url, token)
+        if status != 404 or time.monotonic() > deadline:
+            break
+        assert json.loads(body)["code"] == "gateway.snapshot.not_found", body
+        time.sleep(2)
+    assert status == 200, body
+    assert headers["content-type"] == "image/jpeg"
+    assert headers["cache-control"] == "no-store"
+    assert headers["x-audit-event-id"]
+    assert jpeg_size(body) == (320, 240)  # the simulated camera's picture

@@ -42,8 +42,9 @@ pytestmark = pytest.mark.e2e
 
 OPENAPI = REPO_ROOT / "services" / "gateway" / "openapi.json"
 ADMIN_PASSWORD = "Sông Cầu nước trong xanh 2026"
-# Operations served by other services (registry, recorder); they answer 503 until those run in
-# this mesh (tests/e2e/test_gateway_footage.py and the integration tests run them for real).
+# Operations served by the recorder or needing cameras registered; the registry runs here (the
+# account operations check units against it), the recorder does not (tests/e2e/
+# test_gateway_footage.py and the integration tests run the camera operations for real).
 NEEDS_REGISTRY = ("/api/v1/cameras", "/api/v1/reports")
 # Would end the session the run is authenticated with; or need the registry for the scope.
 SKIPPED = {
@@ -80,8 +81,22 @@ def gateway_env(nats_server: NatsServer, migrated_database: MigratedDatabase) ->
 
 
 @pytest.fixture(scope="module")
-def gateway(
+def registry(
     gateway_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceProcess]:
+    """The real registry: account administration checks units and sectors against it."""
+    env = gateway_env | {"TNCAM_REGISTRY_CREDENTIALS_KEY": "e2e-credentials-key-" + "z" * 32}
+    proc = ServiceProcess("registry", env=env, log_dir=tmp_path_factory.mktemp("reg"))
+    proc.start()
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+@pytest.fixture(scope="module")
+def gateway(
+    gateway_env: dict[str, str], registry: ServiceProcess, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServiceProcess]:
     proc = ServiceProcess("gateway", env=gateway_env, log_dir=tmp_path_factory.mktemp("gw"))
     proc.start()

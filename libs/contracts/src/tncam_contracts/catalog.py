@@ -481,6 +481,9 @@ REGISTRY_GET_CAMERA_HISTORY = RequestSpec(
     "tncam.registry.v1.get_camera_history",
     "A camera's state transitions, daily uptime and fault tickets.",
 )
+REGISTRY_LIST_UNITS = RequestSpec(
+    "tncam.registry.v1.list_units", "The owning units and sectors the registry knows."
+)
 RECORDING_LIST_SEGMENTS = RequestSpec(
     "tncam.recording.v1.list_segments", "Stored segments of a camera in a time range."
 )
@@ -498,6 +501,10 @@ RECORDING_GET_LIVE_PLAYLIST = RequestSpec(
 )
 RECORDING_GET_OBJECT = RequestSpec(
     "tncam.recording.v1.get_object", "Bytes of a segment, init segment or export (gateway)."
+)
+RECORDING_GET_SNAPSHOT = RequestSpec(
+    "tncam.recording.v1.get_snapshot",
+    "A camera's newest snapshot JPEG from the object store (gateway; checked, capped).",
 )
 RECORDING_PLACE_LEGAL_HOLD = RequestSpec(
     "tncam.recording.v1.place_legal_hold", "Hold a camera set and range for a case."
@@ -552,12 +559,14 @@ REQUESTS: tuple[RequestSpec, ...] = (
     REGISTRY_RECORD_MAINTENANCE,
     REGISTRY_RECORD_CONNECTION_NEEDS,
     REGISTRY_GET_CAMERA_HISTORY,
+    REGISTRY_LIST_UNITS,
     RECORDING_LIST_SEGMENTS,
     RECORDING_GET_TIMELINE,
     RECORDING_GET_GAP_REPORT,
     RECORDING_GET_PLAYLIST,
     RECORDING_GET_LIVE_PLAYLIST,
     RECORDING_GET_OBJECT,
+    RECORDING_GET_SNAPSHOT,
     RECORDING_PLACE_LEGAL_HOLD,
     RECORDING_RELEASE_LEGAL_HOLD,
     RECORDING_CREATE_EXPORT,

@@ -20,6 +20,7 @@ from tncam_contracts.catalog import (
     CAMERA_STREAM,
     GATEWAY_STREAM,
     REGISTRY_GET_CAMERA,
+    REGISTRY_LIST_UNITS,
 )
 from tncam_gateway.app import create_app
 from tncam_gateway.domain import totp
@@ -58,9 +59,15 @@ def make_settings(db: MigratedDatabase, nats: NatsServer, ns: str, **kw: Any) ->
     return GatewaySettings(**values)
 
 
+#: Units and sectors the stand-in registry knows besides its cameras' owners and sectors.
+UNITS = ("U1", "U2", "U3", "skhcn")
+SECTORS = ("traffic", "health")
+
+
 @dataclass
 class Registry:
-    """Stands in for the registry's get_camera operation (the same NATS contract)."""
+    """Stands in for the registry's get_camera and list_units operations (the same NATS
+    contract; test_wired_services runs the real registry)."""
 
     cameras: dict[str, rpb.Camera] = field(default_factory=dict)
 
@@ -78,6 +85,14 @@ class Registry:
         if cam is None:
             raise NotFoundError("registry.get_camera.not_found", f"no camera {req.id}")
         return rpb.GetCameraReply(camera=cam)
+
+    async def list_units(self, req: rpb.ListUnitsRequest) -> rpb.ListUnitsReply:
+        units = set(UNITS) | {c.owner_unit_id for c in self.cameras.values()}
+        sectors = set(SECTORS).union(*(c.sectors for c in self.cameras.values()))
+        return rpb.ListUnitsReply(
+            units=[rpb.Unit(id=u, name=u, kind="department") for u in sorted(units)],
+            sectors=[rpb.Sector(code=c, name=c) for c in sorted(sectors)],
+        )
 
 
 @dataclass
@@ -211,6 +226,7 @@ async def gateway_factory(
         if not made:
             await rpc.start()
             await rpc.add(REGISTRY_GET_CAMERA, rpb.GetCameraRequest, registry.get_camera)
+            await rpc.add(REGISTRY_LIST_UNITS, rpb.ListUnitsRequest, registry.list_units)
         made.append((bus, engine, rpc))
         app = create_app([])
         app.state.gateway = state

@@ -261,7 +261,7 @@ async def test_client_credentials_for_app_client(gw: Gateway) -> None:
                 "username": "c-thainguyen-app",
                 "display_name": "C-Thái Nguyên",
                 "role": "app_client",
-                "unit_id": "sokhcn",
+                "unit_id": "skhcn",
             },
         )
         assert r.status_code == 201, r.text

@@ -24,26 +24,35 @@ import pytest
 import sqlalchemy as sa
 
 from tncam.audit.v1 import audit_event_pb2 as apb
+from tncam.camera.v1 import snapshot_pb2
+from tncam.common.v1.object_ref_pb2 import ObjectRef
+from tncam.recording.v1.recording_api_pb2 import ListSegmentsReply, ListSegmentsRequest
 from tncam_contracts.catalog import (
     AUDIT_STREAM,
+    CAMERA_SNAPSHOT_TAKEN,
     CAMERA_STREAM,
     GATEWAY_STREAM,
     RECORDING_HANDOFF_STREAM,
+    RECORDING_LIST_SEGMENTS,
 )
 from tncam_gateway.app import create_app
+from tncam_gateway.clients.recorder import ts
 from tncam_gateway.domain.roles import Role
 from tncam_gateway.service.context import build_state
+from tncam_ingest.storage.snapshots import SnapshotStore
 from tncam_mesh.audit import AuditClient
 from tncam_mesh.bus import connect
 from tncam_mesh.db import create_engine, service_url, session_factory
 from tncam_mesh.http import HttpServer
-from tncam_mesh.jetstream import ensure_stream
+from tncam_mesh.jetstream import ensure_stream, publish
+from tncam_mesh.rpc import call
 from tncam_recorder.media.fmp4 import fragment_elementary
 from tncam_testkit.cameras import make_clips
 from tncam_testkit.database import MigratedDatabase
+from tncam_testkit.images import jpeg_size, make_jpeg
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.procs import free_port
-from tncam_testkit.s3 import make_server
+from tncam_testkit.s3 import S3Endpoint, make_server
 from tncam_testkit.segments import publish_clip
 from tncam_testkit.services import ServiceProcess
 
@@ -64,6 +73,9 @@ class Mesh:
     namespace: str
     registry: ServiceProcess
     recorder: ServiceProcess
+    s3: S3Endpoint
+    segment_bucket: str
+    snapshot_bucket: str
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +104,7 @@ def mesh(
             "TNCAM_LOG_LEVEL": "WARNING",
         }
     )
+    segment_bucket, snapshot_bucket = f"gw-{uuid.uuid4().hex[:10]}", f"gws-{uuid.uuid4().hex[:10]}"
     with make_server("minio", work / "minio") as s3:
         registry = ServiceProcess(
             "registry",
@@ -105,7 +118,10 @@ def mesh(
                 "TNCAM_S3_ENDPOINT": s3.endpoint.url,
                 "TNCAM_S3_ACCESS_KEY": s3.endpoint.access_key,
                 "TNCAM_S3_SECRET_KEY": s3.endpoint.secret_key,
-                "TNCAM_RECORDER_BUCKET": f"gw-{uuid.uuid4().hex[:10]}",
+                "TNCAM_RECORDER_BUCKET": segment_bucket,
+                # Ingest's snapshot bucket (ingest itself is not run: the test writes with its
+                # SnapshotStore and publishes its event).
+                "TNCAM_RECORDER_SNAPSHOT_BUCKET": snapshot_bucket,
                 "TNCAM_RECORDER_SIGNING_KEY": SIGNING_KEY,
                 "TNCAM_RECORDER_WRITE_CONCURRENCY": "2",
                 # FFmpeg-based players check file extensions in playlists.
@@ -121,7 +137,7 @@ def mesh(
         registry.start()
         recorder.start()
         try:
-            yield Mesh(ns, registry, recorder)
+            yield Mesh(ns, registry, recorder, s3.endpoint, segment_bucket, snapshot_bucket)
         finally:
             recorder.stop()
             registry.stop()
@@ -136,6 +152,7 @@ class Live:
     gw: Gateway
     url: str
     media: tuple[bytes, list[bytes]]
+    mesh: Mesh
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +197,7 @@ async def live(
     assert len(media[1]) == SEGMENTS
     gw = Gateway(state, app, bus, mesh.namespace, Registry(), engine)
     try:
-        yield Live(gw, f"http://127.0.0.1:{server.port}", media)
+        yield Live(gw, f"http://127.0.0.1:{server.port}", media, mesh)
     finally:
         server.stop()
         await task
@@ -591,6 +608,129 @@ async def test_analytics_gate(live: Live, world: World) -> None:
     e = [e for e in await gw.audit_events() if e.action == "analytics.enabled"][-1]
     assert e.purpose_code == apb.PURPOSE_CODE_TRAFFIC_SAFETY
     assert list(e.target.cameras.camera_ids) == [w.cam_b]
+
+
+async def _snapshot_event(gw: Gateway, camera_id: str, image: ObjectRef | None) -> None:
+    """Ingest's SnapshotTaken for ``camera_id``, pointing at ``image`` (or metrics only)."""
+    shot = snapshot_pb2.SnapshotTaken(camera_id=camera_id, width=320, height=180)
+    shot.taken_at.FromDatetime(gw.state.clock())
+    if image is not None:
+        shot.image_object.CopyFrom(image)
+    await publish(
+        gw.bus.js,
+        CAMERA_SNAPSHOT_TAKEN.subject(camera_id, gw.namespace),
+        shot,
+        msg_id=f"{camera_id}-snap-{uuid.uuid4().hex}",
+    )
+
+
+async def test_snapshot_object_served_as_jpeg_and_foreign_refs_are_not(
+    live: Live, world: World
+) -> None:
+    """A connected camera's snapshot is a full JPEG in the object store (ingest's
+    ``image_object``): the gateway serves it through the recorder after authorizing and
+    auditing; a reference to anything but that camera's snapshot is not served."""
+    gw, w, m = live.gw, world, live.mesh
+    store = SnapshotStore(m.s3.client(), m.snapshot_bucket)  # ingest's own writer
+    image_a, image_b = make_jpeg(320, 180), make_jpeg(96, 64)
+    ref_a = await store.put_latest(w.cam_a, image_a)
+    ref_b = await store.put_latest(w.cam_b, image_b)
+    end = w.t0 + dt.timedelta(hours=1)
+    segments = await call(
+        gw.bus,
+        RECORDING_LIST_SEGMENTS,
+        ListSegmentsRequest(camera_id=w.cam_a, start=ts(w.t0), end=ts(end)),
+        ListSegmentsReply,
+        namespace=gw.namespace,
+    )
+    a_segment = segments.segments[0].object  # cam_a's own prefix, the recorder's bucket
+    url = f"/api/v1/cameras/{w.cam_a}/snapshot?purpose=public_order"
+    headers = auth(w.tokens["operator"])
+    await _snapshot_event(gw, w.cam_a, ref_a)
+    async with httpx.AsyncClient(base_url=live.url, timeout=10) as c:
+        r = await c.get(url, headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"] == "image/jpeg"
+        assert r.headers["cache-control"] == "no-store"
+        assert r.content == image_a
+        assert jpeg_size(r.content) == (320, 180)
+        event_id = r.headers["x-audit-event-id"]
+        # Out of scope: the same answer as for an unknown camera, nothing read.
+        r = await c.get(url, headers=auth(w.tokens["operator_other"]))
+        assert r.status_code == 404
+        assert image_a not in r.content
+        forged = ObjectRef()
+        forged.CopyFrom(ref_a)
+        forged.key = f"cameras/{w.cam_a}/../{w.cam_b}/latest.jpg"
+        for image in (ref_b, a_segment, forged, None):
+            await _snapshot_event(gw, w.cam_a, image)
+            r = await c.get(url, headers=headers)
+            assert r.status_code == 404, (image, r.text)
+            assert r.json()["code"] == "gateway.snapshot.not_found"
+            assert image_b not in r.content
+        # cam_b's own operator gets cam_b's snapshot.
+        await _snapshot_event(gw, w.cam_b, ref_b)
+        r = await c.get(
+            f"/api/v1/cameras/{w.cam_b}/snapshot?purpose=public_order",
+            headers=auth(w.tokens["operator_other"]),
+        )
+        assert r.status_code == 200, r.text
+        assert jpeg_size(r.content) == (96, 64)
+    accessed = [e for e in await gw.audit_events() if e.action == "footage.snapshot.accessed"]
+    by_id = {e.event_id: e for e in accessed}
+    assert list(by_id[event_id].target.cameras.camera_ids) == [w.cam_a]
+    assert by_id[event_id].actor.id == w.accounts["operator"]["id"]
+    # Served twice (cam_a once, cam_b once): the refused reads left no access record.
+    mine = [e for e in accessed if set(e.target.cameras.camera_ids) & {w.cam_a, w.cam_b}]
+    assert len(mine) == 2
+
+
+async def test_accounts_name_only_units_and_sectors_the_registry_knows(
+    live: Live, world: World
+) -> None:
+    """``POST``/``PATCH /accounts`` with a unit or sector the real registry does not know:
+    422 with a stable code, nothing written; known ones (from its reference data) pass."""
+    gw, w = live.gw, world
+    headers = auth(w.tokens["admin"])
+    suffix = uuid.uuid4().hex[:8]
+
+    def body(name: str, **kw: str) -> dict[str, str]:
+        return {"username": f"{name}.{suffix}", "display_name": "Cán bộ", **kw}
+
+    async with gw.client() as c:
+        for fields, code in (
+            ({"role": "unit_operator", "unit_id": "commune-999"}, "unknown_unit"),
+            ({"role": "unit_viewer", "unit_id": "xa-tan-thinh"}, "unknown_unit"),
+            ({"role": "app_client", "unit_id": f"{UNIT} "}, "unknown_unit"),
+            ({"role": "sector_operator", "sector_code": "weather"}, "unknown_sector"),
+        ):
+            r = await c.post("/api/v1/accounts", headers=headers, json=body("bad", **fields))
+            assert r.status_code == 422, r.text
+            assert r.json()["code"] == f"gateway.account.{code}"
+            assert "(unknown " in r.json()["detail"]  # Vietnamese, with the English gloss
+        r = await c.get("/api/v1/accounts", headers=headers, params={"q": f"bad.{suffix}"})
+        assert r.json()["total"] == 0  # none of them was created
+        r = await c.post(
+            "/api/v1/accounts",
+            headers=headers,
+            json=body("op", role="unit_operator", unit_id=UNIT, unit_is_commune="true"),
+        )
+        assert r.status_code == 201, r.text
+        account_id = r.json()["account"]["id"]
+        r = await c.post(
+            "/api/v1/accounts",
+            headers=headers,
+            json=body("sec", role="sector_operator", sector_code="traffic"),
+        )
+        assert r.status_code == 201, r.text
+        url = f"/api/v1/accounts/{account_id}"
+        r = await c.patch(url, headers=headers, json={"unit_id": "no-such-unit"})
+        assert r.status_code == 422, r.text
+        assert r.json()["code"] == "gateway.account.unknown_unit"
+        assert (await c.get(url, headers=headers)).json()["unit_id"] == UNIT
+        r = await c.patch(url, headers=headers, json={"unit_id": "ttdh-giao-thong"})
+        assert r.status_code == 200, r.text
+        assert r.json()["unit_id"] == "ttdh-giao-thong"
 
 
 async def test_camera_admin_import_and_report(live: Live, world: World) -> None:

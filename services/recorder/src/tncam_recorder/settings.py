@@ -37,6 +37,11 @@ class RecorderSettings(DatabaseSettings):
     s3_region: str = "us-east-1"
     s3_timeout_s: float = Field(default=10.0, gt=0)
     bucket: str = "tncam-segments"
+    #: Where ingest keeps each camera's newest snapshot (its ``SNAPSHOT_BUCKET``); read-only
+    #: here, for ``get_snapshot``: only ``cameras/<camera_id>/<name>.jpg`` in it is served.
+    snapshot_bucket: str = "tncam-snapshots"
+    #: Largest snapshot JPEG served (one NATS reply holds it whole).
+    snapshot_max_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=8 * 1024 * 1024)
 
     # Retention classes: name -> days current versions live; a camera gets the smallest class
     # that covers its registry retention_days. Never below 30 days.
@@ -73,7 +78,7 @@ class RecorderSettings(DatabaseSettings):
     sweep_batch: int = Field(default=500, ge=1)
     gauges_interval_s: float = Field(default=30.0, gt=0)
 
-    @field_validator("bucket")
+    @field_validator("bucket", "snapshot_bucket")
     @classmethod
     def _bucket(cls, v: str) -> str:
         if not _BUCKET_RE.match(v) or ".." in v:

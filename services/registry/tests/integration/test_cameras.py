@@ -393,3 +393,25 @@ async def test_import_xlsx_and_dry_run(registry: Harness) -> None:
 
     await eventually(kv_has_it)
     logging.getLogger(__name__).debug("xlsx import done")
+
+
+async def test_list_units_gives_the_reference_units_and_sectors(registry: Harness) -> None:
+    reply = await registry.call(
+        catalog.REGISTRY_LIST_UNITS,
+        service_pb2.ListUnitsRequest(actor=ADMIN),
+        service_pb2.ListUnitsReply,
+    )
+    units = {u.id: u for u in reply.units}
+    assert units["commune-01"].kind == "commune"
+    assert units["commune-01"].commune_code == "01"
+    assert units["commune-01"].name.startswith("UBND ")
+    assert units["ttdh-giao-thong"].sector_code == "traffic"
+    assert units["skhcn"].name == "Sở Khoa học và Công nghệ"
+    assert len([u for u in reply.units if u.kind == "commune"]) == 92
+    sectors = {s.code: s.name for s in reply.sectors}
+    assert sectors["traffic"] == "Giao thông"
+    assert "no-such-unit" not in units
+    with pytest.raises(ForbiddenError):
+        await registry.call(
+            catalog.REGISTRY_LIST_UNITS, service_pb2.ListUnitsRequest(), service_pb2.ListUnitsReply
+        )

@@ -26,7 +26,7 @@ class AccountOut(BaseModel):
     username: str = Field(examples=["xa.tanthinh.operator"])
     display_name: str = Field(examples=["Nguyễn Văn An"])
     role: Role
-    unit_id: str = Field(examples=["xa-tan-thinh"])
+    unit_id: str = Field(examples=["commune-01"])
     sector_code: str = Field(examples=[""])
     unit_is_commune: bool
     status: str = Field(examples=["active"])
@@ -103,8 +103,18 @@ class AccountCreate(BaseModel):
     )
     display_name: str = Field(min_length=1, max_length=200, examples=["Nguyễn Văn An"])
     role: Role = Field(examples=["unit_operator"])
-    unit_id: str = Field(default="", max_length=128, examples=["xa-tan-thinh"])
-    sector_code: str = Field(default="", max_length=64, examples=[""])
+    unit_id: str = Field(
+        default="",
+        max_length=128,
+        examples=["commune-01"],
+        description="An owning unit the registry knows (422 gateway.account.unknown_unit)",
+    )
+    sector_code: str = Field(
+        default="",
+        max_length=64,
+        examples=[""],
+        description="A sector the registry knows (422 gateway.account.unknown_sector)",
+    )
     unit_is_commune: bool = Field(default=False, description="The unit is a commune/ward")
     password: str | None = Field(
         default=None,

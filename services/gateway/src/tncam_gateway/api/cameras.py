@@ -153,9 +153,10 @@ async def snapshot(
     purpose_text: Annotated[str | None, Query(max_length=500)] = None,
     grant_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    """The newest snapshot of a camera. Footage: needs a purpose, is authorized (own unit,
-    own sector, or a grant) and written to the processing log before the image is sent;
-    503 ``gateway.audit.unavailable`` when the log cannot take it."""
+    """The newest snapshot of a camera as a JPEG (the full image ingest stored). Footage: needs
+    a purpose, is authorized (own unit, own sector, or a grant) and written to the processing
+    log before the image is sent; 503 ``gateway.audit.unavailable`` when the log cannot take
+    it; 404 ``gateway.snapshot.not_found`` when there is no image to serve."""
     shot, event = await gw.snapshots.latest(
         caller,
         client,
@@ -164,11 +165,11 @@ async def snapshot(
         grant_id,
     )
     return Response(
-        content=shot.jpeg_thumbnail,
+        content=shot.jpeg,
         media_type="image/jpeg",
         headers={
             "Cache-Control": "no-store",
             "X-Audit-Event-Id": event.event_id,
-            "X-Snapshot-Taken-At": shot.taken_at.ToDatetime().isoformat() + "Z",
+            "X-Snapshot-Taken-At": shot.taken_at.isoformat().replace("+00:00", "Z"),
         },
     )

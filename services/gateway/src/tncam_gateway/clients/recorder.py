@@ -1,4 +1,5 @@
-"""The recorder's operations the gateway uses, over NATS (timeline, playlists, bytes, exports)."""
+"""The recorder's operations the gateway uses, over NATS (timeline, playlists, bytes, snapshots,
+exports)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from datetime import datetime
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from tncam.audit.v1 import audit_event_pb2 as apb
-from tncam.common.v1 import actor_pb2
+from tncam.common.v1 import actor_pb2, object_ref_pb2
 from tncam.recording.v1 import recording_api_pb2 as api
 from tncam_contracts.catalog import (
     RECORDING_CREATE_EXPORT,
     RECORDING_GET_LIVE_PLAYLIST,
     RECORDING_GET_OBJECT,
     RECORDING_GET_PLAYLIST,
+    RECORDING_GET_SNAPSHOT,
     RECORDING_GET_TIMELINE,
     RECORDING_LIST_SEGMENTS,
 )
@@ -96,6 +98,16 @@ class Recordings(RpcClient):
             offset += len(chunk.data)
             eof = chunk.eof
             yield chunk.data
+
+    async def snapshot(self, camera_id: str, image: object_ref_pb2.ObjectRef) -> bytes:
+        """The snapshot JPEG ``image`` names, if the recorder finds it to be ``camera_id``'s
+        (NotFoundError otherwise; ConflictError when ingest replaced it meanwhile)."""
+        reply = await self._call(
+            RECORDING_GET_SNAPSHOT,
+            api.GetSnapshotRequest(camera_id=camera_id, image=image),
+            api.ObjectChunk,
+        )
+        return reply.data
 
     async def create_export(
         self,

@@ -1,11 +1,13 @@
 """The registry as the gateway uses it, over NATS: which unit and sectors own a camera (cached
-briefly), and the camera operations the API maps onto (list, create, change, import, report).
+briefly), which units and sectors exist (cached), and the camera operations the API maps onto
+(list, create, change, import, report).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from tncam.registry.v1 import service_pb2 as rpb
 from tncam_contracts.catalog import (
@@ -15,6 +17,7 @@ from tncam_contracts.catalog import (
     REGISTRY_GET_CONNECTION_REPORT,
     REGISTRY_IMPORT_CAMERAS,
     REGISTRY_LIST_CAMERAS,
+    REGISTRY_LIST_UNITS,
     REGISTRY_UPDATE_CAMERA,
 )
 from tncam_gateway.clients.rpc import RpcClient
@@ -33,6 +36,21 @@ ScopeLookup = Callable[[str], Awaitable[CameraScope | None]]
 #: The connection report is built over every camera: it may take longer than one RPC.
 REPORT_TIMEOUT_S = 30.0
 
+#: Units and sectors change only with a registry release: read them again after this long.
+UNITS_TTL_S = 300.0
+
+
+@dataclass(frozen=True)
+class KnownUnits:
+    """The owning unit ids and sector codes the registry knows."""
+
+    units: frozenset[str]
+    sectors: frozenset[str]
+
+
+#: The registry's units and sectors; ``fresh`` skips the cache.
+UnitsLookup = Callable[[bool], Awaitable[KnownUnits]]
+
 
 class CameraDirectory(RpcClient):
     """Client of ``tncam.registry.v1.*``; camera scopes from ``get_camera`` cached a few
@@ -44,6 +62,7 @@ class CameraDirectory(RpcClient):
         super().__init__(bus, namespace=namespace, timeout_s=timeout_s)
         self._ttl = ttl_s
         self._cache: dict[str, tuple[float, CameraScope | None]] = {}
+        self._units: tuple[float, KnownUnits] | None = None
 
     async def camera(self, camera_id: str) -> rpb.Camera:
         """The registry's record of one camera (NotFoundError if unknown)."""
@@ -74,6 +93,21 @@ class CameraDirectory(RpcClient):
             self._cache.clear()
         self._cache[camera_id] = (now, found)
         return found
+
+    async def known_units(self, fresh: bool = False) -> KnownUnits:
+        """The registry's owning units and sectors (cached ``UNITS_TTL_S`` unless ``fresh``)."""
+        now = time.monotonic()
+        if not fresh and self._units is not None and now - self._units[0] < UNITS_TTL_S:
+            return self._units[1]
+        reply = await self._call(
+            REGISTRY_LIST_UNITS, rpb.ListUnitsRequest(actor=GATEWAY_ACTOR), rpb.ListUnitsReply
+        )
+        known = KnownUnits(
+            units=frozenset(u.id for u in reply.units),
+            sectors=frozenset(s.code for s in reply.sectors),
+        )
+        self._units = (now, known)
+        return known
 
     async def list_cameras(self, request: rpb.ListCamerasRequest) -> rpb.ListCamerasReply:
         """One page of cameras matching the request."""

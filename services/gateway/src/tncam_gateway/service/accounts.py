@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from tncam_gateway.clients.registry import KnownUnits, UnitsLookup
 from tncam_gateway.db import accounts as repo
 from tncam_gateway.domain import totp
 from tncam_gateway.domain.caller import Caller, ClientInfo
@@ -51,6 +52,27 @@ def _check_scope(role: Role, unit_id: str, sector_code: str) -> None:
         )
 
 
+def _check_role_kind(old: Role, new: Role) -> None:
+    if (new is Role.APP_CLIENT) != (old is Role.APP_CLIENT):
+        raise InvalidInputError(
+            "gateway.account.role_kind", "Không thể đổi giữa tài khoản người dùng và app_client"
+        )
+
+
+def _unknown(known: KnownUnits, unit_id: str, sector_code: str) -> InvalidInputError | None:
+    if unit_id and unit_id not in known.units:
+        return InvalidInputError(
+            "gateway.account.unknown_unit",
+            f"Đơn vị {unit_id!r} không có trong danh mục đơn vị (unknown unit)",
+        )
+    if sector_code and sector_code not in known.sectors:
+        return InvalidInputError(
+            "gateway.account.unknown_sector",
+            f"Lĩnh vực {sector_code!r} không có trong danh mục lĩnh vực (unknown sector)",
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class ReviewItem:
     """An account the review lists, and why."""
@@ -74,12 +96,24 @@ class AccountFilter:
 class AccountAdmin:
     """Create, change, disable and review accounts (province_admin only)."""
 
-    def __init__(self, auth: AuthService, *, inactive_days: int) -> None:
+    def __init__(self, auth: AuthService, *, inactive_days: int, units: UnitsLookup) -> None:
         self.auth = auth
         self.inactive_days = inactive_days
+        self.units = units
 
     def _require_admin(self, admin: Caller) -> None:
         require(admin.principal, Action.ACCOUNT_ADMIN, now=self.auth.clock())
+
+    async def _check_known(self, unit_id: str, sector_code: str) -> None:
+        """Refuse a unit or sector the registry does not know (422): scopes name real units."""
+        if not unit_id and not sector_code:
+            return
+        if _unknown(await self.units(False), unit_id, sector_code) is None:
+            return
+        # Not in the cached list: ask again before refusing (a unit added since).
+        error = _unknown(await self.units(True), unit_id, sector_code)
+        if error is not None:
+            raise error
 
     async def search(self, admin: Caller, f: AccountFilter) -> tuple[list[repo.Account], int]:
         """Accounts matching ``f`` and how many match in all."""
@@ -112,6 +146,7 @@ class AccountAdmin:
         self._require_admin(admin)
         name = username.strip().lower()
         _check_scope(role, unit_id, sector_code)
+        await self._check_known(unit_id, sector_code)
         if password is not None and role is not Role.APP_CLIENT:
             self.auth.passwords.check(password, username=name, display_name=display_name)
         secret = password or temporary_password()
@@ -179,6 +214,7 @@ class AccountAdmin:
     ) -> repo.Account:
         """Change an account; a change of role or scope revokes its tokens and flags a review."""
         self._require_admin(admin)
+        await self._check_known(unit_id or "", sector_code or "")
         now = self.auth.clock()
         async with unit_of_work(self.auth.sessions) as s:
             before = await repo.get(s, account_id, lock=True)
@@ -198,11 +234,7 @@ class AccountAdmin:
                 before.unit_id,
                 before.sector_code,
             )
-            if (new_role is Role.APP_CLIENT) != (before.role is Role.APP_CLIENT):
-                raise InvalidInputError(
-                    "gateway.account.role_kind",
-                    "Không thể đổi giữa tài khoản người dùng và app_client",
-                )
+            _check_role_kind(before.role, new_role)
             if scope_changed:
                 values.update(
                     role=new_role.value,

@@ -142,7 +142,9 @@ def build_state(
     return GatewayState(
         settings=settings,
         auth=auth,
-        accounts=AccountAdmin(auth, inactive_days=settings.account_inactive_days),
+        accounts=AccountAdmin(
+            auth, inactive_days=settings.account_inactive_days, units=directory.known_units
+        ),
         grants=GrantService(
             sessions=sessions,
             auditor=auditor,
@@ -166,7 +168,9 @@ def build_state(
         analytics=AnalyticsGate(
             sessions=sessions, auditor=auditor, clock=clock, scope_of=directory.scope
         ),
-        snapshots=SnapshotService(footage=footage, source=SnapshotSource(bus.js, namespace=ns)),
+        snapshots=SnapshotService(
+            footage=footage, source=SnapshotSource(bus.js, namespace=ns), recordings=recordings
+        ),
         audit_log=AuditLogReader(
             log=AuditLog(bus, namespace=ns, timeout_s=timeout), auditor=auditor, clock=clock
         ),

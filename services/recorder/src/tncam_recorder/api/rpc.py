@@ -19,8 +19,9 @@ from tncam_recorder.db.rows import HoldRow, SegmentRow
 from tncam_recorder.domain.actors import actor_from
 from tncam_recorder.domain.keys import EXPORT_CONTENT_TYPE, SEGMENT_CONTENT_TYPE
 from tncam_recorder.domain.requests import camera, time_range
+from tncam_recorder.domain.snapshots import SNAPSHOT_CONTENT_TYPE, SnapshotRef
 from tncam_recorder.domain.timeline import Span, Timeline
-from tncam_recorder.service import decommission, export, holds, objects, reading
+from tncam_recorder.service import decommission, export, holds, objects, reading, snapshots
 from tncam_recorder.service.context import Recorder
 
 
@@ -218,6 +219,27 @@ async def read_object(rec: Recorder, req: api.ReadObjectRequest) -> api.ObjectCh
     )
 
 
+async def get_snapshot(rec: Recorder, req: api.GetSnapshotRequest) -> api.ObjectChunk:
+    """``get_snapshot``: a camera's newest snapshot JPEG, whole, in one chunk."""
+    image = req.image
+    ref = SnapshotRef(
+        bucket=image.bucket,
+        key=image.key,
+        version_id=image.version_id,
+        size_bytes=image.size_bytes,
+        sha256=image.sha256,
+    )
+    data = await snapshots.read_snapshot(rec, req.camera_id, ref)
+    return api.ObjectChunk(
+        data=data,
+        offset=0,
+        total_bytes=len(data),
+        sha256=ref.sha256,
+        content_type=SNAPSHOT_CONTENT_TYPE,
+        eof=True,
+    )
+
+
 async def place_hold(rec: Recorder, req: api.PlaceLegalHoldRequest) -> api.LegalHoldReply:
     """``place_legal_hold``."""
     start, end = _range(req, "legal_hold")
@@ -288,6 +310,7 @@ async def add_endpoints(rpc: RpcService, rec: Recorder) -> None:
         catalog.RECORDING_GET_LIVE_PLAYLIST, api.GetLivePlaylistRequest, on(live_playlist, rec)
     )
     await rpc.add(catalog.RECORDING_GET_OBJECT, api.ReadObjectRequest, on(read_object, rec))
+    await rpc.add(catalog.RECORDING_GET_SNAPSHOT, api.GetSnapshotRequest, on(get_snapshot, rec))
     await rpc.add(
         catalog.RECORDING_PLACE_LEGAL_HOLD, api.PlaceLegalHoldRequest, on(place_hold, rec)
     )

@@ -17,6 +17,7 @@ from tncam_registry.service import (
     deadlines,
     history,
     imports,
+    reference,
     reports,
 )
 from tncam_registry.service.context import RegistryContext
@@ -88,6 +89,9 @@ def _compliance_endpoints(
     ) -> service_pb2.RecordConnectionNeedsReply:
         return await deadlines.record_connection_needs(ctx, req)
 
+    async def units(req: service_pb2.ListUnitsRequest) -> service_pb2.ListUnitsReply:
+        return reference.list_units(ctx, req)
+
     async def resolve(
         req: credentials_pb2.ResolveCredentialsRequest,
     ) -> credentials_pb2.ResolveCredentialsReply:
@@ -102,6 +106,7 @@ def _compliance_endpoints(
         (catalog.REGISTRY_RECORD_MAINTENANCE, service_pb2.RecordMaintenanceRequest, maintenance),
         (catalog.REGISTRY_RECORD_CONNECTION_NEEDS, service_pb2.RecordConnectionNeedsRequest, needs),
         (catalog.REGISTRY_RESOLVE_CREDENTIALS, credentials_pb2.ResolveCredentialsRequest, resolve),
+        (catalog.REGISTRY_LIST_UNITS, service_pb2.ListUnitsRequest, units),
     ]
 
 

@@ -59,9 +59,9 @@ async def upsert_units(session: AsyncSession, rows: Iterable[dict[str, Any]]) ->
 
 async def reference(
     session: AsyncSession,
-) -> tuple[list[sa.Row[Any]], list[sa.Row[Any]], list[str]]:
-    """Communes (in file order), units and sector codes."""
+) -> tuple[list[sa.Row[Any]], list[sa.Row[Any]], list[sa.Row[Any]]]:
+    """Communes (in file order), units and sectors (by id and code)."""
     commune_rows = (await session.execute(sa.select(communes).order_by(communes.c.position))).all()
-    unit_rows = (await session.execute(sa.select(units))).all()
-    sector_codes = list((await session.scalars(sa.select(sectors.c.code))).all())
-    return list(commune_rows), list(unit_rows), sector_codes
+    unit_rows = (await session.execute(sa.select(units).order_by(units.c.id))).all()
+    sector_rows = (await session.execute(sa.select(sectors).order_by(sectors.c.code))).all()
+    return list(commune_rows), list(unit_rows), list(sector_rows)

@@ -16,6 +16,8 @@ class ReferenceData:
     commune_kinds: dict[str, str] = field(default_factory=dict)
     units: dict[str, tuple[str, str | None, str | None]] = field(default_factory=dict)
     sectors: frozenset[str] = frozenset()
+    unit_names: dict[str, str] = field(default_factory=dict)
+    sector_names: dict[str, str] = field(default_factory=dict)
 
     def importing(self) -> imp.Reference:
         """What an import file is checked against."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from tncam.registry.v1 import service_pb2 as rpb
 from tncam_contracts.units import commune_unit_id
 from tncam_mesh.db import unit_of_work
 from tncam_registry.db import reference as db
+from tncam_registry.domain import access
 from tncam_registry.domain.model import (
     PROVINCE_UNITS,
     SECTORS,
@@ -55,10 +57,34 @@ async def seed(ctx: RegistryContext) -> None:
 async def load_reference(ctx: RegistryContext) -> None:
     """Cache the reference data in the context."""
     async with ctx.sessions() as s:
-        commune_rows, unit_rows, sector_codes = await db.reference(s)
+        commune_rows, unit_rows, sector_rows = await db.reference(s)
     ctx.ref = ReferenceData(
         communes=[CommuneRef(r.code, r.name) for r in commune_rows],
         commune_kinds={r.code: r.kind for r in commune_rows},
         units={r.id: (r.kind, r.commune_code, r.sector_code) for r in unit_rows},
-        sectors=frozenset(sector_codes),
+        sectors=frozenset(r.code for r in sector_rows),
+        unit_names={r.id: r.name for r in unit_rows},
+        sector_names={r.code: r.name for r in sector_rows},
+    )
+
+
+def list_units(ctx: RegistryContext, req: rpb.ListUnitsRequest) -> rpb.ListUnitsReply:
+    """``list_units``: every owning unit and sector (reference data, for any identified actor)."""
+    access.check_actor(req.actor, "list_units")
+    ref = ctx.ref
+    return rpb.ListUnitsReply(
+        units=[
+            rpb.Unit(
+                id=uid,
+                name=ref.unit_names.get(uid, uid),
+                kind=kind,
+                commune_code=commune or "",
+                sector_code=sector or "",
+            )
+            for uid, (kind, commune, sector) in sorted(ref.units.items())
+        ],
+        sectors=[
+            rpb.Sector(code=code, name=ref.sector_names.get(code, code))
+            for code in sorted(ref.sectors)
+        ],
     )

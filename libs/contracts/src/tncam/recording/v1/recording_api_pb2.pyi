@@ -211,6 +211,14 @@ class ObjectChunk(_message.Message):
     eof: bool
     def __init__(self, data: _Optional[bytes] = ..., offset: _Optional[int] = ..., total_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., content_type: _Optional[str] = ..., eof: _Optional[bool] = ...) -> None: ...
 
+class GetSnapshotRequest(_message.Message):
+    __slots__ = ("camera_id", "image")
+    CAMERA_ID_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
+    camera_id: str
+    image: _object_ref_pb2.ObjectRef
+    def __init__(self, camera_id: _Optional[str] = ..., image: _Optional[_Union[_object_ref_pb2.ObjectRef, _Mapping]] = ...) -> None: ...
+
 class LegalHold(_message.Message):
     __slots__ = ("hold_id", "case_reference", "authority", "reason", "camera_ids", "range", "placed_by", "placed_at", "released_at", "released_by", "release_reason")
     HOLD_ID_FIELD_NUMBER: _ClassVar[int]

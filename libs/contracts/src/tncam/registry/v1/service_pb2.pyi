@@ -545,3 +545,39 @@ class GetCameraHistoryReply(_message.Message):
     uptime: _containers.RepeatedCompositeFieldContainer[DailyUptime]
     tickets: _containers.RepeatedCompositeFieldContainer[FaultTicket]
     def __init__(self, transitions: _Optional[_Iterable[_Union[StateTransition, _Mapping]]] = ..., uptime: _Optional[_Iterable[_Union[DailyUptime, _Mapping]]] = ..., tickets: _Optional[_Iterable[_Union[FaultTicket, _Mapping]]] = ...) -> None: ...
+
+class ListUnitsRequest(_message.Message):
+    __slots__ = ("actor",)
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    actor: _actor_pb2.Actor
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class Unit(_message.Message):
+    __slots__ = ("id", "name", "kind", "commune_code", "sector_code")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    COMMUNE_CODE_FIELD_NUMBER: _ClassVar[int]
+    SECTOR_CODE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    kind: str
+    commune_code: str
+    sector_code: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., commune_code: _Optional[str] = ..., sector_code: _Optional[str] = ...) -> None: ...
+
+class Sector(_message.Message):
+    __slots__ = ("code", "name")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    name: str
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class ListUnitsReply(_message.Message):
+    __slots__ = ("units", "sectors")
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    SECTORS_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[Unit]
+    sectors: _containers.RepeatedCompositeFieldContainer[Sector]
+    def __init__(self, units: _Optional[_Iterable[_Union[Unit, _Mapping]]] = ..., sectors: _Optional[_Iterable[_Union[Sector, _Mapping]]] = ...) -> None: ...
