@@ -34,7 +34,7 @@ from tncam.camera.v1 import lease_pb2, snapshot_pb2, stats_pb2, status_pb2
 from tncam.common.v1 import actor_pb2, object_ref_pb2
 from tncam.deadletter.v1 import dead_letter_pb2
 from tncam.gateway.v1 import grant_pb2
-from tncam.live.v1 import live_pb2
+from tncam.live.v1 import live_pb2, session_pb2
 from tncam.recording.v1 import recording_api_pb2, segment_pb2
 from tncam.registry.v1 import camera_config_pb2, camera_state_pb2, credentials_pb2, service_pb2
 
@@ -545,6 +545,10 @@ AUDIT_RECORD_BREACH_NOTICE = RequestSpec(
 AUDIT_LIST_BREACHES = RequestSpec(
     "tncam.audit.v1.list_breaches", "The breach register with deadlines and notices."
 )
+LIVE_OPEN_SESSION = RequestSpec(
+    "tncam.live.v1.open_session",
+    "Open an authorized viewer's WebRTC session (SDP offer -> answer) on any live replica.",
+)
 
 #: Every request subject.
 REQUESTS: tuple[RequestSpec, ...] = (
@@ -581,6 +585,7 @@ REQUESTS: tuple[RequestSpec, ...] = (
     AUDIT_RECORD_BREACH,
     AUDIT_RECORD_BREACH_NOTICE,
     AUDIT_LIST_BREACHES,
+    LIVE_OPEN_SESSION,
 )
 
 # ----------------------------------------------------------------------- live (core NATS)
@@ -643,8 +648,19 @@ LIVE_ACCESS_UNITS = LiveSubjectSpec(
     "A watched camera's access units, Annex-B, parameter sets before each keyframe (ingest).",
 )
 
+LIVE_SESSION_CONTROL = LiveSubjectSpec(
+    "tncam.live.v1.control",
+    ("replica_id",),
+    session_pb2.LiveSessionControl,
+    "Trickle ICE or close for a session, to the live replica that holds it (request/reply).",
+)
+
 #: Every live subject family.
-LIVE_SUBJECTS: tuple[LiveSubjectSpec[Message], ...] = (LIVE_DEMAND, LIVE_ACCESS_UNITS)
+LIVE_SUBJECTS: tuple[LiveSubjectSpec[Message], ...] = (
+    LIVE_DEMAND,
+    LIVE_ACCESS_UNITS,
+    LIVE_SESSION_CONTROL,
+)
 
 
 def live_access_unit_subject(camera_id: str, stream: int, namespace: str = "") -> str:
@@ -733,6 +749,7 @@ MESSAGE_MODULES: tuple[ModuleType, ...] = (
     grant_pb2,
     dead_letter_pb2,
     live_pb2,
+    session_pb2,
 )
 
 

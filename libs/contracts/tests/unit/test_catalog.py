@@ -31,6 +31,7 @@ IRREGULAR_PAST = frozenset({"taken", "sent", "made", "built", "held", "done", "b
 IMPERATIVE_VERBS = frozenset(
     {
         "list",
+        "open",
         "get",
         "verify",
         "query",
