@@ -34,6 +34,7 @@ from tncam.camera.v1 import lease_pb2, snapshot_pb2, stats_pb2, status_pb2
 from tncam.common.v1 import actor_pb2, object_ref_pb2
 from tncam.deadletter.v1 import dead_letter_pb2
 from tncam.gateway.v1 import grant_pb2
+from tncam.live.v1 import live_pb2
 from tncam.recording.v1 import recording_api_pb2, segment_pb2
 from tncam.registry.v1 import camera_config_pb2, camera_state_pb2, credentials_pb2, service_pb2
 
@@ -573,6 +574,78 @@ REQUESTS: tuple[RequestSpec, ...] = (
     AUDIT_LIST_BREACHES,
 )
 
+# ----------------------------------------------------------------------- live (core NATS)
+
+#: The subject token of each live stream (``LiveStream`` enum value -> token).
+LIVE_STREAM_TOKENS: Mapping[int, str] = MappingProxyType(
+    {live_pb2.LIVE_STREAM_MAIN: "main", live_pb2.LIVE_STREAM_SUB: "sub"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSubjectSpec(Generic[M]):
+    """A core-NATS subject family of live view (ADR 0020): published without JetStream, so
+    no stream may capture it. ``keys`` name the tokens after ``base``."""
+
+    base: str
+    keys: tuple[str, ...]
+    message: type[M]
+    description: str
+
+    def __post_init__(self) -> None:
+        if not _REQUEST_RE.match(self.base):
+            raise ValueError(f"bad live subject {self.base!r}")
+
+    def subject(self, *tokens: str, namespace: str = "") -> str:
+        """The concrete subject for ``tokens`` (camera id, then stream) under ``namespace``."""
+        if len(tokens) != len(self.keys):
+            raise ValueError(f"{self.base} takes {len(self.keys)} tokens: {self.keys}")
+        checked = (check_token(t, k) for t, k in zip(tokens, self.keys, strict=True))
+        return subject(namespace, ".".join((self.base, *checked)))
+
+    def filter(self, namespace: str = "") -> str:
+        """The subscription filter matching every subject of this family under ``namespace``."""
+        return subject(namespace, ".".join((self.base, *("*" for _ in self.keys))))
+
+    def tokens_of(self, concrete: str, namespace: str = "") -> tuple[str, ...]:
+        """The tokens of a concrete subject of this family (inverse of :meth:`subject`)."""
+        prefix = subject(namespace, self.base) + "."
+        tokens = tuple(concrete[len(prefix) :].split(".")) if concrete.startswith(prefix) else ()
+        if len(tokens) != len(self.keys) or not all(_TOKEN_RE.match(t) for t in tokens):
+            raise ValueError(f"subject {concrete!r} is not a {self.base} subject")
+        return tokens
+
+    @property
+    def type_name(self) -> str:
+        """Protobuf full name of the message (the ``Tncam-Type`` header value)."""
+        return type_name(self.message)
+
+
+LIVE_DEMAND = LiveSubjectSpec(
+    "tncam.live.v1.demand",
+    ("camera_id",),
+    live_pb2.LiveDemand,
+    "A viewer-side service watches a camera's stream (about every second while it has viewers).",
+)
+LIVE_ACCESS_UNITS = LiveSubjectSpec(
+    "tncam.live.v1.au",
+    ("camera_id", "stream"),
+    live_pb2.LiveAccessUnit,
+    "A watched camera's access units, Annex-B, parameter sets before each keyframe (ingest).",
+)
+
+#: Every live subject family.
+LIVE_SUBJECTS: tuple[LiveSubjectSpec[Message], ...] = (LIVE_DEMAND, LIVE_ACCESS_UNITS)
+
+
+def live_access_unit_subject(camera_id: str, stream: int, namespace: str = "") -> str:
+    """``tncam.live.v1.au.<camera_id>.<main|sub>`` for a ``LiveStream`` value."""
+    token = LIVE_STREAM_TOKENS.get(stream)
+    if token is None:
+        raise ValueError(f"no live stream {stream!r}")
+    return LIVE_ACCESS_UNITS.subject(camera_id, token, namespace=namespace)
+
+
 # ------------------------------------------------------------------------------------- KV
 
 
@@ -650,6 +723,7 @@ MESSAGE_MODULES: tuple[ModuleType, ...] = (
     breach_pb2,
     grant_pb2,
     dead_letter_pb2,
+    live_pb2,
 )
 
 

@@ -432,3 +432,36 @@ def test_segment_closed_example() -> None:
     assert decoded.duration.ToTimedelta() == timedelta(seconds=4)
     assert decoded.idempotency_key == "cam-001:2026-03-01T08:00:00.000Z"
     assert len(decoded.SerializeToString()) <= catalog.MAX_SEGMENT_MESSAGE_BYTES
+
+
+# ------------------------------------------------------------------------- live subjects
+
+
+@pytest.mark.parametrize("ns", NAMESPACES)
+def test_live_subjects(ns: str) -> None:
+    prefix = f"{ns}." if ns else ""
+    assert (
+        catalog.LIVE_DEMAND.subject("cam-1", namespace=ns) == f"{prefix}tncam.live.v1.demand.cam-1"
+    )
+    assert catalog.LIVE_DEMAND.filter(ns) == f"{prefix}tncam.live.v1.demand.*"
+    au = catalog.live_access_unit_subject("cam-1", catalog.live_pb2.LIVE_STREAM_SUB, ns)
+    assert au == f"{prefix}tncam.live.v1.au.cam-1.sub"
+    assert catalog.LIVE_ACCESS_UNITS.tokens_of(au, ns) == ("cam-1", "sub")
+    assert subject_matches(catalog.LIVE_ACCESS_UNITS.filter(ns), au)
+    assert catalog.LIVE_DEMAND.tokens_of(f"{prefix}tncam.live.v1.demand.c9", ns) == ("c9",)
+    with pytest.raises(ValueError, match="not a"):
+        catalog.LIVE_DEMAND.tokens_of(f"{prefix}tncam.live.v1.demand.a.b", ns)
+    with pytest.raises(ValueError, match="camera_id"):
+        catalog.LIVE_DEMAND.subject("a.b", namespace=ns)
+    with pytest.raises(ValueError, match="no live stream"):
+        catalog.live_access_unit_subject("cam-1", catalog.live_pb2.LIVE_STREAM_UNSPECIFIED, ns)
+
+
+def test_live_subjects_are_never_stored() -> None:
+    # Core NATS only: a stream capturing live packets would store every picture of every
+    # watched camera (and answer each publish with an acknowledgement).
+    for spec, stream, ns in itertools.product(catalog.LIVE_SUBJECTS, STREAMS, NAMESPACES):
+        for pattern in stream.scoped(ns).subjects:
+            assert not overlap(pattern, spec.filter(ns)), (spec.base, stream.name)
+    for spec, event in itertools.product(catalog.LIVE_SUBJECTS, EVENTS):
+        assert not overlap(spec.filter(), event.filter()), (spec.base, event.template)

@@ -18,6 +18,7 @@ def ingest_config(row: Any, commune_code: str) -> camera_config_pb2.CameraIngest
         revision=row["revision"],
         active=row["active"],
         rtsp_url=row["rtsp_url"],
+        rtsp_sub_url=row["rtsp_sub_url"],
         credentials_ref=credentials_ref(row["id"]) if row["credentials_sealed"] is not None else "",
         expected_codec=row["declared_codec"],
         onvif_url=row["onvif_url"],

@@ -1,0 +1,1 @@
+"""Generated protobuf package tncam.live (from proto/; do not edit, run make proto)."""
