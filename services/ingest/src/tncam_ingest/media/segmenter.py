@@ -20,6 +20,7 @@ from typing import Any
 
 from tncam_ingest.domain.reasons import Reason
 from tncam_ingest.media.fmp4 import Chunk, Muxer
+from tncam_ingest.media.live import LiveTap
 from tncam_ingest.media.segment_message import (
     codec_string,
     measure,
@@ -70,6 +71,7 @@ class Segmenter:
     wall: WallClock
     last_start_ms: int
     snapshot_wanted: bool
+    live: LiveTap | None
     _stop: threading.Event
     _sequence: int
     _init_sha: str
@@ -144,6 +146,9 @@ class Segmenter:
                         if packet.pts is not None:
                             packet.pts = packet.pts + offset
                 last_dts = out_dts
+                live = self.live  # the one check per access unit while nobody watches
+                if live is not None:
+                    live.put(bytes(packet), out_dts, key, now)
 
                 if key:
                     c.keyframes += 1
