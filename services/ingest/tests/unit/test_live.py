@@ -221,3 +221,25 @@ def test_tapped_stream_decodes_from_its_first_keyframe(join_at: int) -> None:
         frames += len(ctx.decode(av.Packet(m.data)))
     frames += len(ctx.decode(None))
     assert frames == len(msgs)
+
+
+def test_tap_starts_with_the_current_gop_when_the_session_has_it() -> None:
+    tap = LiveTap("c1", live_pb2.LIVE_STREAM_MAIN, lambda: None)
+    tap.restart("hevc", annexb(VPS, SPS, PPS), 0, 0, Fraction(1, 90000))
+    assert tap.wants_gop
+    gop = [(0, True, annexb(IDR)), (3600, False, annexb(TRAIL))]
+    tap.replay(gop, 7200, 10.0)
+    tap.put(annexb(TRAIL), 7200, False, 10.0)
+    aus = decode(tap.take())
+    assert not tap.wants_gop
+    assert [(a.dts, a.keyframe, a.sequence) for a in aus] == [
+        (0, True, 0),
+        (3600, False, 1),
+        (7200, False, 2),
+    ]
+    assert split_annexb(aus[0].data) == [VPS, SPS, PPS, IDR]
+    assert [a.received_time_unix_ns for a in aus] == [9_920_000_000, 9_960_000_000, 10 * 10**9]
+    # Already publishing (a keyframe came first): a replay adds nothing.
+    tap.wants_gop = True
+    tap.replay(gop, 7200, 10.0)
+    assert tap.take() == []

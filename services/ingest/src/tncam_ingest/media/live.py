@@ -52,6 +52,8 @@ class LiveTap:
         self.session_id = ""
         self._sequence = 0
         self._wait_keyframe = True
+        #: Set by ``restart``: the session thread hands over the current GOP first (``replay``).
+        self.wants_gop = False
         self._ps = ParameterSets("hevc")
         self._codec = "hevc"
         self._scale = Fraction(1)
@@ -72,6 +74,17 @@ class LiveTap:
         self._sequence = 0
         self.session_id = str(uuid.uuid4())
         self._wait_keyframe = True
+        self.wants_gop = True
+
+    def replay(self, gop: list[tuple[int, bool, bytes]], now_dts: int, now_s: float) -> None:
+        """The pictures from the newest keyframe up to now (session thread), so that a viewer
+        starts at once instead of waiting for the camera's next keyframe. Their received time
+        is estimated from their timestamps (they arrived before ``now_s``)."""
+        self.wants_gop = False
+        if not self._wait_keyframe:
+            return
+        for dts, keyframe, data in gop:
+            self.put(data, dts, keyframe, now_s - float((now_dts - dts) * self._scale) / LIVE_CLOCK)
 
     def resize(self, width: int, height: int) -> None:
         """The picture size, once known (session thread)."""

@@ -148,6 +148,8 @@ class Segmenter:
                 last_dts = out_dts
                 live = self.live  # the one check per access unit while nobody watches
                 if live is not None:
+                    if live.wants_gop:  # just started: the current GOP first
+                        live.replay(muxer.current_gop() if muxer else [], out_dts, now)
                     live.put(bytes(packet), out_dts, key, now)
 
                 if key:
