@@ -103,6 +103,14 @@ def check_stream(aus: list[live_pb2.LiveAccessUnit], codec: str, size: tuple[int
     assert {a.codec for a in aus} == {codec}
     assert {(a.width, a.height) for a in aus} == {size}
     assert all(a.received_time_unix_ns > 0 for a in aus)
+    # The camera's capture time, from its RTCP sender reports once one arrived (the simulator
+    # sends them; its clock is this machine's): shortly before ingest received the picture.
+    stamped = [a for a in aus if a.capture_time_unix_ns]
+    print(f"{len(stamped)} of {len(aus)} access units with a capture time")
+    assert stamped, "no capture time from the camera's sender reports"
+    lags = [(a.received_time_unix_ns - a.capture_time_unix_ns) / 1e9 for a in stamped]
+    print(f"capture -> received: {min(lags):.3f} .. {max(lags):.3f} s")
+    assert all(-0.05 < lag < 1.0 for lag in lags), (min(lags), max(lags))
     assert decode_all(codec, aus) == len(aus)
 
 

@@ -90,8 +90,11 @@ class LiveTap:
         """The picture size, once known (session thread)."""
         self._width, self._height = width, height
 
-    def put(self, data: bytes, dts: int, keyframe: bool, received_s: float) -> None:
-        """One access unit in Annex-B (``dts`` in the session's time base). Session thread."""
+    def put(
+        self, data: bytes, dts: int, keyframe: bool, received_s: float, captured_s: float = 0.0
+    ) -> None:
+        """One access unit in Annex-B (``dts`` in the session's time base; ``captured_s`` the
+        camera's capture time in Unix seconds, 0 if unknown). Session thread."""
         if self._wait_keyframe:
             if not keyframe:
                 if self._sequence:  # dropped after a backlog: a gap the receiver sees
@@ -112,6 +115,7 @@ class LiveTap:
             pts=ts,
             dts=ts,
             keyframe=keyframe,
+            capture_time_unix_ns=int(captured_s * 1e9),
             received_time_unix_ns=int(received_s * 1e9),
             sequence=self._sequence,
             width=self._width,

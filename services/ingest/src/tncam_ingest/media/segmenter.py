@@ -150,7 +150,9 @@ class Segmenter:
                 if live is not None:
                     if live.wants_gop:  # just started: the current GOP first
                         live.replay(muxer.current_gop() if muxer else [], out_dts, now)
-                    live.put(bytes(packet), out_dts, key, now)
+                    store = getattr(packet, "store", None)  # native: the camera's clock
+                    captured = store.capture_time(dts) if store is not None else 0.0
+                    live.put(bytes(packet), out_dts, key, now, captured)
 
                 if key:
                     c.keyframes += 1
