@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+import nats.errors
 from nats.aio.subscription import Subscription
 
 from tncam.live.v1 import live_pb2
@@ -47,6 +48,10 @@ class LivePublishing:
         poster = LoopPoster(asyncio.get_running_loop())
         self.tap = LiveTap(camera_id, STREAMS[stream], lambda: poster.post(self._wake.set))
 
+    @property
+    def _log_extra(self) -> dict[str, str]:
+        return {"camera_id": self.camera_id}
+
     def closed(self) -> bool:
         """Whether nobody watches any more (a method: it changes while a task awaits)."""
         return self._closed.is_set()
@@ -75,8 +80,13 @@ class LivePublishing:
             if self.closed():
                 break
             batch = tap.take()
-            for payload in batch:
-                await self._bus.publish(self._subject, payload)
+            try:
+                for payload in batch:
+                    await self._bus.publish(self._subject, payload)
+            except nats.errors.Error as e:  # closed or over its buffer: these pictures are lost
+                log.warning("live access units not published: %s", e, extra=self._log_extra)
+                dropped.inc(len(batch))
+                continue
             published.inc(len(batch))
             sent_bytes.inc(sum(len(p) for p in batch))
             drops = tap.dropped
