@@ -76,15 +76,23 @@ class LiveTap:
         self._wait_keyframe = True
         self.wants_gop = True
 
-    def replay(self, gop: list[tuple[int, bool, bytes]], now_dts: int, now_s: float) -> None:
+    def replay(
+        self,
+        gop: list[tuple[int, bool, bytes]],
+        now_dts: int,
+        now_s: float,
+        captured: Callable[[int], float] = lambda _dts: 0.0,
+    ) -> None:
         """The pictures from the newest keyframe up to now (session thread), so that a viewer
         starts at once instead of waiting for the camera's next keyframe. Their received time
-        is estimated from their timestamps (they arrived before ``now_s``)."""
+        is estimated from their timestamps (they arrived before ``now_s``); ``captured`` gives
+        a picture's capture time from its ``dts``."""
         self.wants_gop = False
         if not self._wait_keyframe:
             return
         for dts, keyframe, data in gop:
-            self.put(data, dts, keyframe, now_s - float((now_dts - dts) * self._scale) / LIVE_CLOCK)
+            received = now_s - float((now_dts - dts) * self._scale) / LIVE_CLOCK
+            self.put(data, dts, keyframe, received, captured(dts))
 
     def resize(self, width: int, height: int) -> None:
         """The picture size, once known (session thread)."""

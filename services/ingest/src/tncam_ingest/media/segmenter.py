@@ -40,6 +40,16 @@ from tncam_ingest.media.stream import (
 log = logging.getLogger("tncam.ingest.session")
 
 
+def _unknown_time(_dts: int) -> float:
+    """The capture time of a stream without sender reports (PyAV's demuxer)."""
+    return 0.0
+
+
+def _shifted(clock: Callable[[int], float], offset: int) -> Callable[[int], float]:
+    """``clock`` of timestamps that carry the segmenter's discontinuity ``offset``."""
+    return lambda dts: clock(dts - offset)
+
+
 @dataclass(slots=True)
 class _Anchor:
     """A camera timestamp and the wall clock it stands for: segment starts derive from it."""
@@ -148,11 +158,12 @@ class Segmenter:
                 last_dts = out_dts
                 live = self.live  # the one check per access unit while nobody watches
                 if live is not None:
-                    if live.wants_gop:  # just started: the current GOP first
-                        live.replay(muxer.current_gop() if muxer else [], out_dts, now)
                     store = getattr(packet, "store", None)  # native: the camera's clock
-                    captured = store.capture_time(dts) if store is not None else 0.0
-                    live.put(bytes(packet), out_dts, key, now, captured)
+                    clock = store.capture_time if store is not None else _unknown_time
+                    if live.wants_gop:  # just started: the current GOP first
+                        gop = muxer.current_gop() if muxer else []
+                        live.replay(gop, out_dts, now, _shifted(clock, offset))
+                    live.put(bytes(packet), out_dts, key, now, clock(dts))
 
                 if key:
                     c.keyframes += 1
