@@ -105,6 +105,33 @@ class IngestMetrics:
             "CPU time spent in session threads (demux + remux)",
             registry=r,
         )
+        # Live view (ADR 0020). The holders gauge is per camera, but a series exists only
+        # while the camera is watched (removed when its demand lapses): bounded by the
+        # cameras watched at once, not by the fleet.
+        self.live_holders = Gauge(
+            "tncam_ingest_live_holders",
+            "Viewer-side holders (live-edge replicas) of a watched camera stream",
+            ["camera_id", "stream"],
+            registry=r,
+        )
+        self.live_access_units = Counter(
+            "tncam_ingest_live_access_units_total",
+            "Access units published for live view",
+            ["stream"],
+            registry=r,
+        )
+        self.live_bytes = Counter(
+            "tncam_ingest_live_bytes_total",
+            "Bytes of LiveAccessUnit messages published for live view",
+            ["stream"],
+            registry=r,
+        )
+        self.live_dropped = Counter(
+            "tncam_ingest_live_dropped_access_units_total",
+            "Access units not published because the event loop fell behind (up to a keyframe)",
+            ["stream"],
+            registry=r,
+        )
         self.cpu_per_stream_minute = Gauge(
             "tncam_ingest_cpu_seconds_per_stream_minute",
             "Estimated CPU seconds per camera per minute of streaming (session threads)",

@@ -44,6 +44,8 @@ class IngestSettings(ServiceSettings):
     rtsp_backend: Literal["native", "pyav"] = "native"
     #: Native reader: pause between socket reads (each read then takes a batch of packets).
     rtsp_batch_s: float = Field(default=0.25, ge=0, le=0.5)
+    #: The same while a stream is watched live (ADR 0020): lower latency, more reads.
+    live_batch_s: float = Field(default=0.02, ge=0, le=0.5)
     #: Reconnect backoff: first delay, cap (full jitter in between).
     reconnect_initial_s: float = Field(default=1.0, gt=0)
     reconnect_max_s: float = Field(default=60.0, gt=0)

@@ -8,7 +8,7 @@ import struct
 
 import pytest
 
-from tncam_ingest.media.rtp import START, RtspProtocolError, _Depacketizer
+from tncam_ingest.media.rtp import NTP_UNIX_OFFSET, START, RtspProtocolError, _Depacketizer
 from tncam_ingest.media.rtsp import _auth_header, parse_sdp
 
 SDP_H265 = """v=0
@@ -137,3 +137,20 @@ def test_a_picture_larger_than_the_buffer_grows_it() -> None:
         au = dep.push(rtp(i, 0, fu_hdr + bytes((flag | 19,)) + chunk, marker=flag == 0x40))
     assert au is not None
     assert bytes(au) == START + nal
+
+
+def test_sender_report_gives_the_capture_time() -> None:
+    dep = _Depacketizer(True, ())
+    assert dep.capture_time(0) == 0.0  # no sender report yet
+    ts = 0xFFFFFF00  # the RTP clock wraps between the picture and the report
+    au = dep.push(rtp(1, ts, b"\x26\x01idr", marker=True))
+    assert au is not None
+    # RR (empty) then SR, as one compound packet on the RTCP channel: 0.1 s after the picture.
+    rr = struct.pack(">BBHI", 0x80, 201, 1, 1234)
+    sr = struct.pack(">BBHIIII", 0x80, 200, 6, 1234, NTP_UNIX_OFFSET + 1000, 2**31, 0)
+    sr += struct.pack(">II", 0, 0)
+    rtcp = rr + sr[:16] + struct.pack(">I", (ts + 9000) & 0xFFFFFFFF) + sr[20:]
+    frame = bytes((0x24, 1)) + struct.pack(">H", len(rtcp)) + rtcp
+    assert dep.feed(frame, 0, len(frame), []) == len(frame)
+    assert dep.capture_time(au.dts) == pytest.approx(1000.4)
+    assert dep.capture_time(au.dts + 90000) == pytest.approx(1001.4)

@@ -110,6 +110,7 @@ async def test_kv_configuration_follows_create_update_deactivate(registry: Harne
         commune_code="02",
         site_kind="service_center",
         rtsp_url="rtsp://10.2.0.1:554/main",
+        rtsp_sub_url="rtsp://10.2.0.1:554/sub",
         declared_codec="hevc",
         retention_days=45,
     )
@@ -124,6 +125,7 @@ async def test_kv_configuration_follows_create_update_deactivate(registry: Harne
     assert (config.revision, config.rtsp_url, config.retention_days) == (1, fields.rtsp_url, 45)
     assert config.commune_code == "02"
     assert config.expected_codec == "hevc"
+    assert config.rtsp_sub_url == fields.rtsp_sub_url  # live view's sub-stream (ADR 0020)
     assert config.credentials_ref == ""  # no credentials given
 
     with pytest.raises(ConflictError):

@@ -18,6 +18,8 @@ from typing import Any, Protocol
 
 import av
 
+from tncam_ingest.media.rtp import annexb
+
 # default_base_moof: fragments are self-contained (MSE, HLS fMP4); skip_trailer: no mfra box
 # at the end (segments are taken out one by one, there is no file to index); cmaf: CMAF
 # brands and constraints.
@@ -48,6 +50,11 @@ class Muxer(Protocol):
 
     def seal(self, prefix: bytes, media: list[Chunk]) -> Chunk:
         """``prefix`` + ``media`` (just taken) as one message."""
+        ...
+
+    def current_gop(self) -> list[tuple[int, bool, bytes]]:
+        """The samples from the newest keyframe on as (dts, keyframe, Annex-B); [] if the muxer
+        does not keep them (live view then starts at the next keyframe)."""
         ...
 
 
@@ -158,6 +165,10 @@ class FragmentMuxer:
             self._sink.take()
             return []
         return self.take()
+
+    def current_gop(self) -> list[tuple[int, bool, bytes]]:
+        """FFmpeg's muxer keeps no samples to give back."""
+        return []
 
     def seal(self, prefix: bytes, media: list[Chunk]) -> Chunk:
         """``prefix`` + ``media`` as one message (joined)."""
@@ -326,6 +337,18 @@ class CmafWriter:
         self._spans, self._dts, self._keys = [], [], []
         self._size = self._gop = self._pending = 0
         return chunks
+
+    def current_gop(self) -> list[tuple[int, bool, bytes]]:
+        """The samples from the newest keyframe on (still in the store: ``take`` releases only
+        what lies before it), copied as Annex-B: what live view sends first (ADR 0020)."""
+        k = self._gop
+        if k >= len(self._keys) or not self._keys[k]:
+            return []
+        out: list[tuple[int, bool, bytes]] = []
+        for i in range(k, len(self._spans)):
+            with self._store.view(*self._spans[i]) as view:
+                out.append((self._dts[i], self._keys[i], annexb(view.tobytes())))
+        return out
 
     def _scaled(self, t: int) -> int:
         if self._timescale == self._clock_rate:

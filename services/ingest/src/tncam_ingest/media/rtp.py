@@ -15,6 +15,9 @@ _LEN = struct.Struct(">I")
 #: init segment, moof): the samples then become the message in place, without a copy.
 HEADROOM = 16 * 1024
 _FU_HEAD = struct.Struct(">IBB")  # length (patched later) and the 2-byte H.265 NAL header
+_SR = struct.Struct(">IIII")  # sender SSRC, NTP seconds, NTP fraction, RTP timestamp
+#: Seconds from the NTP epoch (1900) to the Unix epoch (1970).
+NTP_UNIX_OFFSET = 2_208_988_800
 
 
 class RtspProtocolError(ValueError):
@@ -104,6 +107,37 @@ class _Depacketizer:
         self.next_seq: int | None = None
         self.gaps = 0
         self.dropped = 0
+        #: The camera's clock from its newest RTCP sender report: (Unix seconds, extended RTP
+        #: timestamp) of the same instant; None until one arrived.
+        self.sender_clock: tuple[float, int] | None = None
+        self.clock_rate = 90_000
+
+    def capture_time(self, dts: int) -> float:
+        """When the camera captured the picture of (extended) timestamp ``dts``, Unix seconds
+        on the camera's clock; 0.0 before its first sender report."""
+        clock = self.sender_clock
+        if clock is None:
+            return 0.0
+        return clock[0] + (dts - clock[1]) / self.clock_rate
+
+    def _rtcp(self, buf: bytes | bytearray | memoryview, i: int, end: int) -> None:
+        """A compound RTCP packet from the camera: note its sender report, if any (rare: one
+        every few seconds, so not in the per-packet loop's way)."""
+        while i + 4 <= end:
+            pt, words = buf[i + 1], (buf[i + 2] << 8) | buf[i + 3]
+            if buf[i] >> 6 != 2:
+                return
+            if pt == 200 and i + 20 <= end:  # sender report
+                _ssrc, sec, frac, raw = _SR.unpack_from(buf, i + 4)
+                if self.last_raw_ts is None:
+                    return  # no RTP yet to anchor its timestamp to
+                delta = (raw - self.last_raw_ts) & 0xFFFFFFFF
+                if delta >= 0x80000000:
+                    delta -= 0x100000000
+                unix = sec - NTP_UNIX_OFFSET + frac / 2**32
+                self.sender_clock = (unix, self.ext_ts + delta)
+                return
+            i += 4 * (words + 1)
 
     def view(self, start: int, end: int) -> memoryview:
         """The bytes at positions ``[start, end)`` (release the view before the next feed)."""
@@ -180,7 +214,9 @@ class _Depacketizer:
                 end = pos + 4 + ((buf[pos + 2] << 8) | buf[pos + 3])
                 if end > fill:
                     break
-                if buf[pos + 1] != channel:  # RTCP
+                if buf[pos + 1] != channel:
+                    if buf[pos + 1] == channel + 1:  # RTCP
+                        self._rtcp(buf, pos + 4, end)
                     pos = end
                     continue
                 p, pos = pos + 4, end

@@ -284,6 +284,7 @@ class RtspClient:
         assert desc is not None
         assert self._sock is not None
         dep = _Depacketizer(desc.codec == "hevc", desc.parameter_sets)
+        dep.clock_rate = desc.clock_rate
         self.depacketizer = dep
         self._sock.settimeout(self.timeout_s)
         last_keepalive = time.monotonic()

@@ -20,6 +20,7 @@ from typing import Any
 
 from tncam_ingest.domain.reasons import Reason
 from tncam_ingest.media.fmp4 import Chunk, Muxer
+from tncam_ingest.media.live import LiveTap
 from tncam_ingest.media.segment_message import (
     codec_string,
     measure,
@@ -37,6 +38,16 @@ from tncam_ingest.media.stream import (
 )
 
 log = logging.getLogger("tncam.ingest.session")
+
+
+def _unknown_time(_dts: int) -> float:
+    """The capture time of a stream without sender reports (PyAV's demuxer)."""
+    return 0.0
+
+
+def _shifted(clock: Callable[[int], float], offset: int) -> Callable[[int], float]:
+    """``clock`` of timestamps that carry the segmenter's discontinuity ``offset``."""
+    return lambda dts: clock(dts - offset)
 
 
 @dataclass(slots=True)
@@ -70,6 +81,7 @@ class Segmenter:
     wall: WallClock
     last_start_ms: int
     snapshot_wanted: bool
+    live: LiveTap | None
     _stop: threading.Event
     _sequence: int
     _init_sha: str
@@ -144,6 +156,14 @@ class Segmenter:
                         if packet.pts is not None:
                             packet.pts = packet.pts + offset
                 last_dts = out_dts
+                live = self.live  # the one check per access unit while nobody watches
+                if live is not None:
+                    store = getattr(packet, "store", None)  # native: the camera's clock
+                    clock = store.capture_time if store is not None else _unknown_time
+                    if live.wants_gop:  # just started: the current GOP first
+                        gop = muxer.current_gop() if muxer else []
+                        live.replay(gop, out_dts, now, _shifted(clock, offset))
+                    live.put(bytes(packet), out_dts, key, now, clock(dts))
 
                 if key:
                     c.keyframes += 1

@@ -23,6 +23,7 @@ import av
 
 from tncam_ingest.domain.reasons import Failure, Reason, classify
 from tncam_ingest.media.fmp4 import MUXABLE, CmafWriter, FragmentMuxer
+from tncam_ingest.media.live import LiveTap
 from tncam_ingest.media.rtp import START, AccessUnit, RtspProtocolError
 from tncam_ingest.media.rtsp import RtspClient, StreamDescription
 from tncam_ingest.media.segmenter import Segmenter
@@ -60,6 +61,9 @@ class RtspSession(Segmenter):
     _stop: threading.Event = field(default_factory=threading.Event)
     snapshot_wanted: bool = False
     active: bool = False  # streaming (between on_connected and the end of run)
+    #: Someone watches the stream live: each access unit goes to the tap too (ADR 0020).
+    live: LiveTap | None = None
+    _client: RtspClient | None = None
     _sequence: int = 0
     _init_sha: str = ""
     _codec_string: str = ""
@@ -72,6 +76,17 @@ class RtspSession(Segmenter):
     def ended(self) -> bool:
         """True once the session stopped streaming (a method: read across threads)."""
         return not self.active
+
+    def set_live(self, tap: LiveTap | None) -> None:
+        """Start (a tap) or stop (None) publishing this session's access units (any thread)."""
+        info = self.info
+        if tap is not None and info is not None:
+            tap.restart(info.codec, info.extradata, info.width, info.height, info.time_base)
+        self.live = tap
+        client = self._client
+        if client is not None:
+            opts = self.options
+            client.batch_s = opts.live_batch_s if tap is not None else opts.batch_s
 
     @property
     def stopping(self) -> bool:
@@ -123,6 +138,7 @@ class RtspSession(Segmenter):
                 extradata=bytes(ctx.extradata or b""),
                 open_s=time.monotonic() - started,
                 connected_at=self.wall(),
+                time_base=tb,
             )
         )
         try:
@@ -141,9 +157,11 @@ class RtspSession(Segmenter):
         started = time.monotonic()
         opts = self.options
         try:
-            client = RtspClient(self.url, timeout_s=opts.timeout_s, batch_s=opts.batch_s)
+            batch_s = opts.live_batch_s if self.live is not None else opts.batch_s
+            client = RtspClient(self.url, timeout_s=opts.timeout_s, batch_s=batch_s)
         except RtspProtocolError as e:
             return SessionEnd(Reason.OTHER, mask_urls_in(str(e)), False, None)
+        self._client = client
         try:
             try:
                 desc = client.open()
@@ -191,6 +209,7 @@ class RtspSession(Segmenter):
                 extradata=b"".join(START + ps for ps in desc.parameter_sets),
                 open_s=time.monotonic() - started,
                 connected_at=self.wall(),
+                time_base=tb,
             )
         )
         try:
@@ -230,6 +249,9 @@ class RtspSession(Segmenter):
     def _connected(self, info: StreamInfo) -> None:
         self.info = info
         self.active = True
+        tap = self.live
+        if tap is not None:
+            tap.restart(info.codec, info.extradata, info.width, info.height, info.time_base)
         self.on_connected(info)
 
     def _failed(self, e: Exception) -> SessionEnd:

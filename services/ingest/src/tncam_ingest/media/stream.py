@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
 from tncam_ingest.domain.reasons import Reason
 from tncam_ingest.media.fmp4 import Chunk
@@ -26,6 +27,8 @@ class SessionOptions:
     backend: str = "native"
     #: Native client: pause between socket reads, so each read takes a batch of packets.
     batch_s: float = 0.25
+    #: The same while someone watches the stream live (latency matters more than CPU then).
+    live_batch_s: float = 0.02
 
     def ffmpeg(self) -> dict[str, str]:
         """FFmpeg demuxer options: TCP, socket timeout in microseconds, quick probing."""
@@ -51,6 +54,7 @@ class StreamInfo:
     extradata: bytes
     open_s: float
     connected_at: float  # wall clock
+    time_base: Fraction = Fraction(1, 90_000)  # of packet timestamps
 
 
 @dataclass(frozen=True, slots=True)

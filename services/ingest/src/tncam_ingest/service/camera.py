@@ -15,11 +15,13 @@ from tncam_ingest.domain.backoff import Backoff
 from tncam_ingest.domain.quality import Luma, assess
 from tncam_ingest.domain.reasons import Failure, Reason
 from tncam_ingest.domain.urls import check_url, with_credentials
+from tncam_ingest.media.live_session import LiveOnlySession
 from tncam_ingest.media.session import RtspSession
 from tncam_ingest.media.snapshot import SnapshotDecodeError, decode_snapshot
 from tncam_ingest.media.stream import Counters, SessionEnd, SnapshotPacket, StreamInfo
 from tncam_ingest.media.threads import LoopPoster, run_in_thread
 from tncam_ingest.service.context import IngestContext
+from tncam_ingest.service.live import LivePublishing, keep_publishing
 from tncam_mesh.errors import TncamError
 from tncam_mesh.redact import mask_url
 
@@ -50,12 +52,17 @@ class CameraRunner:
         self._snapshot_lock = asyncio.Lock()
         self._snapshots_queued = 0
         self.compliant: bool | None = None
+        #: Watched streams ("main", "sub") and the sub-stream's own session (ADR 0020).
+        self._live: dict[str, LivePublishing] = {}
+        self._sub_session: LiveOnlySession | None = None
 
     # ------------------------------------------------------------------------------ control
 
     def stop(self) -> None:
         """Stop at once: the session thread ends before its next packet."""
         self._stop.set()
+        for stream in list(self._live):
+            self.live_stop(stream)
         if self.session is not None:
             self.session.stop()
 
@@ -67,6 +74,69 @@ class CameraRunner:
             self._restart.set()
             if self.session is not None:
                 self.session.stop()
+        sub = self._sub_session
+        if sub is not None and (old.rtsp_sub_url, old.credentials_ref) != (
+            config.rtsp_sub_url,
+            config.credentials_ref,
+        ):
+            sub.stop()  # reopened with the new URL while still watched
+
+    # ----------------------------------------------------------------------------- live
+
+    def live_start(self, stream: str) -> None:
+        """Publish a stream's access units ("main": the session's; "sub": a session of its own)."""
+        if stream in self._live or self._stop.is_set():
+            return
+        pub = LivePublishing(self.camera_id, stream, self.deps.live_bus, self.deps.metrics)
+        self._live[stream] = pub
+        self._spawn(pub.run(), f"live-{stream}-{self.camera_id}")
+        if stream == "main":
+            if self.session is not None:
+                self.session.set_live(pub.tap)  # the existing session: no second one
+        else:
+            attempt = lambda: self._sub_attempt(pub)  # noqa: E731
+            self._spawn(keep_publishing(pub, attempt), f"live-session-{self.camera_id}")
+
+    def live_stop(self, stream: str) -> None:
+        """Stop publishing a stream (the sub-stream's session closes)."""
+        pub = self._live.pop(stream, None)
+        if pub is None:
+            return
+        pub.close()
+        if stream == "main":
+            if self.session is not None:
+                self.session.set_live(None)
+        elif self._sub_session is not None:
+            self._sub_session.stop()
+
+    async def _sub_attempt(self, pub: LivePublishing) -> bool:
+        """One session to the sub-stream; whether it streamed."""
+        sub_url = self.config.rtsp_sub_url
+        if not sub_url:
+            log.warning("live sub-stream asked for, none configured", extra=self._log_extra)
+            return False
+        url = await self._url(sub_url)
+        if isinstance(url, Failure):
+            log.warning("live sub-stream: %s", url.detail, extra=self._log_extra)
+            return False
+        session = LiveOnlySession(url, self.deps.options, pub.tap)
+        del url
+        self._sub_session = session
+        if pub.closed():
+            return False
+        end = await run_in_thread(session.run, name=f"rtsp-sub-{self.camera_id}")
+        if not pub.closed():
+            log.info(
+                "live sub-stream ended: %s: %s",
+                end.reason.value,
+                end.detail,
+                extra={**self._log_extra, "url": mask_url(sub_url)},
+            )
+        return end.connected
+
+    @property
+    def _log_extra(self) -> dict[str, str]:
+        return {"camera_id": self.camera_id}
 
     # --------------------------------------------------------------------------------- loop
 
@@ -114,22 +184,22 @@ class CameraRunner:
             for w in waits:
                 w.cancel()
 
-    async def _url(self) -> str | Failure:
+    async def _url(self, url: str) -> str | Failure:
         cfg = self.config
-        problem = check_url(cfg.rtsp_url)
+        problem = check_url(url)
         if problem is not None:
             return Failure(Reason.OTHER, problem)
         if not cfg.credentials_ref:
-            return cfg.rtsp_url
+            return url
         try:
             creds = await self.deps.registry.resolve_credentials(cfg.credentials_ref)
         except TncamError as e:
             return Failure(Reason.OTHER, f"credentials could not be resolved: {e.code}")
-        return with_credentials(cfg.rtsp_url, creds.username, creds.password)
+        return with_credentials(url, creds.username, creds.password)
 
     async def _attempt(self) -> SessionEnd:
         d = self.deps
-        url = await self._url()
+        url = await self._url(self.config.rtsp_url)
         if isinstance(url, Failure):
             end = SessionEnd(url.reason, url.detail, False, None)
             await self._report_down(end, "")
@@ -144,6 +214,7 @@ class CameraRunner:
             on_snapshot=lambda pkt: self._poster.post(self._on_snapshot, pkt),
             # Segment starts keep rising across sessions (they key the hand-off).
             last_start_ms=self.session.last_start_ms if self.session is not None else 0,
+            live=self._live["main"].tap if "main" in self._live else None,
         )
         del url
         self.session = session

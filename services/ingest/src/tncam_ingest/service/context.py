@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tncam_ingest.bus.camera_events import CameraEvents
+from tncam_ingest.bus.live import LiveBus
 from tncam_ingest.clients.registry import RegistryClient
 from tncam_ingest.domain.quality import Thresholds
 from tncam_ingest.media.stream import ClosedSegment, SessionOptions
@@ -29,6 +30,7 @@ class IngestContext:
     options: SessionOptions
     metrics: IngestMetrics
     events: CameraEvents
+    live_bus: LiveBus
     registry: RegistryClient
     handoff: SegmentSink
     snapshots: SnapshotStore | None
@@ -50,6 +52,7 @@ def session_options(s: IngestSettings) -> SessionOptions:
         max_clock_drift_s=s.max_clock_drift_s,
         backend=s.rtsp_backend,
         batch_s=s.rtsp_batch_s,
+        live_batch_s=s.live_batch_s,
     )
 
 
@@ -67,6 +70,7 @@ def build_context(
         options=session_options(s),
         metrics=metrics,
         events=CameraEvents(bus.js, namespace=ns, worker_id=worker_id),
+        live_bus=LiveBus(bus.nc, ns),
         registry=RegistryClient(bus, namespace=ns, worker_id=worker_id),
         handoff=handoff,
         snapshots=snapshots,

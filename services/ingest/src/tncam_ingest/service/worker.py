@@ -18,6 +18,7 @@ from tncam_ingest.metrics import IngestMetrics
 from tncam_ingest.service.camera import CameraRunner, Config
 from tncam_ingest.service.context import build_context
 from tncam_ingest.service.leases import LeaseCoordinator
+from tncam_ingest.service.live import LiveDemands
 from tncam_ingest.settings import IngestSettings
 from tncam_ingest.storage.snapshots import SnapshotStore
 from tncam_mesh.audit import AuditClient
@@ -71,6 +72,7 @@ class IngestWorker:
             fence_s=min(s.lease_fence_s, INGEST_LEASES_KV.ttl_s - 1.0),
         )
         self.cameras: dict[str, tuple[CameraRunner, asyncio.Task[None]]] = {}
+        self.live = LiveDemands(self.deps.live_bus, metrics, self._runner)
         self._tg: asyncio.TaskGroup | None = None
         self._cpu_seen: dict[str, float] = {}  # session -> CPU seconds at the last reading
         self._cpu_last_t = time.monotonic()
@@ -88,7 +90,9 @@ class IngestWorker:
             self._tg = tg
             handoff = tg.create_task(self.handoff.run(handoff_stop), name="handoff")
             drops = tg.create_task(self.drops.run(drops_stop), name="drop-audit")
+            live = tg.create_task(self.live.run(stop), name="live-demands")
             await self.leases.run(stop)  # returns after every session stopped, leases released
+            await live
             await self.handoff.drained(_SHUTDOWN_FLUSH_S)
             handoff_stop.set()
             await handoff
@@ -104,8 +108,13 @@ class IngestWorker:
         task = self._tg.create_task(runner.run(), name=f"camera-{camera_id}")
         self.cameras[camera_id] = (runner, task)
 
+    def _runner(self, camera_id: str) -> CameraRunner | None:
+        entry = self.cameras.get(camera_id)
+        return entry[0] if entry is not None else None
+
     async def _lost(self, camera_id: str, why: str) -> None:
         entry = self.cameras.pop(camera_id, None)
+        self.live.camera_lost(camera_id)
         if entry is None:
             return
         runner, task = entry
