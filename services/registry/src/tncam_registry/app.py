@@ -23,6 +23,7 @@ from tncam_mesh.jetstream import ensure_kv
 from tncam_mesh.rpc import RpcService
 from tncam_mesh.runtime import Runtime, declare_streams, run_service
 from tncam_mesh.service_db import open_database
+from tncam_mesh.workers import ProcessWorker
 from tncam_registry.api.rpc import add_endpoints
 from tncam_registry.bus.outbox import Outbox, OutboxRelay
 from tncam_registry.consumers.status import run_stats_consumer, run_status_consumer
@@ -72,6 +73,9 @@ def build_context(
         ),
         fault_after=dt.timedelta(seconds=settings.fault_after_s),
         handover_grace=dt.timedelta(seconds=settings.handover_grace_s),
+        import_worker=ProcessWorker(
+            "registry.import_cameras", timeout_s=settings.import_parse_timeout_s
+        ),
     )
 
 
@@ -122,6 +126,7 @@ async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
             yield
         finally:
             await rpc.stop()
+            ctx.import_worker.close()  # an import still being read is abandoned
             # Finish in-flight work before the engine goes away (bounded by the shutdown grace).
             await asyncio.wait(tasks, timeout=settings.shutdown_grace_s / 2)
 
