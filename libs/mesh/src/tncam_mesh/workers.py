@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -38,12 +39,16 @@ def _ready() -> None:
 
 
 class ProcessWorker:
-    """One child process that runs one call at a time, each within ``timeout_s``."""
+    """One child process (at a lower CPU priority, ``nice``) that runs one call at a time,
+    each within ``timeout_s``."""
 
-    def __init__(self, name: str, *, timeout_s: float, max_waiting: int = 1) -> None:
+    def __init__(
+        self, name: str, *, timeout_s: float, max_waiting: int = 1, nice: int = 10
+    ) -> None:
         self.name = name
         self.timeout_s = timeout_s
         self._max_waiting = max_waiting
+        self._nice = nice
         self._waiting = 0
         self._slot = asyncio.Semaphore(1)
         self._pool: ProcessPoolExecutor | None = None
@@ -104,8 +109,12 @@ class ProcessWorker:
         if self._pool is None:
             # spawn, not fork: a fork of a process with an event loop and threads can inherit
             # locks held by another thread.
+            # Niced: on a busy machine the service's own requests come first.
             self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=os.nice,
+                initargs=(self._nice,),
             )
         return self._pool
 

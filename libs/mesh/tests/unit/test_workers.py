@@ -37,6 +37,7 @@ async def test_runs_in_another_process_and_returns_results_and_errors(
     with pytest.raises(ValueError, match="invalid literal"):
         await worker.run(int, "not a number")
     assert await worker.run(os.getpid) == child  # one warm process, reused
+    assert await worker.run(os.nice, 0) == min(os.nice(0) + 10, 19)  # behind the service
 
 
 async def test_a_call_over_the_time_limit_is_killed_and_the_next_gets_a_new_process(
