@@ -35,6 +35,7 @@ from tncam_registry.service.configs import reconcile_kv
 from tncam_registry.service.connection import sweep
 from tncam_registry.service.context import RegistryContext
 from tncam_registry.service.gauges import refresh_gauges
+from tncam_registry.service.imports import start_worker
 from tncam_registry.service.reference import seed
 from tncam_registry.settings import RegistrySettings
 
@@ -111,6 +112,7 @@ async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
         await seed(ctx)
         rpc = await start_rpc(rt, ctx)
         tasks = [
+            rt.spawn("import-worker-start", start_worker(ctx)),
             rt.spawn("outbox-relay", relay.run(rt.stopping)),
             rt.spawn("status-consumer", run_status_consumer(rt, ctx)),
             rt.spawn("stats-consumer", run_stats_consumer(rt, ctx)),

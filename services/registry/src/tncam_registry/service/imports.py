@@ -7,6 +7,8 @@ the time limit is refused, and one file is parsed at a time (another waits, more
 
 from __future__ import annotations
 
+import logging
+
 from tncam.common.v1 import actor_pb2
 from tncam.registry.v1 import service_pb2
 from tncam_mesh.db import unit_of_work
@@ -18,6 +20,8 @@ from tncam_registry.domain import importing as imp
 from tncam_registry.domain.import_rows import forbidden_owner
 from tncam_registry.service.camera_writes import CameraWrite, site_for, write_camera
 from tncam_registry.service.context import RegistryContext
+
+log = logging.getLogger("tncam.registry")
 
 _FORMATS = {service_pb2.IMPORT_FORMAT_CSV: "csv", service_pb2.IMPORT_FORMAT_XLSX: "xlsx"}
 
@@ -75,6 +79,15 @@ async def _write_rows(
             # A preview: every check and write ran (so the counts are true), none is kept.
             await s.rollback()
     return counts
+
+
+async def start_worker(ctx: RegistryContext) -> None:
+    """Start the import worker's process now, so the first import does not wait for it (and
+    its start does not compete with requests then); if it fails, the first import retries."""
+    try:
+        await ctx.import_worker.start()
+    except Exception as e:
+        log.warning("the import worker did not start (the first import will retry): %s", e)
 
 
 async def import_cameras(
