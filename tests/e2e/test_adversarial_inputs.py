@@ -2,16 +2,21 @@
 every string parameter of every operation in the committed OpenAPI document filled with control
 characters and over-long values gets a 4xx, never a 5xx, and no body leaks SQL, stack traces
 or exception class names; ``X-Forwarded-For`` counts only from a trusted proxy (here a real
-nginx in front of the gateway), for the address lockout and for the audit log alike."""
+nginx in front of the gateway), for the address lockout and for the audit log alike; import
+files shaped to exhaust the registry are refused fast while other clients' requests keep their
+pace."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 import json
+import math
 import os
 import re
 import secrets
+import threading
 import time
 import urllib.parse
 import uuid
@@ -21,6 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
+from openpyxl import Workbook
 
 from tncam.audit.v1 import query_pb2
 from tncam.registry.v1 import service_pb2 as rpb
@@ -37,6 +43,7 @@ from tncam_mesh.errors import InvalidInputError
 from tncam_mesh.jetstream import ensure_stream
 from tncam_mesh.rpc import call
 from tncam_testkit.database import MigratedDatabase
+from tncam_testkit.hostile import xlsx_shared_string_bomb
 from tncam_testkit.keys import service_keys
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.postgres import PostgresServer
@@ -56,6 +63,7 @@ TRUSTED, UNTRUSTED = "127.0.0.2", "127.0.0.4"
 ADDRESS_THRESHOLD = 5
 CONTROL = {"nul": "a\x00b", "soh": "a\x01b", "esc": "a\x1b[2Jb", "cr": "a\rb", "lf": "a\nb"}
 LONG = "A" * 10_000
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LONG_PATH = "A" * 2_000  # stays under uvicorn's 16 KiB request-line limit
 # What must never reach a caller: SQL, driver names, Python tracebacks, exception class names.
 LEAK = re.compile(
@@ -468,6 +476,82 @@ def test_forwarded_for_counts_only_from_a_trusted_proxy_in_the_audit_log(
     # The peer itself; the address nginx saw; the untrusted proxy's own address.
     assert sorted(seen) == sorted(["127.0.0.1", "127.0.0.3", UNTRUSTED])
     assert "203.0.113.7" not in json.dumps(seen)
+
+
+@pytest.fixture(scope="module")
+def xlsx_300k_rows() -> bytes:
+    """The probe's 2.3 MB XLSX of 300,000 rows (openpyxl's write-only mode)."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet()
+    ws.append(["code", "name", "commune_code", "site_kind", "rtsp_url"])
+    for i in range(300_000):
+        ws.append([i])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _p99(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
+
+
+def test_hostile_imports_are_refused_fast_while_camera_lists_keep_their_pace(
+    platform: Platform, xlsx_300k_rows: bytes
+) -> None:
+    """Issue 21 item 4: while a unit operator uploads the 300k-row XLSX and a ~100 KB XLSX
+    holding a 100 MB shared string (dry runs), another client's camera lists stay fast, and
+    both files are refused with 422 within a few seconds."""
+    bomb = xlsx_shared_string_bomb(
+        ["code", "name", "commune_code", "site_kind", "rtsp_url"], 100 * 1024 * 1024
+    )
+    assert len(xlsx_300k_rows) < 3_000_000
+    assert len(bomb) < 200_000
+    latencies: list[float] = []
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def poll() -> None:
+        with _client("127.0.0.11", platform.gateway.url) as c:
+            while not stop.is_set():
+                started = time.perf_counter()
+                r = c.get("/api/v1/cameras", params={"page_size": 50}, headers=platform.admin)
+                latencies.append(time.perf_counter() - started)
+                if r.status_code != 200:
+                    failures.append(f"{r.status_code}: {r.text[:200]}")
+                time.sleep(0.01)
+
+    with _client("127.0.0.11", platform.gateway.url) as c:  # warm: connections, caches
+        for _ in range(5):
+            assert c.get("/api/v1/cameras", headers=platform.admin).status_code == 200
+    poller = threading.Thread(target=poll, name="camera-lists")
+    poller.start()
+    refusals: dict[str, tuple[float, dict[str, Any]]] = {}
+    try:
+        time.sleep(0.3)
+        with _client("127.0.0.12", platform.gateway.url) as c:
+            for name, content in (("cameras.xlsx", xlsx_300k_rows), ("bomb.xlsx", bomb)):
+                started = time.perf_counter()
+                r = c.post(
+                    "/api/v1/cameras/import",
+                    headers=platform.operator,
+                    data={"dry_run": "true"},
+                    files={"file": (name, content, XLSX_TYPE)},
+                )
+                refusals[name] = (time.perf_counter() - started, r.json())
+                assert r.status_code == 422, r.text[:500]
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        poller.join()
+    assert not failures, failures[:3]
+    for name, code in (("cameras.xlsx", "too_many_rows"), ("bomb.xlsx", "xlsx_too_large")):
+        took, body = refusals[name]
+        assert body["code"] == "gateway.import.rejected", body
+        assert [(e["row"], e["code"]) for e in body["errors"]["errors"]] == [(0, code)], body
+        assert took < 3.0, (name, took)
+    assert len(latencies) >= 20, len(latencies)
+    assert _p99(latencies) < 0.100, sorted(latencies)[-5:]
 
 
 def test_forwarded_for_does_not_lift_the_address_lockout(platform: Platform) -> None:

@@ -23,6 +23,7 @@ from tncam_mesh.jetstream import ensure_kv
 from tncam_mesh.rpc import RpcService
 from tncam_mesh.runtime import Runtime, declare_streams, run_service
 from tncam_mesh.service_db import open_database
+from tncam_mesh.workers import ProcessWorker
 from tncam_registry.api.rpc import add_endpoints
 from tncam_registry.bus.outbox import Outbox, OutboxRelay
 from tncam_registry.consumers.status import run_stats_consumer, run_status_consumer
@@ -34,6 +35,7 @@ from tncam_registry.service.configs import reconcile_kv
 from tncam_registry.service.connection import sweep
 from tncam_registry.service.context import RegistryContext
 from tncam_registry.service.gauges import refresh_gauges
+from tncam_registry.service.imports import start_worker
 from tncam_registry.service.reference import seed
 from tncam_registry.settings import RegistrySettings
 
@@ -72,6 +74,9 @@ def build_context(
         ),
         fault_after=dt.timedelta(seconds=settings.fault_after_s),
         handover_grace=dt.timedelta(seconds=settings.handover_grace_s),
+        import_worker=ProcessWorker(
+            "registry.import_cameras", timeout_s=settings.import_parse_timeout_s
+        ),
     )
 
 
@@ -107,6 +112,7 @@ async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
         await seed(ctx)
         rpc = await start_rpc(rt, ctx)
         tasks = [
+            rt.spawn("import-worker-start", start_worker(ctx)),
             rt.spawn("outbox-relay", relay.run(rt.stopping)),
             rt.spawn("status-consumer", run_status_consumer(rt, ctx)),
             rt.spawn("stats-consumer", run_stats_consumer(rt, ctx)),
@@ -122,6 +128,7 @@ async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
             yield
         finally:
             await rpc.stop()
+            ctx.import_worker.close()  # an import still being read is abandoned
             # Finish in-flight work before the engine goes away (bounded by the shutdown grace).
             await asyncio.wait(tasks, timeout=settings.shutdown_grace_s / 2)
 

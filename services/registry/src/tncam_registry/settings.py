@@ -50,6 +50,10 @@ class RegistrySettings(DatabaseSettings):
     #: How often the camera_config KV bucket is reconciled with the database (0 = only at start).
     kv_reconcile_interval_s: float = Field(default=600.0, ge=0)
 
+    #: Reading and checking one import file may take this long; a slower one is refused
+    #: (``parse_timeout``) and its worker process killed.
+    import_parse_timeout_s: float = Field(default=60.0, gt=0)
+
     #: Per-year calendar overrides as JSON, e.g.
     #: ``{"2026": {"days_off": ["2026-01-02"], "working_days": ["2026-01-10"]}}``.
     calendar_overrides: dict[int, YearOverride] = Field(default_factory=dict)

@@ -1,19 +1,23 @@
-"""Camera import files (CSV / XLSX): reading and whole-file validation, all or nothing.
+"""Camera import files (CSV / XLSX): whole-file validation, all or nothing.
 
 Row numbers are the ones a spreadsheet shows: the header is row 1, the first camera row 2.
-Messages are in Vietnamese for the operators who fix the file. The rules of one row are in
+Messages are in Vietnamese for the operators who fix the file. Reading (and its limits) is in
+:mod:`tncam_registry.domain.import_files`, the rules of one row in
 :mod:`tncam_registry.domain.import_rows`.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from tncam_registry.domain.import_files import (
+    MAX_CELL_CHARS,
+    MAX_ROWS,
+    ImportFileError,
+    read_table,
+    too_many_rows_message,
+)
 from tncam_registry.domain.import_rows import (
     COLUMNS,
     REQUIRED,
@@ -26,6 +30,7 @@ from tncam_registry.domain.import_rows import (
 
 __all__ = [
     "COLUMNS",
+    "MAX_CELL_CHARS",
     "MAX_ROWS",
     "REQUIRED",
     "CameraRow",
@@ -33,17 +38,13 @@ __all__ = [
     "Reference",
     "RowError",
     "Validated",
+    "check_file",
     "format_errors",
     "guess_format",
+    "parse_timeout",
     "read_table",
     "validate",
 ]
-
-MAX_ROWS = 20_000
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read."""
 
 
 @dataclass
@@ -55,62 +56,26 @@ class Validated:
     total_rows: int
 
 
-# ---------------------------------------------------------------------------------- reading
+def check_file(content: bytes, fmt: str, ref: Reference) -> Validated:
+    """Read and validate a file; a file refused as a whole has that one error (row 0).
 
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def read_table(content: bytes, fmt: str) -> list[tuple[int, list[str]]]:
-    """(row number, cells) for every non-empty line, the header first; ``fmt`` csv or xlsx."""
-    if fmt == "xlsx":
-        return _read_xlsx(content)
-    return _read_csv(content)
-
-
-def _read_csv(content: bytes) -> list[tuple[int, list[str]]]:
+    Pure and picklable both ways: the registry runs it in its parse worker process."""
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ImportFileError(
-            f"tệp CSV phải được mã hóa UTF-8 (lỗi ở byte {e.start}); hãy lưu lại bằng 'CSV UTF-8'"
-        ) from e
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    rows = []
-    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
-        values = [c.strip() for c in cells]
-        if any(values):
-            rows.append((number, values))
-    return rows
+        table = read_table(content, fmt)
+    except ImportFileError as e:
+        return Validated([], [RowError(0, "", e.code, e.message)], 0)
+    return validate(table, ref)
 
 
-def _read_xlsx(content: bytes) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook  # type: ignore[import-untyped]
-
-    try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises zipfile/KeyError/ValueError variants
-        raise ImportFileError("không đọc được tệp XLSX (tệp hỏng hoặc không phải Excel)") from e
-    try:
-        ws = wb.worksheets[0]
-        rows = []
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = [_text(v) for v in values]
-            if any(cells):
-                rows.append((number, cells))
-        return rows
-    finally:
-        wb.close()
+def parse_timeout(seconds: float) -> RowError:
+    """The file took longer than the time limit to read and check (its worker was stopped)."""
+    return RowError(
+        0,
+        "",
+        "parse_timeout",
+        f"không đọc xong tệp trong {seconds:g} giây; hãy chia thành các tệp nhỏ hơn "
+        f"(the file could not be read within {seconds:g} s; split it into smaller files)",
+    )
 
 
 def guess_format(filename: str, content: bytes) -> str:
@@ -120,12 +85,39 @@ def guess_format(filename: str, content: bytes) -> str:
     return "csv"
 
 
+def _column_letter(index: int) -> str:
+    """The spreadsheet's name of the 0-based column ``index`` (A, ..., Z, AA, ...)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _overlong(number: int, cells: Sequence[str], names: Sequence[str]) -> list[RowError]:
+    """Cells longer than ``MAX_CELL_CHARS`` (never quoted: they can be megabytes)."""
+    return [
+        RowError(
+            number,
+            (names[i] if i < len(names) and names[i] else "") or _column_letter(i),
+            "cell_too_long",
+            f"ô dài {len(cell)} ký tự, tối đa {MAX_CELL_CHARS} "
+            f"(the cell holds {len(cell)} characters; at most {MAX_CELL_CHARS})",
+        )
+        for i, cell in enumerate(cells)
+        if len(cell) > MAX_CELL_CHARS
+    ]
+
+
 def validate(table: Sequence[tuple[int, Sequence[str]]], ref: Reference) -> Validated:
     """Check a whole file; rows are returned only if there is no error at all."""
-    errors: list[RowError] = []
     if not table:
         return Validated([], [RowError(0, "", "empty", "tệp không có dữ liệu")], 0)
     header_row, header = table[0]
+    errors = _overlong(header_row, header, ())
+    if errors:
+        return Validated([], errors, len(table) - 1)
     names = [normalise_header(h) for h in header]
     for i, name in enumerate(names):
         if name and name not in COLUMNS:
@@ -146,7 +138,7 @@ def validate(table: Sequence[tuple[int, Sequence[str]]], ref: Reference) -> Vali
             )
     body = table[1:]
     if len(body) > MAX_ROWS:
-        errors.append(RowError(0, "", "too_many_rows", f"tối đa {MAX_ROWS} dòng mỗi lần nhập"))
+        errors.append(RowError(0, "", "too_many_rows", too_many_rows_message()))
     if errors:
         return Validated([], errors, len(body))
     if not body:
@@ -154,6 +146,10 @@ def validate(table: Sequence[tuple[int, Sequence[str]]], ref: Reference) -> Vali
     rows: list[CameraRow] = []
     seen: dict[str, int] = {}
     for number, cells in body:
+        overlong = _overlong(number, cells, names)
+        if overlong:  # its other checks would quote the long values
+            errors += overlong
+            continue
         record = {n: (cells[i] if i < len(cells) else "") for i, n in enumerate(names) if n}
         row, row_errors = validate_row(number, record, ref)
         errors += row_errors

@@ -21,6 +21,7 @@ from tncam.audit.v1 import audit_event_pb2 as audit_pb
 from tncam.common.v1 import actor_pb2
 from tncam_mesh.audit import new_event, service_actor
 from tncam_mesh.clock import Clock, utc_now
+from tncam_mesh.workers import ProcessWorker
 from tncam_registry import metrics as m
 from tncam_registry.bus.outbox import Outbox, OutboxRelay
 from tncam_registry.db.credentials import CredentialBox
@@ -31,6 +32,9 @@ from tncam_registry.domain.reference import ReferenceData
 log = logging.getLogger("tncam.registry")
 
 SERVICE = "registry"
+#: How long reading and checking one import file may take (20,000 rows of every column take
+#: ~8 s on a busy 2-core machine); the setting ``IMPORT_PARSE_TIMEOUT_S``.
+IMPORT_PARSE_TIMEOUT_S = 60.0
 #: The registry acting on its own authority (opening and closing fault tickets).
 ACTOR = service_actor(SERVICE)
 
@@ -50,6 +54,12 @@ class RegistryContext:
     handover_grace: dt.timedelta = dt.timedelta(seconds=30)
     clock: Clock = utc_now
     ref: ReferenceData = field(default_factory=ReferenceData)
+    #: Import files are read in this worker process (started on first use; closed by the app).
+    import_worker: ProcessWorker = field(
+        default_factory=lambda: ProcessWorker(
+            "registry.import_cameras", timeout_s=IMPORT_PARSE_TIMEOUT_S
+        )
+    )
 
     def today(self) -> dt.date:
         """Today in Vietnam."""

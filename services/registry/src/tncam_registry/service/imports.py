@@ -1,12 +1,18 @@
-"""Camera import from a CSV or XLSX file, all rows or none; a dry run is rolled back."""
+"""Camera import from a CSV or XLSX file, all rows or none; a dry run is rolled back.
+
+The file is read and checked in the import worker process (``ctx.import_worker``): the event
+loop keeps serving other requests while a large file is parsed, a file that takes longer than
+the time limit is refused, and one file is parsed at a time (another waits, more are refused).
+"""
 
 from __future__ import annotations
 
-import asyncio
+import logging
 
 from tncam.common.v1 import actor_pb2
 from tncam.registry.v1 import service_pb2
 from tncam_mesh.db import unit_of_work
+from tncam_mesh.workers import WorkTimeoutError
 from tncam_registry.db import cameras as db
 from tncam_registry.domain import access, records
 from tncam_registry.domain import credentials as creds
@@ -14,6 +20,8 @@ from tncam_registry.domain import importing as imp
 from tncam_registry.domain.import_rows import forbidden_owner
 from tncam_registry.service.camera_writes import CameraWrite, site_for, write_camera
 from tncam_registry.service.context import RegistryContext
+
+log = logging.getLogger("tncam.registry")
 
 _FORMATS = {service_pb2.IMPORT_FORMAT_CSV: "csv", service_pb2.IMPORT_FORMAT_XLSX: "xlsx"}
 
@@ -73,6 +81,15 @@ async def _write_rows(
     return counts
 
 
+async def start_worker(ctx: RegistryContext) -> None:
+    """Start the import worker's process now, so the first import does not wait for it (and
+    its start does not compete with requests then); if it fails, the first import retries."""
+    try:
+        await ctx.import_worker.start()
+    except Exception as e:
+        log.warning("the import worker did not start (the first import will retry): %s", e)
+
+
 async def import_cameras(
     ctx: RegistryContext, req: service_pb2.ImportCamerasRequest
 ) -> service_pb2.ImportCamerasReply:
@@ -81,11 +98,9 @@ async def import_cameras(
     fmt = _FORMATS.get(req.format) or imp.guess_format(req.filename, req.content)
     reply = service_pb2.ImportCamerasReply()
     try:
-        table = await asyncio.to_thread(imp.read_table, req.content, fmt)
-    except imp.ImportFileError as e:
-        reply.errors.add(row=0, code="unreadable", message=str(e))
-        return reply
-    result = imp.validate(table, ctx.ref.importing())
+        result = await ctx.import_worker.run(imp.check_file, req.content, fmt, ctx.ref.importing())
+    except WorkTimeoutError:
+        result = imp.Validated([], [imp.parse_timeout(ctx.import_worker.timeout_s)], 0)
     reply.rows = result.total_rows
     errors = list(result.errors) + await _forbidden(ctx, req.actor, result.rows)
     if errors:
