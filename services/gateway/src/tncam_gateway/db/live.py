@@ -129,7 +129,7 @@ async def begin_end(
     )
 
 
-async def checks(session: AsyncSession, *, limit: int = 1000) -> list[LiveCheck]:
+async def checks(session: AsyncSession, *, limit: int = 10_000) -> list[LiveCheck]:
     """Sessions that are not over, with their account's and login session's state; locked
     (skipping rows another replica holds) until the transaction ends."""
     rows = await session.execute(
