@@ -147,7 +147,14 @@ async def call(
     timeout: float = 5.0,
 ) -> Rep:
     """Call an operation and return its reply; its error comes back as the same TncamError."""
-    subject = spec.subject(namespace)
+    return await call_subject(bus, spec.subject(namespace), request, reply_type, timeout=timeout)
+
+
+async def call_subject(
+    bus: Bus, subject: str, request: Message, reply_type: type[Rep], *, timeout: float = 5.0
+) -> Rep:
+    """:func:`call` on a concrete subject (a family such as one replica's control subject,
+    which no single ``RequestSpec`` names); the same headers, errors and decoding."""
     headers = {
         tracing.TRACEPARENT: tracing.current().child().header(),
         HEADER_TYPE: type_name(request),

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 from google.protobuf import struct_pb2, wrappers_pb2
+from nats.aio.msg import Msg
 
 from tncam_contracts.catalog import RequestSpec
 from tncam_mesh import tracing
 from tncam_mesh.bus import Bus
 from tncam_mesh.errors import NotFoundError, TncamError, UnavailableError
-from tncam_mesh.rpc import RpcService, call
+from tncam_mesh.rpc import RpcService, call, call_subject
 
 pytestmark = pytest.mark.integration
 
@@ -90,3 +91,30 @@ async def test_round_trip_errors_and_trace(
             timeout=1,
         )
     assert none.value.code == "rpc.call.no_responders"
+
+
+async def test_call_subject_on_a_plain_subscription(bus: Bus, ns: str) -> None:
+    """A concrete subject of a family (one replica's), answered by a plain subscription."""
+    subject = f"{ns}.tncam.test.v1.control.replica-1"
+
+    async def answer(msg: Msg) -> None:
+        value = wrappers_pb2.StringValue.FromString(msg.data).value
+        await msg.respond(wrappers_pb2.BoolValue(value=value == "held").SerializeToString())
+
+    sub = await bus.nc.subscribe(subject, cb=answer)
+    try:
+        reply = await call_subject(
+            bus, subject, wrappers_pb2.StringValue(value="held"), wrappers_pb2.BoolValue
+        )
+        assert reply.value is True
+        with pytest.raises(UnavailableError) as e:
+            await call_subject(
+                bus,
+                f"{ns}.tncam.test.v1.control.replica-2",
+                wrappers_pb2.StringValue(value="held"),
+                wrappers_pb2.BoolValue,
+                timeout=1.0,
+            )
+        assert e.value.code == "rpc.call.no_responders"
+    finally:
+        await sub.unsubscribe()

@@ -19,6 +19,7 @@ from tncam_gateway.api import (
     exports,
     footage,
     grants,
+    live,
     problems,
     registry,
 )
@@ -63,7 +64,7 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
         responses=problems.responses(422),  # which any operation can now answer
     )
     app.router.routes.extend(ops)
-    for module in (auth, accounts, grants, registry, cameras, footage, exports, audit):
+    for module in (auth, accounts, grants, registry, cameras, footage, live, exports, audit):
         app.include_router(module.router, prefix=API_PREFIX)
     problems.install(app)
     app.add_middleware(GatewayMiddleware)
@@ -74,7 +75,8 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
 
 @contextlib.asynccontextmanager
 async def lifespan(rt: Runtime[GatewaySettings]) -> AsyncIterator[None]:
-    """Open the gateway schema, compose the API state, run the grant-notification outbox."""
+    """Open the gateway schema, compose the API state, run the grant-notification outbox
+    and the end rules of live sessions."""
     await declare_streams(rt, GATEWAY_STREAM)
     async with open_database(rt.settings, rt.health, migrations=MIGRATIONS) as db:
         metrics = GatewayMetrics(rt.metrics.registry)
@@ -86,6 +88,7 @@ async def lifespan(rt: Runtime[GatewaySettings]) -> AsyncIterator[None]:
         app.state.metrics = metrics  # type: ignore[attr-defined]
         app.state.gateway = state  # type: ignore[attr-defined]
         rt.every("grant-outbox", 5.0, state.grants.notify_pending)
+        rt.every("live-session-ends", rt.settings.live_end_interval_s, state.live.end_due)
         yield
         app.state.gateway = None  # type: ignore[attr-defined]
 

@@ -71,6 +71,16 @@ class GatewaySettings(DatabaseSettings):
     export_download_window_s: int = Field(default=2 * 3600, ge=60, le=7 * 24 * 3600)
     export_max_range_s: int = Field(default=4 * 3600, ge=60, le=24 * 3600)
 
+    # Live view (docs/adr/0022): a live token opens one WHEP session on the live edge.
+    live_token_ttl_s: int = Field(default=600, ge=30, le=3600)
+    # How long the live edge may take to answer an offer, and a trickle or close.
+    live_open_timeout_s: float = Field(default=10.0, gt=0, le=60)
+    live_control_timeout_s: float = Field(default=2.0, gt=0, le=10)
+    # Retry-After of a 503 when the live edge is at capacity or unreachable.
+    live_retry_after_s: int = Field(default=5, ge=1, le=300)
+    # How often the end rules run (expiry, logout, disabled account, revoked grant).
+    live_end_interval_s: float = Field(default=1.0, ge=0.2, le=4.0)
+
     @model_validator(mode="after")
     def _key_strength(self) -> Self:
         for name in ("jwt_signing_key", "mfa_encryption_key"):

@@ -31,6 +31,7 @@ from tncam_gateway.service.context import GatewayState, build_state
 from tncam_gateway.settings import GatewaySettings
 from tncam_mesh.audit import AuditClient
 from tncam_mesh.bus import Bus, connect
+from tncam_mesh.clock import Clock, utc_now
 from tncam_mesh.db import create_engine, service_url, session_factory
 from tncam_mesh.errors import NotFoundError
 from tncam_mesh.jetstream import ensure_stream
@@ -201,7 +202,9 @@ async def gateway_factory(
     made: list[tuple[Bus, AsyncEngine, RpcService]] = []
     registry = Registry()
 
-    async def make(*, audit_namespace: str | None = None, **kw: Any) -> Gateway:
+    async def make(
+        *, audit_namespace: str | None = None, clock: Clock = utc_now, **kw: Any
+    ) -> Gateway:
         settings = make_settings(migrated_database, nats_server, namespace, **kw)
         bus = await connect(nats_server.url, name=f"gw-test-{uuid.uuid4().hex[:6]}")
         for spec in (AUDIT_STREAM, GATEWAY_STREAM, CAMERA_STREAM):
@@ -221,7 +224,7 @@ async def gateway_factory(
             if audit_namespace is not None
             else None
         )
-        state = build_state(settings, session_factory(engine), bus, audit_sink=sink)
+        state = build_state(settings, session_factory(engine), bus, clock=clock, audit_sink=sink)
         rpc = RpcService(bus, name="registry", version="0.0.1", namespace=namespace)
         if not made:
             await rpc.start()

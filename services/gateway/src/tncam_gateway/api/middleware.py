@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import time
 import uuid
 from typing import Any
@@ -201,6 +202,10 @@ class GatewayMiddleware:
                 await _send_problem(send, _too_large(limit), rid)
 
 
+#: The WHEP endpoint: its CORS preflight also says what it takes (``Accept-Post``).
+_WHEP_RE = re.compile(re.escape(API_PREFIX) + r"/live/[A-Za-z0-9_-]+/whep")
+
+
 class ConfiguredCORS:
     """CORS from the gateway's settings (known only once the service started)."""
 
@@ -218,8 +223,30 @@ class ConfiguredCORS:
                 self.app,
                 allow_origins=list(state.settings.cors_origins),
                 allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
-                allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
-                expose_headers=["Retry-After", "X-Request-Id", "Content-Disposition"],
+                allow_headers=["Authorization", "Content-Type", "X-Request-Id", "If-Match"],
+                # WHEP players read Location (the session resource) from the 201.
+                expose_headers=[
+                    "Retry-After",
+                    "X-Request-Id",
+                    "Content-Disposition",
+                    "Location",
+                    "Accept-Post",
+                ],
                 max_age=600,
             )
+        if scope["method"] == "OPTIONS" and _WHEP_RE.fullmatch(scope["path"]):
+            send = _with_header(send, b"accept-post", b"application/sdp")
         await self._inner(scope, receive, send)
+
+
+def _with_header(send: Send, name: bytes, value: bytes) -> Send:
+    """``send`` adding one header to the response (unless it already has it)."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            if all(k.lower() != name for k, _ in headers):
+                message["headers"] = [*headers, (name, value)]
+        await send(message)
+
+    return sending

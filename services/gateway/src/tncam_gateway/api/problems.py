@@ -211,6 +211,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "Xung đột trạng thái (conflict)",
         410: "Đã hết hiệu lực, ví dụ đã tải hoặc quá hạn (gone)",
         413: "Yêu cầu quá lớn (payload too large)",
+        415: "Kiểu nội dung không được hỗ trợ (unsupported media type)",
         422: "Dữ liệu không hợp lệ (validation error)",
         429: "Quá nhiều yêu cầu (rate limited / throttled)",
         503: "Dịch vụ phụ thuộc không sẵn sàng, ví dụ nhật ký kiểm toán (unavailable)",

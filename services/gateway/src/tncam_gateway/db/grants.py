@@ -153,3 +153,11 @@ async def unnotified(session: AsyncSession, *, limit: int = 100) -> list[GrantRe
 async def mark_notified(session: AsyncSession, grant_id: str, now: datetime) -> None:
     """Record that the owning units were notified."""
     await session.execute(sa.update(grants).where(grants.c.id == grant_id).values(notified_at=now))
+
+
+async def by_ids(session: AsyncSession, grant_ids: set[str]) -> dict[str, GrantRecord]:
+    """The grants of these ids that exist, by id."""
+    if not grant_ids:
+        return {}
+    rows = await session.execute(sa.select(grants).where(grants.c.id.in_(sorted(grant_ids))))
+    return {r.id: r for r in map(_record, rows)}

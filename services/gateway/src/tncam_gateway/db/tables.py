@@ -1,4 +1,4 @@
-"""The gateway schema as SQLAlchemy Core tables (created by migration 0002)."""
+"""The gateway schema as SQLAlchemy Core tables (created by migrations 0002-0004)."""
 
 from __future__ import annotations
 
@@ -136,4 +136,28 @@ camera_analytics = sa.Table(
     sa.Column("changed_by", sa.Text, nullable=False),
     sa.Column("changed_at", TS, nullable=False),
     sa.Column("revision", sa.Integer, nullable=False, server_default="1"),
+)
+
+live_sessions = sa.Table(
+    "live_sessions",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("account_id", sa.Text, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("login_session_id", sa.Text, sa.ForeignKey("sessions.id"), nullable=False),
+    sa.Column("camera_id", sa.Text, nullable=False),
+    sa.Column("owner_unit_id", sa.Text, nullable=False, server_default=""),
+    sa.Column("stream", sa.Text, nullable=False),  # main | sub
+    sa.Column("purpose", sa.Text, nullable=False),
+    sa.Column("purpose_text", sa.Text, nullable=False, server_default=""),
+    sa.Column("grant_id", sa.Text, nullable=False, server_default=""),
+    # issued | opening | open | ending | ended (domain/live.py: LiveState)
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("replica_id", sa.Text, nullable=False, server_default=""),
+    sa.Column("codec_path", sa.Text, nullable=False, server_default=""),
+    sa.Column("audit_event_id", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("opened_at", TS),
+    sa.Column("ended_at", TS),
+    sa.Column("end_reason", sa.Text, nullable=False, server_default=""),
 )

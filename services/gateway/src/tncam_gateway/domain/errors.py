@@ -22,3 +22,9 @@ class GoneError(TncamError):
     """The thing existed but can no longer be had (an export already downloaded, expired)."""
 
     http_status = 410
+
+
+class UnsupportedMediaTypeError(TncamError):
+    """The request body is not of the media type the operation takes."""
+
+    http_status = 415

@@ -32,11 +32,13 @@ SEGMENT_EXT = ".m4s"
 INIT_EXT = ".mp4"
 
 
-def _b64(data: bytes) -> str:
+def b64url(data: bytes) -> str:
+    """Unpadded base64url (tokens and signatures)."""
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def _unb64(text: str) -> bytes:
+def unb64url(text: str) -> bytes:
+    """The bytes of unpadded base64url text."""
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
@@ -120,14 +122,14 @@ class PlaybackCodec:
     def issue(self, claims: PlaybackClaims) -> str:
         """The token: ``<base64url claims>.<base64url HMAC-SHA256>``."""
         body = claims.to_json()
-        return f"{_b64(body)}.{_b64(self._mac(b'token', body))}"
+        return f"{b64url(body)}.{b64url(self._mac(b'token', body))}"
 
     def verify(self, token: str, *, now: datetime) -> PlaybackClaims:
         """The claims of a genuine, unexpired token (else 401 ``invalid_token``)."""
         try:
             body_b64, mac_b64 = token.split(".", 1)
-            body = _unb64(body_b64)
-            if not hmac.compare_digest(_unb64(mac_b64), self._mac(b"token", body)):
+            body = unb64url(body_b64)
+            if not hmac.compare_digest(unb64url(mac_b64), self._mac(b"token", body)):
                 raise ValueError("mac")
             claims = PlaybackClaims.from_json(body)
         except (ValueError, KeyError, TypeError) as e:
@@ -139,7 +141,7 @@ class PlaybackCodec:
     def sign(self, playback_id: str, kind: str, ref: str) -> str:
         """The signature of one object URL of one playback."""
         data = f"{playback_id}\x00{kind}\x00{ref}".encode()
-        return _b64(self._mac(b"object", data)[:SIG_BYTES])
+        return b64url(self._mac(b"object", data)[:SIG_BYTES])
 
     def check(self, playback_id: str, kind: str, ref: str, sig: str) -> None:
         """Refuse (403 ``not_in_playback``) an object this playback's playlists never listed."""

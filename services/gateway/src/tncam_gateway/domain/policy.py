@@ -289,6 +289,63 @@ def may_read_camera(
     )
 
 
+class LiveEnd(StrEnum):
+    """Why a live session ends (recorded with its end)."""
+
+    TOKEN_EXPIRED = "token_expired"  # noqa: S105 (a reason, not a secret)
+    LOGGED_OUT = "logged_out"
+    SESSION_REVOKED = "session_revoked"  # refresh reuse, password reset, ...
+    SESSION_EXPIRED = "session_expired"
+    ACCOUNT_DISABLED = "account_disabled"
+    GRANT_REVOKED = "grant_revoked"
+    GRANT_LAPSED = "grant_lapsed"
+    CLOSED_BY_VIEWER = "closed_by_viewer"
+
+
+@dataclass(frozen=True)
+class LiveSessionFacts:
+    """What the end rules of a live session look at, as the database says it is now."""
+
+    expires_at: datetime  # the live token's expiry
+    account_active: bool
+    login_revoked_reason: str | None  # None while the login session is not revoked
+    login_expires_at: datetime
+    grant_id: str  # "" when the access rested on the viewer's own scope
+    grant: Grant | None  # that grant as it is now (None when it is gone)
+
+
+def live_session_end(f: LiveSessionFacts, *, now: datetime) -> LiveEnd | None:
+    """Whether a live session must end now, and why: its token expired, its login session
+    ended (logout or any revocation), its account was disabled, or the grant it rests on was
+    revoked or lapsed (expired, or past the footage range it covers). None: it goes on."""
+    if not f.account_active:
+        return LiveEnd.ACCOUNT_DISABLED
+    if f.login_revoked_reason is not None:
+        if f.login_revoked_reason == "logout":
+            return LiveEnd.LOGGED_OUT
+        if f.login_revoked_reason == "disabled":
+            return LiveEnd.ACCOUNT_DISABLED
+        return LiveEnd.SESSION_REVOKED
+    if f.grant_id:
+        if f.grant is None or f.grant.revoked:
+            return LiveEnd.GRANT_REVOKED
+        if now >= f.grant.expires_at or now > f.grant.footage_to:
+            return LiveEnd.GRANT_LAPSED
+    if now >= f.login_expires_at:
+        return LiveEnd.SESSION_EXPIRED
+    if now >= f.expires_at:
+        return LiveEnd.TOKEN_EXPIRED
+    return None
+
+
+def live_token_expiry(issued: datetime, ttl_end: datetime, grant: Grant | None) -> datetime:
+    """A live token lasts its TTL, and never past the grant it rests on (its expiry or the
+    end of the footage range it covers), so that the live edge ends it by itself then too."""
+    if grant is None:
+        return ttl_end
+    return max(issued, min(ttl_end, grant.expires_at, grant.footage_to))
+
+
 @dataclass(frozen=True)
 class Listing:
     """The part of a list a principal may see: everything, or only the rows matching the

@@ -11,9 +11,11 @@ from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tncam_gateway.clients.audit import AuditLog, Auditor, AuditSink
+from tncam_gateway.clients.live import LiveEdge
 from tncam_gateway.clients.recorder import Recordings
 from tncam_gateway.clients.registry import CameraDirectory
 from tncam_gateway.clients.snapshots import SnapshotSource
+from tncam_gateway.domain.live import LiveTokenCodec
 from tncam_gateway.domain.lockout import LockoutPolicy
 from tncam_gateway.domain.passwords import Argon2Parameters, PasswordHasher, PasswordPolicy
 from tncam_gateway.domain.playback import PlaybackCodec
@@ -28,6 +30,7 @@ from tncam_gateway.service.cameras import CameraService
 from tncam_gateway.service.exports import ExportService
 from tncam_gateway.service.footage import FootageGuard
 from tncam_gateway.service.grants import GrantService
+from tncam_gateway.service.live import LiveConfig, LiveService
 from tncam_gateway.service.playback import PlaybackService
 from tncam_gateway.service.snapshots import SnapshotService
 from tncam_gateway.settings import GatewaySettings
@@ -41,6 +44,7 @@ from tncam_mesh.jetstream import publish
 # before a restart or by another replica still verify.
 JWT_LABEL = "tncam-gateway-jwt"
 PLAYBACK_LABEL = "tncam-gateway-playback"
+LIVE_LABEL = "tncam-gateway-live"
 
 
 @dataclass
@@ -55,6 +59,7 @@ class GatewayState:
     cameras: CameraService
     recordings: Recordings
     playback: PlaybackService
+    live: LiveService
     exports: ExportService
     analytics: AnalyticsGate
     snapshots: SnapshotService
@@ -157,6 +162,7 @@ def build_state(
         cameras=CameraService(directory=directory, clock=clock, footage=footage),
         recordings=recordings,
         playback=_playback(settings, footage, recordings, auth, clock),
+        live=_live(settings, sessions, bus, footage, auth, clock),
         exports=ExportService(
             sessions=sessions,
             footage=footage,
@@ -199,4 +205,31 @@ def _playback(
         max_range_s=settings.playback_max_range_s,
         live_window_s=settings.live_window_s,
         recheck_s=settings.revocation_cache_s,
+    )
+
+
+def _live(
+    settings: GatewaySettings,
+    sessions: async_sessionmaker[AsyncSession],
+    bus: Bus,
+    footage: FootageGuard,
+    auth: AuthService,
+    clock: Clock,
+) -> LiveService:
+    return LiveService(
+        sessions=sessions,
+        footage=footage,
+        auth=auth,
+        auditor=auth.auditor,
+        edge=LiveEdge(
+            bus,
+            namespace=settings.nats_namespace,
+            open_timeout_s=settings.live_open_timeout_s,
+            control_timeout_s=settings.live_control_timeout_s,
+        ),
+        codec=LiveTokenCodec(derive_key(settings.jwt_signing_key.get_secret_value(), LIVE_LABEL)),
+        clock=clock,
+        config=LiveConfig(
+            token_ttl_s=settings.live_token_ttl_s, retry_after_s=settings.live_retry_after_s
+        ),
     )
