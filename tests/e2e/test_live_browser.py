@@ -42,6 +42,8 @@ ADMIN_PASSWORD = "Hồ Núi Cốc lặng gió 2026"
 H265_CAMERA = "CAM-01-001"
 H264_CAMERA = "CAM-02-002"
 PAGE = "/live-player/live/index.html"
+# A floor far below what a 320x240 picture at the simulated cameras' quality takes.
+MIN_BYTES_PER_FRAME = 300
 SERVICE_LINE = re.compile(r"^\s+(\w+)\s+(http://\S+)/livez", re.M)
 
 
@@ -240,8 +242,12 @@ async def test_chromium_plays_a_camera_live_through_the_example_page(
             ) from None
         assert await page.inner_text("#state") == "đang phát"
         first = await _stats(page)
+        shot = await page.locator("#video").screenshot()
         await asyncio.sleep(2.0)
         later = await _stats(page)
+        # The simulated camera draws a frame counter and a moving gradient: a picture that
+        # plays changes (frames counted over a frozen or empty picture would not).
+        assert await page.locator("#video").screenshot() != shot, "the picture does not move"
         await page.wait_for_function(
             "document.getElementById('stat-frames').textContent !== '0'", timeout=5000
         )
@@ -251,6 +257,13 @@ async def test_chromium_plays_a_camera_live_through_the_example_page(
         assert first["framesDecoded"] > 0, first
         assert later["framesDecoded"] >= first["framesDecoded"] + 5, (first, later)
         assert (later["frameWidth"], later["frameHeight"]) == (320, 240), later
+        # A picture worth the name: the simulated cameras send about 1,000 (H.265) and 1,500
+        # (H.264) bytes a frame at 320x240; a rate control starved to ~50 bytes a frame
+        # (libx264 told nothing of the frame rate on a 90 kHz time base) shows a smear.
+        per_frame = (later["bytesReceived"] - first["bytesReceived"]) / (
+            later["framesDecoded"] - first["framesDecoded"]
+        )
+        assert per_frame >= MIN_BYTES_PER_FRAME, (per_frame, first, later)
         opened = _edge_metric(live_stack, "tncam_live_sessions_opened_total", codec_path=codec_path)
         assert opened == opened_before + 1, json.dumps([opened_before, opened])
         if codec_path == "transcode_h264":
