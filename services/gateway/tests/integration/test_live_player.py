@@ -24,6 +24,7 @@ import httpx
 import pytest
 import uvicorn
 from aiortc import RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+from av import VideoFrame
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from playwright.async_api import Page
@@ -38,6 +39,19 @@ USER_TOKEN = "user-access-token"
 PAGE = "/live-player/live/index.html"
 
 
+class Camera(VideoStreamTrack):
+    """aiortc's test picture, held back while the camera is "lost"."""
+
+    def __init__(self, signal: asyncio.Event) -> None:
+        super().__init__()
+        self.signal = signal
+
+    async def recv(self) -> VideoFrame:
+        await self.signal.wait()
+        frame: VideoFrame = await super().recv()
+        return frame
+
+
 @dataclass
 class StandIn:
     """A stand-in for the gateway's live endpoints (one aiortc peer per WHEP session)."""
@@ -50,6 +64,10 @@ class StandIn:
     deleted: list[str] = field(default_factory=list)
     live_calls: int = 0
     peers: dict[str, RTCPeerConnection] = field(default_factory=dict)
+    signal: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.signal.set()
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -87,7 +105,7 @@ class StandIn:
         self.offers.append(offer)
         pc = RTCPeerConnection()
         await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
-        pc.addTrack(VideoStreamTrack())
+        pc.addTrack(Camera(self.signal))
         await pc.setLocalDescription(await pc.createAnswer())
         self.peers[sid] = pc
         self.opened.append(sid)
@@ -284,6 +302,24 @@ async def test_reconnects_with_a_fresh_session_when_the_connection_is_lost(
         await until(lambda: _is(page, "playing"), 30, "playing again")
         assert len(stand_in.opened) == 2
         assert (await stats(page))["sessionId"] == stand_in.opened[1]
+
+
+async def test_shows_a_camera_without_picture_and_resumes_when_it_returns(
+    loopback_ice: None,
+) -> None:
+    stand_in = StandIn()
+    async with serving(stand_in) as base, chromium() as browser:
+        page = await browser.new_page()
+        await open_page(page, base)
+        await until(lambda: _is(page, "playing"), 20, "playing")
+        stand_in.signal.clear()  # the camera stops sending pictures; the connection stays
+        await until(lambda: _is(page, "no_signal"), 10, "the lost picture shown")
+        assert await page.inner_text("#state") == "camera mất tín hiệu"
+        frames = (await stats(page))["framesDecoded"]
+        stand_in.signal.set()
+        await until(lambda: _is(page, "playing"), 10, "playing again")
+        assert (await stats(page))["framesDecoded"] > frames
+        assert len(stand_in.opened) == 1  # the same session resumed
 
 
 async def _is(page: Page, state: str) -> bool:
