@@ -25,6 +25,7 @@ from tncam_gateway.api import (
 )
 from tncam_gateway.api.inputs import refuse_control_characters
 from tncam_gateway.api.middleware import ConfiguredCORS, GatewayMiddleware
+from tncam_gateway.api.static import mount_live_player
 from tncam_gateway.metrics import GatewayMetrics, MeteredAuditSink, RequestMetrics
 from tncam_gateway.service.context import build_state
 from tncam_gateway.settings import GatewaySettings
@@ -70,6 +71,7 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
     app.add_middleware(GatewayMiddleware)
     app.add_middleware(ConfiguredCORS)
     app.add_middleware(RequestMetrics)
+    mount_live_player(app)
     return app
 
 
