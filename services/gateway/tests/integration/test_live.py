@@ -274,6 +274,7 @@ async def test_whep_relayed_to_the_edge_after_the_access_is_recorded(
         assert r.status_code == 201, r.text
         assert r.headers["content-type"] == "application/sdp"
         assert r.text == ANSWER
+        assert r.headers["x-tncam-codec-path"] == "passthrough_h264"  # the stand-in's path
         location = r.headers["location"]
         assert location == f"{whep}/session"
         (req,) = edge.opens

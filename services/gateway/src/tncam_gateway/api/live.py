@@ -126,6 +126,10 @@ async def whep_options(session_id: Annotated[str, SESSION_ID]) -> Response:
     return Response(status_code=204, headers={"Accept-Post": SDP, "Allow": "OPTIONS, POST"})
 
 
+#: How the edge sends the video (``CodecPath`` without its prefix), for players to show.
+CODEC_PATH_HEADER = "X-Tncam-Codec-Path"
+
+
 @router.post(
     "/live/{session_id}/whep",
     status_code=201,
@@ -136,7 +140,16 @@ async def whep_options(session_id: Annotated[str, SESSION_ID]) -> Response:
         201: {
             "description": "The SDP answer; Location names the session resource",
             "content": {SDP: {"schema": {"type": "string"}}},
-            "headers": {"Location": {"schema": {"type": "string"}}},
+            "headers": {
+                "Location": {"schema": {"type": "string"}},
+                CODEC_PATH_HEADER: {
+                    "description": "How the edge sends the video to this viewer",
+                    "schema": {
+                        "type": "string",
+                        "enum": ["passthrough_h265", "passthrough_h264", "transcode_h264"],
+                    },
+                },
+            },
         },
         **responses(401, 409, 415, 422, 503),
     },
@@ -156,7 +169,11 @@ async def whep_offer(
         content=answer.answer_sdp,
         status_code=201,
         media_type=SDP,
-        headers={**NO_STORE, "Location": answer.location},
+        headers={
+            **NO_STORE,
+            "Location": answer.location,
+            CODEC_PATH_HEADER: answer.codec_path.removeprefix("CODEC_PATH_").lower(),
+        },
     )
 
 

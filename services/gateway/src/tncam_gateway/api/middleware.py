@@ -231,6 +231,7 @@ class ConfiguredCORS:
                     "Content-Disposition",
                     "Location",
                     "Accept-Post",
+                    "X-Tncam-Codec-Path",
                 ],
                 max_age=600,
             )
