@@ -24,7 +24,9 @@ SERVICES = ("ingest", "registry", "recorder", "audit", "gateway", "live")
 
 @pytest.fixture(scope="module")
 def passwords() -> dict[str, str]:
-    return {s: secrets.token_urlsafe(16) for s in SERVICES}
+    # A letter first: nats-server reads a variable's value like a config value, and one that
+    # starts with "-" (token_urlsafe's alphabet has it) is taken for a number and fails.
+    return {s: "p" + secrets.token_urlsafe(16) for s in SERVICES}
 
 
 @pytest.fixture(scope="module")
