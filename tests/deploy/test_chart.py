@@ -210,7 +210,7 @@ def test_live_edge_renders_with_its_media_ports_pdb_and_policy() -> None:
     assert "hostNetwork" not in pod
     # Every ICE/UDP socket of the pod takes a port of the media range.
     assert pod["securityContext"]["sysctls"] == [
-        {"name": "net.ipv4.ip_local_port_range", "value": "40000 40199"}
+        {"name": "net.ipv4.ip_local_port_range", "value": "40000 40299"}
     ]
     [container] = pod["containers"]
     assert container["command"] == ["python", "-m", "tncam_live"]
@@ -234,7 +234,7 @@ def test_live_edge_renders_with_its_media_ports_pdb_and_policy() -> None:
     assert media == [
         {
             "from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
-            "ports": [{"port": 40000, "endPort": 40199, "protocol": "UDP"}],
+            "ports": [{"port": 40000, "endPort": 40299, "protocol": "UDP"}],
         }
     ]
     # Egress: DNS, NATS and the TURN server only (no PostgreSQL, no S3, no cameras).
@@ -245,8 +245,6 @@ def test_live_edge_renders_with_its_media_ports_pdb_and_policy() -> None:
         (4222, "TCP"),
         (3478, "UDP"),
         (3478, "TCP"),
-        (443, "UDP"),
-        (443, "TCP"),
     ]
     assert [r["to"] for r in policy["egress"]][-1] == [{"ipBlock": {"cidr": "203.0.113.10/32"}}]
     default_policy = _live(_render(VALUES["default"]), "NetworkPolicy")["spec"]
@@ -325,7 +323,9 @@ def test_turn_credentials_come_only_from_a_secret() -> None:
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
-        ("services.live.media.maxViewers=190", "at least maxViewers + 32 (222)"),
+        # 200 ports: one per viewer and 32 more, two per viewer with TURN.
+        ("services.live.media.maxViewers=169", "at least 201 are needed (1 per viewer"),
+        ("services.live.ice.servers={turn:turn.example.vn:3478}", "at least 232 are needed (2"),
         ("services.live.ice.servers={http://stun.example.vn}", "servers"),
         ("services.live.media.network=hostPort", "network"),
         ("services.live.database=true", "database"),

@@ -132,9 +132,12 @@ live: {}
 {{- $media := $live.media -}}
 {{- $range := $media.udpPortRange -}}
 {{- if eq $media.network "pod" }}
-{{- $ports := add1 (sub $range.max $range.min) }}
-{{- if lt (int $ports) (add $media.maxViewers 32 | int) }}
-{{- fail (printf "services.live.media.udpPortRange holds %d ports: at least maxViewers + 32 (%d) are needed, one per viewer plus DNS and NATS" (int $ports) (add $media.maxViewers 32 | int)) }}
+{{- /* A viewer's ICE socket takes a port, and with a TURN server its TURN client one more. */}}
+{{- $perViewer := ternary 2 1 (ne (include "tncam.liveTurn" .) "") }}
+{{- $ports := add1 (sub $range.max $range.min) | int }}
+{{- $needed := add (mul $media.maxViewers $perViewer) 32 | int }}
+{{- if lt $ports $needed }}
+{{- fail (printf "services.live.media.udpPortRange holds %d ports: at least %d are needed (%d per viewer, plus 32 for DNS and NATS)" $ports $needed $perViewer) }}
 {{- end }}
 {{- end }}
 - name: TNCAM_LIVE_MAX_VIEWERS
