@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -17,7 +18,14 @@ KUBE_VERSION = "1.30.0"
 VALUES = {
     "default": [],
     "production": ["-f", str(CHART / "values-production.yaml")],
+    "live-host-network": [
+        "-f",
+        str(CHART / "values-production.yaml"),
+        "--set",
+        "services.live.media.network=hostNetwork",
+    ],
 }
+CUSTOM_METRICS = ["--api-versions", "custom.metrics.k8s.io/v1beta1"]
 
 
 def _helm(*args: str) -> subprocess.CompletedProcess[str]:
@@ -27,7 +35,7 @@ def _helm(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _render(values: list[str]) -> list[dict[str, object]]:
+def _render(values: list[str]) -> list[dict[str, Any]]:
     result = _helm(
         "template",
         "tncam",
@@ -76,11 +84,11 @@ def test_rendered_manifests_are_valid_kubernetes(name: str, tmp_path: Path) -> N
 def test_every_workload_is_locked_down() -> None:
     docs = _render(VALUES["production"])
     workloads = [d for d in docs if d["kind"] in {"Deployment", "Job"}]
-    assert {str(d["metadata"]["name"]) for d in workloads} >= {  # type: ignore[index]
-        f"tncam-{s}" for s in ("ingest", "recorder", "registry", "gateway", "audit")
+    assert {str(d["metadata"]["name"]) for d in workloads} >= {
+        f"tncam-{s}" for s in ("ingest", "recorder", "registry", "gateway", "audit", "live")
     }
     for d in workloads:
-        spec = d["spec"]["template"]["spec"]  # type: ignore[index]
+        spec = d["spec"]["template"]["spec"]
         assert spec["securityContext"]["runAsNonRoot"] is True
         assert spec["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
         for c in spec["containers"]:
@@ -96,12 +104,18 @@ def test_every_workload_is_locked_down() -> None:
 
 def test_only_the_gateway_is_reachable_from_outside() -> None:
     docs = _render(VALUES["production"])
-    policies = {d["metadata"]["name"]: d for d in docs if d["kind"] == "NetworkPolicy"}  # type: ignore[index]
-    assert len(policies) == 5
+    policies = {d["metadata"]["name"]: d for d in docs if d["kind"] == "NetworkPolicy"}
+    assert len(policies) == 6
     for name, policy in policies.items():
+        rules = policy["spec"]["ingress"]
+        if str(name).endswith("live"):
+            # The live edge's media: UDP on its port range only, from the viewers' networks.
+            media = [r for r in rules if any("ipBlock" in p for p in r["from"])]
+            assert [p["protocol"] for r in media for p in r["ports"]] == ["UDP"]
+            rules = [r for r in rules if r not in media]
         sources = [
             peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
-            for rule in policy["spec"]["ingress"]  # type: ignore[index]
+            for rule in rules
             for peer in rule["from"]
         ]
         if str(name).endswith("gateway"):
@@ -110,16 +124,16 @@ def test_only_the_gateway_is_reachable_from_outside() -> None:
             assert sources == ["monitoring"], (name, sources)
     ingresses = [d for d in docs if d["kind"] == "Ingress"]
     assert len(ingresses) == 1
-    assert ingresses[0]["metadata"]["name"] == "tncam-gateway"  # type: ignore[index]
+    assert ingresses[0]["metadata"]["name"] == "tncam-gateway"
 
 
 def test_migration_job_runs_before_install_and_upgrade() -> None:
     docs = _render(VALUES["default"])
     jobs = [d for d in docs if d["kind"] == "Job"]
     assert len(jobs) == 1
-    annotations = jobs[0]["metadata"]["annotations"]  # type: ignore[index]
+    annotations = jobs[0]["metadata"]["annotations"]
     assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
-    command = jobs[0]["spec"]["template"]["spec"]["containers"][0]["command"]  # type: ignore[index]
+    command = jobs[0]["spec"]["template"]["spec"]["containers"][0]["command"]
     assert command[:3] == ["python", "-m", "tncam_mesh.migrate_cli"]
     assert [command[i + 1] for i, a in enumerate(command) if a == "--service"] == [
         "audit",
@@ -176,4 +190,148 @@ def test_grafana_dashboards_become_labelled_configmaps() -> None:
     dashboards = sorted((ROOT / "deploy" / "grafana").glob("*.json"))
     assert len(maps) == len(dashboards) > 0
     for m in maps:
-        assert m["metadata"]["labels"]["grafana_dashboard"] == "1"  # type: ignore[index]
+        assert m["metadata"]["labels"]["grafana_dashboard"] == "1"
+
+
+def _live(docs: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    [doc] = [d for d in docs if d["kind"] == kind and d["metadata"]["name"] == "tncam-live"]
+    return doc
+
+
+def _env(deployment: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    return {e["name"]: e for e in container["env"]}
+
+
+def test_live_edge_renders_with_its_media_ports_pdb_and_policy() -> None:
+    docs = _render(VALUES["production"])
+    deployment = _live(docs, "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    assert "hostNetwork" not in pod
+    # Every ICE/UDP socket of the pod takes a port of the media range.
+    assert pod["securityContext"]["sysctls"] == [
+        {"name": "net.ipv4.ip_local_port_range", "value": "40000 40299"}
+    ]
+    [container] = pod["containers"]
+    assert container["command"] == ["python", "-m", "tncam_live"]
+    assert container["ports"] == [{"name": "http", "containerPort": 9106, "protocol": "TCP"}]
+    env = _env(deployment)
+    assert env["TNCAM_LIVE_HTTP_PORT"]["value"] == "9106"
+    assert env["TNCAM_LIVE_MAX_VIEWERS"]["value"] == "100"
+    assert env["TNCAM_LIVE_ICE_SERVERS"]["value"].split(",")[0].startswith("stun:")
+    assert env["TNCAM_LIVE_NATS_USER"]["value"] == "tncam-live"
+    assert "TNCAM_LIVE_ICE_HOST_ADDRESSES" not in env  # the pod's own address
+    assert not any(k.startswith(("TNCAM_S3_", "TNCAM_DATABASE")) for k in env)
+
+    service = _live(docs, "Service")
+    assert service["spec"]["ports"] == [
+        {"name": "http", "port": 9106, "targetPort": "http", "protocol": "TCP"}
+    ]
+    assert _live(docs, "PodDisruptionBudget")["spec"]["maxUnavailable"] == 1
+
+    policy = _live(docs, "NetworkPolicy")["spec"]
+    media = [r for r in policy["ingress"] if any("ipBlock" in p for p in r["from"])]
+    assert media == [
+        {
+            "from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
+            "ports": [{"port": 40000, "endPort": 40299, "protocol": "UDP"}],
+        }
+    ]
+    # Egress: DNS, NATS and the TURN server only (no PostgreSQL, no S3, no cameras).
+    egress = [(p.get("port"), p["protocol"]) for r in policy["egress"] for p in r["ports"]]
+    assert egress == [
+        (53, "UDP"),
+        (53, "TCP"),
+        (4222, "TCP"),
+        (3478, "UDP"),
+        (3478, "TCP"),
+    ]
+    assert [r["to"] for r in policy["egress"]][-1] == [{"ipBlock": {"cidr": "203.0.113.10/32"}}]
+    default_policy = _live(_render(VALUES["default"]), "NetworkPolicy")["spec"]
+    assert [p["port"] for r in default_policy["egress"] for p in r["ports"]] == [53, 53, 4222]
+
+
+def _hpa_metrics(*extra: str) -> list[dict[str, Any]]:
+    docs = _render([*VALUES["production"], *extra])
+    metrics: list[dict[str, Any]] = _live(docs, "HorizontalPodAutoscaler")["spec"]["metrics"]
+    return metrics
+
+
+def test_live_hpa_scales_on_viewers_and_falls_back_to_cpu() -> None:
+    cpu = {
+        "type": "Resource",
+        "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 60}},
+    }
+    viewers = {
+        "type": "Pods",
+        "pods": {
+            "metric": {"name": "tncam_live_viewers"},
+            "target": {"type": "AverageValue", "averageValue": "60"},
+        },
+    }
+    # prometheus-adapter installed (the cluster serves custom.metrics.k8s.io): viewers and CPU.
+    assert _hpa_metrics(*CUSTOM_METRICS) == [cpu, viewers]
+    # Not installed: CPU alone (a Pods metric that cannot be read would block every scale-down).
+    assert _hpa_metrics() == [cpu]
+    assert _hpa_metrics("--set", "metrics.customMetricsApi=enabled") == [cpu, viewers]
+    assert _hpa_metrics("--set", "metrics.customMetricsApi=disabled", *CUSTOM_METRICS) == [cpu]
+    hpa = _live(_render(VALUES["production"]), "HorizontalPodAutoscaler")["spec"]
+    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (3, 20)
+    assert "replicas" not in _live(_render(VALUES["production"]), "Deployment")["spec"]
+
+
+def test_live_on_the_host_network_offers_the_node_address() -> None:
+    deployment = _live(_render(VALUES["live-host-network"]), "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["hostNetwork"] is True
+    assert pod["dnsPolicy"] == "ClusterFirstWithHostNet"  # still resolves nats.nats.svc
+    assert "sysctls" not in pod["securityContext"]  # a net.* sysctl would change the node's
+    addresses = _env(deployment)["TNCAM_LIVE_ICE_HOST_ADDRESSES"]
+    assert addresses["valueFrom"] == {"fieldRef": {"fieldPath": "status.hostIP"}}
+
+
+def test_turn_credentials_come_only_from_a_secret() -> None:
+    env = _env(_live(_render(VALUES["production"]), "Deployment"))
+    for name, key in (
+        ("TNCAM_LIVE_TURN_USERNAME", "turn-username"),
+        ("TNCAM_LIVE_TURN_PASSWORD", "turn-password"),
+    ):
+        assert env[name] == {
+            "name": name,
+            "valueFrom": {"secretKeyRef": {"name": "tncam-turn", "key": key}},
+        }
+    # No TURN server, no credentials asked for.
+    assert "TNCAM_LIVE_TURN_PASSWORD" not in _env(_live(_render(VALUES["default"]), "Deployment"))
+    # A chart-managed TURN Secret needs both keys (never invented).
+    result = _helm(
+        "template",
+        "t",
+        str(CHART),
+        "--kube-version",
+        KUBE_VERSION,
+        "--set",
+        "services.live.ice.servers={turn:turn.example.vn:3478}",
+        "--set",
+        "turn.existingSecret=",
+        "--set",
+        "secretValues.turn.turn-username=edge",
+    )
+    assert result.returncode != 0
+    assert "secretValues.turn.turn-password is required" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        # 200 ports: one per viewer and 32 more, two per viewer with TURN.
+        ("services.live.media.maxViewers=169", "at least 201 are needed (1 per viewer"),
+        ("services.live.ice.servers={turn:turn.example.vn:3478}", "at least 232 are needed (2"),
+        ("services.live.ice.servers={http://stun.example.vn}", "servers"),
+        ("services.live.media.network=hostPort", "network"),
+        ("services.live.database=true", "database"),
+    ],
+)
+def test_live_values_are_checked(setting: str, message: str) -> None:
+    result = _helm("template", "t", str(CHART), "--kube-version", KUBE_VERSION, "--set", setting)
+    assert result.returncode != 0
+    assert message in result.stderr, result.stderr

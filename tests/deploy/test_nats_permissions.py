@@ -19,12 +19,14 @@ from tncam_testkit.procs import ManagedProcess, free_port, port_open
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("ingest", "registry", "recorder", "audit", "gateway")
+SERVICES = ("ingest", "registry", "recorder", "audit", "gateway", "live")
 
 
 @pytest.fixture(scope="module")
 def passwords() -> dict[str, str]:
-    return {s: secrets.token_urlsafe(16) for s in SERVICES}
+    # A letter first: nats-server reads a variable's value like a config value, and one that
+    # starts with "-" (token_urlsafe's alphabet has it) is taken for a number and fails.
+    return {s: "p" + secrets.token_urlsafe(16) for s in SERVICES}
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +120,78 @@ async def test_gateway_may_request_registry_operations(
     assert not errors["gateway"]
 
 
+async def test_gateway_may_relay_whep_to_the_live_edge(
+    clients: tuple[dict[str, Client], dict[str, list[str]]],
+) -> None:
+    conns, errors = clients
+
+    async def reply(msg: nats.aio.msg.Msg) -> None:
+        await msg.respond(b"answer:" + msg.subject.encode())
+
+    # open_session on any replica (queue group), trickle/close on the holding replica's subject.
+    await conns["live"].subscribe("tncam.live.v1.open_session", queue="tncam-live", cb=reply)
+    await conns["live"].subscribe("tncam.live.v1.control.live-a1", cb=reply)
+    await conns["live"].flush()
+    opened = await conns["gateway"].request("tncam.live.v1.open_session", b"offer", timeout=2)
+    assert opened.data == b"answer:tncam.live.v1.open_session"
+    closed = await conns["gateway"].request("tncam.live.v1.control.live-a1", b"close", timeout=2)
+    assert closed.data == b"answer:tncam.live.v1.control.live-a1"
+    assert not errors["gateway"]
+    assert not errors["live"]
+
+
+async def test_live_demands_reach_ingest_and_access_units_reach_the_edge(
+    clients: tuple[dict[str, Client], dict[str, list[str]]],
+) -> None:
+    conns, errors = clients
+    demands: asyncio.Queue[str] = asyncio.Queue()
+    units: asyncio.Queue[str] = asyncio.Queue()
+
+    async def on_demand(msg: nats.aio.msg.Msg) -> None:
+        await demands.put(msg.subject)
+
+    async def on_unit(msg: nats.aio.msg.Msg) -> None:
+        await units.put(msg.subject)
+
+    await conns["ingest"].subscribe("tncam.live.v1.demand.*", cb=on_demand)
+    await conns["live"].subscribe("tncam.live.v1.au.CAM-1.main", cb=on_unit)
+    await conns["ingest"].flush()
+    await conns["live"].flush()
+    await conns["live"].publish("tncam.live.v1.demand.CAM-1", b"demand")
+    await conns["live"].flush()
+    assert await asyncio.wait_for(demands.get(), 2) == "tncam.live.v1.demand.CAM-1"
+    await conns["ingest"].publish("tncam.live.v1.au.CAM-1.main", b"keyframe")
+    await conns["ingest"].flush()
+    assert await asyncio.wait_for(units.get(), 2) == "tncam.live.v1.au.CAM-1.main"
+    assert not errors["ingest"]
+    assert not errors["live"]
+
+
+@pytest.mark.parametrize(
+    ("service", "subject"),
+    [
+        ("gateway", "tncam.live.v1.au.CAM-1.main"),  # the gateway never sees pictures
+        ("gateway", "tncam.live.v1.open_session"),  # nor poses as a live replica
+        ("ingest", "tncam.live.v1.control.*"),
+        ("live", "tncam.live.v1.au.>"),  # pictures per camera stream, not a catch-all
+        ("live", "tncam.recording.v1.*"),
+    ],
+)
+async def test_forbidden_live_subscription_is_refused(
+    clients: tuple[dict[str, Client], dict[str, list[str]]], service: str, subject: str
+) -> None:
+    conns, errors = clients
+    await conns[service].subscribe(subject)
+    await conns[service].flush()
+    for _ in range(50):
+        if errors[service]:
+            break
+        await asyncio.sleep(0.05)
+    assert any("permissions violation for subscription" in e.lower() for e in errors[service]), (
+        errors[service]
+    )
+
+
 @pytest.mark.parametrize(
     ("service", "subject"),
     [
@@ -128,6 +202,17 @@ async def test_gateway_may_request_registry_operations(
         ("recorder", "tncam.recording.v1.segment_closed.CAM-1"),
         ("audit", "$JS.API.STREAM.DELETE.AUDIT"),  # nobody deletes streams
         ("registry", "$JS.API.STREAM.PURGE.AUDIT"),
+        # The live edge: demands only; no segments, audit events, pictures or JetStream.
+        ("live", "tncam.recording.v1.segment_closed.CAM-1"),
+        ("live", "tncam.recording.v1.segment_stored.CAM-1"),
+        ("live", "tncam.audit.v1.event_recorded.live"),
+        ("live", "tncam.live.v1.au.CAM-1.main"),  # cannot forge a camera's pictures
+        ("live", "tncam.live.v1.open_session"),
+        ("live", "$JS.API.STREAM.CREATE.LIVE"),
+        ("gateway", "tncam.live.v1.au.CAM-1.main"),
+        ("gateway", "tncam.live.v1.demand.CAM-1"),  # cannot make ingest open a camera
+        ("ingest", "tncam.live.v1.open_session"),
+        ("ingest", "tncam.live.v1.demand.CAM-1"),
     ],
 )
 async def test_forbidden_publish_is_refused(

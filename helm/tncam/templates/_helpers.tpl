@@ -116,4 +116,48 @@ audit:
 gateway:
   TNCAM_GATEWAY_JWT_SIGNING_KEY: {kind: signing, key: gateway-jwt-key}
   TNCAM_GATEWAY_MFA_ENCRYPTION_KEY: {kind: signing, key: gateway-mfa-key}
+live: {}
+{{- end -}}
+
+{{/* Whether the live edge's ICE servers include a TURN server (then it needs credentials). */}}
+{{- define "tncam.liveTurn" -}}
+{{- range .Values.services.live.ice.servers -}}
+{{- if regexMatch "(?i)^turns?:" . }}true{{ end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Environment of the live edge: media, limits, ICE servers, TURN credentials from a Secret. */}}
+{{- define "tncam.liveEnv" -}}
+{{- $live := .Values.services.live -}}
+{{- $media := $live.media -}}
+{{- $range := $media.udpPortRange -}}
+{{- if eq $media.network "pod" }}
+{{- /* A viewer's ICE socket takes a port, and with a TURN server its TURN client one more. */}}
+{{- $perViewer := ternary 2 1 (ne (include "tncam.liveTurn" .) "") }}
+{{- $ports := add1 (sub $range.max $range.min) | int }}
+{{- $needed := add (mul $media.maxViewers $perViewer) 32 | int }}
+{{- if lt $ports $needed }}
+{{- fail (printf "services.live.media.udpPortRange holds %d ports: at least %d are needed (%d per viewer, plus 32 for DNS and NATS)" $ports $needed $perViewer) }}
+{{- end }}
+{{- end }}
+- name: TNCAM_LIVE_MAX_VIEWERS
+  value: {{ $media.maxViewers | quote }}
+- name: TNCAM_LIVE_MAX_VIEWERS_PER_CAMERA
+  value: {{ $media.maxViewersPerCamera | quote }}
+{{- if $media.iceHostAddresses }}
+- name: TNCAM_LIVE_ICE_HOST_ADDRESSES
+  value: {{ join "," $media.iceHostAddresses | quote }}
+{{- else if eq $media.network "hostNetwork" }}
+{{- /* Only the node's address, not every interface of the node (cni0, docker0, ...). */}}
+- name: TNCAM_LIVE_ICE_HOST_ADDRESSES
+  valueFrom:
+    fieldRef:
+      fieldPath: status.hostIP
+{{- end }}
+- name: TNCAM_LIVE_ICE_SERVERS
+  value: {{ join "," $live.ice.servers | quote }}
+{{- if include "tncam.liveTurn" . }}
+{{ include "tncam.secretEnv" (dict "root" . "kind" "turn" "env" "TNCAM_LIVE_TURN_USERNAME" "key" "turn-username") }}
+{{ include "tncam.secretEnv" (dict "root" . "kind" "turn" "env" "TNCAM_LIVE_TURN_PASSWORD" "key" "turn-password") }}
+{{- end }}
 {{- end -}}
