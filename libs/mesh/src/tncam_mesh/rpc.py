@@ -38,6 +38,9 @@ log = logging.getLogger("tncam.mesh.rpc")
 
 ERROR_CODE = "Tncam-Error-Code"
 ERROR_RETRYABLE = "Tncam-Error-Retryable"
+# Seconds after which a retryable error is worth retrying (``details["retry_after_s"]``): an
+# HTTP edge turns it into ``Retry-After``.
+RETRY_AFTER = "Tncam-Retry-After"
 Req = TypeVar("Req", bound=Message)
 Rep = TypeVar("Rep", bound=Message)
 Handler = Callable[[Req], Awaitable[Message]]
@@ -129,12 +132,17 @@ def internal_error(code: str, what: str) -> TncamError:
     )
 
 
+def error_headers(error: TncamError) -> dict[str, str]:
+    """The headers that carry ``error`` back to the caller (code, retryable, retry-after)."""
+    headers = {ERROR_CODE: error.code, ERROR_RETRYABLE: "true" if error.retryable else "false"}
+    retry_after = error.details.get("retry_after_s")
+    if isinstance(retry_after, int | float) and retry_after > 0:
+        headers[RETRY_AFTER] = str(int(retry_after))
+    return headers
+
+
 async def _respond_error(req: Request, error: TncamError) -> None:
-    await req.respond_error(
-        str(error.http_status),
-        error.message,
-        headers={ERROR_CODE: error.code, ERROR_RETRYABLE: "true" if error.retryable else "false"},
-    )
+    await req.respond_error(str(error.http_status), error.message, headers=error_headers(error))
 
 
 async def call(
@@ -171,10 +179,12 @@ async def call_subject(
     if ERROR_HEADER in hdrs:
         status = int(hdrs.get(ERROR_CODE_HEADER, "500") or 500)
         cls = _BY_STATUS.get(status, TncamError)
+        retry_after = hdrs.get(RETRY_AFTER, "")
         raise cls(
             hdrs.get(ERROR_CODE, "rpc.call.failed"),
             hdrs[ERROR_HEADER],
             retryable=hdrs.get(ERROR_RETRYABLE) == "true",
+            details={"retry_after_s": int(retry_after)} if retry_after.isdigit() else None,
         )
     try:
         return reply_type.FromString(msg.data)

@@ -34,6 +34,8 @@ async def test_round_trip_errors_and_trace(
     async def find(req: wrappers_pb2.StringValue) -> struct_pb2.Struct:
         if req.value == "boom":
             raise RuntimeError("SELECT credentials_sealed FROM cameras WHERE id = $1 ['CAM-9']")
+        if req.value == "full":
+            raise UnavailableError("test.find.capacity", "full", details={"retry_after_s": 7})
         raise NotFoundError("registry.camera.not_found", f"no camera {req.value}")
 
     await svc.add(ECHO, wrappers_pb2.StringValue, echo)
@@ -57,6 +59,15 @@ async def test_round_trip_errors_and_trace(
         assert nf.value.code == "registry.camera.not_found"
         assert nf.value.message == "no camera CAM-9"
         assert not nf.value.retryable
+        assert nf.value.details == {}
+
+        with pytest.raises(UnavailableError) as full:
+            await call(
+                bus, FIND, wrappers_pb2.StringValue(value="full"), struct_pb2.Struct, namespace=ns
+            )
+        assert full.value.code == "test.find.capacity"
+        assert full.value.retryable
+        assert full.value.details == {"retry_after_s": 7}  # Tncam-Retry-After: 7
 
         with pytest.raises(TncamError) as internal:
             await call(
