@@ -341,12 +341,12 @@ def make_edge(nats_server: NatsServer, namespace: str, client_bus: Bus, loopback
 
 @pytest.fixture
 async def make_ingest(client_bus: Bus, namespace: str, clips: CameraClips) -> AsyncIterator[Any]:
-    """``await make_ingest(camera_id)``: a stand-in ingest publishing the H.265 clip."""
+    """``await make_ingest(camera_id[, "h264"])``: a stand-in ingest publishing a clip."""
     made: list[FakeIngest] = []
-    units = access_units(clips.h265, "hevc")
+    units = {"hevc": access_units(clips.h265, "hevc"), "h264": access_units(clips.h264, "h264")}
 
-    async def make(camera_id: str) -> FakeIngest:
-        ingest = FakeIngest(client_bus, namespace, camera_id, units)
+    async def make(camera_id: str, codec: str = "hevc") -> FakeIngest:
+        ingest = FakeIngest(client_bus, namespace, camera_id, units[codec], codec)
         await ingest.start()
         made.append(ingest)
         return ingest

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tncam.live.v1 import session_pb2
+from tncam_contracts.catalog import LIVE_SESSION_CONTROL
 from tncam_mesh.errors import UnavailableError
 
 from .conftest import RecordingDecoder, Viewer
@@ -161,5 +162,54 @@ async def test_camera_without_pictures_is_unavailable(make_edge: Any) -> None:
             assert err.value.retryable
             assert await edge.metric("tncam_live_fanouts") == 0
             assert await edge.metric("tncam_live_viewers", codec_path="passthrough_h265") == 0
+        finally:
+            await viewer.close()
+
+
+async def test_h264_camera_is_passed_through(make_edge: Any, make_ingest: Any) -> None:
+    await make_ingest("cam4", "h264")
+    async with make_edge() as edge:
+        viewer = Viewer(edge, "cam4")  # offers VP8, H264 and H265, as aiortc does
+        try:
+            reply = await viewer.open()
+            assert reply.codec_path == session_pb2.CODEC_PATH_PASSTHROUGH_H264
+            await viewer.wait_frames(20)
+        finally:
+            await viewer.close()
+        pts = [f.pts for f in viewer.frames]
+        assert all(b > a for a, b in itertools.pairwise(pts)), pts
+        assert await edge.metric("tncam_live_transcoders") == 0
+        assert await edge.metric("tncam_live_packetizations_total", codec="H264") >= 20
+
+
+async def test_trickle_candidates_reach_a_held_session(make_edge: Any, make_ingest: Any) -> None:
+    await make_ingest("cam1")
+    async with make_edge() as edge:
+        viewer = Viewer(edge, "cam1")
+        try:
+            await viewer.open()
+            own = [
+                line
+                for line in viewer.pc.localDescription.sdp.splitlines()
+                if line.startswith("a=candidate:")
+            ]
+            frag = "\r\n".join(["a=mid:0", *own, "a=end-of-candidates", ""])
+            trickle = session_pb2.LiveSessionControl(
+                session_id=viewer.session_id, trickle_sdpfrag=frag
+            )
+            assert (await edge.control(trickle)).found
+            await viewer.wait_frames(5)  # the duplicates changed nothing
+            bad = session_pb2.LiveSessionControl(
+                session_id=viewer.session_id, trickle_sdpfrag="a=candidate:1 1 udp\r\n"
+            )
+            subject = LIVE_SESSION_CONTROL.subject(
+                edge.settings.replica_id, namespace=edge.namespace
+            )
+            raw = await edge.bus.nc.request(subject, bad.SerializeToString(), timeout=5)
+            assert raw.headers is not None
+            assert raw.headers["Tncam-Error-Code"] == "live.control.bad_sdpfrag"
+            assert raw.headers["Nats-Service-Error-Code"] == "422"
+            unknown = session_pb2.LiveSessionControl(session_id="s-gone", trickle_sdpfrag=frag)
+            assert not (await edge.control(unknown)).found
         finally:
             await viewer.close()

@@ -3,17 +3,17 @@
 aiortc gives every ``RTCRtpSender`` its own encoder and calls its ``pack()`` for every frame
 (ADR 0021), so ten viewers of one camera would split the same access unit into RTP payloads
 ten times. The live edge hands every viewer of a fan-out the *same* ``av.Packet`` object per
-frame; its ``opaque`` slot carries a :class:`SharedPayloads`, and the encoder wrapper
-installed here returns what the first sender packed for the frame's codec to every other
-sender. Sequence numbers, SSRC, timestamps' random origin and SRTP stay per sender (aiortc
-adds them after ``pack``); the payload bytes and the frame's 90 kHz timestamp are the same
-for every viewer, which is what both packers (aiortc's H.264 ``pack`` and our H.265 one)
-compute from the packet alone.
+frame; its ``opaque`` slot carries a :class:`SharedPayloads`, and the encoders installed here
+(subclasses of aiortc's H.264 encoder and of our H.265 one, differing only in ``pack``) return
+what the first sender packed for the frame's codec to every other sender. Sequence numbers,
+SSRC, the timestamps' random origin and SRTP stay per sender (aiortc adds them after
+``pack``); the payload bytes and the frame's 90 kHz timestamp are the same for every viewer,
+which is all both packers compute, from the packet alone.
 
 ``register_payload_cache()`` rebinds ``aiortc.rtcrtpsender.get_encoder`` (the name the sender
-module imported, as ``register_h265`` does; call it after ``register_h265``): for H.264 and
-H.265 the returned encoder is wrapped, every other codec is left alone. Packets without a
-:class:`SharedPayloads` are packed as before.
+module imported, as ``register_h265`` does; call it after ``register_h265``): an H.264 or
+H.265 sender gets the caching subclass of its encoder, every other codec is left alone.
+Packets without a :class:`SharedPayloads` are packed as before.
 """
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ from typing import Any
 import av
 from aiortc import rtcrtpsender
 from aiortc.codecs.base import Encoder
+from aiortc.codecs.h264 import H264Encoder
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-from av.frame import Frame
 from av.packet import Packet
 
-_CACHED_MIMES = ("video/h264", "video/h265")
+from tncam_live.media.aiortc_h265 import H265Encoder
+
 _MARK = "_tncam_payload_cache"
 TIME_BASE = Fraction(1, 90_000)
 
@@ -68,30 +69,42 @@ class _State:
     observer: PackObserver | None = None
 
 
-class CachingEncoder(Encoder):
-    """An aiortc encoder whose ``pack`` reuses a frame's payloads packed by another sender."""
+def _pack_once(
+    codec: str, packet: Packet[Any], pack: Callable[[Packet[Any]], tuple[list[bytes], int]]
+) -> tuple[list[bytes], int]:
+    cache = packet.opaque
+    if not isinstance(cache, SharedPayloads):
+        return pack(packet)
+    packed = cache.by_codec.get(codec)
+    reused = packed is not None
+    if packed is None:
+        packed = pack(packet)
+        cache.by_codec[codec] = packed
+    if _State.observer is not None:
+        _State.observer(codec, reused)
+    return packed
 
-    def __init__(self, inner: Encoder, codec: str) -> None:
-        self.inner = inner
-        self.codec = codec
 
-    def encode(self, frame: Frame, force_keyframe: bool = False) -> tuple[list[bytes], int]:
-        """The wrapped encoder's own encoding (the edge never sends raw frames)."""
-        return self.inner.encode(frame, force_keyframe)
+class CachingH264Encoder(H264Encoder):
+    """aiortc's H.264 encoder whose ``pack`` reuses a frame's payloads across senders."""
 
     def pack(self, packet: Packet[Any]) -> tuple[list[bytes], int]:
-        """The frame's payloads: packed here once, then reused by every other sender."""
-        cache = packet.opaque
-        if not isinstance(cache, SharedPayloads):
-            return self.inner.pack(packet)
-        packed = cache.by_codec.get(self.codec)
-        reused = packed is not None
-        if packed is None:
-            packed = self.inner.pack(packet)
-            cache.by_codec[self.codec] = packed
-        if _State.observer is not None:
-            _State.observer(self.codec, reused)
-        return packed
+        """The frame's payloads: packed by the first sender, reused by the others."""
+        return _pack_once("H264", packet, super().pack)
+
+
+class CachingH265Encoder(H265Encoder):
+    """Our H.265 encoder whose ``pack`` reuses a frame's payloads across senders."""
+
+    def pack(self, packet: Packet[Any]) -> tuple[list[bytes], int]:
+        """The frame's payloads: packed by the first sender, reused by the others."""
+        return _pack_once("H265", packet, super().pack)
+
+
+_CACHING: dict[type[Encoder], type[Encoder]] = {
+    H264Encoder: CachingH264Encoder,
+    H265Encoder: CachingH265Encoder,
+}
 
 
 def register_payload_cache(observer: PackObserver | None = None) -> None:
@@ -104,10 +117,8 @@ def register_payload_cache(observer: PackObserver | None = None) -> None:
 
     def get_encoder(codec: RTCRtpCodecParameters) -> Encoder:
         encoder: Encoder = original(codec)
-        mime = codec.mimeType.lower()
-        if mime in _CACHED_MIMES:
-            return CachingEncoder(encoder, mime.split("/")[1].upper())
-        return encoder
+        caching = _CACHING.get(type(encoder))
+        return encoder if caching is None else caching()
 
     setattr(get_encoder, _MARK, True)
     get_encoder.__wrapped__ = original  # type: ignore[attr-defined]
