@@ -9,11 +9,12 @@ kind of ``TncamError`` with the same stable code.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import nats.errors
 from google.protobuf.message import DecodeError, Message
@@ -65,6 +66,7 @@ class RpcService:
         self._version = version
         self._namespace = namespace
         self._service: Service | None = None
+        self._inflight: set[asyncio.Task[None]] = set()
         self.on_request: Callable[[str, str, float], None] | None = None  # op, outcome, seconds
 
     async def start(self) -> None:
@@ -79,8 +81,20 @@ class RpcService:
             ),
         )
 
-    async def add(self, spec: RequestSpec, request_type: type[Req], handler: Handler[Req]) -> None:
-        """Serve ``spec`` with ``handler`` (decoded request in, protobuf reply out)."""
+    async def add(
+        self,
+        spec: RequestSpec,
+        request_type: type[Req],
+        handler: Handler[Req],
+        *,
+        concurrency: int = 1,
+    ) -> None:
+        """Serve ``spec`` with ``handler`` (decoded request in, protobuf reply out).
+
+        A NATS subscription hands its messages over one at a time: by default a request waits
+        for the one before it. ``concurrency`` > 1 runs up to that many at once, each in its
+        own task (for operations that wait on something else, e.g. a camera's first picture).
+        """
         if self._service is None:
             raise RuntimeError("RpcService.start() first")
         op = spec.base.rsplit(".", 1)[-1]
@@ -109,15 +123,36 @@ class RpcService:
             if self.on_request is not None:
                 self.on_request(op, outcome, time.perf_counter() - started)
 
+        serve = endpoint if concurrency <= 1 else self._concurrently(endpoint, concurrency)
         await self._service.add_endpoint(
-            name=op, subject=spec.subject(self._namespace), handler=endpoint
+            name=op, subject=spec.subject(self._namespace), handler=serve
         )
+
+    def _concurrently(
+        self, endpoint: Callable[[Request], Coroutine[Any, Any, None]], limit: int
+    ) -> Callable[[Request], Awaitable[None]]:
+        slots = asyncio.Semaphore(limit)
+
+        async def serve(req: Request) -> None:
+            await slots.acquire()  # all slots busy: the next request waits its turn here
+            task = asyncio.create_task(endpoint(req))
+            self._inflight.add(task)
+
+            def done(t: asyncio.Task[None]) -> None:
+                self._inflight.discard(t)
+                slots.release()
+
+            task.add_done_callback(done)
+
+        return serve
 
     async def stop(self) -> None:
         """Stop serving (in-flight handlers finish; no new requests are taken)."""
         if self._service is not None:
             await self._service.stop()
             self._service = None
+        if self._inflight:
+            await asyncio.wait(set(self._inflight))
 
 
 def internal_error(code: str, what: str) -> TncamError:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 from google.protobuf import struct_pb2, wrappers_pb2
 from nats.aio.msg import Msg
@@ -129,3 +132,40 @@ async def test_call_subject_on_a_plain_subscription(bus: Bus, ns: str) -> None:
         assert e.value.code == "rpc.call.no_responders"
     finally:
         await sub.unsubscribe()
+
+
+async def test_concurrent_endpoint_serves_requests_at_once(bus: Bus, ns: str) -> None:
+    slow = RequestSpec("tncam.test.v1.slow", "Wait, then echo.")
+    serial = RequestSpec("tncam.test.v1.serial", "Wait, then echo, one at a time.")
+    svc = RpcService(bus, name="test", version="0.1.0", namespace=ns)
+    await svc.start()
+
+    async def wait_echo(req: wrappers_pb2.StringValue) -> wrappers_pb2.StringValue:
+        await asyncio.sleep(0.3)
+        return req
+
+    await svc.add(slow, wrappers_pb2.StringValue, wait_echo, concurrency=4)
+    await svc.add(serial, wrappers_pb2.StringValue, wait_echo)
+
+    async def timed(spec: RequestSpec) -> float:
+        started = time.perf_counter()
+        replies = await asyncio.gather(
+            *(
+                call(
+                    bus,
+                    spec,
+                    wrappers_pb2.StringValue(value=str(i)),
+                    wrappers_pb2.StringValue,
+                    namespace=ns,
+                )
+                for i in range(4)
+            )
+        )
+        assert sorted(r.value for r in replies) == ["0", "1", "2", "3"]
+        return time.perf_counter() - started
+
+    try:
+        assert await timed(slow) < 0.9  # four at once: about 0.3 s
+        assert await timed(serial) >= 1.2  # one after the other
+    finally:
+        await svc.stop()
