@@ -55,6 +55,8 @@ class LiveSettings(ServiceSettings):
     viewer_queue_frames: int = Field(default=120, ge=2, le=10_000)
     # A GOP longer than this is not cached (a new viewer then waits for the next keyframe).
     gop_cache_frames: int = Field(default=600, ge=1, le=10_000)
+    # open_session requests one replica serves at once (each may wait for a first keyframe).
+    open_session_concurrency: int = Field(default=32, ge=1, le=1000)
     # A session whose peer connection is not up after this long ends.
     connect_timeout_s: float = Field(default=30.0, gt=0, le=300)
 

@@ -152,18 +152,28 @@ async def test_session_ends_by_itself_at_expiry(make_edge: Any, make_ingest: Any
             await viewer.close()
 
 
-async def test_camera_without_pictures_is_unavailable(make_edge: Any) -> None:
-    async with make_edge(first_keyframe_wait_s=0.5) as edge:
-        viewer = Viewer(edge, "cam-silent")
+async def test_camera_without_pictures_is_unavailable_and_holds_up_no_one(
+    make_edge: Any, make_ingest: Any
+) -> None:
+    await make_ingest("cam1")
+    async with make_edge(first_keyframe_wait_s=1.5) as edge:
+        silent, watched = Viewer(edge, "cam-silent"), Viewer(edge, "cam1")
         try:
+            started = time.perf_counter()
+            waiting = asyncio.ensure_future(silent.open())
+            await asyncio.sleep(0.1)
+            await watched.open()
+            assert time.perf_counter() - started < 1.2  # answered while the other waited
             with pytest.raises(UnavailableError) as err:
-                await viewer.open()
+                await waiting
+            assert time.perf_counter() - started >= 1.5
             assert err.value.code == "live.camera_unavailable"
             assert err.value.retryable
-            assert await edge.metric("tncam_live_fanouts") == 0
-            assert await edge.metric("tncam_live_viewers", codec_path="passthrough_h265") == 0
+            assert await edge.metric("tncam_live_fanouts") == 1  # cam1's only
+            assert await edge.metric("tncam_live_open_failures_total", code=err.value.code) == 1
         finally:
-            await viewer.close()
+            await silent.close()
+            await watched.close()
 
 
 async def test_h264_camera_is_passed_through(make_edge: Any, make_ingest: Any) -> None:
@@ -211,5 +221,11 @@ async def test_trickle_candidates_reach_a_held_session(make_edge: Any, make_inge
             assert raw.headers["Nats-Service-Error-Code"] == "422"
             unknown = session_pb2.LiveSessionControl(session_id="s-gone", trickle_sdpfrag=frag)
             assert not (await edge.control(unknown)).found
-        finally:
+        except BaseException:
             await viewer.close()
+            raise
+    # The edge stopped with the session held: it closed it.
+    try:
+        await viewer.wait_ended()
+    finally:
+        await viewer.close()

@@ -21,4 +21,6 @@ async def add_endpoints(rpc: RpcService, ctx: LiveContext) -> None:
         catalog.LIVE_OPEN_SESSION,
         session_pb2.OpenLiveSessionRequest,
         functools.partial(sessions.open_session, ctx),
+        # Each may wait for a camera's first keyframe: one must not hold up the others.
+        concurrency=ctx.settings.open_session_concurrency,
     )
