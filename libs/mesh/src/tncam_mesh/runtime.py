@@ -73,9 +73,15 @@ class Runtime(Generic[S]):
                 log.exception("background task failed", extra={"task": name})
                 raise
 
+        def done(task: asyncio.Task[None]) -> None:
+            self._spawned.discard(task)
+            # Cancelled before its first step, ``supervised`` never awaited ``coro``: close it
+            # (a no-op for one that ran) rather than leave "never awaited" to the collector.
+            coro.close()
+
         task = self.tasks.create_task(supervised(), name=name)
         self._spawned.add(task)
-        task.add_done_callback(self._spawned.discard)
+        task.add_done_callback(done)
         return task
 
     def every(
