@@ -4,6 +4,7 @@ stand-in ingest publishing a real H.265 clip while it sees a demand (ADR 0020/00
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 import threading
 import time
@@ -11,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from tncam.live.v1 import session_pb2
-from tncam_contracts.catalog import LIVE_SESSION_CONTROL
-from tncam_mesh.errors import UnavailableError
+from tncam.live.v1 import live_pb2, session_pb2
+from tncam_contracts.catalog import LIVE_OPEN_SESSION, LIVE_SESSION_CONTROL
+from tncam_mesh.errors import InvalidInputError, UnavailableError
+from tncam_mesh.rpc import call
 
 from .conftest import RecordingDecoder, Viewer
 
@@ -229,3 +231,43 @@ async def test_trickle_candidates_reach_a_held_session(make_edge: Any, make_inge
         await viewer.wait_ended()
     finally:
         await viewer.close()
+
+
+async def test_an_offer_that_cannot_be_answered_releases_everything(
+    make_edge: Any, make_ingest: Any
+) -> None:
+    await make_ingest("cam1")
+    async with make_edge() as edge:
+        bad = "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 H264/90000\r\n"
+        request = session_pb2.OpenLiveSessionRequest(
+            session_id="s-bad", camera_id="cam1", stream=live_pb2.LIVE_STREAM_MAIN, offer_sdp=bad
+        )
+        request.expires_at.FromDatetime(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30))
+
+        async def open_bad() -> None:
+            await call(
+                edge.bus,
+                LIVE_OPEN_SESSION,
+                request,
+                session_pb2.OpenLiveSessionReply,
+                namespace=edge.namespace,
+                timeout=10,
+            )
+
+        with pytest.raises(InvalidInputError) as err:
+            await open_bad()
+        assert err.value.code == "live.offer.invalid"
+        request.offer_sdp = bad.replace("H264", "VP8")
+        with pytest.raises(InvalidInputError) as vp8:
+            await open_bad()
+        assert vp8.value.code == "live.offer.no_common_codec"
+        await edge.wait_metric("tncam_live_fanouts", 0)
+        assert await edge.metric("tncam_live_transcoders") == 0
+        # The same session id opens properly afterwards: nothing of it was kept.
+        viewer = Viewer(edge, "cam1")
+        viewer.session_id = "s-bad"
+        try:
+            await viewer.open()
+            await viewer.wait_frames(3)
+        finally:
+            await viewer.close()

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aiortc import RTCPeerConnection
+from aiortc.exceptions import InvalidAccessError, InvalidStateError
 
 from tncam.live.v1 import live_pb2, session_pb2
 from tncam_contracts.catalog import check_token
@@ -174,7 +175,7 @@ async def _start(
         offer_sdp, mdns = split_mdns_candidates(req.offer_sdp)
         try:
             await peer.answer(pc, track, path.sent_codec, offer_sdp)
-        except ValueError as e:
+        except (ValueError, InvalidAccessError, InvalidStateError) as e:
             raise InvalidInputError(
                 "live.offer.invalid", f"the offer cannot be answered: {e}"
             ) from e
