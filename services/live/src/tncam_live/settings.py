@@ -12,7 +12,8 @@ from pydantic_settings import SettingsConfigDict
 from tncam_contracts.catalog import check_token
 from tncam_mesh.settings import ServiceSettings
 
-_ICE_SCHEMES = ("stun:", "stuns:", "turn:", "turns:")
+# What aiortc uses (it has no stuns:), and of each kind only the first URL.
+_ICE_SCHEMES = ("stun:", "turn:", "turns:")
 
 
 def _random_replica() -> str:
@@ -37,7 +38,8 @@ class LiveSettings(ServiceSettings):
     replica_id: str = Field(default_factory=_random_replica)
 
     # ICE servers, comma-separated URLs (stun:host:3478, turn:host:3478?transport=udp,
-    # turns:host:5349). None by default: never a public STUN server.
+    # turns:host:5349?transport=tcp); aiortc uses the first STUN and the first TURN URL.
+    # None by default: never a public STUN server.
     ice_servers: str = ""
     turn_username: str | None = None
     turn_password: SecretStr | None = None
@@ -82,7 +84,7 @@ class LiveSettings(ServiceSettings):
     def _servers(cls, v: str) -> str:
         for url in _split(v):
             if not url.lower().startswith(_ICE_SCHEMES):
-                raise ValueError(f"{url!r} is not a stun:, stuns:, turn: or turns: URL")
+                raise ValueError(f"{url!r} is not a stun:, turn: or turns: URL")
         return v
 
     @field_validator("ice_host_addresses")

@@ -40,6 +40,7 @@ def test_ice_servers_and_addresses() -> None:
     ("values", "named"),
     [
         ({"ice_servers": "http://stun.tn"}, "TNCAM_LIVE_ICE_SERVERS"),
+        ({"ice_servers": "stuns:stun.tn:5349"}, "TNCAM_LIVE_ICE_SERVERS"),  # aiortc has none
         ({"ice_host_addresses": "not-an-ip"}, "TNCAM_LIVE_ICE_HOST_ADDRESSES"),
         ({"replica_id": "a.b"}, "TNCAM_LIVE_REPLICA_ID"),
         ({"ice_servers": "turn:turn.tn:3478"}, "TNCAM_LIVE_TURN_PASSWORD"),
