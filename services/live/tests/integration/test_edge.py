@@ -116,6 +116,7 @@ async def test_capacity_control_close_and_demand_release(make_edge: Any, make_in
             assert per_replica.value.code == "live.capacity"
             assert await edge.metric("tncam_live_capacity_refusals_total", limit="camera") == 1
             assert await edge.metric("tncam_live_capacity_refusals_total", limit="replica") == 1
+            assert await edge.metric("tncam_live_open_failures_total", code="live.capacity") == 2
 
             await first.wait_frames(5)
             closed = time.monotonic()

@@ -118,20 +118,22 @@ async def open_session(
 ) -> session_pb2.OpenLiveSessionReply:
     """Answer a viewer's offer and hold its session until it ends."""
     opened = time.perf_counter()
-    remaining = _check_request(ctx, req)
-    offered = offered_video_codecs(req.offer_sdp)
-    if not offered & {"H264", "H265"}:
-        raise InvalidInputError(
-            "live.offer.no_common_codec", "the offer lists neither H265 nor H264 video"
-        )
-    _admit(ctx, req.camera_id)
-    ctx.slots[req.session_id] = req.camera_id
+    admitted = False
     try:
+        remaining = _check_request(ctx, req)
+        offered = offered_video_codecs(req.offer_sdp)
+        if not offered & {"H264", "H265"}:
+            raise InvalidInputError(
+                "live.offer.no_common_codec", "the offer lists neither H265 nor H264 video"
+            )
+        _admit(ctx, req.camera_id)
+        ctx.slots[req.session_id] = req.camera_id
+        admitted = True
         session = await _start(ctx, req, offered, opened, remaining)
     except BaseException as e:
-        ctx.slots.pop(req.session_id, None)
-        code = getattr(e, "code", type(e).__name__)
-        ctx.metrics.open_failures.labels(code=code).inc()
+        if admitted:
+            ctx.slots.pop(req.session_id, None)
+        ctx.metrics.open_failures.labels(code=getattr(e, "code", type(e).__name__)).inc()
         raise
     ctx.spawn(f"session-{session.id}", _hold(ctx, session))
     return session_pb2.OpenLiveSessionReply(
