@@ -50,6 +50,7 @@ def test_no_common_codec(camera: str, offered: set[str]) -> None:
 def test_timeline_continues_across_publishing_sessions() -> None:
     t = Timeline()
     assert [t.place("a", p) for p in (1000, 4600, 8200)] == [1000, 4600, 8200]
+    assert t.frame_rate == 25
     # ingest reconnected: its timestamps start again near 0; ours go on one frame later
     assert t.place("b", 0) == 8200 + 3600
     assert t.place("b", 3600) == 8200 + 7200
@@ -62,6 +63,7 @@ def test_timeline_continues_across_publishing_sessions() -> None:
 def test_timeline_starts_with_a_default_step() -> None:
     t = Timeline()
     t.place("a", 5)
+    assert t.frame_rate is None  # one frame says nothing of the rate
     assert t.place("b", 0) == 5 + DEFAULT_STEP
 
 

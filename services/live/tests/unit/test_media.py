@@ -130,10 +130,14 @@ async def test_a_slow_viewer_drops_to_the_next_keyframe_and_never_stalls_the_oth
 
 
 def test_transcode_is_baseline_h264_with_an_idr_every_second(clips: CameraClips) -> None:
-    transcoder = H264Transcoder(TranscodeOptions(preset="ultrafast", max_height=144))
+    transcoder = H264Transcoder(TranscodeOptions(preset="ultrafast"), frame_rate=FPS)
     out = []
     for i, (data, _) in enumerate(units(clips.h265, "hevc") * 2):
         out += transcoder.transcode(data, i * 9000)
+    # A picture, not a smear: the camera's clip takes ~1,000 bytes a frame at 320x240; a
+    # libx264 that believed the 90 kHz time base was the frame rate gave ~25.
+    inter = [f.packet.size for f in out if not f.keyframe]
+    assert sum(inter) / len(inter) > 500
     assert len(out) == 2 * clips.frames  # zero latency: one picture in, one out
     assert [f.pts for f in out] == [i * 9000 for i in range(len(out))]
     assert [i for i, f in enumerate(out) if f.keyframe] == list(range(0, len(out), FPS))
@@ -142,10 +146,15 @@ def test_transcode_is_baseline_h264_with_an_idr_every_second(clips: CameraClips)
     for f in out:
         pictures += decoder.decode(f.packet)
     assert len(pictures) == len(out)
-    assert {(p.width, p.height) for p in pictures} == {output_size(clips.width, clips.height, 144)}
+    assert {(p.width, p.height) for p in pictures} == {(clips.width, clips.height)}
     assert out[0].packet.opaque is not None  # ready for the shared payload cache
     assert transcoder.decode_errors == 0
     assert transcoder.transcode(b"\x00\x00\x00\x01\x02\x01garbage", 99) == []
+    small = H264Transcoder(TranscodeOptions(preset="ultrafast", max_height=144))
+    assert small.frame_rate == 25  # unknown yet: a sane default, never 90,000
+    frames = small.transcode(units(clips.h265, "hevc")[0][0], 0)
+    decoded = av.CodecContext.create("h264", "r").decode(frames[0].packet)
+    assert [(p.width, p.height) for p in decoded] == [output_size(clips.width, clips.height, 144)]
 
 
 def test_output_size_keeps_the_aspect_even() -> None:

@@ -23,6 +23,12 @@ class Timeline:
         self._offset = 0
         self._last: int | None = None
         self._step = DEFAULT_STEP
+        self._measured = False
+
+    @property
+    def frame_rate(self) -> float | None:
+        """Frames per second from the last frame step; None before two frames were seen."""
+        return CLOCK_RATE / self._step if self._measured else None
 
     def place(self, session_id: str, pts: int) -> int:
         """The timestamp of an access unit of ``session_id`` stamped ``pts``."""
@@ -36,5 +42,6 @@ class Timeline:
                 out = self._last + self._step
             else:
                 self._step = min(out - self._last, MAX_STEP)
+                self._measured = True
         self._last = out
         return out

@@ -6,7 +6,8 @@ them in the transcode's own thread, never on the event loop. Output is zero-late
 (``tune=zerolatency``: one picture in, one out, no B-frames), constrained baseline so every
 browser decodes it, scaled down to ``max_height``, with an IDR at least every
 ``keyframe_interval_s`` (forced by time, whatever the camera's frame rate), SPS/PPS in band
-in front of every IDR.
+in front of every IDR. libx264 is told the camera's frame rate: on a 90 kHz time base alone
+it would assume 90,000 frames/s and starve every frame of bits (a smear of ~25-byte frames).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ log = logging.getLogger("tncam.live.transcode")
 
 TIME_BASE = Fraction(1, 90_000)
 CLOCK_RATE = 90_000
+#: Frame rate told to libx264 when the camera's is not known yet.
+DEFAULT_FRAME_RATE = 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +52,10 @@ def output_size(width: int, height: int, max_height: int) -> tuple[int, int]:
 class H264Transcoder:
     """Decodes a camera's H.265 access units and encodes them as H.264 (blocking calls)."""
 
-    def __init__(self, options: TranscodeOptions) -> None:
+    def __init__(self, options: TranscodeOptions, frame_rate: float | None = None) -> None:
         self.options = options
+        rate = DEFAULT_FRAME_RATE if frame_rate is None else frame_rate
+        self.frame_rate = Fraction(max(1, min(120, round(rate))), 1)
         self._decoder = av.CodecContext.create("hevc", "r")
         self._encoder: VideoCodecContext | None = None
         self._size: tuple[int, int] | None = None
@@ -107,6 +112,7 @@ class H264Transcoder:
         encoder.width, encoder.height = size
         encoder.pix_fmt = "yuv420p"
         encoder.time_base = TIME_BASE
+        encoder.framerate = self.frame_rate
         encoder.bit_rate = self.options.bitrate
         encoder.gop_size = 10_000  # IDRs are forced by time (see _encode)
         encoder.options = {

@@ -120,6 +120,7 @@ class FanOut:
                 self._spawn,
                 inbox_frames=s.viewer_queue_frames,
                 gop_limit=s.gop_cache_frames,
+                frame_rate=self._timeline.frame_rate,
             )
             self.transcode.start()
         self.transcode_holders += 1

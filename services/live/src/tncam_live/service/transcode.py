@@ -40,6 +40,7 @@ class Transcode:
         *,
         inbox_frames: int,
         gop_limit: int,
+        frame_rate: float | None = None,
     ) -> None:
         self.name = name
         self.source = source
@@ -48,7 +49,7 @@ class Transcode:
         self._spawn = spawn
         self._inbox: FrameQueue[LiveFrame] = FrameQueue(inbox_frames)
         self._ready = asyncio.Event()
-        self._transcoder = H264Transcoder(options)
+        self._transcoder = H264Transcoder(options, frame_rate)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"{THREAD_PREFIX}-{name}")
         self._task: asyncio.Task[None] | None = None
 
