@@ -1,4 +1,4 @@
-"""The five services as real processes: they boot, report ready, and stop cleanly on SIGTERM."""
+"""Every service as a real process: they boot, report ready, and stop cleanly on SIGTERM."""
 
 from __future__ import annotations
 

@@ -9,11 +9,12 @@ kind of ``TncamError`` with the same stable code.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import nats.errors
 from google.protobuf.message import DecodeError, Message
@@ -38,6 +39,9 @@ log = logging.getLogger("tncam.mesh.rpc")
 
 ERROR_CODE = "Tncam-Error-Code"
 ERROR_RETRYABLE = "Tncam-Error-Retryable"
+# Seconds after which a retryable error is worth retrying (``details["retry_after_s"]``): an
+# HTTP edge turns it into ``Retry-After``.
+RETRY_AFTER = "Tncam-Retry-After"
 Req = TypeVar("Req", bound=Message)
 Rep = TypeVar("Rep", bound=Message)
 Handler = Callable[[Req], Awaitable[Message]]
@@ -62,6 +66,7 @@ class RpcService:
         self._version = version
         self._namespace = namespace
         self._service: Service | None = None
+        self._inflight: set[asyncio.Task[None]] = set()
         self.on_request: Callable[[str, str, float], None] | None = None  # op, outcome, seconds
 
     async def start(self) -> None:
@@ -76,8 +81,20 @@ class RpcService:
             ),
         )
 
-    async def add(self, spec: RequestSpec, request_type: type[Req], handler: Handler[Req]) -> None:
-        """Serve ``spec`` with ``handler`` (decoded request in, protobuf reply out)."""
+    async def add(
+        self,
+        spec: RequestSpec,
+        request_type: type[Req],
+        handler: Handler[Req],
+        *,
+        concurrency: int = 1,
+    ) -> None:
+        """Serve ``spec`` with ``handler`` (decoded request in, protobuf reply out).
+
+        A NATS subscription hands its messages over one at a time: by default a request waits
+        for the one before it. ``concurrency`` > 1 runs up to that many at once, each in its
+        own task (for operations that wait on something else, e.g. a camera's first picture).
+        """
         if self._service is None:
             raise RuntimeError("RpcService.start() first")
         op = spec.base.rsplit(".", 1)[-1]
@@ -106,15 +123,36 @@ class RpcService:
             if self.on_request is not None:
                 self.on_request(op, outcome, time.perf_counter() - started)
 
+        serve = endpoint if concurrency <= 1 else self._concurrently(endpoint, concurrency)
         await self._service.add_endpoint(
-            name=op, subject=spec.subject(self._namespace), handler=endpoint
+            name=op, subject=spec.subject(self._namespace), handler=serve
         )
+
+    def _concurrently(
+        self, endpoint: Callable[[Request], Coroutine[Any, Any, None]], limit: int
+    ) -> Callable[[Request], Awaitable[None]]:
+        slots = asyncio.Semaphore(limit)
+
+        async def serve(req: Request) -> None:
+            await slots.acquire()  # all slots busy: the next request waits its turn here
+            task = asyncio.create_task(endpoint(req))
+            self._inflight.add(task)
+
+            def done(t: asyncio.Task[None]) -> None:
+                self._inflight.discard(t)
+                slots.release()
+
+            task.add_done_callback(done)
+
+        return serve
 
     async def stop(self) -> None:
         """Stop serving (in-flight handlers finish; no new requests are taken)."""
         if self._service is not None:
             await self._service.stop()
             self._service = None
+        if self._inflight:
+            await asyncio.wait(set(self._inflight))
 
 
 def internal_error(code: str, what: str) -> TncamError:
@@ -129,12 +167,17 @@ def internal_error(code: str, what: str) -> TncamError:
     )
 
 
+def error_headers(error: TncamError) -> dict[str, str]:
+    """The headers that carry ``error`` back to the caller (code, retryable, retry-after)."""
+    headers = {ERROR_CODE: error.code, ERROR_RETRYABLE: "true" if error.retryable else "false"}
+    retry_after = error.details.get("retry_after_s")
+    if isinstance(retry_after, int | float) and retry_after > 0:
+        headers[RETRY_AFTER] = str(int(retry_after))
+    return headers
+
+
 async def _respond_error(req: Request, error: TncamError) -> None:
-    await req.respond_error(
-        str(error.http_status),
-        error.message,
-        headers={ERROR_CODE: error.code, ERROR_RETRYABLE: "true" if error.retryable else "false"},
-    )
+    await req.respond_error(str(error.http_status), error.message, headers=error_headers(error))
 
 
 async def call(
@@ -171,10 +214,12 @@ async def call_subject(
     if ERROR_HEADER in hdrs:
         status = int(hdrs.get(ERROR_CODE_HEADER, "500") or 500)
         cls = _BY_STATUS.get(status, TncamError)
+        retry_after = hdrs.get(RETRY_AFTER, "")
         raise cls(
             hdrs.get(ERROR_CODE, "rpc.call.failed"),
             hdrs[ERROR_HEADER],
             retryable=hdrs.get(ERROR_RETRYABLE) == "true",
+            details={"retry_after_s": int(retry_after)} if retry_after.isdigit() else None,
         )
     try:
         return reply_type.FromString(msg.data)

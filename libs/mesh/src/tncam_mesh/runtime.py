@@ -56,7 +56,8 @@ class Runtime(Generic[S]):
     stopping: asyncio.Event
     tasks: asyncio.TaskGroup
     http_app: ASGIApp
-    _spawned: list[asyncio.Task[None]] = field(default_factory=list)
+    # Tasks still running (a done one leaves: per-session tasks come and go for months).
+    _spawned: set[asyncio.Task[None]] = field(default_factory=set)
 
     def spawn(self, name: str, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Start a supervised background task: if it fails, the service stops with exit 1."""
@@ -72,8 +73,15 @@ class Runtime(Generic[S]):
                 log.exception("background task failed", extra={"task": name})
                 raise
 
+        def done(task: asyncio.Task[None]) -> None:
+            self._spawned.discard(task)
+            # Cancelled before its first step, ``supervised`` never awaited ``coro``: close it
+            # (a no-op for one that ran) rather than leave "never awaited" to the collector.
+            coro.close()
+
         task = self.tasks.create_task(supervised(), name=name)
-        self._spawned.append(task)
+        self._spawned.add(task)
+        task.add_done_callback(done)
         return task
 
     def every(
@@ -141,7 +149,7 @@ class Runtime(Generic[S]):
 
     def cancel_leftovers(self) -> None:
         """Cancel background tasks that did not end when the lifespan stopped them."""
-        for task in self._spawned:
+        for task in list(self._spawned):
             if not task.done():
                 log.warning(
                     "task still running at shutdown, cancelled", extra={"task": task.get_name()}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 from google.protobuf import struct_pb2, wrappers_pb2
 from nats.aio.msg import Msg
@@ -34,6 +37,8 @@ async def test_round_trip_errors_and_trace(
     async def find(req: wrappers_pb2.StringValue) -> struct_pb2.Struct:
         if req.value == "boom":
             raise RuntimeError("SELECT credentials_sealed FROM cameras WHERE id = $1 ['CAM-9']")
+        if req.value == "full":
+            raise UnavailableError("test.find.capacity", "full", details={"retry_after_s": 7})
         raise NotFoundError("registry.camera.not_found", f"no camera {req.value}")
 
     await svc.add(ECHO, wrappers_pb2.StringValue, echo)
@@ -57,6 +62,15 @@ async def test_round_trip_errors_and_trace(
         assert nf.value.code == "registry.camera.not_found"
         assert nf.value.message == "no camera CAM-9"
         assert not nf.value.retryable
+        assert nf.value.details == {}
+
+        with pytest.raises(UnavailableError) as full:
+            await call(
+                bus, FIND, wrappers_pb2.StringValue(value="full"), struct_pb2.Struct, namespace=ns
+            )
+        assert full.value.code == "test.find.capacity"
+        assert full.value.retryable
+        assert full.value.details == {"retry_after_s": 7}  # Tncam-Retry-After: 7
 
         with pytest.raises(TncamError) as internal:
             await call(
@@ -118,3 +132,40 @@ async def test_call_subject_on_a_plain_subscription(bus: Bus, ns: str) -> None:
         assert e.value.code == "rpc.call.no_responders"
     finally:
         await sub.unsubscribe()
+
+
+async def test_concurrent_endpoint_serves_requests_at_once(bus: Bus, ns: str) -> None:
+    slow = RequestSpec("tncam.test.v1.slow", "Wait, then echo.")
+    serial = RequestSpec("tncam.test.v1.serial", "Wait, then echo, one at a time.")
+    svc = RpcService(bus, name="test", version="0.1.0", namespace=ns)
+    await svc.start()
+
+    async def wait_echo(req: wrappers_pb2.StringValue) -> wrappers_pb2.StringValue:
+        await asyncio.sleep(0.3)
+        return req
+
+    await svc.add(slow, wrappers_pb2.StringValue, wait_echo, concurrency=4)
+    await svc.add(serial, wrappers_pb2.StringValue, wait_echo)
+
+    async def timed(spec: RequestSpec) -> float:
+        started = time.perf_counter()
+        replies = await asyncio.gather(
+            *(
+                call(
+                    bus,
+                    spec,
+                    wrappers_pb2.StringValue(value=str(i)),
+                    wrappers_pb2.StringValue,
+                    namespace=ns,
+                )
+                for i in range(4)
+            )
+        )
+        assert sorted(r.value for r in replies) == ["0", "1", "2", "3"]
+        return time.perf_counter() - started
+
+    try:
+        assert await timed(slow) < 0.9  # four at once: about 0.3 s
+        assert await timed(serial) >= 1.2  # one after the other
+    finally:
+        await svc.stop()

@@ -12,7 +12,7 @@ from pathlib import Path
 from tncam_testkit.procs import REPO_ROOT as REPO_ROOT  # re-exported: tests import it here
 from tncam_testkit.procs import ManagedProcess, free_port
 
-SERVICES = ("registry", "audit", "recorder", "ingest", "gateway")
+SERVICES = ("registry", "audit", "recorder", "ingest", "gateway", "live")
 DB_SERVICES = ("registry", "recorder", "audit", "gateway")
 
 

@@ -2,14 +2,15 @@
 
 Starts NATS, PostgreSQL, an S3 store (MinIO, or SeaweedFS when MinIO could not be built) and
 the camera simulator — unless ``TNCAM_NATS_URL`` / ``TNCAM_DATABASE_URL`` /
-``TNCAM_S3_ENDPOINT`` point at existing ones — migrates the schemas, starts the five services,
+``TNCAM_S3_ENDPOINT`` point at existing ones — migrates the schemas, starts the six services,
 prints every URL and waits. Ctrl-C (or SIGTERM) stops everything it started, in reverse order,
 and nothing else. State lives in ``var/stack`` and is wiped at each start.
 
 Every secret is generated at each start (passwords and every key: JWT, MFA, camera
 credentials, export and audit signing): no service has a default key. Everything listens on
-127.0.0.1 only; ``TNCAM_HTTP_HOST=0.0.0.0 make run`` exposes the five services (the
-infrastructure it starts stays on loopback).
+127.0.0.1 only; ``TNCAM_HTTP_HOST=0.0.0.0 make run`` exposes the six services (the
+infrastructure it starts stays on loopback; the live edge's media needs
+``TNCAM_LIVE_ICE_HOST_ADDRESSES`` set to the machine's address too).
 """
 
 from __future__ import annotations
@@ -45,7 +46,14 @@ from tncam_testkit.procs import free_port, port_open
 from tncam_testkit.s3 import MinioServer, SeaweedServer, minio_binary
 from tncam_testkit.services import REPO_ROOT, SERVICES, ServiceProcess
 
-DEFAULT_PORTS = {"gateway": 8000, "ingest": 9101, "recorder": 9102, "registry": 9103, "audit": 9105}
+DEFAULT_PORTS = {
+    "gateway": 8000,
+    "ingest": 9101,
+    "recorder": 9102,
+    "registry": 9103,
+    "audit": 9105,
+    "live": 9106,
+}
 DEMO_COMMUNES = ("01", "02", "03", "04")  # from shared/data/communes.csv
 SITE_KINDS = ("service_center", "committee_hq", "square")
 
@@ -95,6 +103,11 @@ class Stack:
             "TNCAM_INGEST_SPOOL_DIR": str(self.state_dir / "ingest-spool"),
             "TNCAM_LOG_FORMAT": os.environ.get("TNCAM_LOG_FORMAT", "json"),
             "TNCAM_HTTP_HOST": os.environ.get("TNCAM_HTTP_HOST", "127.0.0.1"),
+            # The live edge's media (ICE host candidates) on loopback too, unless told otherwise
+            # (e.g. the machine's address, for viewers on other machines).
+            "TNCAM_LIVE_ICE_HOST_ADDRESSES": os.environ.get(
+                "TNCAM_LIVE_ICE_HOST_ADDRESSES", "127.0.0.1"
+            ),
         }
         # Fresh keys at each start; one set in the environment is kept (and checked).
         self.env.update({k: os.environ.get(k, v) for k, v in service_keys().items()})

@@ -1,0 +1,1 @@
+"""Use cases of the live edge: fan-outs per camera stream, transcodes, viewer sessions."""
