@@ -5,12 +5,18 @@ camera through the edge's shared transcode (Debian's Chromium decodes no H.265 o
 ``getStats()`` shows the negotiated codec (H.264 both times) and ``framesDecoded`` rising,
 the edge's metrics show the two codec paths, stopping the player ends the session (and the
 transcode with its last viewer), and a screenshot of each page is kept in the test's tmp dir.
+Without a browser, on the same stack: an aiortc viewer that decodes H.265 (our codec) gets the
+camera's H.265 by passthrough through the gateway, every access unit decoding; and a viewer
+whose replica is killed plays again from another replica.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import datetime as dt
+import itertools
 import json
 import os
 import re
@@ -26,11 +32,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aioice.ice
+import av
 import httpx
 import pytest
+from aiortc import (
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpReceiver,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from playwright.async_api import Page
 
 from tncam_gateway.domain import totp
+from tncam_live.media import aiortc_h265
+from tncam_live.media.aiortc_h265 import H265Decoder, register_h265
 from tncam_testkit.browser import chromium, console_of
 from tncam_testkit.services import ServiceProcess
 
@@ -289,3 +306,159 @@ async def test_chromium_plays_a_camera_live_through_the_example_page(
 
 async def _async_value(value: Awaitable[str | None], expected: str) -> bool:
     return await value == expected
+
+
+# --- the whole chain without a browser: H.265 passthrough, and a replica that dies ----------
+
+
+class _Receiver:
+    """An aiortc viewer that offers H.265 only and opens its session through the gateway."""
+
+    def __init__(self) -> None:
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.frames: list[av.VideoFrame] = []
+        self.pc.on("track", lambda track: asyncio.ensure_future(self._read(track)))
+
+    async def _read(self, track: MediaStreamTrack) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                assert isinstance(frame, av.VideoFrame)
+                self.frames.append(frame)
+
+    async def open(self, stack: LiveStack, http: httpx.AsyncClient) -> httpx.Response:
+        """POST /api/v1/live, then the WHEP offer (retried while the edge waits for pictures)."""
+        transceiver = self.pc.addTransceiver("video", direction="recvonly")
+        transceiver.setCodecPreferences(
+            [
+                c
+                for c in RTCRtpReceiver.getCapabilities("video").codecs
+                if c.mimeType.lower() in ("video/h265", "video/rtx")
+            ]
+        )
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        deadline = time.monotonic() + 60
+        while True:
+            r = await http.post(
+                "/api/v1/live",
+                headers={"Authorization": f"Bearer {stack.token}"},
+                json={
+                    "camera_id": H265_CAMERA,
+                    "purpose": "public_order",
+                    "grant_id": stack.grant_id,
+                },
+            )
+            assert r.status_code == 201, r.text
+            ticket = r.json()
+            answer = await http.post(
+                ticket["whep_url"],
+                headers={
+                    "Authorization": f"Bearer {ticket['token']}",
+                    "Content-Type": "application/sdp",
+                },
+                content=self.pc.localDescription.sdp,
+            )
+            if answer.status_code != 503 or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(float(answer.headers.get("Retry-After", "1")))
+        assert answer.status_code == 201, answer.text
+        await self.pc.setRemoteDescription(RTCSessionDescription(answer.text, "answer"))
+        return answer
+
+    async def frames_after(self, count: int, timeout: float) -> None:
+        start = len(self.frames)
+        deadline = time.monotonic() + timeout
+        while len(self.frames) < start + count:
+            assert time.monotonic() < deadline, f"{len(self.frames) - start} of {count} frames"
+            await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+def h265_receivers(monkeypatch: pytest.MonkeyPatch) -> list[H265Decoder]:
+    """aiortc viewers that decode H.265 (our codec) on 127.0.0.1; the decoders they made."""
+    register_h265()
+    made: list[H265Decoder] = []
+
+    class Recording(H265Decoder):
+        def __init__(self) -> None:
+            super().__init__()
+            made.append(self)
+
+    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda **_: ["127.0.0.1"])
+    monkeypatch.setattr(aiortc_h265, "H265Decoder", Recording)
+    return made
+
+
+async def test_aiortc_receiver_plays_the_h265_camera_by_passthrough_through_the_gateway(
+    live_stack: LiveStack, h265_receivers: list[H265Decoder]
+) -> None:
+    """Gateway → live edge → ingest → the simulated RTSP camera: the H.265 access units reach
+    the viewer as they left the camera (no transcoder runs) and every one decodes."""
+    receiver = _Receiver()
+    async with httpx.AsyncClient(base_url=live_stack.gateway, timeout=30) as http:
+        try:
+            answer = await receiver.open(live_stack, http)
+            assert answer.headers["x-tncam-codec-path"] == "passthrough_h265"
+            assert "H265/90000" in answer.text
+            await receiver.frames_after(30, 20)
+            assert _edge_metric(live_stack, "tncam_live_transcoders") == 0
+            (decoder,) = h265_receivers
+            assert decoder.stats.errors == 0, decoder.stats
+            assert decoder.stats.malformed == 0, decoder.stats
+            assert decoder.stats.frames >= 30, decoder.stats
+            times = [f.pts for f in receiver.frames]
+            assert all(b > a for a, b in itertools.pairwise(times)), times[:40]
+            assert (receiver.frames[-1].width, receiver.frames[-1].height) == (320, 240)
+            r = await http.delete(
+                answer.headers["location"],
+                headers={"Authorization": f"Bearer {_token_of(answer)}"},
+            )
+            assert r.status_code in (200, 204), r.text
+        finally:
+            await receiver.pc.close()
+
+
+def _token_of(answer: httpx.Response) -> str:
+    return answer.request.headers["Authorization"].removeprefix("Bearer ")
+
+
+async def test_a_viewer_of_a_replica_that_dies_plays_again_from_another(
+    live_stack: LiveStack, h265_receivers: list[H265Decoder]
+) -> None:
+    """Two live replicas answer on the same subject; the one holding a viewer is SIGKILLed; the
+    viewer's next offer through the gateway lands on the survivor and plays."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
+    env |= _read_env(live_stack.logs.parent / "stack.env")
+    env["TNCAM_LIVE_ICE_HOST_ADDRESSES"] = "127.0.0.1"
+    second = ServiceProcess("live", env=env, log_dir=live_stack.logs / "second-live")
+    second.start()
+    stack = dataclasses.replace(live_stack, live_edges=[*live_stack.live_edges, second.url])
+    async with httpx.AsyncClient(base_url=stack.gateway, timeout=30) as http:
+        try:
+            # Offers land on either replica (a NATS queue group): open until one lands on the
+            # second, the replica this test may kill.
+            for _ in range(20):
+                receiver = _Receiver()
+                await receiver.open(stack, http)
+                text = (await http.get(f"{second.url}/metrics")).text
+                if _metric(text, "tncam_live_viewers") == 1:
+                    break
+                await receiver.pc.close()
+            else:
+                pytest.fail("20 offers, none answered by the second replica")
+            await receiver.frames_after(10, 20)
+            assert second.pid is not None
+            os.kill(second.pid, signal.SIGKILL)
+            killed = time.monotonic()
+            await receiver.pc.close()
+            again = _Receiver()
+            try:
+                await again.open(live_stack, http)  # the gateway's next relay: the survivor
+                await again.frames_after(10, 20)
+                replayed_in = time.monotonic() - killed
+            finally:
+                await again.pc.close()
+            print(f"\nplaying again {replayed_in:.2f} s after the holding replica was killed")
+            assert replayed_in < 15, replayed_in
+        finally:
+            second.stop()
