@@ -52,10 +52,20 @@ $(STAMPS)/helm:
 	GOBIN=$(abspath .cache/bin) CGO_ENABLED=0 GOFLAGS=-mod=mod go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 	touch $@
 
+# The generator and compiler of the gateway's TypeScript client check (pinned in its
+# package-lock.json), installed once into a git-ignored node_modules; offline afterwards.
+TS_CLIENT := services/gateway/clients/ts
+$(STAMPS)/npm: $(TS_CLIENT)/package-lock.json
+	@mkdir -p $(STAMPS)
+	@command -v npm >/dev/null || { echo "error: Node.js >= 20.19 with npm is needed (the TypeScript client check)"; exit 1; }
+	@echo "==> installing the TypeScript client tools (npm ci in $(TS_CLIENT))"
+	npm ci --prefix $(TS_CLIENT) --no-audit --no-fund --prefer-offline --loglevel=error
+	touch $@
+
 minio: ## (re)build the MinIO server from its pinned commit into .cache/bin
 	scripts/build-minio.sh
 
-setup: $(STAMPS)/venv $(STAMPS)/minio $(STAMPS)/helm ## create the venv, install system packages, build MinIO and Helm
+setup: $(STAMPS)/venv $(STAMPS)/minio $(STAMPS)/helm $(STAMPS)/npm ## create the venv, install system packages, build MinIO and Helm, npm ci the client tools
 	@echo "==> set-up complete"
 
 lock: $(UV) ## re-resolve dependencies into uv.lock
