@@ -175,46 +175,63 @@ def edge_env(nats_url: str) -> dict[str, str]:
 
 
 async def run_all(args: argparse.Namespace, workdir: Path, bus: Bus, nats_url: str) -> None:
-    """Every measurement, one after another, then the tables."""
+    """Start the edge, the viewers and the naive server; measure; stop them; the tables."""
     server_cpu, other_cpu = pinning()
     edge = ServiceProcess("live", env=edge_env(nats_url), log_dir=workdir)
-    await asyncio.to_thread(edge.start)
-    assert edge.pid is not None
-    pin(edge.pid, server_cpu)
-    viewers = await Child.start("tncam_live.bench_viewers", [nats_url, "", CAMERA], other_cpu)
-    naive = await Child.start("tncam_live.bench_naive", [nats_url, "", CAMERA], server_cpu)
-    await naive.line(60.0)  # "ready"
-    try:
-        print(f"time to first frame: {args.joins} joins (decoding viewers)", flush=True)
-        latency = await viewers.ask(
-            {"op": "ttff", "joins": args.joins, "max_delay": 2.0, "seed": args.seed}
-        )
-        for failure in latency["failures"]:
-            print(f"    failed join: {failure}", flush=True)
-        await wait_edge_idle(edge.url)
-        edge_runs: list[CpuRun] = []
-        for side, counts, codecs in (
-            ("passthrough", args.passthrough, ["H265"]),
-            ("transcode", args.transcode, ["H264"]),
-        ):
-            for n in counts:
-                edge_runs.append(
-                    await measure(viewers, "edge", side, n, codecs, edge.pid, args.seconds)
-                )
-                await wait_edge_idle(edge.url)
-        naive_runs: list[CpuRun] = []
-        assert naive.proc.pid is not None
-        for n in [] if args.no_naive else sorted({*args.passthrough, *args.transcode}):
-            naive_runs.append(
-                await measure(viewers, "naive", "naive", n, ["H264"], naive.proc.pid, args.seconds)
-            )
-            await bus.nc.request(NAIVE_CLOSE_SUBJECT, b"{}", timeout=10.0)
-            await asyncio.sleep(1.0)
-    finally:
-        await viewers.stop()
-        await naive.stop()
-        await asyncio.to_thread(edge.stop)
+    async with contextlib.AsyncExitStack() as stack:
+        await asyncio.to_thread(edge.start)
+        stack.push_async_callback(asyncio.to_thread, edge.stop)
+        assert edge.pid is not None
+        pin(edge.pid, server_cpu)
+        viewers = await Child.start("tncam_live.bench_viewers", [nats_url, "", CAMERA], other_cpu)
+        stack.push_async_callback(viewers.stop)
+        naive = await Child.start("tncam_live.bench_naive", [nats_url, "", CAMERA], server_cpu)
+        stack.push_async_callback(naive.stop)
+        await naive.line(60.0)  # "ready"
+        latency = await measure_latency(args, viewers, edge.url)
+        edge_runs = await measure_edge(args, viewers, edge.pid, edge.url)
+        naive_runs = await measure_naive(args, viewers, naive, bus)
     report(args, latency, edge_runs, naive_runs, pinned=server_cpu is not None)
+
+
+async def measure_latency(args: argparse.Namespace, viewers: Child, url: str) -> dict[str, Any]:
+    """Time to first frame over the joins, glass-to-glass of the viewer holding the camera."""
+    print(f"time to first frame: {args.joins} joins (decoding viewers)", flush=True)
+    latency = await viewers.ask(
+        {"op": "ttff", "joins": args.joins, "max_delay": 2.0, "seed": args.seed}
+    )
+    for failure in latency["failures"]:
+        print(f"    failed join: {failure}", flush=True)
+    await wait_edge_idle(url)
+    return latency
+
+
+async def measure_edge(
+    args: argparse.Namespace, viewers: Child, pid: int, url: str
+) -> list[CpuRun]:
+    """The edge's CPU by passthrough (H.265 offers) and through the transcode (H.264 only)."""
+    runs: list[CpuRun] = []
+    for side, counts, codecs in (
+        ("passthrough", args.passthrough, ["H265"]),
+        ("transcode", args.transcode, ["H264"]),
+    ):
+        for n in counts:
+            runs.append(await measure(viewers, "edge", side, n, codecs, pid, args.seconds))
+            await wait_edge_idle(url)
+    return runs
+
+
+async def measure_naive(
+    args: argparse.Namespace, viewers: Child, naive: Child, bus: Bus
+) -> list[CpuRun]:
+    """The naive server's CPU at every N the edge was measured at."""
+    runs: list[CpuRun] = []
+    pid = naive.proc.pid
+    for n in [] if args.no_naive else sorted({*args.passthrough, *args.transcode}):
+        runs.append(await measure(viewers, "naive", "naive", n, ["H264"], pid, args.seconds))
+        await bus.nc.request(NAIVE_CLOSE_SUBJECT, b"{}", timeout=10.0)
+        await asyncio.sleep(1.0)
+    return runs
 
 
 def report(
