@@ -126,6 +126,9 @@ bench-registry: setup ## connection report at 2,760 cameras, filtered list at 10
 bench-audit: setup ## sustained appends/s with the chain and sync_interval always; verify 1,000,000 events
 	$(PY) -m tncam_audit.bench
 
+bench-live: setup ## live edge: time to first frame, glass-to-glass, CPU per viewer (passthrough, shared transcode) vs a naive per-viewer aiortc pipeline
+	$(PY) -m tncam_live.bench
+
 bench-gateway: setup ## token issuance, Argon2 cost, authenticated requests (p50/p99, req/s)
 	$(PY) -m tncam_gateway.bench
 
@@ -144,4 +147,4 @@ clean: ## remove caches and local state (keeps the venv and the MinIO build)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(STAMPS)
 
 
-.PHONY: openapi bench-recorder bench-ingest bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-unit test-integration test-e2e migrate run clean
+.PHONY: openapi bench-recorder bench-ingest bench-live bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-unit test-integration test-e2e migrate run clean
