@@ -52,10 +52,20 @@ $(STAMPS)/helm:
 	GOBIN=$(abspath .cache/bin) CGO_ENABLED=0 GOFLAGS=-mod=mod go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 	touch $@
 
+# The generator and compiler of the gateway's TypeScript client check (pinned in its
+# package-lock.json), installed once into a git-ignored node_modules; offline afterwards.
+TS_CLIENT := services/gateway/clients/ts
+$(STAMPS)/npm: $(TS_CLIENT)/package-lock.json
+	@mkdir -p $(STAMPS)
+	@command -v npm >/dev/null || { echo "error: Node.js >= 20.19 with npm is needed (the TypeScript client check)"; exit 1; }
+	@echo "==> installing the TypeScript client tools (npm ci in $(TS_CLIENT))"
+	npm ci --prefix $(TS_CLIENT) --no-audit --no-fund --prefer-offline --loglevel=error
+	touch $@
+
 minio: ## (re)build the MinIO server from its pinned commit into .cache/bin
 	scripts/build-minio.sh
 
-setup: $(STAMPS)/venv $(STAMPS)/minio $(STAMPS)/helm ## create the venv, install system packages, build MinIO and Helm
+setup: $(STAMPS)/venv $(STAMPS)/minio $(STAMPS)/helm $(STAMPS)/npm ## create the venv, install system packages, build MinIO and Helm, npm ci the client tools
 	@echo "==> set-up complete"
 
 lock: $(UV) ## re-resolve dependencies into uv.lock
@@ -116,6 +126,9 @@ bench-registry: setup ## connection report at 2,760 cameras, filtered list at 10
 bench-audit: setup ## sustained appends/s with the chain and sync_interval always; verify 1,000,000 events
 	$(PY) -m tncam_audit.bench
 
+bench-live: setup ## live edge: time to first frame, glass-to-glass, CPU per viewer (passthrough, shared transcode) vs a naive per-viewer aiortc pipeline
+	$(PY) -m tncam_live.bench
+
 bench-gateway: setup ## token issuance, Argon2 cost, authenticated requests (p50/p99, req/s)
 	$(PY) -m tncam_gateway.bench
 
@@ -134,4 +147,4 @@ clean: ## remove caches and local state (keeps the venv and the MinIO build)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(STAMPS)
 
 
-.PHONY: openapi bench-recorder bench-ingest bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-unit test-integration test-e2e migrate run clean
+.PHONY: openapi bench-recorder bench-ingest bench-live bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-unit test-integration test-e2e migrate run clean

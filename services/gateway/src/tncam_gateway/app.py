@@ -16,6 +16,7 @@ from tncam_gateway.api import (
     audit,
     auth,
     cameras,
+    contract,
     exports,
     footage,
     grants,
@@ -68,6 +69,7 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
     for module in (auth, accounts, grants, registry, cameras, footage, live, exports, audit):
         app.include_router(module.router, prefix=API_PREFIX)
     problems.install(app)
+    contract.install(app)
     app.add_middleware(GatewayMiddleware)
     app.add_middleware(ConfiguredCORS)
     app.add_middleware(RequestMetrics)

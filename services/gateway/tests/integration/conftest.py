@@ -79,6 +79,7 @@ class Registry:
             active=True,
             owner_unit_id=unit,
             sectors=list(sectors),
+            site_kind="committee_hq",  # every registry camera stands at a site of a kind
         )
 
     async def get_camera(self, req: rpb.GetCameraRequest) -> rpb.GetCameraReply:

@@ -325,7 +325,8 @@ async def test_account_review_lists_inactive_and_moved_accounts(gw: Gateway) -> 
         assert r.json()["unit_id"] == "U2"
         r = await c.get("/api/v1/accounts/review", headers=auth(admin_token))
         assert r.status_code == 200
-        reasons = {e["account"]["id"]: e["reasons"] for e in r.json()}
+        assert r.json()["total"] == len(r.json()["items"])  # one page
+        reasons = {e["account"]["id"]: e["reasons"] for e in r.json()["items"]}
         assert reasons[idle["id"]] == ["inactive_90_days"]
         assert reasons[moved["id"]] == ["scope_changed"]
         # The move revoked the moved account's tokens at once.
@@ -333,7 +334,7 @@ async def test_account_review_lists_inactive_and_moved_accounts(gw: Gateway) -> 
         r = await c.post(f"/api/v1/accounts/{moved['id']}/reviewed", headers=auth(admin_token))
         assert r.status_code == 204
         r = await c.get("/api/v1/accounts/review", headers=auth(admin_token))
-        assert moved["id"] not in {e["account"]["id"] for e in r.json()}
+        assert moved["id"] not in {e["account"]["id"] for e in r.json()["items"]}
     events = await gw.audit_events()
     upd = [
         e for e in events if e.action == "account.updated" and e.target.account_id == moved["id"]

@@ -537,12 +537,28 @@ async def test_quick_extraction_and_approved_export_download_once(live: Live, wo
         pending = r.json()
         assert pending["status"] == "pending"
         # The total counts every export the reviewer may see, not one page of them.
-        r = await c.get("/api/v1/exports", params={"limit": 1}, headers=auth(w.tokens["admin"]))
+        r = await c.get("/api/v1/exports", params={"page_size": 1}, headers=auth(w.tokens["admin"]))
         assert r.status_code == 200, r.text
         async with gw.engine.connect() as conn:
             stored = (await conn.execute(sa.text("SELECT count(*) FROM exports"))).scalar_one()
         assert len(r.json()["items"]) == 1
         assert r.json()["total"] == stored >= 2
+        # The next page, by the token of this one (the API's one pagination convention).
+        first, token = r.json()["items"][0]["id"], r.json()["next_page_token"]
+        assert token
+        r = await c.get(
+            "/api/v1/exports",
+            params={"page_size": 1, "page_token": token},
+            headers=auth(w.tokens["admin"]),
+        )
+        assert r.status_code == 200, r.text
+        assert [e["id"] for e in r.json()["items"]] != [first]
+        assert len(r.json()["items"]) == 1
+        r = await c.get(
+            "/api/v1/exports", params={"page_token": "forged"}, headers=auth(w.tokens["admin"])
+        )
+        assert r.status_code == 422
+        assert r.json()["code"] == "gateway.request.invalid_page_token"
         r = await c.get(
             f"/api/v1/exports/{pending['id']}/download", headers=auth(w.tokens["operator"])
         )

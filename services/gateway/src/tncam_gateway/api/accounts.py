@@ -7,11 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
+from tncam_gateway.api.contract import operation
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.instants import UtcDatetime
+from tncam_gateway.api.paging import PageSize, PageToken, next_token, offset_of
 from tncam_gateway.api.problems import responses
 from tncam_gateway.db.accounts import Account
+from tncam_gateway.domain.policy import Action
 from tncam_gateway.domain.roles import Role
+from tncam_gateway.domain.vocabulary import AccountStatus
 from tncam_gateway.service.accounts import AccountFilter
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
@@ -29,7 +33,7 @@ class AccountOut(BaseModel):
     unit_id: str = Field(examples=["commune-01"])
     sector_code: str = Field(examples=[""])
     unit_is_commune: bool
-    status: str = Field(examples=["active"])
+    status: AccountStatus = Field(examples=["active"])
     disabled_reason: str = ""
     mfa_enrolled: bool
     must_change_password: bool
@@ -50,7 +54,7 @@ def out(a: Account) -> AccountOut:
         unit_id=a.unit_id,
         sector_code=a.sector_code,
         unit_is_commune=a.unit_is_commune,
-        status=a.status,
+        status=AccountStatus(a.status),
         disabled_reason=a.disabled_reason,
         mfa_enrolled=a.mfa_confirmed,
         must_change_password=a.must_change_password,
@@ -66,9 +70,8 @@ class AccountPage(BaseModel):
     """One page of accounts."""
 
     items: list[AccountOut]
+    next_page_token: str = Field(description="Empty on the last page")
     total: int
-    limit: int
-    offset: int
 
 
 @router.get(
@@ -76,23 +79,36 @@ class AccountPage(BaseModel):
     response_model=AccountPage,
     summary="Danh sách tài khoản",
     responses=responses(401, 403, 422),
+    **operation("listAccounts", Action.ACCOUNT_ADMIN),
 )
 async def list_accounts(
     gw: GatewayDep,
     caller: CallerDep,
     role: Role | None = None,
     unit_id: Annotated[str | None, Query(max_length=128)] = None,
-    status: Annotated[str | None, Query(pattern="^(active|disabled)$")] = None,
+    status: AccountStatus | None = None,
     q: Annotated[str | None, Query(max_length=128, description="Search name or username")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    page_size: PageSize = 100,
+    page_token: PageToken = "",
 ) -> AccountPage:
     """Accounts, filtered (province_admin)."""
+    offset = offset_of(page_token)
     found, total = await gw.accounts.search(
         caller,
-        AccountFilter(role=role, unit_id=unit_id, status=status, q=q, limit=limit, offset=offset),
+        AccountFilter(
+            role=role,
+            unit_id=unit_id,
+            status=status.value if status else None,
+            q=q,
+            limit=page_size,
+            offset=offset,
+        ),
     )
-    return AccountPage(items=[out(a) for a in found], total=total, limit=limit, offset=offset)
+    return AccountPage(
+        items=[out(a) for a in found],
+        next_page_token=next_token(offset, len(found), total),
+        total=total,
+    )
 
 
 class AccountCreate(BaseModel):
@@ -140,6 +156,7 @@ class AccountCreated(BaseModel):
     status_code=201,
     summary="Tạo tài khoản",
     responses=responses(401, 403, 409, 422, 503),
+    **operation("createAccount", Action.ACCOUNT_ADMIN),
 )
 async def create_account(
     body: AccountCreate, gw: GatewayDep, caller: CallerDep, client: ClientDep, response: Response
@@ -168,21 +185,38 @@ class ReviewEntry(BaseModel):
     reasons: list[str] = Field(examples=[["inactive_90_days", "scope_changed"]])
 
 
+class ReviewPage(BaseModel):
+    """One page of the account review."""
+
+    items: list[ReviewEntry]
+    next_page_token: str = Field(description="Empty on the last page")
+    total: int
+
+
 @router.get(
     "/review",
-    response_model=list[ReviewEntry],
+    response_model=ReviewPage,
     summary="Rà soát tài khoản (Điều 17.1): không hoạt động hoặc đổi đơn vị/vai trò",
     responses=responses(401, 403, 422),
+    **operation("reviewAccounts", Action.ACCOUNT_ADMIN),
 )
 async def review(
     gw: GatewayDep,
     caller: CallerDep,
     inactive_days: Annotated[int | None, Query(ge=1, le=3650)] = None,
-) -> list[ReviewEntry]:
+    page_size: PageSize = 100,
+    page_token: PageToken = "",
+) -> ReviewPage:
     """Active accounts unused for ``inactive_days`` (default from settings) or whose unit or
     role changed since their last review."""
+    offset = offset_of(page_token)
     items = await gw.accounts.review(caller, inactive_days=inactive_days)
-    return [ReviewEntry(account=out(i.account), reasons=list(i.reasons)) for i in items]
+    page = items[offset : offset + page_size]
+    return ReviewPage(
+        items=[ReviewEntry(account=out(i.account), reasons=list(i.reasons)) for i in page],
+        next_page_token=next_token(offset, len(page), len(items)),
+        total=len(items),
+    )
 
 
 @router.get(
@@ -190,6 +224,7 @@ async def review(
     response_model=AccountOut,
     summary="Một tài khoản",
     responses=responses(401, 403, 404),
+    **operation("getAccount", Action.ACCOUNT_ADMIN),
 )
 async def get_account(account_id: str, gw: GatewayDep, caller: CallerDep) -> AccountOut:
     """One account (province_admin)."""
@@ -211,6 +246,7 @@ class AccountUpdate(BaseModel):
     response_model=AccountOut,
     summary="Sửa tài khoản",
     responses=responses(401, 403, 404, 422, 503),
+    **operation("updateAccount", Action.ACCOUNT_ADMIN),
 )
 async def update_account(
     account_id: str, body: AccountUpdate, gw: GatewayDep, caller: CallerDep, client: ClientDep
@@ -241,6 +277,7 @@ class Reason(BaseModel):
     response_model=AccountOut,
     summary="Khóa tài khoản (token bị từ chối trong vòng 5 giây)",
     responses=responses(401, 403, 404, 409, 422, 503),
+    **operation("disableAccount", Action.ACCOUNT_ADMIN),
 )
 async def disable_account(
     account_id: str, body: Reason, gw: GatewayDep, caller: CallerDep, client: ClientDep
@@ -256,6 +293,7 @@ async def disable_account(
     response_model=AccountOut,
     summary="Mở khóa tài khoản",
     responses=responses(401, 403, 404, 422, 503),
+    **operation("enableAccount", Action.ACCOUNT_ADMIN),
 )
 async def enable_account(
     account_id: str, body: Reason, gw: GatewayDep, caller: CallerDep, client: ClientDep
@@ -283,6 +321,7 @@ class ResetResult(BaseModel):
     response_model=ResetResult,
     summary="Đặt lại mật khẩu (quản trị)",
     responses=responses(401, 403, 404, 422, 503),
+    **operation("resetAccountPassword", Action.ACCOUNT_ADMIN),
 )
 async def reset_password(
     account_id: str,
@@ -305,6 +344,7 @@ async def reset_password(
     status_code=204,
     summary="Buộc đổi mật khẩu (nghi lộ mật khẩu)",
     responses=responses(401, 403, 404, 422, 503),
+    **operation("forceAccountPasswordChange", Action.ACCOUNT_ADMIN),
 )
 async def force_password_change(
     account_id: str, body: Reason, gw: GatewayDep, caller: CallerDep, client: ClientDep
@@ -319,6 +359,7 @@ async def force_password_change(
     status_code=204,
     summary="Ghi nhận đã rà soát, giữ tài khoản",
     responses=responses(401, 403, 404, 503),
+    **operation("markAccountReviewed", Action.ACCOUNT_ADMIN),
 )
 async def mark_reviewed(
     account_id: str, gw: GatewayDep, caller: CallerDep, client: ClientDep

@@ -8,34 +8,40 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from google.protobuf import json_format
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, JsonValue
 
 from tncam.audit.v1 import audit_event_pb2 as apb
 from tncam.audit.v1 import query_pb2, verify_pb2
+from tncam_gateway.api.contract import operation
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.instants import Instant, UtcDatetime
 from tncam_gateway.api.problems import responses
+from tncam_gateway.domain.policy import Action
 from tncam_gateway.domain.purpose import PURPOSE_PB
 from tncam_gateway.domain.roles import Purpose
+from tncam_gateway.domain.vocabulary import LogOutcome, LogView
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 VIEWS = {
-    "all": query_pb2.LOG_VIEW_ALL,
-    "processing": query_pb2.LOG_VIEW_PROCESSING,
-    "extraction": query_pb2.LOG_VIEW_EXTRACTION,
+    LogView.ALL: query_pb2.LOG_VIEW_ALL,
+    LogView.PROCESSING: query_pb2.LOG_VIEW_PROCESSING,
+    LogView.EXTRACTION: query_pb2.LOG_VIEW_EXTRACTION,
 }
 OUTCOMES = {
-    "success": apb.OUTCOME_SUCCESS,
-    "denied": apb.OUTCOME_DENIED,
-    "failed": apb.OUTCOME_FAILED,
+    LogOutcome.SUCCESS: apb.OUTCOME_SUCCESS,
+    LogOutcome.DENIED: apb.OUTCOME_DENIED,
+    LogOutcome.FAILED: apb.OUTCOME_FAILED,
 }
 VIEW = Annotated[
-    str,
-    Query(
-        pattern="^(all|processing|extraction)$",
-        description="all; processing = nhật ký xử lý dữ liệu cá nhân; extraction = trích xuất",
-    ),
+    LogView,
+    Query(description="all; processing = nhật ký xử lý dữ liệu cá nhân; extraction = trích xuất"),
+]
+#: The kinds of verification findings, as the audit service names them.
+FINDING_KINDS: list[JsonValue] = [
+    name.removeprefix("PROBLEM_KIND_").lower()
+    for name in verify_pb2.ProblemKind.keys()  # noqa: SIM118 - a protobuf enum wrapper
+    if name != "PROBLEM_KIND_UNSPECIFIED"
 ]
 
 
@@ -44,13 +50,13 @@ class LogQuery:
 
     def __init__(
         self,
-        view: VIEW = "processing",
+        view: VIEW = LogView.PROCESSING,
         actor_id: Annotated[str | None, Query(max_length=64)] = None,
         unit_id: Annotated[str | None, Query(max_length=128)] = None,
         camera_id: Annotated[str | None, Query(max_length=64)] = None,
         action: Annotated[str | None, Query(max_length=128, examples=["footage."])] = None,
         purpose: Purpose | None = None,
-        outcome: Annotated[str | None, Query(pattern="^(success|denied|failed)$")] = None,
+        outcome: LogOutcome | None = None,
         source_service: Annotated[str | None, Query(max_length=32)] = None,
         since: Instant | None = None,
         until: Instant | None = None,
@@ -109,6 +115,7 @@ def _entries(page: query_pb2.QueryLogReply) -> list[LogEntryOut]:
     response_model=LogPage,
     summary="Tra cứu nhật ký (xử lý dữ liệu cá nhân, trích xuất, toàn bộ)",
     responses=responses(401, 403, 422, 503),
+    **operation("queryAuditLog", Action.AUDIT_READ),
 )
 async def query_log(
     gw: GatewayDep,
@@ -145,6 +152,7 @@ async def query_log(
         },
         **responses(401, 403, 422, 503),
     },
+    **operation("exportAuditLogCsv", Action.AUDIT_READ),
 )
 async def export_log_csv(
     gw: GatewayDep,
@@ -178,7 +186,7 @@ class ProblemOut(BaseModel):
     """One finding of verification."""
 
     sequence: int
-    kind: str
+    kind: str = Field(json_schema_extra={"enum": FINDING_KINDS})
     detail: str
 
 
@@ -201,6 +209,7 @@ class VerifyOut(BaseModel):
     response_model=VerifyOut,
     summary="Kiểm tra tính toàn vẹn của nhật ký (chuỗi băm, cây Merkle, điểm kiểm tra)",
     responses=responses(401, 403, 503),
+    **operation("verifyAuditLog", Action.AUDIT_READ),
 )
 async def verify_log(
     gw: GatewayDep,

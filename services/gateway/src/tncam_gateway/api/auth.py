@@ -7,8 +7,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Response
 from pydantic import BaseModel, Field
 
+from tncam_gateway.api.contract import operation
 from tncam_gateway.api.deps import AnyCallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.problems import responses
+from tncam_gateway.domain.policy import Access
+from tncam_gateway.domain.roles import Role
 from tncam_gateway.service.auth import TokenPair
 from tncam_mesh.errors import InvalidInputError
 
@@ -49,6 +52,7 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
     response_model=TokenResponse,
     summary="Đăng nhập: lấy access token (OAuth2 password / client credentials)",
     responses=responses(401, 422, 429, 503),
+    **operation("issueToken", Access.PUBLIC),
 )
 async def token(
     gw: GatewayDep,
@@ -95,6 +99,7 @@ class RefreshRequest(BaseModel):
     response_model=TokenResponse,
     summary="Đổi refresh token lấy cặp token mới (xoay vòng)",
     responses=responses(401, 422, 503),
+    **operation("refreshToken", Access.PUBLIC),
 )
 async def refresh(
     body: RefreshRequest, gw: GatewayDep, client: ClientDep, response: Response
@@ -109,6 +114,7 @@ async def refresh(
     status_code=204,
     summary="Đăng xuất (thu hồi phiên)",
     responses=responses(401, 503),
+    **operation("logout", Access.SESSION),
 )
 async def logout(gw: GatewayDep, caller: AnyCallerDep, client: ClientDep) -> Response:
     """End the session: its access and refresh tokens stop working."""
@@ -130,6 +136,7 @@ class MfaEnrolment(BaseModel):
     response_model=MfaEnrolment,
     summary="Bắt đầu đăng ký TOTP (xác thực hai lớp)",
     responses=responses(401, 409, 422, 429, 503),
+    **operation("enrollMfa", Access.PUBLIC),
 )
 async def mfa_enroll(
     gw: GatewayDep,
@@ -149,6 +156,7 @@ async def mfa_enroll(
     status_code=204,
     summary="Xác nhận đăng ký TOTP bằng mã đầu tiên",
     responses=responses(401, 409, 422, 429, 503),
+    **operation("confirmMfa", Access.PUBLIC),
 )
 async def mfa_confirm(
     gw: GatewayDep,
@@ -168,13 +176,19 @@ class Me(BaseModel):
     account_id: str = Field(examples=["6f1d1c9e-2f7b-4c47-9a53-0d6c1c2b8e10"])
     username: str = Field(examples=["xa.tanthinh.operator"])
     display_name: str = Field(examples=["Nguyễn Văn An"])
-    role: str = Field(examples=["unit_operator"])
+    role: Role = Field(examples=["unit_operator"])
     unit_id: str = Field(examples=["xa-tan-thinh"])
     sector_code: str = Field(examples=[""])
     password_change_required: bool = False
 
 
-@router.get("/me", response_model=Me, summary="Tài khoản đang đăng nhập", responses=responses(401))
+@router.get(
+    "/me",
+    response_model=Me,
+    summary="Tài khoản đang đăng nhập",
+    responses=responses(401),
+    **operation("getMe", Access.SESSION),
+)
 async def me(caller: AnyCallerDep) -> Me:
     """Who the token belongs to (works while a password change is due)."""
     p = caller.principal
@@ -182,7 +196,7 @@ async def me(caller: AnyCallerDep) -> Me:
         account_id=p.account_id,
         username=caller.username,
         display_name=caller.display_name,
-        role=p.role.value,
+        role=p.role,
         unit_id=p.unit_id,
         sector_code=p.sector_code,
         password_change_required=caller.password_change_required,
@@ -201,6 +215,7 @@ class PasswordChange(BaseModel):
     status_code=204,
     summary="Đổi mật khẩu",
     responses=responses(401, 409, 422, 429, 503),
+    **operation("changePassword", Access.SESSION),
 )
 async def change_password(
     body: PasswordChange, gw: GatewayDep, caller: AnyCallerDep, client: ClientDep

@@ -8,23 +8,26 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field, StringConstraints
 
 from tncam.registry.v1 import camera_state_pb2, service_pb2
+from tncam_gateway.api.contract import operation
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.instants import UtcDatetime
+from tncam_gateway.api.paging import PageSize, PageToken
 from tncam_gateway.api.problems import responses
+from tncam_gateway.domain.policy import Access, Action
 from tncam_gateway.domain.purpose import PurposeOfAccess
 from tncam_gateway.domain.roles import Purpose
+from tncam_gateway.domain.vocabulary import CameraState, SiteKind
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 # Filter values as long as the registry's own fields can be (see api/registry.py).
 CommuneCode = Annotated[str, StringConstraints(max_length=16)]
-SiteKind = Annotated[str, StringConstraints(max_length=32)]
 
 STATE_NAMES = {
-    camera_state_pb2.CAMERA_STATE_UNSPECIFIED: "unknown",
-    camera_state_pb2.CAMERA_STATE_NEVER: "never_connected",
-    camera_state_pb2.CAMERA_STATE_CONNECTED: "connected",
-    camera_state_pb2.CAMERA_STATE_LOST: "lost_connection",
-    camera_state_pb2.CAMERA_STATE_UNSTABLE: "unstable",
+    camera_state_pb2.CAMERA_STATE_UNSPECIFIED: CameraState.UNKNOWN,
+    camera_state_pb2.CAMERA_STATE_NEVER: CameraState.NEVER_CONNECTED,
+    camera_state_pb2.CAMERA_STATE_CONNECTED: CameraState.CONNECTED,
+    camera_state_pb2.CAMERA_STATE_LOST: CameraState.LOST_CONNECTION,
+    camera_state_pb2.CAMERA_STATE_UNSTABLE: CameraState.UNSTABLE,
 }
 
 
@@ -34,7 +37,7 @@ class CameraOut(BaseModel):
     id: str = Field(examples=["cam-0001"])
     name: str = Field(examples=["Cổng UBND xã Tân Thịnh"])
     active: bool
-    site_kind: str = Field(examples=["commune_hq"])
+    site_kind: SiteKind = Field(examples=["committee_hq"])
     commune_code: str = Field(examples=["05512"])
     commune_name: str = Field(examples=["Xã Tân Thịnh"])
     owner_unit_id: str = Field(examples=["xa-tan-thinh"])
@@ -42,7 +45,7 @@ class CameraOut(BaseModel):
     vendor: str = ""
     model: str = ""
     declared_codec: str = Field(default="", examples=["H.265"])
-    state: str = Field(examples=["connected"])
+    state: CameraState = Field(examples=["connected"])
     state_changed_at: UtcDatetime | None = None
     last_disconnect_reason: str = ""
     measured_fps: float = 0.0
@@ -59,7 +62,7 @@ def out(c: service_pb2.Camera) -> CameraOut:
         id=c.id,
         name=c.name,
         active=c.active,
-        site_kind=c.site_kind,
+        site_kind=SiteKind(c.site_kind),
         commune_code=c.commune_code,
         commune_name=c.commune_name,
         owner_unit_id=c.owner_unit_id,
@@ -67,7 +70,7 @@ def out(c: service_pb2.Camera) -> CameraOut:
         vendor=c.vendor,
         model=c.model,
         declared_codec=c.declared_codec,
-        state=STATE_NAMES.get(c.state, "unknown"),
+        state=STATE_NAMES.get(c.state, CameraState.UNKNOWN),
         state_changed_at=c.state_changed_at.ToDatetime()
         if c.HasField("state_changed_at")
         else None,
@@ -85,7 +88,7 @@ class CameraPage(BaseModel):
     """One page of cameras."""
 
     items: list[CameraOut]
-    next_page_token: str = ""
+    next_page_token: str = Field(default="", description="Empty on the last page")
     total: int
 
 
@@ -94,6 +97,7 @@ class CameraPage(BaseModel):
     response_model=CameraPage,
     summary="Danh sách camera trong phạm vi của người dùng",
     responses=responses(401, 403, 422, 503),
+    **operation("listCameras", Access.CAMERA_LIST),
 )
 async def list_cameras(
     gw: GatewayDep,
@@ -101,14 +105,14 @@ async def list_cameras(
     commune_code: Annotated[list[CommuneCode] | None, Query(max_length=100)] = None,
     site_kind: Annotated[list[SiteKind] | None, Query(max_length=10)] = None,
     text: Annotated[str | None, Query(max_length=128)] = None,
-    page_size: Annotated[int, Query(ge=1, le=500)] = 100,
-    page_token: Annotated[str, Query(max_length=256)] = "",
+    page_size: PageSize = 100,
+    page_token: PageToken = "",
 ) -> CameraPage:
     """Cameras the caller may see: its unit's, its sector's, or all for the central operator
     and the app client. Never stream URLs or credentials."""
     request = service_pb2.ListCamerasRequest(
         commune_codes=commune_code or [],
-        site_kinds=site_kind or [],
+        site_kinds=[k.value for k in site_kind or []],
         text=text or "",
         page_size=page_size,
         page_token=page_token,
@@ -126,6 +130,7 @@ async def list_cameras(
     response_model=CameraOut,
     summary="Thông tin và trạng thái một camera",
     responses=responses(401, 404, 503),
+    **operation("getCamera", Action.CAMERA_READ),
 )
 async def get_camera(camera_id: str, gw: GatewayDep, caller: CallerDep) -> CameraOut:
     """One camera within the caller's scope (404 outside it: no hint that it exists)."""
@@ -143,6 +148,7 @@ JPEG = {"content": {"image/jpeg": {"schema": {"type": "string", "format": "binar
         200: {"description": "JPEG of the newest snapshot", **JPEG},
         **responses(400, 401, 403, 404, 422, 503),
     },
+    **operation("getCameraSnapshot", Action.FOOTAGE_VIEW),
 )
 async def snapshot(
     camera_id: str,

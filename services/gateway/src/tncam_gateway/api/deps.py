@@ -6,7 +6,10 @@ import time
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import OAuth2PasswordBearer
+from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlowPassword, OAuthFlows
+from fastapi.requests import HTTPConnection
+from fastapi.security import OAuth2
+from fastapi.security.utils import get_authorization_scheme_param
 
 from tncam_gateway import API_PREFIX
 from tncam_gateway.domain.caller import Caller, ClientInfo
@@ -15,11 +18,34 @@ from tncam_gateway.service.auth import require_fresh_password
 from tncam_gateway.service.context import GatewayState
 from tncam_mesh.errors import UnauthenticatedError, UnavailableError
 
-oauth2 = OAuth2PasswordBearer(
-    tokenUrl=f"{API_PREFIX}/auth/token",
-    auto_error=False,
-    description="Access token (JWT, 10 phút) từ POST /api/v1/auth/token",
-)
+TOKEN_URL = f"{API_PREFIX}/auth/token"
+
+
+class OAuth2Bearer(OAuth2):
+    """The access token as ``Authorization: Bearer``, from either grant of the token
+    endpoint: ``password`` (people, with ``totp``) or ``client_credentials`` (app_client)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            flows=OAuthFlows(
+                password=OAuthFlowPassword(tokenUrl=TOKEN_URL),
+                clientCredentials=OAuthFlowClientCredentials(tokenUrl=TOKEN_URL),
+            ),
+            scheme_name="OAuth2",
+            description="Access token (JWT, 10 phút) từ POST /api/v1/auth/token: `password` "
+            "(người dùng, kèm `totp`) hoặc `client_credentials` (app_client)",
+            auto_error=False,
+        )
+
+    async def __call__(self, request: HTTPConnection) -> str | None:
+        """The bearer token, or None (the caller dependency answers 401)."""
+        scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+        if scheme.lower() != "bearer" or not token:
+            return None
+        return token
+
+
+oauth2 = OAuth2Bearer()
 
 
 def gateway(request: Request) -> GatewayState:

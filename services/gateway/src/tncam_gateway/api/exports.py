@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from tncam_gateway.api.contract import operation
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.instants import Instant, UtcDatetime
+from tncam_gateway.api.paging import PageSize, PageToken, next_token, offset_of
 from tncam_gateway.api.problems import responses
 from tncam_gateway.db.exports import ExportRecord
+from tncam_gateway.domain.policy import Access, Action
 from tncam_gateway.domain.purpose import PurposeOfAccess
 from tncam_gateway.domain.roles import Purpose
+from tncam_gateway.domain.vocabulary import ExportKind, ExportStatus
 from tncam_gateway.service.exports import ExportFilter, ExportRequest
 
 router = APIRouter(prefix="/exports", tags=["exports"])
@@ -54,15 +58,15 @@ class ExportOut(BaseModel):
     """An export request and its state."""
 
     id: str
-    kind: str = Field(examples=["quick"], description="quick | approval")
-    status: str = Field(examples=["ready"], description="pending | ready | rejected | failed")
+    kind: ExportKind = Field(examples=["quick"])
+    status: ExportStatus = Field(examples=["ready"])
     requested_by: str
     requester_unit_id: str
     camera_id: str
     owner_unit_id: str
     from_: UtcDatetime = Field(serialization_alias="from")
     to: UtcDatetime
-    purpose: str
+    purpose: Purpose
     purpose_text: str
     reason: str
     grant_id: str
@@ -82,15 +86,15 @@ def out(r: ExportRecord) -> ExportOut:
     """The API view of an export."""
     return ExportOut(
         id=r.id,
-        kind=r.kind,
-        status=r.status,
+        kind=ExportKind(r.kind),
+        status=ExportStatus(r.status),
         requested_by=r.requested_by,
         requester_unit_id=r.requester_unit_id,
         camera_id=r.camera_id,
         owner_unit_id=r.owner_unit_id,
         from_=r.footage_from,
         to=r.footage_to,
-        purpose=r.purpose,
+        purpose=Purpose(r.purpose),
         purpose_text=r.purpose_text,
         reason=r.reason,
         grant_id=r.grant_id,
@@ -114,6 +118,7 @@ def out(r: ExportRecord) -> ExportOut:
     status_code=201,
     summary="Yêu cầu trích xuất / trích xuất nhanh (cần mục đích và lý do)",
     responses=responses(400, 401, 403, 404, 422, 503),
+    **operation("createExport", Action.FOOTAGE_EXPORT, Action.FOOTAGE_QUICK_EXTRACT),
 )
 async def request_export(
     body: ExportCreate, gw: GatewayDep, caller: CallerDep, client: ClientDep
@@ -142,9 +147,8 @@ class ExportPage(BaseModel):
     """One page of exports."""
 
     items: list[ExportOut]
+    next_page_token: str = Field(description="Empty on the last page")
     total: int
-    limit: int
-    offset: int
 
 
 @router.get(
@@ -153,27 +157,38 @@ class ExportPage(BaseModel):
     response_model_by_alias=True,
     summary="Danh sách trích xuất (báo cáo sau trích xuất nhanh)",
     responses=responses(401, 422),
+    **operation("listExports", Access.EXPORT_LIST),
 )
 async def list_exports(
     gw: GatewayDep,
     caller: CallerDep,
-    kind: Annotated[str | None, Query(pattern="^(quick|approval)$")] = None,
-    status: Annotated[str | None, Query(pattern="^(pending|ready|rejected|failed)$")] = None,
+    kind: ExportKind | None = None,
+    status: ExportStatus | None = None,
     since: Instant | None = None,
     until: Instant | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    page_size: PageSize = 100,
+    page_token: PageToken = "",
 ) -> ExportPage:
     """province_admin and auditor see every export (``kind=quick`` lists the quick
     extractions to report); a unit operator sees its own requests and those on its unit's
     cameras; everyone else their own requests."""
+    offset = offset_of(page_token)
     found, total = await gw.exports.search(
         caller,
         ExportFilter(
-            kind=kind, status=status, since=since, until=until, limit=limit, offset=offset
+            kind=kind.value if kind else None,
+            status=status.value if status else None,
+            since=since,
+            until=until,
+            limit=page_size,
+            offset=offset,
         ),
     )
-    return ExportPage(items=[out(r) for r in found], total=total, limit=limit, offset=offset)
+    return ExportPage(
+        items=[out(r) for r in found],
+        next_page_token=next_token(offset, len(found), total),
+        total=total,
+    )
 
 
 @router.get(
@@ -182,6 +197,7 @@ async def list_exports(
     response_model_by_alias=True,
     summary="Một yêu cầu trích xuất",
     responses=responses(401, 404),
+    **operation("getExport", Access.EXPORT_LIST),
 )
 async def get_export(
     gw: GatewayDep, caller: CallerDep, export_id: Annotated[str, EXPORT_ID]
@@ -196,6 +212,7 @@ async def get_export(
     response_model_by_alias=True,
     summary="Duyệt yêu cầu trích xuất (bản trích xuất có chữ ký được tạo)",
     responses=responses(401, 403, 404, 409, 503),
+    **operation("approveExport", Action.EXPORT_APPROVE),
 )
 async def approve_export(
     gw: GatewayDep,
@@ -216,6 +233,7 @@ async def approve_export(
     response_model_by_alias=True,
     summary="Từ chối yêu cầu trích xuất",
     responses=responses(401, 403, 404, 409, 503),
+    **operation("rejectExport", Action.EXPORT_APPROVE),
 )
 async def reject_export(
     gw: GatewayDep,
@@ -241,6 +259,7 @@ async def reject_export(
         },
         **responses(401, 403, 404, 409, 410, 503),
     },
+    **operation("downloadExport", Action.FOOTAGE_EXPORT, Action.FOOTAGE_QUICK_EXTRACT),
 )
 async def download_export(
     gw: GatewayDep, caller: CallerDep, client: ClientDep, export_id: Annotated[str, EXPORT_ID]

@@ -9,14 +9,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
+from fastapi.security import APIKeyQuery
 from pydantic import BaseModel, Field
 
+from tncam_gateway.api.contract import operation
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.instants import Instant, UtcDatetime
 from tncam_gateway.api.problems import responses
 from tncam_gateway.domain.playback import INIT_EXT, SEGMENT_EXT, invalid_token, strip_ext
+from tncam_gateway.domain.policy import Action
 from tncam_gateway.domain.purpose import PurposeOfAccess
 from tncam_gateway.domain.roles import Purpose
 from tncam_gateway.service.playback import ObjectStream
@@ -58,6 +61,7 @@ class TimelineOut(BaseModel):
     response_model_by_alias=True,
     summary="Dòng thời gian ghi hình (các đoạn đã ghi và khoảng trống)",
     responses=responses(401, 404, 422, 503),
+    **operation("getCameraRecordings", Action.CAMERA_READ),
 )
 async def timeline(
     gw: GatewayDep,
@@ -124,6 +128,7 @@ class PlaybackOut(BaseModel):
     status_code=201,
     summary="Mở phiên phát lại / xem gần thời gian thực (cần mục đích truy cập)",
     responses=responses(400, 401, 403, 404, 422, 503),
+    **operation("createPlayback", Action.FOOTAGE_VIEW),
 )
 async def open_playback(
     body: PlaybackCreate, gw: GatewayDep, caller: CallerDep, client: ClientDep
@@ -154,13 +159,23 @@ async def open_playback(
     )
 
 
+playback_token = APIKeyQuery(
+    name="token",
+    scheme_name="PlaybackToken",
+    auto_error=False,
+    description="Token phát lại trong URL từ POST /api/v1/playback (the playback token: "
+    "players fetch playlists and segments without headers)",
+)
+MAX_TOKEN = 4096
+
+
 def _token(token: str | None) -> str:
-    if not token:
+    if not token or len(token) > MAX_TOKEN:
         raise invalid_token()
     return token
 
 
-TokenQuery = Annotated[str | None, Query(max_length=4096, description="Playback token")]
+TokenQuery = Annotated[str | None, Depends(playback_token)]
 SigQuery = Annotated[str | None, Query(max_length=64, description="Object signature")]
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
@@ -176,6 +191,7 @@ NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
         },
         **responses(401, 403, 404, 503),
     },
+    **operation("getPlaybackPlaylist", Action.FOOTAGE_VIEW),
 )
 async def playlist(
     gw: GatewayDep,
@@ -198,6 +214,10 @@ def _stream(obj: ObjectStream) -> StreamingResponse:
 
 
 BINARY = {"schema": {"type": "string", "format": "binary"}}
+OBJECT_HEADERS = {
+    "ETag": {"description": "SHA-256 of the object, quoted", "schema": {"type": "string"}},
+    "Content-Length": {"schema": {"type": "integer"}},
+}
 
 
 @router.get(
@@ -205,9 +225,14 @@ BINARY = {"schema": {"type": "string", "format": "binary"}}
     summary="Một đoạn video (fMP4) của phiên phát lại",
     response_class=StreamingResponse,
     responses={
-        200: {"description": "fMP4 media segment", "content": {"video/iso.segment": BINARY}},
+        200: {
+            "description": "fMP4 media segment",
+            "content": {"video/iso.segment": BINARY},
+            "headers": OBJECT_HEADERS,
+        },
         **responses(401, 403, 404, 503),
     },
+    **operation("getPlaybackSegment", Action.FOOTAGE_VIEW),
 )
 async def segment(
     gw: GatewayDep,
@@ -229,9 +254,14 @@ async def segment(
     summary="Phân đoạn khởi tạo (init segment) của phiên phát lại",
     response_class=StreamingResponse,
     responses={
-        200: {"description": "fMP4 init segment", "content": {"video/mp4": BINARY}},
+        200: {
+            "description": "fMP4 init segment",
+            "content": {"video/mp4": BINARY},
+            "headers": OBJECT_HEADERS,
+        },
         **responses(401, 403, 404, 503),
     },
+    **operation("getPlaybackInitSegment", Action.FOOTAGE_VIEW),
 )
 async def init_segment(
     gw: GatewayDep,

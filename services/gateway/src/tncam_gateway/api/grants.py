@@ -8,11 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from tncam_gateway.api.contract import operation
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.instants import Instant, UtcDatetime
+from tncam_gateway.api.paging import PageSize, PageToken, next_token, offset_of
 from tncam_gateway.api.problems import responses
 from tncam_gateway.db.grants import GrantRecord
 from tncam_gateway.domain.grants import GrantRequest
+from tncam_gateway.domain.policy import Access, Action
 from tncam_gateway.domain.roles import GrantScope, LegalBasis
 from tncam_gateway.service.grants import GrantFilter
 
@@ -56,7 +59,7 @@ class GrantOut(BaseModel):
     unit_ids: list[str] = Field(description="Owning units of the cameras (notified)")
     footage_from: UtcDatetime
     footage_to: UtcDatetime
-    scopes: list[str]
+    scopes: list[GrantScope]
     expires_at: UtcDatetime
     created_at: UtcDatetime
     revoked_at: UtcDatetime | None
@@ -81,7 +84,7 @@ def out(g: GrantRecord, now: datetime) -> GrantOut:
         unit_ids=g.unit_ids,
         footage_from=g.footage_from,
         footage_to=g.footage_to,
-        scopes=g.scopes,
+        scopes=[GrantScope(s) for s in g.scopes],
         expires_at=g.expires_at,
         created_at=g.created_at,
         revoked_at=g.revoked_at,
@@ -97,6 +100,7 @@ def out(g: GrantRecord, now: datetime) -> GrantOut:
     status_code=201,
     summary="Cấp quyền truy cập khẩn cấp / ghi nhận phê duyệt của UBND tỉnh",
     responses=responses(401, 403, 422, 503),
+    **operation("issueGrant", Action.GRANT_ISSUE),
 )
 async def issue_grant(
     body: GrantCreate, gw: GatewayDep, caller: CallerDep, client: ClientDep
@@ -130,9 +134,8 @@ class GrantPage(BaseModel):
     """One page of grants."""
 
     items: list[GrantOut]
+    next_page_token: str = Field(description="Empty on the last page")
     total: int
-    limit: int
-    offset: int
 
 
 @router.get(
@@ -140,6 +143,7 @@ class GrantPage(BaseModel):
     response_model=GrantPage,
     summary="Danh sách quyền truy cập để rà soát",
     responses=responses(401, 403, 422),
+    **operation("listGrants", Access.GRANT_LIST),
 )
 async def list_grants(
     gw: GatewayDep,
@@ -150,11 +154,12 @@ async def list_grants(
     legal_basis: LegalBasis | None = None,
     issued_from: Instant | None = None,
     issued_to: Instant | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    page_size: PageSize = 100,
+    page_token: PageToken = "",
 ) -> GrantPage:
     """province_admin and auditor see every grant; a unit operator sees the grants on its
     own unit's cameras."""
+    offset = offset_of(page_token)
     found, total = await gw.grants.search(
         caller,
         GrantFilter(
@@ -164,12 +169,16 @@ async def list_grants(
             legal_basis=legal_basis,
             issued_from=issued_from,
             issued_to=issued_to,
-            limit=limit,
+            limit=page_size,
             offset=offset,
         ),
     )
     now = gw.clock()
-    return GrantPage(items=[out(g, now) for g in found], total=total, limit=limit, offset=offset)
+    return GrantPage(
+        items=[out(g, now) for g in found],
+        next_page_token=next_token(offset, len(found), total),
+        total=total,
+    )
 
 
 @router.get(
@@ -177,6 +186,7 @@ async def list_grants(
     response_model=GrantOut,
     summary="Một quyền truy cập",
     responses=responses(401, 403, 404),
+    **operation("getGrant", Access.GRANT_READ),
 )
 async def get_grant(grant_id: str, gw: GatewayDep, caller: CallerDep) -> GrantOut:
     """One grant (issuer side, auditor, its grantee, or the owning unit's operator)."""
@@ -189,6 +199,7 @@ async def get_grant(grant_id: str, gw: GatewayDep, caller: CallerDep) -> GrantOu
     response_model=GrantOut,
     summary="Thu hồi quyền truy cập",
     responses=responses(401, 403, 404, 503),
+    **operation("revokeGrant", Action.GRANT_ISSUE),
 )
 async def revoke_grant(
     grant_id: str, gw: GatewayDep, caller: CallerDep, client: ClientDep

@@ -13,10 +13,12 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from tncam_gateway.api.contract import operation
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.instants import UtcDatetime
 from tncam_gateway.api.problems import responses
 from tncam_gateway.domain.live import SDP, TRICKLE_ICE, LiveStreamName, invalid_live_token
+from tncam_gateway.domain.policy import Access, Action
 from tncam_gateway.domain.purpose import PurposeOfAccess
 from tncam_gateway.domain.roles import Purpose
 
@@ -77,6 +79,7 @@ class LiveOut(BaseModel):
     status_code=201,
     summary="Mở phiên xem trực tiếp (WebRTC/WHEP; cần mục đích truy cập)",
     responses=responses(400, 401, 403, 404, 422, 503),
+    **operation("createLiveSession", Action.FOOTAGE_VIEW),
 )
 async def open_live(
     body: LiveCreate, gw: GatewayDep, caller: CallerDep, client: ClientDep
@@ -105,12 +108,7 @@ async def open_live(
 
 
 def _body(media_type: str) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {media_type: {"schema": {"type": "string"}}},
-        }
-    }
+    return {"required": True, "content": {media_type: {"schema": {"type": "string"}}}}
 
 
 @router.options(
@@ -118,7 +116,16 @@ def _body(media_type: str) -> dict[str, Any]:
     status_code=204,
     summary="WHEP: phương thức và kiểu nội dung được chấp nhận (OPTIONS)",
     response_class=Response,
-    responses={204: {"description": "Accept-Post: application/sdp"}},
+    responses={
+        204: {
+            "description": "What the endpoint takes",
+            "headers": {
+                "Accept-Post": {"schema": {"type": "string", "enum": [SDP]}},
+                "Allow": {"schema": {"type": "string"}},
+            },
+        }
+    },
+    **operation("whepOptions", Access.PUBLIC),
 )
 async def whep_options(session_id: Annotated[str, SESSION_ID]) -> Response:
     """What the WHEP endpoint takes (CORS preflights are answered as the gateway's CORS
@@ -135,13 +142,16 @@ CODEC_PATH_HEADER = "X-Tncam-Codec-Path"
     status_code=201,
     summary="WHEP: gửi SDP offer, nhận SDP answer",
     response_class=Response,
-    openapi_extra=_body(SDP),
     responses={
         201: {
             "description": "The SDP answer; Location names the session resource",
             "content": {SDP: {"schema": {"type": "string"}}},
             "headers": {
-                "Location": {"schema": {"type": "string"}},
+                "Location": {
+                    "description": "The WHEP session resource (PATCH trickle ICE, DELETE)",
+                    "required": True,
+                    "schema": {"type": "string"},
+                },
                 CODEC_PATH_HEADER: {
                     "description": "How the edge sends the video to this viewer",
                     "schema": {
@@ -153,6 +163,7 @@ CODEC_PATH_HEADER = "X-Tncam-Codec-Path"
         },
         **responses(401, 409, 415, 422, 503),
     },
+    **operation("whepOffer", Action.FOOTAGE_VIEW, requestBody=_body(SDP)),
 )
 async def whep_offer(
     request: Request,
@@ -182,8 +193,8 @@ async def whep_offer(
     status_code=204,
     summary="WHEP: trickle ICE (thêm ứng viên ICE)",
     response_class=Response,
-    openapi_extra=_body(TRICKLE_ICE),
     responses={204: {"description": "Relayed"}, **responses(401, 404, 415, 422, 503)},
+    **operation("whepTrickle", Action.FOOTAGE_VIEW, requestBody=_body(TRICKLE_ICE)),
 )
 async def whep_trickle(
     request: Request,
@@ -204,6 +215,7 @@ async def whep_trickle(
     summary="WHEP: kết thúc phiên xem trực tiếp",
     response_class=Response,
     responses={200: {"description": "Ended"}, **responses(401, 404)},
+    **operation("whepDelete", Action.FOOTAGE_VIEW),
 )
 async def whep_delete(
     gw: GatewayDep, token: LiveTokenDep, session_id: Annotated[str, SESSION_ID]

@@ -201,22 +201,40 @@ def install(app: FastAPI) -> None:
     app.exception_handler(Exception)(_unexpected)
 
 
+_TEXT = {
+    400: "Thiếu mục đích truy cập hoặc yêu cầu sai (bad request)",
+    401: "Chưa xác thực hoặc token không hợp lệ (unauthenticated)",
+    403: "Không có quyền (forbidden)",
+    404: "Không tìm thấy (not found)",
+    409: "Xung đột trạng thái (conflict)",
+    410: "Đã hết hiệu lực, ví dụ đã tải hoặc quá hạn (gone)",
+    413: "Yêu cầu quá lớn (payload too large)",
+    415: "Kiểu nội dung không được hỗ trợ (unsupported media type)",
+    422: "Dữ liệu không hợp lệ (validation error)",
+    429: "Quá nhiều yêu cầu (rate limited / throttled)",
+    503: "Dịch vụ phụ thuộc không sẵn sàng, ví dụ nhật ký kiểm toán (unavailable)",
+}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Số giây nên chờ trước khi thử lại (seconds to wait before retrying)",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
+
+
+def problem_response(status: int) -> dict[str, Any]:
+    """The OpenAPI response of one problem status: ``Problem`` as ``application/problem+json``,
+    with ``Retry-After`` on 429 and 503."""
+    response: dict[str, Any] = {
+        "description": _TEXT[status],
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if status in (429, 503):
+        response["headers"] = RETRY_AFTER
+    return response
+
+
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problem responses a route can give."""
-    text = {
-        400: "Thiếu mục đích truy cập hoặc yêu cầu sai (bad request)",
-        401: "Chưa xác thực hoặc token không hợp lệ (unauthenticated)",
-        403: "Không có quyền (forbidden)",
-        404: "Không tìm thấy (not found)",
-        409: "Xung đột trạng thái (conflict)",
-        410: "Đã hết hiệu lực, ví dụ đã tải hoặc quá hạn (gone)",
-        413: "Yêu cầu quá lớn (payload too large)",
-        415: "Kiểu nội dung không được hỗ trợ (unsupported media type)",
-        422: "Dữ liệu không hợp lệ (validation error)",
-        429: "Quá nhiều yêu cầu (rate limited / throttled)",
-        503: "Dịch vụ phụ thuộc không sẵn sàng, ví dụ nhật ký kiểm toán (unavailable)",
-    }
-    return {
-        s: {"model": Problem, "description": text[s], "content": {PROBLEM_JSON: {}}}
-        for s in statuses
-    }
+    """OpenAPI entries for the problem responses a route can give (api/contract.py adds the
+    ones every operation of its shape can give)."""
+    return {s: problem_response(s) for s in statuses}

@@ -4,17 +4,21 @@ the registry's operations over NATS (the registry re-checks the actor and audits
 from __future__ import annotations
 
 from datetime import date
+from enum import Enum
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from tncam.registry.v1 import service_pb2 as rpb
 from tncam_gateway.api.cameras import CameraOut, out
+from tncam_gateway.api.contract import operation
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.instants import UtcDatetime
 from tncam_gateway.api.problems import responses
 from tncam_gateway.db.exports import AnalyticsRecord
+from tncam_gateway.domain.policy import Action
+from tncam_gateway.domain.vocabulary import ReportCellText, ReportFormat, SiteKind
 from tncam_gateway.service.analytics import AnalyticsBasis, AnalyticsChange
 from tncam_mesh.errors import InvalidInputError
 
@@ -28,7 +32,7 @@ class CameraFieldsIn(BaseModel):
 
     name: str | None = Field(default=None, max_length=SHORT, examples=["Cổng UBND xã"])
     commune_code: str | None = Field(default=None, max_length=16, examples=["05512"])
-    site_kind: str | None = Field(default=None, max_length=32, examples=["committee_hq"])
+    site_kind: SiteKind | None = Field(default=None, examples=["committee_hq"])
     site_id: str | None = Field(default=None, max_length=128)
     owner_unit_id: str | None = Field(default=None, max_length=128)
     sectors: list[str] | None = Field(default=None, max_length=20)
@@ -85,6 +89,8 @@ def _fields(body: CameraFieldsIn) -> tuple[rpb.CameraFields, list[str]]:
         value = getattr(body, name)
         if name == "sectors":
             fields.sectors.extend(value)
+        elif isinstance(value, Enum):
+            setattr(fields, name, value.value)
         else:
             setattr(fields, name, value)
     return fields, sorted(given)
@@ -96,6 +102,7 @@ def _fields(body: CameraFieldsIn) -> tuple[rpb.CameraFields, list[str]]:
     status_code=201,
     summary="Đăng ký camera",
     responses=responses(401, 403, 409, 422, 503),
+    **operation("createCamera", Action.CAMERA_ADMIN),
 )
 async def create_camera(
     body: CameraCreate, gw: GatewayDep, caller: CallerDep, client: ClientDep
@@ -114,6 +121,7 @@ async def create_camera(
     response_model=CameraOut,
     summary="Cập nhật thông tin camera",
     responses=responses(401, 403, 404, 409, 422, 503),
+    **operation("updateCamera", Action.CAMERA_ADMIN),
 )
 async def update_camera(
     camera_id: Annotated[str, CAMERA_ID],
@@ -144,6 +152,7 @@ async def update_camera(
     response_model=CameraOut,
     summary="Ngừng sử dụng camera",
     responses=responses(401, 403, 404, 422, 503),
+    **operation("deactivateCamera", Action.CAMERA_ADMIN),
 )
 async def deactivate_camera(
     camera_id: Annotated[str, CAMERA_ID],
@@ -182,6 +191,7 @@ class ImportResult(BaseModel):
     response_model=ImportResult,
     summary="Nhập danh sách camera từ CSV/XLSX (tất cả hoặc không)",
     responses=responses(401, 403, 413, 422, 503),
+    **operation("importCameras", Action.CAMERA_ADMIN),
 )
 async def import_cameras(
     gw: GatewayDep,
@@ -220,11 +230,45 @@ async def import_cameras(
 
 
 REPORT_FORMATS = {
-    "json": rpb.REPORT_FORMAT_JSON,
-    "csv": rpb.REPORT_FORMAT_CSV,
-    "xlsx": rpb.REPORT_FORMAT_XLSX,
+    ReportFormat.JSON: rpb.REPORT_FORMAT_JSON,
+    ReportFormat.CSV: rpb.REPORT_FORMAT_CSV,
+    ReportFormat.XLSX: rpb.REPORT_FORMAT_XLSX,
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ReportCell(BaseModel):
+    """One site kind in one commune: the appendix's text and the camera counts behind it."""
+
+    text: ReportCellText
+    cameras: int
+    connected: int
+    lost: int
+    never: int
+    unstable: int
+
+
+class ReportRow(BaseModel):
+    """One commune/ward of the report."""
+
+    number: int = Field(description="STT")
+    commune_code: str = Field(examples=["05512"])
+    commune_name: str = Field(examples=["Xã Tân Thịnh"])
+    service_center: ReportCell = Field(description="Camera TTPVHCC")
+    committee_hq: ReportCell = Field(description="Camera trụ sở UBND")
+    square: ReportCell = Field(description="Camera quảng trường")
+    note: str = Field(description="Ghi chú")
+
+
+class ConnectionReport(BaseModel):
+    """The connection report as JSON (``format=json``), built by the registry."""
+
+    generated_at: UtcDatetime
+    rows: list[ReportRow]
+    totals: list[str] = Field(description="The appendix's total lines")
+    completed: list[str] = Field(description="Communes whose every camera is connected")
+    not_completed: list[str]
+    unstable: list[str]
 
 
 @router.get(
@@ -234,27 +278,32 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     responses={
         200: {
             "description": "The report as JSON, CSV (UTF-8) or XLSX",
+            "model": ConnectionReport,
             "content": {
-                "application/json": {"schema": {"type": "object"}},
                 "text/csv": {"schema": {"type": "string"}},
                 XLSX: {"schema": {"type": "string", "format": "binary"}},
             },
         },
         **responses(401, 403, 422, 503),
     },
+    **operation("getConnectionReport", Action.REPORT_READ),
 )
 async def connection_report(
     gw: GatewayDep,
     caller: CallerDep,
     client: ClientDep,
-    format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
+    format: ReportFormat = ReportFormat.JSON,
 ) -> Response:
     """The province-wide connection report (communes × service center / committee HQ /
     square): province_admin and the C-Thái Nguyên backend."""
     reply = await gw.cameras.connection_report(caller, client, REPORT_FORMATS[format])
-    media = {"json": "application/json", "csv": "text/csv; charset=utf-8", "xlsx": XLSX}[format]
+    media = {
+        ReportFormat.JSON: "application/json",
+        ReportFormat.CSV: "text/csv; charset=utf-8",
+        ReportFormat.XLSX: XLSX,
+    }[format]
     headers = {"Cache-Control": "no-store"}
-    if format != "json":
+    if format is not ReportFormat.JSON:
         headers["Content-Disposition"] = f'attachment; filename="{reply.filename}"'
     return Response(content=reply.document, media_type=media, headers=headers)
 
@@ -264,7 +313,10 @@ class AnalyticsOut(BaseModel):
 
     camera_id: str
     enabled: bool
-    basis: str = Field(description="public_order | traffic_safety | approval_document | ''")
+    basis: str = Field(
+        description="Empty while analytics was never enabled",
+        json_schema_extra={"enum": [*(b.value for b in AnalyticsBasis), ""]},
+    )
     document_number: str = ""
     document_issuer: str = ""
     document_date: date | None = None
@@ -308,6 +360,7 @@ def analytics_out(camera_id: str, r: AnalyticsRecord | None) -> AnalyticsOut:
     response_model=AnalyticsOut,
     summary="Trạng thái tính năng phân tích (AI) của camera",
     responses=responses(401, 404, 503),
+    **operation("getCameraAnalytics", Action.CAMERA_READ),
 )
 async def get_analytics(
     camera_id: Annotated[str, CAMERA_ID], gw: GatewayDep, caller: CallerDep
@@ -321,6 +374,7 @@ async def get_analytics(
     response_model=AnalyticsOut,
     summary="Bật/tắt phân tích (AI) cho camera (province_admin, cần mục đích được phê duyệt)",
     responses=responses(401, 403, 404, 422, 503),
+    **operation("setCameraAnalytics", Action.ANALYTICS_ENABLE),
 )
 async def set_analytics(
     camera_id: Annotated[str, CAMERA_ID],

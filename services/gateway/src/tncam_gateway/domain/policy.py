@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from tncam_gateway.domain.roles import BREAK_GLASS_BASES, GrantScope, LegalBasis, Role
@@ -417,3 +417,60 @@ PERSONAL_DATA_ROLES = frozenset(Role) - {Role.APP_CLIENT}
 def mfa_required(role: Role, *, enrolled: bool) -> bool:
     """TOTP is mandatory for every role that reads personal data, and for anyone enrolled."""
     return role in PERSONAL_DATA_ROLES or enrolled
+
+
+# ------------------------------------------------------------- who may call what (OpenAPI)
+
+
+class Access(StrEnum):
+    """What an API operation asks of its caller beyond the policy's actions: the listings
+    and reads whose rows the rules above narrow, and the operations of any signed-in account
+    or of nobody in particular (the credentials themselves are the check)."""
+
+    PUBLIC = "public"  # no account: login, refresh, TOTP enrolment (their own checks)
+    SESSION = "session"  # any signed-in account: /me, logout, password change
+    CAMERA_LIST = "camera.list"
+    GRANT_LIST = "grant.list"
+    GRANT_READ = "grant.read"
+    EXPORT_LIST = "export.list"
+
+
+def _sample(role: Role) -> tuple[Principal, CameraScope, Grant]:
+    """A principal of ``role`` in the best position the rules allow: a commune unit's own
+    camera in its sector, holding a grant of the basis its role may use, both scopes."""
+    p = Principal("sample", role, unit_id="u", sector_code="s", unit_is_commune=True)
+    camera = CameraScope("c", unit_id="u", sector_codes=frozenset({"s"}))
+    basis = (
+        LegalBasis.EMERGENCY_COMMAND
+        if role is Role.PROVINCE_ADMIN
+        else LegalBasis.COMMITTEE_APPROVAL
+    )
+    t0, t1 = datetime(2000, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC)
+    grant = Grant("g", "sample", basis, frozenset({"c"}), t0, t1, frozenset(GrantScope), t1)
+    return p, camera, grant
+
+
+def _ever_allowed(role: Role, access: Action | Access) -> bool:
+    p, camera, grant = _sample(role)
+    now = grant.footage_from
+    if isinstance(access, Action):
+        return decide(p, access, camera, now=now, grants=(grant,)).allowed
+    if access is Access.PUBLIC:
+        return False
+    if access is Access.SESSION:
+        return True
+    if access is Access.CAMERA_LIST:
+        return camera_listing(p).decision.allowed
+    if access is Access.GRANT_LIST:
+        return grant_listing(p, now=now).decision.allowed
+    if access is Access.GRANT_READ:
+        return grant_visibility(p, grantee_id="sample", unit_ids=()).allowed
+    return export_listing(p, now=now).decision.allowed
+
+
+#: The roles that can ever be allowed each action or access, evaluated once from the rules
+#: above (never written out by hand): the OpenAPI document's ``x-required-roles``. Whether a
+#: given request is allowed still depends on the camera, the grants and the rows.
+REQUIRED_ROLES: dict[Action | Access, frozenset[Role]] = {
+    a: frozenset(r for r in Role if _ever_allowed(r, a)) for a in (*Action, *Access)
+}
