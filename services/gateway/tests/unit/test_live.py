@@ -19,7 +19,6 @@ from tncam_gateway.domain.live import (
     edge_error,
     require_media_type,
 )
-from tncam_gateway.domain.playback import b64url, unb64url
 from tncam_gateway.domain.policy import (
     Grant,
     LiveEnd,
@@ -28,6 +27,7 @@ from tncam_gateway.domain.policy import (
     live_token_expiry,
 )
 from tncam_gateway.domain.roles import GrantScope, LegalBasis
+from tncam_gateway.domain.signed import b64url, unb64url
 from tncam_mesh.errors import (
     ConflictError,
     InvalidInputError,
