@@ -5,10 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import os
+import re
+import shlex
+import signal
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -186,3 +193,75 @@ async def insert_gateway_account(
         await repo.insert(s, **values)
     await engine.dispose()
     return account_id
+
+
+@dataclass
+class RunningStack:
+    """``make run`` (``python -m tncam_testkit.stack``) started as a user starts it."""
+
+    proc: subprocess.Popen[str]
+    output: list[str]
+    env: dict[str, str]  # its stack.env: every generated key and URL
+    services: dict[str, str]  # service name -> base URL, as it printed them
+    admin_totp: str  # the bootstrapped province_admin's TOTP secret
+    state: Path
+
+    @property
+    def gateway(self) -> str:
+        return self.services["gateway"]
+
+
+_SERVICE_LINE = re.compile(r"^\s+(\w+)\s+(http://\S+)/livez", re.M)
+
+
+@contextlib.contextmanager
+def running_stack(
+    state: Path, admin: tuple[str, str], *args: str, timeout_s: float = 240
+) -> Iterator[RunningStack]:
+    """The stack with ``args`` (``--cameras N`` ...), until it printed its URLs; Ctrl-C after."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
+    env |= {"TNCAM_BOOTSTRAP_ADMIN_USER": admin[0], "TNCAM_BOOTSTRAP_ADMIN_PASSWORD": admin[1]}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tncam_testkit.stack", *args, "--state-dir", str(state)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    running = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            output.append(line)
+            if line.strip().startswith("logs:"):
+                running.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + timeout_s
+        while not running.wait(0.5):
+            assert proc.poll() is None, "make run ended:\n" + "".join(output)
+            assert time.monotonic() < deadline, "make run did not start:\n" + "".join(output)
+        text = "".join(output)
+        secret = re.search(r"TOTP secret[^:]*: (\S+)", text)
+        services = dict(_SERVICE_LINE.findall(text))
+        assert secret, text
+        assert "gateway" in services, text
+        stack_env = {}
+        for line in (state / "stack.env").read_text().splitlines():
+            name, value = line.removeprefix("export ").split("=", 1)
+            stack_env[name] = shlex.split(value)[0] if value else ""
+        yield RunningStack(proc, output, stack_env, services, secret.group(1), state)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        reader.join(timeout=10)
+        assert proc.stdout is not None
+        proc.stdout.close()

@@ -8,20 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
-import shlex
-import signal
 import socket
-import subprocess
-import sys
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
@@ -33,6 +26,8 @@ from tncam_gateway.service.context import JWT_LABEL, PLAYBACK_LABEL
 from tncam_mesh.aead import derive_key
 from tncam_mesh.settings import DEV_ONLY_VALUE
 from tncam_testkit.images import jpeg_size
+
+from .conftest import RunningStack, running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -46,15 +41,6 @@ KEYS = (
     "TNCAM_AUDIT_SIGNING_KEY",
 )
 LOOPBACK = {"127.0.0.1", "::1"}
-
-
-@dataclass
-class RunningStack:
-    proc: subprocess.Popen[str]
-    output: list[str]
-    env: dict[str, str]
-    gateway: str
-    admin_totp: str
 
 
 def _descendants(root: int) -> set[int]:
@@ -114,52 +100,8 @@ def _listening(pids: set[int]) -> set[tuple[str, str, int]]:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     state = tmp_path_factory.mktemp("stack")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
-    env |= {"TNCAM_BOOTSTRAP_ADMIN_USER": ADMIN, "TNCAM_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tncam_testkit.stack", "--cameras", "1", "--state-dir", str(state)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output: list[str] = []
-    running = threading.Event()
-
-    def read() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            output.append(line)
-            if line.strip().startswith("logs:"):
-                running.set()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
-        deadline = time.monotonic() + 240
-        while not running.wait(0.5):
-            assert proc.poll() is None, "".join(output)
-            assert time.monotonic() < deadline, "".join(output)
-        text = "".join(output)
-        gateway = re.search(r"^\s+gateway\s+(http://\S+)/livez", text, re.M)
-        secret = re.search(r"TOTP secret[^:]*: (\S+)", text)
-        assert gateway, text
-        assert secret, text
-        stack_env = {}
-        for line in (state / "stack.env").read_text().splitlines():
-            name, value = line.removeprefix("export ").split("=", 1)
-            stack_env[name] = shlex.split(value)[0] if value else ""
-        yield RunningStack(proc, output, stack_env, gateway.group(1), secret.group(1))
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=90)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        reader.join(timeout=10)
-        assert proc.stdout is not None
-        proc.stdout.close()
+    with running_stack(state, (ADMIN, ADMIN_PASSWORD), "--cameras", "1") as running:
+        yield running
 
 
 def _get(url: str, token: str) -> int:

@@ -19,12 +19,7 @@ import datetime as dt
 import itertools
 import json
 import os
-import re
-import shlex
 import signal
-import subprocess
-import sys
-import threading
 import time
 import urllib.parse
 from collections.abc import Awaitable, Callable, Iterator
@@ -51,6 +46,8 @@ from tncam_live.media.aiortc_h265 import H265Decoder, register_h265
 from tncam_testkit.browser import chromium, console_of
 from tncam_testkit.services import ServiceProcess
 
+from .conftest import running_stack
+
 pytestmark = pytest.mark.e2e
 
 ADMIN = "live-admin"
@@ -61,7 +58,6 @@ H264_CAMERA = "CAM-02-002"
 PAGE = "/live-player/live/index.html"
 # A floor far below what a 320x240 picture at the simulated cameras' quality takes.
 MIN_BYTES_PER_FRAME = 300
-SERVICE_LINE = re.compile(r"^\s+(\w+)\s+(http://\S+)/livez", re.M)
 
 
 @dataclass
@@ -72,56 +68,7 @@ class LiveStack:
     grant_id: str  # a break-glass grant on both cameras
     output: list[str]
     logs: Path
-
-
-def _read_env(path: Path) -> dict[str, str]:
-    env = {}
-    for line in path.read_text().splitlines():
-        name, value = line.removeprefix("export ").split("=", 1)
-        env[name] = shlex.split(value)[0] if value else ""
-    return env
-
-
-def _start_stack(state: Path) -> tuple[subprocess.Popen[str], list[str]]:
-    """``make run`` with two cameras (one H.264), until it prints its URLs."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
-    env |= {"TNCAM_BOOTSTRAP_ADMIN_USER": ADMIN, "TNCAM_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD}
-    argv = [sys.executable, "-m", "tncam_testkit.stack", "--cameras", "2", "--h264", "2"]
-    proc = subprocess.Popen(
-        [*argv, "--state-dir", str(state)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output: list[str] = []
-    running = threading.Event()
-
-    def read() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            output.append(line)
-            if line.strip().startswith("logs:"):
-                running.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    deadline = time.monotonic() + 240
-    while not running.wait(0.5):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            _stop_stack(proc)
-            pytest.fail("make run did not start:\n" + "".join(output))
-    return proc, output
-
-
-def _stop_stack(proc: subprocess.Popen[str]) -> None:
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=90)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-    if proc.stdout is not None:
-        proc.stdout.close()
+    env: dict[str, str]  # the stack's stack.env
 
 
 def _admin_access(gateway: str, admin_totp: str) -> tuple[str, str]:
@@ -152,31 +99,14 @@ def _admin_access(gateway: str, admin_totp: str) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+    """``make run`` with two cameras (one H.264); the live edge it starts offers 127.0.0.1."""
     state = tmp_path_factory.mktemp("live-stack")
-    proc, output = _start_stack(state)
-    edge: ServiceProcess | None = None
-    try:
-        text = "".join(output)
-        services = dict(SERVICE_LINE.findall(text))
-        secret = re.search(r"TOTP secret[^:]*: (\S+)", text)
-        assert "gateway" in services, text
-        assert secret, text
-        edges = [url for name, url in services.items() if name == "live"]
-        if not edges:
-            # The stack starts the five core services; the live edge joins its NATS here,
-            # offering 127.0.0.1 as its ICE host address (everything stays on loopback).
-            env = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
-            env |= _read_env(state / "stack.env")
-            env["TNCAM_LIVE_ICE_HOST_ADDRESSES"] = "127.0.0.1"
-            edge = ServiceProcess("live", env=env, log_dir=state / "logs")
-            edge.start()
-            edges = [edge.url]
-        token, grant = _admin_access(services["gateway"], secret.group(1))
-        yield LiveStack(services["gateway"], edges, token, grant, output, state / "logs")
-    finally:
-        if edge is not None:
-            edge.stop()
-        _stop_stack(proc)
+    admin = (ADMIN, ADMIN_PASSWORD)
+    with running_stack(state, admin, "--cameras", "2", "--h264", "2") as stack:
+        edges = [url for name, url in stack.services.items() if name == "live"]
+        assert edges, "".join(stack.output)
+        token, grant = _admin_access(stack.gateway, stack.admin_totp)
+        yield LiveStack(stack.gateway, edges, token, grant, stack.output, state / "logs", stack.env)
 
 
 def _metric(text: str, name: str, **labels: str) -> float:
@@ -428,8 +358,7 @@ async def test_a_viewer_of_a_replica_that_dies_plays_again_from_another(
     """Two live replicas answer on the same subject; the one holding a viewer is SIGKILLed; the
     viewer's next offer through the gateway lands on the survivor and plays."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
-    env |= _read_env(live_stack.logs.parent / "stack.env")
-    env["TNCAM_LIVE_ICE_HOST_ADDRESSES"] = "127.0.0.1"
+    env |= live_stack.env | {"TNCAM_LIVE_ICE_HOST_ADDRESSES": "127.0.0.1"}
     second = ServiceProcess("live", env=env, log_dir=live_stack.logs / "second-live")
     second.start()
     stack = dataclasses.replace(live_stack, live_edges=[*live_stack.live_edges, second.url])
