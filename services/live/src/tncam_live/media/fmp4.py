@@ -23,6 +23,10 @@ from typing import Any
 
 import av
 
+from tncam_mesh.fmp4 import find_box, fragment_head, track_of
+
+__all__ = ["InitSegment", "Sample", "find_box", "fragment", "init_segment", "sample_of"]
+
 # Parameter sets and access unit delimiters, by codec: kept out of the samples.
 _H264_OUT = frozenset({7, 8, 9})  # SPS, PPS, AUD
 _H264_PS = frozenset({7, 8})
@@ -30,12 +34,6 @@ _HEVC_OUT = frozenset({32, 33, 34, 35})  # VPS, SPS, PPS, AUD
 _HEVC_PS = frozenset({32, 33, 34})
 _MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof+skip_trailer+cmaf"
 _INIT_BOXES = frozenset({b"ftyp", b"moov"})
-
-# trun: data offset and, per sample, duration, size and flags.
-_TRUN_FLAGS = 0x000001 | 0x000100 | 0x000200 | 0x000400
-_TFHD_FLAGS = 0x020000  # default-base-is-moof
-_SYNC = 0x02000000
-_NON_SYNC = 0x01010000
 
 
 def nal_units(annexb: bytes) -> list[bytes]:
@@ -131,7 +129,7 @@ def init_segment(codec: str, keyframe: bytes) -> InitSegment:
     finally:
         probe.close()
     data = _leading_init(bytes(sink.data))
-    return InitSegment(data, *_track_of(data), _codecs_of(codec, data))
+    return InitSegment(data, *track_of(data), _codecs_of(codec, data))
 
 
 def _leading_init(data: bytes) -> bytes:
@@ -144,35 +142,6 @@ def _leading_init(data: bytes) -> bytes:
     if pos == 0:
         raise ValueError("FFmpeg wrote no init segment")
     return data[:pos]
-
-
-def find_box(data: bytes, *path: bytes) -> bytes | None:
-    """The payload of the first box at ``path`` (e.g. ``b"moov", b"trak", b"tkhd"``)."""
-    pos, end = 0, len(data)
-    for i, kind in enumerate(path):
-        while pos + 8 <= end:
-            size, found = struct.unpack_from(">I4s", data, pos)
-            if size < 8 or pos + size > end:
-                return None
-            if found == kind:
-                if i == len(path) - 1:
-                    return data[pos + 8 : pos + size]
-                pos, end = pos + 8, pos + size
-                break
-            pos += size
-        else:
-            return None
-    return None
-
-
-def _track_of(init: bytes) -> tuple[int, int]:
-    tkhd = find_box(init, b"moov", b"trak", b"tkhd")
-    mdhd = find_box(init, b"moov", b"trak", b"mdia", b"mdhd")
-    if tkhd is None or mdhd is None:
-        raise ValueError("the init segment has no track header or media header")
-    track_id = struct.unpack_from(">I", tkhd, 20 if tkhd[0] == 1 else 12)[0]
-    timescale = struct.unpack_from(">I", mdhd, 20 if mdhd[0] == 1 else 12)[0]
-    return int(track_id), int(timescale)
 
 
 def _codecs_of(codec: str, init: bytes) -> str:
@@ -212,18 +181,5 @@ def fragment(
     if scale != 90_000:
         decode_time = decode_time * scale // 90_000
         duration = duration * scale // 90_000
-    trun_size = 8 + 12 + 12
-    moof_size = 8 + 16 + 8 + 16 + 20 + trun_size
-    return b"".join(
-        (
-            struct.pack(">I4s", moof_size, b"moof"),
-            struct.pack(">I4sII", 16, b"mfhd", 0, sequence & 0xFFFFFFFF),
-            struct.pack(">I4s", moof_size - 24, b"traf"),
-            struct.pack(">I4sII", 16, b"tfhd", _TFHD_FLAGS, init.track_id),
-            struct.pack(">I4sIQ", 20, b"tfdt", 1 << 24, decode_time),
-            struct.pack(">I4sIIi", trun_size, b"trun", _TRUN_FLAGS, 1, moof_size + 8),
-            struct.pack(">III", max(duration, 1), len(sample.data), _SYNC if sync else _NON_SYNC),
-            struct.pack(">I4s", 8 + len(sample.data), b"mdat"),
-            sample.data,
-        )
-    )
+    head = fragment_head(sequence, init.track_id, decode_time, [(duration, len(sample.data), sync)])
+    return head + sample.data
