@@ -238,6 +238,93 @@ async def _async_value(value: Awaitable[str | None], expected: str) -> bool:
     return await value == expected
 
 
+async def test_chromium_plays_the_h264_camera_over_mse_websocket(
+    live_stack: LiveStack, tmp_path: Path
+) -> None:
+    """The path without WebRTC (docs/adr/0023): fMP4 over the gateway's WebSocket into a
+    MediaSource; the picture plays, frames decode, and glass-to-glass is measured."""
+    path = "mse_passthrough_h264"
+    opened_before = _edge_metric(live_stack, "tncam_live_sessions_opened_total", codec_path=path)
+    fragment = urllib.parse.urlencode(
+        {
+            "camera": H264_CAMERA,
+            "purpose": "public_order",
+            "grant": live_stack.grant_id,
+            "token": live_stack.token,
+            "transport": "mse",
+            "autostart": "1",
+        }
+    )
+    async with chromium() as browser:
+        page = await browser.new_page()
+        console = console_of(page)
+
+        async def playing() -> bool:
+            return await page.get_attribute("#state", "data-state") == "playing"
+
+        await page.goto(f"{live_stack.gateway}{PAGE}#{fragment}")
+        try:
+            await _until(playing, 90, "the player to show đang phát over MSE")
+        except AssertionError:
+            detail = await page.inner_text("#detail")
+            raise AssertionError(
+                f"state {await page.inner_text('#state')} {detail}\n{console}\n"
+                + _logs_tail(live_stack)
+            ) from None
+        first = await _stats(page)
+        time_before = await page.evaluate("document.getElementById('video').currentTime")
+        shot = await page.locator("#video").screenshot()
+        await asyncio.sleep(2.0)
+        later = await _stats(page)
+        time_after = await page.evaluate("document.getElementById('video').currentTime")
+        assert await page.locator("#video").screenshot() != shot, "the picture does not move"
+        await page.screenshot(path=tmp_path / "live-mse.png")
+        assert later["transport"] == "mse", later
+        assert later["codec"].startswith('video/mp4; codecs="avc1.'), later
+        assert later["codecPath"] == "passthrough_h264", later
+        assert time_after >= time_before + 1.0, (time_before, time_after)
+        assert later["framesDecoded"] >= first["framesDecoded"] + 10, (first, later)
+        assert (later["frameWidth"], later["frameHeight"]) == (320, 240), later
+        # Buffered no further than about a second ahead of what is shown (the live edge).
+        behind = await page.evaluate(
+            "(() => { const v = document.getElementById('video'); const b = v.buffered;"
+            " return b.length ? b.end(b.length - 1) - v.currentTime : 0; })()"
+        )
+        assert behind < 1.5, behind
+        opened = _edge_metric(live_stack, "tncam_live_sessions_opened_total", codec_path=path)
+        assert opened == opened_before + 1, json.dumps([opened_before, opened])
+        # Glass to glass on loopback: the camera's capture time (LiveAccessUnit) to the
+        # picture presented by Chromium (requestVideoFrameCallback).
+        samples = []
+        for _ in range(8):
+            value = (await _stats(page))["glassToGlassMs"]
+            if value:
+                samples.append(value)
+            await asyncio.sleep(0.5)
+        if samples:
+            samples.sort()
+            print(
+                f"MSE glass-to-glass on loopback: median {samples[len(samples) // 2]:.0f} ms, "
+                f"max {samples[-1]:.0f} ms ({len(samples)} samples)"
+            )
+            assert samples[len(samples) // 2] < 2000, samples
+        else:
+            print("MSE glass-to-glass: the simulated camera gave no capture time")
+        await page.click("#stop")
+        await _until(
+            lambda: _async_value(page.get_attribute("#state", "data-state"), "stopped"),
+            10,
+            "stopped",
+        )
+
+    async def released() -> bool:
+        return _edge_metric(live_stack, "tncam_live_viewers") == 0
+
+    await _until(released, 15, "the edge to release the MSE viewer")
+    assert (tmp_path / "live-mse.png").stat().st_size > 10_000
+    assert not [line for line in console if line.startswith("pageerror")], console
+
+
 # --- the whole chain without a browser: H.265 passthrough, and a replica that dies ----------
 
 

@@ -547,7 +547,7 @@ AUDIT_LIST_BREACHES = RequestSpec(
 )
 LIVE_OPEN_SESSION = RequestSpec(
     "tncam.live.v1.open_session",
-    "Open an authorized viewer's WebRTC session (SDP offer -> answer) on any live replica.",
+    "Open an authorized viewer's WebRTC (SDP offer -> answer) or MSE session on any live replica.",
 )
 
 #: Every request subject.
@@ -652,7 +652,15 @@ LIVE_SESSION_CONTROL = LiveSubjectSpec(
     "tncam.live.v1.control",
     ("replica_id",),
     session_pb2.LiveSessionControl,
-    "Trickle ICE or close for a session, to the live replica that holds it (request/reply).",
+    "Trickle ICE, close or keepalive for a session, to the live replica that holds it "
+    "(request/reply).",
+)
+LIVE_MEDIA = LiveSubjectSpec(
+    "tncam.live.v1.media",
+    ("session_id",),
+    session_pb2.LiveMediaSegment,
+    "An MSE session's fragmented MP4 (init, then one fragment per access unit), from the "
+    "replica that holds it to the gateway relaying it (ADR 0023).",
 )
 
 #: Every live subject family.
@@ -660,6 +668,7 @@ LIVE_SUBJECTS: tuple[LiveSubjectSpec[Message], ...] = (
     LIVE_DEMAND,
     LIVE_ACCESS_UNITS,
     LIVE_SESSION_CONTROL,
+    LIVE_MEDIA,
 )
 
 

@@ -21,6 +21,7 @@ from tncam_gateway.api import (
     footage,
     grants,
     live,
+    live_ws,
     problems,
     registry,
 )
@@ -66,7 +67,18 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
         responses=problems.responses(422),  # which any operation can now answer
     )
     app.router.routes.extend(ops)
-    for module in (auth, accounts, grants, registry, cameras, footage, live, exports, audit):
+    for module in (
+        auth,
+        accounts,
+        grants,
+        registry,
+        cameras,
+        footage,
+        live,
+        live_ws,
+        exports,
+        audit,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
     problems.install(app)
     contract.install(app)

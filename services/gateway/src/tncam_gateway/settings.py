@@ -79,6 +79,10 @@ class GatewaySettings(DatabaseSettings):
     # Retry-After of a 503 when the live edge is at capacity or unreachable.
     live_retry_after_s: int = Field(default=5, ge=1, le=300)
     # How often the end rules run (expiry, logout, disabled account, revoked grant).
+    # MSE over WebSocket (docs/adr/0023): fragments queued per socket before it drops to the
+    # next keyframe, and the keepalive to the live replica.
+    live_ws_queue_frames: int = Field(default=50, ge=2, le=1000)
+    live_ws_keepalive_s: float = Field(default=2.0, gt=0, le=30)
     live_end_interval_s: float = Field(default=1.0, ge=0.2, le=4.0)
 
     @model_validator(mode="after")

@@ -61,6 +61,8 @@ class LiveSettings(ServiceSettings):
     open_session_concurrency: int = Field(default=32, ge=1, le=1000)
     # A session whose peer connection is not up after this long ends.
     connect_timeout_s: float = Field(default=30.0, gt=0, le=300)
+    # An MSE session (ADR 0023) without a keepalive from the gateway for this long ends.
+    mse_keepalive_timeout_s: float = Field(default=10.0, gt=0, le=120)
 
     # Demands (ADR 0020): renewed this often while a camera stream has viewers, lasting ttl.
     demand_interval_s: float = Field(default=1.0, gt=0, le=5)

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from fastapi import Request
 from starlette.datastructures import UploadFile
+from starlette.requests import HTTPConnection
 
 from tncam_gateway.domain.text import refuse_control, strings_in
 
 
-async def refuse_control_characters(request: Request) -> None:
-    """422 ``gateway.request.invalid_characters`` for a control character in any parameter."""
-    refuse_control("path", [str(v) for v in request.path_params.values()])
-    refuse_control("query", [s for kv in request.query_params.multi_items() for s in kv])
+async def refuse_control_characters(connection: HTTPConnection) -> None:
+    """422 ``gateway.request.invalid_characters`` for a control character in any parameter
+    (path and query only on a WebSocket, which has no body)."""
+    refuse_control("path", [str(v) for v in connection.path_params.values()])
+    refuse_control("query", [s for kv in connection.query_params.multi_items() for s in kv])
+    if not isinstance(connection, Request):
+        return
+    request = connection
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json" or content_type.endswith("+json"):
         try:

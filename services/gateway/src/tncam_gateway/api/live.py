@@ -66,6 +66,13 @@ class LiveOut(BaseModel):
         "Authorization: Bearer <token>",
         examples=["/api/v1/live/3q2-.../whep"],
     )
+    ws_url: str = Field(
+        description="The same session without WebRTC (docs/adr/0023): a WebSocket carrying "
+        "fMP4 for MediaSource; open it with the subprotocols `tncam-live, <token>` (never the "
+        "token in the URL) and `?codecs=` the MediaSource accepts. One of whep_url and ws_url "
+        "opens the session, once.",
+        examples=["/api/v1/live/3q2-.../ws"],
+    )
     token: str = Field(description="Live token (bound to session, camera, stream, user)")
     expires_at: UtcDatetime
     camera_id: str
@@ -77,7 +84,7 @@ class LiveOut(BaseModel):
     "/live",
     response_model=LiveOut,
     status_code=201,
-    summary="Mở phiên xem trực tiếp (WebRTC/WHEP; cần mục đích truy cập)",
+    summary="Mở phiên xem trực tiếp (WebRTC/WHEP hoặc MSE/WebSocket; cần mục đích truy cập)",
     responses=responses(400, 401, 403, 404, 422, 503),
     **operation("createLiveSession", Action.FOOTAGE_VIEW),
 )
@@ -99,6 +106,7 @@ async def open_live(
     return LiveOut(
         session_id=ticket.session_id,
         whep_url=ticket.whep_url,
+        ws_url=ticket.ws_url,
         token=ticket.token,
         expires_at=ticket.expires_at,
         camera_id=ticket.camera_id,

@@ -3,12 +3,22 @@ replica, then trickle ICE or close it on the replica that holds it (docs/adr/002
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from google.protobuf.message import DecodeError
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+
 from tncam.live.v1 import session_pb2
-from tncam_contracts.catalog import LIVE_OPEN_SESSION, LIVE_SESSION_CONTROL
+from tncam_contracts.catalog import LIVE_MEDIA, LIVE_OPEN_SESSION, LIVE_SESSION_CONTROL
 from tncam_gateway.clients.rpc import RpcClient
 from tncam_mesh.bus import Bus
 from tncam_mesh.errors import TncamError
 from tncam_mesh.rpc import call_subject
+
+#: An MSE session's subscription buffers up to this much before the client drops (the relay's
+#: own bounded queue is the back-pressure; this only guards against a stalled event loop).
+MEDIA_PENDING_BYTES = 32 * 1024 * 1024
 
 
 class LiveEdge(RpcClient):
@@ -48,3 +58,22 @@ class LiveEdge(RpcClient):
             timeout=self._control_timeout,
         )
         return reply.found
+
+    async def subscribe_media(
+        self, session_id: str, on_segment: Callable[[session_pb2.LiveMediaSegment], None]
+    ) -> Subscription:
+        """An MSE session's media segments (ADR 0023), decoded, to ``on_segment`` in order;
+        subscribe before opening the session so the init segment is not missed."""
+
+        async def handle(msg: Msg) -> None:
+            try:
+                segment = session_pb2.LiveMediaSegment.FromString(msg.data)
+            except DecodeError:
+                return  # one bad message must not end the relay
+            on_segment(segment)
+
+        return await self._bus.nc.subscribe(
+            LIVE_MEDIA.subject(session_id, namespace=self._namespace),
+            cb=handle,
+            pending_bytes_limit=MEDIA_PENDING_BYTES,
+        )

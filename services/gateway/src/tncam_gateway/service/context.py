@@ -230,6 +230,9 @@ def _live(
         codec=LiveTokenCodec(derive_key(settings.jwt_signing_key.get_secret_value(), LIVE_LABEL)),
         clock=clock,
         config=LiveConfig(
-            token_ttl_s=settings.live_token_ttl_s, retry_after_s=settings.live_retry_after_s
+            token_ttl_s=settings.live_token_ttl_s,
+            retry_after_s=settings.live_retry_after_s,
+            ws_queue_frames=settings.live_ws_queue_frames,
+            ws_keepalive_s=settings.live_ws_keepalive_s,
         ),
     )

@@ -28,6 +28,7 @@ from tncam_gateway.db import grants as grant_repo
 from tncam_gateway.db import live as repo
 from tncam_gateway.domain.caller import Caller, ClientInfo
 from tncam_gateway.domain.live import (
+    NO_EDGE,
     SDP,
     STREAM_PB,
     TRICKLE_ICE,
@@ -60,6 +61,7 @@ log = logging.getLogger("tncam.gateway.live")
 
 WHEP_PATH = API_PREFIX + "/live/{session_id}/whep"
 RESOURCE_PATH = WHEP_PATH + "/session"
+WS_PATH = API_PREFIX + "/live/{session_id}/ws"
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class LiveConfig:
 
     token_ttl_s: int
     retry_after_s: int
+    ws_queue_frames: int = 50
+    ws_keepalive_s: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -77,11 +81,21 @@ class LiveTicket:
 
     session_id: str
     whep_url: str
+    ws_url: str
     token: str
     expires_at: datetime
     camera_id: str
     stream: LiveStreamName
     audit_event_id: str
+
+
+@dataclass(frozen=True)
+class MseOpened:
+    """An MSE session held by a live replica (ADR 0023)."""
+
+    mime_type: str
+    codec_path: str
+    replica_id: str
 
 
 @dataclass(frozen=True)
@@ -176,6 +190,7 @@ class LiveService:
         return LiveTicket(
             session_id=session_id,
             whep_url=WHEP_PATH.format(session_id=session_id),
+            ws_url=WS_PATH.format(session_id=session_id),
             token=self.codec.issue(claims),
             expires_at=expires,
             camera_id=camera_id,
@@ -204,6 +219,10 @@ class LiveService:
                 expires_at=claims.expires_at,
             )
 
+    async def check_token(self, session_id: str, token: str) -> None:
+        """401 unless ``token`` is a valid live token of this session (login still valid)."""
+        await self._claims(session_id, token)
+
     async def _claims(self, session_id: str, token: str) -> LiveClaims:
         """The token's claims, its login session still valid (401 otherwise)."""
         claims = self.codec.verify(token, session_id=session_id, now=self.clock())
@@ -219,6 +238,45 @@ class LiveService:
         require_media_type(content_type, SDP)
         claims = await self._claims(session_id, token)
         offer_sdp = _text(offer, "gateway.live.offer_invalid")
+        request = _open_request(claims)
+        request.offer_sdp = offer_sdp
+        reply = await self._relay_open(claims, request)
+        return LiveAnswer(
+            answer_sdp=reply.answer_sdp,
+            location=RESOURCE_PATH.format(session_id=session_id),
+            codec_path=session_pb2.CodecPath.Name(reply.codec_path),
+        )
+
+    async def open_mse(self, session_id: str, token: str, codecs: list[str]) -> MseOpened:
+        """WebSocket (ADR 0023): open the token's session (once) as an MSE session on any
+        live replica; the caller subscribed to its media first."""
+        claims = await self._claims(session_id, token)
+        request = _open_request(claims)
+        request.transport = session_pb2.LIVE_TRANSPORT_MSE
+        request.mse_codecs.extend(codecs)
+        reply = await self._relay_open(claims, request)
+        return MseOpened(
+            mime_type=reply.mime_type,
+            codec_path=session_pb2.CodecPath.Name(reply.codec_path),
+            replica_id=reply.replica_id,
+        )
+
+    async def keepalive(self, session_id: str, replica_id: str) -> bool:
+        """Tell the replica an MSE session is still relayed; False when it no longer holds it
+        (or is gone)."""
+        control = session_pb2.LiveSessionControl(session_id=session_id, keepalive=True)
+        try:
+            return await self.edge.control(replica_id, control)
+        except UnavailableError as e:
+            if e.code in NO_EDGE:
+                return False
+            raise
+
+    async def _relay_open(
+        self, claims: LiveClaims, request: session_pb2.OpenLiveSessionRequest
+    ) -> session_pb2.OpenLiveSessionReply:
+        """Claim the session (one opening per token), relay the request, mark it open."""
+        session_id = claims.session_id
         async with unit_of_work(self.sessions) as s:
             claimed = await repo.claim_for_open(s, session_id)
             current = None if claimed else await repo.get(s, session_id)
@@ -226,14 +284,6 @@ class LiveService:
             if current is not None and (current.opened_at or current.state in _OPENED):
                 raise already_opened()
             raise session_ended()
-        request = session_pb2.OpenLiveSessionRequest(
-            session_id=session_id,
-            camera_id=claims.camera_id,
-            stream=STREAM_PB[claims.stream],
-            offer_sdp=offer_sdp,
-            account_id=claims.account_id,
-        )
-        request.expires_at.FromDatetime(claims.expires_at)
         try:
             reply = await self.edge.open_session(request)
         except TncamError as e:
@@ -252,11 +302,7 @@ class LiveService:
         if not opened:  # ended while the offer was relayed: the replica must drop it
             await self._close_at_edge(reply.replica_id, session_id, "ended_while_opening")
             raise session_ended()
-        return LiveAnswer(
-            answer_sdp=reply.answer_sdp,
-            location=RESOURCE_PATH.format(session_id=session_id),
-            codec_path=codec_path,
-        )
+        return reply
 
     async def _held(self, session_id: str, token: str) -> repo.LiveSessionRecord:
         await self._claims(session_id, token)
@@ -386,6 +432,17 @@ class LiveService:
 
 
 _OPENED = frozenset({LiveState.OPENING, LiveState.OPEN})
+
+
+def _open_request(claims: LiveClaims) -> session_pb2.OpenLiveSessionRequest:
+    request = session_pb2.OpenLiveSessionRequest(
+        session_id=claims.session_id,
+        camera_id=claims.camera_id,
+        stream=STREAM_PB[claims.stream],
+        account_id=claims.account_id,
+    )
+    request.expires_at.FromDatetime(claims.expires_at)
+    return request
 
 
 def _text(body: bytes, code: str) -> str:

@@ -19,6 +19,9 @@ from typing import Any, Protocol
 import av
 
 from tncam_ingest.media.rtp import annexb
+from tncam_mesh.fmp4 import find_box, fragment_head, track_of
+
+__all__ = ["CmafWriter", "FragmentMuxer", "find_box", "split_init", "top_level_boxes", "track_of"]
 
 # default_base_moof: fragments are self-contained (MSE, HLS fMP4); skip_trailer: no mfra box
 # at the end (segments are taken out one by one, there is no file to index); cmaf: CMAF
@@ -175,43 +178,6 @@ class FragmentMuxer:
         return b"".join((prefix, *media))
 
 
-def find_box(data: bytes, *path: bytes) -> bytes | None:
-    """The payload of the first box at ``path`` (e.g. ``b"moov", b"trak", b"tkhd"``)."""
-    pos, end = 0, len(data)
-    for i, kind in enumerate(path):
-        while pos + 8 <= end:
-            size, found = struct.unpack_from(">I4s", data, pos)
-            if size < 8 or pos + size > end:
-                return None
-            if found == kind:
-                if i == len(path) - 1:
-                    return data[pos + 8 : pos + size]
-                pos, end = pos + 8, pos + size
-                break
-            pos += size
-        else:
-            return None
-    return None
-
-
-def track_of(init: bytes) -> tuple[int, int]:
-    """(track ID, media timescale) of the single track of an init segment."""
-    tkhd = find_box(init, b"moov", b"trak", b"tkhd")
-    mdhd = find_box(init, b"moov", b"trak", b"mdia", b"mdhd")
-    if tkhd is None or mdhd is None:
-        raise ValueError("the init segment has no track header or media header")
-    track_id = struct.unpack_from(">I", tkhd, 20 if tkhd[0] == 1 else 12)[0]
-    timescale = struct.unpack_from(">I", mdhd, 20 if mdhd[0] == 1 else 12)[0]
-    return int(track_id), int(timescale)
-
-
-# trun: data offset and, per sample, duration, size and flags (sync or not).
-_TRUN_FLAGS = 0x000001 | 0x000100 | 0x000200 | 0x000400
-_TFHD_FLAGS = 0x020000  # default-base-is-moof: offsets count from the moof
-_SYNC = 0x02000000  # sample_depends_on = 2: depends on no other sample
-_NON_SYNC = 0x01010000  # depends on others, non-sync
-
-
 class SampleStore(Protocol):
     """Where the samples' bytes are (the RTSP client's depacketizer)."""
 
@@ -364,32 +330,17 @@ class CmafWriter:
         times.append(self._scaled(end_dts - origin))
         if k > 1:
             self._step = max(dts[k - 1] - dts[k - 2], 1)
-        table: list[int] = []
+        samples: list[tuple[int, int, bool]] = []
         runs: list[list[int]] = []  # contiguous runs of samples in the store
-        size = 0
         for i in range(k):
             start, end = spans[i]
-            table += (max(times[i + 1] - times[i], 1), end - start, _SYNC if keys[i] else _NON_SYNC)
-            size += end - start
+            samples.append((times[i + 1] - times[i], end - start, keys[i]))
             if runs and runs[-1][1] == start:
                 runs[-1][1] = end
             else:
                 runs.append([start, end])
         self._sequence += 1
-        trun_size = 8 + 12 + 12 * k
-        moof_size = 8 + 16 + 8 + 16 + 20 + trun_size
-        head = b"".join(
-            (
-                struct.pack(">I4s", moof_size, b"moof"),
-                struct.pack(">I4sII", 16, b"mfhd", 0, self._sequence),
-                struct.pack(">I4s", moof_size - 24, b"traf"),
-                struct.pack(">I4sII", 16, b"tfhd", _TFHD_FLAGS, self._track_id),
-                struct.pack(">I4sIQ", 20, b"tfdt", 1 << 24, times[0]),
-                struct.pack(">I4sIIi", trun_size, b"trun", _TRUN_FLAGS, k, moof_size + 8),
-                struct.pack(f">{3 * k}I", *table),
-                struct.pack(">I4s", 8 + size, b"mdat"),
-            )
-        )
+        head = fragment_head(self._sequence, self._track_id, times[0], samples)
         self._run = (runs[0][0], runs[0][1]) if len(runs) == 1 else None
         return [head, *(self._store.view(a, b) for a, b in runs)]
 

@@ -16,12 +16,18 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
-from tncam.live.v1 import live_pb2
-from tncam_contracts.catalog import HEADER_TYPE, LIVE_DEMAND, live_access_unit_subject
+from tncam.live.v1 import live_pb2, session_pb2
+from tncam_contracts.catalog import (
+    HEADER_TYPE,
+    LIVE_DEMAND,
+    LIVE_MEDIA,
+    live_access_unit_subject,
+)
 
 log = logging.getLogger("tncam.live.bus")
 
 _DEMAND_HEADERS = {HEADER_TYPE: LIVE_DEMAND.type_name}
+_MEDIA_HEADERS = {HEADER_TYPE: LIVE_MEDIA.type_name}
 #: A stream's subscription buffers up to this much before the client drops (slow consumer).
 PENDING_BYTES = 64 * 1024 * 1024
 
@@ -65,4 +71,12 @@ class LiveBus:
             LIVE_DEMAND.subject(camera_id, namespace=self.namespace),
             message.SerializeToString(),
             headers=_DEMAND_HEADERS,
+        )
+
+    async def publish_media(self, segment: session_pb2.LiveMediaSegment) -> None:
+        """One piece of an MSE session's media (ADR 0023), to the gateway relaying it."""
+        await self._nc.publish(
+            LIVE_MEDIA.subject(segment.session_id, namespace=self.namespace),
+            segment.SerializeToString(),
+            headers=_MEDIA_HEADERS,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 
 class CodecPath(enum.Enum):
@@ -40,3 +41,17 @@ def choose_path(camera_codec: str, offered: frozenset[str]) -> CodecPath:
     if camera_codec == "hevc":
         return CodecPath.TRANSCODE_H264
     raise NoCommonCodecError(f"the camera sends {camera_codec!r}, which the edge cannot send")
+
+
+#: RFC 6381 sample entry names a MediaSource may accept, by the codec the edge sends.
+_MSE_FAMILIES = {"avc1": "H264", "avc3": "H264", "hvc1": "H265", "hev1": "H265"}
+
+
+def mse_offered(codecs: Iterable[str]) -> frozenset[str]:
+    """The codec names (``H264``/``H265``) of an MSE viewer's accepted codecs strings
+    (``avc1.64001f``, ``hvc1.1.6.L120.90``...): what ``choose_path`` takes as the offer."""
+    return frozenset(
+        name
+        for c in codecs
+        if (name := _MSE_FAMILIES.get(c.strip().split(".", 1)[0].lower())) is not None
+    )

@@ -44,6 +44,8 @@ class SharedPayloads:
     """The RTP payloads and timestamp of one frame, per codec, filled by the first sender."""
 
     by_codec: dict[str, tuple[list[bytes], int]] = field(default_factory=dict)
+    #: The frame as an MP4 sample for MSE viewers (``media/fmp4.py: Sample``), made once.
+    mp4_sample: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,16 +55,17 @@ class LiveFrame:
     packet: Packet[Any]
     keyframe: bool
     pts: int  # 90 kHz, on the fan-out's own timeline
+    capture_ns: int = 0  # the camera's capture time (Unix ns), 0 when not known
 
 
-def live_frame(data: bytes, pts: int, keyframe: bool) -> LiveFrame:
+def live_frame(data: bytes, pts: int, keyframe: bool, capture_ns: int = 0) -> LiveFrame:
     """A frame whose packet carries an empty payload cache."""
     packet = av.Packet(data)
     packet.pts = pts
     packet.dts = pts
     packet.time_base = TIME_BASE
     packet.opaque = SharedPayloads()
-    return LiveFrame(packet, keyframe, pts)
+    return LiveFrame(packet, keyframe, pts, capture_ns)
 
 
 class _State:

@@ -56,6 +56,11 @@ class Channel:
             self._sinks.remove(sink)
 
     @property
+    def keyframe(self) -> LiveFrame | None:
+        """The cached GOP's keyframe, if any."""
+        return self._gop[0] if self._gop else None
+
+    @property
     def sinks(self) -> int:
         """How many sinks are attached."""
         return len(self._sinks)

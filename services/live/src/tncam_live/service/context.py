@@ -13,6 +13,7 @@ from tncam_mesh.clock import Clock, utc_now
 
 if TYPE_CHECKING:
     from tncam_live.service.fanout import FanOuts
+    from tncam_live.service.mse import MseSession
     from tncam_live.service.sessions import Session
 
 #: Starts a supervised background task (``Runtime.spawn``): its failure stops the service.
@@ -29,7 +30,7 @@ class LiveContext:
     spawn: Spawn
     clock: Clock = utc_now
     # Sessions held, by session id (answered, until they end).
-    sessions: dict[str, Session] = field(default_factory=dict)
+    sessions: dict[str, Session | MseSession] = field(default_factory=dict)
     # Admitted sessions (opening or held), session id -> camera id: what the limits count.
     slots: dict[str, str] = field(default_factory=dict)
 

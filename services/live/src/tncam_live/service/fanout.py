@@ -35,6 +35,14 @@ log = logging.getLogger("tncam.live.fanout")
 Key = tuple[str, int]  # (camera id, LiveStream)
 
 
+def camera_unavailable() -> UnavailableError:
+    """The camera sends no picture (yet): the viewer may retry."""
+    return UnavailableError(
+        "live.camera_unavailable",
+        "Camera chưa gửi hình, thử lại sau (the camera sends no picture yet; retry)",
+    )
+
+
 class FanOut:
     """A camera stream's subscription, demand, channel, codec and (maybe) transcode."""
 
@@ -102,6 +110,14 @@ class FanOut:
                 await self.channel.keyframe_seen.wait()
         return self.codec if self.channel.keyframe_seen.is_set() else None
 
+    async def require_codec(self, timeout: float) -> str:
+        """The camera's codec once its first keyframe came; ``live.camera_unavailable`` if
+        none came in time."""
+        codec = await self.wait_codec(timeout)
+        if codec is None:
+            raise camera_unavailable()
+        return codec
+
     def acquire_transcode(self) -> Transcode:
         """The stream's shared transcode, started by its first user."""
         if self.transcode is None:
@@ -152,7 +168,7 @@ class FanOut:
                 )
             self.codec = unit.codec
         pts = self._timeline.place(unit.session_id, unit.pts)
-        self.channel.publish(live_frame(unit.data, pts, unit.keyframe))
+        self.channel.publish(live_frame(unit.data, pts, unit.keyframe, unit.capture_time_unix_ns))
 
     async def _renew_demand(self) -> None:
         ttl = self.settings.demand_ttl_ms

@@ -22,7 +22,12 @@ from aiortc.exceptions import InvalidAccessError, InvalidStateError
 from tncam.live.v1 import live_pb2, session_pb2
 from tncam_contracts.catalog import check_token
 from tncam_live.domain.admission import Limits, admit
-from tncam_live.domain.codec_path import CodecPath, NoCommonCodecError, choose_path
+from tncam_live.domain.codec_path import (
+    CodecPath,
+    NoCommonCodecError,
+    choose_path,
+    mse_offered,
+)
 from tncam_live.domain.sdp import (
     CandidateLine,
     SdpError,
@@ -32,6 +37,7 @@ from tncam_live.domain.sdp import (
 )
 from tncam_live.media import peer
 from tncam_live.media.tracks import ViewerTrack
+from tncam_live.service import mse
 from tncam_live.service.channel import Channel
 from tncam_live.service.context import LiveContext
 from tncam_live.service.fanout import FanOut
@@ -46,6 +52,8 @@ _PATHS = {
     CodecPath.TRANSCODE_H264: session_pb2.CODEC_PATH_TRANSCODE_H264,
 }
 _STREAMS = (live_pb2.LIVE_STREAM_MAIN, live_pb2.LIVE_STREAM_SUB)
+_MSE = session_pb2.LIVE_TRANSPORT_MSE
+_TRANSPORTS = (session_pb2.LIVE_TRANSPORT_UNSPECIFIED, session_pb2.LIVE_TRANSPORT_WEBRTC, _MSE)
 
 
 @dataclass
@@ -81,7 +89,9 @@ def _check_request(ctx: LiveContext, req: session_pb2.OpenLiveSessionRequest) ->
             raise InvalidInputError("live.open_session.invalid", str(e)) from e
     if req.stream not in _STREAMS:
         raise InvalidInputError("live.open_session.invalid", "stream must be main or sub")
-    if not req.offer_sdp.strip():
+    if req.transport not in _TRANSPORTS:
+        raise InvalidInputError("live.open_session.invalid", "unknown transport")
+    if req.transport != _MSE and not req.offer_sdp.strip():
         raise InvalidInputError("live.open_session.invalid", "offer_sdp is empty")
     if not req.HasField("expires_at"):
         raise InvalidInputError("live.open_session.invalid", "expires_at is required")
@@ -119,22 +129,35 @@ async def open_session(
     """Answer a viewer's offer and hold its session until it ends."""
     opened = time.perf_counter()
     admitted = False
+    session: Session | mse.MseSession
     try:
         remaining = _check_request(ctx, req)
-        offered = offered_video_codecs(req.offer_sdp)
+        is_mse = req.transport == _MSE
+        offered = mse_offered(req.mse_codecs) if is_mse else offered_video_codecs(req.offer_sdp)
         if not offered & {"H264", "H265"}:
             raise InvalidInputError(
-                "live.offer.no_common_codec", "the offer lists neither H265 nor H264 video"
+                "live.offer.no_common_codec",
+                f"the {'MSE codecs' if is_mse else 'offer'} list neither H265 nor H264 video",
             )
         _admit(ctx, req.camera_id)
         ctx.slots[req.session_id] = req.camera_id
         admitted = True
-        session = await _start(ctx, req, offered, opened, remaining)
+        if is_mse:
+            session = await mse.start(ctx, req, offered, opened, remaining)
+        else:
+            session = await _start(ctx, req, offered, opened, remaining)
     except BaseException as e:
         if admitted:
             ctx.slots.pop(req.session_id, None)
         ctx.metrics.open_failures.labels(code=getattr(e, "code", type(e).__name__)).inc()
         raise
+    if isinstance(session, mse.MseSession):
+        ctx.spawn(f"session-{session.id}", mse.hold(ctx, session))
+        return session_pb2.OpenLiveSessionReply(
+            replica_id=ctx.replica_id,
+            codec_path=_PATHS[session.path],
+            mime_type=session.viewer.init.mime_type,
+        )
     ctx.spawn(f"session-{session.id}", _hold(ctx, session))
     return session_pb2.OpenLiveSessionReply(
         answer_sdp=session.pc.localDescription.sdp,
@@ -155,12 +178,7 @@ async def _start(
     path: CodecPath | None = None
     pc: RTCPeerConnection | None = None
     try:
-        codec = await fanout.wait_codec(ctx.settings.first_keyframe_wait_s)
-        if codec is None:
-            raise UnavailableError(
-                "live.camera_unavailable",
-                "Camera chưa gửi hình, thử lại sau (the camera sends no picture yet; retry)",
-            )
+        codec = await fanout.require_codec(ctx.settings.first_keyframe_wait_s)
         try:
             path = choose_path(codec, offered)
         except NoCommonCodecError as e:
@@ -304,12 +322,18 @@ async def _add_candidates(session: Session, lines: Sequence[CandidateLine]) -> N
 def control(
     ctx: LiveContext, req: session_pb2.LiveSessionControl
 ) -> session_pb2.LiveSessionControlReply:
-    """Trickle candidates into, or close, a held session; ``found`` false when not held."""
+    """Trickle candidates into, close or keep alive a held session; ``found`` false when not
+    held."""
     session = ctx.sessions.get(req.session_id)
     if session is None or session.ended.is_set():
         return session_pb2.LiveSessionControlReply(found=False)
     action = req.WhichOneof("action")
-    if action == "trickle_sdpfrag":
+    if action == "keepalive":
+        if isinstance(session, mse.MseSession):
+            session.keepalive()
+    elif action == "trickle_sdpfrag":
+        if not isinstance(session, Session):
+            raise InvalidInputError("live.control.not_webrtc", "an MSE session has no ICE")
         try:
             trickle = parse_trickle(req.trickle_sdpfrag)
         except SdpError as e:
@@ -325,7 +349,7 @@ def control(
         )
         session.end("closed")
     else:
-        raise InvalidInputError("live.control.invalid", "neither trickle_sdpfrag nor close_reason")
+        raise InvalidInputError("live.control.invalid", "no trickle_sdpfrag, close or keepalive")
     return session_pb2.LiveSessionControlReply(found=True)
 
 

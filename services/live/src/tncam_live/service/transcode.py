@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -96,4 +97,6 @@ class Transcode:
         started = time.perf_counter()
         frames = self._transcoder.transcode(bytes(frame.packet), frame.pts)
         self.metrics.transcode_seconds.observe(time.perf_counter() - started)
+        if frame.capture_ns:  # zerolatency: each picture out is the one just in
+            frames = [dataclasses.replace(f, capture_ns=frame.capture_ns) for f in frames]
         return frames

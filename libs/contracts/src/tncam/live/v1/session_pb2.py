@@ -26,21 +26,27 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from tncam.live.v1 import live_pb2 as tncam_dot_live_dot_v1_dot_live__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1btncam/live/v1/session.proto\x12\rtncam.live.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18tncam/live/v1/live.proto\"\xc1\x01\n\x16OpenLiveSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x11\n\tcamera_id\x18\x02 \x01(\t\x12)\n\x06stream\x18\x03 \x01(\x0e\x32\x19.tncam.live.v1.LiveStream\x12\x11\n\toffer_sdp\x18\x04 \x01(\t\x12.\n\nexpires_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\naccount_id\x18\x06 \x01(\t\"l\n\x14OpenLiveSessionReply\x12\x12\n\nanswer_sdp\x18\x01 \x01(\t\x12\x12\n\nreplica_id\x18\x02 \x01(\t\x12,\n\ncodec_path\x18\x03 \x01(\x0e\x32\x18.tncam.live.v1.CodecPath\"e\n\x12LiveSessionControl\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x19\n\x0ftrickle_sdpfrag\x18\x02 \x01(\tH\x00\x12\x16\n\x0c\x63lose_reason\x18\x03 \x01(\tH\x00\x42\x08\n\x06\x61\x63tion\"(\n\x17LiveSessionControlReply\x12\r\n\x05\x66ound\x18\x01 \x01(\x08*\x88\x01\n\tCodecPath\x12\x1a\n\x16\x43ODEC_PATH_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x43ODEC_PATH_PASSTHROUGH_H265\x10\x01\x12\x1f\n\x1b\x43ODEC_PATH_PASSTHROUGH_H264\x10\x02\x12\x1d\n\x19\x43ODEC_PATH_TRANSCODE_H264\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1btncam/live/v1/session.proto\x12\rtncam.live.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18tncam/live/v1/live.proto\"\x86\x02\n\x16OpenLiveSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x11\n\tcamera_id\x18\x02 \x01(\t\x12)\n\x06stream\x18\x03 \x01(\x0e\x32\x19.tncam.live.v1.LiveStream\x12\x11\n\toffer_sdp\x18\x04 \x01(\t\x12.\n\nexpires_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\naccount_id\x18\x06 \x01(\t\x12/\n\ttransport\x18\x07 \x01(\x0e\x32\x1c.tncam.live.v1.LiveTransport\x12\x12\n\nmse_codecs\x18\x08 \x03(\t\"\x7f\n\x14OpenLiveSessionReply\x12\x12\n\nanswer_sdp\x18\x01 \x01(\t\x12\x12\n\nreplica_id\x18\x02 \x01(\t\x12,\n\ncodec_path\x18\x03 \x01(\x0e\x32\x18.tncam.live.v1.CodecPath\x12\x11\n\tmime_type\x18\x04 \x01(\t\"z\n\x12LiveSessionControl\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x19\n\x0ftrickle_sdpfrag\x18\x02 \x01(\tH\x00\x12\x16\n\x0c\x63lose_reason\x18\x03 \x01(\tH\x00\x12\x13\n\tkeepalive\x18\x04 \x01(\x08H\x00\x42\x08\n\x06\x61\x63tion\"(\n\x17LiveSessionControlReply\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\"\x9f\x02\n\x10LiveMediaSegment\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x32\n\x04kind\x18\x02 \x01(\x0e\x32$.tncam.live.v1.LiveMediaSegment.Kind\x12\x10\n\x08sequence\x18\x03 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x04 \x01(\x0c\x12\x10\n\x08keyframe\x18\x05 \x01(\x08\x12\x1c\n\x14\x63\x61pture_time_unix_ns\x18\x06 \x01(\x03\x12\x11\n\tmime_type\x18\x07 \x01(\t\x12\x12\n\nend_reason\x18\x08 \x01(\t\"L\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\r\n\tKIND_INIT\x10\x01\x12\x11\n\rKIND_FRAGMENT\x10\x02\x12\x0c\n\x08KIND_END\x10\x03*\x88\x01\n\tCodecPath\x12\x1a\n\x16\x43ODEC_PATH_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x43ODEC_PATH_PASSTHROUGH_H265\x10\x01\x12\x1f\n\x1b\x43ODEC_PATH_PASSTHROUGH_H264\x10\x02\x12\x1d\n\x19\x43ODEC_PATH_TRANSCODE_H264\x10\x03*b\n\rLiveTransport\x12\x1e\n\x1aLIVE_TRANSPORT_UNSPECIFIED\x10\x00\x12\x19\n\x15LIVE_TRANSPORT_WEBRTC\x10\x01\x12\x16\n\x12LIVE_TRANSPORT_MSE\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tncam.live.v1.session_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CODECPATH']._serialized_start=557
-  _globals['_CODECPATH']._serialized_end=693
+  _globals['_CODECPATH']._serialized_start=956
+  _globals['_CODECPATH']._serialized_end=1092
+  _globals['_LIVETRANSPORT']._serialized_start=1094
+  _globals['_LIVETRANSPORT']._serialized_end=1192
   _globals['_OPENLIVESESSIONREQUEST']._serialized_start=106
-  _globals['_OPENLIVESESSIONREQUEST']._serialized_end=299
-  _globals['_OPENLIVESESSIONREPLY']._serialized_start=301
-  _globals['_OPENLIVESESSIONREPLY']._serialized_end=409
-  _globals['_LIVESESSIONCONTROL']._serialized_start=411
-  _globals['_LIVESESSIONCONTROL']._serialized_end=512
-  _globals['_LIVESESSIONCONTROLREPLY']._serialized_start=514
-  _globals['_LIVESESSIONCONTROLREPLY']._serialized_end=554
+  _globals['_OPENLIVESESSIONREQUEST']._serialized_end=368
+  _globals['_OPENLIVESESSIONREPLY']._serialized_start=370
+  _globals['_OPENLIVESESSIONREPLY']._serialized_end=497
+  _globals['_LIVESESSIONCONTROL']._serialized_start=499
+  _globals['_LIVESESSIONCONTROL']._serialized_end=621
+  _globals['_LIVESESSIONCONTROLREPLY']._serialized_start=623
+  _globals['_LIVESESSIONCONTROLREPLY']._serialized_end=663
+  _globals['_LIVEMEDIASEGMENT']._serialized_start=666
+  _globals['_LIVEMEDIASEGMENT']._serialized_end=953
+  _globals['_LIVEMEDIASEGMENT_KIND']._serialized_start=877
+  _globals['_LIVEMEDIASEGMENT_KIND']._serialized_end=953
 # @@protoc_insertion_point(module_scope)

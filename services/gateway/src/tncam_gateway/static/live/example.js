@@ -1,5 +1,6 @@
 // The example page of the live player: fill the form (or the URL fragment, e.g.
-// #camera=CAM-01-001&purpose=public_order&token=...&autostart=1) and press "Xem".
+// #camera=CAM-01-001&purpose=public_order&token=...&transport=mse&autostart=1) and press
+// "Xem".
 // The token travels in the fragment, which browsers never send to a server.
 
 import { LivePlayer } from './player.js';
@@ -16,7 +17,7 @@ let statsTimer;
 function fillFromFragment() {
   const params = new URLSearchParams(window.location.hash.slice(1));
   for (const [key, id] of [['camera', 'camera'], ['purpose', 'purpose'], ['stream', 'stream'],
-    ['grant', 'grant'], ['token', 'token']]) {
+    ['grant', 'grant'], ['token', 'token'], ['transport', 'transport']]) {
     const value = params.get(key);
     if (value !== null) field(id).value = value;
   }
@@ -43,6 +44,8 @@ async function showStats() {
   $('stat-frames').textContent = String(s.framesDecoded);
   $('stat-fps').textContent = String(Math.round(s.framesPerSecond || 0));
   $('stat-size').textContent = s.frameWidth ? `${s.frameWidth}×${s.frameHeight}` : '—';
+  $('stat-transport').textContent = s.transport || '—';
+  $('stat-latency').textContent = s.glassToGlassMs ? String(Math.round(s.glassToGlassMs)) : '—';
   $('stat-session').textContent = s.sessionId || '—';
 }
 
@@ -54,6 +57,7 @@ async function start() {
     purpose: field('purpose').value,
     grantId: field('grant').value.trim() || undefined,
     stream: field('stream').value === 'sub' ? 'sub' : 'main',
+    transport: /** @type {'auto'|'webrtc'|'mse'} */ (field('transport').value || 'auto'),
     onState: showState,
   });
   // For the console and for browser tests.

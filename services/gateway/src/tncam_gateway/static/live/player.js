@@ -16,6 +16,13 @@
 // camera is H.265), POSTs the offer to the WHEP URL and plays the answer. It reconnects with
 // backoff, renews the session before the live token expires (new connection first, then the
 // old one closed: no black gap) and DELETEs the session on stop.
+//
+// Without WebRTC (docs/adr/0023): with `transport: 'auto'` (the default) the player falls
+// back to fragmented MP4 over a WebSocket into a MediaSource (mse.js) when this browser has
+// no RTCPeerConnection or a WebRTC session does not connect within `webrtcTimeoutMs` (UDP
+// blocked); `transport: 'mse'` uses that path only, `'webrtc'` never.
+
+import { MseClosed, MseSession } from './mse.js';
 
 /**
  * @typedef {'idle'|'connecting'|'playing'|'reconnecting'|'no_signal'|'forbidden'|'busy'|
@@ -36,6 +43,10 @@
  * @property {number} [noSignalAfterMs] No new frame for this long: "camera mất tín hiệu".
  * @property {number} [iceGatheringTimeoutMs] Longest wait for ICE gathering before the offer
  *   is sent; later candidates are sent by PATCH (trickle).
+ * @property {'auto'|'webrtc'|'mse'} [transport] WebRTC with a fallback to MSE over a
+ *   WebSocket ('auto', default), or only one of them.
+ * @property {number} [webrtcTimeoutMs] 'auto': a WebRTC session not connected by then is
+ *   given up for the MSE path (for the player's life).
  */
 
 /**
@@ -44,10 +55,13 @@
  * @property {string} token The live token (bound to camera, user and purpose).
  * @property {number} expiresAt Epoch milliseconds.
  * @property {string} whepUrl
+ * @property {string} wsUrl The MSE WebSocket (absolute ws:// or wss:// URL).
+ * @property {'webrtc'|'mse'} transport
  * @property {string} location The WHEP session resource (absolute URL) once answered.
  * @property {string} codecPath How the edge sends the video, when it says so ('' otherwise).
- * @property {RTCPeerConnection} pc
+ * @property {RTCPeerConnection | null} pc WebRTC only.
  * @property {MediaStream} stream
+ * @property {MseSession | null} mse MSE only.
  */
 
 /**
@@ -62,6 +76,8 @@
  * @property {string} codecPath
  * @property {string} sessionId
  * @property {string} connectionState
+ * @property {'webrtc'|'mse'|''} transport
+ * @property {number} glassToGlassMs MSE: capture to display of the newest timed picture.
  */
 
 /** What the user sees for each state (Vietnamese, as operators read it). */
@@ -196,8 +212,12 @@ export class LivePlayer {
       iceServers: /** @type {RTCIceServer[]} */ ([]),
       noSignalAfterMs: 4000,
       iceGatheringTimeoutMs: 1500,
+      transport: /** @type {'auto'|'webrtc'|'mse'} */ ('auto'),
+      webrtcTimeoutMs: 4000,
       ...options,
     };
+    // 'auto' after WebRTC failed to connect once (or where the browser has none).
+    this._webrtcFailed = typeof RTCPeerConnection === 'undefined';
     /** @type {LiveState} */
     this.state = 'idle';
     /** @type {LiveSession | null} */
@@ -237,6 +257,7 @@ export class LivePlayer {
     this.session = null;
     this.video.srcObject = null;
     if (session) await this._close(session);
+    this.video.removeAttribute('src');
     this._setState('stopped');
   }
 
@@ -250,9 +271,23 @@ export class LivePlayer {
     const out = {
       codec: '', framesDecoded: 0, framesPerSecond: 0, frameWidth: 0, frameHeight: 0,
       bytesReceived: 0, packetsLost: 0, codecPath: session?.codecPath ?? '',
-      sessionId: session?.sessionId ?? '', connectionState: session?.pc.connectionState ?? 'closed',
+      sessionId: session?.sessionId ?? '', connectionState: 'closed',
+      transport: session?.transport ?? '', glassToGlassMs: 0,
     };
     if (!session) return out;
+    if (session.mse) {
+      const mse = session.mse;
+      out.connectionState = mse.closed ? 'closed' : 'connected';
+      out.codec = mse.mimeType;
+      out.framesDecoded = mse.framesDecoded();
+      out.frameWidth = this.video.videoWidth;
+      out.frameHeight = this.video.videoHeight;
+      out.bytesReceived = mse.bytesReceived;
+      out.glassToGlassMs = mse.glassToGlassMs;
+      return out;
+    }
+    if (!session.pc) return out;
+    out.connectionState = session.pc.connectionState;
     const report = await session.pc.getStats();
     report.forEach((s) => {
       if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
@@ -288,7 +323,8 @@ export class LivePlayer {
 
   /**
    * POST /api/v1/live: authorization and the processing-log entry, then the WHEP URL.
-   * @returns {Promise<{whepUrl: string, token: string, expiresAt: number, sessionId: string}>}
+   * @returns {Promise<{whepUrl: string, wsUrl: string, token: string, expiresAt: number,
+   *   sessionId: string}>}
    */
   async _openSession() {
     const o = this.options;
@@ -306,8 +342,11 @@ export class LivePlayer {
     });
     if (!response.ok) throw await problemOf(response);
     const data = await response.json();
+    const wsUrl = new URL(data.ws_url || data.whep_url.replace(/\/whep$/, '/ws'), base);
+    wsUrl.protocol = wsUrl.protocol === 'https:' ? 'wss:' : 'ws:';
     return {
       whepUrl: new URL(data.whep_url, base).href,
+      wsUrl: wsUrl.href,
       token: data.token,
       expiresAt: Date.parse(data.expires_at),
       sessionId: data.session_id,
@@ -315,15 +354,63 @@ export class LivePlayer {
   }
 
   /**
-   * A new session: POST /api/v1/live, a receive-only peer connection, the WHEP offer/answer.
+   * A new session by the transport in force ('auto': WebRTC until it failed to connect).
    * @returns {Promise<LiveSession>}
    */
   async _newSession() {
+    const transport = this.options.transport;
+    if (transport === 'mse' || (transport === 'auto' && this._webrtcFailed)) {
+      return this._newMseSession();
+    }
+    const session = await this._newWebrtcSession();
+    if (transport !== 'auto') return session;
+    if (await connectedWithin(/** @type {RTCPeerConnection} */ (session.pc),
+      this.options.webrtcTimeoutMs)) {
+      return session;
+    }
+    // UDP blocked, most likely: this player uses the WebSocket path from now on.
+    this._webrtcFailed = true;
+    await this._close(session);
+    return this._newMseSession();
+  }
+
+  /**
+   * POST /api/v1/live, then the WebSocket carrying fMP4 into a MediaSource.
+   * @returns {Promise<LiveSession>}
+   */
+  async _newMseSession() {
+    const opened = await this._openSession();
+    const mse = new MseSession(this.video, opened.wsUrl, opened.token);
+    /** @type {LiveSession} */
+    const session = {
+      ...opened, transport: 'mse', location: '', codecPath: '', pc: null,
+      stream: new MediaStream(), mse,
+    };
+    try {
+      await mse.open(10000);
+    } catch (err) {
+      mse.close();
+      if (err instanceof MseClosed) {
+        throw new LiveProblem(err.code - 4000, err.reason, err.reason, 0);
+      }
+      throw err;
+    }
+    session.codecPath = mse.codecPath;
+    return session;
+  }
+
+  /**
+   * POST /api/v1/live, a receive-only peer connection, the WHEP offer/answer.
+   * @returns {Promise<LiveSession>}
+   */
+  async _newWebrtcSession() {
     const opened = await this._openSession();
     const pc = new RTCPeerConnection({ iceServers: this.options.iceServers });
     const stream = new MediaStream();
     /** @type {LiveSession} */
-    const session = { ...opened, location: '', codecPath: '', pc, stream };
+    const session = {
+      ...opened, transport: 'webrtc', location: '', codecPath: '', pc, stream, mse: null,
+    };
     pc.addEventListener('track', (e) => stream.addTrack(e.track));
     const transceiver = pc.addTransceiver('video', { direction: 'recvonly' });
     const codecs = preferredCodecs();
@@ -370,7 +457,7 @@ export class LivePlayer {
    * @param {RTCIceCandidate[]} candidates
    */
   async _trickle(session, candidates) {
-    if (!session.location || !session.pc.localDescription) return;
+    if (!session.location || !session.pc || !session.pc.localDescription) return;
     try {
       await fetch(session.location, {
         method: 'PATCH',
@@ -400,7 +487,11 @@ export class LivePlayer {
 
   /** @param {LiveSession} session */
   async _close(session) {
-    session.pc.close();
+    if (session.mse) {
+      session.mse.close(); // the gateway ends the session when its socket closes
+      return;
+    }
+    if (session.pc) session.pc.close();
     if (session.location) await this._delete(session);
   }
 
@@ -489,6 +580,16 @@ export class LivePlayer {
   _adopt(session) {
     const previous = this.session;
     this.session = session;
+    if (session.mse) {
+      // The session's MediaSource is already attached to the element.
+      if (previous && previous.mse !== session.mse) void this._close(previous);
+      this._lastFrames = 0;
+      this._lastFrameAt = performance.now();
+      this._badSince = 0;
+      this._planRenewal(session);
+      return;
+    }
+    this.video.removeAttribute('src');
     // One stream stays attached to the element across sessions: a new session's track joins
     // it before the old one leaves, so the element never reloads (no black frame).
     const shown = this._shown();
@@ -540,7 +641,7 @@ export class LivePlayer {
     }
     const started = performance.now();
     while (performance.now() - started < SWAP_WAIT_MS && this._running) {
-      if ((await framesOf(next.pc)) > 0 || this.session !== current) break;
+      if ((await framesOf(next)) > 0 || this.session !== current) break;
       await sleep(100);
     }
     if (!this._running || generation !== this._generation || this.session !== current) {
@@ -555,7 +656,9 @@ export class LivePlayer {
     const session = this.session;
     if (!this._running || !session || this._reconnecting) return;
     const now = performance.now();
-    const pcState = session.pc.connectionState;
+    const pcState = session.mse
+      ? (session.mse.closed ? 'closed' : 'connected')
+      : /** @type {RTCPeerConnection} */ (session.pc).connectionState;
     if (pcState === 'failed' || pcState === 'closed' || pcState === 'disconnected') {
       if (!this._badSince) this._badSince = now;
       if (pcState !== 'disconnected' || now - this._badSince > DISCONNECTED_GRACE_MS) {
@@ -564,7 +667,7 @@ export class LivePlayer {
       return;
     }
     this._badSince = 0;
-    const frames = await framesOf(session.pc);
+    const frames = await framesOf(session);
     if (frames > this._lastFrames) {
       this._lastFrames = frames;
       this._lastFrameAt = now;
@@ -603,12 +706,37 @@ export class LivePlayer {
 }
 
 /**
- * framesDecoded of a peer connection's inbound video.
+ * Whether a peer connection reaches 'connected' within ``timeoutMs``.
  * @param {RTCPeerConnection} pc
+ * @param {number} timeoutMs
+ * @returns {Promise<boolean>}
  */
-async function framesOf(pc) {
+function connectedWithin(pc, timeoutMs) {
+  if (pc.connectionState === 'connected') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(pc.connectionState === 'connected'), timeoutMs);
+    const changed = () => {
+      const state = pc.connectionState;
+      if (state === 'connected' || state === 'failed' || state === 'closed') {
+        clearTimeout(timer);
+        pc.removeEventListener('connectionstatechange', changed);
+        resolve(state === 'connected');
+      }
+    };
+    pc.addEventListener('connectionstatechange', changed);
+  });
+}
+
+/**
+ * Pictures decoded by a session: framesDecoded of a peer connection's inbound video, or the
+ * video element's decoded frames for an MSE session.
+ * @param {LiveSession} session
+ */
+async function framesOf(session) {
+  if (session.mse) return session.mse.framesDecoded();
+  if (!session.pc) return 0;
   let frames = 0;
-  (await pc.getStats()).forEach((s) => {
+  (await session.pc.getStats()).forEach((s) => {
     if (s.type === 'inbound-rtp' && s.kind === 'video') frames = s.framesDecoded ?? 0;
   });
   return frames;
