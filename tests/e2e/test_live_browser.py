@@ -19,6 +19,7 @@ import datetime as dt
 import itertools
 import json
 import os
+import re
 import signal
 import time
 import urllib.parse
@@ -69,6 +70,7 @@ class LiveStack:
     output: list[str]
     logs: Path
     env: dict[str, str]  # the stack's stack.env
+    camera_control: str  # the simulator's control URL (POST …/camN/down, …/up)
 
 
 def _admin_access(gateway: str, admin_totp: str) -> tuple[str, str]:
@@ -106,7 +108,18 @@ def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
         edges = [url for name, url in stack.services.items() if name == "live"]
         assert edges, "".join(stack.output)
         token, grant = _admin_access(stack.gateway, stack.admin_totp)
-        yield LiveStack(stack.gateway, edges, token, grant, stack.output, state / "logs", stack.env)
+        control = re.search(r"^\s+camera control\s+(http://\S+)", "".join(stack.output), re.M)
+        assert control, "".join(stack.output)
+        yield LiveStack(
+            stack.gateway,
+            edges,
+            token,
+            grant,
+            stack.output,
+            state / "logs",
+            stack.env,
+            control.group(1),
+        )
 
 
 def _metric(text: str, name: str, **labels: str) -> float:
@@ -478,3 +491,46 @@ async def test_a_viewer_of_a_replica_that_dies_plays_again_from_another(
             assert replayed_in < 15, replayed_in
         finally:
             second.stop()
+
+
+async def test_chromium_shows_a_camera_lost_mid_view_and_plays_again_when_it_returns(
+    live_stack: LiveStack,
+) -> None:
+    """The simulated H.264 camera goes off the network while Chromium plays it: the player says
+    so (camera mất tín hiệu, or reconnecting while the edge has no picture to answer with) and
+    plays again, through the real ingest and edge, once the camera is back."""
+    control = live_stack.camera_control
+    fragment = urllib.parse.urlencode(
+        {
+            "camera": H264_CAMERA,
+            "purpose": "public_order",
+            "grant": live_stack.grant_id,
+            "token": live_stack.token,
+            "autostart": "1",
+        }
+    )
+    async with chromium() as browser, httpx.AsyncClient(timeout=30) as http:
+        page = await browser.new_page()
+        states: list[str | None] = []
+
+        async def state_is(*wanted: str) -> bool:
+            state = await page.get_attribute("#state", "data-state")
+            if not states or states[-1] != state:
+                states.append(state)
+            return state in wanted
+
+        await page.goto(f"{live_stack.gateway}{PAGE}#{fragment}")
+        await _until(lambda: state_is("playing"), 90, "playing")
+        camera = "cam2"  # CAM-02-002, the stack's H.264 camera
+        try:
+            assert (await http.post(f"{control}/{camera}/down")).status_code == 200
+            await _until(lambda: state_is("no_signal", "reconnecting"), 30, "the loss shown")
+            shown = await page.inner_text("#state")
+            assert shown in ("camera mất tín hiệu", "mất kết nối, đang thử lại"), shown
+        finally:
+            assert (await http.post(f"{control}/{camera}/up")).status_code == 200
+        await _until(lambda: state_is("playing"), 90, f"playing again after {states}")
+        first = await _stats(page)
+        await asyncio.sleep(1.5)
+        assert (await _stats(page))["framesDecoded"] > first["framesDecoded"], states
+        await page.click("#stop")

@@ -212,6 +212,8 @@ class Stack:
                     [f"CAM-{commune}-{n:03d}", f"Camera {n}", commune, kind, sim.url(n), codec]
                 )
         self.urls.append(("camera fleet", f"{sim.url(1)} … {sim.url(self.cameras)} ({fleet})"))
+        # POST …/cameras/camN/down (or /up) takes a camera off the network and back.
+        self.urls.append(("camera control", f"http://127.0.0.1:{sim.control_port}/cameras"))
 
     def _write_env_file(self) -> Path:
         """The stack's settings, secrets included, for tools run by hand (mode 0600)."""
