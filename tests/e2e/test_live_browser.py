@@ -534,3 +534,40 @@ async def test_chromium_shows_a_camera_lost_mid_view_and_plays_again_when_it_ret
         await asyncio.sleep(1.5)
         assert (await _stats(page))["framesDecoded"] > first["framesDecoded"], states
         await page.click("#stop")
+
+
+RELAY_ONLY = """
+window.RTCPeerConnection = class extends window.RTCPeerConnection {
+  constructor(config) { super({ ...(config || {}), iceTransportPolicy: 'relay' }); }
+};
+"""
+
+
+async def test_chromium_without_udp_falls_back_to_mse_by_itself(live_stack: LiveStack) -> None:
+    """A network that blocks UDP and offers no TURN relay (every peer connection of the page
+    forced to relay-only candidates, of which there are none): the player's WebRTC attempt does
+    not connect, and on ``transport: auto`` it plays over the WebSocket path instead."""
+    fragment = urllib.parse.urlencode(
+        {
+            "camera": H264_CAMERA,
+            "purpose": "public_order",
+            "grant": live_stack.grant_id,
+            "token": live_stack.token,
+            "autostart": "1",
+        }
+    )
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await page.add_init_script(RELAY_ONLY)
+        await page.goto(f"{live_stack.gateway}{PAGE}#{fragment}")
+
+        async def playing() -> bool:
+            return await page.get_attribute("#state", "data-state") == "playing"
+
+        await _until(playing, 90, "playing without UDP")
+        first = await _stats(page)
+        await asyncio.sleep(1.5)
+        later = await _stats(page)
+        assert later["transport"] == "mse", later
+        assert later["framesDecoded"] > first["framesDecoded"], (first, later)
+        await page.click("#stop")
