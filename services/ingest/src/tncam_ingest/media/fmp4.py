@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import av
 
+from tncam_ingest.media.reorder import fragment_decode_times
 from tncam_ingest.media.rtp import annexb
 
 # default_base_moof: fragments are self-contained (MSE, HLS fMP4); skip_trailer: no mfra box
@@ -53,7 +54,8 @@ class Muxer(Protocol):
         ...
 
     def current_gop(self) -> list[tuple[int, bool, bytes]]:
-        """The samples from the newest keyframe on as (dts, keyframe, Annex-B); [] if the muxer
+        """The samples from the newest keyframe on as (pts, keyframe, Annex-B) in decode order;
+        [] if the muxer
         does not keep them (live view then starts at the next keyframe)."""
         ...
 
@@ -205,8 +207,10 @@ def track_of(init: bytes) -> tuple[int, int]:
     return int(track_id), int(timescale)
 
 
-# trun: data offset and, per sample, duration, size and flags (sync or not).
+# trun: data offset and, per sample, duration, size and flags (sync or not); with B-frames
+# (version 1) a signed composition time offset too.
 _TRUN_FLAGS = 0x000001 | 0x000100 | 0x000200 | 0x000400
+_TRUN_CTS_V1 = (1 << 24) | _TRUN_FLAGS | 0x000800
 _TFHD_FLAGS = 0x020000  # default-base-is-moof: offsets count from the moof
 _SYNC = 0x02000000  # sample_depends_on = 2: depends on no other sample
 _NON_SYNC = 0x01010000  # depends on others, non-sync
@@ -256,13 +260,14 @@ class CmafWriter:
         self._track_id, self._timescale = track_of(init)
         self._clock_rate = clock_rate
         self._spans: list[tuple[int, int]] = []  # (start, end) of each sample in the store
-        self._dts: list[int] = []
+        self._pts: list[int] = []  # presentation times (RTP), in decode (arrival) order
         self._keys: list[bool] = []
         self._size = 0
         self._gop = 0  # index of the newest keyframe
         self._pending = 0  # bytes before it
         self._sequence = 0
         self._origin: int | None = None  # decode time of the first sample: the track's zero
+        self._end: int | None = None  # decode time where the last fragment ended
         self._step = clock_rate // 25  # the last sample duration seen
         self._run: tuple[int, int] | None = None  # the samples of the last fragment, if contiguous
 
@@ -297,12 +302,13 @@ class CmafWriter:
         return cls(muxer.init, codec, muxer.width, muxer.height, store, clock_rate=rate)
 
     def mux(self, sample: Any) -> None:
-        """Add one access unit (``dts`` in the clock rate; ``start``/``end`` in the store)."""
+        """Add one access unit (``pts`` in the clock rate; ``start``/``end`` in the store), in
+        decode order; decode times are derived per fragment (``reorder``)."""
         if sample.is_keyframe:
             self._gop = len(self._spans)
             self._pending = self._size
         self._spans.append((sample.start, sample.end))
-        self._dts.append(sample.dts)
+        self._pts.append(sample.pts)
         self._keys.append(sample.is_keyframe)
         self._size += sample.end - sample.start
 
@@ -317,9 +323,9 @@ class CmafWriter:
         k = self._gop
         if not k:
             return []
-        chunks = self._fragment(k, self._dts[k])
+        chunks = self._fragment(k, self._pts[k])
         self._store.release(self._spans[k][0])
-        del self._spans[:k], self._dts[:k], self._keys[:k]
+        del self._spans[:k], self._pts[:k], self._keys[:k]
         self._size -= self._pending
         self._gop = self._pending = 0
         return chunks
@@ -332,9 +338,9 @@ class CmafWriter:
         k = len(self._spans)
         if not k:
             return []
-        chunks = self._fragment(k, self._dts[-1] + self._step)
+        chunks = self._fragment(k, max(self._pts) + self._step)
         self._store.release(self._spans[-1][1])
-        self._spans, self._dts, self._keys = [], [], []
+        self._spans, self._pts, self._keys = [], [], []
         self._size = self._gop = self._pending = 0
         return chunks
 
@@ -347,7 +353,7 @@ class CmafWriter:
         out: list[tuple[int, bool, bytes]] = []
         for i in range(k, len(self._spans)):
             with self._store.view(*self._spans[i]) as view:
-                out.append((self._dts[i], self._keys[i], annexb(view.tobytes())))
+                out.append((self._pts[i], self._keys[i], annexb(view.tobytes())))
         return out
 
     def _scaled(self, t: int) -> int:
@@ -355,28 +361,45 @@ class CmafWriter:
             return t
         return t * self._timescale // self._clock_rate
 
-    def _fragment(self, k: int, end_dts: int) -> list[Chunk]:
-        dts, keys, spans = self._dts, self._keys, self._spans
+    # long: one fragment's moof from the sample table, with or without composition offsets
+    def _fragment(self, k: int, end: int) -> list[Chunk]:
+        """The ``moof`` + ``mdat`` header of the first ``k`` samples and views of their bytes;
+        ``end`` is the presentation time that follows them (the next keyframe's)."""
+        pts, keys, spans = self._pts[:k], self._keys, self._spans
+        # Decode order is arrival order. Without B-frames the decode times are the
+        # presentation times (trun version 0, as before); with them, the presentation times
+        # sorted (ADR 0023) and signed composition offsets (version 1).
+        dts = fragment_decode_times(pts, self._end)
+        decode = pts if dts is None else dts
+        end = max(end, decode[-1] + 1)
+        self._end = end
         if self._origin is None:
-            self._origin = dts[0]
+            self._origin = decode[0]
         origin = self._origin
-        times = [self._scaled(t - origin) for t in dts[:k]]
-        times.append(self._scaled(end_dts - origin))
+        times = [self._scaled(t - origin) for t in decode]
+        times.append(self._scaled(end - origin))
         if k > 1:
-            self._step = max(dts[k - 1] - dts[k - 2], 1)
+            self._step = max(decode[k - 1] - decode[k - 2], 1)
         table: list[int] = []
         runs: list[list[int]] = []  # contiguous runs of samples in the store
         size = 0
         for i in range(k):
-            start, end = spans[i]
-            table += (max(times[i + 1] - times[i], 1), end - start, _SYNC if keys[i] else _NON_SYNC)
-            size += end - start
+            start, stop = spans[i]
+            table += (
+                max(times[i + 1] - times[i], 1),
+                stop - start,
+                _SYNC if keys[i] else _NON_SYNC,
+            )
+            if dts is not None:
+                table.append((self._scaled(pts[i] - origin) - times[i]) & 0xFFFFFFFF)
+            size += stop - start
             if runs and runs[-1][1] == start:
-                runs[-1][1] = end
+                runs[-1][1] = stop
             else:
-                runs.append([start, end])
+                runs.append([start, stop])
         self._sequence += 1
-        trun_size = 8 + 12 + 12 * k
+        flags = _TRUN_FLAGS if dts is None else _TRUN_CTS_V1
+        trun_size = 8 + 12 + len(table) * 4
         moof_size = 8 + 16 + 8 + 16 + 20 + trun_size
         head = b"".join(
             (
@@ -385,8 +408,8 @@ class CmafWriter:
                 struct.pack(">I4s", moof_size - 24, b"traf"),
                 struct.pack(">I4sII", 16, b"tfhd", _TFHD_FLAGS, self._track_id),
                 struct.pack(">I4sIQ", 20, b"tfdt", 1 << 24, times[0]),
-                struct.pack(">I4sIIi", trun_size, b"trun", _TRUN_FLAGS, k, moof_size + 8),
-                struct.pack(f">{3 * k}I", *table),
+                struct.pack(">I4sIIi", trun_size, b"trun", flags, k, moof_size + 8),
+                struct.pack(f">{len(table)}I", *table),
                 struct.pack(">I4s", 8 + size, b"mdat"),
             )
         )
