@@ -2,7 +2,9 @@
 # Debian packages tncam needs on a developer machine or CI: GStreamer's RTSP server (the
 # simulated cameras), ffmpeg (test clips), PostgreSQL server binaries, build headers for
 # PyGObject, promtool (package prometheus), docker-compose (validates the compose file; no
-# engine needed) and nginx-light (a real reverse proxy in front of the gateway in e2e tests).
+# engine needed), nginx-light (a real reverse proxy in front of the gateway in e2e tests) and
+# cmake + g++ (uv builds LIVE555, PyPI's liblivemedia, the third-party RTSP server of the
+# ingest interop tests: it ships as source only).
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
@@ -12,6 +14,7 @@ packages=(
   libgirepository1.0-dev libcairo2-dev pkg-config ffmpeg
   postgresql curl
   prometheus docker-compose nginx-light
+  cmake g++
 )
 
 missing=()

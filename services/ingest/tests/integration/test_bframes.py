@@ -1,0 +1,122 @@
+"""A camera with B-frames behind a third-party RTSP server (LIVE555): recorded right (ADR 0023).
+
+The clip is libx265 with ``bframes=3``: pictures arrive in decode order, each with its
+presentation time as RTP timestamp. The recording must carry decode order, composition
+offsets and the source's presentation times: decoded, it gives every picture of the source,
+in presentation order, with the source's timing, and FFmpeg has nothing to warn about.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import pytest
+
+from tncam.recording.v1 import segment_pb2
+from tncam_testkit.live555 import BFrameClip, Live555Camera, make_bframe_clip
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def bframe_clip(tmp_path_factory: pytest.TempPathFactory) -> BFrameClip:
+    return make_bframe_clip(tmp_path_factory.mktemp("bframe-clip"))
+
+
+@pytest.fixture
+def live555_camera(bframe_clip: BFrameClip, tmp_path: Path) -> Iterator[Live555Camera]:
+    """A fresh server per test: each session sees the clip from its start, no seam."""
+    with Live555Camera(tmp_path / "live555", bframe_clip) as cam:
+        yield cam
+
+
+def pictures(source: Path | bytes) -> list[tuple[float, str]]:
+    """(presentation time s, hash of the decoded picture) of every frame, in output order."""
+    out: list[tuple[float, str]] = []
+    with av.open(str(source) if isinstance(source, Path) else io.BytesIO(source), "r") as c:
+        for frame in c.decode(video=0):
+            assert frame.time is not None
+            planes = b"".join(bytes(p) for p in frame.planes)
+            out.append((float(frame.time), hashlib.sha256(planes).hexdigest()))
+    return out
+
+
+def ffmpeg_warnings(path: Path) -> str:
+    """What FFmpeg says (warnings and errors) while decoding the whole file."""
+    run = subprocess.run(
+        ["ffmpeg", "-nostdin", "-hide_banner", "-v", "warning", "-i", str(path), "-f", "null", "-"],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    return run.stderr.decode(errors="replace")
+
+
+def packets(path: Path) -> list[dict[str, str]]:
+    run = subprocess.run(
+        [
+            *("ffprobe", "-v", "error", "-select_streams", "v", "-show_packets"),
+            *("-show_entries", "packet=pts,dts,flags", "-of", "json", str(path)),
+        ],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    result: list[dict[str, str]] = json.loads(run.stdout)["packets"]
+    return result
+
+
+@pytest.mark.parametrize("backend", ["native", "pyav"])
+async def test_bframes_from_live555_are_recorded_in_presentation_order(
+    harness, live555_camera: Live555Camera, backend: str, tmp_path: Path
+):
+    clip = live555_camera.clip
+    assert clip is not None
+    await harness.put_camera("cam-b", live555_camera.url)
+    ev = harness.events
+    async with harness.worker(rtsp_backend=backend):
+        await ev.wait_for(lambda: len(ev.of("segments", "cam-b")) >= 4, timeout=40, what="segs")
+    segs: list[segment_pb2.SegmentClosed] = ev.of("segments", "cam-b")
+    full = segs[:-1]  # the last one may be the session's tail, cut at shutdown
+    frame_s = 1 / clip.fps
+    for a, b in itertools.pairwise(segs):
+        assert a.segment_end == b.segment_start  # presentation times join
+    for s in full:
+        assert s.keyframe_at_start
+        assert abs(s.duration.ToTimedelta().total_seconds() - 2.0) < 0.01  # 2 GOPs of 1 s
+        alone = pictures(s.init_segment + s.media_bytes)
+        assert len(alone) == s.frames == 2 * clip.gop
+
+    joined = tmp_path / "recording.mp4"
+    joined.write_bytes(full[0].init_segment + b"".join(s.media_bytes for s in full))
+    assert ffmpeg_warnings(joined) == ""  # no "non monotonically increasing dts", no errors
+
+    # Decode order kept, B-frames marked by their composition offsets.
+    pkts = packets(joined)
+    dts = [int(p["dts"]) for p in pkts]
+    assert all(b > a for a, b in itertools.pairwise(dts))
+    reordered = [p for p in pkts if p["pts"] != p["dts"]]
+    assert len(reordered) >= len(pkts) // 2, pkts[:12]
+    assert all(int(p["pts"]) >= int(p["dts"]) for p in pkts)
+    assert sorted(int(p["pts"]) for p in pkts) != [int(p["pts"]) for p in pkts]
+
+    # Every picture, in presentation order, with the source's pictures and times.
+    recorded = pictures(joined)
+    source = pictures(clip.path)
+    assert len(recorded) == 2 * clip.gop * len(full)
+    hashes = [h for _, h in source]
+    first = hashes.index(recorded[0][1])
+    assert [h for _, h in recorded] == hashes[first : first + len(recorded)]
+    t0, s0 = recorded[0][0], source[first][0]
+    for (t, _), (st, _) in zip(recorded, source[first:], strict=False):
+        assert t - t0 == pytest.approx(st - s0, abs=1e-3)
+    assert all(
+        b - a == pytest.approx(frame_s, abs=1e-3) for (a, _), (b, _) in itertools.pairwise(recorded)
+    )
