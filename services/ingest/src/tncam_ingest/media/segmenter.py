@@ -333,6 +333,23 @@ class Segmenter:
                 muxer, media, seg, end_pts, tb, frames=frames or seg.frames, end_wall=end_wall
             )
 
+    def _span(
+        self, seg: _Segment, end_pts: int, tb: Fraction, end_wall: float | None
+    ) -> tuple[int, float]:
+        """The segment's start (Unix ms) and duration (s), from presentation times."""
+        duration = float((end_pts - seg.start_pts) * tb)
+        # Millisecond keys: the start is rounded down to whole milliseconds everywhere. A
+        # start is the key of the hand-off (``<camera>:<start>``, deduplicated by the bus), so
+        # it must rise: a re-anchored wall clock (camera clock drifting ahead, a quick
+        # reconnect) may not bring it back onto an earlier segment's start.
+        start_ms = max(int(seg.start_wall * 1000), self.last_start_ms + 1)
+        self.last_start_ms = start_ms
+        # The end, rounded down like the next segment's start, so that the two join exactly
+        # even when the camera's timestamps are not whole milliseconds (a 90 kHz clock).
+        if end_wall is None:
+            end_wall = seg.start_wall + duration
+        return start_ms, max(int(end_wall * 1000) - int(seg.start_wall * 1000), 1) / 1000
+
     def _emit_bytes(
         self,
         muxer: Muxer,
@@ -350,18 +367,7 @@ class Segmenter:
         if not self._init_sha and init:
             self._init_sha = hashlib.sha256(init).hexdigest()
             self._codec_string = codec_string(codec, init)
-        duration = float((end_pts - seg.start_pts) * tb)
-        # Millisecond keys: the start is rounded down to whole milliseconds everywhere. A
-        # start is the key of the hand-off (``<camera>:<start>``, deduplicated by the bus), so
-        # it must rise: a re-anchored wall clock (camera clock drifting ahead, a quick
-        # reconnect) may not bring it back onto an earlier segment's start.
-        start_ms = max(int(seg.start_wall * 1000), self.last_start_ms + 1)
-        self.last_start_ms = start_ms
-        # The end, rounded down like the next segment's start, so that the two join exactly
-        # even when the camera's timestamps are not whole milliseconds (a 90 kHz clock).
-        if end_wall is None:
-            end_wall = seg.start_wall + duration
-        duration = max(int(end_wall * 1000) - start_ms, 1) / 1000
+        start_ms, duration = self._span(seg, end_pts, tb, end_wall)
         msg = segment_closed(
             self.camera_id,
             start_ms,
