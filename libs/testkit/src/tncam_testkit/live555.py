@@ -40,16 +40,25 @@ class BFrameClip:
     seconds: int
     gop: int
     bframes: int
+    audio: bool = False
 
 
 def make_bframe_clip(
-    dest: Path, *, fps: int = 10, seconds: int = 30, gop: int = 10, bframes: int = 3
+    dest: Path,
+    *,
+    fps: int = 10,
+    seconds: int = 30,
+    gop: int = 10,
+    bframes: int = 3,
+    audio: bool = False,
 ) -> BFrameClip:
     """Make (or reuse) a 320x240 ``testsrc`` clip: libx265, ``bframes`` B-frames, closed GOPs
-    of ``gop`` pictures, parameter sets in band at each keyframe."""
+    of ``gop`` pictures, parameter sets in band at each keyframe; with ``audio``, an AAC
+    track beside the video (a camera with a microphone)."""
     dest.mkdir(parents=True, exist_ok=True)
-    path = dest / f"testsrc_bframes{bframes}_{fps}fps_{seconds}s_gop{gop}.mkv"
-    clip = BFrameClip(path, fps, seconds, gop, bframes)
+    tag = "_aac" if audio else ""
+    path = dest / f"testsrc_bframes{bframes}_{fps}fps_{seconds}s_gop{gop}{tag}.mkv"
+    clip = BFrameClip(path, fps, seconds, gop, bframes, audio)
     if path.exists():
         return clip
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.mkv")
@@ -59,9 +68,10 @@ def make_bframe_clip(
     )
     argv = [
         "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", f"testsrc=size=320x240:rate={fps}", "-t", str(seconds),
-        "-pix_fmt", "yuv420p", "-c:v", "libx265", "-preset", "ultrafast",
-        "-x265-params", params, str(tmp),
+        "-f", "lavfi", "-i", f"testsrc=size=320x240:rate={fps}",
+        *(("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000") if audio else ()),
+        "-t", str(seconds), "-pix_fmt", "yuv420p", "-c:v", "libx265", "-preset", "ultrafast",
+        "-x265-params", params, *(("-c:a", "aac", "-b:a", "64k") if audio else ()), str(tmp),
     ]  # fmt: skip
     try:
         subprocess.run(argv, check=True, capture_output=True, timeout=120)
@@ -100,8 +110,8 @@ class Live555Camera(StartStop):
             self.clip = make_bframe_clip(self.workdir / "clips")
         me = [sys.executable, "-m", "tncam_testkit.live555"]
         for name, argv, port in (
-            ("gst-backend", [*me, "backend", str(self.backend_port), str(self.clip.path)],
-             self.backend_port),
+            ("gst-backend", [*me, "backend", str(self.backend_port), str(self.clip.path),
+                             *(["--audio"] if self.clip.audio else [])], self.backend_port),
             ("live555", [*me, "proxy", str(self.port), self.backend_url], self.port),
         ):  # fmt: skip
             proc = ManagedProcess(
@@ -126,9 +136,9 @@ class Live555Camera(StartStop):
             proc.stop()
 
 
-def _backend(port: int, clip: Path) -> None:
-    """A GStreamer RTSP server playing ``clip`` (Matroska, H.265) at ``/clip``, from its start
-    for each client (LIVE555 is the only one)."""
+def _backend(port: int, clip: Path, audio: bool) -> None:
+    """A GStreamer RTSP server playing ``clip`` (Matroska, H.265, and AAC with ``audio``) at
+    ``/clip``, from its start (LIVE555 is its only client)."""
     import gi
 
     gi.require_version("Gst", "1.0")
@@ -140,9 +150,10 @@ def _backend(port: int, clip: Path) -> None:
     server.set_address(HOST)
     server.set_service(str(port))
     factory = GstRtspServer.RTSPMediaFactory()
+    sound = " d.audio_0 ! queue ! aacparse ! rtpmp4gpay name=pay1 pt=97" if audio else ""
     factory.set_launch(
-        f'( filesrc location="{clip}" ! matroskademux ! h265parse config-interval=-1 '
-        "! rtph265pay name=pay0 pt=96 )"
+        f'( filesrc location="{clip}" ! matroskademux name=d d.video_0 ! queue '
+        f"! h265parse config-interval=-1 ! rtph265pay name=pay0 pt=96{sound} )"
     )
     factory.set_shared(True)
     server.get_mount_points().add_factory("/clip", factory)
@@ -167,9 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("role", choices=("backend", "proxy"))
     p.add_argument("port", type=int)
     p.add_argument("source", help="backend: the clip; proxy: the back end's RTSP URL")
+    p.add_argument("--audio", action="store_true", help="backend: serve the clip's AAC too")
     args = p.parse_args(argv)
     if args.role == "backend":
-        _backend(args.port, Path(args.source))
+        _backend(args.port, Path(args.source), args.audio)
     else:
         _proxy(args.port, args.source)
     return 0

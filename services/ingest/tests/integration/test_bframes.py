@@ -20,20 +20,24 @@ import av
 import pytest
 
 from tncam.recording.v1 import segment_pb2
-from tncam_testkit.live555 import BFrameClip, Live555Camera, make_bframe_clip
+from tncam_testkit.live555 import Live555Camera, make_bframe_clip
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def bframe_clip(tmp_path_factory: pytest.TempPathFactory) -> BFrameClip:
-    return make_bframe_clip(tmp_path_factory.mktemp("bframe-clip"))
+def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("bframe-clips")
 
 
 @pytest.fixture
-def live555_camera(bframe_clip: BFrameClip, tmp_path: Path) -> Iterator[Live555Camera]:
-    """A fresh server per test: each session sees the clip from its start, no seam."""
-    with Live555Camera(tmp_path / "live555", bframe_clip) as cam:
+def live555_camera(
+    request: pytest.FixtureRequest, clips: Path, tmp_path: Path
+) -> Iterator[Live555Camera]:
+    """A fresh server per test (each session sees the clip from its start, no seam); with
+    ``audio``, an AAC track beside the video, which ingest ignores."""
+    clip = make_bframe_clip(clips, audio=request.param == "audio")
+    with Live555Camera(tmp_path / "live555", clip) as cam:
         yield cam
 
 
@@ -73,7 +77,11 @@ def packets(path: Path) -> list[dict[str, str]]:
     return result
 
 
-@pytest.mark.parametrize("backend", ["native", "pyav"])
+@pytest.mark.parametrize(
+    ("backend", "live555_camera"),
+    [("native", "video"), ("pyav", "video"), ("native", "audio"), ("pyav", "audio")],
+    indirect=["live555_camera"],
+)
 async def test_bframes_from_live555_are_recorded_in_presentation_order(
     harness, live555_camera: Live555Camera, backend: str, tmp_path: Path
 ):
@@ -90,7 +98,8 @@ async def test_bframes_from_live555_are_recorded_in_presentation_order(
         assert a.segment_end == b.segment_start  # presentation times join
     for s in full:
         assert s.keyframe_at_start
-        assert abs(s.duration.ToTimedelta().total_seconds() - 2.0) < 0.01  # 2 GOPs of 1 s
+        # 2 GOPs of 1 s (to the server's retiming, below)
+        assert abs(s.duration.ToTimedelta().total_seconds() - 2.0) < frame_s / 4
         alone = pictures(s.init_segment + s.media_bytes)
         assert len(alone) == s.frames == 2 * clip.gop
 
@@ -114,9 +123,11 @@ async def test_bframes_from_live555_are_recorded_in_presentation_order(
     hashes = [h for _, h in source]
     first = hashes.index(recorded[0][1])
     assert [h for _, h in recorded] == hashes[first : first + len(recorded)]
-    t0, s0 = recorded[0][0], source[first][0]
-    for (t, _), (st, _) in zip(recorded, source[first:], strict=False):
-        assert t - t0 == pytest.approx(st - s0, abs=1e-3)
-    assert all(
-        b - a == pytest.approx(frame_s, abs=1e-3) for (a, _), (b, _) in itertools.pairwise(recorded)
-    )
+    # The source's timing, step by step. LIVE555 retimes what it relays when it synchronises
+    # to its back end's RTCP sender reports (a step or two off by up to ~20 ms, seen with
+    # ffprobe on its output too); every other step is the source's to the millisecond.
+    steps = [b - a for (a, _), (b, _) in itertools.pairwise(recorded)]
+    expected = [b - a for (a, _), (b, _) in itertools.pairwise(source[first:])]
+    off = [abs(x - y) for x, y in zip(steps, expected, strict=False)]
+    assert max(off) < frame_s / 4, off
+    assert sum(o > 1e-3 for o in off) <= 3, off
