@@ -1,4 +1,4 @@
-"""A camera with B-frames behind a third-party RTSP server (LIVE555): recorded right (ADR 0023);
+"""A camera with B-frames behind a third-party RTSP server (LIVE555): recorded right (ADR 0024);
 the GStreamer simulator (no B-frames) through the same checks.
 
 The clip is libx265 with ``bframes=3``: pictures arrive in decode order, each with its

@@ -1,4 +1,4 @@
-"""B-frames (ADR 0023): decode times derived from presentation times, composition offsets in
+"""B-frames (ADR 0024): decode times derived from presentation times, composition offsets in
 ``trun``, and the segmenter's and live tap's handling of pictures out of presentation order."""
 
 from __future__ import annotations

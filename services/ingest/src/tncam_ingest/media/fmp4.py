@@ -368,7 +368,7 @@ class CmafWriter:
         pts, keys, spans = self._pts[:k], self._keys, self._spans
         # Decode order is arrival order. Without B-frames the decode times are the
         # presentation times (trun version 0, as before); with them, the presentation times
-        # sorted (ADR 0023) and signed composition offsets (version 1).
+        # sorted (ADR 0024) and signed composition offsets (version 1).
         dts = fragment_decode_times(pts, self._end)
         decode = pts if dts is None else dts
         end = max(end, decode[-1] + 1)

@@ -108,7 +108,7 @@ class LiveTap:
     ) -> None:
         """One access unit in Annex-B, in decode (arrival) order (``pts``, its presentation
         time, in the session's time base; ``captured_s`` the camera's capture time in Unix
-        seconds, 0 if unknown). Its decode time is derived here (ADR 0023). Session thread."""
+        seconds, 0 if unknown). Its decode time is derived here (ADR 0024). Session thread."""
         if self._wait_keyframe:
             if not keyframe:
                 if self._sequence:  # dropped after a backlog: a gap the receiver sees

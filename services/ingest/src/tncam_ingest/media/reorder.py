@@ -1,6 +1,6 @@
 """Decode times of a stream whose pictures arrive in decode order with presentation times only
 (RTP carries the presentation time; a camera with B-frames sends pictures out of presentation
-order). ADR 0023.
+order). ADR 0024.
 
 Two ways, for two consumers:
 

@@ -29,7 +29,7 @@ class AccessUnit:
     sample form: each NAL unit behind its 4-byte length) and its RTP timestamp extended to 64
     bits, which is its **presentation** time. Pictures arrive in decode order; a camera with
     B-frames sends them out of presentation order, and no decode time travels in RTP: the
-    writer and the live tap derive one (``media.reorder``, ADR 0023), so ``dts`` is None."""
+    writer and the live tap derive one (``media.reorder``, ADR 0024), so ``dts`` is None."""
 
     __slots__ = ("end", "is_keyframe", "pts", "start", "store")
 

@@ -2,7 +2,7 @@
 
 Cuts a segment at the first keyframe after the target duration (early when the next GOP
 would exceed the size limit), in decode (arrival) order, with segment times from presentation
-times (B-frames arrive out of presentation order: ADR 0023), bridges timestamp discontinuities
+times (B-frames arrive out of presentation order: ADR 0024), bridges timestamp discontinuities
 so the muxer's timeline stays monotonic, anchors segment starts to the wall clock and
 re-anchors when the camera's clock drifts, and hands each finished segment out whole (no
 per-packet hand-off). It runs in the session's thread; :class:`RtspSession`
