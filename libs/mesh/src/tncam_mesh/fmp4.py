@@ -7,8 +7,10 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 
-# trun: data offset and, per sample, duration, size and flags (sync or not).
+# trun: data offset and, per sample, duration, size and flags (sync or not); with reordered
+# pictures (B-frames) version 1 and a signed composition time offset per sample too.
 TRUN_FLAGS = 0x000001 | 0x000100 | 0x000200 | 0x000400
+TRUN_CTS_V1 = (1 << 24) | TRUN_FLAGS | 0x000800
 TFHD_FLAGS = 0x020000  # default-base-is-moof: offsets count from the moof
 SYNC = 0x02000000  # sample_depends_on = 2: depends on no other sample
 NON_SYNC = 0x01010000  # depends on others, non-sync
@@ -49,16 +51,24 @@ def fragment_head(
     track_id: int,
     base_time: int,
     samples: Sequence[tuple[int, int, bool]],
+    offsets: Sequence[int] | None = None,
 ) -> bytes:
     """``moof`` + the ``mdat`` header of one fragment: ``samples`` are (duration, size, sync)
-    in media timescale units, their bytes to follow the returned head in that order."""
+    in media timescale units, their bytes to follow the returned head in that order.
+    ``offsets``: each sample's signed composition time offset (presentation minus decode time)
+    when pictures are reordered (B-frames): ``trun`` version 1 with that column (ADR 0024)."""
     count = len(samples)
+    if offsets is not None and len(offsets) != count:
+        raise ValueError("one composition offset per sample")
     table: list[int] = []
     size = 0
-    for duration, length, sync in samples:
+    for i, (duration, length, sync) in enumerate(samples):
         table += (max(duration, 1), length, SYNC if sync else NON_SYNC)
+        if offsets is not None:
+            table.append(offsets[i] & 0xFFFFFFFF)
         size += length
-    trun_size = 8 + 12 + 12 * count
+    flags = TRUN_FLAGS if offsets is None else TRUN_CTS_V1
+    trun_size = 8 + 12 + 4 * len(table)
     moof_size = 8 + 16 + 8 + 16 + 20 + trun_size
     return b"".join(
         (
@@ -67,8 +77,8 @@ def fragment_head(
             struct.pack(">I4s", moof_size - 24, b"traf"),
             struct.pack(">I4sII", 16, b"tfhd", TFHD_FLAGS, track_id),
             struct.pack(">I4sIQ", 20, b"tfdt", 1 << 24, base_time),
-            struct.pack(">I4sIIi", trun_size, b"trun", TRUN_FLAGS, count, moof_size + 8),
-            struct.pack(f">{3 * count}I", *table),
+            struct.pack(">I4sIIi", trun_size, b"trun", flags, count, moof_size + 8),
+            struct.pack(f">{len(table)}I", *table),
             struct.pack(">I4s", 8 + size, b"mdat"),
         )
     )

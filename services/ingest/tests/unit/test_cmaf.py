@@ -116,7 +116,7 @@ def test_a_cut_inside_a_read_batch_keeps_the_next_segment_whole() -> None:
     segments = []
     for au in out:
         writer.mux(au)
-        if au.is_keyframe and au.dts == 3 * 3600:
+        if au.is_keyframe and au.pts == 3 * 3600:
             segments.append(bytes(writer.seal(b"", writer.take())))  # cut at frame 3
     # Frames 4-7 arrived in the same batch, after the cut; the next read compacts the buffer.
     more: list = []

@@ -80,14 +80,14 @@ def test_h265_single_aggregated_and_fragmented_units() -> None:
     au = dep.push(rtp(4, 9000, fu_hdr + bytes((0x40 | 19,)) + parts[2], marker=True))
     assert au is not None
     assert au.is_keyframe
-    assert au.dts == 9000
+    assert au.pts == 9000
     assert bytes(au) == START + vps + START + sps + START + pps + START + idr
     trail = b"\x02\x01" + b"p" * 10  # TRAIL_R, not a keyframe
     au2 = dep.push(rtp(5, 12600, trail, marker=True))
     assert au2 is not None
     assert not au2.is_keyframe
     assert bytes(au2) == START + trail
-    assert au2.dts == 12600
+    assert au2.pts == 12600
 
 
 def test_lost_packet_drops_the_damaged_picture_and_counts_a_gap() -> None:
@@ -119,7 +119,7 @@ def test_h264_stap_fu_and_timestamp_wrap() -> None:
     # 32-bit RTP timestamps wrap; the extended timestamp keeps rising.
     au2 = dep.push(rtp(2, (ts + 3600) & 0xFFFFFFFF, b"\x41abc", marker=True))
     assert au2 is not None
-    assert au2.dts == ts + 3600
+    assert au2.pts == ts + 3600
     assert dep.gaps == 0
     with pytest.raises(RtspProtocolError):
         dep.push(memoryview(b"\x00" * 12))
@@ -152,5 +152,5 @@ def test_sender_report_gives_the_capture_time() -> None:
     rtcp = rr + sr[:16] + struct.pack(">I", (ts + 9000) & 0xFFFFFFFF) + sr[20:]
     frame = bytes((0x24, 1)) + struct.pack(">H", len(rtcp)) + rtcp
     assert dep.feed(frame, 0, len(frame), []) == len(frame)
-    assert dep.capture_time(au.dts) == pytest.approx(1000.4)
-    assert dep.capture_time(au.dts + 90000) == pytest.approx(1001.4)
+    assert dep.capture_time(au.pts) == pytest.approx(1000.4)
+    assert dep.capture_time(au.pts + 90000) == pytest.approx(1001.4)

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import av
 
+from tncam_ingest.media.reorder import fragment_decode_times
 from tncam_ingest.media.rtp import annexb
 from tncam_mesh.fmp4 import find_box, fragment_head, track_of
 
@@ -56,7 +57,8 @@ class Muxer(Protocol):
         ...
 
     def current_gop(self) -> list[tuple[int, bool, bytes]]:
-        """The samples from the newest keyframe on as (dts, keyframe, Annex-B); [] if the muxer
+        """The samples from the newest keyframe on as (pts, keyframe, Annex-B) in decode order;
+        [] if the muxer
         does not keep them (live view then starts at the next keyframe)."""
         ...
 
@@ -222,13 +224,14 @@ class CmafWriter:
         self._track_id, self._timescale = track_of(init)
         self._clock_rate = clock_rate
         self._spans: list[tuple[int, int]] = []  # (start, end) of each sample in the store
-        self._dts: list[int] = []
+        self._pts: list[int] = []  # presentation times (RTP), in decode (arrival) order
         self._keys: list[bool] = []
         self._size = 0
         self._gop = 0  # index of the newest keyframe
         self._pending = 0  # bytes before it
         self._sequence = 0
         self._origin: int | None = None  # decode time of the first sample: the track's zero
+        self._end: int | None = None  # decode time where the last fragment ended
         self._step = clock_rate // 25  # the last sample duration seen
         self._run: tuple[int, int] | None = None  # the samples of the last fragment, if contiguous
 
@@ -263,12 +266,13 @@ class CmafWriter:
         return cls(muxer.init, codec, muxer.width, muxer.height, store, clock_rate=rate)
 
     def mux(self, sample: Any) -> None:
-        """Add one access unit (``dts`` in the clock rate; ``start``/``end`` in the store)."""
+        """Add one access unit (``pts`` in the clock rate; ``start``/``end`` in the store), in
+        decode order; decode times are derived per fragment (``reorder``)."""
         if sample.is_keyframe:
             self._gop = len(self._spans)
             self._pending = self._size
         self._spans.append((sample.start, sample.end))
-        self._dts.append(sample.dts)
+        self._pts.append(sample.pts)
         self._keys.append(sample.is_keyframe)
         self._size += sample.end - sample.start
 
@@ -283,9 +287,9 @@ class CmafWriter:
         k = self._gop
         if not k:
             return []
-        chunks = self._fragment(k, self._dts[k])
+        chunks = self._fragment(k, self._pts[k])
         self._store.release(self._spans[k][0])
-        del self._spans[:k], self._dts[:k], self._keys[:k]
+        del self._spans[:k], self._pts[:k], self._keys[:k]
         self._size -= self._pending
         self._gop = self._pending = 0
         return chunks
@@ -298,9 +302,9 @@ class CmafWriter:
         k = len(self._spans)
         if not k:
             return []
-        chunks = self._fragment(k, self._dts[-1] + self._step)
+        chunks = self._fragment(k, max(self._pts) + self._step)
         self._store.release(self._spans[-1][1])
-        self._spans, self._dts, self._keys = [], [], []
+        self._spans, self._pts, self._keys = [], [], []
         self._size = self._gop = self._pending = 0
         return chunks
 
@@ -313,7 +317,7 @@ class CmafWriter:
         out: list[tuple[int, bool, bytes]] = []
         for i in range(k, len(self._spans)):
             with self._store.view(*self._spans[i]) as view:
-                out.append((self._dts[i], self._keys[i], annexb(view.tobytes())))
+                out.append((self._pts[i], self._keys[i], annexb(view.tobytes())))
         return out
 
     def _scaled(self, t: int) -> int:
@@ -321,26 +325,38 @@ class CmafWriter:
             return t
         return t * self._timescale // self._clock_rate
 
-    def _fragment(self, k: int, end_dts: int) -> list[Chunk]:
-        dts, keys, spans = self._dts, self._keys, self._spans
+    def _fragment(self, k: int, end: int) -> list[Chunk]:
+        """The ``moof`` + ``mdat`` header of the first ``k`` samples and views of their bytes;
+        ``end`` is the presentation time that follows them (the next keyframe's)."""
+        pts, keys, spans = self._pts[:k], self._keys, self._spans
+        # Decode order is arrival order. Without B-frames the decode times are the
+        # presentation times (trun version 0, as before); with them, the presentation times
+        # sorted (ADR 0024) and signed composition offsets (version 1).
+        dts = fragment_decode_times(pts, self._end)
+        decode = pts if dts is None else dts
+        end = max(end, decode[-1] + 1)
+        self._end = end
         if self._origin is None:
-            self._origin = dts[0]
+            self._origin = decode[0]
         origin = self._origin
-        times = [self._scaled(t - origin) for t in dts[:k]]
-        times.append(self._scaled(end_dts - origin))
+        times = [self._scaled(t - origin) for t in decode]
+        times.append(self._scaled(end - origin))
         if k > 1:
-            self._step = max(dts[k - 1] - dts[k - 2], 1)
+            self._step = max(decode[k - 1] - decode[k - 2], 1)
         samples: list[tuple[int, int, bool]] = []
+        offsets: list[int] | None = None if dts is None else []
         runs: list[list[int]] = []  # contiguous runs of samples in the store
         for i in range(k):
-            start, end = spans[i]
-            samples.append((times[i + 1] - times[i], end - start, keys[i]))
+            start, stop = spans[i]
+            samples.append((times[i + 1] - times[i], stop - start, keys[i]))
+            if offsets is not None:
+                offsets.append(self._scaled(pts[i] - origin) - times[i])
             if runs and runs[-1][1] == start:
-                runs[-1][1] = end
+                runs[-1][1] = stop
             else:
-                runs.append([start, end])
+                runs.append([start, stop])
         self._sequence += 1
-        head = fragment_head(self._sequence, self._track_id, times[0], samples)
+        head = fragment_head(self._sequence, self._track_id, times[0], samples, offsets)
         self._run = (runs[0][0], runs[0][1]) if len(runs) == 1 else None
         return [head, *(self._store.view(a, b) for a, b in runs)]
 

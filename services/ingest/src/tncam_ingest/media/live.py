@@ -19,6 +19,7 @@ from fractions import Fraction
 
 from tncam.live.v1 import live_pb2
 from tncam_ingest.domain.live import ParameterSets, split_annexb
+from tncam_ingest.media.reorder import DecodeClock
 
 #: The clock of ``LiveAccessUnit`` timestamps.
 LIVE_CLOCK = 90_000
@@ -55,6 +56,8 @@ class LiveTap:
         #: Set by ``restart``: the session thread hands over the current GOP first (``replay``).
         self.wants_gop = False
         self._ps = ParameterSets("hevc")
+        #: Decode times of the published pictures (RTP carries presentation times only).
+        self._decode = DecodeClock()
         self._codec = "hevc"
         self._scale = Fraction(1)
         self._width = 0
@@ -72,6 +75,7 @@ class LiveTap:
         self._scale = time_base * LIVE_CLOCK
         self._width, self._height = width, height
         self._sequence = 0
+        self._decode = DecodeClock()
         self.session_id = str(uuid.uuid4())
         self._wait_keyframe = True
         self.wants_gop = True
@@ -79,30 +83,32 @@ class LiveTap:
     def replay(
         self,
         gop: list[tuple[int, bool, bytes]],
-        now_dts: int,
+        now_pts: int,
         now_s: float,
         captured: Callable[[int], float] = lambda _dts: 0.0,
     ) -> None:
         """The pictures from the newest keyframe up to now (session thread), so that a viewer
         starts at once instead of waiting for the camera's next keyframe. Their received time
         is estimated from their timestamps (they arrived before ``now_s``); ``captured`` gives
-        a picture's capture time from its ``dts``."""
+        a picture's capture time from its timestamp. ``gop``: (pts, keyframe, Annex-B) in
+        decode order."""
         self.wants_gop = False
         if not self._wait_keyframe:
             return
-        for dts, keyframe, data in gop:
-            received = now_s - float((now_dts - dts) * self._scale) / LIVE_CLOCK
-            self.put(data, dts, keyframe, received, captured(dts))
+        for pts, keyframe, data in gop:
+            received = now_s - float((now_pts - pts) * self._scale) / LIVE_CLOCK
+            self.put(data, pts, keyframe, received, captured(pts))
 
     def resize(self, width: int, height: int) -> None:
         """The picture size, once known (session thread)."""
         self._width, self._height = width, height
 
     def put(
-        self, data: bytes, dts: int, keyframe: bool, received_s: float, captured_s: float = 0.0
+        self, data: bytes, pts: int, keyframe: bool, received_s: float, captured_s: float = 0.0
     ) -> None:
-        """One access unit in Annex-B (``dts`` in the session's time base; ``captured_s`` the
-        camera's capture time in Unix seconds, 0 if unknown). Session thread."""
+        """One access unit in Annex-B, in decode (arrival) order (``pts``, its presentation
+        time, in the session's time base; ``captured_s`` the camera's capture time in Unix
+        seconds, 0 if unknown). Its decode time is derived here (ADR 0024). Session thread."""
         if self._wait_keyframe:
             if not keyframe:
                 if self._sequence:  # dropped after a backlog: a gap the receiver sees
@@ -115,13 +121,13 @@ class LiveTap:
             data = self._ps.keyframe(units)
         else:
             self._ps.learn(units)  # a camera may resend parameter sets between keyframes
-        ts = int(dts * self._scale)
+        scale = self._scale
         msg = live_pb2.LiveAccessUnit(
             camera_id=self.camera_id,
             stream=self.stream,  # type: ignore[arg-type]
             codec=self._codec,
-            pts=ts,
-            dts=ts,
+            pts=int(pts * scale),
+            dts=int(self._decode(pts) * scale),
             keyframe=keyframe,
             capture_time_unix_ns=int(captured_s * 1e9),
             received_time_unix_ns=int(received_s * 1e9),

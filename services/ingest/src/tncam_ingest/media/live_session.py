@@ -94,5 +94,5 @@ class LiveOnlySession:
             if au.is_keyframe and not sized:
                 sized = True
                 tap.resize(*picture_size(codec, data))  # once per session: it parses
-            tap.put(data, au.dts, au.is_keyframe, time.time(), au.store.capture_time(au.dts))
+            tap.put(data, au.pts, au.is_keyframe, time.time(), au.store.capture_time(au.pts))
         return SessionEnd(Reason.LEASE_RELEASED, "nobody watches", True, None)

@@ -26,27 +26,24 @@ class RtspProtocolError(ValueError):
 
 class AccessUnit:
     """One coded picture: its bytes ``[start, end)`` in the depacketizer's sample buffer (MP4
-    sample form: each NAL unit behind its 4-byte length), its RTP timestamp extended to 64
-    bits as decode time (``pts`` = ``dts``: no B-frames)."""
+    sample form: each NAL unit behind its 4-byte length) and its RTP timestamp extended to 64
+    bits, which is its **presentation** time. Pictures arrive in decode order; a camera with
+    B-frames sends them out of presentation order, and no decode time travels in RTP: the
+    writer and the live tap derive one (``media.reorder``, ADR 0024), so ``dts`` is None."""
 
-    __slots__ = ("dts", "end", "is_keyframe", "start", "store")
+    __slots__ = ("end", "is_keyframe", "pts", "start", "store")
+
+    #: Not known on arrival (see the class docstring); PyAV's packets carry one.
+    dts: int | None = None
 
     def __init__(
-        self, dts: int, is_keyframe: bool, store: _Depacketizer, start: int, end: int
+        self, pts: int, is_keyframe: bool, store: _Depacketizer, start: int, end: int
     ) -> None:
-        self.dts = dts
+        self.pts = pts
         self.is_keyframe = is_keyframe
         self.store = store
         self.start = start
         self.end = end
-
-    @property
-    def pts(self) -> int:
-        return self.dts
-
-    @pts.setter
-    def pts(self, value: int) -> None:
-        self.dts = value
 
     @property
     def size(self) -> int:
@@ -112,13 +109,13 @@ class _Depacketizer:
         self.sender_clock: tuple[float, int] | None = None
         self.clock_rate = 90_000
 
-    def capture_time(self, dts: int) -> float:
-        """When the camera captured the picture of (extended) timestamp ``dts``, Unix seconds
+    def capture_time(self, pts: int) -> float:
+        """When the camera captured the picture of (extended) timestamp ``pts``, Unix seconds
         on the camera's clock; 0.0 before its first sender report."""
         clock = self.sender_clock
         if clock is None:
             return 0.0
-        return clock[0] + (dts - clock[1]) / self.clock_rate
+        return clock[0] + (pts - clock[1]) / self.clock_rate
 
     def _rtcp(self, buf: bytes | bytearray | memoryview, i: int, end: int) -> None:
         """A compound RTCP packet from the camera: note its sender report, if any (rare: one

@@ -1,10 +1,12 @@
 """The segmenting half of an RTSP session: access units in, ``SegmentClosed`` messages out.
 
 Cuts a segment at the first keyframe after the target duration (early when the next GOP
-would exceed the size limit), bridges timestamp discontinuities so the muxer's timeline stays
-monotonic, anchors segment starts to the wall clock and re-anchors when the camera's clock
-drifts, and hands each finished segment out whole (no per-packet hand-off). It runs in the
-session's thread; :class:`RtspSession` (``media.session``) opens the stream and mixes it in.
+would exceed the size limit), in decode (arrival) order, with segment times from presentation
+times (B-frames arrive out of presentation order: ADR 0024), bridges timestamp discontinuities
+so the muxer's timeline stays monotonic, anchors segment starts to the wall clock and
+re-anchors when the camera's clock drifts, and hands each finished segment out whole (no
+per-packet hand-off). It runs in the session's thread; :class:`RtspSession`
+(``media.session``) opens the stream and mixes it in.
 """
 
 from __future__ import annotations
@@ -39,15 +41,19 @@ from tncam_ingest.media.stream import (
 
 log = logging.getLogger("tncam.ingest.session")
 
+#: Pictures in a row that may present before the newest one (B-frames) before a step back is
+#: taken for a discontinuity: H.265 and H.264 decoders hold at most 16 pictures.
+MAX_REORDERED = 16
 
-def _unknown_time(_dts: int) -> float:
+
+def _unknown_time(_pts: int) -> float:
     """The capture time of a stream without sender reports (PyAV's demuxer)."""
     return 0.0
 
 
 def _shifted(clock: Callable[[int], float], offset: int) -> Callable[[int], float]:
     """``clock`` of timestamps that carry the segmenter's discontinuity ``offset``."""
-    return lambda dts: clock(dts - offset)
+    return lambda pts: clock(pts - offset)
 
 
 @dataclass(slots=True)
@@ -55,12 +61,12 @@ class _Anchor:
     """A camera timestamp and the wall clock it stands for: segment starts derive from it."""
 
     wall: float
-    dts: int
+    pts: int
 
 
 @dataclass
 class _Segment:
-    start_dts: int
+    start_pts: int
     start_wall: float
     drift_ms: int
     frames: int = 0
@@ -102,9 +108,10 @@ class Segmenter:
         target_ticks = int(opts.segment_target_s * ticks_per_s)
         max_jump = int(max(opts.timeout_s, 2.0) * ticks_per_s)
         max_bytes = opts.segment_max_bytes
-        frame_ticks = 0  # typical dts step, learned
+        frame_ticks = 0  # typical step between presentation times, learned
         offset = 0  # added to camera timestamps after a discontinuity
-        last_dts: int | None = None
+        newest: int | None = None  # the newest presentation time (B-frames present earlier)
+        behind = 0  # pictures in a row that present before it (B-frames)
         muxer: Muxer | None = None
         seg: _Segment | None = None
         anchor = _Anchor(0.0, 0)
@@ -112,7 +119,7 @@ class Segmenter:
         gop_frames = 0
         gop_bytes = 0
         last_gop_bytes = 0
-        last_kf_dts = 0
+        last_kf_pts = 0
         kf_deadline = time.monotonic() + opts.keyframe_timeout_s
         end: SessionEnd | None = None
         stop = self._stop
@@ -123,12 +130,14 @@ class Segmenter:
                     break
                 if packet is None:  # the native client between two read batches
                     continue
-                dts = packet.dts
+                pts = packet.pts  # presentation time: the camera's RTP timestamp
                 size = packet.size
-                if dts is None:
-                    if size == 0:  # end of stream
-                        break
-                    continue  # the first packet after av.open carries no timestamps
+                if pts is None:
+                    pts = packet.dts
+                    if pts is None:
+                        if size == 0:  # end of stream
+                            break
+                        continue  # the first packet after av.open carries no timestamps
                 now = self.wall()
                 mono = time.monotonic()
                 c.packets += 1
@@ -136,34 +145,44 @@ class Segmenter:
                 c.bytes += size
                 c.last_packet_at = now
                 key = packet.is_keyframe
-                # Timestamps: learn the frame step; a step backwards or a jump longer than
-                # the read timeout is a discontinuity (camera restart, clock reset) and is
-                # bridged so that the muxer's timeline stays monotonic.
-                out_dts = dts + offset
-                if last_dts is not None:
-                    delta = out_dts - last_dts
-                    if delta <= 0 or delta > max_jump:
+                # Timestamps: learn the frame step; a step back is a B-frame while it stays
+                # within the read timeout and few pictures in a row; otherwise, like a jump
+                # longer than the read timeout, it is a discontinuity (camera restart, clock
+                # reset), bridged so that the muxer's timeline stays monotonic.
+                out_pts = pts + offset
+                if newest is not None:
+                    delta = out_pts - newest
+                    if delta < 0 and -delta <= max_jump and behind < MAX_REORDERED:
+                        behind += 1  # presented before the newest picture: reordered
+                    elif delta <= 0 or delta > max_jump:
                         c.gaps += 1
-                        offset += last_dts + max(frame_ticks, 1) - out_dts
-                        out_dts = dts + offset
+                        offset += newest + max(frame_ticks, 1) - out_pts
+                        out_pts = pts + offset
                         reanchor = True
-                    elif frame_ticks and delta * 2 > frame_ticks * 3:
-                        c.gaps += 1  # frames missing
+                        behind = 0
                     else:
-                        frame_ticks = delta if not frame_ticks else (frame_ticks * 7 + delta) // 8
+                        # ``behind`` + 1 pictures took the newest time ``delta`` further.
+                        n = behind + 1
+                        behind = 0
+                        if frame_ticks and delta * 2 > frame_ticks * 3 * n:
+                            c.gaps += 1  # frames missing
+                        else:
+                            step = delta // n
+                            frame_ticks = step if not frame_ticks else (frame_ticks * 7 + step) // 8
                     if offset:
-                        packet.dts = out_dts
-                        if packet.pts is not None:
-                            packet.pts = packet.pts + offset
-                last_dts = out_dts
+                        packet.pts = out_pts
+                        if packet.dts is not None:
+                            packet.dts = packet.dts + offset
+                if not behind:
+                    newest = out_pts
                 live = self.live  # the one check per access unit while nobody watches
                 if live is not None:
                     store = getattr(packet, "store", None)  # native: the camera's clock
                     clock = store.capture_time if store is not None else _unknown_time
                     if live.wants_gop:  # just started: the current GOP first
                         gop = muxer.current_gop() if muxer else []
-                        live.replay(gop, out_dts, now, _shifted(clock, offset))
-                    live.put(bytes(packet), out_dts, key, now, clock(dts))
+                        live.replay(gop, out_pts, now, _shifted(clock, offset))
+                    live.put(bytes(packet), out_pts, key, now, clock(pts))
 
                 if key:
                     c.keyframes += 1
@@ -191,20 +210,21 @@ class Segmenter:
                     if not key:
                         continue  # a segment starts with a keyframe
                     muxer = make_muxer()
-                    anchor = _Anchor(now, out_dts)
-                    seg = _Segment(out_dts, now, 0, frames=1)
+                    anchor = _Anchor(now, out_pts)
+                    seg = _Segment(out_pts, now, 0, frames=1)
                     muxer.mux(packet)
-                    last_kf_dts = out_dts
+                    last_kf_pts = out_pts
                     continue
                 assert seg is not None
                 if key:
-                    last_kf_dts = out_dts
-                    long_enough = out_dts - seg.start_dts >= target_ticks
+                    last_kf_pts = out_pts
+                    # Half a frame short is long enough: a camera's 90 kHz timestamps jitter.
+                    long_enough = out_pts - seg.start_pts >= target_ticks - frame_ticks // 2
                     # Cut early rather than let the next GOP push the segment over the limit.
                     too_big = muxer.pending_bytes + 2 * last_gop_bytes > max_bytes
                     if long_enough or too_big or reanchor:
                         muxer.mux(packet)
-                        seg = self._cut(muxer, seg, anchor, out_dts, now, tb, reanchor=reanchor)
+                        seg = self._cut(muxer, seg, anchor, out_pts, now, tb, reanchor=reanchor)
                         reanchor = False
                         continue
                 elif gop_bytes > max_bytes:
@@ -220,7 +240,7 @@ class Segmenter:
                 seg.frames += 1
         finally:
             if muxer is not None and seg is not None:
-                self._finish(muxer, seg, last_dts, last_kf_dts, gop_frames, frame_ticks, tb, end)
+                self._finish(muxer, seg, newest, last_kf_pts, gop_frames, frame_ticks, tb, end)
         return self._ended(end)
 
     def _ended(self, end: SessionEnd | None) -> SessionEnd:
@@ -242,24 +262,25 @@ class Segmenter:
         muxer: Muxer,
         seg: _Segment,
         anchor: _Anchor,
-        dts: int,
+        pts: int,
         now: float,
         tb: Fraction,
         *,
         reanchor: bool,
     ) -> _Segment:
-        """Close ``seg`` at the keyframe at ``dts`` (just muxed) and start the next segment.
+        """Close ``seg`` at the keyframe at ``pts`` (just muxed) and start the next segment.
 
         Segment starts follow the camera's clock from the anchor; the anchor moves to now
         after a discontinuity or when the camera's clock drifted too far from the wall clock.
         """
-        drift = anchor.wall + float((dts - anchor.dts) * tb) - now
-        self._emit(muxer, seg, dts, tb)
+        drift = anchor.wall + float((pts - anchor.pts) * tb) - now
+        # The end is where the next segment starts on this anchor, computed the same way.
+        self._emit(muxer, seg, pts, tb, end_wall=anchor.wall + float((pts - anchor.pts) * tb))
         if reanchor or abs(drift) > self.options.max_clock_drift_s:
-            anchor.wall, anchor.dts = now, dts
+            anchor.wall, anchor.pts = now, pts
             drift = 0.0
-        start_wall = anchor.wall + float((dts - anchor.dts) * tb)
-        return _Segment(dts, start_wall, round(drift * 1000), frames=1)
+        start_wall = anchor.wall + float((pts - anchor.pts) * tb)
+        return _Segment(pts, start_wall, round(drift * 1000), frames=1)
 
     @property
     def info_extradata(self) -> bytes:
@@ -269,8 +290,8 @@ class Segmenter:
         self,
         muxer: Muxer,
         seg: _Segment,
-        last_dts: int | None,
-        last_kf_dts: int,
+        newest: int | None,
+        last_kf_pts: int,
         gop_frames: int,
         frame_ticks: int,
         tb: Fraction,
@@ -278,45 +299,67 @@ class Segmenter:
     ) -> None:
         """Hand out what the session holds when it ends: nothing accepted is dropped silently."""
         oversize = end is not None and end.detail.startswith("GOP larger")
-        if muxer.pending_bytes and last_kf_dts > seg.start_dts:
+        if muxer.pending_bytes and last_kf_pts > seg.start_pts:
             # Fragments before the last keyframe: a segment ending at that keyframe.
-            self._emit(muxer, seg, last_kf_dts, tb, frames=max(seg.frames - gop_frames, 1))
-            start_wall = seg.start_wall + float((last_kf_dts - seg.start_dts) * tb)
-            seg = _Segment(last_kf_dts, start_wall, seg.drift_ms, frames=gop_frames)
+            start_wall = seg.start_wall + float((last_kf_pts - seg.start_pts) * tb)
+            frames = max(seg.frames - gop_frames, 1)
+            self._emit(muxer, seg, last_kf_pts, tb, frames=frames, end_wall=start_wall)
+            seg = _Segment(last_kf_pts, start_wall, seg.drift_ms, frames=gop_frames)
         try:
             tail = muxer.close()
         except Exception:
             log.warning("closing the muxer failed", exc_info=True)
             tail = []
-        if not tail or last_dts is None:
+        if not tail or newest is None:
             return
         if oversize:
             self.counters.discarded_bytes += sum(len(c) for c in tail)
             return
-        end_dts = last_dts + max(frame_ticks, 1)
-        self._emit_bytes(muxer, tail, seg, end_dts, tb, frames=max(seg.frames, 1))
+        end_pts = newest + max(frame_ticks, 1)
+        self._emit_bytes(muxer, tail, seg, end_pts, tb, frames=max(seg.frames, 1))
 
     def _emit(
         self,
         muxer: Muxer,
         seg: _Segment,
-        end_dts: int,
+        end_pts: int,
         tb: Fraction,
         frames: int | None = None,
+        end_wall: float | None = None,
     ) -> None:
         media = muxer.take()
         if media:
-            self._emit_bytes(muxer, media, seg, end_dts, tb, frames=frames or seg.frames)
+            self._emit_bytes(
+                muxer, media, seg, end_pts, tb, frames=frames or seg.frames, end_wall=end_wall
+            )
+
+    def _span(
+        self, seg: _Segment, end_pts: int, tb: Fraction, end_wall: float | None
+    ) -> tuple[int, float]:
+        """The segment's start (Unix ms) and duration (s), from presentation times."""
+        duration = float((end_pts - seg.start_pts) * tb)
+        # Millisecond keys: the start is rounded down to whole milliseconds everywhere. A
+        # start is the key of the hand-off (``<camera>:<start>``, deduplicated by the bus), so
+        # it must rise: a re-anchored wall clock (camera clock drifting ahead, a quick
+        # reconnect) may not bring it back onto an earlier segment's start.
+        start_ms = max(int(seg.start_wall * 1000), self.last_start_ms + 1)
+        self.last_start_ms = start_ms
+        # The end, rounded down like the next segment's start, so that the two join exactly
+        # even when the camera's timestamps are not whole milliseconds (a 90 kHz clock).
+        if end_wall is None:
+            end_wall = seg.start_wall + duration
+        return start_ms, max(int(end_wall * 1000) - int(seg.start_wall * 1000), 1) / 1000
 
     def _emit_bytes(
         self,
         muxer: Muxer,
         media: list[Chunk],
         seg: _Segment,
-        end_dts: int,
+        end_pts: int,
         tb: Fraction,
         *,
         frames: int,
+        end_wall: float | None = None,
     ) -> None:
         init = muxer.init or b""
         size, sha256 = measure(media)
@@ -324,13 +367,7 @@ class Segmenter:
         if not self._init_sha and init:
             self._init_sha = hashlib.sha256(init).hexdigest()
             self._codec_string = codec_string(codec, init)
-        duration = float((end_dts - seg.start_dts) * tb)
-        # Millisecond keys: the start is rounded down to whole milliseconds everywhere. A
-        # start is the key of the hand-off (``<camera>:<start>``, deduplicated by the bus), so
-        # it must rise: a re-anchored wall clock (camera clock drifting ahead, a quick
-        # reconnect) may not bring it back onto an earlier segment's start.
-        start_ms = max(int(seg.start_wall * 1000), self.last_start_ms + 1)
-        self.last_start_ms = start_ms
+        start_ms, duration = self._span(seg, end_pts, tb, end_wall)
         msg = segment_closed(
             self.camera_id,
             start_ms,
