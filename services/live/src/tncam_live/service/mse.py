@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 import nats.errors
 
 from tncam.live.v1 import session_pb2
-from tncam_live.domain.codec_path import CodecPath, NoCommonCodecError, choose_path
+from tncam_live.domain.codec_path import CodecPath
 from tncam_live.domain.frame_queue import FrameQueue
 from tncam_live.media import fmp4
 from tncam_live.media.payload_cache import LiveFrame, SharedPayloads
 from tncam_live.service.channel import Channel
 from tncam_live.service.context import LiveContext
 from tncam_live.service.fanout import FanOut, camera_unavailable
-from tncam_mesh.errors import InvalidInputError
+from tncam_live.service.stream import held_stream
 
 log = logging.getLogger("tncam.live.mse")
 
@@ -210,7 +210,6 @@ async def _keyframe(channel: Channel, timeout: float) -> LiveFrame:
     return keyframe
 
 
-# long: the steps of an opening, each undone if a later one fails
 async def start(
     ctx: LiveContext,
     req: session_pb2.OpenLiveSessionRequest,
@@ -220,31 +219,15 @@ async def start(
 ) -> MseSession:
     """Hold the camera stream (and its transcode if needed); the init segment made from the
     cached keyframe names the MIME type of the reply."""
-    fanout = await ctx.fanouts.acquire(req.camera_id, req.stream)
-    path: CodecPath | None = None
-    wait = ctx.settings.first_keyframe_wait_s
-    try:
-        try:
-            path = choose_path(await fanout.require_codec(wait), offered)
-        except NoCommonCodecError as e:
-            raise InvalidInputError("live.offer.no_common_codec", str(e)) from e
-        channel = (
-            fanout.acquire_transcode().output
-            if path is CodecPath.TRANSCODE_H264
-            else fanout.channel
-        )
+    async with held_stream(ctx, req, offered) as held:
+        fanout, path, channel = held.fanout, held.path, held.channel
         codec = _CODEC[path.sent_codec]
-        keyframe = bytes((await _keyframe(channel, wait)).packet)
+        keyframe = bytes((await _keyframe(channel, ctx.settings.first_keyframe_wait_s)).packet)
         try:
             init = await asyncio.to_thread(fmp4.init_segment, codec, keyframe)
         except ValueError as e:
             log.warning("no init segment for %s: %s", req.camera_id, e)
             raise camera_unavailable() from e
-    except BaseException:
-        if path is CodecPath.TRANSCODE_H264:
-            await fanout.release_transcode()
-        await ctx.fanouts.release(fanout)
-        raise
     metrics = ctx.metrics
     label = metric_path(path)
 

@@ -24,8 +24,6 @@ from tncam_contracts.catalog import check_token
 from tncam_live.domain.admission import Limits, admit
 from tncam_live.domain.codec_path import (
     CodecPath,
-    NoCommonCodecError,
-    choose_path,
     mse_offered,
 )
 from tncam_live.domain.sdp import (
@@ -41,6 +39,7 @@ from tncam_live.service import mse
 from tncam_live.service.channel import Channel
 from tncam_live.service.context import LiveContext
 from tncam_live.service.fanout import FanOut
+from tncam_live.service.stream import held_stream
 from tncam_mesh.errors import ConflictError, InvalidInputError, UnavailableError
 
 log = logging.getLogger("tncam.live.sessions")
@@ -166,7 +165,6 @@ async def open_session(
     )
 
 
-# long: the steps of an opening, each undone if a later one fails
 async def _start(
     ctx: LiveContext,
     req: session_pb2.OpenLiveSessionRequest,
@@ -174,38 +172,23 @@ async def _start(
     opened: float,
     remaining: float,
 ) -> Session:
-    fanout = await ctx.fanouts.acquire(req.camera_id, req.stream)
-    path: CodecPath | None = None
-    pc: RTCPeerConnection | None = None
-    try:
-        codec = await fanout.require_codec(ctx.settings.first_keyframe_wait_s)
-        try:
-            path = choose_path(codec, offered)
-        except NoCommonCodecError as e:
-            raise InvalidInputError("live.offer.no_common_codec", str(e)) from e
-        channel = (
-            fanout.acquire_transcode().output
-            if path is CodecPath.TRANSCODE_H264
-            else fanout.channel
-        )
+    async with held_stream(ctx, req, offered) as held:
+        fanout, path = held.fanout, held.path
         s = ctx.settings
         password = s.turn_password.get_secret_value() if s.turn_password else None
         pc = RTCPeerConnection(peer.ice_configuration(s.ice_server_urls, s.turn_username, password))
-        track = _track(ctx, channel, path, opened)
-        offer_sdp, mdns = split_mdns_candidates(req.offer_sdp)
         try:
-            await peer.answer(pc, track, path.sent_codec, offer_sdp)
-        except (ValueError, InvalidAccessError, InvalidStateError) as e:
-            raise InvalidInputError(
-                "live.offer.invalid", f"the offer cannot be answered: {e}"
-            ) from e
-    except BaseException:
-        if pc is not None:
+            track = _track(ctx, held.channel, path, opened)
+            offer_sdp, mdns = split_mdns_candidates(req.offer_sdp)
+            try:
+                await peer.answer(pc, track, path.sent_codec, offer_sdp)
+            except (ValueError, InvalidAccessError, InvalidStateError) as e:
+                raise InvalidInputError(
+                    "live.offer.invalid", f"the offer cannot be answered: {e}"
+                ) from e
+        except BaseException:
             await _close_pc(pc)
-        if path is CodecPath.TRANSCODE_H264:
-            await fanout.release_transcode()
-        await ctx.fanouts.release(fanout)
-        raise
+            raise
     loop = asyncio.get_running_loop()
     session = Session(
         id=req.session_id,
