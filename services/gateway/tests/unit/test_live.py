@@ -191,3 +191,10 @@ def test_other_edge_errors_pass_through() -> None:
     assert edge_error(bad, retry_after_s=5) is bad
     conflict = ConflictError("live.session_exists", "dup")
     assert edge_error(conflict, retry_after_s=5) is conflict
+
+
+def test_the_edges_own_retry_hint_is_passed_on() -> None:
+    hinted = UnavailableError("live.capacity", "full", details={"retry_after_s": 7})
+    assert edge_error(hinted, retry_after_s=5).details == {"retry_after_s": 7}
+    plain = UnavailableError("live.capacity", "full")
+    assert edge_error(plain, retry_after_s=5).details == {"retry_after_s": 5}

@@ -100,8 +100,10 @@ def require_media_type(content_type: str | None, expected: str) -> None:
 
 def edge_error(error: TncamError, *, retry_after_s: int) -> TncamError:
     """The answer to a live edge failure: capacity, an unavailable camera and no replica at
-    all are 503 (with ``Retry-After``); any other error of the edge is passed on as it is."""
-    retry = {"retry_after_s": retry_after_s}
+    all are 503 (with ``Retry-After``: the edge's own hint when it sent one, else
+    ``retry_after_s``); any other error of the edge is passed on as it is."""
+    hint = error.details.get("retry_after_s")
+    retry = {"retry_after_s": hint if isinstance(hint, int) and hint > 0 else retry_after_s}
     if error.code == EDGE_CAPACITY:
         return UnavailableError(
             EDGE_CAPACITY,
