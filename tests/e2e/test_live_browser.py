@@ -163,6 +163,36 @@ def _logs_tail(stack: LiveStack) -> str:
     return "\n".join(parts)
 
 
+def _page_url(stack: LiveStack, camera: str, **fields: str) -> str:
+    """The example page, told (in its URL fragment) to play ``camera`` at once."""
+    fragment = urllib.parse.urlencode(
+        {
+            "camera": camera,
+            "purpose": "public_order",
+            "grant": stack.grant_id,
+            "token": stack.token,
+            **fields,
+            "autostart": "1",
+        }
+    )
+    return f"{stack.gateway}{PAGE}#{fragment}"
+
+
+async def _until_playing(page: Page, stack: LiveStack, console: list[str], what: str) -> None:
+    """Until the player shows đang phát; else fail with its state, console and the logs."""
+
+    async def playing() -> bool:
+        return await page.get_attribute("#state", "data-state") == "playing"
+
+    try:
+        await _until(playing, 90, what)
+    except AssertionError:
+        detail = await page.inner_text("#detail")
+        raise AssertionError(
+            f"state {await page.inner_text('#state')} {detail}\n{console}\n" + _logs_tail(stack)
+        ) from None
+
+
 @pytest.mark.parametrize(
     ("camera", "codec_path"),
     [(H264_CAMERA, "passthrough_h264"), (H265_CAMERA, "transcode_h264")],
@@ -173,33 +203,15 @@ async def test_chromium_plays_a_camera_live_through_the_example_page(
     opened_before = _edge_metric(
         live_stack, "tncam_live_sessions_opened_total", codec_path=codec_path
     )
-    fragment = urllib.parse.urlencode(
-        {
-            "camera": camera,
-            "purpose": "public_order",
-            "grant": live_stack.grant_id,
-            "token": live_stack.token,
-            "autostart": "1",
-        }
-    )
+    url = _page_url(live_stack, camera)
     async with chromium() as browser:
         page = await browser.new_page()
         console = console_of(page)
 
-        async def playing() -> bool:
-            return await page.get_attribute("#state", "data-state") == "playing"
-
-        await page.goto(f"{live_stack.gateway}{PAGE}#{fragment}")
-        try:
-            # Ingest opens the camera's live feed on the first demand; until its first
-            # keyframe the edge answers 503 (the player shows it and retries).
-            await _until(playing, 90, "the player to show đang phát")
-        except AssertionError:
-            detail = await page.inner_text("#detail")
-            raise AssertionError(
-                f"state {await page.inner_text('#state')} {detail}\n{console}\n"
-                + _logs_tail(live_stack)
-            ) from None
+        await page.goto(url)
+        # Ingest opens the camera's live feed on the first demand; until its first
+        # keyframe the edge answers 503 (the player shows it and retries).
+        await _until_playing(page, live_stack, console, "the player to show đang phát")
         assert await page.inner_text("#state") == "đang phát"
         first = await _stats(page)
         shot = await page.locator("#video").screenshot()
@@ -258,32 +270,13 @@ async def test_chromium_plays_the_h264_camera_over_mse_websocket(
     MediaSource; the picture plays, frames decode, and glass-to-glass is measured."""
     path = "mse_passthrough_h264"
     opened_before = _edge_metric(live_stack, "tncam_live_sessions_opened_total", codec_path=path)
-    fragment = urllib.parse.urlencode(
-        {
-            "camera": H264_CAMERA,
-            "purpose": "public_order",
-            "grant": live_stack.grant_id,
-            "token": live_stack.token,
-            "transport": "mse",
-            "autostart": "1",
-        }
-    )
+    url = _page_url(live_stack, H264_CAMERA, transport="mse")
     async with chromium() as browser:
         page = await browser.new_page()
         console = console_of(page)
 
-        async def playing() -> bool:
-            return await page.get_attribute("#state", "data-state") == "playing"
-
-        await page.goto(f"{live_stack.gateway}{PAGE}#{fragment}")
-        try:
-            await _until(playing, 90, "the player to show đang phát over MSE")
-        except AssertionError:
-            detail = await page.inner_text("#detail")
-            raise AssertionError(
-                f"state {await page.inner_text('#state')} {detail}\n{console}\n"
-                + _logs_tail(live_stack)
-            ) from None
+        await page.goto(url)
+        await _until_playing(page, live_stack, console, "the player to show đang phát over MSE")
         first = await _stats(page)
         time_before = await page.evaluate("document.getElementById('video').currentTime")
         shot = await page.locator("#video").screenshot()
@@ -500,15 +493,7 @@ async def test_chromium_shows_a_camera_lost_mid_view_and_plays_again_when_it_ret
     so (camera mất tín hiệu, or reconnecting while the edge has no picture to answer with) and
     plays again, through the real ingest and edge, once the camera is back."""
     control = live_stack.camera_control
-    fragment = urllib.parse.urlencode(
-        {
-            "camera": H264_CAMERA,
-            "purpose": "public_order",
-            "grant": live_stack.grant_id,
-            "token": live_stack.token,
-            "autostart": "1",
-        }
-    )
+    url = _page_url(live_stack, H264_CAMERA)
     async with chromium() as browser, httpx.AsyncClient(timeout=30) as http:
         page = await browser.new_page()
         states: list[str | None] = []
@@ -519,7 +504,7 @@ async def test_chromium_shows_a_camera_lost_mid_view_and_plays_again_when_it_ret
                 states.append(state)
             return state in wanted
 
-        await page.goto(f"{live_stack.gateway}{PAGE}#{fragment}")
+        await page.goto(url)
         await _until(lambda: state_is("playing"), 90, "playing")
         camera = "cam2"  # CAM-02-002, the stack's H.264 camera
         try:
@@ -547,19 +532,11 @@ async def test_chromium_without_udp_falls_back_to_mse_by_itself(live_stack: Live
     """A network that blocks UDP and offers no TURN relay (every peer connection of the page
     forced to relay-only candidates, of which there are none): the player's WebRTC attempt does
     not connect, and on ``transport: auto`` it plays over the WebSocket path instead."""
-    fragment = urllib.parse.urlencode(
-        {
-            "camera": H264_CAMERA,
-            "purpose": "public_order",
-            "grant": live_stack.grant_id,
-            "token": live_stack.token,
-            "autostart": "1",
-        }
-    )
+    url = _page_url(live_stack, H264_CAMERA)
     async with chromium() as browser:
         page = await browser.new_page()
         await page.add_init_script(RELAY_ONLY)
-        await page.goto(f"{live_stack.gateway}{PAGE}#{fragment}")
+        await page.goto(url)
 
         async def playing() -> bool:
             return await page.get_attribute("#state", "data-state") == "playing"
