@@ -13,7 +13,7 @@ import nats
 import pytest
 from nats.aio.client import Client
 
-from tncam_testkit.nats import nats_server_binary
+from tncam_testkit.nats import nats_server_binary, settled
 from tncam_testkit.procs import ManagedProcess, free_port, port_open
 
 pytestmark = pytest.mark.integration
@@ -114,7 +114,7 @@ async def test_gateway_may_request_registry_operations(
         await msg.respond(b"ok")
 
     await conns["registry"].subscribe("tncam.registry.v1.list_cameras", cb=reply)
-    await conns["registry"].flush()
+    await settled(conns["registry"])
     answer = await conns["gateway"].request("tncam.registry.v1.list_cameras", b"", timeout=2)
     assert answer.data == b"ok"
     assert not errors["gateway"]
@@ -131,7 +131,7 @@ async def test_gateway_may_relay_whep_to_the_live_edge(
     # open_session on any replica (queue group), trickle/close on the holding replica's subject.
     await conns["live"].subscribe("tncam.live.v1.open_session", queue="tncam-live", cb=reply)
     await conns["live"].subscribe("tncam.live.v1.control.live-a1", cb=reply)
-    await conns["live"].flush()
+    await settled(conns["live"])
     opened = await conns["gateway"].request("tncam.live.v1.open_session", b"offer", timeout=2)
     assert opened.data == b"answer:tncam.live.v1.open_session"
     closed = await conns["gateway"].request("tncam.live.v1.control.live-a1", b"close", timeout=2)
@@ -155,13 +155,13 @@ async def test_live_demands_reach_ingest_and_access_units_reach_the_edge(
 
     await conns["ingest"].subscribe("tncam.live.v1.demand.*", cb=on_demand)
     await conns["live"].subscribe("tncam.live.v1.au.CAM-1.main", cb=on_unit)
-    await conns["ingest"].flush()
-    await conns["live"].flush()
+    await settled(conns["ingest"])
+    await settled(conns["live"])
     await conns["live"].publish("tncam.live.v1.demand.CAM-1", b"demand")
-    await conns["live"].flush()
+    await settled(conns["live"])
     assert await asyncio.wait_for(demands.get(), 2) == "tncam.live.v1.demand.CAM-1"
     await conns["ingest"].publish("tncam.live.v1.au.CAM-1.main", b"keyframe")
-    await conns["ingest"].flush()
+    await settled(conns["ingest"])
     assert await asyncio.wait_for(units.get(), 2) == "tncam.live.v1.au.CAM-1.main"
     assert not errors["ingest"]
     assert not errors["live"]
@@ -182,7 +182,7 @@ async def test_forbidden_live_subscription_is_refused(
 ) -> None:
     conns, errors = clients
     await conns[service].subscribe(subject)
-    await conns[service].flush()
+    await settled(conns[service])
     for _ in range(50):
         if errors[service]:
             break
@@ -227,7 +227,7 @@ async def test_forbidden_publish_is_refused(
     # The registry user may subscribe to its requests; the others' subjects are watched by a
     # subscription of the same user where allowed, otherwise only the error is observable.
     await conns[service].publish(subject, b"forged")
-    await conns[service].flush()
+    await settled(conns[service])
     for _ in range(50):
         if errors[service]:
             break

@@ -9,6 +9,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from nats.aio.client import Client
+
 from tncam_contracts.catalog import NATS_MAX_PAYLOAD
 from tncam_testkit.procs import ManagedProcess, ServerStartError, StartStop, free_port
 
@@ -25,6 +27,19 @@ def nats_server_binary() -> str:
     if found is None:
         raise ServerStartError("nats-server not found next to the interpreter nor on PATH")
     return found
+
+
+async def settled(nc: Client) -> None:
+    """Return once the server has processed everything written on ``nc`` so far.
+
+    A barrier between connections: a SUB made on one connection is in place before another
+    publishes. ``Client.flush()`` alone is not one: nats-py writes its PING straight to the
+    socket, ahead of commands still queued for its flusher task (a SUB just made), so the PONG
+    can come back before the server has seen the SUB (1 run in ~10 here). Pushing the queue out
+    first puts the PING behind it.
+    """
+    await nc._flush_pending(force_flush=True)  # nats-py has no public way
+    await nc.flush()
 
 
 def write_config(
