@@ -111,7 +111,7 @@ class Operations:
 
     async def history(self, caller: Caller, camera_id: str, days: int) -> rpb.GetCameraHistoryReply:
         """A camera's transitions, daily uptime and tickets: whoever may read the camera."""
-        await self.cameras.readable(caller, camera_id)
+        await self.cameras.get(caller, camera_id)  # its scope, or a grant on it; else 404
         return await self.ops.history(
             rpb.GetCameraHistoryRequest(actor=GATEWAY_ACTOR, camera_id=camera_id, days=days)
         )
@@ -155,8 +155,8 @@ class Operations:
         self, caller: Caller, client: ClientInfo, req: rpb.RecordMaintenanceRequest
     ) -> rpb.Camera:
         """Record a maintenance visit on a camera of the caller's unit (404 out of scope)."""
-        camera = await self.cameras.readable(caller, req.camera_id)
-        self._allow(caller, Access.MAINTENANCE_RECORD, camera.unit_id)
+        camera = await self.cameras.get(caller, req.camera_id)
+        self._allow(caller, Access.MAINTENANCE_RECORD, camera.owner_unit_id)
         req.actor.CopyFrom(caller.actor())
         req.request_id = client.request_id
         return await self.ops.record_maintenance(req)
