@@ -485,6 +485,37 @@ REGISTRY_GET_CAMERA_HISTORY = RequestSpec(
 REGISTRY_LIST_UNITS = RequestSpec(
     "tncam.registry.v1.list_units", "The owning units and sectors the registry knows."
 )
+REGISTRY_CREATE_UNIT = RequestSpec(
+    "tncam.registry.v1.create_unit", "Add an owning unit with its leader and IT contacts."
+)
+REGISTRY_UPDATE_UNIT = RequestSpec(
+    "tncam.registry.v1.update_unit", "Change an owning unit's name, contacts or state."
+)
+REGISTRY_LIST_SITES = RequestSpec(
+    "tncam.registry.v1.list_sites", "Sites with their notice sign (R17), by commune or unit."
+)
+REGISTRY_CREATE_SITE = RequestSpec("tncam.registry.v1.create_site", "Add a site.")
+REGISTRY_UPDATE_SITE = RequestSpec(
+    "tncam.registry.v1.update_site", "Change a site (its notice sign and check date)."
+)
+REGISTRY_LIST_FAULT_TICKETS = RequestSpec(
+    "tncam.registry.v1.list_fault_tickets", "Fault tickets, open or all, by camera or unit."
+)
+REGISTRY_ACKNOWLEDGE_FAULT_TICKET = RequestSpec(
+    "tncam.registry.v1.acknowledge_fault_ticket", "The owning unit acknowledges a fault ticket."
+)
+REGISTRY_ADD_FAULT_TICKET_NOTE = RequestSpec(
+    "tncam.registry.v1.add_fault_ticket_note", "Add a note to a fault ticket."
+)
+REGISTRY_CLOSE_FAULT_TICKET = RequestSpec(
+    "tncam.registry.v1.close_fault_ticket", "Close a fault ticket with its cause."
+)
+REGISTRY_LIST_MAINTENANCE_RECORDS = RequestSpec(
+    "tncam.registry.v1.list_maintenance_records", "Maintenance visits (Art. 14), newest first."
+)
+REGISTRY_LIST_CONNECTION_NEEDS = RequestSpec(
+    "tncam.registry.v1.list_connection_needs", "The units' annual needs registrations (Art. 22)."
+)
 RECORDING_LIST_SEGMENTS = RequestSpec(
     "tncam.recording.v1.list_segments", "Stored segments of a camera in a time range."
 )
@@ -586,6 +617,17 @@ REQUESTS: tuple[RequestSpec, ...] = (
     AUDIT_RECORD_BREACH_NOTICE,
     AUDIT_LIST_BREACHES,
     LIVE_OPEN_SESSION,
+    REGISTRY_CREATE_UNIT,
+    REGISTRY_UPDATE_UNIT,
+    REGISTRY_LIST_SITES,
+    REGISTRY_CREATE_SITE,
+    REGISTRY_UPDATE_SITE,
+    REGISTRY_LIST_FAULT_TICKETS,
+    REGISTRY_ACKNOWLEDGE_FAULT_TICKET,
+    REGISTRY_ADD_FAULT_TICKET_NOTE,
+    REGISTRY_CLOSE_FAULT_TICKET,
+    REGISTRY_LIST_MAINTENANCE_RECORDS,
+    REGISTRY_LIST_CONNECTION_NEEDS,
 )
 
 # ----------------------------------------------------------------------- live (core NATS)

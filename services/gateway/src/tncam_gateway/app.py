@@ -17,6 +17,7 @@ from tncam_gateway.api import (
     auth,
     cameras,
     contract,
+    duties,
     exports,
     footage,
     grants,
@@ -24,6 +25,7 @@ from tncam_gateway.api import (
     live_ws,
     problems,
     registry,
+    units,
 )
 from tncam_gateway.api.inputs import refuse_control_characters
 from tncam_gateway.api.middleware import ConfiguredCORS, GatewayMiddleware
@@ -78,6 +80,8 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
         live_ws,
         exports,
         audit,
+        units,
+        duties,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     problems.install(app)

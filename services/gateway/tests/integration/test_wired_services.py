@@ -891,3 +891,280 @@ async def test_authorization_matrix(
             if name == "playback" and r.status_code in (403, 404) and who in DENIAL:
                 assert r.json()["code"] == DENIAL[who], r.text
     assert tuple(got[e] for e in ENDPOINTS) == expected, got
+
+
+# ------------------------------------------------ operator duties (issue 15), real registry
+
+LEADER = {"name": "Nguyễn Văn An", "position": "Chủ tịch UBND", "phone": "0912345678"}
+
+
+async def _ticket_for(db: MigratedDatabase, camera_id: str) -> str:
+    """A fault ticket as the registry's sweep opens one (a camera lost past the threshold is
+    minutes of waiting): the row written into the registry's own schema."""
+    ticket_id = str(uuid.uuid4())
+    engine = create_engine(
+        db.url("registry"), schema="registry", pool_size=1, application_name="gw-ops-test"
+    )
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO fault_tickets (id, camera_id, detected_at, opened_at, due_on,"
+                    " close_reason) VALUES (:id, :cam, now() - interval '1 hour', now(),"
+                    " current_date + 3, '')"
+                ),
+                {"id": ticket_id, "cam": camera_id},
+            )
+    finally:
+        await engine.dispose()
+    return ticket_id
+
+
+async def _client_token(gw: Gateway, account: dict[str, str]) -> str:
+    async with gw.client() as c:
+        r = await c.post(
+            "/api/v1/auth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": account["username"],
+                "client_secret": account["password"],
+            },
+        )
+    assert r.status_code == 200, r.text
+    return str(r.json()["access_token"])
+
+
+async def test_units_and_sites_with_contacts_and_notice_signs(live: Live, world: World) -> None:
+    w, suffix = world, uuid.uuid4().hex[:8]
+    admin, op, other = (auth(w.tokens[k]) for k in ("admin", "operator", "operator_other"))
+    async with live.gw.client() as c:
+        r = await c.patch(f"/api/v1/units/{UNIT}", headers=op, json={"leader": LEADER})
+        assert r.status_code == 200, r.text
+        assert r.json()["leader"]["phone"] == "0912345678"
+        r = await c.patch(f"/api/v1/units/{UNIT}", headers=op, json={"name": "Đổi tên"})
+        assert (r.status_code, r.json()["code"]) == (403, "registry.update_unit.forbidden")
+        r = await c.patch(f"/api/v1/units/{UNIT}", headers=other, json={"leader": LEADER})
+        assert (r.status_code, r.json()["code"]) == (403, "gateway.authz.out_of_scope")
+        r = await c.patch("/api/v1/units/no-such-unit", headers=admin, json={"leader": LEADER})
+        assert (r.status_code, r.json()["code"]) == (404, "registry.update_unit.unknown_unit")
+        units = {u["id"]: u for u in (await c.get("/api/v1/units", headers=op)).json()["items"]}
+        assert units[UNIT]["leader"]["name"] == LEADER["name"]
+        assert units[OTHER_UNIT]["leader"] is None  # another unit's officials: not shown
+        r = await c.get("/api/v1/units?page_size=500", headers=auth(w.tokens["app"]))
+        assert all(u["leader"] is None for u in r.json()["items"])
+        new = {"id": f"so-{suffix}", "name": "Sở Giao thông vận tải", "kind": "department"}
+        bad = new | {"it_focal": {"name": "Trần B", "email": "khong-phai-email"}}
+        r = await c.post("/api/v1/units", headers=admin, json=bad)
+        assert (r.status_code, r.json()["code"]) == (422, "registry.create_unit.invalid_email")
+        r = await c.get("/api/v1/units?page_size=500", headers=admin)
+        assert new["id"] not in {u["id"] for u in r.json()["items"]}  # nothing written
+        r = await c.post("/api/v1/units", headers=op, json=new)
+        assert r.status_code == 403
+        good = new | {"it_focal": {"name": "Trần B", "email": "Tran.B@ThaiNguyen.gov.vn"}}
+        r = await c.post("/api/v1/units", headers=admin, json=good)
+        assert r.status_code == 201, r.text
+        assert r.json()["it_focal"]["email"] == "tran.b@thainguyen.gov.vn"
+        # Sites: another commune's unit, an unknown unit: refused, nothing written.
+        site = {"id": f"01-sq-{suffix}", "name": "Chợ trung tâm", "kind": "square"}
+        site |= {"commune_code": COMMUNE}
+        r = await c.post("/api/v1/sites", headers=admin, json=site | {"unit_id": OTHER_UNIT})
+        assert (r.status_code, r.json()["code"]) == (422, "registry.create_site.other_commune")
+        r = await c.post("/api/v1/sites", headers=admin, json=site | {"unit_id": "no-such"})
+        assert (r.status_code, r.json()["code"]) == (422, "registry.create_site.unknown_unit")
+        r = await c.get(f"/api/v1/sites?commune_code={COMMUNE}", headers=admin)
+        assert site["id"] not in {s["id"] for s in r.json()["items"]}
+        r = await c.post("/api/v1/sites", headers=other, json=site)
+        assert r.status_code == 403
+        r = await c.post("/api/v1/sites", headers=op, json=site)
+        assert r.status_code == 201, r.text
+        assert (r.json()["notice_required"], r.json()["notice_present"]) == (True, False)
+        r = await c.get("/api/v1/sites?notice_missing=true", headers=op)
+        assert site["id"] in {s["id"] for s in r.json()["items"]}
+        checked = dt.date.today().isoformat()
+        r = await c.patch(
+            f"/api/v1/sites/{site['id']}",
+            headers=op,
+            json={"notice_present": True, "notice_checked_on": checked},
+        )
+        assert r.status_code == 200, r.text
+        r = await c.patch(f"/api/v1/sites/{site['id']}", headers=other, json={"name": "x"})
+        assert r.status_code == 403
+        cam = f"gws-{suffix}"
+        body = {"id": cam, "name": "Camera chợ", "commune_code": COMMUNE, "site_kind": "square"}
+        body |= {"site_id": site["id"], "rtsp_url": f"rtsp://10.0.0.9/{cam}"}
+        assert (await c.post("/api/v1/cameras", headers=op, json=body)).status_code == 201
+        r = await c.get(f"/api/v1/cameras/{cam}", headers=op)
+        shown = r.json()
+        assert (shown["site_id"], shown["site_notice_required"]) == (site["id"], True)
+        assert (shown["site_notice_present"], shown["site_notice_checked_on"]) == (True, checked)
+
+
+async def test_history_tickets_maintenance_deadlines_and_needs(
+    live: Live, world: World, migrated_database: MigratedDatabase
+) -> None:
+    w = world
+    admin, op, other = (auth(w.tokens[k]) for k in ("admin", "operator", "operator_other"))
+    ticket = await _ticket_for(migrated_database, w.cam_a)
+    async with live.gw.client() as c:
+        r = await c.get(f"/api/v1/tickets?open_only=true&camera_id={w.cam_a}", headers=op)
+        assert [t["id"] for t in r.json()["items"]] == [ticket]
+        r = await c.get("/api/v1/tickets", headers=other)
+        assert ticket not in {t["id"] for t in r.json()["items"]}
+        url = f"/api/v1/tickets/{ticket}"
+        r = await c.post(f"{url}/acknowledge", headers=other, json={})
+        assert (r.status_code, r.json()["code"]) == (
+            403,
+            "registry.acknowledge_fault_ticket.forbidden",
+        )
+        r = await c.post(f"{url}/acknowledge", headers=op, json={})
+        assert r.status_code == 200, r.text
+        assert r.json()["acknowledged_by"] == w.accounts["operator"]["id"]
+        r = await c.post(f"{url}/acknowledge", headers=op, json={})
+        assert r.status_code == 409
+        r = await c.post(f"{url}/notes", headers=op, json={"note": "Đã cử kỹ thuật viên"})
+        assert [n["text"] for n in r.json()["notes"]] == ["Đã cử kỹ thuật viên"]
+        r = await c.post(f"{url}/close", headers=op, json={"cause": ""})
+        assert r.status_code == 422
+        r = await c.post(f"{url}/close", headers=op, json={"cause": "Mất điện khu vực"})
+        assert r.status_code == 200, r.text
+        assert (r.json()["cause"], r.json()["close_reason"]) == (
+            "Mất điện khu vực",
+            "closed_by_operator",
+        )
+        assert r.json()["closed_at"] is not None
+        r = await c.post(f"{url}/close", headers=op, json={"cause": "khác"})
+        assert (r.status_code, r.json()["code"]) == (
+            409,
+            "registry.close_fault_ticket.already_closed",
+        )
+        r = await c.post(
+            f"/api/v1/tickets/{uuid.uuid4()}/close", headers=admin, json={"cause": "x"}
+        )
+        assert (r.status_code, r.json()["code"]) == (404, "registry.close_fault_ticket.not_found")
+        r = await c.get(f"/api/v1/cameras/{w.cam_a}/history?days=3", headers=auth(w.tokens["app"]))
+        assert r.status_code == 200, r.text
+        assert ticket in {t["id"] for t in r.json()["tickets"]}
+        assert len(r.json()["uptime"]) == 3
+        # Maintenance (Art. 14) and the deadlines it sets.
+        maint = f"/api/v1/cameras/{w.cam_a}/maintenance"
+        future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+        r = await c.post(maint, headers=op, json={"done_on": future})
+        assert (r.status_code, r.json()["code"]) == (422, "registry.record_maintenance.future_date")
+        r = await c.post(maint, headers=other, json={"note": "x"})
+        assert r.status_code == 404
+        r = await c.post(maint, headers=op, json={"note": "Vệ sinh ống kính"})
+        assert r.status_code == 201, r.text
+        r = await c.get(f"/api/v1/maintenance?camera_id={w.cam_a}", headers=op)
+        assert [x["note"] for x in r.json()["items"]][:1] == ["Vệ sinh ống kính"]
+        r = await c.get("/api/v1/deadlines?upcoming_days=200&kind=maintenance", headers=op)
+        due = {d["camera_id"]: d for d in r.json()["items"]}
+        assert due[w.cam_a]["upcoming"] is True
+        assert 150 < due[w.cam_a]["days_until"] <= 200
+        assert all(d["owner_unit_id"] == UNIT for d in r.json()["items"])
+        # Annual needs (Art. 22): structured, checked, listable by the central operator.
+        year = dt.date.today().year + 1
+        needs = {"cameras": [{"commune_code": "02", "site_kind": "square", "count": 2}]}
+        r = await c.put(f"/api/v1/units/{UNIT}/needs/{year}", headers=op, json=needs)
+        assert (r.status_code, r.json()["code"]) == (
+            422,
+            "registry.record_connection_needs.other_commune",
+        )
+        needs = {
+            "cameras": [{"commune_code": COMMUNE, "site_kind": "square", "count": 2}],
+            "sites": [{"name": "Quảng trường mới", "commune_code": COMMUNE, "site_kind": "square"}],
+            "budget_note": "Ngân sách xã",
+        }
+        r = await c.put(f"/api/v1/units/{UNIT}/needs/{year}", headers=other, json=needs)
+        assert r.status_code == 403
+        r = await c.put(f"/api/v1/units/{UNIT}/needs/{year}", headers=op, json=needs)
+        assert r.status_code == 200, r.text
+        r = await c.get(f"/api/v1/needs?year={year}", headers=admin)
+        listed = {n["unit_id"]: n for n in r.json()["items"]}
+        assert listed[UNIT]["cameras"][0]["count"] == 2
+        assert listed[UNIT]["budget_note"] == "Ngân sách xã"
+        assert UNIT not in r.json()["missing_unit_ids"]
+        assert OTHER_UNIT in r.json()["missing_unit_ids"]
+        r = await c.get(f"/api/v1/needs?year={year}", headers=other)
+        assert r.json()["items"] == []
+
+
+async def test_app_client_without_unit_and_unit_leader_logs(live: Live, world: World) -> None:
+    gw, w = live.gw, world
+    app = await _client_token(gw, await gw.create_account(Role.APP_CLIENT))
+    leader = await gw.create_account(Role.UNIT_VIEWER, unit=UNIT)
+    async with gw.client() as c:
+        r = await c.patch(
+            f"/api/v1/accounts/{leader['id']}",
+            headers=auth(w.tokens["admin"]),
+            json={"unit_leader": True},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["unit_leader"] is True
+        r = await c.patch(
+            f"/api/v1/accounts/{w.accounts['sector']['id']}",
+            headers=auth(w.tokens["admin"]),
+            json={"unit_leader": True},
+        )
+        assert (r.status_code, r.json()["code"]) == (422, "gateway.account.leader_role")
+    token = await gw.login(leader)
+    async with gw.client() as c:
+        for cam in (w.cam_a, w.cam_b):  # status province-wide, bound to no unit
+            assert (await c.get(f"/api/v1/cameras/{cam}", headers=auth(app))).status_code == 200
+        span = {"from": w.t0.isoformat(), "to": (w.t0 + dt.timedelta(seconds=2)).isoformat()}
+        footage = {"camera_id": w.cam_a, **span, "purpose": "citizen_service"}
+        r = await c.post("/api/v1/playback", headers=auth(app), json=footage)
+        assert r.status_code == 403  # footage: still the usual rules
+        h = auth(token)
+        # Authorized, then the audit service (not run here) does not answer: 503.
+        r = await c.get("/api/v1/audit/log?view=processing", headers=h)
+        assert r.status_code == 503, r.text
+        r = await c.get("/api/v1/audit/log?view=all", headers=h)
+        assert (r.status_code, r.json()["code"]) == (403, "gateway.authz.unit_leader_views")
+        r = await c.get(f"/api/v1/audit/log?view=extraction&unit_id={OTHER_UNIT}", headers=h)
+        assert (r.status_code, r.json()["code"]) == (403, "gateway.authz.out_of_scope")
+        r = await c.get("/api/v1/audit/log", headers=auth(w.tokens["viewer"]))
+        assert r.status_code == 403
+
+
+OPS_ENDPOINTS = ("units", "unit_edit", "sites", "tickets", "maintenance", "deadlines", "needs")
+OPS_ENDPOINTS += ("history", "record")
+_LISTS = (200, 200, 200, 200, 200)
+OPS_MATRIX: list[tuple[str, tuple[int, ...]]] = [
+    ("admin", (200, 200, *_LISTS, 200, 201)),
+    ("admin_grant", (200, 200, *_LISTS, 200, 201)),
+    ("admin_lapsed", (200, 200, *_LISTS, 200, 201)),
+    ("operator", (200, 200, *_LISTS, 200, 201)),
+    ("operator_other", (200, 403, *_LISTS, 404, 404)),
+    ("committee", (200, 403, *_LISTS, 200, 403)),
+    ("viewer", (200, 403, *_LISTS, 200, 403)),
+    ("sector", (200, 403, 403, 403, 403, 403, 403, 200, 403)),
+    ("sector_other", (200, 403, 403, 403, 403, 403, 403, 404, 404)),
+    ("auditor", (200, 403, *_LISTS, 404, 404)),
+    ("app", (200, 403, 403, 403, 403, 403, 403, 200, 403)),
+]
+
+
+def test_ops_matrix_covers_every_role_and_route() -> None:
+    assert {who for who, _ in OPS_MATRIX} == {who for who, _ in MATRIX}
+    assert all(len(codes) == len(OPS_ENDPOINTS) for _, codes in OPS_MATRIX)
+
+
+@pytest.mark.parametrize(("who", "expected"), OPS_MATRIX, ids=[m[0] for m in OPS_MATRIX])
+async def test_operator_duties_authorization_matrix(
+    live: Live, world: World, who: str, expected: tuple[int, ...]
+) -> None:
+    w, h = world, auth(world.tokens[who])
+    async with live.gw.client() as c:
+        calls = {
+            "units": c.get("/api/v1/units", headers=h),
+            "unit_edit": c.patch(f"/api/v1/units/{UNIT}", headers=h, json={"leader": LEADER}),
+            "sites": c.get("/api/v1/sites", headers=h),
+            "tickets": c.get("/api/v1/tickets", headers=h),
+            "maintenance": c.get("/api/v1/maintenance", headers=h),
+            "deadlines": c.get("/api/v1/deadlines", headers=h),
+            "needs": c.get("/api/v1/needs", headers=h),
+            "history": c.get(f"/api/v1/cameras/{w.cam_a}/history", headers=h),
+            "record": c.post(f"/api/v1/cameras/{w.cam_a}/maintenance", headers=h, json={}),
+        }
+        got = {name: (await coro).status_code for name, coro in calls.items()}
+    assert tuple(got[e] for e in OPS_ENDPOINTS) == expected, got

@@ -128,13 +128,22 @@ def test_one_pagination_convention_everywhere() -> None:
         "/api/v1/grants",
         "/api/v1/audit/log",
         "/api/v1/audit/log.csv",
+        # Operator duties (issue 15).
+        "/api/v1/units",
+        "/api/v1/sites",
+        "/api/v1/tickets",
+        "/api/v1/maintenance",
+        "/api/v1/deadlines",
+        "/api/v1/needs",
     }
     for path, method, op in OPERATIONS:
         names = {p["name"] for p in op.get("parameters", [])}
         assert not names & {"limit", "offset"}, (method, path)
         if "page_token" in names:
             assert "page_size" in names, path
-    for page in ("CameraPage", "AccountPage", "ReviewPage", "ExportPage", "GrantPage", "LogPage"):
+    pages = ("CameraPage", "AccountPage", "ReviewPage", "ExportPage", "GrantPage", "LogPage")
+    duties = ("UnitPage", "SitePage", "TicketPage", "MaintenancePage", "DeadlinePage", "NeedsPage")
+    for page in pages + duties:
         assert {"items", "next_page_token"} <= set(SCHEMAS[page]["properties"]), page
     review = SPEC["paths"]["/api/v1/accounts/review"]["get"]["responses"]["200"]
     assert review["content"]["application/json"]["schema"] == {
@@ -203,7 +212,12 @@ def test_required_roles_come_from_the_policy_table() -> None:
     for _, _, op in OPERATIONS:
         assert isinstance(op["x-required-roles"], list), op["operationId"]
         assert set(op["x-required-roles"]) <= {r.value for r in Role}
-    assert by_id["queryAuditLog"]["x-required-roles"] == ["auditor"]
+    # The auditor, and a unit's leader (an operator or viewer account with the flag).
+    assert by_id["queryAuditLog"]["x-required-roles"] == ["auditor", "unit_operator", "unit_viewer"]
+    assert by_id["createUnit"]["x-required-roles"] == ["province_admin"]
+    assert by_id["closeTicket"]["x-required-roles"] == ["province_admin", "unit_operator"]
+    assert "app_client" not in by_id["listNeeds"]["x-required-roles"]
+    assert "app_client" in by_id["getCameraHistory"]["x-required-roles"]
     assert by_id["listAccounts"]["x-required-roles"] == ["province_admin"]
     assert by_id["issueToken"]["x-required-roles"] == []
     assert by_id["createExport"]["x-required-roles"] == sorted(

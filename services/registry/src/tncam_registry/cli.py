@@ -245,7 +245,11 @@ def register_report(subparsers: Any) -> None:
 def cmd_overdue(args: argparse.Namespace) -> int:
     async def work(bus: Bus, ns: str) -> int:
         req = service_pb2.ListOverdueDeadlinesRequest(
-            actor=actor(), as_of=args.as_of or "", kinds=args.kind or []
+            actor=actor(),
+            as_of=args.as_of or "",
+            kinds=args.kind or [],
+            upcoming_days=args.upcoming,
+            owner_unit_id=args.unit,
         )
         reply = await _call(
             bus,
@@ -276,4 +280,6 @@ def register_deadlines(subparsers: Any) -> None:
         action="append",
         choices=["connection", "registry_update", "maintenance", "fault_fix", "annual_needs"],
     )
+    p.add_argument("--upcoming", type=int, default=0, help="also those due within N days")
+    p.add_argument("--unit", default="", help="one owning unit's")
     p.set_defaults(func=cmd_overdue)

@@ -37,7 +37,9 @@ ADMIN = actor_pb2.Actor(
 )
 _TABLES = (
     "outbox",
+    "fault_ticket_notes",
     "fault_tickets",
+    "maintenance_records",
     "state_transitions",
     "connection_edges",
     "camera_connection",

@@ -33,6 +33,9 @@ class AccountOut(BaseModel):
     unit_id: str = Field(examples=["commune-01"])
     sector_code: str = Field(examples=[""])
     unit_is_commune: bool
+    unit_leader: bool = Field(
+        default=False, description="Reads its own unit's processing and extraction logs"
+    )
     status: AccountStatus = Field(examples=["active"])
     disabled_reason: str = ""
     mfa_enrolled: bool
@@ -54,6 +57,7 @@ def out(a: Account) -> AccountOut:
         unit_id=a.unit_id,
         sector_code=a.sector_code,
         unit_is_commune=a.unit_is_commune,
+        unit_leader=a.unit_leader,
         status=AccountStatus(a.status),
         disabled_reason=a.disabled_reason,
         mfa_enrolled=a.mfa_confirmed,
@@ -132,6 +136,11 @@ class AccountCreate(BaseModel):
         description="A sector the registry knows (422 gateway.account.unknown_sector)",
     )
     unit_is_commune: bool = Field(default=False, description="The unit is a commune/ward")
+    unit_leader: bool = Field(
+        default=False,
+        description="Lãnh đạo đơn vị: reads the unit's processing and extraction logs "
+        "(unit_operator, unit_viewer only; else 422 gateway.account.leader_role)",
+    )
     password: str | None = Field(
         default=None,
         min_length=1,
@@ -174,6 +183,7 @@ async def create_account(
         sector_code=body.sector_code,
         unit_is_commune=body.unit_is_commune,
         password=body.password,
+        unit_leader=body.unit_leader,
     )
     return AccountCreated(account=out(account), initial_secret=secret)
 
@@ -239,6 +249,7 @@ class AccountUpdate(BaseModel):
     unit_id: str | None = Field(default=None, max_length=128)
     sector_code: str | None = Field(default=None, max_length=64)
     unit_is_commune: bool | None = None
+    unit_leader: bool | None = None
 
 
 @router.patch(
@@ -262,6 +273,7 @@ async def update_account(
             unit_id=body.unit_id,
             sector_code=body.sector_code,
             unit_is_commune=body.unit_is_commune,
+            unit_leader=body.unit_leader,
         )
     )
 

@@ -16,7 +16,7 @@ from tncam_gateway.api.contract import operation
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.instants import Instant, UtcDatetime
 from tncam_gateway.api.problems import responses
-from tncam_gateway.domain.policy import Action
+from tncam_gateway.domain.policy import Access, Action
 from tncam_gateway.domain.purpose import PURPOSE_PB
 from tncam_gateway.domain.roles import Purpose
 from tncam_gateway.domain.vocabulary import LogOutcome, LogView
@@ -115,7 +115,7 @@ def _entries(page: query_pb2.QueryLogReply) -> list[LogEntryOut]:
     response_model=LogPage,
     summary="Tra cứu nhật ký (xử lý dữ liệu cá nhân, trích xuất, toàn bộ)",
     responses=responses(401, 403, 422, 503),
-    **operation("queryAuditLog", Action.AUDIT_READ),
+    **operation("queryAuditLog", Action.AUDIT_READ, Access.UNIT_LOG_READ),
 )
 async def query_log(
     gw: GatewayDep,
@@ -152,7 +152,7 @@ async def query_log(
         },
         **responses(401, 403, 422, 503),
     },
-    **operation("exportAuditLogCsv", Action.AUDIT_READ),
+    **operation("exportAuditLogCsv", Action.AUDIT_READ, Access.UNIT_LOG_READ),
 )
 async def export_log_csv(
     gw: GatewayDep,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -54,6 +55,15 @@ class CameraOut(BaseModel):
     latitude: float = 0.0
     longitude: float = 0.0
     location: str = ""
+    site_id: str = ""
+    site_name: str = ""
+    site_notice_required: bool = Field(
+        default=False, description="A notice sign is required at the site (public place, R17)"
+    )
+    site_notice_present: bool = False
+    site_notice_checked_on: date | None = Field(
+        default=None, description="When the sign was last checked"
+    )
 
 
 def out(c: service_pb2.Camera) -> CameraOut:
@@ -81,6 +91,13 @@ def out(c: service_pb2.Camera) -> CameraOut:
         latitude=c.latitude,
         longitude=c.longitude,
         location=c.location,
+        site_id=c.site_id,
+        site_name=c.site_name,
+        site_notice_required=c.site_notice_required,
+        site_notice_present=c.site_notice_present,
+        site_notice_checked_on=(
+            date.fromisoformat(c.site_notice_checked_on) if c.site_notice_checked_on else None
+        ),
     )
 
 

@@ -40,6 +40,7 @@ class Account:
     reviewed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    unit_leader: bool = False  # reads its own unit's processing and extraction logs
 
     @property
     def active(self) -> bool:

@@ -18,6 +18,7 @@ accounts = sa.Table(
     sa.Column("unit_id", sa.Text, nullable=False, server_default=""),
     sa.Column("sector_code", sa.Text, nullable=False, server_default=""),
     sa.Column("unit_is_commune", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("unit_leader", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("status", sa.Text, nullable=False, server_default="active"),
     sa.Column("disabled_reason", sa.Text, nullable=False, server_default=""),
     sa.Column("disabled_at", TS),

@@ -1,5 +1,7 @@
 """Authorization of the gateway, default deny: the one place that says who may do what.
 
+# long module: every authorization decision of the gateway stays in this one module (ADR 0019).
+
 Rules (DESIGN.md §5, REQUIREMENTS R8-R10, R13):
 
 * a unit (operator, viewer, the app client of that unit) sees its own cameras; a sector
@@ -55,6 +57,7 @@ class Principal:
     unit_id: str = ""
     sector_code: str = ""
     unit_is_commune: bool = False
+    unit_leader: bool = False  # the unit's leader: reads its processing and extraction logs
 
 
 @dataclass(frozen=True)
@@ -433,12 +436,118 @@ class Access(StrEnum):
     GRANT_LIST = "grant.list"
     GRANT_READ = "grant.read"
     EXPORT_LIST = "export.list"
+    # Operator duties on the registry (issue 15): units, sites, tickets, maintenance, needs.
+    UNIT_LIST = "unit.list"  # any signed-in account (contacts: see unit_contacts_visible)
+    UNIT_ADMIN = "unit.admin"  # add a unit
+    UNIT_EDIT = "unit.edit"  # change a unit (its own operators: its contacts only)
+    SITE_LIST = "site.list"
+    SITE_ADMIN = "site.admin"
+    TICKET_LIST = "ticket.list"
+    TICKET_HANDLE = "ticket.handle"  # acknowledge, note, close with cause
+    MAINTENANCE_LIST = "maintenance.list"
+    MAINTENANCE_RECORD = "maintenance.record"
+    DEADLINE_LIST = "deadline.list"
+    NEEDS_LIST = "needs.list"
+    NEEDS_REGISTER = "needs.register"
+    UNIT_LOG_READ = "audit.unit_log"  # a unit's processing and extraction logs
+
+
+# ------------------------------------------------------------------- operator duties
+
+#: The lists of operator duties: the central operator and the auditor see every unit's, a
+#: unit's operators and viewers their own unit's.
+OPS_READS = frozenset(
+    {
+        Access.SITE_LIST,
+        Access.TICKET_LIST,
+        Access.MAINTENANCE_LIST,
+        Access.DEADLINE_LIST,
+        Access.NEEDS_LIST,
+    }
+)
+#: What a unit's operator does for its own unit (and the central operator for any unit).
+UNIT_DUTIES = frozenset(
+    {
+        Access.UNIT_EDIT,
+        Access.SITE_ADMIN,
+        Access.TICKET_HANDLE,
+        Access.MAINTENANCE_RECORD,
+        Access.NEEDS_REGISTER,
+    }
+)
+OPS_DECISIONS = UNIT_DUTIES | {Access.UNIT_LIST, Access.UNIT_ADMIN, Access.UNIT_LOG_READ}
+LEADER_ROLES = frozenset({Role.UNIT_OPERATOR, Role.UNIT_VIEWER})
+
+
+def ops_listing(p: Principal, access: Access) -> Listing:
+    """Sites, fault tickets, maintenance records, deadlines, needs registrations: province_admin
+    and the auditor every unit's; a unit's operators and viewers their own unit's."""
+    if access not in OPS_READS:
+        return Listing(_deny("unknown_action"))
+    if p.role in (Role.PROVINCE_ADMIN, Role.AUDITOR):
+        return Listing(_allow(p.role.value))
+    if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER) and p.unit_id:
+        return Listing(_allow("own_unit"), unit_id=p.unit_id)
+    return Listing(_deny("role_forbidden"))
+
+
+def ops_decision(p: Principal, access: Access, unit_id: str) -> Decision:
+    """May ``p`` do ``access`` for the unit ``unit_id``? Anyone signed in lists the units;
+    province_admin adds them; a unit's duties (its contacts, sites, fault tickets, maintenance
+    records, annual needs) are done by province_admin or the unit's own operators; a unit's
+    processing and extraction logs are read by the auditor and the unit's leader."""
+    if access is Access.UNIT_LIST:
+        return _allow(p.role.value)
+    if access is Access.UNIT_ADMIN:
+        return (
+            _allow("province_admin") if p.role is Role.PROVINCE_ADMIN else _deny("role_forbidden")
+        )
+    if access is Access.UNIT_LOG_READ:
+        if p.role is Role.AUDITOR:
+            return _allow("auditor")
+        if p.role in LEADER_ROLES and p.unit_leader and p.unit_id and p.unit_id == unit_id:
+            return _allow("unit_leader")
+        return _deny("role_forbidden" if not p.unit_leader else "out_of_scope")
+    if access in UNIT_DUTIES:
+        if p.role is Role.PROVINCE_ADMIN:
+            return _allow("province_admin")
+        if p.role is Role.UNIT_OPERATOR and p.unit_id:
+            return _allow("own_unit") if p.unit_id == unit_id else _deny("out_of_scope")
+        return _deny("role_forbidden")
+    return _deny("unknown_action")
+
+
+def audit_log_listing(
+    p: Principal, *, unit_id: str, personal_views: bool, now: datetime
+) -> Listing:
+    """The audit log: the auditor reads everything; a unit's leader reads its own unit's
+    processing and extraction logs (``personal_views``: the view asked is one of those), the
+    rows narrowed to its unit."""
+    decision = decide(p, Action.AUDIT_READ, now=now)
+    if decision.allowed:
+        return Listing(decision)
+    if p.unit_leader and p.role in LEADER_ROLES:
+        if not personal_views:
+            return Listing(_deny("unit_leader_views"))
+        leader = ops_decision(p, Access.UNIT_LOG_READ, unit_id or p.unit_id)
+        return Listing(leader, unit_id=p.unit_id if leader.allowed else None)
+    return Listing(decision)
+
+
+def unit_contacts_visible(p: Principal, unit_id: str) -> bool:
+    """A unit's contacts (names, phones, e-mail of officials): province_admin, the auditor,
+    and the unit's own people."""
+    if p.role in (Role.PROVINCE_ADMIN, Role.AUDITOR):
+        return True
+    return p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER) and p.unit_id == unit_id
 
 
 def _sample(role: Role) -> tuple[Principal, CameraScope, Grant]:
     """A principal of ``role`` in the best position the rules allow: a commune unit's own
     camera in its sector, holding a grant of the basis its role may use, both scopes."""
-    p = Principal("sample", role, unit_id="u", sector_code="s", unit_is_commune=True)
+    p = Principal(
+        "sample", role, unit_id="u", sector_code="s", unit_is_commune=True, unit_leader=True
+    )
     camera = CameraScope("c", unit_id="u", sector_codes=frozenset({"s"}))
     basis = (
         LegalBasis.EMERGENCY_COMMAND
@@ -465,6 +574,10 @@ def _ever_allowed(role: Role, access: Action | Access) -> bool:
         return grant_listing(p, now=now).decision.allowed
     if access is Access.GRANT_READ:
         return grant_visibility(p, grantee_id="sample", unit_ids=()).allowed
+    if access in OPS_READS:
+        return ops_listing(p, access).decision.allowed
+    if access in OPS_DECISIONS:
+        return ops_decision(p, access, "u").allowed
     return export_listing(p, now=now).decision.allowed
 
 

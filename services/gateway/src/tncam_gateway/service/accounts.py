@@ -20,7 +20,11 @@ from tncam_gateway.service.auth import AuthService
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import ConflictError, InvalidInputError, NotFoundError
 
-UNIT_BOUND_ROLES = frozenset({Role.UNIT_OPERATOR, Role.UNIT_VIEWER, Role.APP_CLIENT})
+#: Roles that act for one unit. The app client (C-Thái Nguyên backend) reads status province-wide
+#: and needs none; given one, its unit's footage follows the usual rules.
+UNIT_BOUND_ROLES = frozenset({Role.UNIT_OPERATOR, Role.UNIT_VIEWER})
+#: Roles whose accounts may carry the unit-leader flag.
+LEADER_ROLES = frozenset({Role.UNIT_OPERATOR, Role.UNIT_VIEWER})
 
 
 def temporary_password() -> str:
@@ -37,11 +41,13 @@ def public_view(a: repo.Account) -> dict[str, Any]:
         "unit_id": a.unit_id,
         "sector_code": a.sector_code,
         "unit_is_commune": a.unit_is_commune,
+        "unit_leader": a.unit_leader,
         "status": a.status,
     }
 
 
-def _check_scope(role: Role, unit_id: str, sector_code: str) -> None:
+def _check_scope(role: Role, unit_id: str, sector_code: str, leader: bool = False) -> None:
+    _check_leader(role, leader)
     if role in UNIT_BOUND_ROLES and not unit_id:
         raise InvalidInputError(
             "gateway.account.unit_required", f"role {role.value} needs a unit_id (đơn vị)"
@@ -49,6 +55,14 @@ def _check_scope(role: Role, unit_id: str, sector_code: str) -> None:
     if role is Role.SECTOR_OPERATOR and not sector_code:
         raise InvalidInputError(
             "gateway.account.sector_required", "role sector_operator needs a sector_code"
+        )
+
+
+def _check_leader(role: Role, leader: bool) -> None:
+    if leader and role not in LEADER_ROLES:
+        raise InvalidInputError(
+            "gateway.account.leader_role",
+            "Chỉ tài khoản unit_operator hoặc unit_viewer mới là lãnh đạo đơn vị (unit leader)",
         )
 
 
@@ -141,11 +155,12 @@ class AccountAdmin:
         sector_code: str = "",
         unit_is_commune: bool = False,
         password: str | None = None,
+        unit_leader: bool = False,
     ) -> tuple[repo.Account, str]:
         """A new account and its one-time secret (a temporary password or a client secret)."""
         self._require_admin(admin)
         name = username.strip().lower()
-        _check_scope(role, unit_id, sector_code)
+        _check_scope(role, unit_id, sector_code, unit_leader)
         await self._check_known(unit_id, sector_code)
         if password is not None and role is not Role.APP_CLIENT:
             self.auth.passwords.check(password, username=name, display_name=display_name)
@@ -166,6 +181,7 @@ class AccountAdmin:
                     unit_id=unit_id,
                     sector_code=sector_code,
                     unit_is_commune=unit_is_commune,
+                    unit_leader=unit_leader,
                     password_hash=encoded,
                     password_changed_at=now,
                     # Someone else chose or saw this password: its owner must change it.
@@ -211,6 +227,7 @@ class AccountAdmin:
         unit_id: str | None = None,
         sector_code: str | None = None,
         unit_is_commune: bool | None = None,
+        unit_leader: bool | None = None,
     ) -> repo.Account:
         """Change an account; a change of role or scope revokes its tokens and flags a review."""
         self._require_admin(admin)
@@ -228,7 +245,8 @@ class AccountAdmin:
             new_role = role or before.role
             new_unit = before.unit_id if unit_id is None else unit_id
             new_sector = before.sector_code if sector_code is None else sector_code
-            _check_scope(new_role, new_unit, new_sector)
+            leader = before.unit_leader if unit_leader is None else unit_leader
+            _check_scope(new_role, new_unit, new_sector, values.setdefault("unit_leader", leader))
             scope_changed = (new_role, new_unit, new_sector) != (
                 before.role,
                 before.unit_id,

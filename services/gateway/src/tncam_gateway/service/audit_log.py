@@ -9,8 +9,10 @@ from tncam.audit.v1 import audit_event_pb2 as apb
 from tncam.audit.v1 import query_pb2, verify_pb2
 from tncam_gateway.clients.audit import AuditLog, Auditor
 from tncam_gateway.domain.caller import Caller, ClientInfo
-from tncam_gateway.domain.policy import Action, require
+from tncam_gateway.domain.policy import Action, audit_log_listing, enforce, require
 from tncam_mesh.clock import Clock
+
+PERSONAL_VIEWS = (query_pb2.LOG_VIEW_PROCESSING, query_pb2.LOG_VIEW_EXTRACTION)
 
 
 class AuditLogReader:
@@ -22,9 +24,27 @@ class AuditLogReader:
         self.clock = clock
 
     async def _authorize_and_record(
-        self, caller: Caller, client: ClientInfo, action: str, after: dict[str, Any]
+        self,
+        caller: Caller,
+        client: ClientInfo,
+        action: str,
+        after: dict[str, Any],
+        log_filter: query_pb2.LogFilter | None = None,
     ) -> None:
-        require(caller.principal, Action.AUDIT_READ, now=self.clock())
+        if log_filter is None:
+            require(caller.principal, Action.AUDIT_READ, now=self.clock())
+        else:
+            # The auditor reads everything; a unit leader its unit's processing/extraction logs.
+            listing = audit_log_listing(
+                caller.principal,
+                unit_id=log_filter.unit_id,
+                personal_views=log_filter.view in PERSONAL_VIEWS,
+                now=self.clock(),
+            )
+            enforce(listing.decision)
+            if listing.unit_id is not None:
+                log_filter.unit_id = listing.unit_id
+                after = after | {"unit_id": listing.unit_id}
         await self.auditor.record(
             action,
             caller.actor(),
@@ -43,7 +63,9 @@ class AuditLogReader:
         summary: dict[str, Any],
     ) -> query_pb2.QueryLogReply:
         """One page of the log (``summary``: the filter as recorded with the access)."""
-        await self._authorize_and_record(caller, client, "audit.log.queried", summary)
+        await self._authorize_and_record(
+            caller, client, "audit.log.queried", summary, request.filter
+        )
         return await self.log.query(request)
 
     async def export_csv(
@@ -54,7 +76,9 @@ class AuditLogReader:
         summary: dict[str, Any],
     ) -> query_pb2.ExportLogCsvReply:
         """One page of the log as CSV for officials."""
-        await self._authorize_and_record(caller, client, "audit.log.exported", summary)
+        await self._authorize_and_record(
+            caller, client, "audit.log.exported", summary, request.filter
+        )
         return await self.log.export_csv(request)
 
     async def verify(

@@ -82,6 +82,7 @@ class CallerCheck:
                 unit_id=account.unit_id,
                 sector_code=account.sector_code,
                 unit_is_commune=account.unit_is_commune,
+                unit_leader=account.unit_leader,
             ),
             username=account.username,
             display_name=account.display_name,

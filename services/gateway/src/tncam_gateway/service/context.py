@@ -14,6 +14,7 @@ from tncam_gateway.clients.audit import AuditLog, Auditor, AuditSink
 from tncam_gateway.clients.live import LiveEdge
 from tncam_gateway.clients.recorder import Recordings
 from tncam_gateway.clients.registry import CameraDirectory
+from tncam_gateway.clients.registry_ops import RegistryOps
 from tncam_gateway.clients.snapshots import SnapshotSource
 from tncam_gateway.domain.live import LiveTokenCodec
 from tncam_gateway.domain.lockout import LockoutPolicy
@@ -31,6 +32,7 @@ from tncam_gateway.service.exports import ExportService
 from tncam_gateway.service.footage import FootageGuard
 from tncam_gateway.service.grants import GrantService
 from tncam_gateway.service.live import LiveConfig, LiveService
+from tncam_gateway.service.operations import Operations
 from tncam_gateway.service.playback import PlaybackService
 from tncam_gateway.service.snapshots import SnapshotService
 from tncam_gateway.settings import GatewaySettings
@@ -64,6 +66,7 @@ class GatewayState:
     analytics: AnalyticsGate
     snapshots: SnapshotService
     audit_log: AuditLogReader
+    operations: Operations
     user_limiter: RateLimiter
     address_limiter: RateLimiter
     clock: Clock
@@ -124,6 +127,7 @@ def _publisher(js: JetStreamContext) -> Any:
     return publish_event
 
 
+# long: the composition root lists every service of the gateway once
 def build_state(
     settings: GatewaySettings,
     sessions: async_sessionmaker[AsyncSession],
@@ -144,6 +148,7 @@ def build_state(
     footage = FootageGuard(
         sessions=sessions, auditor=auditor, clock=clock, scope_of=directory.scope
     )
+    cameras = CameraService(directory=directory, clock=clock, footage=footage)
     return GatewayState(
         settings=settings,
         auth=auth,
@@ -159,7 +164,7 @@ def build_state(
             namespace=ns,
         ),
         footage=footage,
-        cameras=CameraService(directory=directory, clock=clock, footage=footage),
+        cameras=cameras,
         recordings=recordings,
         playback=_playback(settings, footage, recordings, auth, clock),
         live=_live(settings, sessions, bus, footage, auth, clock),
@@ -179,6 +184,9 @@ def build_state(
         ),
         audit_log=AuditLogReader(
             log=AuditLog(bus, namespace=ns, timeout_s=timeout), auditor=auditor, clock=clock
+        ),
+        operations=Operations(
+            ops=RegistryOps(bus, namespace=ns, timeout_s=timeout), cameras=cameras, clock=clock
         ),
         user_limiter=RateLimiter(settings.rate_limit_user_per_minute),
         address_limiter=RateLimiter(settings.rate_limit_address_per_minute),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from tncam.registry.v1 import credentials_pb2, service_pb2
@@ -9,8 +10,10 @@ from tncam_registry.domain.credentials import Credentials
 from tncam_registry.domain.deadlines import DueItem
 
 
-def deadlines_reply(items: Iterable[DueItem]) -> service_pb2.ListOverdueDeadlinesReply:
-    """Overdue deadlines as the reply lists them."""
+def deadlines_reply(
+    items: Iterable[DueItem], as_of: dt.date
+) -> service_pb2.ListOverdueDeadlinesReply:
+    """Overdue (and upcoming) deadlines as the reply lists them."""
     return service_pb2.ListOverdueDeadlinesReply(
         deadlines=[
             service_pb2.Deadline(
@@ -22,6 +25,8 @@ def deadlines_reply(items: Iterable[DueItem]) -> service_pb2.ListOverdueDeadline
                 days_overdue=i.days_overdue,
                 ticket_id=i.ticket_id,
                 detail=i.detail,
+                upcoming=i.upcoming,
+                days_until=(i.due_on - as_of).days,
             )
             for i in items
         ]

@@ -17,8 +17,10 @@ from tncam_registry.service import (
     deadlines,
     history,
     imports,
-    reference,
+    maintenance,
     reports,
+    ticket_handling,
+    units,
 )
 from tncam_registry.service.context import RegistryContext
 
@@ -75,7 +77,7 @@ def _compliance_endpoints(
     async def overdue(
         req: service_pb2.ListOverdueDeadlinesRequest,
     ) -> service_pb2.ListOverdueDeadlinesReply:
-        return deadlines_reply(await deadlines.list_overdue(ctx, req))
+        return deadlines_reply(*await deadlines.list_overdue(ctx, req))
 
     async def maintenance(
         req: service_pb2.RecordMaintenanceRequest,
@@ -89,8 +91,8 @@ def _compliance_endpoints(
     ) -> service_pb2.RecordConnectionNeedsReply:
         return await deadlines.record_connection_needs(ctx, req)
 
-    async def units(req: service_pb2.ListUnitsRequest) -> service_pb2.ListUnitsReply:
-        return reference.list_units(ctx, req)
+    async def list_units(req: service_pb2.ListUnitsRequest) -> service_pb2.ListUnitsReply:
+        return await units.list_units(ctx, req)
 
     async def resolve(
         req: credentials_pb2.ResolveCredentialsRequest,
@@ -106,11 +108,69 @@ def _compliance_endpoints(
         (catalog.REGISTRY_RECORD_MAINTENANCE, service_pb2.RecordMaintenanceRequest, maintenance),
         (catalog.REGISTRY_RECORD_CONNECTION_NEEDS, service_pb2.RecordConnectionNeedsRequest, needs),
         (catalog.REGISTRY_RESOLVE_CREDENTIALS, credentials_pb2.ResolveCredentialsRequest, resolve),
-        (catalog.REGISTRY_LIST_UNITS, service_pb2.ListUnitsRequest, units),
+        (catalog.REGISTRY_LIST_UNITS, service_pb2.ListUnitsRequest, list_units),
+    ]
+
+
+def _operations_endpoints(
+    ctx: RegistryContext,
+) -> list[tuple[catalog.RequestSpec, type[Message], Handler]]:
+    """Units and sites, fault tickets handled by people, maintenance records, needs."""
+    rp = service_pb2
+
+    async def create_unit(req: rp.CreateUnitRequest) -> rp.UnitReply:
+        return rp.UnitReply(unit=await units.create_unit(ctx, req))
+
+    async def update_unit(req: rp.UpdateUnitRequest) -> rp.UnitReply:
+        return rp.UnitReply(unit=await units.update_unit(ctx, req))
+
+    async def list_sites(req: rp.ListSitesRequest) -> rp.ListSitesReply:
+        return await units.list_sites(ctx, req)
+
+    async def create_site(req: rp.CreateSiteRequest) -> rp.SiteReply:
+        return rp.SiteReply(site=await units.create_site(ctx, req))
+
+    async def update_site(req: rp.UpdateSiteRequest) -> rp.SiteReply:
+        return rp.SiteReply(site=await units.update_site(ctx, req))
+
+    async def list_tickets(req: rp.ListFaultTicketsRequest) -> rp.ListFaultTicketsReply:
+        return await ticket_handling.list_tickets(ctx, req)
+
+    async def acknowledge(req: rp.FaultTicketActionRequest) -> rp.FaultTicketReply:
+        return rp.FaultTicketReply(ticket=await ticket_handling.acknowledge(ctx, req))
+
+    async def note(req: rp.FaultTicketActionRequest) -> rp.FaultTicketReply:
+        return rp.FaultTicketReply(ticket=await ticket_handling.add_note(ctx, req))
+
+    async def close(req: rp.FaultTicketActionRequest) -> rp.FaultTicketReply:
+        return rp.FaultTicketReply(ticket=await ticket_handling.close(ctx, req))
+
+    async def records(
+        req: rp.ListMaintenanceRecordsRequest,
+    ) -> rp.ListMaintenanceRecordsReply:
+        return await maintenance.list_records(ctx, req)
+
+    async def needs(req: rp.ListConnectionNeedsRequest) -> rp.ListConnectionNeedsReply:
+        return await maintenance.list_needs(ctx, req)
+
+    action = rp.FaultTicketActionRequest
+    return [
+        (catalog.REGISTRY_CREATE_UNIT, rp.CreateUnitRequest, create_unit),
+        (catalog.REGISTRY_UPDATE_UNIT, rp.UpdateUnitRequest, update_unit),
+        (catalog.REGISTRY_LIST_SITES, rp.ListSitesRequest, list_sites),
+        (catalog.REGISTRY_CREATE_SITE, rp.CreateSiteRequest, create_site),
+        (catalog.REGISTRY_UPDATE_SITE, rp.UpdateSiteRequest, update_site),
+        (catalog.REGISTRY_LIST_FAULT_TICKETS, rp.ListFaultTicketsRequest, list_tickets),
+        (catalog.REGISTRY_ACKNOWLEDGE_FAULT_TICKET, action, acknowledge),
+        (catalog.REGISTRY_ADD_FAULT_TICKET_NOTE, action, note),
+        (catalog.REGISTRY_CLOSE_FAULT_TICKET, action, close),
+        (catalog.REGISTRY_LIST_MAINTENANCE_RECORDS, rp.ListMaintenanceRecordsRequest, records),
+        (catalog.REGISTRY_LIST_CONNECTION_NEEDS, rp.ListConnectionNeedsRequest, needs),
     ]
 
 
 async def add_endpoints(rpc: RpcService, ctx: RegistryContext) -> None:
     """Serve every registry operation on ``rpc``."""
-    for spec, request_type, handler in _camera_endpoints(ctx) + _compliance_endpoints(ctx):
+    endpoints = _camera_endpoints(ctx) + _compliance_endpoints(ctx) + _operations_endpoints(ctx)
+    for spec, request_type, handler in endpoints:
         await rpc.add(spec, request_type, handler)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, BYTEA, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, BYTEA, JSONB, UUID
 
 metadata = sa.MetaData()
 
@@ -33,6 +33,17 @@ units = sa.Table(
     sa.Column("commune_code", sa.Text),
     sa.Column("sector_code", sa.Text),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("leader_name", sa.Text, nullable=False, server_default=""),
+    sa.Column("leader_position", sa.Text, nullable=False, server_default=""),
+    sa.Column("leader_phone", sa.Text, nullable=False, server_default=""),
+    sa.Column("leader_email", sa.Text, nullable=False, server_default=""),
+    sa.Column("it_name", sa.Text, nullable=False, server_default=""),
+    sa.Column("it_position", sa.Text, nullable=False, server_default=""),
+    sa.Column("it_phone", sa.Text, nullable=False, server_default=""),
+    sa.Column("it_email", sa.Text, nullable=False, server_default=""),
+    sa.Column("seeded", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("revision", sa.BigInteger, nullable=False, server_default="1"),
+    sa.Column("updated_at", sa.DateTime(timezone=True)),
 )
 
 sites = sa.Table(
@@ -46,6 +57,8 @@ sites = sa.Table(
     sa.Column("notice_required", sa.Boolean, nullable=False),
     sa.Column("notice_present", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("address", sa.Text, nullable=False, server_default=""),
+    sa.Column("notice_checked_on", sa.Date),
+    sa.Column("updated_at", sa.DateTime(timezone=True)),
 )
 
 cameras = sa.Table(
@@ -138,6 +151,31 @@ fault_tickets = sa.Table(
     sa.Column("due_on", sa.Date, nullable=False),
     sa.Column("closed_at", sa.DateTime(timezone=True)),
     sa.Column("close_reason", sa.Text, nullable=False),
+    sa.Column("acknowledged_at", sa.DateTime(timezone=True)),
+    sa.Column("acknowledged_by", sa.Text, nullable=False, server_default=""),
+    sa.Column("cause", sa.Text, nullable=False, server_default=""),
+    sa.Column("closed_by", sa.Text, nullable=False, server_default=""),
+)
+
+fault_ticket_notes = sa.Table(
+    "fault_ticket_notes",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    sa.Column("ticket_id", UUID(as_uuid=False), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+)
+
+maintenance_records = sa.Table(
+    "maintenance_records",
+    metadata,
+    sa.Column("id", UUID(as_uuid=False), primary_key=True),
+    sa.Column("camera_id", sa.Text, nullable=False),
+    sa.Column("done_on", sa.Date, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("recorded_by", sa.Text, nullable=False),
 )
 
 connection_needs = sa.Table(
@@ -148,6 +186,7 @@ connection_needs = sa.Table(
     sa.Column("needs", sa.Text, nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("recorded_by", sa.Text, nullable=False),
+    sa.Column("structured", JSONB, nullable=False, server_default="{}"),
 )
 
 outbox = sa.Table(

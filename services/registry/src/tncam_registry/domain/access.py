@@ -90,3 +90,25 @@ def ingest_actor(worker_id: str) -> actor_pb2.Actor:
         display_name=f"ingest {worker_id}".strip(),
         role=Role.ROLE_SERVICE,
     )
+
+
+def check_admin(actor: actor_pb2.Actor, op: str) -> None:
+    """Refuse what only the province administrator (or a service) may do."""
+    check_actor(actor, op)
+    if actor.role not in WRITERS:
+        raise ForbiddenError(f"registry.{op}.forbidden", f"{op}: province administrators only")
+
+
+def check_unit_edit(actor: actor_pb2.Actor, unit_id: str, fields: set[str], op: str) -> None:
+    """A unit is changed by the province administrator; its own operators change only its
+    contacts (leader, IT focal point)."""
+    check_write(actor, unit_id, op)
+    if actor.role not in WRITERS and not fields <= {"leader", "it_focal"}:
+        raise ForbiddenError(
+            f"registry.{op}.forbidden", f"{op}: a unit's operators change only its contacts"
+        )
+
+
+def forbidden(op: str, why: str) -> ForbiddenError:
+    """The refusal of ``op`` (for rules decided in the use case)."""
+    return ForbiddenError(f"registry.{op}.forbidden", f"{op}: {why}")

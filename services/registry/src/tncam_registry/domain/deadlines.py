@@ -15,6 +15,7 @@ import calendar
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tncam_registry.domain.calendar import WorkingCalendar
 
@@ -37,6 +38,7 @@ class DueItem:
     commune_code: str = ""
     ticket_id: str = ""
     detail: str = ""
+    upcoming: bool = False  # not yet due on the day asked about
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ def needs_due(year: int) -> dt.date:
 def camera_overdue(cam: CameraFacts, as_of: dt.date, cal: WorkingCalendar) -> list[DueItem]:
     """The camera's deadlines that are past due on ``as_of``."""
     items: list[DueItem] = []
-    common = {
+    common: dict[str, Any] = {
         "camera_id": cam.id,
         "owner_unit_id": cam.owner_unit_id,
         "commune_code": cam.commune_code,

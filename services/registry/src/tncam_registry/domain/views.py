@@ -100,6 +100,10 @@ def camera_to_pb(row: Any, today: dt.date) -> service_pb2.Camera:
         ),
         measured_fps=row["measured_fps"],
         measured_bitrate_bps=row["measured_bitrate_bps"],
+        site_name=row["site_name"],
+        site_notice_required=row["site_notice_required"],
+        site_notice_present=row["site_notice_present"],
+        site_notice_checked_on=iso(row["site_notice_checked_on"]),
     )
     for name in ("state_changed_at", "created_at", "updated_at"):
         value = ts(row[name])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +13,7 @@ from tncam.registry.v1 import service_pb2
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import InvalidInputError, NotFoundError
 from tncam_registry.db import cameras as db_cameras
+from tncam_registry.db import maintenance as db_maintenance
 from tncam_registry.db import reports as db
 from tncam_registry.db import tickets as db_tickets
 from tncam_registry.domain import access
@@ -18,9 +21,13 @@ from tncam_registry.domain import deadlines as dl
 from tncam_registry.domain.calendar import local_date
 from tncam_registry.domain.import_rows import parse_date
 from tncam_registry.domain.model import UnitKind
+from tncam_registry.domain.needs import check_needs
+from tncam_registry.domain.ops_views import MAX_NOTE, needs_structured
 from tncam_registry.domain.views import iso
 from tncam_registry.service.camera_writes import view
 from tncam_registry.service.context import RegistryContext
+
+MAX_UPCOMING_DAYS = 366
 
 
 def _facts(r: Any) -> dl.CameraFacts:
@@ -71,7 +78,7 @@ async def overdue(
 
 async def list_overdue(
     ctx: RegistryContext, req: service_pb2.ListOverdueDeadlinesRequest
-) -> list[dl.DueItem]:
+) -> tuple[list[dl.DueItem], dt.date]:
     """The overdue deadlines the actor may see (unit-scoped roles: their own unit's)."""
     op = "list_overdue_deadlines"
     scope = access.read_scope(req.actor, op, ctx.ref.units)
@@ -82,10 +89,25 @@ async def list_overdue(
         as_of = parse_date(req.as_of) if req.as_of else None
     except ValueError as e:
         raise InvalidInputError(f"registry.{op}.as_of", "as_of must be YYYY-MM-DD") from e
+    as_of = as_of or ctx.today()
+    if req.upcoming_days > MAX_UPCOMING_DAYS:
+        raise InvalidInputError(f"registry.{op}.upcoming_days", "upcoming_days: at most 366")
     items = await overdue(ctx, as_of, list(req.kinds))
-    if scope.limited:
+    if req.upcoming_days:
+        later = as_of + dt.timedelta(days=req.upcoming_days)
+        items += [
+            dataclasses.replace(i, upcoming=True, days_overdue=0)
+            for i in await overdue(ctx, later, list(req.kinds))
+            if i.due_on >= as_of
+        ]
+    unit = scope.unit_id or req.owner_unit_id
+    if scope.limited and req.owner_unit_id and req.owner_unit_id != scope.unit_id:
+        return [], as_of
+    if unit:
+        items = [i for i in items if i.owner_unit_id == unit]
+    elif scope.sector:
         items = [i for i in items if i.owner_unit_id == req.actor.unit_id]
-    return items
+    return sorted(items, key=lambda i: (i.due_on, i.kind, i.camera_id, i.owner_unit_id)), as_of
 
 
 async def record_maintenance(
@@ -105,14 +127,30 @@ async def record_maintenance(
         if existing is None:
             raise NotFoundError(f"registry.{op}.not_found", f"no camera {req.camera_id}")
         access.check_write(req.actor, existing["owner_unit_id"], op)
-        await db_cameras.set_last_maintained(s, req.camera_id, done_on, ctx.clock())
+        note = req.note.strip()
+        if len(note) > MAX_NOTE:
+            raise InvalidInputError(f"registry.{op}.too_long", f"note: tối đa {MAX_NOTE} ký tự")
+        latest = existing["last_maintained_on"]
+        if latest is None or done_on >= latest:
+            await db_cameras.set_last_maintained(s, req.camera_id, done_on, ctx.clock())
+        await db_maintenance.insert_record(
+            s,
+            {
+                "id": str(uuid.uuid4()),
+                "camera_id": req.camera_id,
+                "done_on": done_on,
+                "note": note,
+                "recorded_at": ctx.clock(),
+                "recorded_by": req.actor.id,
+            },
+        )
         await ctx.audit(
             s,
             actor=req.actor,
             action="camera.maintenance.recorded",
             cameras=[req.camera_id],
             before={"last_maintained_on": iso(existing["last_maintained_on"])},
-            after={"last_maintained_on": done_on.isoformat()},
+            after={"done_on": done_on.isoformat(), "note": note},
             request_id=req.request_id,
             purpose=audit_pb.PURPOSE_CODE_TECHNICAL_MAINTENANCE,
         )
@@ -130,16 +168,19 @@ async def record_connection_needs(
         raise NotFoundError(f"registry.{op}.unknown_unit", f"no unit {req.unit_id}")
     if req.year < 2000 or req.year > 2200:
         raise InvalidInputError(f"registry.{op}.invalid_year", "year out of range")
+    check_needs(op, req, ctx.ref.commune_kinds, ctx.ref.units)
     now = ctx.clock()
     async with unit_of_work(ctx.sessions) as s:
+        structured = needs_structured(req)
         await db.upsert_needs(
             s, unit_id=req.unit_id, year=req.year, needs=req.needs, at=now, by=req.actor.id
         )
+        await db_maintenance.upsert_structured(s, req.unit_id, req.year, structured)
         await ctx.audit(
             s,
             actor=req.actor,
             action="unit.connection_needs.recorded",
-            after={"unit_id": req.unit_id, "year": req.year, "needs": req.needs},
+            after={"unit_id": req.unit_id, "year": req.year, "needs": req.needs} | structured,
             request_id=req.request_id,
             other=("unit", req.unit_id),
         )

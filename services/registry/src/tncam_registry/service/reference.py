@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tncam.registry.v1 import service_pb2 as rpb
 from tncam_contracts.units import commune_unit_id
 from tncam_mesh.db import unit_of_work
 from tncam_registry.db import reference as db
-from tncam_registry.domain import access
 from tncam_registry.domain.model import (
     PROVINCE_UNITS,
     SECTORS,
@@ -65,26 +63,4 @@ async def load_reference(ctx: RegistryContext) -> None:
         sectors=frozenset(r.code for r in sector_rows),
         unit_names={r.id: r.name for r in unit_rows},
         sector_names={r.code: r.name for r in sector_rows},
-    )
-
-
-def list_units(ctx: RegistryContext, req: rpb.ListUnitsRequest) -> rpb.ListUnitsReply:
-    """``list_units``: every owning unit and sector (reference data, for any identified actor)."""
-    access.check_actor(req.actor, "list_units")
-    ref = ctx.ref
-    return rpb.ListUnitsReply(
-        units=[
-            rpb.Unit(
-                id=uid,
-                name=ref.unit_names.get(uid, uid),
-                kind=kind,
-                commune_code=commune or "",
-                sector_code=sector or "",
-            )
-            for uid, (kind, commune, sector) in sorted(ref.units.items())
-        ],
-        sectors=[
-            rpb.Sector(code=code, name=ref.sector_names.get(code, code))
-            for code in sorted(ref.sectors)
-        ],
     )

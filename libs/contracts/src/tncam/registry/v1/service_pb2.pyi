@@ -35,7 +35,7 @@ REPORT_FORMAT_XLSX: ReportFormat
 REPORT_FORMAT_HTML: ReportFormat
 
 class Camera(_message.Message):
-    __slots__ = ("id", "name", "active", "revision", "site_id", "site_kind", "commune_code", "commune_name", "owner_unit_id", "sectors", "rtsp_url", "rtsp_sub_url", "onvif_url", "has_credentials", "vendor", "model", "firmware", "declared_codec", "resolution", "qcvn135_cert", "qcvn135_valid_until", "onvif_version", "installed_on", "retention_days", "latitude", "longitude", "location", "last_maintained_on", "compliance_issues", "state", "state_changed_at", "last_disconnect_reason", "measured_codec", "measured_resolution", "measured_fps", "measured_bitrate_bps", "created_at", "updated_at")
+    __slots__ = ("id", "name", "active", "revision", "site_id", "site_kind", "commune_code", "commune_name", "owner_unit_id", "sectors", "rtsp_url", "rtsp_sub_url", "onvif_url", "has_credentials", "vendor", "model", "firmware", "declared_codec", "resolution", "qcvn135_cert", "qcvn135_valid_until", "onvif_version", "installed_on", "retention_days", "latitude", "longitude", "location", "last_maintained_on", "compliance_issues", "state", "state_changed_at", "last_disconnect_reason", "measured_codec", "measured_resolution", "measured_fps", "measured_bitrate_bps", "created_at", "updated_at", "site_name", "site_notice_required", "site_notice_present", "site_notice_checked_on")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_FIELD_NUMBER: _ClassVar[int]
@@ -74,6 +74,10 @@ class Camera(_message.Message):
     MEASURED_BITRATE_BPS_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    SITE_NAME_FIELD_NUMBER: _ClassVar[int]
+    SITE_NOTICE_REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    SITE_NOTICE_PRESENT_FIELD_NUMBER: _ClassVar[int]
+    SITE_NOTICE_CHECKED_ON_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     active: bool
@@ -112,7 +116,11 @@ class Camera(_message.Message):
     measured_bitrate_bps: int
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., active: _Optional[bool] = ..., revision: _Optional[int] = ..., site_id: _Optional[str] = ..., site_kind: _Optional[str] = ..., commune_code: _Optional[str] = ..., commune_name: _Optional[str] = ..., owner_unit_id: _Optional[str] = ..., sectors: _Optional[_Iterable[str]] = ..., rtsp_url: _Optional[str] = ..., rtsp_sub_url: _Optional[str] = ..., onvif_url: _Optional[str] = ..., has_credentials: _Optional[bool] = ..., vendor: _Optional[str] = ..., model: _Optional[str] = ..., firmware: _Optional[str] = ..., declared_codec: _Optional[str] = ..., resolution: _Optional[str] = ..., qcvn135_cert: _Optional[str] = ..., qcvn135_valid_until: _Optional[str] = ..., onvif_version: _Optional[str] = ..., installed_on: _Optional[str] = ..., retention_days: _Optional[int] = ..., latitude: _Optional[float] = ..., longitude: _Optional[float] = ..., location: _Optional[str] = ..., last_maintained_on: _Optional[str] = ..., compliance_issues: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[_camera_state_pb2.CameraState, str]] = ..., state_changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_disconnect_reason: _Optional[str] = ..., measured_codec: _Optional[str] = ..., measured_resolution: _Optional[str] = ..., measured_fps: _Optional[float] = ..., measured_bitrate_bps: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    site_name: str
+    site_notice_required: bool
+    site_notice_present: bool
+    site_notice_checked_on: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., active: _Optional[bool] = ..., revision: _Optional[int] = ..., site_id: _Optional[str] = ..., site_kind: _Optional[str] = ..., commune_code: _Optional[str] = ..., commune_name: _Optional[str] = ..., owner_unit_id: _Optional[str] = ..., sectors: _Optional[_Iterable[str]] = ..., rtsp_url: _Optional[str] = ..., rtsp_sub_url: _Optional[str] = ..., onvif_url: _Optional[str] = ..., has_credentials: _Optional[bool] = ..., vendor: _Optional[str] = ..., model: _Optional[str] = ..., firmware: _Optional[str] = ..., declared_codec: _Optional[str] = ..., resolution: _Optional[str] = ..., qcvn135_cert: _Optional[str] = ..., qcvn135_valid_until: _Optional[str] = ..., onvif_version: _Optional[str] = ..., installed_on: _Optional[str] = ..., retention_days: _Optional[int] = ..., latitude: _Optional[float] = ..., longitude: _Optional[float] = ..., location: _Optional[str] = ..., last_maintained_on: _Optional[str] = ..., compliance_issues: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[_camera_state_pb2.CameraState, str]] = ..., state_changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_disconnect_reason: _Optional[str] = ..., measured_codec: _Optional[str] = ..., measured_resolution: _Optional[str] = ..., measured_fps: _Optional[float] = ..., measured_bitrate_bps: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., site_name: _Optional[str] = ..., site_notice_required: _Optional[bool] = ..., site_notice_present: _Optional[bool] = ..., site_notice_checked_on: _Optional[str] = ...) -> None: ...
 
 class CameraFields(_message.Message):
     __slots__ = ("name", "commune_code", "site_kind", "site_id", "owner_unit_id", "sectors", "rtsp_url", "rtsp_sub_url", "onvif_url", "vendor", "model", "firmware", "declared_codec", "resolution", "qcvn135_cert", "qcvn135_valid_until", "onvif_version", "installed_on", "retention_days", "latitude", "longitude", "location")
@@ -401,17 +409,21 @@ class GetConnectionReportReply(_message.Message):
     def __init__(self, report: _Optional[_Union[ConnectionReport, _Mapping]] = ..., document: _Optional[bytes] = ..., content_type: _Optional[str] = ..., filename: _Optional[str] = ...) -> None: ...
 
 class ListOverdueDeadlinesRequest(_message.Message):
-    __slots__ = ("actor", "as_of", "kinds")
+    __slots__ = ("actor", "as_of", "kinds", "upcoming_days", "owner_unit_id")
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     AS_OF_FIELD_NUMBER: _ClassVar[int]
     KINDS_FIELD_NUMBER: _ClassVar[int]
+    UPCOMING_DAYS_FIELD_NUMBER: _ClassVar[int]
+    OWNER_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
     actor: _actor_pb2.Actor
     as_of: str
     kinds: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., as_of: _Optional[str] = ..., kinds: _Optional[_Iterable[str]] = ...) -> None: ...
+    upcoming_days: int
+    owner_unit_id: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., as_of: _Optional[str] = ..., kinds: _Optional[_Iterable[str]] = ..., upcoming_days: _Optional[int] = ..., owner_unit_id: _Optional[str] = ...) -> None: ...
 
 class Deadline(_message.Message):
-    __slots__ = ("kind", "camera_id", "owner_unit_id", "commune_code", "due_on", "days_overdue", "ticket_id", "detail")
+    __slots__ = ("kind", "camera_id", "owner_unit_id", "commune_code", "due_on", "days_overdue", "ticket_id", "detail", "upcoming", "days_until")
     KIND_FIELD_NUMBER: _ClassVar[int]
     CAMERA_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -420,6 +432,8 @@ class Deadline(_message.Message):
     DAYS_OVERDUE_FIELD_NUMBER: _ClassVar[int]
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
+    UPCOMING_FIELD_NUMBER: _ClassVar[int]
+    DAYS_UNTIL_FIELD_NUMBER: _ClassVar[int]
     kind: str
     camera_id: str
     owner_unit_id: str
@@ -428,7 +442,9 @@ class Deadline(_message.Message):
     days_overdue: int
     ticket_id: str
     detail: str
-    def __init__(self, kind: _Optional[str] = ..., camera_id: _Optional[str] = ..., owner_unit_id: _Optional[str] = ..., commune_code: _Optional[str] = ..., due_on: _Optional[str] = ..., days_overdue: _Optional[int] = ..., ticket_id: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+    upcoming: bool
+    days_until: int
+    def __init__(self, kind: _Optional[str] = ..., camera_id: _Optional[str] = ..., owner_unit_id: _Optional[str] = ..., commune_code: _Optional[str] = ..., due_on: _Optional[str] = ..., days_overdue: _Optional[int] = ..., ticket_id: _Optional[str] = ..., detail: _Optional[str] = ..., upcoming: _Optional[bool] = ..., days_until: _Optional[int] = ...) -> None: ...
 
 class ListOverdueDeadlinesReply(_message.Message):
     __slots__ = ("deadlines",)
@@ -437,16 +453,18 @@ class ListOverdueDeadlinesReply(_message.Message):
     def __init__(self, deadlines: _Optional[_Iterable[_Union[Deadline, _Mapping]]] = ...) -> None: ...
 
 class RecordMaintenanceRequest(_message.Message):
-    __slots__ = ("actor", "camera_id", "done_on", "request_id")
+    __slots__ = ("actor", "camera_id", "done_on", "request_id", "note")
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     CAMERA_ID_FIELD_NUMBER: _ClassVar[int]
     DONE_ON_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
     actor: _actor_pb2.Actor
     camera_id: str
     done_on: str
     request_id: str
-    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., camera_id: _Optional[str] = ..., done_on: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    note: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., camera_id: _Optional[str] = ..., done_on: _Optional[str] = ..., request_id: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
 
 class RecordMaintenanceReply(_message.Message):
     __slots__ = ("camera",)
@@ -455,18 +473,142 @@ class RecordMaintenanceReply(_message.Message):
     def __init__(self, camera: _Optional[_Union[Camera, _Mapping]] = ...) -> None: ...
 
 class RecordConnectionNeedsRequest(_message.Message):
-    __slots__ = ("actor", "unit_id", "year", "needs", "request_id")
+    __slots__ = ("actor", "unit_id", "year", "needs", "request_id", "cameras", "sites", "budget_note")
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     UNIT_ID_FIELD_NUMBER: _ClassVar[int]
     YEAR_FIELD_NUMBER: _ClassVar[int]
     NEEDS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CAMERAS_FIELD_NUMBER: _ClassVar[int]
+    SITES_FIELD_NUMBER: _ClassVar[int]
+    BUDGET_NOTE_FIELD_NUMBER: _ClassVar[int]
     actor: _actor_pb2.Actor
     unit_id: str
     year: int
     needs: str
     request_id: str
-    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., unit_id: _Optional[str] = ..., year: _Optional[int] = ..., needs: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    cameras: _containers.RepeatedCompositeFieldContainer[NeededCamera]
+    sites: _containers.RepeatedCompositeFieldContainer[NeededSite]
+    budget_note: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., unit_id: _Optional[str] = ..., year: _Optional[int] = ..., needs: _Optional[str] = ..., request_id: _Optional[str] = ..., cameras: _Optional[_Iterable[_Union[NeededCamera, _Mapping]]] = ..., sites: _Optional[_Iterable[_Union[NeededSite, _Mapping]]] = ..., budget_note: _Optional[str] = ...) -> None: ...
+
+class NeededCamera(_message.Message):
+    __slots__ = ("commune_code", "site_kind", "site_id", "count", "note")
+    COMMUNE_CODE_FIELD_NUMBER: _ClassVar[int]
+    SITE_KIND_FIELD_NUMBER: _ClassVar[int]
+    SITE_ID_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    commune_code: str
+    site_kind: str
+    site_id: str
+    count: int
+    note: str
+    def __init__(self, commune_code: _Optional[str] = ..., site_kind: _Optional[str] = ..., site_id: _Optional[str] = ..., count: _Optional[int] = ..., note: _Optional[str] = ...) -> None: ...
+
+class NeededSite(_message.Message):
+    __slots__ = ("name", "commune_code", "site_kind", "address")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    COMMUNE_CODE_FIELD_NUMBER: _ClassVar[int]
+    SITE_KIND_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    commune_code: str
+    site_kind: str
+    address: str
+    def __init__(self, name: _Optional[str] = ..., commune_code: _Optional[str] = ..., site_kind: _Optional[str] = ..., address: _Optional[str] = ...) -> None: ...
+
+class ConnectionNeedsRecord(_message.Message):
+    __slots__ = ("unit_id", "unit_name", "year", "cameras", "sites", "budget_note", "needs", "recorded_at", "recorded_by", "on_time")
+    UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    UNIT_NAME_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    CAMERAS_FIELD_NUMBER: _ClassVar[int]
+    SITES_FIELD_NUMBER: _ClassVar[int]
+    BUDGET_NOTE_FIELD_NUMBER: _ClassVar[int]
+    NEEDS_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    ON_TIME_FIELD_NUMBER: _ClassVar[int]
+    unit_id: str
+    unit_name: str
+    year: int
+    cameras: _containers.RepeatedCompositeFieldContainer[NeededCamera]
+    sites: _containers.RepeatedCompositeFieldContainer[NeededSite]
+    budget_note: str
+    needs: str
+    recorded_at: _timestamp_pb2.Timestamp
+    recorded_by: str
+    on_time: bool
+    def __init__(self, unit_id: _Optional[str] = ..., unit_name: _Optional[str] = ..., year: _Optional[int] = ..., cameras: _Optional[_Iterable[_Union[NeededCamera, _Mapping]]] = ..., sites: _Optional[_Iterable[_Union[NeededSite, _Mapping]]] = ..., budget_note: _Optional[str] = ..., needs: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[str] = ..., on_time: _Optional[bool] = ...) -> None: ...
+
+class ListConnectionNeedsRequest(_message.Message):
+    __slots__ = ("actor", "year", "unit_id", "page_size", "page_token")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    actor: _actor_pb2.Actor
+    year: int
+    unit_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., year: _Optional[int] = ..., unit_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListConnectionNeedsReply(_message.Message):
+    __slots__ = ("needs", "next_page_token", "total_size", "missing_unit_ids")
+    NEEDS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MISSING_UNIT_IDS_FIELD_NUMBER: _ClassVar[int]
+    needs: _containers.RepeatedCompositeFieldContainer[ConnectionNeedsRecord]
+    next_page_token: str
+    total_size: int
+    missing_unit_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, needs: _Optional[_Iterable[_Union[ConnectionNeedsRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ..., missing_unit_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class MaintenanceRecord(_message.Message):
+    __slots__ = ("id", "camera_id", "owner_unit_id", "done_on", "note", "recorded_at", "recorded_by")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CAMERA_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    DONE_ON_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    camera_id: str
+    owner_unit_id: str
+    done_on: str
+    note: str
+    recorded_at: _timestamp_pb2.Timestamp
+    recorded_by: str
+    def __init__(self, id: _Optional[str] = ..., camera_id: _Optional[str] = ..., owner_unit_id: _Optional[str] = ..., done_on: _Optional[str] = ..., note: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[str] = ...) -> None: ...
+
+class ListMaintenanceRecordsRequest(_message.Message):
+    __slots__ = ("actor", "camera_id", "owner_unit_id", "page_size", "page_token")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    CAMERA_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    actor: _actor_pb2.Actor
+    camera_id: str
+    owner_unit_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., camera_id: _Optional[str] = ..., owner_unit_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListMaintenanceRecordsReply(_message.Message):
+    __slots__ = ("records", "next_page_token", "total_size")
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[MaintenanceRecord]
+    next_page_token: str
+    total_size: int
+    def __init__(self, records: _Optional[_Iterable[_Union[MaintenanceRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ...) -> None: ...
 
 class RecordConnectionNeedsReply(_message.Message):
     __slots__ = ("unit_id", "year", "recorded_at", "on_time")
@@ -519,7 +661,7 @@ class DailyUptime(_message.Message):
     def __init__(self, day: _Optional[str] = ..., uptime: _Optional[float] = ..., observed_s: _Optional[float] = ..., disconnects: _Optional[int] = ...) -> None: ...
 
 class FaultTicket(_message.Message):
-    __slots__ = ("id", "camera_id", "detected_at", "opened_at", "due_on", "closed_at", "close_reason")
+    __slots__ = ("id", "camera_id", "detected_at", "opened_at", "due_on", "closed_at", "close_reason", "acknowledged_at", "acknowledged_by", "cause", "closed_by", "notes", "owner_unit_id", "commune_code")
     ID_FIELD_NUMBER: _ClassVar[int]
     CAMERA_ID_FIELD_NUMBER: _ClassVar[int]
     DETECTED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -527,6 +669,13 @@ class FaultTicket(_message.Message):
     DUE_ON_FIELD_NUMBER: _ClassVar[int]
     CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
     CLOSE_REASON_FIELD_NUMBER: _ClassVar[int]
+    ACKNOWLEDGED_AT_FIELD_NUMBER: _ClassVar[int]
+    ACKNOWLEDGED_BY_FIELD_NUMBER: _ClassVar[int]
+    CAUSE_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_BY_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    OWNER_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMUNE_CODE_FIELD_NUMBER: _ClassVar[int]
     id: str
     camera_id: str
     detected_at: _timestamp_pb2.Timestamp
@@ -534,7 +683,70 @@ class FaultTicket(_message.Message):
     due_on: str
     closed_at: _timestamp_pb2.Timestamp
     close_reason: str
-    def __init__(self, id: _Optional[str] = ..., camera_id: _Optional[str] = ..., detected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_on: _Optional[str] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_reason: _Optional[str] = ...) -> None: ...
+    acknowledged_at: _timestamp_pb2.Timestamp
+    acknowledged_by: str
+    cause: str
+    closed_by: str
+    notes: _containers.RepeatedCompositeFieldContainer[FaultTicketNote]
+    owner_unit_id: str
+    commune_code: str
+    def __init__(self, id: _Optional[str] = ..., camera_id: _Optional[str] = ..., detected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_on: _Optional[str] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_reason: _Optional[str] = ..., acknowledged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledged_by: _Optional[str] = ..., cause: _Optional[str] = ..., closed_by: _Optional[str] = ..., notes: _Optional[_Iterable[_Union[FaultTicketNote, _Mapping]]] = ..., owner_unit_id: _Optional[str] = ..., commune_code: _Optional[str] = ...) -> None: ...
+
+class FaultTicketNote(_message.Message):
+    __slots__ = ("at", "author", "text")
+    AT_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    author: str
+    text: str
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., author: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
+
+class ListFaultTicketsRequest(_message.Message):
+    __slots__ = ("actor", "camera_id", "owner_unit_id", "open_only", "page_size", "page_token")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    CAMERA_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    OPEN_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    actor: _actor_pb2.Actor
+    camera_id: str
+    owner_unit_id: str
+    open_only: bool
+    page_size: int
+    page_token: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., camera_id: _Optional[str] = ..., owner_unit_id: _Optional[str] = ..., open_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListFaultTicketsReply(_message.Message):
+    __slots__ = ("tickets", "next_page_token", "total_size")
+    TICKETS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    tickets: _containers.RepeatedCompositeFieldContainer[FaultTicket]
+    next_page_token: str
+    total_size: int
+    def __init__(self, tickets: _Optional[_Iterable[_Union[FaultTicket, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ...) -> None: ...
+
+class FaultTicketActionRequest(_message.Message):
+    __slots__ = ("actor", "ticket_id", "note", "cause", "request_id")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    CAUSE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    actor: _actor_pb2.Actor
+    ticket_id: str
+    note: str
+    cause: str
+    request_id: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., ticket_id: _Optional[str] = ..., note: _Optional[str] = ..., cause: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class FaultTicketReply(_message.Message):
+    __slots__ = ("ticket",)
+    TICKET_FIELD_NUMBER: _ClassVar[int]
+    ticket: FaultTicket
+    def __init__(self, ticket: _Optional[_Union[FaultTicket, _Mapping]] = ...) -> None: ...
 
 class GetCameraHistoryReply(_message.Message):
     __slots__ = ("transitions", "uptime", "tickets")
@@ -553,18 +765,152 @@ class ListUnitsRequest(_message.Message):
     def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ...) -> None: ...
 
 class Unit(_message.Message):
-    __slots__ = ("id", "name", "kind", "commune_code", "sector_code")
+    __slots__ = ("id", "name", "kind", "commune_code", "sector_code", "leader", "it_focal", "active", "revision")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     COMMUNE_CODE_FIELD_NUMBER: _ClassVar[int]
     SECTOR_CODE_FIELD_NUMBER: _ClassVar[int]
+    LEADER_FIELD_NUMBER: _ClassVar[int]
+    IT_FOCAL_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     kind: str
     commune_code: str
     sector_code: str
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., commune_code: _Optional[str] = ..., sector_code: _Optional[str] = ...) -> None: ...
+    leader: UnitContact
+    it_focal: UnitContact
+    active: bool
+    revision: int
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., commune_code: _Optional[str] = ..., sector_code: _Optional[str] = ..., leader: _Optional[_Union[UnitContact, _Mapping]] = ..., it_focal: _Optional[_Union[UnitContact, _Mapping]] = ..., active: _Optional[bool] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class UnitContact(_message.Message):
+    __slots__ = ("name", "position", "phone", "email")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    position: str
+    phone: str
+    email: str
+    def __init__(self, name: _Optional[str] = ..., position: _Optional[str] = ..., phone: _Optional[str] = ..., email: _Optional[str] = ...) -> None: ...
+
+class CreateUnitRequest(_message.Message):
+    __slots__ = ("actor", "unit", "request_id")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    actor: _actor_pb2.Actor
+    unit: Unit
+    request_id: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., unit: _Optional[_Union[Unit, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class UpdateUnitRequest(_message.Message):
+    __slots__ = ("actor", "id", "unit", "update_mask", "expected_revision", "request_id")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_REVISION_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    actor: _actor_pb2.Actor
+    id: str
+    unit: Unit
+    update_mask: _containers.RepeatedScalarFieldContainer[str]
+    expected_revision: int
+    request_id: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., id: _Optional[str] = ..., unit: _Optional[_Union[Unit, _Mapping]] = ..., update_mask: _Optional[_Iterable[str]] = ..., expected_revision: _Optional[int] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class UnitReply(_message.Message):
+    __slots__ = ("unit",)
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    unit: Unit
+    def __init__(self, unit: _Optional[_Union[Unit, _Mapping]] = ...) -> None: ...
+
+class Site(_message.Message):
+    __slots__ = ("id", "name", "kind", "commune_code", "commune_name", "unit_id", "address", "notice_required", "notice_present", "notice_checked_on", "cameras")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    COMMUNE_CODE_FIELD_NUMBER: _ClassVar[int]
+    COMMUNE_NAME_FIELD_NUMBER: _ClassVar[int]
+    UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_PRESENT_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_CHECKED_ON_FIELD_NUMBER: _ClassVar[int]
+    CAMERAS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    kind: str
+    commune_code: str
+    commune_name: str
+    unit_id: str
+    address: str
+    notice_required: bool
+    notice_present: bool
+    notice_checked_on: str
+    cameras: int
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., commune_code: _Optional[str] = ..., commune_name: _Optional[str] = ..., unit_id: _Optional[str] = ..., address: _Optional[str] = ..., notice_required: _Optional[bool] = ..., notice_present: _Optional[bool] = ..., notice_checked_on: _Optional[str] = ..., cameras: _Optional[int] = ...) -> None: ...
+
+class ListSitesRequest(_message.Message):
+    __slots__ = ("actor", "commune_code", "unit_id", "notice_missing", "page_size", "page_token")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    COMMUNE_CODE_FIELD_NUMBER: _ClassVar[int]
+    UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_MISSING_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    actor: _actor_pb2.Actor
+    commune_code: str
+    unit_id: str
+    notice_missing: bool
+    page_size: int
+    page_token: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., commune_code: _Optional[str] = ..., unit_id: _Optional[str] = ..., notice_missing: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListSitesReply(_message.Message):
+    __slots__ = ("sites", "next_page_token", "total_size")
+    SITES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    sites: _containers.RepeatedCompositeFieldContainer[Site]
+    next_page_token: str
+    total_size: int
+    def __init__(self, sites: _Optional[_Iterable[_Union[Site, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total_size: _Optional[int] = ...) -> None: ...
+
+class CreateSiteRequest(_message.Message):
+    __slots__ = ("actor", "site", "request_id")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    actor: _actor_pb2.Actor
+    site: Site
+    request_id: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., site: _Optional[_Union[Site, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class UpdateSiteRequest(_message.Message):
+    __slots__ = ("actor", "id", "site", "update_mask", "request_id")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    actor: _actor_pb2.Actor
+    id: str
+    site: Site
+    update_mask: _containers.RepeatedScalarFieldContainer[str]
+    request_id: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., id: _Optional[str] = ..., site: _Optional[_Union[Site, _Mapping]] = ..., update_mask: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class SiteReply(_message.Message):
+    __slots__ = ("site",)
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    site: Site
+    def __init__(self, site: _Optional[_Union[Site, _Mapping]] = ...) -> None: ...
 
 class Sector(_message.Message):
     __slots__ = ("code", "name")
