@@ -94,7 +94,8 @@ def test_result_joins_picture_and_stream_flags_in_a_stable_order() -> None:
     assert r.flags == ("black", "low_fps", "codec_mismatch")
     assert r.last_good_at is None
     assert r.min_fps == 5.0
-    assert r.window is not None and r.window.codec == "h264"
+    assert r.window is not None
+    assert r.window.codec == "h264"
     # A new session waits for its first window before judging the stream again.
     t.new_session()
     assert t.result(HEVC_1080).flags == ("black",)

@@ -41,6 +41,20 @@ class RegistryMetrics:
             "Communes whose every active camera is lost",
             registry=registry,
         )
+        # Bounded label: the 92 communes of communes.csv (every one set, 0 where none).
+        self.poor_quality = Gauge(
+            "tncam_registry_cameras_poor_quality",
+            "Active connected cameras whose latest picture-quality result is poor, by commune",
+            ["commune"],
+            registry=registry,
+        )
+        self.poor_quality_longest = Gauge(
+            "tncam_registry_poor_quality_longest_seconds",
+            "Longest uninterrupted run of poor picture-quality results among the commune's "
+            "connected cameras, seconds (0 when none is poor)",
+            ["commune"],
+            registry=registry,
+        )
         self.report_seconds = Histogram(
             "tncam_registry_report_generation_seconds",
             "Time to build and render the connection report, by format",
