@@ -185,6 +185,7 @@ async def test_black_frozen_and_h264_cameras_are_poor_everywhere(
                 assert 'tncam_registry_cameras_poor_quality{commune="08"} 0.0' in text
 
             await eventually(gauge)
+
     # Off the network, a camera's last result says nothing of now: its verdict is unknown.
     async def unknown_when_lost() -> None:
         lost = await camera(registry, "q-black")
