@@ -158,6 +158,19 @@ def province() -> dict[str, Any]:
                 [("sum by (flag) (rate(tncam_ingest_quality_flags_total[15m]))", "{{flag}}")],
             ),
             panel(
+                "Camera hình ảnh kém theo xã/phường / Cameras with poor picture by commune",
+                [
+                    (
+                        "max by (commune) (tncam_registry_cameras_poor_quality) > 0",
+                        "{{commune}}",
+                    )
+                ],
+                kind="bargauge",
+                description="Connected cameras whose latest picture-quality result has a flag "
+                "(black, blurred, frozen, low fps, bitrate collapse, codec/resolution not as "
+                "registered), by commune code; only communes with at least one are shown.",
+            ),
+            panel(
                 "Thời gian lập báo cáo / Report generation time (p95)",
                 [
                     (

@@ -77,7 +77,15 @@ def _encoder_args(codec: str, gop: int) -> list[str]:
 
 
 def _encode(
-    dest: Path, codec: str, *, width: int, height: int, fps: int, seconds: int, gop: int
+    dest: Path,
+    codec: str,
+    *,
+    width: int,
+    height: int,
+    fps: int,
+    seconds: int,
+    gop: int,
+    source: str = "testsrc",
 ) -> None:
     """Encode one clip with ffmpeg into ``dest`` atomically (parallel test workers share it)."""
     encoder = _encoder_args(codec, gop)
@@ -93,7 +101,7 @@ def _encode(
         "lavfi",
         # ``testsrc`` draws a moving gradient and a frame counter without needing fonts.
         "-i",
-        f"testsrc=size={width}x{height}:rate={fps}",
+        f"{source}{':' if '=' in source else '='}size={width}x{height}:rate={fps}",
         "-t",
         str(seconds),
         "-pix_fmt",
@@ -138,6 +146,30 @@ def make_clips(
     for path, codec in ((clips.h265, "h265"), (clips.h264, "h264")):
         if not path.exists():
             _encode(path, codec, width=width, height=height, fps=fps, seconds=seconds, gop=gop)
+    return clips
+
+
+def make_quality_clips(dest: Path, *, fps: int = 10, seconds: int = 4) -> CameraClips:
+    """Clips with a bad picture, 320x240: H.265 = black (``color=c=black``), H.264 = a still
+    test pattern (``smptebars``: every snapshot the same, i.e. a frozen picture)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    clips = CameraClips(
+        h265=dest / f"black_320x240_{fps}fps_{seconds}s.h265",
+        h264=dest / f"still_320x240_{fps}fps_{seconds}s.h264",
+        width=320,
+        height=240,
+        fps=fps,
+        seconds=seconds,
+        gop=fps,
+    )
+    for path, codec, source in (
+        (clips.h265, "h265", "color=c=black"),
+        (clips.h264, "h264", "smptebars"),
+    ):
+        if not path.exists():
+            _encode(
+                path, codec, width=320, height=240, fps=fps, seconds=seconds, gop=fps, source=source
+            )
     return clips
 
 

@@ -24,12 +24,13 @@ import pytest
 import sqlalchemy as sa
 
 from tncam.audit.v1 import audit_event_pb2 as apb
-from tncam.camera.v1 import snapshot_pb2
+from tncam.camera.v1 import snapshot_pb2, status_pb2
 from tncam.common.v1.object_ref_pb2 import ObjectRef
 from tncam.recording.v1.recording_api_pb2 import ListSegmentsReply, ListSegmentsRequest
 from tncam_contracts.catalog import (
     AUDIT_STREAM,
     CAMERA_SNAPSHOT_TAKEN,
+    CAMERA_STATUS_CHANGED,
     CAMERA_STREAM,
     GATEWAY_STREAM,
     RECORDING_HANDOFF_STREAM,
@@ -1168,3 +1169,95 @@ async def test_operator_duties_authorization_matrix(
         }
         got = {name: (await coro).status_code for name, coro in calls.items()}
     assert tuple(got[e] for e in OPS_ENDPOINTS) == expected, got
+
+
+async def _connected_with_quality(gw: Gateway, camera_id: str, flags: list[str]) -> None:
+    """Ingest's events of a connected camera whose latest quality result has ``flags``."""
+    status = status_pb2.CameraStatusChanged(
+        camera_id=camera_id,
+        state=status_pb2.CONNECTION_STATE_CONNECTED,
+        reason=status_pb2.DISCONNECT_REASON_NONE,
+    )
+    status.observed_at.FromDatetime(gw.state.clock())
+    await publish(
+        gw.bus.js,
+        CAMERA_STATUS_CHANGED.subject(camera_id, gw.namespace),
+        status,
+        msg_id=f"{camera_id}-up-{uuid.uuid4().hex}",
+    )
+    shot = snapshot_pb2.SnapshotTaken(camera_id=camera_id, width=1920, height=1080)
+    shot.taken_at.FromDatetime(gw.state.clock())
+    shot.result.flags.extend(flags)
+    shot.result.fps, shot.result.codec = 25.0, "hevc"
+    shot.result.width, shot.result.height = 1920, 1080
+    await publish(
+        gw.bus.js,
+        CAMERA_SNAPSHOT_TAKEN.subject(camera_id, gw.namespace),
+        shot,
+        msg_id=f"{camera_id}-snap-{uuid.uuid4().hex}",
+    )
+
+
+async def test_camera_list_filters_by_picture_quality_within_the_callers_scope(
+    live: Live, world: World
+) -> None:
+    """Issue 14: ``quality`` and ``quality_flag`` narrow the list; the scope still applies."""
+    w, gw = world, live.gw
+    suffix = uuid.uuid4().hex[:6]
+    poor, good, other = f"gwq-p-{suffix}", f"gwq-g-{suffix}", f"gwq-o-{suffix}"
+    async with gw.client() as c:
+        for cam, owner in ((poor, UNIT), (good, UNIT), (other, OTHER_UNIT)):
+            r = await c.post(
+                "/api/v1/cameras",
+                headers=auth(w.tokens["admin"]),
+                json={
+                    "id": cam,
+                    "name": f"Camera {cam}",
+                    "commune_code": COMMUNE if owner == UNIT else "02",
+                    "site_kind": "square",
+                    "owner_unit_id": owner,
+                    "rtsp_url": f"rtsp://10.0.0.9/{cam}",
+                },
+            )
+            assert r.status_code == 201, r.text
+    await _connected_with_quality(gw, poor, ["frozen", "low_fps"])
+    await _connected_with_quality(gw, good, [])
+    await _connected_with_quality(gw, other, ["black"])
+
+    async def ids(token: str, **params: Any) -> set[str]:
+        async with gw.client() as c:
+            r = await c.get(
+                "/api/v1/cameras",
+                params={"text": "gwq-", **params, "page_size": 500},
+                headers=auth(w.tokens[token]),
+            )
+        assert r.status_code == 200, r.text
+        return {i["id"] for i in r.json()["items"] if i["id"].endswith(suffix)}
+
+    async with asyncio.timeout(20):
+        while True:
+            if await ids("admin", quality="poor") == {poor, other}:
+                break
+            await asyncio.sleep(0.2)
+    assert await ids("admin", quality="good") == {good}
+    assert await ids("admin", quality=["good", "poor"]) == {poor, good, other}
+    assert await ids("admin", quality_flag="black") == {other}
+    assert await ids("admin", quality_flag=["low_fps", "black"]) == {poor, other}
+    assert await ids("admin", quality="unknown") == set()
+    # A unit operator's list is its unit's: the other unit's poor camera is not in it.
+    assert await ids("operator", quality="poor") == {poor}
+    assert await ids("operator_other", quality_flag="frozen") == set()
+    async with gw.client() as c:
+        r = await c.get(f"/api/v1/cameras/{poor}", headers=auth(w.tokens["operator"]))
+        assert r.status_code == 200, r.text
+        q = r.json()["quality"]
+        assert q["verdict"] == "poor"
+        assert q["flags"] == ["frozen", "low_fps"]
+        assert q["summary"].startswith("Có kết nối — hình ảnh kém")
+        assert q["resolution"] == "1920x1080"
+        assert len(q["history"]) == 1
+        r = await c.get(
+            "/api/v1/cameras", params={"quality": "bad"}, headers=auth(w.tokens["admin"])
+        )
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")

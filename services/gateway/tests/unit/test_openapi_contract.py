@@ -75,6 +75,8 @@ def _enum(schema: dict[str, Any]) -> list[str]:
     [
         ("CameraOut", "state", {"connected", "lost_connection", "never_connected", "unstable"}),
         ("CameraOut", "site_kind", {"service_center", "committee_hq", "square"}),
+        ("PictureQualityOut", "verdict", {"good", "poor", "unknown"}),
+        ("ReportQualityItem", "site_kind", {"service_center", "committee_hq", "square"}),
         ("ExportOut", "status", {"pending", "ready", "rejected", "failed"}),
         ("ExportOut", "kind", {"quick", "approval"}),
         ("ExportOut", "purpose", {"public_order", "traffic_safety", "other"}),
@@ -111,6 +113,10 @@ def test_closed_query_parameters_are_enums_and_no_pattern_alternatives_remain() 
     assert "denied" in _enum(_param("/api/v1/audit/log", "get", "outcome")["schema"])
     kinds = _param("/api/v1/cameras", "get", "site_kind")["schema"]["anyOf"][0]["items"]
     assert "square" in _enum(kinds)
+    verdicts = _param("/api/v1/cameras", "get", "quality")["schema"]["anyOf"][0]["items"]
+    assert set(_enum(verdicts)) == {"good", "poor", "unknown"}
+    flags = _param("/api/v1/cameras", "get", "quality_flag")["schema"]["anyOf"][0]["items"]
+    assert {"black", "frozen", "low_fps", "codec_mismatch"} <= set(_enum(flags))
     assert not re.search(r'"pattern": "\^\([a-z_]+\|', json.dumps(SPEC))
 
 

@@ -77,6 +77,13 @@ class IngestSettings(ServiceSettings):
     black_max_stddev: float = Field(default=12.0, ge=0)
     blur_min_laplacian: float = Field(default=30.0, ge=0)
     frozen_max_diff: float = Field(default=0.5, ge=0)
+    #: Stream checks (issue 14): frame-rate floor when the camera has no minimum of its own,
+    #: bitrate collapse (below this fraction of the session's recent level, learnt over this
+    #: many stats windows), frozen = the same picture over this many consecutive snapshots.
+    quality_min_fps: float = Field(default=5.0, ge=0)
+    quality_bitrate_collapse_ratio: float = Field(default=0.25, gt=0, lt=1)
+    quality_bitrate_baseline_windows: int = Field(default=3, ge=1, le=6)
+    quality_frozen_snapshots: int = Field(default=3, ge=2)
 
     # --- object store (snapshots); empty endpoint = snapshots carry metrics only
     s3_endpoint: str = ""

@@ -26,6 +26,7 @@ from tncam_mesh.service_db import open_database
 from tncam_mesh.workers import ProcessWorker
 from tncam_registry.api.rpc import add_endpoints
 from tncam_registry.bus.outbox import Outbox, OutboxRelay
+from tncam_registry.consumers.quality import run_quality_consumer
 from tncam_registry.consumers.status import run_stats_consumer, run_status_consumer
 from tncam_registry.db.credentials import CredentialBox
 from tncam_registry.domain.calendar import WorkingCalendar
@@ -116,6 +117,7 @@ async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
             rt.spawn("outbox-relay", relay.run(rt.stopping)),
             rt.spawn("status-consumer", run_status_consumer(rt, ctx)),
             rt.spawn("stats-consumer", run_stats_consumer(rt, ctx)),
+            rt.spawn("quality-consumer", run_quality_consumer(rt, ctx)),
             rt.every("sweep", settings.sweep_interval_s, functools.partial(sweep, ctx)),
             rt.every("gauges", settings.gauge_interval_s, functools.partial(refresh_gauges, ctx)),
             rt.every(

@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 class RegistryMetrics:
     """Cameras by state, transitions, overdue deadlines, report generation time, operations."""
 
+    # long: one declaration per metric, in the order of the README
     def __init__(self, registry: CollectorRegistry) -> None:
         self.cameras = Gauge(
             "tncam_registry_cameras",
@@ -41,6 +42,7 @@ class RegistryMetrics:
             "Communes whose every active camera is lost",
             registry=registry,
         )
+        self.poor_quality, self.poor_quality_longest = _quality_gauges(registry)
         self.report_seconds = Histogram(
             "tncam_registry_report_generation_seconds",
             "Time to build and render the connection report, by format",
@@ -68,3 +70,22 @@ class RegistryMetrics:
             ["kind"],
             registry=registry,
         )
+
+
+def _quality_gauges(registry: CollectorRegistry) -> tuple[Gauge, Gauge]:
+    """Poor pictures by commune. Bounded label: the 92 communes of communes.csv (every one is
+    set, 0 where none is poor), never a camera id."""
+    poor = Gauge(
+        "tncam_registry_cameras_poor_quality",
+        "Active connected cameras whose latest picture-quality result is poor, by commune",
+        ["commune"],
+        registry=registry,
+    )
+    longest = Gauge(
+        "tncam_registry_poor_quality_longest_seconds",
+        "Longest uninterrupted run of poor picture-quality results among the commune's "
+        "connected cameras, seconds (0 when none is poor)",
+        ["commune"],
+        registry=registry,
+    )
+    return poor, longest

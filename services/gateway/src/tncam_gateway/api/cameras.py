@@ -14,10 +14,11 @@ from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.instants import UtcDatetime
 from tncam_gateway.api.paging import PageSize, PageToken
 from tncam_gateway.api.problems import responses
+from tncam_gateway.api.quality import PictureQualityOut, quality_out
 from tncam_gateway.domain.policy import Access, Action
 from tncam_gateway.domain.purpose import PurposeOfAccess
 from tncam_gateway.domain.roles import Purpose
-from tncam_gateway.domain.vocabulary import CameraState, SiteKind
+from tncam_gateway.domain.vocabulary import CameraState, QualityFlag, QualityVerdict, SiteKind
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 # Filter values as long as the registry's own fields can be (see api/registry.py).
@@ -51,6 +52,10 @@ class CameraOut(BaseModel):
     last_disconnect_reason: str = ""
     measured_fps: float = 0.0
     measured_resolution: str = ""
+    measured_codec: str = Field(default="", examples=["hevc"])
+    measured_bitrate_bps: int = 0
+    min_fps: float = Field(default=0.0, description="The camera's minimum frame rate (0: default)")
+    quality: PictureQualityOut
     compliance_issues: list[str] = Field(default_factory=list)
     latitude: float = 0.0
     longitude: float = 0.0
@@ -87,6 +92,10 @@ def out(c: service_pb2.Camera) -> CameraOut:
         last_disconnect_reason=c.last_disconnect_reason,
         measured_fps=c.measured_fps,
         measured_resolution=c.measured_resolution,
+        measured_codec=c.measured_codec,
+        measured_bitrate_bps=c.measured_bitrate_bps,
+        min_fps=c.min_fps,
+        quality=quality_out(c),
         compliance_issues=list(c.compliance_issues),
         latitude=c.latitude,
         longitude=c.longitude,
@@ -122,6 +131,14 @@ async def list_cameras(
     commune_code: Annotated[list[CommuneCode] | None, Query(max_length=100)] = None,
     site_kind: Annotated[list[SiteKind] | None, Query(max_length=10)] = None,
     text: Annotated[str | None, Query(max_length=128)] = None,
+    quality: Annotated[
+        list[QualityVerdict] | None,
+        Query(max_length=3, description="Picture quality verdicts (any of)"),
+    ] = None,
+    quality_flag: Annotated[
+        list[QualityFlag] | None,
+        Query(max_length=7, description="Cameras whose latest result has any of these flags"),
+    ] = None,
     page_size: PageSize = 100,
     page_token: PageToken = "",
 ) -> CameraPage:
@@ -131,6 +148,8 @@ async def list_cameras(
         commune_codes=commune_code or [],
         site_kinds=[k.value for k in site_kind or []],
         text=text or "",
+        qualities=[q.value for q in quality or []],
+        quality_flags=[f.value for f in quality_flag or []],
         page_size=page_size,
         page_token=page_token,
     )

@@ -16,6 +16,7 @@ from tncam_gateway.api.contract import operation
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.instants import UtcDatetime
 from tncam_gateway.api.problems import responses
+from tncam_gateway.api.quality import ReportQualityItem
 from tncam_gateway.db.exports import AnalyticsRecord
 from tncam_gateway.domain.policy import Action
 from tncam_gateway.domain.vocabulary import ReportCellText, ReportFormat, SiteKind
@@ -269,6 +270,10 @@ class ConnectionReport(BaseModel):
     completed: list[str] = Field(description="Communes whose every camera is connected")
     not_completed: list[str]
     unstable: list[str]
+    quality: list[ReportQualityItem] = Field(
+        default_factory=list,
+        description="Connected cameras with a poor picture (Có kết nối — hình ảnh kém)",
+    )
 
 
 @router.get(

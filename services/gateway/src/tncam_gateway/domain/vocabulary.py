@@ -81,3 +81,24 @@ class ReportCellText(StrEnum):
     LOST = "Mất kết nối"
     NEVER = "Chưa kết nối"
     NONE = ""
+
+
+class QualityVerdict(StrEnum):
+    """A camera's picture quality: its latest result has no flag, has one, or is not known
+    (no result yet, or the camera is not connected now)."""
+
+    GOOD = "good"
+    POOR = "poor"
+    UNKNOWN = "unknown"
+
+
+class QualityFlag(StrEnum):
+    """What a picture-quality result found (ingest's checks, the registry's names)."""
+
+    BLACK = "black"
+    BLURRED = "blurred"
+    FROZEN = "frozen"
+    LOW_FPS = "low_fps"
+    BITRATE_COLLAPSE = "bitrate_collapse"
+    CODEC_MISMATCH = "codec_mismatch"
+    RESOLUTION_MISMATCH = "resolution_mismatch"

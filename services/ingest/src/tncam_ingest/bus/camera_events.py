@@ -7,6 +7,7 @@ bus's TncamError, which the caller logs (an event lost is not worth stopping a c
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from nats.js.client import JetStreamContext
@@ -20,6 +21,7 @@ from tncam_contracts.catalog import (
 )
 from tncam_ingest.domain.quality import Quality
 from tncam_ingest.domain.reasons import Reason
+from tncam_ingest.domain.stream_quality import Result
 from tncam_ingest.media.snapshot import DecodedSnapshot
 from tncam_ingest.media.stream import Counters, SessionEnd, StreamInfo
 from tncam_mesh.jetstream import publish
@@ -89,6 +91,7 @@ class CameraEvents:
         *,
         window_start: float,
         now: float,
+        flags: Sequence[str] = (),
     ) -> None:
         """``StreamStats`` of the window between two readings of a session's counters."""
         seconds = max(now - window_start, 1e-6)
@@ -109,6 +112,7 @@ class CameraEvents:
             bytes=nbytes,
             worker_id=self.worker_id,
             session_id=info.session_id,
+            quality_flags=list(flags),
         )
         stats.window_start.FromDatetime(_at(window_start))
         stats.window_end.FromDatetime(_at(now))
@@ -128,6 +132,7 @@ class CameraEvents:
         *,
         taken_at: float,
         image: object_ref_pb2.ObjectRef | None,
+        result: Result | None = None,
     ) -> None:
         """``SnapshotTaken``: the picture's quality and, when stored, where it is."""
         msg = snapshot_pb2.SnapshotTaken(
@@ -147,6 +152,8 @@ class CameraEvents:
             ),
         )
         msg.taken_at.FromDatetime(_at(taken_at))
+        if result is not None:
+            msg.result.CopyFrom(_result_pb(result, decoded))
         if image is not None:
             msg.image_object.CopyFrom(image)
         await publish(
@@ -155,3 +162,22 @@ class CameraEvents:
             msg,
             msg_id=f"{camera_id}:snapshot:{session_id}:{int(taken_at * 1000)}",
         )
+
+
+def _result_pb(r: Result, decoded: DecodedSnapshot) -> snapshot_pb2.QualityResult:
+    """The quality result as published; the picture's size when no window was measured yet."""
+    w = r.window
+    msg = snapshot_pb2.QualityResult(
+        flags=list(r.flags),
+        fps=w.fps if w else 0.0,
+        bitrate_bps=w.bitrate_bps if w else 0,
+        width=w.width if w else decoded.width,
+        height=w.height if w else decoded.height,
+        codec=w.codec if w else "",
+        min_fps=r.min_fps,
+        baseline_bitrate_bps=r.baseline_bitrate_bps,
+        frozen_snapshots=r.frozen_snapshots,
+    )
+    if r.last_good_at is not None:
+        msg.last_good_at.FromDatetime(_at(r.last_good_at))
+    return msg

@@ -14,6 +14,7 @@ from tncam_ingest.bus.camera_events import COMPLIANT_CODEC
 from tncam_ingest.domain.backoff import Backoff
 from tncam_ingest.domain.quality import Luma, assess
 from tncam_ingest.domain.reasons import Failure, Reason
+from tncam_ingest.domain.stream_quality import Declared, QualityTracker, Window
 from tncam_ingest.domain.urls import check_url, with_credentials
 from tncam_ingest.media.live_session import LiveOnlySession
 from tncam_ingest.media.session import RtspSession
@@ -46,7 +47,8 @@ class CameraRunner:
         self._tasks: set[asyncio.Task[None]] = set()
         self._failures = 0
         self._prev_luma: Luma | None = None
-        self._prev_session = ""
+        #: Picture and stream checks over this camera's snapshots and stats windows.
+        self.quality = QualityTracker(deps.stream_rules)
         # One snapshot at a time, in order: a later one must not overtake an earlier one (the
         # frozen check compares consecutive pictures; "latest.jpg" must be the latest).
         self._snapshot_lock = asyncio.Lock()
@@ -137,6 +139,14 @@ class CameraRunner:
     @property
     def _log_extra(self) -> dict[str, str]:
         return {"camera_id": self.camera_id}
+
+    @property
+    def declared(self) -> Declared:
+        """What the registry declares for the stream (the quality checks' reference)."""
+        cfg = self.config
+        return Declared(
+            codec=cfg.expected_codec, resolution=cfg.expected_resolution, min_fps=cfg.min_fps
+        )
 
     # --------------------------------------------------------------------------------- loop
 
@@ -242,6 +252,7 @@ class CameraRunner:
         d = self.deps
         self._failures = 0
         self.compliant = info.codec == COMPLIANT_CODEC
+        self.quality.new_session()
         d.metrics.connects.inc()
         d.metrics.sessions.inc()
         d.metrics.open_seconds.observe(info.open_s)
@@ -301,9 +312,28 @@ class CameraRunner:
                 break
             d.metrics.packets_in.inc(cur.frames - prev.frames)
             d.metrics.bytes_in.inc(cur.bytes - prev.bytes)
+            seconds = max(now - window_start, 1e-6)
+            window = Window(
+                fps=(cur.frames - prev.frames) / seconds,
+                bitrate_bps=int((cur.bytes - prev.bytes) * 8 / seconds),
+                codec=info.codec,
+                width=info.width,
+                height=info.height,
+            )
+            flags = self.quality.on_window(window, self.declared)
+            for flag in flags:
+                d.metrics.quality_flags.labels(flag=flag).inc()
             await self._published(
                 "stats",
-                d.events.stats(self.camera_id, info, prev, cur, window_start=window_start, now=now),
+                d.events.stats(
+                    self.camera_id,
+                    info,
+                    prev,
+                    cur,
+                    window_start=window_start,
+                    now=now,
+                    flags=flags,
+                ),
             )
             prev, window_start = cur, now
 
@@ -343,9 +373,11 @@ class CameraRunner:
             d.metrics.snapshots.labels(outcome="decode_error").inc()
             log.warning("snapshot failed: %s", e, extra={"camera_id": self.camera_id})
             return
-        previous = self._prev_luma if self._prev_session == session_id else None
-        q = assess(decoded.luma, previous, d.thresholds)
-        self._prev_luma, self._prev_session = decoded.luma, session_id
+        # Compared across sessions too: a stuck encoder keeps its picture over a reconnect.
+        q = assess(decoded.luma, self._prev_luma, d.thresholds)
+        self._prev_luma = decoded.luma
+        self.quality.on_picture(q, pkt.taken_at)
+        result = self.quality.result(self.declared)
         for flag in ("black", "blurred", "frozen"):
             if getattr(q, flag):
                 d.metrics.quality_flags.labels(flag=flag).inc()
@@ -358,7 +390,13 @@ class CameraRunner:
                 log.warning("snapshot not stored: %s", e, extra={"camera_id": self.camera_id})
         try:
             await d.events.snapshot_taken(
-                self.camera_id, session_id, decoded, q, taken_at=pkt.taken_at, image=image
+                self.camera_id,
+                session_id,
+                decoded,
+                q,
+                taken_at=pkt.taken_at,
+                image=image,
+                result=result,
             )
         except TncamError as e:
             d.metrics.snapshots.labels(outcome="publish_error").inc()

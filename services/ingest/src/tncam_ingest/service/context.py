@@ -9,6 +9,7 @@ from tncam_ingest.bus.camera_events import CameraEvents
 from tncam_ingest.bus.live import LiveBus
 from tncam_ingest.clients.registry import RegistryClient
 from tncam_ingest.domain.quality import Thresholds
+from tncam_ingest.domain.stream_quality import StreamRules
 from tncam_ingest.media.stream import ClosedSegment, SessionOptions
 from tncam_ingest.metrics import IngestMetrics
 from tncam_ingest.settings import IngestSettings
@@ -35,6 +36,7 @@ class IngestContext:
     handoff: SegmentSink
     snapshots: SnapshotStore | None
     thresholds: Thresholds
+    stream_rules: StreamRules
     stats_interval_s: float
     snapshot_interval_s: float
     reconnect_initial_s: float
@@ -79,6 +81,12 @@ def build_context(
             black_max_stddev=s.black_max_stddev,
             blur_min_laplacian=s.blur_min_laplacian,
             frozen_max_diff=s.frozen_max_diff,
+        ),
+        stream_rules=StreamRules(
+            default_min_fps=s.quality_min_fps,
+            collapse_ratio=s.quality_bitrate_collapse_ratio,
+            baseline_windows=s.quality_bitrate_baseline_windows,
+            frozen_snapshots=s.quality_frozen_snapshots,
         ),
         stats_interval_s=s.stats_interval_s,
         snapshot_interval_s=s.snapshot_interval_s,

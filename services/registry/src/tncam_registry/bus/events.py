@@ -21,6 +21,8 @@ def ingest_config(row: Any, commune_code: str) -> camera_config_pb2.CameraIngest
         rtsp_sub_url=row["rtsp_sub_url"],
         credentials_ref=credentials_ref(row["id"]) if row["credentials_sealed"] is not None else "",
         expected_codec=row["declared_codec"],
+        expected_resolution=row["resolution"],
+        min_fps=row["min_fps"],
         onvif_url=row["onvif_url"],
         retention_days=row["retention_days"],
         commune_code=commune_code,

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tncam_registry.db.tables import camera_connection, cameras, communes, sites
+from tncam_registry.db.tables import camera_connection, camera_quality, cameras, communes, sites
 from tncam_registry.domain.access import ReadScope
 from tncam_registry.domain.model import CameraState
 
@@ -35,10 +35,12 @@ CAMERA_VIEW = sa.select(
     camera_connection.c.measured_bitrate_bps,
     camera_connection.c.ever_connected,
     camera_connection.c.mismatch_since,
+    *(c.label(f"q_{c.name}") for c in camera_quality.c if c.name != "camera_id"),
 ).select_from(
     cameras.join(sites, sites.c.id == cameras.c.site_id)
     .join(communes, communes.c.code == sites.c.commune_code)
     .join(camera_connection, camera_connection.c.camera_id == cameras.c.id)
+    .outerjoin(camera_quality, camera_quality.c.camera_id == cameras.c.id)
 )
 
 Conditions = list[sa.ColumnElement[bool]]

@@ -93,6 +93,7 @@ cameras = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("deactivated_at", sa.DateTime(timezone=True)),
+    sa.Column("min_fps", sa.Float, nullable=False, server_default="0"),
 )
 
 camera_connection = sa.Table(
@@ -117,6 +118,35 @@ camera_connection = sa.Table(
     sa.Column("measured_bitrate_bps", sa.BigInteger, nullable=False),
     sa.Column("measured_at", sa.DateTime(timezone=True)),
     sa.Column("mismatch_since", sa.DateTime(timezone=True)),
+)
+
+camera_quality = sa.Table(
+    "camera_quality",
+    metadata,
+    sa.Column("camera_id", sa.Text, primary_key=True),
+    sa.Column("flags", ARRAY(sa.Text), nullable=False),
+    sa.Column("fps", sa.Float, nullable=False),
+    sa.Column("bitrate_bps", sa.BigInteger, nullable=False),
+    sa.Column("width", sa.Integer, nullable=False),
+    sa.Column("height", sa.Integer, nullable=False),
+    sa.Column("codec", sa.Text, nullable=False),
+    sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_good_at", sa.DateTime(timezone=True)),
+    sa.Column("poor_since", sa.DateTime(timezone=True)),
+)
+
+camera_quality_history = sa.Table(
+    "camera_quality_history",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    sa.Column("camera_id", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("flags", ARRAY(sa.Text), nullable=False),
+    sa.Column("fps", sa.Float, nullable=False),
+    sa.Column("bitrate_bps", sa.BigInteger, nullable=False),
+    sa.Column("width", sa.Integer, nullable=False),
+    sa.Column("height", sa.Integer, nullable=False),
+    sa.Column("codec", sa.Text, nullable=False),
 )
 
 connection_edges = sa.Table(

@@ -35,6 +35,7 @@ OPTIONAL = (
     "latitude",
     "longitude",
     "location",
+    "min_fps",
     "username",
     "password",
 )
@@ -98,6 +99,7 @@ class CameraRow:
     latitude: float | None = None
     longitude: float | None = None
     location: str = ""
+    min_fps: float = 0.0
     username: str | None = field(default=None, repr=False)
     password: str | None = field(default=None, repr=False)
 
@@ -297,6 +299,22 @@ class _RowCheck:
                 )
         return retention
 
+    def min_fps(self) -> float:
+        """The camera's minimum frame rate (0 = ingest's default)."""
+        value = self.rec.get("min_fps", "").replace(",", ".")
+        if not value:
+            return 0.0
+        try:
+            fps = float(value)
+            if not 0 <= fps <= 120:
+                raise ValueError(value)
+        except ValueError:
+            self.err(
+                "min_fps", "invalid", f"tốc độ khung hình tối thiểu '{value}' phải từ 0 đến 120"
+            )
+            return 0.0
+        return fps
+
     def coordinates(self) -> dict[str, float | None]:
         """Latitude and longitude, if given."""
         coords: dict[str, float | None] = {"latitude": None, "longitude": None}
@@ -323,6 +341,7 @@ def validate_row(
     codec, dates, resolution = check.device()
     retention = check.retention()
     coords = check.coordinates()
+    min_fps = check.min_fps()
     if check.errs or site_kind is None:
         return None, check.errs
     return (
@@ -350,6 +369,7 @@ def validate_row(
             latitude=coords["latitude"],
             longitude=coords["longitude"],
             location=rec.get("location", ""),
+            min_fps=min_fps,
             username=username,
             password=password,
         ),

@@ -50,7 +50,12 @@ def from_fields(camera_id: str, f: service_pb2.CameraFields) -> dict[str, str]:
         "latitude": str(f.latitude) if f.latitude else "",
         "longitude": str(f.longitude) if f.longitude else "",
         "location": f.location,
+        "min_fps": _fps(f.min_fps),
     }
+
+
+def _fps(v: float) -> str:
+    return f"{v:g}" if v else ""
 
 
 def _text(v: Any) -> str:
@@ -86,6 +91,7 @@ def from_row(existing: Any, view: Any) -> dict[str, str]:
         "latitude": _text(existing["latitude"]),
         "longitude": _text(existing["longitude"]),
         "location": existing["location"],
+        "min_fps": _fps(existing["min_fps"]),
     }
 
 
@@ -148,4 +154,5 @@ def column_values(row: imp.CameraRow, site_id: str, owner: str) -> dict[str, Any
         "latitude": row.latitude,
         "longitude": row.longitude,
         "location": row.location,
+        "min_fps": row.min_fps,
     }

@@ -17,6 +17,7 @@ from tncam_registry.domain import report as rep
 from tncam_registry.domain.connection import LEASE_RELEASED, DayUptime
 from tncam_registry.domain.deadlines import compliance_issues
 from tncam_registry.domain.model import CameraState, SiteKind
+from tncam_registry.domain.quality_views import compliance, quality_pb
 
 STATE_TO_PB = {
     CameraState.NEVER: camera_state_pb2.CAMERA_STATE_NEVER,
@@ -54,7 +55,8 @@ def iso(value: dt.date | None) -> str:
     return value.isoformat() if value is not None else ""
 
 
-def camera_to_pb(row: Any, today: dt.date) -> service_pb2.Camera:
+# long: one line per field of the Camera message
+def camera_to_pb(row: Any, today: dt.date, history: Sequence[Any] = ()) -> service_pb2.Camera:
     """A camera view row (db.cameras.CAMERA_VIEW) as the API shows it: never a secret."""
     cam = service_pb2.Camera(
         id=row["id"],
@@ -85,12 +87,15 @@ def camera_to_pb(row: Any, today: dt.date) -> service_pb2.Camera:
         longitude=row["longitude"] or 0.0,
         location=row["location"],
         last_maintained_on=iso(row["last_maintained_on"]),
-        compliance_issues=compliance_issues(
-            codec=row["declared_codec"],
-            qcvn135_cert=row["qcvn135_cert"],
-            qcvn135_valid_until=row["qcvn135_valid_until"],
-            onvif_version=row["onvif_version"],
-            today=today,
+        compliance_issues=compliance(
+            compliance_issues(
+                codec=row["declared_codec"],
+                qcvn135_cert=row["qcvn135_cert"],
+                qcvn135_valid_until=row["qcvn135_valid_until"],
+                onvif_version=row["onvif_version"],
+                today=today,
+            ),
+            row,
         ),
         state=STATE_TO_PB[CameraState(row["state"])],
         last_disconnect_reason=row["last_reason"],
@@ -104,6 +109,8 @@ def camera_to_pb(row: Any, today: dt.date) -> service_pb2.Camera:
         site_notice_required=row["site_notice_required"],
         site_notice_present=row["site_notice_present"],
         site_notice_checked_on=iso(row["site_notice_checked_on"]),
+        quality=quality_pb(row, history),
+        min_fps=row["min_fps"],
     )
     for name in ("state_changed_at", "created_at", "updated_at"):
         value = ts(row[name])

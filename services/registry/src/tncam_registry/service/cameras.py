@@ -9,11 +9,13 @@ from tncam.registry.v1 import service_pb2
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import ConflictError, InvalidInputError, NotFoundError
 from tncam_registry.db import cameras as db
+from tncam_registry.db import quality as db_quality
 from tncam_registry.domain import access, records
 from tncam_registry.domain import credentials as creds
 from tncam_registry.domain import deadlines as dl
 from tncam_registry.domain.import_rows import parse_date
 from tncam_registry.domain.model import CAMERA_ID_RE
+from tncam_registry.domain.quality import HISTORY_LENGTH
 from tncam_registry.domain.views import PB_TO_STATE, audit_image, camera_to_pb
 from tncam_registry.service.camera_writes import (
     CameraWrite,
@@ -23,6 +25,7 @@ from tncam_registry.service.camera_writes import (
     write_camera,
 )
 from tncam_registry.service.context import RegistryContext
+from tncam_registry.service.quality import quality_filters
 from tncam_registry.service.tickets import close_ticket
 
 log = logging.getLogger("tncam.registry")
@@ -179,9 +182,10 @@ async def get_camera(ctx: RegistryContext, req: service_pb2.GetCameraRequest) ->
     scope = access.read_scope(req.actor, "get_camera", ctx.ref.units)
     async with ctx.sessions() as s:
         row = await db.camera_view(s, req.id, scope)
-    if row is None:
-        raise NotFoundError("registry.get_camera.not_found", f"no camera {req.id}")
-    return camera_to_pb(row, ctx.today())
+        if row is None:
+            raise NotFoundError("registry.get_camera.not_found", f"no camera {req.id}")
+        recent = await db_quality.history(s, req.id, HISTORY_LENGTH)
+    return camera_to_pb(row, ctx.today(), recent)
 
 
 def _page_after(token: str, op: str) -> str:
@@ -199,14 +203,18 @@ async def list_cameras(
     """A page of the cameras the actor may read, filtered, in id order."""
     op = "list_cameras"
     scope = access.read_scope(req.actor, op, ctx.ref.units)
-    cond = db.scope_filters(scope) + db.filters(
-        commune_codes=list(req.commune_codes),
-        owner_unit_id=req.owner_unit_id,
-        sector=req.sector,
-        site_kinds=list(req.site_kinds),
-        states=[PB_TO_STATE[s].value for s in req.states if s in PB_TO_STATE],
-        include_inactive=req.include_inactive,
-        text=req.text,
+    cond = (
+        db.scope_filters(scope)
+        + db.filters(
+            commune_codes=list(req.commune_codes),
+            owner_unit_id=req.owner_unit_id,
+            sector=req.sector,
+            site_kinds=list(req.site_kinds),
+            states=[PB_TO_STATE[s].value for s in req.states if s in PB_TO_STATE],
+            include_inactive=req.include_inactive,
+            text=req.text,
+        )
+        + quality_filters(ctx, req)
     )
     size = req.page_size or 50
     if size > MAX_PAGE:

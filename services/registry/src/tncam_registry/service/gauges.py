@@ -8,6 +8,7 @@ from tncam_registry.domain import deadlines as dl
 from tncam_registry.domain.model import CameraState
 from tncam_registry.service.context import RegistryContext
 from tncam_registry.service.deadlines import overdue
+from tncam_registry.service.quality import refresh_quality_gauges
 
 COMMUNE_KINDS = ("xa", "phuong")
 
@@ -33,3 +34,4 @@ async def refresh_gauges(ctx: RegistryContext) -> None:
         by_kind[item.kind] += 1
     for kind, n in by_kind.items():
         m.overdue.labels(kind=kind).set(n)
+    await refresh_quality_gauges(ctx)

@@ -6,8 +6,9 @@ import asyncio
 from collections.abc import Callable
 
 from tncam.registry.v1 import service_pb2
+from tncam_registry.db import quality as db_quality
 from tncam_registry.db import reports as db
-from tncam_registry.domain import access
+from tncam_registry.domain import access, report_quality
 from tncam_registry.domain import report as rep
 from tncam_registry.domain.model import CameraState, SiteKind
 from tncam_registry.domain.views import report_to_pb
@@ -33,6 +34,13 @@ async def report_data(ctx: RegistryContext) -> rep.Report:
     return rep.build_report(ctx.ref.communes, cams, ctx.clock())
 
 
+async def quality_list(ctx: RegistryContext) -> list[report_quality.QualityEntry]:
+    """Connected cameras at the report's site kinds with a poor picture (issue 14)."""
+    async with ctx.sessions() as s:
+        rows = await db_quality.poor_connected(s, [k.value for k, _, _ in rep.REPORT_KINDS])
+    return report_quality.build_entries(ctx.ref.communes, rows)
+
+
 async def connection_report(
     ctx: RegistryContext, req: service_pb2.GetConnectionReportRequest
 ) -> service_pb2.GetConnectionReportReply:
@@ -43,10 +51,14 @@ async def connection_report(
         format=service_pb2.ReportFormat.Name(fmt).removeprefix("REPORT_FORMAT_").lower()
     ).time():
         report = await report_data(ctx)
+        quality = await quality_list(ctx)
         renderer, content_type, ext = RENDERERS[fmt]
         document = await asyncio.to_thread(renderer, report)
+        document = await asyncio.to_thread(report_quality.add_to_document, document, ext, quality)
+    message = report_to_pb(report)
+    message.quality.extend(report_quality.to_pb(quality))
     return service_pb2.GetConnectionReportReply(
-        report=report_to_pb(report),
+        report=message,
         document=document,
         content_type=content_type,
         filename=rep.report_filename(report, ext),

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from tncam.common.v1 import object_ref_pb2 as tncam_dot_common_dot_v1_dot_object__ref__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1etncam/camera/v1/snapshot.proto\x12\x0ftncam.camera.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a tncam/common/v1/object_ref.proto\"\xa0\x01\n\x0ePictureQuality\x12\x11\n\tmean_luma\x18\x01 \x01(\x01\x12\x13\n\x0bluma_stddev\x18\x02 \x01(\x01\x12\x1a\n\x12laplacian_variance\x18\x03 \x01(\x01\x12\x1a\n\x12\x64iff_from_previous\x18\x04 \x01(\x01\x12\x0e\n\x06\x66rozen\x18\n \x01(\x08\x12\r\n\x05\x62lack\x18\x0b \x01(\x08\x12\x0f\n\x07\x62lurred\x18\x0c \x01(\x08\"\x9f\x02\n\rSnapshotTaken\x12\x11\n\tcamera_id\x18\x01 \x01(\t\x12,\n\x08taken_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tworker_id\x18\x03 \x01(\t\x12\x12\n\nsession_id\x18\x04 \x01(\t\x12\r\n\x05width\x18\x05 \x01(\r\x12\x0e\n\x06height\x18\x06 \x01(\r\x12\x30\n\x07quality\x18\n \x01(\x0b\x32\x1f.tncam.camera.v1.PictureQuality\x12\x32\n\x0cimage_object\x18\x14 \x01(\x0b\x32\x1a.tncam.common.v1.ObjectRefH\x00\x12\x18\n\x0ejpeg_thumbnail\x18\x15 \x01(\x0cH\x00\x42\x07\n\x05imageb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1etncam/camera/v1/snapshot.proto\x12\x0ftncam.camera.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a tncam/common/v1/object_ref.proto\"\xa0\x01\n\x0ePictureQuality\x12\x11\n\tmean_luma\x18\x01 \x01(\x01\x12\x13\n\x0bluma_stddev\x18\x02 \x01(\x01\x12\x1a\n\x12laplacian_variance\x18\x03 \x01(\x01\x12\x1a\n\x12\x64iff_from_previous\x18\x04 \x01(\x01\x12\x0e\n\x06\x66rozen\x18\n \x01(\x08\x12\r\n\x05\x62lack\x18\x0b \x01(\x08\x12\x0f\n\x07\x62lurred\x18\x0c \x01(\x08\"\xe9\x01\n\rQualityResult\x12\r\n\x05\x66lags\x18\x01 \x03(\t\x12\x0b\n\x03\x66ps\x18\x02 \x01(\x01\x12\x13\n\x0b\x62itrate_bps\x18\x03 \x01(\x04\x12\r\n\x05width\x18\x04 \x01(\r\x12\x0e\n\x06height\x18\x05 \x01(\r\x12\r\n\x05\x63odec\x18\x06 \x01(\t\x12\x0f\n\x07min_fps\x18\x07 \x01(\x01\x12\x1c\n\x14\x62\x61seline_bitrate_bps\x18\x08 \x01(\x04\x12\x18\n\x10\x66rozen_snapshots\x18\t \x01(\r\x12\x30\n\x0clast_good_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xcf\x02\n\rSnapshotTaken\x12\x11\n\tcamera_id\x18\x01 \x01(\t\x12,\n\x08taken_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tworker_id\x18\x03 \x01(\t\x12\x12\n\nsession_id\x18\x04 \x01(\t\x12\r\n\x05width\x18\x05 \x01(\r\x12\x0e\n\x06height\x18\x06 \x01(\r\x12\x30\n\x07quality\x18\n \x01(\x0b\x32\x1f.tncam.camera.v1.PictureQuality\x12.\n\x06result\x18\x1e \x01(\x0b\x32\x1e.tncam.camera.v1.QualityResult\x12\x32\n\x0cimage_object\x18\x14 \x01(\x0b\x32\x1a.tncam.common.v1.ObjectRefH\x00\x12\x18\n\x0ejpeg_thumbnail\x18\x15 \x01(\x0cH\x00\x42\x07\n\x05imageb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,6 +35,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_PICTUREQUALITY']._serialized_start=119
   _globals['_PICTUREQUALITY']._serialized_end=279
-  _globals['_SNAPSHOTTAKEN']._serialized_start=282
-  _globals['_SNAPSHOTTAKEN']._serialized_end=569
+  _globals['_QUALITYRESULT']._serialized_start=282
+  _globals['_QUALITYRESULT']._serialized_end=515
+  _globals['_SNAPSHOTTAKEN']._serialized_start=518
+  _globals['_SNAPSHOTTAKEN']._serialized_end=853
 # @@protoc_insertion_point(module_scope)

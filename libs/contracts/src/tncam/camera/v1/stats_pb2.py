@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1btncam/camera/v1/stats.proto\x12\x0ftncam.camera.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xee\x02\n\x0bStreamStats\x12\x11\n\tcamera_id\x18\x01 \x01(\t\x12\x30\n\x0cwindow_start\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nwindow_end\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03\x66ps\x18\n \x01(\x01\x12\x13\n\x0b\x62itrate_bps\x18\x0b \x01(\x04\x12\x19\n\x11gop_length_frames\x18\x0c \x01(\r\x12\r\n\x05width\x18\r \x01(\r\x12\x0e\n\x06height\x18\x0e \x01(\r\x12\r\n\x05\x63odec\x18\x0f \x01(\t\x12\x11\n\tcompliant\x18\x10 \x01(\x08\x12\x13\n\x0bpacket_gaps\x18\x11 \x01(\r\x12\x0e\n\x06\x66rames\x18\x12 \x01(\x04\x12\x11\n\tkeyframes\x18\x13 \x01(\r\x12\r\n\x05\x62ytes\x18\x14 \x01(\x04\x12\x11\n\tworker_id\x18\x1e \x01(\t\x12\x12\n\nsession_id\x18\x1f \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1btncam/camera/v1/stats.proto\x12\x0ftncam.camera.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x85\x03\n\x0bStreamStats\x12\x11\n\tcamera_id\x18\x01 \x01(\t\x12\x30\n\x0cwindow_start\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nwindow_end\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03\x66ps\x18\n \x01(\x01\x12\x13\n\x0b\x62itrate_bps\x18\x0b \x01(\x04\x12\x19\n\x11gop_length_frames\x18\x0c \x01(\r\x12\r\n\x05width\x18\r \x01(\r\x12\x0e\n\x06height\x18\x0e \x01(\r\x12\r\n\x05\x63odec\x18\x0f \x01(\t\x12\x11\n\tcompliant\x18\x10 \x01(\x08\x12\x13\n\x0bpacket_gaps\x18\x11 \x01(\r\x12\x0e\n\x06\x66rames\x18\x12 \x01(\x04\x12\x11\n\tkeyframes\x18\x13 \x01(\r\x12\r\n\x05\x62ytes\x18\x14 \x01(\x04\x12\x15\n\rquality_flags\x18( \x03(\t\x12\x11\n\tworker_id\x18\x1e \x01(\t\x12\x12\n\nsession_id\x18\x1f \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,5 +33,5 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tncam.camera.v1.stats_pb2',
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_STREAMSTATS']._serialized_start=82
-  _globals['_STREAMSTATS']._serialized_end=448
+  _globals['_STREAMSTATS']._serialized_end=471
 # @@protoc_insertion_point(module_scope)

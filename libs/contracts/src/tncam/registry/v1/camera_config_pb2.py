@@ -25,17 +25,17 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%tncam/registry/v1/camera_config.proto\x12\x11tncam.registry.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa0\x02\n\x12\x43\x61meraIngestConfig\x12\x11\n\tcamera_id\x18\x01 \x01(\t\x12\x10\n\x08revision\x18\x02 \x01(\x04\x12\x0e\n\x06\x61\x63tive\x18\x03 \x01(\x08\x12\x10\n\x08rtsp_url\x18\n \x01(\t\x12\x17\n\x0f\x63redentials_ref\x18\x0b \x01(\t\x12\x16\n\x0e\x65xpected_codec\x18\x0c \x01(\t\x12\x11\n\tonvif_url\x18\r \x01(\t\x12\x14\n\x0crtsp_sub_url\x18\x0e \x01(\t\x12\x16\n\x0eretention_days\x18\x14 \x01(\r\x12\x14\n\x0c\x63ommune_code\x18\x15 \x01(\t\x12\x15\n\rowner_unit_id\x18\x16 \x01(\t\x12\x13\n\x0bsector_code\x18\x17 \x01(\t\x12\x0f\n\x07site_id\x18\x18 \x01(\t\"\xd2\x01\n\x13\x43\x61meraConfigChanged\x12\x11\n\tcamera_id\x18\x01 \x01(\t\x12\x10\n\x08revision\x18\x02 \x01(\x04\x12/\n\x06\x63hange\x18\x03 \x01(\x0e\x32\x1f.tncam.registry.v1.ConfigChange\x12\x35\n\x06\x63onfig\x18\x04 \x01(\x0b\x32%.tncam.registry.v1.CameraIngestConfig\x12.\n\nchanged_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*d\n\x0c\x43onfigChange\x12\x1d\n\x19\x43ONFIG_CHANGE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x43ONFIG_CHANGE_UPSERTED\x10\x01\x12\x19\n\x15\x43ONFIG_CHANGE_REMOVED\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%tncam/registry/v1/camera_config.proto\x12\x11tncam.registry.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xce\x02\n\x12\x43\x61meraIngestConfig\x12\x11\n\tcamera_id\x18\x01 \x01(\t\x12\x10\n\x08revision\x18\x02 \x01(\x04\x12\x0e\n\x06\x61\x63tive\x18\x03 \x01(\x08\x12\x10\n\x08rtsp_url\x18\n \x01(\t\x12\x17\n\x0f\x63redentials_ref\x18\x0b \x01(\t\x12\x16\n\x0e\x65xpected_codec\x18\x0c \x01(\t\x12\x11\n\tonvif_url\x18\r \x01(\t\x12\x14\n\x0crtsp_sub_url\x18\x0e \x01(\t\x12\x1b\n\x13\x65xpected_resolution\x18\x32 \x01(\t\x12\x0f\n\x07min_fps\x18\x33 \x01(\x01\x12\x16\n\x0eretention_days\x18\x14 \x01(\r\x12\x14\n\x0c\x63ommune_code\x18\x15 \x01(\t\x12\x15\n\rowner_unit_id\x18\x16 \x01(\t\x12\x13\n\x0bsector_code\x18\x17 \x01(\t\x12\x0f\n\x07site_id\x18\x18 \x01(\t\"\xd2\x01\n\x13\x43\x61meraConfigChanged\x12\x11\n\tcamera_id\x18\x01 \x01(\t\x12\x10\n\x08revision\x18\x02 \x01(\x04\x12/\n\x06\x63hange\x18\x03 \x01(\x0e\x32\x1f.tncam.registry.v1.ConfigChange\x12\x35\n\x06\x63onfig\x18\x04 \x01(\x0b\x32%.tncam.registry.v1.CameraIngestConfig\x12.\n\nchanged_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*d\n\x0c\x43onfigChange\x12\x1d\n\x19\x43ONFIG_CHANGE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x43ONFIG_CHANGE_UPSERTED\x10\x01\x12\x19\n\x15\x43ONFIG_CHANGE_REMOVED\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tncam.registry.v1.camera_config_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CONFIGCHANGE']._serialized_start=597
-  _globals['_CONFIGCHANGE']._serialized_end=697
+  _globals['_CONFIGCHANGE']._serialized_start=643
+  _globals['_CONFIGCHANGE']._serialized_end=743
   _globals['_CAMERAINGESTCONFIG']._serialized_start=94
-  _globals['_CAMERAINGESTCONFIG']._serialized_end=382
-  _globals['_CAMERACONFIGCHANGED']._serialized_start=385
-  _globals['_CAMERACONFIGCHANGED']._serialized_end=595
+  _globals['_CAMERAINGESTCONFIG']._serialized_end=428
+  _globals['_CAMERACONFIGCHANGED']._serialized_start=431
+  _globals['_CAMERACONFIGCHANGED']._serialized_end=641
 # @@protoc_insertion_point(module_scope)

@@ -19,7 +19,7 @@ CONFIG_CHANGE_UPSERTED: ConfigChange
 CONFIG_CHANGE_REMOVED: ConfigChange
 
 class CameraIngestConfig(_message.Message):
-    __slots__ = ("camera_id", "revision", "active", "rtsp_url", "credentials_ref", "expected_codec", "onvif_url", "rtsp_sub_url", "retention_days", "commune_code", "owner_unit_id", "sector_code", "site_id")
+    __slots__ = ("camera_id", "revision", "active", "rtsp_url", "credentials_ref", "expected_codec", "onvif_url", "rtsp_sub_url", "expected_resolution", "min_fps", "retention_days", "commune_code", "owner_unit_id", "sector_code", "site_id")
     CAMERA_ID_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_FIELD_NUMBER: _ClassVar[int]
@@ -28,6 +28,8 @@ class CameraIngestConfig(_message.Message):
     EXPECTED_CODEC_FIELD_NUMBER: _ClassVar[int]
     ONVIF_URL_FIELD_NUMBER: _ClassVar[int]
     RTSP_SUB_URL_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+    MIN_FPS_FIELD_NUMBER: _ClassVar[int]
     RETENTION_DAYS_FIELD_NUMBER: _ClassVar[int]
     COMMUNE_CODE_FIELD_NUMBER: _ClassVar[int]
     OWNER_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -41,12 +43,14 @@ class CameraIngestConfig(_message.Message):
     expected_codec: str
     onvif_url: str
     rtsp_sub_url: str
+    expected_resolution: str
+    min_fps: float
     retention_days: int
     commune_code: str
     owner_unit_id: str
     sector_code: str
     site_id: str
-    def __init__(self, camera_id: _Optional[str] = ..., revision: _Optional[int] = ..., active: _Optional[bool] = ..., rtsp_url: _Optional[str] = ..., credentials_ref: _Optional[str] = ..., expected_codec: _Optional[str] = ..., onvif_url: _Optional[str] = ..., rtsp_sub_url: _Optional[str] = ..., retention_days: _Optional[int] = ..., commune_code: _Optional[str] = ..., owner_unit_id: _Optional[str] = ..., sector_code: _Optional[str] = ..., site_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, camera_id: _Optional[str] = ..., revision: _Optional[int] = ..., active: _Optional[bool] = ..., rtsp_url: _Optional[str] = ..., credentials_ref: _Optional[str] = ..., expected_codec: _Optional[str] = ..., onvif_url: _Optional[str] = ..., rtsp_sub_url: _Optional[str] = ..., expected_resolution: _Optional[str] = ..., min_fps: _Optional[float] = ..., retention_days: _Optional[int] = ..., commune_code: _Optional[str] = ..., owner_unit_id: _Optional[str] = ..., sector_code: _Optional[str] = ..., site_id: _Optional[str] = ...) -> None: ...
 
 class CameraConfigChanged(_message.Message):
     __slots__ = ("camera_id", "revision", "change", "config", "changed_at")

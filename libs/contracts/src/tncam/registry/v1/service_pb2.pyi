@@ -35,7 +35,32 @@ REPORT_FORMAT_XLSX: ReportFormat
 REPORT_FORMAT_HTML: ReportFormat
 
 class Camera(_message.Message):
-    __slots__ = ("id", "name", "active", "revision", "site_id", "site_kind", "commune_code", "commune_name", "owner_unit_id", "sectors", "rtsp_url", "rtsp_sub_url", "onvif_url", "has_credentials", "vendor", "model", "firmware", "declared_codec", "resolution", "qcvn135_cert", "qcvn135_valid_until", "onvif_version", "installed_on", "retention_days", "latitude", "longitude", "location", "last_maintained_on", "compliance_issues", "state", "state_changed_at", "last_disconnect_reason", "measured_codec", "measured_resolution", "measured_fps", "measured_bitrate_bps", "created_at", "updated_at", "site_name", "site_notice_required", "site_notice_present", "site_notice_checked_on")
+    __slots__ = ("id", "name", "active", "revision", "site_id", "site_kind", "commune_code", "commune_name", "owner_unit_id", "sectors", "rtsp_url", "rtsp_sub_url", "onvif_url", "has_credentials", "vendor", "model", "firmware", "declared_codec", "resolution", "qcvn135_cert", "qcvn135_valid_until", "onvif_version", "installed_on", "retention_days", "latitude", "longitude", "location", "last_maintained_on", "compliance_issues", "state", "state_changed_at", "last_disconnect_reason", "measured_codec", "measured_resolution", "measured_fps", "measured_bitrate_bps", "quality", "min_fps", "created_at", "updated_at", "site_name", "site_notice_required", "site_notice_present", "site_notice_checked_on")
+    class PictureQuality(_message.Message):
+        __slots__ = ("verdict", "flags", "fps", "bitrate_bps", "resolution", "codec", "last_good_at", "checked_at", "poor_since", "summary", "history")
+        VERDICT_FIELD_NUMBER: _ClassVar[int]
+        FLAGS_FIELD_NUMBER: _ClassVar[int]
+        FPS_FIELD_NUMBER: _ClassVar[int]
+        BITRATE_BPS_FIELD_NUMBER: _ClassVar[int]
+        RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+        CODEC_FIELD_NUMBER: _ClassVar[int]
+        LAST_GOOD_AT_FIELD_NUMBER: _ClassVar[int]
+        CHECKED_AT_FIELD_NUMBER: _ClassVar[int]
+        POOR_SINCE_FIELD_NUMBER: _ClassVar[int]
+        SUMMARY_FIELD_NUMBER: _ClassVar[int]
+        HISTORY_FIELD_NUMBER: _ClassVar[int]
+        verdict: str
+        flags: _containers.RepeatedScalarFieldContainer[str]
+        fps: float
+        bitrate_bps: int
+        resolution: str
+        codec: str
+        last_good_at: _timestamp_pb2.Timestamp
+        checked_at: _timestamp_pb2.Timestamp
+        poor_since: _timestamp_pb2.Timestamp
+        summary: str
+        history: _containers.RepeatedCompositeFieldContainer[CameraQualityCheck]
+        def __init__(self, verdict: _Optional[str] = ..., flags: _Optional[_Iterable[str]] = ..., fps: _Optional[float] = ..., bitrate_bps: _Optional[int] = ..., resolution: _Optional[str] = ..., codec: _Optional[str] = ..., last_good_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., checked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., poor_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., history: _Optional[_Iterable[_Union[CameraQualityCheck, _Mapping]]] = ...) -> None: ...
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_FIELD_NUMBER: _ClassVar[int]
@@ -72,6 +97,8 @@ class Camera(_message.Message):
     MEASURED_RESOLUTION_FIELD_NUMBER: _ClassVar[int]
     MEASURED_FPS_FIELD_NUMBER: _ClassVar[int]
     MEASURED_BITRATE_BPS_FIELD_NUMBER: _ClassVar[int]
+    QUALITY_FIELD_NUMBER: _ClassVar[int]
+    MIN_FPS_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     SITE_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -114,16 +141,34 @@ class Camera(_message.Message):
     measured_resolution: str
     measured_fps: float
     measured_bitrate_bps: int
+    quality: Camera.PictureQuality
+    min_fps: float
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
     site_name: str
     site_notice_required: bool
     site_notice_present: bool
     site_notice_checked_on: str
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., active: _Optional[bool] = ..., revision: _Optional[int] = ..., site_id: _Optional[str] = ..., site_kind: _Optional[str] = ..., commune_code: _Optional[str] = ..., commune_name: _Optional[str] = ..., owner_unit_id: _Optional[str] = ..., sectors: _Optional[_Iterable[str]] = ..., rtsp_url: _Optional[str] = ..., rtsp_sub_url: _Optional[str] = ..., onvif_url: _Optional[str] = ..., has_credentials: _Optional[bool] = ..., vendor: _Optional[str] = ..., model: _Optional[str] = ..., firmware: _Optional[str] = ..., declared_codec: _Optional[str] = ..., resolution: _Optional[str] = ..., qcvn135_cert: _Optional[str] = ..., qcvn135_valid_until: _Optional[str] = ..., onvif_version: _Optional[str] = ..., installed_on: _Optional[str] = ..., retention_days: _Optional[int] = ..., latitude: _Optional[float] = ..., longitude: _Optional[float] = ..., location: _Optional[str] = ..., last_maintained_on: _Optional[str] = ..., compliance_issues: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[_camera_state_pb2.CameraState, str]] = ..., state_changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_disconnect_reason: _Optional[str] = ..., measured_codec: _Optional[str] = ..., measured_resolution: _Optional[str] = ..., measured_fps: _Optional[float] = ..., measured_bitrate_bps: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., site_name: _Optional[str] = ..., site_notice_required: _Optional[bool] = ..., site_notice_present: _Optional[bool] = ..., site_notice_checked_on: _Optional[str] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., active: _Optional[bool] = ..., revision: _Optional[int] = ..., site_id: _Optional[str] = ..., site_kind: _Optional[str] = ..., commune_code: _Optional[str] = ..., commune_name: _Optional[str] = ..., owner_unit_id: _Optional[str] = ..., sectors: _Optional[_Iterable[str]] = ..., rtsp_url: _Optional[str] = ..., rtsp_sub_url: _Optional[str] = ..., onvif_url: _Optional[str] = ..., has_credentials: _Optional[bool] = ..., vendor: _Optional[str] = ..., model: _Optional[str] = ..., firmware: _Optional[str] = ..., declared_codec: _Optional[str] = ..., resolution: _Optional[str] = ..., qcvn135_cert: _Optional[str] = ..., qcvn135_valid_until: _Optional[str] = ..., onvif_version: _Optional[str] = ..., installed_on: _Optional[str] = ..., retention_days: _Optional[int] = ..., latitude: _Optional[float] = ..., longitude: _Optional[float] = ..., location: _Optional[str] = ..., last_maintained_on: _Optional[str] = ..., compliance_issues: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[_camera_state_pb2.CameraState, str]] = ..., state_changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_disconnect_reason: _Optional[str] = ..., measured_codec: _Optional[str] = ..., measured_resolution: _Optional[str] = ..., measured_fps: _Optional[float] = ..., measured_bitrate_bps: _Optional[int] = ..., quality: _Optional[_Union[Camera.PictureQuality, _Mapping]] = ..., min_fps: _Optional[float] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., site_name: _Optional[str] = ..., site_notice_required: _Optional[bool] = ..., site_notice_present: _Optional[bool] = ..., site_notice_checked_on: _Optional[str] = ...) -> None: ...
+
+class CameraQualityCheck(_message.Message):
+    __slots__ = ("at", "flags", "fps", "bitrate_bps", "resolution", "codec")
+    AT_FIELD_NUMBER: _ClassVar[int]
+    FLAGS_FIELD_NUMBER: _ClassVar[int]
+    FPS_FIELD_NUMBER: _ClassVar[int]
+    BITRATE_BPS_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+    CODEC_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    flags: _containers.RepeatedScalarFieldContainer[str]
+    fps: float
+    bitrate_bps: int
+    resolution: str
+    codec: str
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., flags: _Optional[_Iterable[str]] = ..., fps: _Optional[float] = ..., bitrate_bps: _Optional[int] = ..., resolution: _Optional[str] = ..., codec: _Optional[str] = ...) -> None: ...
 
 class CameraFields(_message.Message):
-    __slots__ = ("name", "commune_code", "site_kind", "site_id", "owner_unit_id", "sectors", "rtsp_url", "rtsp_sub_url", "onvif_url", "vendor", "model", "firmware", "declared_codec", "resolution", "qcvn135_cert", "qcvn135_valid_until", "onvif_version", "installed_on", "retention_days", "latitude", "longitude", "location")
+    __slots__ = ("name", "commune_code", "site_kind", "site_id", "owner_unit_id", "sectors", "rtsp_url", "rtsp_sub_url", "onvif_url", "vendor", "model", "firmware", "declared_codec", "resolution", "qcvn135_cert", "qcvn135_valid_until", "onvif_version", "installed_on", "retention_days", "latitude", "longitude", "location", "min_fps")
     NAME_FIELD_NUMBER: _ClassVar[int]
     COMMUNE_CODE_FIELD_NUMBER: _ClassVar[int]
     SITE_KIND_FIELD_NUMBER: _ClassVar[int]
@@ -146,6 +191,7 @@ class CameraFields(_message.Message):
     LATITUDE_FIELD_NUMBER: _ClassVar[int]
     LONGITUDE_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
+    MIN_FPS_FIELD_NUMBER: _ClassVar[int]
     name: str
     commune_code: str
     site_kind: str
@@ -168,7 +214,8 @@ class CameraFields(_message.Message):
     latitude: float
     longitude: float
     location: str
-    def __init__(self, name: _Optional[str] = ..., commune_code: _Optional[str] = ..., site_kind: _Optional[str] = ..., site_id: _Optional[str] = ..., owner_unit_id: _Optional[str] = ..., sectors: _Optional[_Iterable[str]] = ..., rtsp_url: _Optional[str] = ..., rtsp_sub_url: _Optional[str] = ..., onvif_url: _Optional[str] = ..., vendor: _Optional[str] = ..., model: _Optional[str] = ..., firmware: _Optional[str] = ..., declared_codec: _Optional[str] = ..., resolution: _Optional[str] = ..., qcvn135_cert: _Optional[str] = ..., qcvn135_valid_until: _Optional[str] = ..., onvif_version: _Optional[str] = ..., installed_on: _Optional[str] = ..., retention_days: _Optional[int] = ..., latitude: _Optional[float] = ..., longitude: _Optional[float] = ..., location: _Optional[str] = ...) -> None: ...
+    min_fps: float
+    def __init__(self, name: _Optional[str] = ..., commune_code: _Optional[str] = ..., site_kind: _Optional[str] = ..., site_id: _Optional[str] = ..., owner_unit_id: _Optional[str] = ..., sectors: _Optional[_Iterable[str]] = ..., rtsp_url: _Optional[str] = ..., rtsp_sub_url: _Optional[str] = ..., onvif_url: _Optional[str] = ..., vendor: _Optional[str] = ..., model: _Optional[str] = ..., firmware: _Optional[str] = ..., declared_codec: _Optional[str] = ..., resolution: _Optional[str] = ..., qcvn135_cert: _Optional[str] = ..., qcvn135_valid_until: _Optional[str] = ..., onvif_version: _Optional[str] = ..., installed_on: _Optional[str] = ..., retention_days: _Optional[int] = ..., latitude: _Optional[float] = ..., longitude: _Optional[float] = ..., location: _Optional[str] = ..., min_fps: _Optional[float] = ...) -> None: ...
 
 class CameraCredentials(_message.Message):
     __slots__ = ("username", "password")
@@ -259,7 +306,7 @@ class GetCameraReply(_message.Message):
     def __init__(self, camera: _Optional[_Union[Camera, _Mapping]] = ...) -> None: ...
 
 class ListCamerasRequest(_message.Message):
-    __slots__ = ("actor", "commune_codes", "owner_unit_id", "sector", "site_kinds", "states", "include_inactive", "text", "page_size", "page_token")
+    __slots__ = ("actor", "commune_codes", "owner_unit_id", "sector", "site_kinds", "states", "include_inactive", "text", "page_size", "page_token", "qualities", "quality_flags")
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     COMMUNE_CODES_FIELD_NUMBER: _ClassVar[int]
     OWNER_UNIT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -270,6 +317,8 @@ class ListCamerasRequest(_message.Message):
     TEXT_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    QUALITIES_FIELD_NUMBER: _ClassVar[int]
+    QUALITY_FLAGS_FIELD_NUMBER: _ClassVar[int]
     actor: _actor_pb2.Actor
     commune_codes: _containers.RepeatedScalarFieldContainer[str]
     owner_unit_id: str
@@ -280,7 +329,9 @@ class ListCamerasRequest(_message.Message):
     text: str
     page_size: int
     page_token: str
-    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., commune_codes: _Optional[_Iterable[str]] = ..., owner_unit_id: _Optional[str] = ..., sector: _Optional[str] = ..., site_kinds: _Optional[_Iterable[str]] = ..., states: _Optional[_Iterable[_Union[_camera_state_pb2.CameraState, str]]] = ..., include_inactive: _Optional[bool] = ..., text: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    qualities: _containers.RepeatedScalarFieldContainer[str]
+    quality_flags: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., commune_codes: _Optional[_Iterable[str]] = ..., owner_unit_id: _Optional[str] = ..., sector: _Optional[str] = ..., site_kinds: _Optional[_Iterable[str]] = ..., states: _Optional[_Iterable[_Union[_camera_state_pb2.CameraState, str]]] = ..., include_inactive: _Optional[bool] = ..., text: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., qualities: _Optional[_Iterable[str]] = ..., quality_flags: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListCamerasReply(_message.Message):
     __slots__ = ("cameras", "next_page_token", "total_size")
@@ -381,20 +432,42 @@ class ReportRow(_message.Message):
     def __init__(self, number: _Optional[int] = ..., commune_code: _Optional[str] = ..., commune_name: _Optional[str] = ..., service_center: _Optional[_Union[ReportCell, _Mapping]] = ..., committee_hq: _Optional[_Union[ReportCell, _Mapping]] = ..., square: _Optional[_Union[ReportCell, _Mapping]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class ConnectionReport(_message.Message):
-    __slots__ = ("generated_at", "rows", "totals", "completed", "not_completed", "unstable")
+    __slots__ = ("generated_at", "rows", "totals", "completed", "not_completed", "unstable", "quality")
     GENERATED_AT_FIELD_NUMBER: _ClassVar[int]
     ROWS_FIELD_NUMBER: _ClassVar[int]
     TOTALS_FIELD_NUMBER: _ClassVar[int]
     COMPLETED_FIELD_NUMBER: _ClassVar[int]
     NOT_COMPLETED_FIELD_NUMBER: _ClassVar[int]
     UNSTABLE_FIELD_NUMBER: _ClassVar[int]
+    QUALITY_FIELD_NUMBER: _ClassVar[int]
     generated_at: _timestamp_pb2.Timestamp
     rows: _containers.RepeatedCompositeFieldContainer[ReportRow]
     totals: _containers.RepeatedScalarFieldContainer[str]
     completed: _containers.RepeatedScalarFieldContainer[str]
     not_completed: _containers.RepeatedScalarFieldContainer[str]
     unstable: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rows: _Optional[_Iterable[_Union[ReportRow, _Mapping]]] = ..., totals: _Optional[_Iterable[str]] = ..., completed: _Optional[_Iterable[str]] = ..., not_completed: _Optional[_Iterable[str]] = ..., unstable: _Optional[_Iterable[str]] = ...) -> None: ...
+    quality: _containers.RepeatedCompositeFieldContainer[ReportQualityEntry]
+    def __init__(self, generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rows: _Optional[_Iterable[_Union[ReportRow, _Mapping]]] = ..., totals: _Optional[_Iterable[str]] = ..., completed: _Optional[_Iterable[str]] = ..., not_completed: _Optional[_Iterable[str]] = ..., unstable: _Optional[_Iterable[str]] = ..., quality: _Optional[_Iterable[_Union[ReportQualityEntry, _Mapping]]] = ...) -> None: ...
+
+class ReportQualityEntry(_message.Message):
+    __slots__ = ("commune_code", "commune_name", "camera_id", "camera_name", "site_kind", "flags", "text", "poor_since")
+    COMMUNE_CODE_FIELD_NUMBER: _ClassVar[int]
+    COMMUNE_NAME_FIELD_NUMBER: _ClassVar[int]
+    CAMERA_ID_FIELD_NUMBER: _ClassVar[int]
+    CAMERA_NAME_FIELD_NUMBER: _ClassVar[int]
+    SITE_KIND_FIELD_NUMBER: _ClassVar[int]
+    FLAGS_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    POOR_SINCE_FIELD_NUMBER: _ClassVar[int]
+    commune_code: str
+    commune_name: str
+    camera_id: str
+    camera_name: str
+    site_kind: str
+    flags: _containers.RepeatedScalarFieldContainer[str]
+    text: str
+    poor_since: _timestamp_pb2.Timestamp
+    def __init__(self, commune_code: _Optional[str] = ..., commune_name: _Optional[str] = ..., camera_id: _Optional[str] = ..., camera_name: _Optional[str] = ..., site_kind: _Optional[str] = ..., flags: _Optional[_Iterable[str]] = ..., text: _Optional[str] = ..., poor_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetConnectionReportReply(_message.Message):
     __slots__ = ("report", "document", "content_type", "filename")
