@@ -150,6 +150,15 @@ connection_needs = sa.Table(
     sa.Column("recorded_by", sa.Text, nullable=False),
 )
 
+report_notes = sa.Table(
+    "report_notes",
+    metadata,
+    sa.Column("commune_code", sa.Text, primary_key=True),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("updated_by", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 outbox = sa.Table(
     "outbox",
     metadata,
