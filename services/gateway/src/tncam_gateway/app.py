@@ -24,6 +24,7 @@ from tncam_gateway.api import (
     live_ws,
     problems,
     registry,
+    reports,
 )
 from tncam_gateway.api.inputs import refuse_control_characters
 from tncam_gateway.api.middleware import ConfiguredCORS, GatewayMiddleware
@@ -72,6 +73,7 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
         accounts,
         grants,
         registry,
+        reports,
         cameras,
         footage,
         live,

@@ -40,6 +40,7 @@ class Action(StrEnum):
     EXPORT_REVIEW = "export.review"  # list every export (others see their own requests only)
     ANALYTICS_ENABLE = "analytics.enable"
     REPORT_READ = "report.read"
+    REPORT_NOTE_WRITE = "report.note.write"
     ACCOUNT_ADMIN = "account.admin"
     GRANT_ISSUE = "grant.issue"
     GRANT_REVIEW = "grant.review"
@@ -108,10 +109,17 @@ def _deny(code: str) -> Decision:
 
 
 ADMIN_ONLY = frozenset(
-    {Action.ACCOUNT_ADMIN, Action.GRANT_ISSUE, Action.ANALYTICS_ENABLE, Action.EXPORT_APPROVE}
+    {
+        Action.ACCOUNT_ADMIN,
+        Action.GRANT_ISSUE,
+        Action.ANALYTICS_ENABLE,
+        Action.EXPORT_APPROVE,
+        # The report's notes are the Department's words to the Provincial People's Committee.
+        Action.REPORT_NOTE_WRITE,
+    }
 )
-#: The province-wide connection report (the directive's appendix): the central operator and
-#: the C-Thái Nguyên backend; units and sectors see their own cameras' state in the list.
+#: The connection report (the directive's appendix): the central operator and the C-Thái
+#: Nguyên backend get the whole province; the registry narrows it for the others.
 REPORT_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.APP_CLIENT})
 UNIT_ROLES = frozenset({Role.UNIT_OPERATOR, Role.UNIT_VIEWER, Role.APP_CLIENT})
 
@@ -184,9 +192,7 @@ def _decide_role_only(p: Principal, action: Action, camera: CameraScope | None) 
             return _allow("own_unit")
         return _deny("role_forbidden")
     if action is Action.REPORT_READ:
-        if role in REPORT_ROLES:
-            return _allow(role.value)
-        return _deny("role_forbidden")
+        return _report_read(p)
     if action is Action.CAMERA_ADMIN and camera is None:
         # Bulk import: the registry checks each row's owning unit against the actor.
         if role is Role.PROVINCE_ADMIN:
@@ -195,6 +201,18 @@ def _decide_role_only(p: Principal, action: Action, camera: CameraScope | None) 
             return _allow("own_unit_rows")
         return _deny("role_forbidden")
     return None
+
+
+def _report_read(p: Principal) -> Decision:
+    """The connection report: whole for the province roles, a unit's own rows (its commune or
+    its section) for unit operators and viewers, a sector's cameras for sector operators."""
+    if p.role in REPORT_ROLES:
+        return _allow(p.role.value)
+    if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER):
+        return _allow("own_unit") if p.unit_id else _deny("no_scope")
+    if p.role is Role.SECTOR_OPERATOR:
+        return _allow("own_sector") if p.unit_id and p.sector_code else _deny("no_scope")
+    return _deny("role_forbidden")
 
 
 def _decide_camera(p: Principal, action: Action, camera: CameraScope) -> Decision:

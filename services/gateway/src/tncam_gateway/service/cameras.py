@@ -137,12 +137,33 @@ class CameraService:
         )
 
     async def connection_report(
-        self, caller: Caller, client: ClientInfo, report_format: rpb.ReportFormat
+        self,
+        caller: Caller,
+        client: ClientInfo,
+        report_format: rpb.ReportFormat,
+        as_of: datetime | None = None,
     ) -> rpb.GetConnectionReportReply:
-        """The province-wide connection report (province_admin, the app backend)."""
+        """The connection report as the caller may see it (the registry narrows the rows to
+        the actor's unit or sector), now or ``as_of`` a past instant."""
         require(caller.principal, Action.REPORT_READ, now=self.clock())
-        return await self.directory.connection_report(
-            rpb.GetConnectionReportRequest(
-                actor=caller.actor(), format=report_format, request_id=client.request_id
+        request = rpb.GetConnectionReportRequest(
+            actor=caller.actor(), format=report_format, request_id=client.request_id
+        )
+        if as_of is not None:
+            request.as_of.FromDatetime(as_of)
+        return await self.directory.connection_report(request)
+
+    async def set_report_note(
+        self, caller: Caller, client: ClientInfo, commune_code: str, text: str
+    ) -> rpb.SetReportNoteReply:
+        """Write (or, empty, remove) a commune's report note (province_admin; audited by the
+        registry)."""
+        require(caller.principal, Action.REPORT_NOTE_WRITE, now=self.clock())
+        return await self.directory.set_report_note(
+            rpb.SetReportNoteRequest(
+                actor=caller.actor(),
+                commune_code=commune_code,
+                text=text,
+                request_id=client.request_id,
             )
         )

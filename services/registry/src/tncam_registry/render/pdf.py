@@ -12,8 +12,10 @@ import os
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
+from fpdf.fonts import TTFFont
 
 from tncam_registry.domain.calendar import VN_TZ
 from tncam_registry.domain.document import Document, Table
@@ -79,13 +81,16 @@ def _wrap(pdf: _Pdf, text: str, width: float) -> list[str]:
     fpdf2's own cell wrapping re-measures the line at every character (quadratic in the
     length of a note): measuring each word once keeps a 10,000-camera report under 2 s."""
     lines: list[str] = []
-    cw, scale, cache = pdf.current_font.cw, pdf.font_size_pt * 0.001 / pdf.k, pdf.widths
+    font = pdf.current_font
+    assert isinstance(font, TTFFont)  # DejaVu Sans is always the font
+    cw: Any = font.cw  # code point -> width in 1/1000 em
+    scale, cache = pdf.font_size_pt * 0.001 / pdf.k, pdf.widths
     key = (pdf.font_style, pdf.font_size_pt)
 
     def width_of(word: str) -> float:
         w = cache.get((key, word))
         if w is None:
-            w = cache[(key, word)] = sum(cw[ord(c)] for c in word) * scale
+            w = cache[(key, word)] = float(sum(cw[ord(c)] for c in word)) * scale
         return w
 
     space = width_of(" ")
