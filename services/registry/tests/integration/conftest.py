@@ -44,6 +44,7 @@ _TABLES = (
     "cameras",
     "sites",
     "connection_needs",
+    "report_notes",
 )
 
 
