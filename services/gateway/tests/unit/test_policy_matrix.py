@@ -241,7 +241,7 @@ def test_the_report_needs_a_unit_or_sector_to_narrow_to() -> None:
     for role, unit, sector in (
         (Role.UNIT_OPERATOR, "", "traffic"),
         (Role.UNIT_VIEWER, "", ""),
-        (Role.SECTOR_OPERATOR, "U1", ""),
+        (Role.SECTOR_OPERATOR, "U1", ""),  # a sector operator needs its sector
     ):
         p = Principal(account_id="acc-1", role=role, unit_id=unit, sector_code=sector)
         d = decide(p, Action.REPORT_READ, now=NOW)

@@ -211,7 +211,7 @@ def _report_read(p: Principal) -> Decision:
     if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER):
         return _allow("own_unit") if p.unit_id else _deny("no_scope")
     if p.role is Role.SECTOR_OPERATOR:
-        return _allow("own_sector") if p.unit_id and p.sector_code else _deny("no_scope")
+        return _allow("own_sector") if p.sector_code else _deny("no_scope")
     return _deny("role_forbidden")
 
 
@@ -384,6 +384,17 @@ def camera_listing(p: Principal) -> Listing:
     if p.role in (Role.PROVINCE_ADMIN, Role.APP_CLIENT):
         return Listing(_allow(p.role.value))
     return Listing(_deny("role_forbidden"))
+
+
+def report_listing(p: Principal) -> Listing:
+    """The connection report: whole for the central operator and the app, a unit's own rows
+    for unit operators and viewers, a sector's cameras for sector operators."""
+    decision = _report_read(p)
+    if not decision.allowed or p.role in REPORT_ROLES:
+        return Listing(decision)
+    if p.role is Role.SECTOR_OPERATOR:
+        return Listing(decision, sector=p.sector_code)
+    return Listing(decision, unit_id=p.unit_id)
 
 
 def grant_listing(p: Principal, *, now: datetime) -> Listing:

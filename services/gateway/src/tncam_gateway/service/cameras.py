@@ -16,6 +16,7 @@ from tncam_gateway.domain.policy import (
     camera_listing,
     enforce,
     may_read_camera,
+    report_listing,
     require,
 )
 from tncam_gateway.service.footage import FootageGuard, camera_not_found
@@ -145,9 +146,15 @@ class CameraService:
     ) -> rpb.GetConnectionReportReply:
         """The connection report as the caller may see it (the registry narrows the rows to
         the actor's unit or sector), now or ``as_of`` a past instant."""
-        require(caller.principal, Action.REPORT_READ, now=self.clock())
+        listing = report_listing(caller.principal)
+        enforce(listing.decision)
+        # As for the camera list: the gateway decides the scope and asks for it as itself.
         request = rpb.GetConnectionReportRequest(
-            actor=caller.actor(), format=report_format, request_id=client.request_id
+            actor=GATEWAY_ACTOR,
+            format=report_format,
+            request_id=client.request_id,
+            unit_id=listing.unit_id or "",
+            sector=listing.sector or "",
         )
         if as_of is not None:
             request.as_of.FromDatetime(as_of)

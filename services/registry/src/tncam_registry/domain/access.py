@@ -80,6 +80,22 @@ def report_scope(actor: actor_pb2.Actor, units: Units) -> ReadScope:
     return read_scope(actor, "get_connection_report", units)
 
 
+def narrowed_report_scope(
+    actor: actor_pb2.Actor, units: Units, unit_id: str, sector: str
+) -> ReadScope:
+    """The report's scope: the actor's own, narrowed to ``unit_id`` or ``sector`` when asked
+    (a province reader, e.g. the gateway, may narrow to anyone; others only to themselves)."""
+    own = report_scope(actor, units)
+    if not (unit_id or sector):
+        return own
+    asked = ReadScope(unit_id=unit_id) if unit_id else ReadScope(sector=sector)
+    if own.limited and asked != own:
+        raise ForbiddenError(
+            "registry.get_connection_report.forbidden", "the report asked is outside the scope"
+        )
+    return asked
+
+
 def check_report_note(actor: actor_pb2.Actor) -> None:
     """The report's notes are written by the province (the Department that files it)."""
     op = "set_report_note"

@@ -129,7 +129,7 @@ async def connection_report(
     ctx: RegistryContext, req: service_pb2.GetConnectionReportRequest
 ) -> service_pb2.GetConnectionReportReply:
     """The report as a message and as a document in the asked format, scoped to the actor."""
-    scope = access.report_scope(req.actor, ctx.ref.units)
+    scope = access.narrowed_report_scope(req.actor, ctx.ref.units, req.unit_id, req.sector)
     fmt_id = req.format or service_pb2.REPORT_FORMAT_JSON
     if fmt_id not in RENDERERS:
         raise InvalidInputError("registry.get_connection_report.format", "unknown format")

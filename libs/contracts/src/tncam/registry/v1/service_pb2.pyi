@@ -331,16 +331,20 @@ class ImportCamerasReply(_message.Message):
     def __init__(self, accepted: _Optional[bool] = ..., rows: _Optional[int] = ..., created: _Optional[int] = ..., updated: _Optional[int] = ..., unchanged: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[ImportError, _Mapping]]] = ...) -> None: ...
 
 class GetConnectionReportRequest(_message.Message):
-    __slots__ = ("actor", "format", "request_id", "as_of")
+    __slots__ = ("actor", "format", "request_id", "as_of", "unit_id", "sector")
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     FORMAT_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     AS_OF_FIELD_NUMBER: _ClassVar[int]
+    UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    SECTOR_FIELD_NUMBER: _ClassVar[int]
     actor: _actor_pb2.Actor
     format: ReportFormat
     request_id: str
     as_of: _timestamp_pb2.Timestamp
-    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., format: _Optional[_Union[ReportFormat, str]] = ..., request_id: _Optional[str] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    unit_id: str
+    sector: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., format: _Optional[_Union[ReportFormat, str]] = ..., request_id: _Optional[str] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unit_id: _Optional[str] = ..., sector: _Optional[str] = ...) -> None: ...
 
 class ReportCell(_message.Message):
     __slots__ = ("text", "cameras", "connected", "lost", "never", "unstable", "parts")
