@@ -108,18 +108,12 @@ def _deny(code: str) -> Decision:
     return Decision(False, f"gateway.authz.{code}")
 
 
+#: (The report's notes are the Department's words to the Provincial People's Committee.)
 ADMIN_ONLY = frozenset(
-    {
-        Action.ACCOUNT_ADMIN,
-        Action.GRANT_ISSUE,
-        Action.ANALYTICS_ENABLE,
-        Action.EXPORT_APPROVE,
-        # The report's notes are the Department's words to the Provincial People's Committee.
-        Action.REPORT_NOTE_WRITE,
-    }
+    {Action.ACCOUNT_ADMIN, Action.GRANT_ISSUE, Action.ANALYTICS_ENABLE, Action.EXPORT_APPROVE}
+    | {Action.REPORT_NOTE_WRITE}
 )
-#: The connection report (the directive's appendix): the central operator and the C-Thái
-#: Nguyên backend get the whole province; the registry narrows it for the others.
+#: The whole connection report: the central operator and the C-Thái Nguyên backend.
 REPORT_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.APP_CLIENT})
 UNIT_ROLES = frozenset({Role.UNIT_OPERATOR, Role.UNIT_VIEWER, Role.APP_CLIENT})
 
@@ -204,14 +198,13 @@ def _decide_role_only(p: Principal, action: Action, camera: CameraScope | None) 
 
 
 def _report_read(p: Principal) -> Decision:
-    """The connection report: whole for the province roles, a unit's own rows (its commune or
-    its section) for unit operators and viewers, a sector's cameras for sector operators."""
+    """The connection report: whole for REPORT_ROLES, narrowed to a unit or a sector."""
     if p.role in REPORT_ROLES:
         return _allow(p.role.value)
-    if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER):
-        return _allow("own_unit") if p.unit_id else _deny("no_scope")
     if p.role is Role.SECTOR_OPERATOR:
         return _allow("own_sector") if p.sector_code else _deny("no_scope")
+    if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER):
+        return _allow("own_unit") if p.unit_id else _deny("no_scope")
     return _deny("role_forbidden")
 
 
@@ -387,14 +380,13 @@ def camera_listing(p: Principal) -> Listing:
 
 
 def report_listing(p: Principal) -> Listing:
-    """The connection report: whole for the central operator and the app, a unit's own rows
-    for unit operators and viewers, a sector's cameras for sector operators."""
-    decision = _report_read(p)
-    if not decision.allowed or p.role in REPORT_ROLES:
-        return Listing(decision)
+    """The connection report: everything, a unit's own rows, or a sector's cameras."""
+    d = _report_read(p)
+    if not d.allowed or p.role in REPORT_ROLES:
+        return Listing(d)
     if p.role is Role.SECTOR_OPERATOR:
-        return Listing(decision, sector=p.sector_code)
-    return Listing(decision, unit_id=p.unit_id)
+        return Listing(d, sector=p.sector_code)
+    return Listing(d, unit_id=p.unit_id)
 
 
 def grant_listing(p: Principal, *, now: datetime) -> Listing:
