@@ -6,7 +6,9 @@
 # chromium with fonts that cover Vietnamese (headless browser tests of the live player, driven
 # by Playwright's Python package; never `playwright install`, which downloads a browser), and
 # cmake + g++ (uv builds LIVE555, PyPI's liblivemedia, the third-party RTSP server of the
-# ingest interop tests: it ships as source only).
+# ingest interop tests: it ships as source only), fonts-dejavu-core (DejaVu Sans is embedded in
+# the registry's PDF reports: Vietnamese typesetting) and poppler-utils (the e2e tests render
+# those PDFs with pdftoppm and read them with pdftotext).
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
@@ -18,6 +20,7 @@ packages=(
   prometheus docker-compose nginx-light
   chromium fonts-dejavu-core fonts-noto-core
   cmake g++
+  poppler-utils
 )
 
 missing=()

@@ -466,7 +466,12 @@ REGISTRY_IMPORT_CAMERAS = RequestSpec(
 )
 REGISTRY_GET_CONNECTION_REPORT = RequestSpec(
     "tncam.registry.v1.get_connection_report",
-    "The official connection report per commune (JSON, CSV, XLSX, HTML).",
+    "The official connection report per commune (JSON, CSV, XLSX, HTML, PDF), now or as of a "
+    "past instant, scoped to the reader.",
+)
+REGISTRY_SET_REPORT_NOTE = RequestSpec(
+    "tncam.registry.v1.set_report_note",
+    "Write or remove the note of a commune's row in the connection report (audited).",
 )
 REGISTRY_LIST_OVERDUE_DEADLINES = RequestSpec(
     "tncam.registry.v1.list_overdue_deadlines", "Deadlines past due (working-day calendar)."
@@ -596,6 +601,7 @@ REQUESTS: tuple[RequestSpec, ...] = (
     REGISTRY_RECORD_CONNECTION_NEEDS,
     REGISTRY_GET_CAMERA_HISTORY,
     REGISTRY_LIST_UNITS,
+    REGISTRY_SET_REPORT_NOTE,
     RECORDING_LIST_SEGMENTS,
     RECORDING_GET_TIMELINE,
     RECORDING_GET_GAP_REPORT,

@@ -25,6 +25,7 @@ from tncam_gateway.api import (
     live_ws,
     problems,
     registry,
+    reports,
     units,
 )
 from tncam_gateway.api.inputs import refuse_control_characters
@@ -74,6 +75,7 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
         accounts,
         grants,
         registry,
+        reports,
         cameras,
         footage,
         live,

@@ -814,25 +814,28 @@ async def test_camera_admin_import_and_report(live: Live, world: World) -> None:
             assert r.status_code == 200, r.text
             assert ctype in r.headers["content-type"]
         assert b"Ph" in r.content or r.content[:2] == b"PK"
+        # A unit operator's report holds its own commune's row only.
         r = await c.get("/api/v1/reports/connection-status", headers=auth(w.tokens["operator"]))
-        assert r.status_code == 403
+        assert r.status_code == 200, r.text
+        assert [row["commune_code"] for row in r.json()["rows"]] == [COMMUNE]
 
 
 # The authorization matrix on the new endpoints, against the real registry and recorder.
 # Columns: who, then the expected status of each endpoint (see ENDPOINTS).
+# The report answers every role but the auditor: the registry narrows it to the unit or sector.
 ENDPOINTS = ("camera", "timeline", "playback", "export", "analytics", "report", "exports", "audit")
 MATRIX: list[tuple[str, tuple[int, ...]]] = [
     ("admin", (200, 200, 403, 403, 200, 200, 200, 403)),
     ("admin_grant", (200, 200, 201, 201, 200, 200, 200, 403)),
     ("admin_lapsed", (200, 200, 403, 403, 200, 200, 200, 403)),
-    ("operator", (200, 200, 201, 201, 403, 403, 200, 403)),
+    ("operator", (200, 200, 201, 201, 403, 200, 200, 403)),
     # Out of scope answers as an unknown camera does (404): no hint that it exists.
-    ("operator_other", (404, 404, 404, 404, 403, 403, 200, 403)),
+    ("operator_other", (404, 404, 404, 404, 403, 200, 200, 403)),
     # The grant that lets it play the camera back lets it see the camera and its timeline.
-    ("committee", (200, 200, 201, 201, 403, 403, 200, 403)),
-    ("viewer", (200, 200, 201, 403, 403, 403, 200, 403)),
-    ("sector", (200, 200, 201, 201, 403, 403, 200, 403)),
-    ("sector_other", (404, 404, 404, 404, 403, 403, 200, 403)),
+    ("committee", (200, 200, 201, 201, 403, 200, 200, 403)),
+    ("viewer", (200, 200, 201, 403, 403, 200, 200, 403)),
+    ("sector", (200, 200, 201, 201, 403, 200, 200, 403)),
+    ("sector_other", (404, 404, 404, 404, 403, 200, 200, 403)),
     ("auditor", (404, 404, 404, 404, 403, 403, 200, 503)),  # no audit service here: 503
     ("app", (200, 200, 403, 403, 403, 200, 200, 403)),
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import getpass
 import os
 import sys
@@ -29,6 +30,7 @@ from tncam_mesh.bus import Bus, connect_settings
 from tncam_mesh.errors import ConfigurationError, TncamError, UnavailableError
 from tncam_mesh.rpc import call
 from tncam_mesh.settings import ServiceSettings, load_settings
+from tncam_registry.domain.calendar import VN_TZ
 
 R = TypeVar("R", bound=Message)
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
@@ -203,12 +205,21 @@ _FORMATS = {
     "csv": service_pb2.REPORT_FORMAT_CSV,
     "xlsx": service_pb2.REPORT_FORMAT_XLSX,
     "html": service_pb2.REPORT_FORMAT_HTML,
+    "pdf": service_pb2.REPORT_FORMAT_PDF,
 }
+
+
+def _instant(text: str) -> dt.datetime:
+    """``--as-of``: an ISO 8601 instant; without an offset it is Vietnam time."""
+    value = dt.datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=VN_TZ)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     async def work(bus: Bus, ns: str) -> int:
         req = service_pb2.GetConnectionReportRequest(actor=actor(), format=_FORMATS[args.format])
+        if args.as_of:
+            req.as_of.FromDatetime(args.as_of)
         reply = await _call(
             bus,
             ns,
@@ -236,7 +247,30 @@ def register_report(subparsers: Any) -> None:
     p = sub.add_parser("connection", help="camera connection report per commune (the appendix)")
     p.add_argument("--format", choices=sorted(_FORMATS), default="xlsx")
     p.add_argument("-o", "--output", help="file to write ('-' = stdout); default: suggested name")
+    p.add_argument(
+        "--as-of",
+        type=_instant,
+        help="a past instant, e.g. 2026-03-20T08:30 (Vietnam time) or with an offset",
+    )
     p.set_defaults(func=cmd_report)
+    n = sub.add_parser("note", help="write a commune's note in the connection report")
+    n.add_argument("commune_code")
+    n.add_argument("text", help="the note; '' removes it (the generated note shows again)")
+    n.set_defaults(func=cmd_note)
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    async def work(bus: Bus, ns: str) -> int:
+        req = service_pb2.SetReportNoteRequest(
+            actor=actor(), commune_code=args.commune_code, text=args.text
+        )
+        reply = await _call(
+            bus, ns, catalog.REGISTRY_SET_REPORT_NOTE, req, service_pb2.SetReportNoteReply
+        )
+        print(f"{reply.commune_code}: {reply.text or '(ghi chú tự động)'}")
+        return EXIT_OK
+
+    return _run(work)
 
 
 # ----------------------------------------------------------------------------- deadlines

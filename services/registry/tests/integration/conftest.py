@@ -46,6 +46,7 @@ _TABLES = (
     "cameras",
     "sites",
     "connection_needs",
+    "report_notes",
 )
 
 

@@ -193,7 +193,7 @@ async def test_report_reproduces_cells_and_totals_in_every_format(registry: Harn
         "Tổng số Camera TTPVHCC Chưa kết nối lên C_Thai Nguyen: 1",
         "Tổng số Camera Trụ sở UBND Mất kết nối lên C_Thai Nguyen: 1",
         "Tổng số Camera Trụ sở UBND Có kết nối lên C_Thai Nguyen: 1",
-        "Tổng số Camera Quảng trường Chưa kết nối lên C_Thai Nguyen: 1",
+        "Tổng số Camera Quảng trường, khu vực công cộng Chưa kết nối lên C_Thai Nguyen: 1",
     ):
         assert line in totals
     assert "Xã" in reply.report.completed[0] or "Phường" in reply.report.completed[0]

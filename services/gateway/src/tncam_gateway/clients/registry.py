@@ -18,6 +18,7 @@ from tncam_contracts.catalog import (
     REGISTRY_IMPORT_CAMERAS,
     REGISTRY_LIST_CAMERAS,
     REGISTRY_LIST_UNITS,
+    REGISTRY_SET_REPORT_NOTE,
     REGISTRY_UPDATE_CAMERA,
 )
 from tncam_gateway.clients.rpc import RpcClient
@@ -144,6 +145,10 @@ class CameraDirectory(RpcClient):
             rpb.GetConnectionReportReply,
             timeout=max(self._timeout, REPORT_TIMEOUT_S),
         )
+
+    async def set_report_note(self, request: rpb.SetReportNoteRequest) -> rpb.SetReportNoteReply:
+        """Write or remove a commune's report note."""
+        return await self._call(REGISTRY_SET_REPORT_NOTE, request, rpb.SetReportNoteReply)
 
 
 def scope_of(cam: rpb.Camera) -> CameraScope:

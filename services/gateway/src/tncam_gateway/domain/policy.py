@@ -42,6 +42,7 @@ class Action(StrEnum):
     EXPORT_REVIEW = "export.review"  # list every export (others see their own requests only)
     ANALYTICS_ENABLE = "analytics.enable"
     REPORT_READ = "report.read"
+    REPORT_NOTE_WRITE = "report.note.write"
     ACCOUNT_ADMIN = "account.admin"
     GRANT_ISSUE = "grant.issue"
     GRANT_REVIEW = "grant.review"
@@ -110,11 +111,12 @@ def _deny(code: str) -> Decision:
     return Decision(False, f"gateway.authz.{code}")
 
 
+#: (The report's notes are the Department's words to the Provincial People's Committee.)
 ADMIN_ONLY = frozenset(
     {Action.ACCOUNT_ADMIN, Action.GRANT_ISSUE, Action.ANALYTICS_ENABLE, Action.EXPORT_APPROVE}
+    | {Action.REPORT_NOTE_WRITE}
 )
-#: The province-wide connection report (the directive's appendix): the central operator and
-#: the C-Thái Nguyên backend; units and sectors see their own cameras' state in the list.
+#: The whole connection report: the central operator and the C-Thái Nguyên backend.
 REPORT_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.APP_CLIENT})
 UNIT_ROLES = frozenset({Role.UNIT_OPERATOR, Role.UNIT_VIEWER, Role.APP_CLIENT})
 
@@ -187,9 +189,7 @@ def _decide_role_only(p: Principal, action: Action, camera: CameraScope | None) 
             return _allow("own_unit")
         return _deny("role_forbidden")
     if action is Action.REPORT_READ:
-        if role in REPORT_ROLES:
-            return _allow(role.value)
-        return _deny("role_forbidden")
+        return _report_read(p)
     if action is Action.CAMERA_ADMIN and camera is None:
         # Bulk import: the registry checks each row's owning unit against the actor.
         if role is Role.PROVINCE_ADMIN:
@@ -198,6 +198,17 @@ def _decide_role_only(p: Principal, action: Action, camera: CameraScope | None) 
             return _allow("own_unit_rows")
         return _deny("role_forbidden")
     return None
+
+
+def _report_read(p: Principal) -> Decision:
+    """The connection report: whole for REPORT_ROLES, narrowed to a unit or a sector."""
+    if p.role in REPORT_ROLES:
+        return _allow(p.role.value)
+    if p.role is Role.SECTOR_OPERATOR:
+        return _allow("own_sector") if p.sector_code else _deny("no_scope")
+    if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER):
+        return _allow("own_unit") if p.unit_id else _deny("no_scope")
+    return _deny("role_forbidden")
 
 
 def _decide_camera(p: Principal, action: Action, camera: CameraScope) -> Decision:
@@ -369,6 +380,16 @@ def camera_listing(p: Principal) -> Listing:
     if p.role in (Role.PROVINCE_ADMIN, Role.APP_CLIENT):
         return Listing(_allow(p.role.value))
     return Listing(_deny("role_forbidden"))
+
+
+def report_listing(p: Principal) -> Listing:
+    """The connection report: everything, a unit's own rows, or a sector's cameras."""
+    d = _report_read(p)
+    if not d.allowed or p.role in REPORT_ROLES:
+        return Listing(d)
+    if p.role is Role.SECTOR_OPERATOR:
+        return Listing(d, sector=p.sector_code)
+    return Listing(d, unit_id=p.unit_id)
 
 
 def grant_listing(p: Principal, *, now: datetime) -> Listing:

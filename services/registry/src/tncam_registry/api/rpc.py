@@ -74,6 +74,9 @@ def _compliance_endpoints(
     ) -> service_pb2.GetConnectionReportReply:
         return await reports.connection_report(ctx, req)
 
+    async def note(req: service_pb2.SetReportNoteRequest) -> service_pb2.SetReportNoteReply:
+        return await reports.set_report_note(ctx, req)
+
     async def overdue(
         req: service_pb2.ListOverdueDeadlinesRequest,
     ) -> service_pb2.ListOverdueDeadlinesReply:
@@ -109,6 +112,7 @@ def _compliance_endpoints(
         (catalog.REGISTRY_RECORD_CONNECTION_NEEDS, service_pb2.RecordConnectionNeedsRequest, needs),
         (catalog.REGISTRY_RESOLVE_CREDENTIALS, credentials_pb2.ResolveCredentialsRequest, resolve),
         (catalog.REGISTRY_LIST_UNITS, service_pb2.ListUnitsRequest, list_units),
+        (catalog.REGISTRY_SET_REPORT_NOTE, service_pb2.SetReportNoteRequest, note),
     ]
 
 

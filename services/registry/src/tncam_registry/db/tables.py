@@ -219,6 +219,15 @@ connection_needs = sa.Table(
     sa.Column("structured", JSONB, nullable=False, server_default="{}"),
 )
 
+report_notes = sa.Table(
+    "report_notes",
+    metadata,
+    sa.Column("commune_code", sa.Text, primary_key=True),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("updated_by", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 outbox = sa.Table(
     "outbox",
     metadata,

@@ -73,13 +73,36 @@ def read_scope(actor: actor_pb2.Actor, op: str, units: Units) -> ReadScope:
     raise ForbiddenError(f"registry.{op}.forbidden", f"{op}: actor {actor.id} has no scope")
 
 
-def check_province_report(actor: actor_pb2.Actor, units: Units) -> None:
-    """The province-wide connection report is for province-level roles only."""
-    op = "get_connection_report"
-    read_scope(actor, op, units)
-    if actor.role not in PROVINCE_READERS:
+def report_scope(actor: actor_pb2.Actor, units: Units) -> ReadScope:
+    """Whose cameras the connection report counts for ``actor``: province roles and the app
+    client everything, unit operators and viewers their own unit's (the row of their commune
+    or their unit's section), sector operators their sector's cameras."""
+    return read_scope(actor, "get_connection_report", units)
+
+
+def narrowed_report_scope(
+    actor: actor_pb2.Actor, units: Units, unit_id: str, sector: str
+) -> ReadScope:
+    """The report's scope: the actor's own, narrowed to ``unit_id`` or ``sector`` when asked
+    (a province reader, e.g. the gateway, may narrow to anyone; others only to themselves)."""
+    own = report_scope(actor, units)
+    if not (unit_id or sector):
+        return own
+    asked = ReadScope(unit_id=unit_id) if unit_id else ReadScope(sector=sector)
+    if own.limited and asked != own:
         raise ForbiddenError(
-            f"registry.{op}.forbidden", "the province-wide report is for province-level roles"
+            "registry.get_connection_report.forbidden", "the report asked is outside the scope"
+        )
+    return asked
+
+
+def check_report_note(actor: actor_pb2.Actor) -> None:
+    """The report's notes are written by the province (the Department that files it)."""
+    op = "set_report_note"
+    check_actor(actor, op)
+    if actor.role not in WRITERS:
+        raise ForbiddenError(
+            f"registry.{op}.forbidden", "the report's notes are written by province admins"
         )
 
 
