@@ -31,6 +31,9 @@ IRREGULAR_PAST = frozenset({"taken", "sent", "made", "built", "held", "done", "b
 IMPERATIVE_VERBS = frozenset(
     {
         "list",
+        "acknowledge",
+        "add",
+        "close",
         "open",
         "get",
         "verify",
