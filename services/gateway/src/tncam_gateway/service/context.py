@@ -19,7 +19,7 @@ from tncam_gateway.domain.live import LiveTokenCodec
 from tncam_gateway.domain.lockout import LockoutPolicy
 from tncam_gateway.domain.passwords import Argon2Parameters, PasswordHasher, PasswordPolicy
 from tncam_gateway.domain.playback import PlaybackCodec
-from tncam_gateway.domain.ratelimit import RateLimiter
+from tncam_gateway.domain.ratelimit import RateLimit
 from tncam_gateway.domain.tokens import TokenCodec
 from tncam_gateway.domain.totp import SeedBox
 from tncam_gateway.service.accounts import AccountAdmin
@@ -32,6 +32,7 @@ from tncam_gateway.service.footage import FootageGuard
 from tncam_gateway.service.grants import GrantService
 from tncam_gateway.service.live import LiveConfig, LiveService
 from tncam_gateway.service.playback import PlaybackService
+from tncam_gateway.service.ratelimits import RateLimiter
 from tncam_gateway.service.snapshots import SnapshotService
 from tncam_gateway.settings import GatewaySettings
 from tncam_mesh.aead import derive_key
@@ -180,8 +181,10 @@ def build_state(
         audit_log=AuditLogReader(
             log=AuditLog(bus, namespace=ns, timeout_s=timeout), auditor=auditor, clock=clock
         ),
-        user_limiter=RateLimiter(settings.rate_limit_user_per_minute),
-        address_limiter=RateLimiter(settings.rate_limit_address_per_minute),
+        user_limiter=RateLimiter(sessions, RateLimit("user", settings.rate_limit_user_per_minute)),
+        address_limiter=RateLimiter(
+            sessions, RateLimit("address", settings.rate_limit_address_per_minute)
+        ),
         clock=clock,
     )
 
