@@ -70,6 +70,16 @@ $(STAMPS)/kubetools-$(KUBECONFORM_VERSION)-$(KUBE_SCORE_VERSION):
 	GOBIN=$(abspath .cache/bin) CGO_ENABLED=0 GOFLAGS=-mod=mod go install github.com/zegl/kube-score/cmd/kube-score@$(KUBE_SCORE_VERSION)
 	touch $@
 
+# The Go cross-check of the audit log (services/audit/tests/gocheck): golang.org/x/mod's tlog and
+# note, the reference code of transparency logs, built once; used by test_go_crosscheck.py.
+AUDITCHECK := services/audit/tests/gocheck
+$(STAMPS)/auditcheck: $(AUDITCHECK)/main.go $(AUDITCHECK)/go.mod $(AUDITCHECK)/go.sum
+	@mkdir -p $(STAMPS) .cache/bin
+	@command -v go >/dev/null || { echo "error: Go is needed to build the audit cross-check"; exit 1; }
+	@echo "==> building the audit log's Go cross-check (golang.org/x/mod/sumdb)"
+	(cd $(AUDITCHECK) && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -o $(abspath .cache/bin)/tncam-auditcheck .)
+	touch $@
+
 # The generator and compiler of the gateway's TypeScript client check (pinned in its
 # package-lock.json), installed once into a git-ignored node_modules; offline afterwards.
 TS_CLIENT := services/gateway/clients/ts
@@ -83,7 +93,7 @@ $(STAMPS)/npm: $(TS_CLIENT)/package-lock.json
 minio: ## (re)build the MinIO server from its pinned commit into .cache/bin
 	scripts/build-minio.sh
 
-setup: $(STAMPS)/venv $(STAMPS)/minio $(STAMPS)/helm-$(HELM_VERSION)-k8s1.$(HELM_KUBE_MINOR) $(STAMPS)/kubetools-$(KUBECONFORM_VERSION)-$(KUBE_SCORE_VERSION) $(STAMPS)/npm ## create the venv, install system packages, build MinIO, Helm, kubeconform, kube-score, npm ci the client tools
+setup: $(STAMPS)/venv $(STAMPS)/minio $(STAMPS)/helm-$(HELM_VERSION)-k8s1.$(HELM_KUBE_MINOR) $(STAMPS)/kubetools-$(KUBECONFORM_VERSION)-$(KUBE_SCORE_VERSION) $(STAMPS)/auditcheck $(STAMPS)/npm ## create the venv, install system packages, build MinIO, Helm, kubeconform, kube-score, the audit Go cross-check, npm ci the client tools
 	@echo "==> set-up complete"
 
 lock: $(UV) ## re-resolve dependencies into uv.lock
