@@ -11,8 +11,7 @@ class RegistryMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.cameras = Gauge(
             "tncam_registry_cameras",
-            "Active cameras by connection state and commune (code, name, kind xa / phuong); "
-            "the same whole-database figure on every replica: aggregate with max",
+            "Active cameras by state and commune (code, name, kind); the same on every replica",
             ["state", "commune", "commune_name", "commune_kind"],
             registry=registry,
         )

@@ -181,12 +181,17 @@ def build_state(
         audit_log=AuditLogReader(
             log=AuditLog(bus, namespace=ns, timeout_s=timeout), auditor=auditor, clock=clock
         ),
-        user_limiter=RateLimiter(sessions, RateLimit("user", settings.rate_limit_user_per_minute)),
-        address_limiter=RateLimiter(
-            sessions, RateLimit("address", settings.rate_limit_address_per_minute)
-        ),
+        user_limiter=_limiter(sessions, "user", settings.rate_limit_user_per_minute),
+        address_limiter=_limiter(sessions, "address", settings.rate_limit_address_per_minute),
         clock=clock,
     )
+
+
+def _limiter(
+    sessions: async_sessionmaker[AsyncSession], scope: str, per_minute: int
+) -> RateLimiter:
+    """A rate limit over the buckets every replica shares."""
+    return RateLimiter(sessions, RateLimit(scope, per_minute))
 
 
 def _playback(
