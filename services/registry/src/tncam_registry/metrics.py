@@ -12,8 +12,8 @@ class RegistryMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.cameras = Gauge(
             "tncam_registry_cameras",
-            "Active cameras by connection state and commune kind (xa / phuong)",
-            ["state", "commune_kind"],
+            "Active cameras by state and commune (code, name, kind); the same on every replica",
+            ["state", "commune", "commune_name", "commune_kind"],
             registry=registry,
         )
         self.transitions = Counter(

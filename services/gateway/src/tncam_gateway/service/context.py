@@ -20,7 +20,7 @@ from tncam_gateway.domain.live import LiveTokenCodec
 from tncam_gateway.domain.lockout import LockoutPolicy
 from tncam_gateway.domain.passwords import Argon2Parameters, PasswordHasher, PasswordPolicy
 from tncam_gateway.domain.playback import PlaybackCodec
-from tncam_gateway.domain.ratelimit import RateLimiter
+from tncam_gateway.domain.ratelimit import RateLimit
 from tncam_gateway.domain.tokens import TokenCodec
 from tncam_gateway.domain.totp import SeedBox
 from tncam_gateway.service.accounts import AccountAdmin
@@ -34,6 +34,7 @@ from tncam_gateway.service.grants import GrantService
 from tncam_gateway.service.live import LiveConfig, LiveService
 from tncam_gateway.service.operations import Operations
 from tncam_gateway.service.playback import PlaybackService
+from tncam_gateway.service.ratelimits import RateLimiter
 from tncam_gateway.service.snapshots import SnapshotService
 from tncam_gateway.settings import GatewaySettings
 from tncam_mesh.aead import derive_key
@@ -188,10 +189,17 @@ def build_state(
         operations=Operations(
             ops=RegistryOps(bus, namespace=ns, timeout_s=timeout), cameras=cameras, clock=clock
         ),
-        user_limiter=RateLimiter(settings.rate_limit_user_per_minute),
-        address_limiter=RateLimiter(settings.rate_limit_address_per_minute),
+        user_limiter=_limiter(sessions, "user", settings.rate_limit_user_per_minute),
+        address_limiter=_limiter(sessions, "address", settings.rate_limit_address_per_minute),
         clock=clock,
     )
+
+
+def _limiter(
+    sessions: async_sessionmaker[AsyncSession], scope: str, per_minute: int
+) -> RateLimiter:
+    """A rate limit over the buckets every replica shares."""
+    return RateLimiter(sessions, RateLimit(scope, per_minute))
 
 
 def _playback(

@@ -130,16 +130,22 @@ async def upsert_needs(
 
 
 async def cameras_by_state(session: AsyncSession) -> list[tuple[str, str, int]]:
-    """Active cameras counted by (state, commune kind)."""
+    """Active cameras counted by (state, commune code)."""
     rows = await session.execute(
-        sa.select(camera_connection.c.state, communes.c.kind, sa.func.count())
-        .select_from(
-            _WITH_SITE_AND_CONNECTION.join(communes, communes.c.code == sites.c.commune_code)
-        )
+        sa.select(camera_connection.c.state, sites.c.commune_code, sa.func.count())
+        .select_from(_WITH_SITE_AND_CONNECTION)
         .where(cameras.c.active.is_(True))
-        .group_by(camera_connection.c.state, communes.c.kind)
+        .group_by(camera_connection.c.state, sites.c.commune_code)
     )
-    return [(state, kind, int(n)) for state, kind, n in rows.all()]
+    return [(state, code, int(n)) for state, code, n in rows.all()]
+
+
+async def commune_labels(session: AsyncSession) -> list[tuple[str, str, str]]:
+    """Every commune of the reference data: code, name, kind (the gauges' bounded labels)."""
+    rows = await session.execute(
+        sa.select(communes.c.code, communes.c.name, communes.c.kind).order_by(communes.c.position)
+    )
+    return [(code, name, kind) for code, name, kind in rows.all()]
 
 
 async def lost_over_15_minutes(session: AsyncSession) -> int:
