@@ -7,7 +7,7 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from tncam.registry.v1 import credentials_pb2, service_pb2
+from tncam.registry.v1 import credentials_pb2, notify_pb2, service_pb2
 from tncam_contracts import catalog
 from tncam_mesh.rpc import RpcService
 from tncam_registry.api.convert import credentials_reply, deadlines_reply
@@ -17,6 +17,7 @@ from tncam_registry.service import (
     deadlines,
     history,
     imports,
+    notify,
     reference,
     reports,
 )
@@ -110,7 +111,39 @@ def _compliance_endpoints(
     ]
 
 
-async def add_endpoints(rpc: RpcService, ctx: RegistryContext) -> None:
+def _notify_endpoints(
+    ctx: RegistryContext, secrets: notify.SecretBox
+) -> list[tuple[catalog.RequestSpec, type[Message], Handler]]:
+    async def get_targets(
+        req: notify_pb2.GetNotificationTargetsRequest,
+    ) -> notify_pb2.NotificationTargetsReply:
+        return await notify.get_targets(ctx, req)
+
+    async def set_targets(
+        req: notify_pb2.SetNotificationTargetsRequest,
+    ) -> notify_pb2.NotificationTargetsReply:
+        return await notify.set_targets(ctx, secrets, req)
+
+    async def notices(req: notify_pb2.ListNoticesRequest) -> notify_pb2.ListNoticesReply:
+        return await notify.list_notices(ctx, req)
+
+    return [
+        (
+            catalog.REGISTRY_GET_NOTIFICATION_TARGETS,
+            notify_pb2.GetNotificationTargetsRequest,
+            get_targets,
+        ),
+        (
+            catalog.REGISTRY_SET_NOTIFICATION_TARGETS,
+            notify_pb2.SetNotificationTargetsRequest,
+            set_targets,
+        ),
+        (catalog.REGISTRY_LIST_NOTICES, notify_pb2.ListNoticesRequest, notices),
+    ]
+
+
+async def add_endpoints(rpc: RpcService, ctx: RegistryContext, secrets: notify.SecretBox) -> None:
     """Serve every registry operation on ``rpc``."""
-    for spec, request_type, handler in _camera_endpoints(ctx) + _compliance_endpoints(ctx):
+    endpoints = _camera_endpoints(ctx) + _compliance_endpoints(ctx)
+    for spec, request_type, handler in endpoints + _notify_endpoints(ctx, secrets):
         await rpc.add(spec, request_type, handler)
