@@ -128,13 +128,15 @@ def test_one_pagination_convention_everywhere() -> None:
         "/api/v1/grants",
         "/api/v1/audit/log",
         "/api/v1/audit/log.csv",
+        "/api/v1/notifications",
     }
     for path, method, op in OPERATIONS:
         names = {p["name"] for p in op.get("parameters", [])}
         assert not names & {"limit", "offset"}, (method, path)
         if "page_token" in names:
             assert "page_size" in names, path
-    for page in ("CameraPage", "AccountPage", "ReviewPage", "ExportPage", "GrantPage", "LogPage"):
+    pages = ("CameraPage", "AccountPage", "ReviewPage", "ExportPage", "GrantPage", "LogPage")
+    for page in (*pages, "NoticePage"):
         assert {"items", "next_page_token"} <= set(SCHEMAS[page]["properties"]), page
     review = SPEC["paths"]["/api/v1/accounts/review"]["get"]["responses"]["200"]
     assert review["content"]["application/json"]["schema"] == {

@@ -252,6 +252,27 @@ def _decide_footage(
     return _deny("out_of_scope" if relation is None else "role_forbidden")
 
 
+def decide_unit(p: Principal, access: Access, unit_id: str) -> Decision:
+    """A unit's notifications: province_admin manages every unit's targets (``unit_id`` ""
+    = every unit), a unit operator its own unit's; the unit's own people and the auditor
+    read them and the notices."""
+    role = p.role
+    if role is Role.PROVINCE_ADMIN:
+        return _allow("province_admin")
+    if access is Access.NOTIFY_READ and role is Role.AUDITOR:
+        return _allow("auditor")
+    if access not in (Access.NOTIFY_ADMIN, Access.NOTIFY_READ):
+        return _deny("unknown_action")
+    unit_roles = (
+        (Role.UNIT_OPERATOR,)
+        if access is Access.NOTIFY_ADMIN
+        else (Role.UNIT_OPERATOR, Role.UNIT_VIEWER)
+    )
+    if role not in unit_roles or not p.unit_id:
+        return _deny("role_forbidden")
+    return _allow("own_unit") if unit_id == p.unit_id else _deny("out_of_scope")
+
+
 NOT_ALLOWED = "Không có quyền thực hiện (not allowed)"
 
 
@@ -401,6 +422,13 @@ def export_listing(p: Principal, *, now: datetime) -> Listing:
     return Listing(_allow("own_requests"), unit_id=own_unit, requested_by=p.account_id)
 
 
+def notice_listing(p: Principal) -> Listing:
+    """Notices: province_admin and the auditor see every unit's, a unit's people their own."""
+    if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER) and p.unit_id:
+        return Listing(_allow("own_unit"), unit_id=p.unit_id)
+    return Listing(decide_unit(p, Access.NOTIFY_READ, ""))
+
+
 def uses_client_credentials(role: Role) -> bool:
     """Whether an account signs in with the client-credentials grant (the app client) rather
     than a password (people); neither may use the other's grant."""
@@ -433,6 +461,8 @@ class Access(StrEnum):
     GRANT_LIST = "grant.list"
     GRANT_READ = "grant.read"
     EXPORT_LIST = "export.list"
+    NOTIFY_ADMIN = "notification.admin"  # a unit's notification targets (ADR 0025)
+    NOTIFY_READ = "notification.read"  # a unit's targets and the notices
 
 
 def _sample(role: Role) -> tuple[Principal, CameraScope, Grant]:
@@ -463,6 +493,8 @@ def _ever_allowed(role: Role, access: Action | Access) -> bool:
         return camera_listing(p).decision.allowed
     if access is Access.GRANT_LIST:
         return grant_listing(p, now=now).decision.allowed
+    if access in (Access.NOTIFY_ADMIN, Access.NOTIFY_READ):
+        return decide_unit(p, access, p.unit_id).allowed
     if access is Access.GRANT_READ:
         return grant_visibility(p, grantee_id="sample", unit_ids=()).allowed
     return export_listing(p, now=now).decision.allowed
