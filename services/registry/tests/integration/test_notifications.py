@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
 
+from tncam.audit.v1 import audit_event_pb2
 from tncam.common.v1 import actor_pb2
 from tncam.gateway.v1 import grant_pb2
 from tncam.registry.v1 import notify_pb2 as npb
@@ -78,6 +79,8 @@ async def world(
         notify_backoff_base_s=0.3,
         notify_backoff_max_s=0.6,
         notify_max_attempts=4,
+        notify_deadline_interval_s=0.5,
+        notify_digest_hour=0,
         log_level="INFO",
     )
     bus = await connect(nats_server.url, name="notify-test", timeout=5.0)
@@ -92,6 +95,7 @@ async def world(
 
 
 async def set_targets(w: World, unit: str, *, path: str = "/hook", **extra: object) -> None:
+    """The unit's targets: the test mailbox (UNIT only) and a webhook at ``path``."""
     await w.registry.call(
         catalog.REGISTRY_SET_NOTIFICATION_TARGETS,
         npb.SetNotificationTargetsRequest(
@@ -320,3 +324,59 @@ async def test_failing_webhook_ends_dead_and_notices_are_scoped(world: World) ->
     assert {n.unit_id for n in own} == {OTHER_UNIT}
     with pytest.raises(ForbiddenError):
         await notices(w, OPERATOR_OTHER, UNIT)
+
+
+async def test_deadlines_breaches_and_the_daily_digest(world: World) -> None:
+    w = world
+    unit3 = "commune-03"
+    await set_targets(w, unit3, path="/xa03")
+    await set_targets(w, "province", path="/province")
+    # Installed long ago and never connected: the 15-working-day connection deadline is past.
+    cam = f"nt-{uuid.uuid4().hex[:6]}"
+    await w.registry.call(
+        catalog.REGISTRY_CREATE_CAMERA,
+        service_pb2.CreateCameraRequest(
+            actor=ADMIN,
+            id=cam,
+            fields=service_pb2.CameraFields(
+                name=f"Quảng trường {cam}",
+                commune_code="03",
+                site_kind="square",
+                rtsp_url=f"rtsp://10.9.9.9/{cam}",
+                installed_on="2026-01-05",
+            ),
+        ),
+        service_pb2.CreateCameraReply,
+    )
+    breach_id = str(uuid.uuid4())
+    event = audit_event_pb2.AuditEvent(
+        event_id=str(uuid.uuid4()),
+        action="breach.register.recorded",
+        source_service="audit",
+        after_json=json.dumps(
+            {"breach_id": breach_id, "title": "Lộ ảnh chụp", "scope": "1 camera"}
+        ),
+        target_unit_ids=[unit3],
+    )
+    subject = catalog.AUDIT_EVENT_RECORDED.subject("audit", w.registry.namespace)
+    await publish(w.registry.bus.js, subject, event, msg_id=event.event_id)
+
+    async def told() -> None:
+        xa03 = [json.loads(r.body) for r in w.hooks.received if r.path == "/xa03"]
+        kinds = {(d["kind"], d.get("camera_id", "")) for d in xa03}
+        assert ("deadline_overdue", cam) in kinds
+        assert any(d["kind"] == "breach" and d["breach_id"] == breach_id for d in xa03)
+        digest = [json.loads(r.body) for r in w.hooks.received if r.path == "/province"]
+        assert [d["kind"] for d in digest] == ["digest"]
+
+    await eventually(told, timeout=15)
+    await eventually(lambda: _settled(w, unit3), timeout=5)
+    xa03 = [json.loads(r.body) for r in w.hooks.received if r.path == "/xa03"]
+    overdue = [d for d in xa03 if d["kind"] == "deadline_overdue" and d["camera_id"] == cam]
+    # Connection (15 working days from installation) and maintenance (6 months) are past, each
+    # told once although the scan runs every 0.5 s.
+    assert sorted(d["deadline"] for d in overdue) == ["connection", "maintenance"]
+    assert "quá hạn" in overdue[0]["subject"]
+    digest = next(json.loads(r.body) for r in w.hooks.received if r.path == "/province")
+    assert "Tổng hợp ngày" in digest["subject"]
+    assert digest["cameras_by_state"]
