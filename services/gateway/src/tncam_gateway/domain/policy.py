@@ -17,6 +17,8 @@ Rules (DESIGN.md §5, REQUIREMENTS R8-R10, R13):
 Pure: plain values in, a :class:`Decision` out; the caller supplies the clock and the grants.
 """
 
+# long module: every authorization decision of the gateway in one place, by design (ADR 0015)
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -127,6 +127,7 @@ def _publisher(js: JetStreamContext) -> Any:
     return publish_event
 
 
+# long: the composition of every service of the gateway, one keyword each
 def build_state(
     settings: GatewaySettings,
     sessions: async_sessionmaker[AsyncSession],
