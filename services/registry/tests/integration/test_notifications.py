@@ -324,6 +324,30 @@ async def test_failing_webhook_ends_dead_and_notices_are_scoped(world: World) ->
     assert {n.unit_id for n in own} == {OTHER_UNIT}
     with pytest.raises(ForbiddenError):
         await notices(w, OPERATOR_OTHER, UNIT)
+    # A forged page token is a clear 4xx, whatever it decodes to.
+    for token in ("not-base64!", "MjAyNnxub3QtYS11dWlk", "eHh4"):
+        with pytest.raises(InvalidInputError) as e:
+            await w.registry.call(
+                catalog.REGISTRY_LIST_NOTICES,
+                npb.ListNoticesRequest(actor=ADMIN, page_token=token),
+                npb.ListNoticesReply,
+            )
+        assert e.value.code == "registry.list_notices.page_token"
+    # Pages of one notice each walk the whole list, newest first.
+    every = [n.id for n in await notices(w, ADMIN)]
+    paged: list[str] = []
+    token = ""
+    while True:
+        page = await w.registry.call(
+            catalog.REGISTRY_LIST_NOTICES,
+            npb.ListNoticesRequest(actor=ADMIN, page_size=1, page_token=token),
+            npb.ListNoticesReply,
+        )
+        paged += [n.id for n in page.notices]
+        token = page.next_page_token
+        if not token:
+            break
+    assert paged == every
 
 
 async def test_deadlines_breaches_and_the_daily_digest(world: World) -> None:

@@ -27,7 +27,15 @@ def test_bad_addresses_are_refused(address: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["ftp://x.vn/h", "https://user:pw@x.vn/h", "https:///nohost", "javascript:alert(1)"]
+    "url",
+    [
+        "ftp://x.vn/h",
+        "https://user:pw@x.vn/h",
+        "https:///nohost",
+        "javascript:alert(1)",
+        "http://[::1",
+        "https://x.vn:99999/h",
+    ],
 )
 def test_bad_webhook_urls_are_refused(url: str) -> None:
     with pytest.raises(nt.TargetError) as e:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -164,7 +165,11 @@ async def page(
     if status:
         q = q.where(notices.c.status == status)
     if after is not None:
-        q = q.where(sa.tuple_(notices.c.created_at, notices.c.id) < sa.tuple_(*after))
+        cursor = sa.tuple_(
+            sa.literal(after[0], sa.DateTime(timezone=True)),
+            sa.literal(after[1], UUID(as_uuid=False)),
+        )
+        q = q.where(sa.tuple_(notices.c.created_at, notices.c.id) < cursor)
     rows = await session.execute(q)
     return list(rows.mappings().all())
 

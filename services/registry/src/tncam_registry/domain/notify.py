@@ -50,7 +50,11 @@ def check_email(address: str) -> str:
 def check_webhook_url(url: str) -> str:
     """An http(s) URL with a host and no credentials in it; TargetError otherwise."""
     u = url.strip()
-    parts = urlsplit(u)
+    try:
+        parts = urlsplit(u)
+        parts.port  # noqa: B018 (a bad port raises here)
+    except ValueError as e:
+        raise TargetError("invalid_webhook_url", f"URL webhook không hợp lệ: {u[:80]!r}") from e
     if parts.scheme not in ("https", "http") or not parts.hostname or len(u) > 1024:
         raise TargetError("invalid_webhook_url", f"URL webhook không hợp lệ: {u[:80]!r}")
     if parts.username or parts.password:

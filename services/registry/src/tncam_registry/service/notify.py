@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -149,7 +150,10 @@ def _cursor(token: str, op: str) -> tuple[dt.datetime, str] | None:
         return None
     try:
         stamp, _, notice_id = base64.urlsafe_b64decode(token.encode()).decode().partition("|")
-        return dt.datetime.fromisoformat(stamp), notice_id
+        at = dt.datetime.fromisoformat(stamp)
+        if at.tzinfo is None:
+            raise ValueError("naive time")
+        return at, str(uuid.UUID(notice_id))
     except (binascii.Error, UnicodeDecodeError, ValueError) as e:
         raise InvalidInputError(f"registry.{op}.page_token", "invalid page_token") from e
 
