@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -233,7 +234,10 @@ async def _settled(w: World, unit: str) -> None:
     assert all(n.status in ("sent", "dead") for n in await notices(w, ADMIN, unit))
 
 
-async def test_mail_outage_then_back_delivers_once(world: World) -> None:
+async def test_mail_outage_then_back_delivers_once(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     w = world
     await set_targets(w, UNIT)
     w.smtp.stop()
@@ -263,6 +267,10 @@ async def test_mail_outage_then_back_delivers_once(world: World) -> None:
     await eventually(mail_sent, timeout=15)
     await eventually(lambda: _settled(w, UNIT), timeout=5)
     assert len(mails_about(w, cam)) == 1
+    # The failures are logged, the SMTP password and the webhook secret never.
+    assert "try 1 failed" in caplog.text
+    assert w.smtp.password not in caplog.text
+    assert SECRET not in caplog.text
 
 
 async def test_grant_on_the_units_footage_is_told(world: World) -> None:

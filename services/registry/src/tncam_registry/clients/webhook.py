@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,8 @@ class WebhookSender:
 
     def __init__(self, *, timeout_s: float, clock: Clock) -> None:
         self._client = httpx.AsyncClient(timeout=timeout_s, follow_redirects=False)
+        # httpx logs every request's URL at INFO; a webhook URL may carry the receiver's token.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         self._clock = clock
 
     async def send(
