@@ -50,9 +50,11 @@ async def tell(s: AsyncSession, message: nt.Message, now: dt.datetime) -> int:
     return await db.enqueue(s, message, await db.targets_of(s, [message.unit_id]), now)
 
 
-def _check_unit(ctx: RegistryContext, actor_role: int, unit_id: str, op: str) -> None:
+def _check_unit(
+    ctx: RegistryContext, actor_role: int, unit_id: str, op: str, *, write: bool
+) -> None:
     if unit_id == nt.PROVINCE:
-        if actor_role not in access.WRITERS:
+        if write and actor_role not in access.WRITERS:
             raise access.forbidden(op, "only the central operator manages its own targets")
         return
     if unit_id not in ctx.ref.units:
@@ -81,7 +83,7 @@ async def get_targets(
     """A unit's targets (no secrets): the unit's own people, or province-level readers."""
     op = "get_notification_targets"
     access.check_notice_read(req.actor, req.unit_id, op)
-    _check_unit(ctx, req.actor.role, req.unit_id, op)
+    _check_unit(ctx, req.actor.role, req.unit_id, op, write=False)
     async with ctx.sessions() as s:
         rows = await db.targets_of(s, [req.unit_id])
     return npb.NotificationTargetsReply(targets=_targets_pb(req.unit_id, list(rows)))
@@ -95,7 +97,7 @@ async def set_targets(
     op = "set_notification_targets"
     t = req.targets
     access.check_write(req.actor, t.unit_id, op)
-    _check_unit(ctx, req.actor.role, t.unit_id, op)
+    _check_unit(ctx, req.actor.role, t.unit_id, op, write=True)
     try:
         emails, urls = nt.check_targets(list(t.emails), [w.url for w in t.webhooks])
         given = {nt.check_webhook_url(w.url): w.secret for w in t.webhooks}
