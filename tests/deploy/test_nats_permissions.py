@@ -257,3 +257,29 @@ async def test_forbidden_publish_is_refused(
         await asyncio.sleep(0.05)
     assert any("permissions violation" in e.lower() for e in errors[service]), errors[service]
     assert not received
+
+
+async def test_registry_consumes_grants_and_the_audit_services_events(
+    clients: tuple[dict[str, Client], dict[str, list[str]]],
+) -> None:
+    """The registry's notices (ADR 0025): pull consumers on GATEWAY (grants, published by the
+    gateway) and AUDIT (the audit service's own events: breaches), acked, with its own user."""
+    conns, errors = clients
+    for stream, subject, producer in (
+        ("GATEWAY", "tncam.gateway.v1.grant_issued.commune-01", "gateway"),
+        ("AUDIT", "tncam.audit.v1.event_recorded.audit", "audit"),
+    ):
+        js = conns[producer].jetstream()
+        await js.add_stream(name=stream, subjects=[subject.rsplit(".", 1)[0] + ".*"])
+        await js.publish(subject, b"event")
+        sub = (
+            await conns["registry"]
+            .jetstream()
+            .pull_subscribe(subject, durable=f"registry-notify-{stream.lower()}", stream=stream)
+        )
+        [msg] = await sub.fetch(1, timeout=5)
+        assert msg.data == b"event"
+        await msg.ack_sync()
+    assert not errors["registry"]
+    assert not errors["gateway"]
+    assert not errors["audit"]

@@ -521,6 +521,16 @@ REGISTRY_LIST_MAINTENANCE_RECORDS = RequestSpec(
 REGISTRY_LIST_CONNECTION_NEEDS = RequestSpec(
     "tncam.registry.v1.list_connection_needs", "The units' annual needs registrations (Art. 22)."
 )
+REGISTRY_GET_NOTIFICATION_TARGETS = RequestSpec(
+    "tncam.registry.v1.get_notification_targets",
+    "A unit's notification targets (e-mail, webhooks; no secret).",
+)
+REGISTRY_SET_NOTIFICATION_TARGETS = RequestSpec(
+    "tncam.registry.v1.set_notification_targets", "Replace a unit's notification targets."
+)
+REGISTRY_LIST_NOTICES = RequestSpec(
+    "tncam.registry.v1.list_notices", "Notices sent (or being sent) to the units, newest first."
+)
 RECORDING_LIST_SEGMENTS = RequestSpec(
     "tncam.recording.v1.list_segments", "Stored segments of a camera in a time range."
 )
@@ -602,6 +612,9 @@ REQUESTS: tuple[RequestSpec, ...] = (
     REGISTRY_GET_CAMERA_HISTORY,
     REGISTRY_LIST_UNITS,
     REGISTRY_SET_REPORT_NOTE,
+    REGISTRY_GET_NOTIFICATION_TARGETS,
+    REGISTRY_SET_NOTIFICATION_TARGETS,
+    REGISTRY_LIST_NOTICES,
     RECORDING_LIST_SEGMENTS,
     RECORDING_GET_TIMELINE,
     RECORDING_GET_GAP_REPORT,

@@ -24,6 +24,7 @@ from tncam_gateway.api import (
     grants,
     live,
     live_ws,
+    notifications,
     problems,
     registry,
     reports,
@@ -86,6 +87,7 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
         audit,
         units,
         duties,
+        notifications,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     problems.install(app)

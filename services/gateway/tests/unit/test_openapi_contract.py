@@ -141,6 +141,7 @@ def test_one_pagination_convention_everywhere() -> None:
         "/api/v1/maintenance",
         "/api/v1/deadlines",
         "/api/v1/needs",
+        "/api/v1/notifications",
     }
     for path, method, op in OPERATIONS:
         names = {p["name"] for p in op.get("parameters", [])}
@@ -149,7 +150,7 @@ def test_one_pagination_convention_everywhere() -> None:
             assert "page_size" in names, path
     pages = ("CameraPage", "AccountPage", "ReviewPage", "ExportPage", "GrantPage", "LogPage")
     duties = ("UnitPage", "SitePage", "TicketPage", "MaintenancePage", "DeadlinePage", "NeedsPage")
-    for page in pages + duties:
+    for page in (*pages, *duties, "NoticePage"):
         assert {"items", "next_page_token"} <= set(SCHEMAS[page]["properties"]), page
     review = SPEC["paths"]["/api/v1/accounts/review"]["get"]["responses"]["200"]
     assert review["content"]["application/json"]["schema"] == {

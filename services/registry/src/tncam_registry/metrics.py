@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 class RegistryMetrics:
     """Cameras by state, transitions, overdue deadlines, report generation time, operations."""
 
-    # long: one declaration per metric, in the order of the README
+    # long: one declaration per metric, read as a table
     def __init__(self, registry: CollectorRegistry) -> None:
         self.cameras = Gauge(
             "tncam_registry_cameras",
@@ -68,6 +68,12 @@ class RegistryMetrics:
             "tncam_registry_outbox_published_total",
             "Outbox rows published, by kind (event, kv_put, kv_delete, audit)",
             ["kind"],
+            registry=registry,
+        )
+        self.notices = Counter(
+            "tncam_registry_notices_total",
+            "Tries of notices to the units, by channel and outcome (sent, retrying, dead)",
+            ["channel", "outcome"],
             registry=registry,
         )
 

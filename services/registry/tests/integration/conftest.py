@@ -36,6 +36,8 @@ ADMIN = actor_pb2.Actor(
     id="u-admin", display_name="Trần Thị Quản Trị", role=actor_pb2.ROLE_PROVINCE_ADMIN
 )
 _TABLES = (
+    "notices",
+    "notification_targets",
     "outbox",
     "fault_ticket_notes",
     "fault_tickets",

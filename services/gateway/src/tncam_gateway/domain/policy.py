@@ -19,6 +19,8 @@ Rules (DESIGN.md §5, REQUIREMENTS R8-R10, R13):
 Pure: plain values in, a :class:`Decision` out; the caller supplies the clock and the grants.
 """
 
+# long module: every authorization decision of the gateway in one place, by design (ADR 0015)
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -266,6 +268,27 @@ def _decide_footage(
     return _deny("out_of_scope" if relation is None else "role_forbidden")
 
 
+def decide_unit(p: Principal, access: Access, unit_id: str) -> Decision:
+    """A unit's notifications: province_admin manages every unit's targets (``unit_id`` ""
+    = every unit), a unit operator its own unit's; the unit's own people and the auditor
+    read them and the notices."""
+    role = p.role
+    if role is Role.PROVINCE_ADMIN:
+        return _allow("province_admin")
+    if access is Access.NOTIFY_READ and role is Role.AUDITOR:
+        return _allow("auditor")
+    if access not in (Access.NOTIFY_ADMIN, Access.NOTIFY_READ):
+        return _deny("unknown_action")
+    unit_roles = (
+        (Role.UNIT_OPERATOR,)
+        if access is Access.NOTIFY_ADMIN
+        else (Role.UNIT_OPERATOR, Role.UNIT_VIEWER)
+    )
+    if role not in unit_roles or not p.unit_id:
+        return _deny("role_forbidden")
+    return _allow("own_unit") if unit_id == p.unit_id else _deny("out_of_scope")
+
+
 NOT_ALLOWED = "Không có quyền thực hiện (not allowed)"
 
 
@@ -425,6 +448,13 @@ def export_listing(p: Principal, *, now: datetime) -> Listing:
     return Listing(_allow("own_requests"), unit_id=own_unit, requested_by=p.account_id)
 
 
+def notice_listing(p: Principal) -> Listing:
+    """Notices: province_admin and the auditor see every unit's, a unit's people their own."""
+    if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER) and p.unit_id:
+        return Listing(_allow("own_unit"), unit_id=p.unit_id)
+    return Listing(decide_unit(p, Access.NOTIFY_READ, ""))
+
+
 def uses_client_credentials(role: Role) -> bool:
     """Whether an account signs in with the client-credentials grant (the app client) rather
     than a password (people); neither may use the other's grant."""
@@ -471,6 +501,8 @@ class Access(StrEnum):
     NEEDS_LIST = "needs.list"
     NEEDS_REGISTER = "needs.register"
     UNIT_LOG_READ = "audit.unit_log"  # a unit's processing and extraction logs
+    NOTIFY_ADMIN = "notification.admin"  # a unit's notification targets (ADR 0025)
+    NOTIFY_READ = "notification.read"  # a unit's targets and the notices
 
 
 # ------------------------------------------------------------------- operator duties
@@ -593,6 +625,8 @@ def _ever_allowed(role: Role, access: Action | Access) -> bool:
         return camera_listing(p).decision.allowed
     if access is Access.GRANT_LIST:
         return grant_listing(p, now=now).decision.allowed
+    if access in (Access.NOTIFY_ADMIN, Access.NOTIFY_READ):
+        return decide_unit(p, access, p.unit_id).allowed
     if access is Access.GRANT_READ:
         return grant_visibility(p, grantee_id="sample", unit_ids=()).allowed
     if access in OPS_READS:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tncam_gateway.clients.audit import AuditLog, Auditor, AuditSink
 from tncam_gateway.clients.live import LiveEdge
+from tncam_gateway.clients.notify import NotifyDirectory
 from tncam_gateway.clients.recorder import Recordings
 from tncam_gateway.clients.registry import CameraDirectory
 from tncam_gateway.clients.registry_ops import RegistryOps
@@ -32,6 +33,7 @@ from tncam_gateway.service.exports import ExportService
 from tncam_gateway.service.footage import FootageGuard
 from tncam_gateway.service.grants import GrantService
 from tncam_gateway.service.live import LiveConfig, LiveService
+from tncam_gateway.service.notify import NotifyService
 from tncam_gateway.service.operations import Operations
 from tncam_gateway.service.playback import PlaybackService
 from tncam_gateway.service.ratelimits import RateLimiter
@@ -71,6 +73,7 @@ class GatewayState:
     user_limiter: RateLimiter
     address_limiter: RateLimiter
     clock: Clock
+    notify: NotifyService
 
 
 def _auth_config(settings: GatewaySettings) -> AuthConfig:
@@ -192,6 +195,7 @@ def build_state(
         user_limiter=_limiter(sessions, "user", settings.rate_limit_user_per_minute),
         address_limiter=_limiter(sessions, "address", settings.rate_limit_address_per_minute),
         clock=clock,
+        notify=NotifyService(NotifyDirectory(bus, namespace=ns, timeout_s=timeout)),
     )
 
 

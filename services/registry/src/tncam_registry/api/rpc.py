@@ -7,7 +7,7 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from tncam.registry.v1 import credentials_pb2, service_pb2
+from tncam.registry.v1 import credentials_pb2, notify_pb2, service_pb2
 from tncam_contracts import catalog
 from tncam_mesh.rpc import RpcService
 from tncam_registry.api.convert import credentials_reply, deadlines_reply
@@ -18,6 +18,7 @@ from tncam_registry.service import (
     history,
     imports,
     maintenance,
+    notify,
     reports,
     ticket_handling,
     units,
@@ -173,8 +174,39 @@ def _operations_endpoints(
     ]
 
 
-async def add_endpoints(rpc: RpcService, ctx: RegistryContext) -> None:
+def _notify_endpoints(
+    ctx: RegistryContext, secrets: notify.SecretBox
+) -> list[tuple[catalog.RequestSpec, type[Message], Handler]]:
+    async def get_targets(
+        req: notify_pb2.GetNotificationTargetsRequest,
+    ) -> notify_pb2.NotificationTargetsReply:
+        return await notify.get_targets(ctx, req)
+
+    async def set_targets(
+        req: notify_pb2.SetNotificationTargetsRequest,
+    ) -> notify_pb2.NotificationTargetsReply:
+        return await notify.set_targets(ctx, secrets, req)
+
+    async def notices(req: notify_pb2.ListNoticesRequest) -> notify_pb2.ListNoticesReply:
+        return await notify.list_notices(ctx, req)
+
+    return [
+        (
+            catalog.REGISTRY_GET_NOTIFICATION_TARGETS,
+            notify_pb2.GetNotificationTargetsRequest,
+            get_targets,
+        ),
+        (
+            catalog.REGISTRY_SET_NOTIFICATION_TARGETS,
+            notify_pb2.SetNotificationTargetsRequest,
+            set_targets,
+        ),
+        (catalog.REGISTRY_LIST_NOTICES, notify_pb2.ListNoticesRequest, notices),
+    ]
+
+
+async def add_endpoints(rpc: RpcService, ctx: RegistryContext, secrets: notify.SecretBox) -> None:
     """Serve every registry operation on ``rpc``."""
     endpoints = _camera_endpoints(ctx) + _compliance_endpoints(ctx) + _operations_endpoints(ctx)
-    for spec, request_type, handler in endpoints:
+    for spec, request_type, handler in endpoints + _notify_endpoints(ctx, secrets):
         await rpc.add(spec, request_type, handler)

@@ -135,3 +135,23 @@ def check_unit_edit(actor: actor_pb2.Actor, unit_id: str, fields: set[str], op: 
 def forbidden(op: str, why: str) -> ForbiddenError:
     """The refusal of ``op`` (for rules decided in the use case)."""
     return ForbiddenError(f"registry.{op}.forbidden", f"{op}: {why}")
+
+
+def notice_scope(actor: actor_pb2.Actor, unit_id: str, op: str) -> str:
+    """Whose notices ``actor`` may list: province-level readers any unit's (or all: ""), unit
+    roles only their own unit's (whatever they asked), nobody else."""
+    check_actor(actor, op)
+    if actor.role in PROVINCE_READERS:
+        return unit_id
+    if actor.role in (Role.ROLE_UNIT_OPERATOR, Role.ROLE_UNIT_VIEWER) and actor.unit_id:
+        if unit_id and unit_id != actor.unit_id:
+            raise forbidden(op, "a unit sees only its own notices")
+        return actor.unit_id
+    raise forbidden(op, f"actor {actor.id} has no notices to see")
+
+
+def check_notice_read(actor: actor_pb2.Actor, unit_id: str, op: str) -> None:
+    """A unit's notification targets: its own people, or province-level readers."""
+    if not unit_id:
+        raise forbidden(op, "name the unit")
+    notice_scope(actor, unit_id, op)
