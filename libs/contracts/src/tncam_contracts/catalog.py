@@ -36,7 +36,14 @@ from tncam.deadletter.v1 import dead_letter_pb2
 from tncam.gateway.v1 import grant_pb2
 from tncam.live.v1 import live_pb2, session_pb2
 from tncam.recording.v1 import recording_api_pb2, segment_pb2
-from tncam.registry.v1 import camera_config_pb2, camera_state_pb2, credentials_pb2, service_pb2
+from tncam.registry.v1 import (
+    annual_pb2,
+    camera_config_pb2,
+    camera_state_pb2,
+    changes_pb2,
+    credentials_pb2,
+    service_pb2,
+)
 
 _NS_RE = re.compile(r"^[a-z0-9_]*$")
 # One subject token filled in at publish time (a camera id, a service name, a stream name);
@@ -485,6 +492,18 @@ REGISTRY_GET_CAMERA_HISTORY = RequestSpec(
 REGISTRY_LIST_UNITS = RequestSpec(
     "tncam.registry.v1.list_units", "The owning units and sectors the registry knows."
 )
+REGISTRY_LIST_CHANGE_REQUESTS = RequestSpec(
+    "tncam.registry.v1.list_change_requests",
+    "Change requests that would hide a camera (pending approval, decided).",
+)
+REGISTRY_DECIDE_CHANGE_REQUEST = RequestSpec(
+    "tncam.registry.v1.decide_change_request",
+    "A province admin approves (applies) or rejects a camera change request.",
+)
+REGISTRY_GET_ANNUAL_REPORT = RequestSpec(
+    "tncam.registry.v1.get_annual_report",
+    "The annual report per unit with its score (JSON, XLSX, PDF).",
+)
 RECORDING_LIST_SEGMENTS = RequestSpec(
     "tncam.recording.v1.list_segments", "Stored segments of a camera in a time range."
 )
@@ -565,6 +584,9 @@ REQUESTS: tuple[RequestSpec, ...] = (
     REGISTRY_RECORD_CONNECTION_NEEDS,
     REGISTRY_GET_CAMERA_HISTORY,
     REGISTRY_LIST_UNITS,
+    REGISTRY_LIST_CHANGE_REQUESTS,
+    REGISTRY_DECIDE_CHANGE_REQUEST,
+    REGISTRY_GET_ANNUAL_REPORT,
     RECORDING_LIST_SEGMENTS,
     RECORDING_GET_TIMELINE,
     RECORDING_GET_GAP_REPORT,
@@ -746,7 +768,9 @@ MESSAGE_MODULES: tuple[ModuleType, ...] = (
     camera_config_pb2,
     credentials_pb2,
     camera_state_pb2,
+    changes_pb2,
     service_pb2,
+    annual_pb2,
     segment_pb2,
     recording_api_pb2,
     audit_event_pb2,

@@ -36,6 +36,9 @@ ADMIN = actor_pb2.Actor(
     id="u-admin", display_name="Trần Thị Quản Trị", role=actor_pb2.ROLE_PROVINCE_ADMIN
 )
 _TABLES = (
+    "camera_change_requests",
+    "maintenance_visits",
+    "registry_updates",
     "outbox",
     "fault_tickets",
     "state_transitions",

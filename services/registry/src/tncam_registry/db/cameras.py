@@ -10,9 +10,28 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tncam_registry.db.tables import camera_connection, cameras, communes, sites
+from tncam_registry.db.tables import (
+    camera_change_requests,
+    camera_connection,
+    cameras,
+    communes,
+    sites,
+)
 from tncam_registry.domain.access import ReadScope
 from tncam_registry.domain.model import CameraState
+
+_PENDING = camera_change_requests.c
+
+
+def _pending(column: sa.ColumnElement[Any], label: str) -> sa.Label[Any]:
+    return (
+        sa.select(column)
+        .where(_PENDING.camera_id == cameras.c.id, _PENDING.status == "pending")
+        .limit(1)
+        .scalar_subquery()
+        .label(label)
+    )
+
 
 #: One camera with its site, commune and connection: what the API returns.
 CAMERA_VIEW = sa.select(
@@ -31,6 +50,8 @@ CAMERA_VIEW = sa.select(
     camera_connection.c.measured_bitrate_bps,
     camera_connection.c.ever_connected,
     camera_connection.c.mismatch_since,
+    _pending(sa.cast(_PENDING.id, sa.Text), "pending_change_id"),
+    _pending(_PENDING.kind, "pending_change_kind"),
 ).select_from(
     cameras.join(sites, sites.c.id == cameras.c.site_id)
     .join(communes, communes.c.code == sites.c.commune_code)

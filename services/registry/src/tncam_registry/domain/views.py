@@ -100,6 +100,8 @@ def camera_to_pb(row: Any, today: dt.date) -> service_pb2.Camera:
         ),
         measured_fps=row["measured_fps"],
         measured_bitrate_bps=row["measured_bitrate_bps"],
+        pending_change_id=row.get("pending_change_id") or "",
+        pending_change_kind=row.get("pending_change_kind") or "",
     )
     for name in ("state_changed_at", "created_at", "updated_at"):
         value = ts(row[name])

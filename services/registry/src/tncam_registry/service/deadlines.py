@@ -11,6 +11,7 @@ from tncam.registry.v1 import service_pb2
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import InvalidInputError, NotFoundError
 from tncam_registry.db import cameras as db_cameras
+from tncam_registry.db import changes as db_changes
 from tncam_registry.db import reports as db
 from tncam_registry.db import tickets as db_tickets
 from tncam_registry.domain import access
@@ -106,6 +107,7 @@ async def record_maintenance(
             raise NotFoundError(f"registry.{op}.not_found", f"no camera {req.camera_id}")
         access.check_write(req.actor, existing["owner_unit_id"], op)
         await db_cameras.set_last_maintained(s, req.camera_id, done_on, ctx.clock())
+        await db_changes.add_maintenance_visit(s, req.camera_id, done_on, ctx.clock())
         await ctx.audit(
             s,
             actor=req.actor,
