@@ -15,6 +15,7 @@ from tncam_gateway.api import (
     accounts,
     audit,
     auth,
+    camera_changes,
     cameras,
     contract,
     exports,
@@ -78,6 +79,7 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
         live_ws,
         exports,
         audit,
+        camera_changes,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     problems.install(app)

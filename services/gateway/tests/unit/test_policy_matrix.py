@@ -28,10 +28,11 @@ CODES = {
     "W": Action.GRANT_REVIEW,
     "X": Action.EXPORT_REVIEW,
     "L": Action.AUDIT_READ,
+    "D": Action.CHANGE_DECIDE,
 }
 assert set(CODES.values()) == set(Action), "every action is in the table"
 
-ADMIN = "R A P N T C G W X"
+ADMIN = "R A P N T C G W X D"
 # role, unit, sector, grant, allowed actions (everything else must be denied)
 TABLE: list[tuple[str, str, str, str, str]] = [
     ("province_admin", "own", "own", "none", ADMIN),

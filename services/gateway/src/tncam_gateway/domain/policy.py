@@ -44,6 +44,7 @@ class Action(StrEnum):
     GRANT_ISSUE = "grant.issue"
     GRANT_REVIEW = "grant.review"
     AUDIT_READ = "audit.read"
+    CHANGE_DECIDE = "camera_change.decide"  # approve / reject a change that would hide a camera
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,13 @@ def _deny(code: str) -> Decision:
 
 
 ADMIN_ONLY = frozenset(
-    {Action.ACCOUNT_ADMIN, Action.GRANT_ISSUE, Action.ANALYTICS_ENABLE, Action.EXPORT_APPROVE}
+    {
+        Action.ACCOUNT_ADMIN,
+        Action.GRANT_ISSUE,
+        Action.ANALYTICS_ENABLE,
+        Action.EXPORT_APPROVE,
+        Action.CHANGE_DECIDE,
+    }
 )
 #: The province-wide connection report (the directive's appendix): the central operator and
 #: the C-Thái Nguyên backend; units and sectors see their own cameras' state in the list.
@@ -401,6 +408,26 @@ def export_listing(p: Principal, *, now: datetime) -> Listing:
     return Listing(_allow("own_requests"), unit_id=own_unit, requested_by=p.account_id)
 
 
+def change_listing(p: Principal) -> Listing:
+    """Camera change requests: province_admin and the auditor see every unit's; a unit
+    operator or viewer its own unit's (what it asked, what was decided)."""
+    if p.role in (Role.PROVINCE_ADMIN, Role.AUDITOR):
+        return Listing(_allow(p.role.value))
+    if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER) and p.unit_id:
+        return Listing(_allow("own_unit"), unit_id=p.unit_id)
+    return Listing(_deny("role_forbidden"))
+
+
+def annual_report_listing(p: Principal) -> Listing:
+    """The annual report: province_admin and the app backend every unit's row; a unit
+    operator or viewer its own unit's row."""
+    if p.role in REPORT_ROLES:
+        return Listing(_allow(p.role.value))
+    if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER) and p.unit_id:
+        return Listing(_allow("own_unit"), unit_id=p.unit_id)
+    return Listing(_deny("role_forbidden"))
+
+
 def uses_client_credentials(role: Role) -> bool:
     """Whether an account signs in with the client-credentials grant (the app client) rather
     than a password (people); neither may use the other's grant."""
@@ -433,6 +460,8 @@ class Access(StrEnum):
     GRANT_LIST = "grant.list"
     GRANT_READ = "grant.read"
     EXPORT_LIST = "export.list"
+    CHANGE_LIST = "camera_change.list"
+    ANNUAL_REPORT = "report.annual"
 
 
 def _sample(role: Role) -> tuple[Principal, CameraScope, Grant]:
@@ -465,6 +494,10 @@ def _ever_allowed(role: Role, access: Action | Access) -> bool:
         return grant_listing(p, now=now).decision.allowed
     if access is Access.GRANT_READ:
         return grant_visibility(p, grantee_id="sample", unit_ids=()).allowed
+    if access is Access.CHANGE_LIST:
+        return change_listing(p).decision.allowed
+    if access is Access.ANNUAL_REPORT:
+        return annual_report_listing(p).decision.allowed
     return export_listing(p, now=now).decision.allowed
 
 
