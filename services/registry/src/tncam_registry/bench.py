@@ -5,6 +5,8 @@ schema with the real migrations, seeds the reference data, then:
 
 * the connection report for 92 communes x 3 site kinds x 10 cameras = 2,760 cameras, built and
   rendered (JSON, CSV, XLSX) — target < 1 s at p95;
+* the annual report of the same 92 communes with a year of history (``bench_annual``), JSON,
+  XLSX and PDF — target < 10 s each;
 * a page of 50 cameras with filters (commune, site kind, state, sector, text) over a fleet of
   10,000 cameras — target < 50 ms at p95.
 
@@ -33,7 +35,9 @@ from tncam.registry.v1 import camera_state_pb2, service_pb2
 from tncam_contracts.units import commune_unit_id
 from tncam_mesh.db import create_engine, service_url, session_factory
 from tncam_mesh.migrations import upgrade
+from tncam_registry.bench_annual import bench_annual
 from tncam_registry.bus.outbox import Outbox
+from tncam_registry.db.annual_fleet import fleet_ids
 from tncam_registry.db.credentials import CredentialBox
 from tncam_registry.db.fleet import delete_fleet, insert_fleet
 from tncam_registry.domain import report as rep
@@ -224,6 +228,7 @@ async def bench(base_url: str, password: str, runs: int) -> bool:
         n = await seed_fleet(ctx, 10, [k for k, _, _ in rep.REPORT_KINDS], "r")
         print(f"report fleet: {n} cameras in {len(ctx.ref.communes)} communes")
         ok = await bench_report(ctx, runs)
+        ok &= await bench_annual(ctx, await fleet_ids(ctx.sessions), max(3, runs // 5), timed)
         await delete_fleet(ctx.sessions)
         per_kind = -(-10_000 // (len(ctx.ref.communes) * len(KINDS)))
         n = await seed_fleet(ctx, per_kind, KINDS, "l")

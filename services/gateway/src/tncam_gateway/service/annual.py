@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tncam.common.v1 import actor_pb2
 from tncam.registry.v1 import annual_pb2 as apb
 from tncam_gateway.clients.audit import AuditLog
 from tncam_gateway.clients.registry import CameraDirectory
@@ -99,15 +100,34 @@ class AnnualReports:
         for its operators and viewers (the registry re-checks the actor)."""
         listing = annual_report_listing(caller.principal)
         enforce(listing.decision, "Không có quyền xem báo cáo năm")
+        return await self.build(
+            caller.actor(),
+            year=year,
+            report_format=report_format,
+            unit_id=listing.unit_id or unit_id,
+            request_id=client.request_id,
+        )
+
+    async def build(
+        self,
+        actor: actor_pb2.Actor,
+        *,
+        year: int,
+        report_format: apb.AnnualReportFormat,
+        unit_id: str = "",
+        request_id: str = "",
+    ) -> apb.GetAnnualReportReply:
+        """Gather the outside facts and have the registry compose the report for ``actor``
+        (also the ``tncam annual-report`` command's path)."""
         facts, complete = await self.outside_facts(year)
         return await self.directory.annual_report(
             apb.GetAnnualReportRequest(
-                actor=caller.actor(),
+                actor=actor,
                 year=year,
                 format=report_format,
-                unit_id=listing.unit_id or unit_id,
+                unit_id=unit_id,
                 outside=facts,
                 outside_included=complete,
-                request_id=client.request_id,
+                request_id=request_id,
             )
         )

@@ -20,18 +20,8 @@ from tncam_registry.db.tables import (
 from tncam_registry.domain.access import ReadScope
 from tncam_registry.domain.model import CameraState
 
-_PENDING = camera_change_requests.c
-
-
-def _pending(column: sa.ColumnElement[Any], label: str) -> sa.Label[Any]:
-    return (
-        sa.select(column)
-        .where(_PENDING.camera_id == cameras.c.id, _PENDING.status == "pending")
-        .limit(1)
-        .scalar_subquery()
-        .label(label)
-    )
-
+#: A camera's pending change request (at most one: a unique partial index), left-joined.
+_PENDING = camera_change_requests.alias("pending_change")
 
 #: One camera with its site, commune and connection: what the API returns.
 CAMERA_VIEW = sa.select(
@@ -50,12 +40,16 @@ CAMERA_VIEW = sa.select(
     camera_connection.c.measured_bitrate_bps,
     camera_connection.c.ever_connected,
     camera_connection.c.mismatch_since,
-    _pending(sa.cast(_PENDING.id, sa.Text), "pending_change_id"),
-    _pending(_PENDING.kind, "pending_change_kind"),
+    sa.cast(_PENDING.c.id, sa.Text).label("pending_change_id"),
+    _PENDING.c.kind.label("pending_change_kind"),
 ).select_from(
     cameras.join(sites, sites.c.id == cameras.c.site_id)
     .join(communes, communes.c.code == sites.c.commune_code)
     .join(camera_connection, camera_connection.c.camera_id == cameras.c.id)
+    .outerjoin(
+        _PENDING,
+        sa.and_(_PENDING.c.camera_id == cameras.c.id, _PENDING.c.status == "pending"),
+    )
 )
 
 Conditions = list[sa.ColumnElement[bool]]
