@@ -175,6 +175,16 @@ async def test_unit_move_waits_rejection_leaves_it_and_the_annual_report_reads_t
         "",
     )
 
+    # The import cannot do what the update may only ask for.
+    moved = f"code,name,commune_code,site_kind,rtsp_url\n{cam},{cam},04,square,rtsp://10.9.9.9/x\n"
+    imported = await registry.call(
+        catalog.REGISTRY_IMPORT_CAMERAS,
+        service_pb2.ImportCamerasRequest(actor=OPERATOR, filename="m.csv", content=moved.encode()),
+        service_pb2.ImportCamerasReply,
+    )
+    assert not imported.accepted
+    assert [(e.row, e.code) for e in imported.errors] == [(2, "needs_approval")]
+
     # A change that hides nothing applies at once; so does a province admin's move.
     rename = service_pb2.UpdateCameraRequest(
         actor=OPERATOR, id=cam, fields=service_pb2.CameraFields(name="Cổng"), update_mask=["name"]

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tncam_registry.db.tables import camera_change_requests as ccr
-from tncam_registry.db.tables import maintenance_visits, registry_updates
+from tncam_registry.db.tables import cameras, maintenance_visits, registry_updates, sites
 
 
 async def insert_request(session: AsyncSession, values: dict[str, Any]) -> None:
@@ -64,3 +64,13 @@ async def add_registry_update(
             camera_id=camera_id, changed_on=changed_on, due_on=due_on, recorded_at=at
         )
     )
+
+
+async def places(session: AsyncSession, camera_ids: list[str]) -> dict[str, tuple[str, str, bool]]:
+    """camera id -> (commune code, site kind, active) of the cameras that exist."""
+    rows = await session.execute(
+        sa.select(cameras.c.id, sites.c.commune_code, sites.c.kind, cameras.c.active)
+        .select_from(cameras.join(sites, sites.c.id == cameras.c.site_id))
+        .where(cameras.c.id.in_(camera_ids))
+    )
+    return {r.id: (r.commune_code, r.kind, r.active) for r in rows}

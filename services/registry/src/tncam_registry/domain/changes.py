@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from tncam.registry.v1 import changes_pb2
+from tncam_registry.domain.import_rows import RowError
 
 
 class ChangeKind(StrEnum):
@@ -64,3 +65,15 @@ def _text(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ";".join(str(v) for v in value)
     return str(value)
+
+
+def import_needs_approval(row: int) -> RowError:
+    """An import row that would move an active camera to another commune or site kind, by an
+    actor whose such change needs approval: refused (the API's update makes it a request)."""
+    return RowError(
+        row,
+        "site_kind",
+        "needs_approval",
+        "đổi xã/phường hoặc loại vị trí của camera đang hoạt động cần quản trị cấp tỉnh phê "
+        "duyệt: dùng chức năng cập nhật camera để gửi yêu cầu",
+    )
