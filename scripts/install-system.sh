@@ -6,7 +6,8 @@
 # chromium with fonts that cover Vietnamese (headless browser tests of the live player, driven
 # by Playwright's Python package; never `playwright install`, which downloads a browser), and
 # cmake + g++ (uv builds LIVE555, PyPI's liblivemedia, the third-party RTSP server of the
-# ingest interop tests: it ships as source only).
+# ingest interop tests: it ships as source only). fonts-dejavu-core is also the font the PDF
+# reports embed; poppler-utils (pdftotext, pdftoppm) reads them back in the e2e tests.
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
@@ -18,6 +19,7 @@ packages=(
   prometheus docker-compose nginx-light
   chromium fonts-dejavu-core fonts-noto-core
   cmake g++
+  poppler-utils
 )
 
 missing=()
