@@ -109,13 +109,8 @@ def _deny(code: str) -> Decision:
 
 
 ADMIN_ONLY = frozenset(
-    {
-        Action.ACCOUNT_ADMIN,
-        Action.GRANT_ISSUE,
-        Action.ANALYTICS_ENABLE,
-        Action.EXPORT_APPROVE,
-        Action.CHANGE_DECIDE,
-    }
+    {Action.ACCOUNT_ADMIN, Action.GRANT_ISSUE, Action.ANALYTICS_ENABLE, Action.EXPORT_APPROVE}
+    | {Action.CHANGE_DECIDE}
 )
 #: The province-wide connection report (the directive's appendix): the central operator and
 #: the C-Thái Nguyên backend; units and sectors see their own cameras' state in the list.
@@ -408,24 +403,21 @@ def export_listing(p: Principal, *, now: datetime) -> Listing:
     return Listing(_allow("own_requests"), unit_id=own_unit, requested_by=p.account_id)
 
 
-def change_listing(p: Principal) -> Listing:
-    """Camera change requests: province_admin and the auditor see every unit's; a unit
-    operator or viewer its own unit's (what it asked, what was decided)."""
-    if p.role in (Role.PROVINCE_ADMIN, Role.AUDITOR):
-        return Listing(_allow(p.role.value))
+def _own_unit_listing(p: Principal) -> Listing:
     if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER) and p.unit_id:
         return Listing(_allow("own_unit"), unit_id=p.unit_id)
     return Listing(_deny("role_forbidden"))
+
+
+def change_listing(p: Principal) -> Listing:
+    """Camera change requests: province_admin and the auditor every unit's, unit roles theirs."""
+    every = p.role in (Role.PROVINCE_ADMIN, Role.AUDITOR)
+    return Listing(_allow(p.role.value)) if every else _own_unit_listing(p)
 
 
 def annual_report_listing(p: Principal) -> Listing:
-    """The annual report: province_admin and the app backend every unit's row; a unit
-    operator or viewer its own unit's row."""
-    if p.role in REPORT_ROLES:
-        return Listing(_allow(p.role.value))
-    if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER) and p.unit_id:
-        return Listing(_allow("own_unit"), unit_id=p.unit_id)
-    return Listing(_deny("role_forbidden"))
+    """The annual report: the report roles every unit's row, unit roles their own row."""
+    return Listing(_allow(p.role.value)) if p.role in REPORT_ROLES else _own_unit_listing(p)
 
 
 def uses_client_credentials(role: Role) -> bool:
@@ -494,10 +486,9 @@ def _ever_allowed(role: Role, access: Action | Access) -> bool:
         return grant_listing(p, now=now).decision.allowed
     if access is Access.GRANT_READ:
         return grant_visibility(p, grantee_id="sample", unit_ids=()).allowed
-    if access is Access.CHANGE_LIST:
-        return change_listing(p).decision.allowed
-    if access is Access.ANNUAL_REPORT:
-        return annual_report_listing(p).decision.allowed
+    if access in (Access.CHANGE_LIST, Access.ANNUAL_REPORT):
+        listing = change_listing if access is Access.CHANGE_LIST else annual_report_listing
+        return listing(p).decision.allowed
     return export_listing(p, now=now).decision.allowed
 
 

@@ -128,6 +128,7 @@ def _publisher(js: JetStreamContext) -> Any:
     return publish_event
 
 
+# long: the composition root, one constructor per service of the gateway
 def build_state(
     settings: GatewaySettings,
     sessions: async_sessionmaker[AsyncSession],

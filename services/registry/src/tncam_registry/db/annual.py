@@ -19,6 +19,7 @@ from tncam_registry.db.tables import (
 from tncam_registry.domain.annual_compose import YearRows
 
 
+# long: one query per table the report reads, side by side
 async def year_rows(
     session: AsyncSession, start: dt.datetime, end: dt.datetime, year: int, unit_id: str = ""
 ) -> YearRows:
