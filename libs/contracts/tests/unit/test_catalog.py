@@ -50,6 +50,7 @@ IMPERATIVE_VERBS = frozenset(
         "record",
         "export",
         "generate",
+        "decide",
     }
 )
 
