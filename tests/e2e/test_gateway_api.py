@@ -283,6 +283,8 @@ def test_a_unit_deactivation_waits_for_the_province_admin_and_the_annual_report(
     change = r.json()
     assert (change["status"], change["kind"], change["camera_id"]) == ("pending", "deactivate", cam)
     assert hq_cameras() == counted  # still reported
+    waiting = requests.get(f"{api}/cameras/{cam}", headers=op, timeout=10).json()
+    assert (waiting["active"], waiting["pending_change_id"]) == (True, change["id"])
     mine = requests.get(f"{api}/camera-changes", headers=op, timeout=10).json()["items"]
     assert change["id"] in {c["id"] for c in mine}
     r = requests.post(f"{api}/camera-changes/{change['id']}/approve", headers=op, timeout=10)

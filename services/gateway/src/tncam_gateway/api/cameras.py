@@ -54,6 +54,10 @@ class CameraOut(BaseModel):
     latitude: float = 0.0
     longitude: float = 0.0
     location: str = ""
+    pending_change_id: str = Field(
+        default="", description="A change request waiting for a province admin (camera-changes)"
+    )
+    pending_change_kind: str = Field(default="", examples=["deactivate"])
 
 
 def out(c: service_pb2.Camera) -> CameraOut:
@@ -81,6 +85,8 @@ def out(c: service_pb2.Camera) -> CameraOut:
         latitude=c.latitude,
         longitude=c.longitude,
         location=c.location,
+        pending_change_id=c.pending_change_id,
+        pending_change_kind=c.pending_change_kind,
     )
 
 
