@@ -31,7 +31,7 @@ from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.services import REPO_ROOT, ServiceProcess
 
-from .conftest import insert_gateway_account
+from .conftest import insert_gateway_account, run_tncam
 
 pytestmark = pytest.mark.e2e
 
@@ -348,3 +348,14 @@ def test_a_unit_deactivation_waits_for_the_province_admin_and_the_annual_report(
         check=True,
     )
     assert (tmp_path / "p-1.png").stat().st_size > 10_000  # page 1 renders
+
+    # The same report from the command line (the gateway's settings), and the change list.
+    cli = run_tncam(
+        gateway_env, "annual-report", "--year", str(year), "--format", "json", "-o", "-"
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert [r["unit_id"] for r in json.loads(cli.stdout)["rows"]] == [r["unit_id"] for r in rows]
+    listed = run_tncam(gateway_env, "cameras", "changes", "--status", "approved", "--camera", cam)
+    assert listed.returncode == 0, listed.stderr
+    assert change["id"] in listed.stdout
+    assert "đã duyệt" in listed.stdout
