@@ -121,9 +121,23 @@ def _report() -> tuple[YearRows, list[UnitInfo], Period]:
             owner_unit_id="commune-01",
             created_at=vn(2025, 11, 1),
             installed_on=D(2025, 11, 1),
+            last_maintained_on=D(2026, 9, 1),
         ),
-        Row(id="a2", owner_unit_id="commune-01", created_at=vn(2026, 6, 1), installed_on=None),
-        Row(id="b1", owner_unit_id="skhcn", created_at=vn(2026, 1, 5), installed_on=None),
+        Row(
+            id="a2",
+            owner_unit_id="commune-01",
+            created_at=vn(2026, 6, 1),
+            installed_on=None,
+            last_maintained_on=None,
+        ),
+        # Its only visit known as the camera's last one (recorded before visits were kept).
+        Row(
+            id="b1",
+            owner_unit_id="skhcn",
+            created_at=vn(2026, 1, 5),
+            installed_on=None,
+            last_maintained_on=D(2026, 7, 2),
+        ),
     ]
     edges = [
         # a1 up since last year, down for the last quarter of the year.
@@ -171,7 +185,7 @@ def test_composition_from_hand_built_rows() -> None:
     assert (a.registry_updates, a.registry_updates_in_time) == (1, 0)
     assert a.needs is an.Needs.ON_TIME
     assert (a.extractions, a.quick_extractions, a.break_glass_uses) == (3, 1, 2)
-    assert (b.cameras, b.connected, b.incidents, b.fixed_in_time) == (1, 1, 1, 1)
+    assert (b.cameras, b.connected, b.incidents, b.fixed_in_time, b.maintained) == (1, 1, 1, 1, 1)
     assert b.uptime == 1.0  # observed from its first connection
     assert b.needs is an.Needs.MISSING
     assert [r.number for r in report.rows] == [1, 2]

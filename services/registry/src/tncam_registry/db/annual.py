@@ -37,6 +37,7 @@ async def year_rows(
                 cameras.c.owner_unit_id,
                 cameras.c.created_at,
                 cameras.c.installed_on,
+                cameras.c.last_maintained_on,
             ).where(*cam_cond)
         )
     ).all()

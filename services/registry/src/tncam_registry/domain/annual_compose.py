@@ -19,7 +19,7 @@ from tncam_registry.domain.connection import Edge, measure
 class YearRows:
     """Everything the annual report reads from the registry schema (rows with attributes)."""
 
-    cameras: Sequence[Any]  # id, owner_unit_id, created_at, installed_on
+    cameras: Sequence[Any]  # id, owner_unit_id, created_at, installed_on, last_maintained_on
     edges: Sequence[Any]  # camera_id, at, up; ordered by camera and time
     before: Mapping[str, bool]  # the last edge before the period, per camera
     tickets: Sequence[Any]  # camera_id, detected_at, closed_at, close_reason
@@ -82,7 +82,10 @@ def _camera_figures(
     f.observed_s += window.observed_s
     f.up_s += window.up_s
     baseline = cam.installed_on or local_date(cam.created_at)
+    # The last visit also counts: recorded before visits were kept one by one.
     visits = [v.done_on for v in by_cam["visits"].get(cam.id, ())]
+    if cam.last_maintained_on is not None:
+        visits.append(cam.last_maintained_on)
     if an.maintained_through(visits, baseline, p.first_day, p.last_day):
         f.maintained += 1
 
