@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import json
 import os
+import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from openpyxl import load_workbook
 
 from tncam_contracts.catalog import AUDIT_STREAM
 from tncam_gateway.cli import bootstrap
@@ -29,7 +31,7 @@ from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.services import REPO_ROOT, ServiceProcess
 
-from .conftest import insert_gateway_account
+from .conftest import insert_gateway_account, run_tncam
 
 pytestmark = pytest.mark.e2e
 
@@ -354,3 +356,117 @@ def test_connection_report_pdf_xlsx_html_scope_notes(
     assert past.json()["as_of"] is not None
     past61 = next(r for r in past.json()["rows"] if r["commune_code"] == "61")
     assert past61["service_center"]["cameras"] == 0
+
+
+def test_a_unit_deactivation_waits_for_the_province_admin_and_the_annual_report(
+    gateway: ServiceProcess, gateway_env: dict[str, str], admin_token: str, tmp_path: Path
+) -> None:
+    """Issue 14 items 2 and 4 through the gateway: 202 with the change request, the camera
+    still reported until approval; the annual report's XLSX and PDF say what its JSON says."""
+    api = f"{gateway.url}/api/v1"
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    op = {"Authorization": f"Bearer {_operator_token(gateway, gateway_env, 'commune-04')}"}
+    cam = f"E2E-04-HQ-{os.getpid()}"
+    r = requests.post(
+        f"{api}/cameras",
+        headers=admin,
+        json={
+            "id": cam,
+            "name": "Cổng UBND",
+            "commune_code": "04",
+            "site_kind": "committee_hq",
+            "rtsp_url": "rtsp://10.4.4.4/1",
+        },
+        timeout=10,
+    )
+    assert r.status_code == 201, r.text
+
+    def hq_cameras() -> int:
+        report = requests.get(f"{api}/reports/connection-status", headers=admin, timeout=30).json()
+        row = next(x for x in report["rows"] if x["commune_code"] == "04")
+        return int(row["committee_hq"]["cameras"])
+
+    counted = hq_cameras()
+    r = requests.post(
+        f"{api}/cameras/{cam}/deactivate", headers=op, json={"reason": "Thay thiết bị"}, timeout=10
+    )
+    assert r.status_code == 202, r.text
+    change = r.json()
+    assert (change["status"], change["kind"], change["camera_id"]) == ("pending", "deactivate", cam)
+    assert hq_cameras() == counted  # still reported
+    waiting = requests.get(f"{api}/cameras/{cam}", headers=op, timeout=10).json()
+    assert (waiting["active"], waiting["pending_change_id"]) == (True, change["id"])
+    mine = requests.get(f"{api}/camera-changes", headers=op, timeout=10).json()["items"]
+    assert change["id"] in {c["id"] for c in mine}
+    r = requests.post(f"{api}/camera-changes/{change['id']}/approve", headers=op, timeout=10)
+    assert r.status_code == 403, r.text
+    r = requests.post(f"{api}/camera-changes/{change['id']}/approve", headers=admin, timeout=10)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "approved"
+    assert requests.get(f"{api}/cameras/{cam}", headers=admin, timeout=10).json()["active"] is False
+    assert hq_cameras() == counted - 1
+
+    year = dt.datetime.now(dt.UTC).year
+    own = requests.get(f"{api}/reports/annual", headers=op, params={"year": year}, timeout=60)
+    assert own.status_code == 200, own.text
+    assert [row["unit_id"] for row in own.json()["rows"]] == ["commune-04"]
+    data = requests.get(f"{api}/reports/annual", headers=admin, params={"year": year}, timeout=60)
+    assert data.status_code == 200, data.text
+    rows = data.json()["rows"]
+    assert len(rows) >= 93  # 92 communes and the service center
+    xlsx = requests.get(
+        f"{api}/reports/annual", headers=admin, params={"year": year, "format": "xlsx"}, timeout=60
+    )
+    assert xlsx.status_code == 200, xlsx.text
+    assert xlsx.headers["content-disposition"].endswith(f'bao-cao-nam-{year}.xlsx"')
+    sheet = load_workbook(io.BytesIO(xlsx.content))["Báo cáo năm"]
+    body = [r for r in sheet.iter_rows(values_only=True) if isinstance(r[0], int)]
+    assert [(r[0], r[1], r[2], r[3], r[4], r[6], r[15], r[16]) for r in body] == [
+        (
+            x["number"],
+            x["unit_name"],
+            x["cameras"],
+            x["connected"],
+            x["never"],
+            x["incidents"],
+            x["score"],
+            x["grade"],
+        )
+        for x in rows
+    ]
+    pdf = requests.get(
+        f"{api}/reports/annual", headers=admin, params={"year": year, "format": "pdf"}, timeout=60
+    )
+    assert pdf.status_code == 200, pdf.text
+    assert pdf.headers["content-type"] == "application/pdf"
+    path = tmp_path / "annual.pdf"
+    path.write_bytes(pdf.content)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    text = " ".join(text.split())  # table headings wrap inside their cells
+    for heading in (
+        f"BÁO CÁO NĂM {year}",
+        "Camera đăng ký",
+        "Khắc phục trong 3 ngày",
+        "Xếp loại",
+        "CÁCH TÍNH ĐIỂM",
+        "Trang 1/",
+    ):
+        assert heading in text, heading
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")],
+        check=True,
+    )
+    assert (tmp_path / "p-1.png").stat().st_size > 10_000  # page 1 renders
+
+    # The same report from the command line (the gateway's settings), and the change list.
+    cli = run_tncam(
+        gateway_env, "annual-report", "--year", str(year), "--format", "json", "-o", "-"
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert [r["unit_id"] for r in json.loads(cli.stdout)["rows"]] == [r["unit_id"] for r in rows]
+    listed = run_tncam(gateway_env, "cameras", "changes", "--status", "approved", "--camera", cam)
+    assert listed.returncode == 0, listed.stderr
+    assert change["id"] in listed.stdout
+    assert "đã duyệt" in listed.stdout

@@ -37,8 +37,10 @@ from tncam.gateway.v1 import grant_pb2
 from tncam.live.v1 import live_pb2, session_pb2
 from tncam.recording.v1 import recording_api_pb2, segment_pb2
 from tncam.registry.v1 import (
+    annual_pb2,
     camera_config_pb2,
     camera_state_pb2,
+    changes_pb2,
     credentials_pb2,
     notify_pb2,
     service_pb2,
@@ -537,6 +539,18 @@ REGISTRY_SET_NOTIFICATION_TARGETS = RequestSpec(
 REGISTRY_LIST_NOTICES = RequestSpec(
     "tncam.registry.v1.list_notices", "Notices sent (or being sent) to the units, newest first."
 )
+REGISTRY_LIST_CHANGE_REQUESTS = RequestSpec(
+    "tncam.registry.v1.list_change_requests",
+    "Change requests that would hide a camera (pending approval, decided).",
+)
+REGISTRY_DECIDE_CHANGE_REQUEST = RequestSpec(
+    "tncam.registry.v1.decide_change_request",
+    "A province admin approves (applies) or rejects a camera change request.",
+)
+REGISTRY_GET_ANNUAL_REPORT = RequestSpec(
+    "tncam.registry.v1.get_annual_report",
+    "The annual report per unit with its score (JSON, XLSX, PDF).",
+)
 RECORDING_LIST_SEGMENTS = RequestSpec(
     "tncam.recording.v1.list_segments", "Stored segments of a camera in a time range."
 )
@@ -621,6 +635,9 @@ REQUESTS: tuple[RequestSpec, ...] = (
     REGISTRY_GET_NOTIFICATION_TARGETS,
     REGISTRY_SET_NOTIFICATION_TARGETS,
     REGISTRY_LIST_NOTICES,
+    REGISTRY_LIST_CHANGE_REQUESTS,
+    REGISTRY_DECIDE_CHANGE_REQUEST,
+    REGISTRY_GET_ANNUAL_REPORT,
     RECORDING_LIST_SEGMENTS,
     RECORDING_GET_TIMELINE,
     RECORDING_GET_GAP_REPORT,
@@ -814,7 +831,9 @@ MESSAGE_MODULES: tuple[ModuleType, ...] = (
     credentials_pb2,
     camera_state_pb2,
     notify_pb2,
+    changes_pb2,
     service_pb2,
+    annual_pb2,
     segment_pb2,
     recording_api_pb2,
     audit_event_pb2,

@@ -53,6 +53,7 @@ IMPERATIVE_VERBS = frozenset(
         "record",
         "export",
         "generate",
+        "decide",
     }
 )
 

@@ -16,6 +16,7 @@ from tncam_gateway.api import (
     accounts,
     audit,
     auth,
+    camera_changes,
     cameras,
     contract,
     duties,
@@ -88,6 +89,7 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
         units,
         duties,
         notifications,
+        camera_changes,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     problems.install(app)

@@ -29,10 +29,11 @@ CODES = {
     "W": Action.GRANT_REVIEW,
     "X": Action.EXPORT_REVIEW,
     "L": Action.AUDIT_READ,
+    "D": Action.CHANGE_DECIDE,
 }
 assert set(CODES.values()) == set(Action), "every action is in the table"
 
-ADMIN = "R A P N T O C G W X"
+ADMIN = "R A P N T O C G W X D"
 # role, unit, sector, grant, allowed actions (everything else must be denied). The report (T)
 # is decided by the role; the registry narrows its rows to the unit's or sector's cameras.
 TABLE: list[tuple[str, str, str, str, str]] = [

@@ -12,6 +12,8 @@ schema with the real migrations, seeds the reference data, then:
   < 2 s each at p95;
 * a page of 50 cameras with filters (commune, site kind, state, sector, text) over that fleet
   — target < 50 ms at p95.
+* the annual report of the same 92 communes with a year of history (``bench_annual``), JSON,
+  XLSX and PDF — target < 10 s each;
 
 The operations run through the same use-case code the NATS endpoints call (without the NATS
 round trip, which adds well under a millisecond locally). Options: ``--runs N``.
@@ -38,7 +40,9 @@ from tncam.registry.v1 import camera_state_pb2, service_pb2
 from tncam_contracts.units import commune_unit_id
 from tncam_mesh.db import create_engine, service_url, session_factory
 from tncam_mesh.migrations import upgrade
+from tncam_registry.bench_annual import bench_annual
 from tncam_registry.bus.outbox import Outbox
+from tncam_registry.db.annual_fleet import fleet_ids
 from tncam_registry.db.credentials import CredentialBox
 from tncam_registry.db.fleet import delete_fleet, insert_fleet, insert_history
 from tncam_registry.domain.calendar import WorkingCalendar
@@ -270,6 +274,7 @@ async def bench(base_url: str, password: str, runs: int) -> bool:
         )
         ok = await bench_report(ctx, runs, fast, 1.0)
         ok &= await bench_history(ctx, runs)
+        ok &= await bench_annual(ctx, await fleet_ids(ctx.sessions), max(3, runs // 5), timed)
         await delete_fleet(ctx.sessions)
         per_kind = -(-10_000 // (len(ctx.ref.communes) * len(KINDS)))
         n = await seed_fleet(ctx, per_kind, KINDS, "l")

@@ -38,6 +38,8 @@ ADMIN = actor_pb2.Actor(
 _TABLES = (
     "notices",
     "notification_targets",
+    "camera_change_requests",
+    "registry_updates",
     "outbox",
     "fault_ticket_notes",
     "fault_tickets",

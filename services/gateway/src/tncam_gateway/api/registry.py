@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, UploadFile
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from tncam.registry.v1 import service_pb2 as rpb
+from tncam_gateway.api.camera_changes import ChangeRequestOut, change_out
 from tncam_gateway.api.cameras import CameraOut, out
 from tncam_gateway.api.contract import operation
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
@@ -116,11 +118,26 @@ async def create_camera(
     return out(await gw.cameras.create(caller, client, request))
 
 
+PENDING: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": ChangeRequestOut,
+        "description": "A unit operator's change of the camera's commune or site kind, or "
+        "deactivation, waits for a province admin's approval (GET /camera-changes): the camera "
+        "is unchanged and still reported meanwhile",
+    }
+}
+
+
+def _pending(request: Any) -> JSONResponse:
+    """202 with the change request that now waits for a province admin."""
+    return JSONResponse(change_out(request).model_dump(mode="json"), status_code=202)
+
+
 @router.patch(
     "/cameras/{camera_id}",
     response_model=CameraOut,
     summary="Cập nhật thông tin camera",
-    responses=responses(401, 403, 404, 409, 422, 503),
+    responses={**PENDING, **responses(401, 403, 404, 409, 422, 503)},
     **operation("updateCamera", Action.CAMERA_ADMIN),
 )
 async def update_camera(
@@ -129,7 +146,7 @@ async def update_camera(
     gw: GatewayDep,
     caller: CallerDep,
     client: ClientDep,
-) -> CameraOut:
+) -> CameraOut | JSONResponse:
     """Change the given fields (and the credentials when ``username``/``password`` are given);
     ``expected_revision`` refuses a stale update (409)."""
     fields, mask = _fields(body)
@@ -144,14 +161,17 @@ async def update_camera(
         request.set_credentials = True
         request.credentials.username = body.username or ""
         request.credentials.password = body.password or ""
-    return out(await gw.cameras.update(caller, client, request))
+    reply = await gw.cameras.update(caller, client, request)
+    if reply.HasField("change_request"):
+        return _pending(reply.change_request)
+    return out(reply.camera)
 
 
 @router.post(
     "/cameras/{camera_id}/deactivate",
     response_model=CameraOut,
     summary="Ngừng sử dụng camera",
-    responses=responses(401, 403, 404, 422, 503),
+    responses={**PENDING, **responses(401, 403, 404, 409, 422, 503)},
     **operation("deactivateCamera", Action.CAMERA_ADMIN),
 )
 async def deactivate_camera(
@@ -160,9 +180,13 @@ async def deactivate_camera(
     gw: GatewayDep,
     caller: CallerDep,
     client: ClientDep,
-) -> CameraOut:
-    """Ingest drops the camera; it is kept in the registry, reports skip it."""
-    return out(await gw.cameras.deactivate(caller, client, camera_id, body.reason))
+) -> CameraOut | JSONResponse:
+    """Ingest drops the camera; it is kept in the registry, reports skip it. A unit
+    operator's deactivation waits for a province admin (202 with the change request)."""
+    reply = await gw.cameras.deactivate(caller, client, camera_id, body.reason)
+    if reply.HasField("change_request"):
+        return _pending(reply.change_request)
+    return out(reply.camera)
 
 
 class ImportErrorOut(BaseModel):

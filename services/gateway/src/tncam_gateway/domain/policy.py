@@ -49,6 +49,7 @@ class Action(StrEnum):
     GRANT_ISSUE = "grant.issue"
     GRANT_REVIEW = "grant.review"
     AUDIT_READ = "audit.read"
+    CHANGE_DECIDE = "camera_change.decide"  # approve / reject a change that would hide a camera
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ def _deny(code: str) -> Decision:
 ADMIN_ONLY = frozenset(
     {Action.ACCOUNT_ADMIN, Action.GRANT_ISSUE, Action.ANALYTICS_ENABLE, Action.EXPORT_APPROVE}
     | {Action.REPORT_NOTE_WRITE}
+    | {Action.CHANGE_DECIDE}
 )
 #: The whole connection report: the central operator and the C-Thái Nguyên backend.
 REPORT_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.APP_CLIENT})
@@ -455,6 +457,23 @@ def notice_listing(p: Principal) -> Listing:
     return Listing(decide_unit(p, Access.NOTIFY_READ, ""))
 
 
+def _own_unit_listing(p: Principal) -> Listing:
+    if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER) and p.unit_id:
+        return Listing(_allow("own_unit"), unit_id=p.unit_id)
+    return Listing(_deny("role_forbidden"))
+
+
+def change_listing(p: Principal) -> Listing:
+    """Camera change requests: province_admin and the auditor every unit's, unit roles theirs."""
+    every = p.role in (Role.PROVINCE_ADMIN, Role.AUDITOR)
+    return Listing(_allow(p.role.value)) if every else _own_unit_listing(p)
+
+
+def annual_report_listing(p: Principal) -> Listing:
+    """The annual report: the report roles every unit's row, unit roles their own row."""
+    return Listing(_allow(p.role.value)) if p.role in REPORT_ROLES else _own_unit_listing(p)
+
+
 def uses_client_credentials(role: Role) -> bool:
     """Whether an account signs in with the client-credentials grant (the app client) rather
     than a password (people); neither may use the other's grant."""
@@ -503,6 +522,8 @@ class Access(StrEnum):
     UNIT_LOG_READ = "audit.unit_log"  # a unit's processing and extraction logs
     NOTIFY_ADMIN = "notification.admin"  # a unit's notification targets (ADR 0025)
     NOTIFY_READ = "notification.read"  # a unit's targets and the notices
+    CHANGE_LIST = "camera_change.list"
+    ANNUAL_REPORT = "report.annual"
 
 
 # ------------------------------------------------------------------- operator duties
@@ -633,6 +654,9 @@ def _ever_allowed(role: Role, access: Action | Access) -> bool:
         return ops_listing(p, access).decision.allowed
     if access in OPS_DECISIONS:
         return ops_decision(p, access, "u").allowed
+    if access in (Access.CHANGE_LIST, Access.ANNUAL_REPORT):
+        listing = change_listing if access is Access.CHANGE_LIST else annual_report_listing
+        return listing(p).decision.allowed
     return export_listing(p, now=now).decision.allowed
 
 

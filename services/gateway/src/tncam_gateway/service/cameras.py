@@ -103,7 +103,7 @@ class CameraService:
 
     async def update(
         self, caller: Caller, client: ClientInfo, request: rpb.UpdateCameraRequest
-    ) -> rpb.Camera:
+    ) -> rpb.UpdateCameraReply:
         """Change the given fields of a camera the caller administers."""
         await self._require_admin(caller, request.id)
         request.actor.CopyFrom(caller.actor())
@@ -112,7 +112,7 @@ class CameraService:
 
     async def deactivate(
         self, caller: Caller, client: ClientInfo, camera_id: str, reason: str
-    ) -> rpb.Camera:
+    ) -> rpb.DeactivateCameraReply:
         """Take a camera the caller administers out of service."""
         await self._require_admin(caller, camera_id)
         return await self.directory.deactivate_camera(

@@ -26,8 +26,10 @@ from tncam_gateway.domain.tokens import TokenCodec
 from tncam_gateway.domain.totp import SeedBox
 from tncam_gateway.service.accounts import AccountAdmin
 from tncam_gateway.service.analytics import AnalyticsGate
+from tncam_gateway.service.annual import AnnualReports
 from tncam_gateway.service.audit_log import AuditLogReader
 from tncam_gateway.service.auth import AuthConfig, AuthService
+from tncam_gateway.service.camera_changes import CameraChanges
 from tncam_gateway.service.cameras import CameraService
 from tncam_gateway.service.exports import ExportService
 from tncam_gateway.service.footage import FootageGuard
@@ -70,6 +72,8 @@ class GatewayState:
     snapshots: SnapshotService
     audit_log: AuditLogReader
     operations: Operations
+    changes: CameraChanges
+    annual: AnnualReports
     user_limiter: RateLimiter
     address_limiter: RateLimiter
     clock: Clock
@@ -146,6 +150,7 @@ def build_state(
     auth = build_auth(settings, sessions, sink, clock)
     auditor = auth.auditor
     directory = CameraDirectory(bus, namespace=ns, timeout_s=timeout)
+    audit_reader = AuditLog(bus, namespace=ns, timeout_s=timeout)
     recordings = Recordings(
         bus, namespace=ns, timeout_s=timeout, export_timeout_s=settings.export_rpc_timeout_s
     )
@@ -186,8 +191,10 @@ def build_state(
         snapshots=SnapshotService(
             footage=footage, source=SnapshotSource(bus.js, namespace=ns), recordings=recordings
         ),
-        audit_log=AuditLogReader(
-            log=AuditLog(bus, namespace=ns, timeout_s=timeout), auditor=auditor, clock=clock
+        audit_log=AuditLogReader(log=audit_reader, auditor=auditor, clock=clock),
+        changes=CameraChanges(directory=directory, clock=clock),
+        annual=AnnualReports(
+            sessions=sessions, directory=directory, audit_log=audit_reader, clock=clock
         ),
         operations=Operations(
             ops=RegistryOps(bus, namespace=ns, timeout_s=timeout), cameras=cameras, clock=clock

@@ -276,3 +276,32 @@ notices = sa.Table(
     sa.Column("last_attempt_at", sa.DateTime(timezone=True)),
     sa.Column("sent_at", sa.DateTime(timezone=True)),
 )
+
+camera_change_requests = sa.Table(
+    "camera_change_requests",
+    metadata,
+    sa.Column("id", UUID(as_uuid=False), primary_key=True),
+    sa.Column("camera_id", sa.Text, nullable=False),
+    sa.Column("owner_unit_id", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("requested_by", sa.Text, nullable=False),
+    sa.Column("requested_by_name", sa.Text, nullable=False),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("payload", BYTEA, nullable=False),
+    sa.Column("summary", ARRAY(sa.Text), nullable=False),
+    sa.Column("decided_by", sa.Text, nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True)),
+    sa.Column("decision_reason", sa.Text, nullable=False),
+)
+
+registry_updates = sa.Table(
+    "registry_updates",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    sa.Column("camera_id", sa.Text, nullable=False),
+    sa.Column("changed_on", sa.Date, nullable=False),
+    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -155,3 +155,43 @@ def check_notice_read(actor: actor_pb2.Actor, unit_id: str, op: str) -> None:
     if not unit_id:
         raise forbidden(op, "name the unit")
     notice_scope(actor, unit_id, op)
+
+
+def change_needs_approval(actor: actor_pb2.Actor) -> bool:
+    """Whether the actor's change that would hide a camera from the reports (deactivation, a
+    new commune or site kind) waits for a province admin: a unit operator's does; a province
+    admin's and the service's own apply at once."""
+    return actor.role == Role.ROLE_UNIT_OPERATOR
+
+
+def check_decide_change(actor: actor_pb2.Actor) -> None:
+    """Only a province admin approves or rejects a change request."""
+    op = "decide_change_request"
+    check_actor(actor, op)
+    if actor.role != Role.ROLE_PROVINCE_ADMIN:
+        raise ForbiddenError(
+            f"registry.{op}.forbidden", f"{op}: only a province admin decides change requests"
+        )
+
+
+def change_list_unit(actor: actor_pb2.Actor, units: Units) -> str:
+    """The owning unit whose change requests the actor may list ("" = every unit)."""
+    op = "list_change_requests"
+    scope = read_scope(actor, op, units)
+    if scope.sector:
+        raise ForbiddenError(f"registry.{op}.forbidden", f"{op}: not for sector operators")
+    return scope.unit_id
+
+
+def annual_report_unit(actor: actor_pb2.Actor, units: Units, wanted: str) -> str:
+    """The unit of the annual report the actor may read: province roles any (or all, ""),
+    unit roles their own only."""
+    op = "get_annual_report"
+    scope = read_scope(actor, op, units)
+    if scope.sector:
+        raise ForbiddenError(f"registry.{op}.forbidden", f"{op}: not for sector operators")
+    if scope.unit_id:
+        if wanted and wanted != scope.unit_id:
+            raise ForbiddenError(f"registry.{op}.forbidden", f"{op}: only the actor's own unit")
+        return scope.unit_id
+    return wanted

@@ -111,6 +111,8 @@ def camera_to_pb(row: Any, today: dt.date, history: Sequence[Any] = ()) -> servi
         site_notice_checked_on=iso(row["site_notice_checked_on"]),
         quality=quality_pb(row, history),
         min_fps=row["min_fps"],
+        pending_change_id=row.get("pending_change_id") or "",
+        pending_change_kind=row.get("pending_change_kind") or "",
     )
     for name in ("state_changed_at", "created_at", "updated_at"):
         value = ts(row[name])

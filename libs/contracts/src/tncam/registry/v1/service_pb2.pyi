@@ -3,6 +3,7 @@ import datetime
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from tncam.common.v1 import actor_pb2 as _actor_pb2
 from tncam.registry.v1 import camera_state_pb2 as _camera_state_pb2
+from tncam.registry.v1 import changes_pb2 as _changes_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -37,7 +38,7 @@ REPORT_FORMAT_HTML: ReportFormat
 REPORT_FORMAT_PDF: ReportFormat
 
 class Camera(_message.Message):
-    __slots__ = ("id", "name", "active", "revision", "site_id", "site_kind", "commune_code", "commune_name", "owner_unit_id", "sectors", "rtsp_url", "rtsp_sub_url", "onvif_url", "has_credentials", "vendor", "model", "firmware", "declared_codec", "resolution", "qcvn135_cert", "qcvn135_valid_until", "onvif_version", "installed_on", "retention_days", "latitude", "longitude", "location", "last_maintained_on", "compliance_issues", "state", "state_changed_at", "last_disconnect_reason", "measured_codec", "measured_resolution", "measured_fps", "measured_bitrate_bps", "quality", "min_fps", "created_at", "updated_at", "site_name", "site_notice_required", "site_notice_present", "site_notice_checked_on")
+    __slots__ = ("id", "name", "active", "revision", "site_id", "site_kind", "commune_code", "commune_name", "owner_unit_id", "sectors", "rtsp_url", "rtsp_sub_url", "onvif_url", "has_credentials", "vendor", "model", "firmware", "declared_codec", "resolution", "qcvn135_cert", "qcvn135_valid_until", "onvif_version", "installed_on", "retention_days", "latitude", "longitude", "location", "last_maintained_on", "compliance_issues", "state", "state_changed_at", "last_disconnect_reason", "measured_codec", "measured_resolution", "measured_fps", "measured_bitrate_bps", "quality", "min_fps", "created_at", "updated_at", "site_name", "site_notice_required", "site_notice_present", "site_notice_checked_on", "pending_change_id", "pending_change_kind")
     class PictureQuality(_message.Message):
         __slots__ = ("verdict", "flags", "fps", "bitrate_bps", "resolution", "codec", "last_good_at", "checked_at", "poor_since", "summary", "history")
         VERDICT_FIELD_NUMBER: _ClassVar[int]
@@ -107,6 +108,8 @@ class Camera(_message.Message):
     SITE_NOTICE_REQUIRED_FIELD_NUMBER: _ClassVar[int]
     SITE_NOTICE_PRESENT_FIELD_NUMBER: _ClassVar[int]
     SITE_NOTICE_CHECKED_ON_FIELD_NUMBER: _ClassVar[int]
+    PENDING_CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    PENDING_CHANGE_KIND_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     active: bool
@@ -151,7 +154,9 @@ class Camera(_message.Message):
     site_notice_required: bool
     site_notice_present: bool
     site_notice_checked_on: str
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., active: _Optional[bool] = ..., revision: _Optional[int] = ..., site_id: _Optional[str] = ..., site_kind: _Optional[str] = ..., commune_code: _Optional[str] = ..., commune_name: _Optional[str] = ..., owner_unit_id: _Optional[str] = ..., sectors: _Optional[_Iterable[str]] = ..., rtsp_url: _Optional[str] = ..., rtsp_sub_url: _Optional[str] = ..., onvif_url: _Optional[str] = ..., has_credentials: _Optional[bool] = ..., vendor: _Optional[str] = ..., model: _Optional[str] = ..., firmware: _Optional[str] = ..., declared_codec: _Optional[str] = ..., resolution: _Optional[str] = ..., qcvn135_cert: _Optional[str] = ..., qcvn135_valid_until: _Optional[str] = ..., onvif_version: _Optional[str] = ..., installed_on: _Optional[str] = ..., retention_days: _Optional[int] = ..., latitude: _Optional[float] = ..., longitude: _Optional[float] = ..., location: _Optional[str] = ..., last_maintained_on: _Optional[str] = ..., compliance_issues: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[_camera_state_pb2.CameraState, str]] = ..., state_changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_disconnect_reason: _Optional[str] = ..., measured_codec: _Optional[str] = ..., measured_resolution: _Optional[str] = ..., measured_fps: _Optional[float] = ..., measured_bitrate_bps: _Optional[int] = ..., quality: _Optional[_Union[Camera.PictureQuality, _Mapping]] = ..., min_fps: _Optional[float] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., site_name: _Optional[str] = ..., site_notice_required: _Optional[bool] = ..., site_notice_present: _Optional[bool] = ..., site_notice_checked_on: _Optional[str] = ...) -> None: ...
+    pending_change_id: str
+    pending_change_kind: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., active: _Optional[bool] = ..., revision: _Optional[int] = ..., site_id: _Optional[str] = ..., site_kind: _Optional[str] = ..., commune_code: _Optional[str] = ..., commune_name: _Optional[str] = ..., owner_unit_id: _Optional[str] = ..., sectors: _Optional[_Iterable[str]] = ..., rtsp_url: _Optional[str] = ..., rtsp_sub_url: _Optional[str] = ..., onvif_url: _Optional[str] = ..., has_credentials: _Optional[bool] = ..., vendor: _Optional[str] = ..., model: _Optional[str] = ..., firmware: _Optional[str] = ..., declared_codec: _Optional[str] = ..., resolution: _Optional[str] = ..., qcvn135_cert: _Optional[str] = ..., qcvn135_valid_until: _Optional[str] = ..., onvif_version: _Optional[str] = ..., installed_on: _Optional[str] = ..., retention_days: _Optional[int] = ..., latitude: _Optional[float] = ..., longitude: _Optional[float] = ..., location: _Optional[str] = ..., last_maintained_on: _Optional[str] = ..., compliance_issues: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[_camera_state_pb2.CameraState, str]] = ..., state_changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_disconnect_reason: _Optional[str] = ..., measured_codec: _Optional[str] = ..., measured_resolution: _Optional[str] = ..., measured_fps: _Optional[float] = ..., measured_bitrate_bps: _Optional[int] = ..., quality: _Optional[_Union[Camera.PictureQuality, _Mapping]] = ..., min_fps: _Optional[float] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., site_name: _Optional[str] = ..., site_notice_required: _Optional[bool] = ..., site_notice_present: _Optional[bool] = ..., site_notice_checked_on: _Optional[str] = ..., pending_change_id: _Optional[str] = ..., pending_change_kind: _Optional[str] = ...) -> None: ...
 
 class CameraQualityCheck(_message.Message):
     __slots__ = ("at", "flags", "fps", "bitrate_bps", "resolution", "codec")
@@ -270,10 +275,12 @@ class UpdateCameraRequest(_message.Message):
     def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., id: _Optional[str] = ..., fields: _Optional[_Union[CameraFields, _Mapping]] = ..., update_mask: _Optional[_Iterable[str]] = ..., set_credentials: _Optional[bool] = ..., credentials: _Optional[_Union[CameraCredentials, _Mapping]] = ..., expected_revision: _Optional[int] = ..., changed_on: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class UpdateCameraReply(_message.Message):
-    __slots__ = ("camera",)
+    __slots__ = ("camera", "change_request")
     CAMERA_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_REQUEST_FIELD_NUMBER: _ClassVar[int]
     camera: Camera
-    def __init__(self, camera: _Optional[_Union[Camera, _Mapping]] = ...) -> None: ...
+    change_request: _changes_pb2.CameraChangeRequest
+    def __init__(self, camera: _Optional[_Union[Camera, _Mapping]] = ..., change_request: _Optional[_Union[_changes_pb2.CameraChangeRequest, _Mapping]] = ...) -> None: ...
 
 class DeactivateCameraRequest(_message.Message):
     __slots__ = ("actor", "id", "reason", "request_id")
@@ -288,10 +295,12 @@ class DeactivateCameraRequest(_message.Message):
     def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., id: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class DeactivateCameraReply(_message.Message):
-    __slots__ = ("camera",)
+    __slots__ = ("camera", "change_request")
     CAMERA_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_REQUEST_FIELD_NUMBER: _ClassVar[int]
     camera: Camera
-    def __init__(self, camera: _Optional[_Union[Camera, _Mapping]] = ...) -> None: ...
+    change_request: _changes_pb2.CameraChangeRequest
+    def __init__(self, camera: _Optional[_Union[Camera, _Mapping]] = ..., change_request: _Optional[_Union[_changes_pb2.CameraChangeRequest, _Mapping]] = ...) -> None: ...
 
 class GetCameraRequest(_message.Message):
     __slots__ = ("actor", "id")
