@@ -485,6 +485,27 @@ REGISTRY_GET_CAMERA_HISTORY = RequestSpec(
 REGISTRY_LIST_UNITS = RequestSpec(
     "tncam.registry.v1.list_units", "The owning units and sectors the registry knows."
 )
+REGISTRY_PROBE_CAMERA = RequestSpec(
+    "tncam.registry.v1.probe_camera",
+    "Probe a camera over ONVIF (device, profiles, clock, network, security checks) and store it.",
+)
+REGISTRY_ONBOARD_CAMERA = RequestSpec(
+    "tncam.registry.v1.onboard_camera", "Register a camera from its ONVIF address and credentials."
+)
+REGISTRY_ACCEPT_SECURITY_ASSESSMENT = RequestSpec(
+    "tncam.registry.v1.accept_security_assessment",
+    "Record the police's acceptance of a camera's security (document number and date).",
+)
+REGISTRY_PTZ_CAMERA = RequestSpec(
+    "tncam.registry.v1.ptz_camera", "Move a camera (continuous move, stop, preset) over ONVIF."
+)
+REGISTRY_SET_PTZ_LOCK = RequestSpec(
+    "tncam.registry.v1.set_ptz_lock", "Lock or unlock a camera's PTZ for the center."
+)
+REGISTRY_DISCOVER_DEVICES = RequestSpec(
+    "tncam.registry.v1.discover_devices",
+    "WS-Discovery on one interface: ONVIF devices not registered.",
+)
 RECORDING_LIST_SEGMENTS = RequestSpec(
     "tncam.recording.v1.list_segments", "Stored segments of a camera in a time range."
 )
@@ -565,6 +586,12 @@ REQUESTS: tuple[RequestSpec, ...] = (
     REGISTRY_RECORD_CONNECTION_NEEDS,
     REGISTRY_GET_CAMERA_HISTORY,
     REGISTRY_LIST_UNITS,
+    REGISTRY_PROBE_CAMERA,
+    REGISTRY_ONBOARD_CAMERA,
+    REGISTRY_ACCEPT_SECURITY_ASSESSMENT,
+    REGISTRY_PTZ_CAMERA,
+    REGISTRY_SET_PTZ_LOCK,
+    REGISTRY_DISCOVER_DEVICES,
     RECORDING_LIST_SEGMENTS,
     RECORDING_GET_TIMELINE,
     RECORDING_GET_GAP_REPORT,

@@ -26,20 +26,24 @@ from tncam_mesh.service_db import open_database
 from tncam_mesh.workers import ProcessWorker
 from tncam_registry.api.rpc import add_endpoints
 from tncam_registry.bus.outbox import Outbox, OutboxRelay
+from tncam_registry.clients.onvif import Limits, OnvifClient
 from tncam_registry.consumers.status import run_stats_consumer, run_status_consumer
 from tncam_registry.db.credentials import CredentialBox
 from tncam_registry.domain.calendar import WorkingCalendar
 from tncam_registry.domain.connection import FlapPolicy
+from tncam_registry.domain.onvif import SecurityPolicy, read_default_credentials
 from tncam_registry.metrics import RegistryMetrics
 from tncam_registry.service.configs import reconcile_kv
 from tncam_registry.service.connection import sweep
 from tncam_registry.service.context import RegistryContext
 from tncam_registry.service.gauges import refresh_gauges
 from tncam_registry.service.imports import start_worker
+from tncam_registry.service.onvif_probe import reprobe_due
 from tncam_registry.service.reference import seed
 from tncam_registry.settings import RegistrySettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+DEFAULT_CREDENTIALS = Path(__file__).resolve().parent / "data" / "onvif_default_credentials.json"
 VERSION = "0.1.0"
 #: A KV reconcile interval of 0 means "only at start" (in practice: once a year).
 _RARELY_S = 365 * 86400.0
@@ -77,6 +81,19 @@ def build_context(
         import_worker=ProcessWorker(
             "registry.import_cameras", timeout_s=settings.import_parse_timeout_s
         ),
+        onvif=OnvifClient(Limits(settings.onvif_timeout_s, settings.onvif_max_response_bytes)),
+        security=SecurityPolicy(
+            max_clock_drift_s=settings.onvif_max_clock_drift_s,
+            min_firmware=settings.onvif_min_firmware,
+            plain_http_fails=settings.onvif_plain_http_fails,
+        ),
+        default_credentials=read_default_credentials(
+            Path(settings.onvif_default_credentials_file or DEFAULT_CREDENTIALS)
+        ),
+        require_assessment=settings.require_security_assessment,
+        discovery_enabled=settings.discovery_enabled,
+        discovery_port=settings.discovery_port,
+        ptz_min_interval_s=settings.ptz_min_interval_s,
     )
 
 
@@ -124,6 +141,10 @@ async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
                 functools.partial(reconcile_kv, ctx, kv),
             ),
         ]
+        if settings.onvif_reprobe_interval_s:
+            every = dt.timedelta(seconds=settings.onvif_reprobe_interval_s)
+            reprobe = functools.partial(reprobe_due, ctx, every, settings.onvif_reprobe_batch)
+            tasks.append(rt.every("onvif-reprobe", settings.onvif_reprobe_tick_s, reprobe))
         try:
             yield
         finally:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tncam_registry.db.tables import camera_connection, cameras, communes, sites
+from tncam_registry.db.tables import camera_connection, camera_onvif, cameras, communes, sites
 from tncam_registry.domain.access import ReadScope
 from tncam_registry.domain.model import CameraState
 
@@ -31,10 +31,21 @@ CAMERA_VIEW = sa.select(
     camera_connection.c.measured_bitrate_bps,
     camera_connection.c.ever_connected,
     camera_connection.c.mismatch_since,
+    camera_onvif.c.probed_at.label("onvif_probed_at"),
+    camera_onvif.c.probe.label("onvif_probe"),
+    camera_onvif.c.findings.label("onvif_findings"),
+    camera_onvif.c.changes.label("onvif_changes"),
+    camera_onvif.c.assessment.label("onvif_assessment"),
+    camera_onvif.c.assessment_reasons.label("onvif_assessment_reasons"),
+    camera_onvif.c.document_number.label("onvif_document_number"),
+    camera_onvif.c.document_date.label("onvif_document_date"),
+    camera_onvif.c.assessed_at.label("onvif_assessed_at"),
+    camera_onvif.c.ptz_locked.label("onvif_ptz_locked"),
 ).select_from(
     cameras.join(sites, sites.c.id == cameras.c.site_id)
     .join(communes, communes.c.code == sites.c.commune_code)
     .join(camera_connection, camera_connection.c.camera_id == cameras.c.id)
+    .outerjoin(camera_onvif, camera_onvif.c.camera_id == cameras.c.id)
 )
 
 Conditions = list[sa.ColumnElement[bool]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, BYTEA, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, BYTEA, JSONB, UUID
 
 metadata = sa.MetaData()
 
@@ -160,4 +160,23 @@ outbox = sa.Table(
     sa.Column("msg_id", sa.Text, nullable=False),
     sa.Column("payload", BYTEA, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+)
+
+camera_onvif = sa.Table(
+    "camera_onvif",
+    metadata,
+    sa.Column("camera_id", sa.Text, primary_key=True),
+    sa.Column("probed_at", sa.DateTime(timezone=True)),
+    sa.Column("probe", JSONB),
+    sa.Column("findings", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    sa.Column("changes", ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.Column("changed_since", sa.DateTime(timezone=True)),
+    sa.Column("assessment", sa.Text, nullable=False, server_default="not_assessed"),
+    sa.Column("assessment_reasons", ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.Column("document_number", sa.Text, nullable=False, server_default=""),
+    sa.Column("document_date", sa.Date),
+    sa.Column("assessed_at", sa.DateTime(timezone=True)),
+    sa.Column("ptz_locked", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("last_error", sa.Text, nullable=False, server_default=""),
+    sa.Column("last_attempt_at", sa.DateTime(timezone=True)),
 )

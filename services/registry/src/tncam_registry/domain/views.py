@@ -17,6 +17,7 @@ from tncam_registry.domain import report as rep
 from tncam_registry.domain.connection import LEASE_RELEASED, DayUptime
 from tncam_registry.domain.deadlines import compliance_issues
 from tncam_registry.domain.model import CameraState, SiteKind
+from tncam_registry.domain.onvif_views import add_onvif
 
 STATE_TO_PB = {
     CameraState.NEVER: camera_state_pb2.CAMERA_STATE_NEVER,
@@ -105,6 +106,7 @@ def camera_to_pb(row: Any, today: dt.date) -> service_pb2.Camera:
         value = ts(row[name])
         if value is not None:
             getattr(cam, name).CopyFrom(value)
+    add_onvif(cam, row)
     return cam
 
 

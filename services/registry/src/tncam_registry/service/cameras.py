@@ -9,6 +9,7 @@ from tncam.registry.v1 import service_pb2
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import ConflictError, InvalidInputError, NotFoundError
 from tncam_registry.db import cameras as db
+from tncam_registry.db import onvif as db_onvif
 from tncam_registry.domain import access, records
 from tncam_registry.domain import credentials as creds
 from tncam_registry.domain import deadlines as dl
@@ -127,7 +128,8 @@ async def update_camera(
             set_credentials=set_creds,
             request_id=req.request_id,
         )
-        await write_camera(ctx, s, write, existing=existing)
+        if await write_camera(ctx, s, write, existing=existing) == "updated":
+            await db_onvif.clear_changes(s, req.id)  # the record follows the device again
         if req.changed_on:
             _changed_on_late(ctx, req, op)
     await ctx.flush()
