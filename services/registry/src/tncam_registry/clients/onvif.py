@@ -55,6 +55,10 @@ class _TooLargeError(Exception):
     pass
 
 
+class _NotSoapError(Exception):
+    pass
+
+
 @dataclass(frozen=True)
 class Limits:
     """Deadlines and sizes of ONVIF requests."""
@@ -89,6 +93,9 @@ class _BoundedTransport(AsyncTransportProtocolErrorHandler):  # type: ignore[mis
         response = await self.session.post(address, data=data, headers=headers)
         self.last_status = response.status
         try:
+            kind = response.content_type.lower()
+            if response.status != 401 and "xml" not in kind:
+                raise _NotSoapError(f"HTTP {response.status} {kind or 'without a content type'}")
             if response.content_length is not None and response.content_length > self.limit:
                 raise _TooLargeError(f"{response.content_length} bytes declared")
             body = bytearray()
@@ -137,6 +144,8 @@ async def _call(svc: Any, op: str, params: Any = None, *, authless: bool = False
         return await getattr(svc, name)(params)
     except _TooLargeError as e:
         raise OnvifError("response_too_large", f"{op}: response too large ({e})") from e
+    except _NotSoapError as e:
+        raise OnvifError("not_onvif", f"{op}: not an ONVIF answer ({e})") from e
     except zeep.exceptions.Fault as e:
         status = getattr(svc.transport, "last_status", 0)
         if status == 401 or any(w in _fault_text(e) for w in _AUTH_WORDS):
@@ -382,9 +391,7 @@ class OnvifClient:
             status = await rtsp_describe_status(main.stream_uri, ep.url, self.limits)
         accepted = ""
         if not onvif_open:
-            for user, password in defaults:
-                if (user, password) == (ep.username, ep.password):
-                    continue
+            for user, password in defaults:  # the registry's own account too, if it is one
                 if await self.accepts(Endpoint(ep.url, user, password)):
                     accepted = user
                     break

@@ -1,0 +1,453 @@
+"""ONVIF probe, security checks, onboarding, PTZ and discovery against a real ONVIF device.
+
+The device is PyPI ``ipycam`` (its ONVIF device/media/PTZ services, WS-Security UsernameToken
+check and WS-Discovery responder; see tncam_testkit.onvif_camera), its stream URIs pointing
+at the GStreamer camera simulator (cam1 needs RTSP credentials, cam2 does not). Hostile HTTP
+servers in the test process stand for a broken or malicious device.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from tncam.audit.v1 import audit_event_pb2
+from tncam.common.v1 import actor_pb2
+from tncam.registry.v1 import service_pb2
+from tncam_contracts import catalog
+from tncam_mesh.bus import connect
+from tncam_mesh.errors import ForbiddenError, InvalidInputError, TncamError, UnavailableError
+from tncam_testkit.cameras import CameraSimulator
+from tncam_testkit.database import MigratedDatabase
+from tncam_testkit.nats import NatsServer
+from tncam_testkit.onvif_camera import OnvifCamera
+from tncam_testkit.procs import free_port
+
+from .conftest import ADMIN, Harness, clean_registry, eventually, registry_settings, running
+
+pytestmark = pytest.mark.integration
+
+USER, PASSWORD = "operator", "Ph0ng-Camera-2026"  # the device account (not a vendor default)
+RTSP_CREDS = ("rtspuser", "Rtsp-Pw-7")
+UNIT_OP = actor_pb2.Actor(
+    id="u-op01", display_name="Cán bộ xã", role=actor_pb2.ROLE_UNIT_OPERATOR, unit_id="commune-01"
+)
+OTHER_UNIT = actor_pb2.Actor(
+    id="u-op02",
+    display_name="Cán bộ xã khác",
+    role=actor_pb2.ROLE_UNIT_OPERATOR,
+    unit_id="commune-02",
+)
+DISCOVERY_PORT = free_port()
+RATE_S = 0.3  # the per-camera PTZ rate limit here
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CameraSimulator]:
+    """cam1 needs RTSP credentials, cam2 is open."""
+    with CameraSimulator(
+        tmp_path_factory.mktemp("onvif-rtsp"),
+        cameras=2,
+        h264_cameras=(),
+        protected_cameras=(1,),
+        credentials=RTSP_CREDS,
+    ) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="module")
+def secured(
+    tmp_path_factory: pytest.TempPathFactory, fleet: CameraSimulator
+) -> Iterator[OnvifCamera]:
+    """The normal configuration: WS-Security on, RTSP protected, a PTZ preset, discoverable."""
+    with OnvifCamera(
+        tmp_path_factory.mktemp("onvif-secured"),
+        credentials=(USER, PASSWORD),
+        rtsp_port=fleet.port,
+        main="cam1",
+        sub="cam1",
+        discovery_port=DISCOVERY_PORT,
+        presets=[("gate", "Cổng chính", (0.5, -0.25, 0.0))],
+    ) as cam:
+        yield cam
+
+
+@pytest.fixture(scope="module")
+def open_device(
+    tmp_path_factory: pytest.TempPathFactory, fleet: CameraSimulator
+) -> Iterator[OnvifCamera]:
+    """A deliberately open configuration: no ONVIF credentials, an open RTSP stream."""
+    with OnvifCamera(
+        tmp_path_factory.mktemp("onvif-open"), rtsp_port=fleet.port, main="cam2", sub="cam2"
+    ) as cam:
+        yield cam
+
+
+@pytest.fixture(scope="module")
+def factory_default(
+    tmp_path_factory: pytest.TempPathFactory, fleet: CameraSimulator
+) -> Iterator[OnvifCamera]:
+    """Still on the vendor's default account (admin/admin)."""
+    with OnvifCamera(
+        tmp_path_factory.mktemp("onvif-default"),
+        credentials=("admin", "admin"),
+        rtsp_port=fleet.port,
+        main="cam1",
+        sub="cam1",
+    ) as cam:
+        yield cam
+
+
+async def _hostile(request: web.Request) -> web.StreamResponse:
+    kind = request.match_info["kind"]
+    await request.read()
+    if kind == "html":
+        return web.Response(text="<html><body>Router login</body></html>", content_type="text/html")
+    if kind == "fault":
+        body = (
+            '<?xml version="1.0"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope">'
+            "<s:Body><s:Fault><s:Code><s:Value>s:Receiver</s:Value></s:Code>"
+            '<s:Reason><s:Text xml:lang="en">Internal device error</s:Text></s:Reason>'
+            "</s:Fault></s:Body></s:Envelope>"
+        )
+        return web.Response(status=500, text=body, content_type="application/soap+xml")
+    if kind == "garbage":
+        return web.Response(text="<s:Envelope><<<not xml &&&", content_type="application/soap+xml")
+    if kind == "huge":  # 10 MB, streamed without a Content-Length
+        response = web.StreamResponse(headers={"Content-Type": "application/soap+xml"})
+        await response.prepare(request)
+        chunk = b"<a>" + b"x" * (1024 * 1024 - 3)
+        with contextlib.suppress(ConnectionError):
+            for _ in range(10):
+                await response.write(chunk)
+        return response
+    await asyncio.sleep(3600)  # "hang": accepts and never answers
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture(scope="module")
+async def hostile_url() -> AsyncIterator[str]:
+    app = web.Application()
+    app.router.add_post("/{kind}/onvif/device_service", _hostile)
+    runner = web.AppRunner(app, shutdown_timeout=0.5)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+@pytest.fixture(scope="module")
+async def reg(
+    nats_server: NatsServer, migrated_database: MigratedDatabase
+) -> AsyncIterator[Harness]:
+    await clean_registry(migrated_database)
+    namespace = "onvif_" + str(free_port())
+    settings = registry_settings(
+        nats_server,
+        migrated_database,
+        namespace,
+        onvif_timeout_s=1.5,
+        onvif_reprobe_interval_s=0,
+        discovery_enabled=True,
+        discovery_port=DISCOVERY_PORT,
+        ptz_min_interval_s=RATE_S,
+    )
+    bus = await connect(nats_server.url, name="registry-onvif-test", timeout=5.0)
+    try:
+        async with running(settings) as url:
+            yield Harness(settings, bus, namespace, url)
+    finally:
+        await bus.close(timeout=5.0)
+
+
+async def _create(
+    reg: Harness, camera_id: str, onvif_url: str, creds: tuple[str, str] | None, rtsp_url: str
+) -> service_pb2.Camera:
+    req = service_pb2.CreateCameraRequest(
+        actor=ADMIN,
+        id=camera_id,
+        fields=service_pb2.CameraFields(
+            name=f"Camera {camera_id}",
+            commune_code="01",
+            site_kind="committee_hq",
+            rtsp_url=rtsp_url,
+            onvif_url=onvif_url,
+            declared_codec="hevc",
+        ),
+    )
+    if creds is not None:
+        req.credentials.username, req.credentials.password = creds
+    reply = await reg.call(catalog.REGISTRY_CREATE_CAMERA, req, service_pb2.CreateCameraReply)
+    return reply.camera
+
+
+async def _probe(
+    reg: Harness, camera_id: str, actor: actor_pb2.Actor = ADMIN
+) -> service_pb2.Camera:
+    reply = await reg.call(
+        catalog.REGISTRY_PROBE_CAMERA,
+        service_pb2.ProbeCameraRequest(actor=actor, id=camera_id),
+        service_pb2.ProbeCameraReply,
+    )
+    return reply.camera
+
+
+async def _audit(reg: Harness) -> list[audit_event_pb2.AuditEvent]:
+    return [
+        audit_event_pb2.AuditEvent.FromString(data)
+        for _, data in await reg.stream_messages(catalog.AUDIT_STREAM)
+    ]
+
+
+async def test_probe_fills_the_registry_flags_h264_and_passes_security(
+    reg: Harness, secured: OnvifCamera, fleet: CameraSimulator
+) -> None:
+    cam = await _create(reg, "onvif-sec", secured.url, (USER, PASSWORD), fleet.url(1))
+    assert cam.rtsp_sub_url == "" and "codec_not_h265" not in cam.compliance_issues
+    assert cam.assessment.status == "not_assessed"
+
+    cam = await _probe(reg, "onvif-sec", UNIT_OP)  # the owning unit's operator may probe
+    p = cam.onvif
+    assert (p.vendor, p.model, p.firmware) == ("PythonCam", "VirtualCam-1", "1.3.0")
+    assert p.onvif_version == "2.5" and p.ptz_supported
+    assert p.probed_at.seconds > 0 and p.clock_known and abs(p.clock_drift_s) < 5
+    assert [(x.token, x.encoder.codec, x.encoder.width) for x in p.profiles] == [
+        ("Profile_Main", "h264", 1280),
+        ("Profile_Sub", "h264", 640),
+    ]
+    assert p.profiles[0].stream_uri == fleet.url(1)
+    # measured values override the declared ones (kept side by side)
+    assert cam.declared_codec == "hevc" and p.measured_codec == "h264"
+    assert "codec_not_h265" in cam.compliance_issues and "codec_not_h265" in p.compliance_issues
+    assert cam.rtsp_sub_url == fleet.url(1)  # filled in: it was empty
+    # the normal configuration passes: ONVIF and RTSP refuse anonymous, defaults refused
+    assert {f.code: f.severity for f in p.findings} == {"plain_http": "warn"}
+    assert cam.assessment.status == "passed" and not cam.assessment.reasons
+    probed = [e for e in await _audit(reg) if e.action == "camera.onvif.probed"]
+    assert probed and probed[-1].actor.id == UNIT_OP.id
+    assert PASSWORD not in str(await _audit(reg))  # never a credential in the audit log
+
+    with pytest.raises(ForbiddenError):  # another unit may not probe this camera
+        await _probe(reg, "onvif-sec", OTHER_UNIT)
+
+
+async def test_open_device_onboarded_and_flagged(
+    reg: Harness, open_device: OnvifCamera, fleet: CameraSimulator
+) -> None:
+    reply = await reg.call(
+        catalog.REGISTRY_ONBOARD_CAMERA,
+        service_pb2.OnboardCameraRequest(
+            actor=UNIT_OP,
+            id="onvif-open",
+            fields=service_pb2.CameraFields(
+                name="Camera mở", commune_code="01", site_kind="square", onvif_url=open_device.url
+            ),
+        ),
+        service_pb2.OnboardCameraReply,
+    )
+    cam = reply.camera
+    # the probe filled what the request left out
+    assert (cam.rtsp_url, cam.rtsp_sub_url) == (fleet.url(2), fleet.url(2))
+    assert (cam.vendor, cam.model, cam.firmware, cam.onvif_version) == (
+        "PythonCam",
+        "VirtualCam-1",
+        "1.3.0",
+        "2.5",
+    )
+    assert (cam.declared_codec, cam.resolution) == ("h264", "1280x720")
+    fails = {f.code for f in cam.onvif.findings if f.severity == "fail"}
+    assert fails == {"onvif_no_auth", "rtsp_no_auth"}
+    assert cam.assessment.status == "failed"
+    assert any(r.startswith("onvif_no_auth") for r in cam.assessment.reasons)
+
+    accepted = await reg.call(
+        catalog.REGISTRY_ACCEPT_SECURITY_ASSESSMENT,
+        service_pb2.AcceptSecurityAssessmentRequest(
+            actor=ADMIN, id="onvif-open", document_number="123/CAT-PA05", document_date="2026-12-01"
+        ),
+        service_pb2.AcceptSecurityAssessmentReply,
+    )
+    assert accepted.camera.assessment.status == "accepted"
+    assert accepted.camera.assessment.document_number == "123/CAT-PA05"
+    with pytest.raises(ForbiddenError):
+        await reg.call(
+            catalog.REGISTRY_ACCEPT_SECURITY_ASSESSMENT,
+            service_pb2.AcceptSecurityAssessmentRequest(
+                actor=UNIT_OP, id="onvif-open", document_number="1", document_date="2026-12-01"
+            ),
+            service_pb2.AcceptSecurityAssessmentReply,
+        )
+
+
+async def test_vendor_default_account_is_flagged(
+    reg: Harness, factory_default: OnvifCamera, fleet: CameraSimulator
+) -> None:
+    await _create(reg, "onvif-default", factory_default.url, ("admin", "admin"), fleet.url(1))
+    cam = await _probe(reg, "onvif-default")
+    fails = {f.code for f in cam.onvif.findings if f.severity == "fail"}
+    assert fails == {"default_credentials"}
+    assert cam.assessment.status == "failed"
+
+
+async def test_wrong_credentials_give_a_clear_error_and_write_nothing(
+    reg: Harness, secured: OnvifCamera, fleet: CameraSimulator
+) -> None:
+    await _create(reg, "onvif-wrong", secured.url, (USER, "not-the-password"), fleet.url(1))
+    with pytest.raises(InvalidInputError) as e:
+        await _probe(reg, "onvif-wrong")
+    assert e.value.code == "registry.probe_camera.auth_failed"
+    cam = await _get(reg, "onvif-wrong")
+    assert not cam.HasField("onvif") and cam.assessment.status == "not_assessed"
+
+
+async def _get(reg: Harness, camera_id: str) -> service_pb2.Camera:
+    reply = await reg.call(
+        catalog.REGISTRY_GET_CAMERA,
+        service_pb2.GetCameraRequest(actor=ADMIN, id=camera_id),
+        service_pb2.GetCameraReply,
+    )
+    return reply.camera
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "code"),
+    [
+        ("unreachable", UnavailableError, "unreachable"),
+        ("html", InvalidInputError, "not_onvif"),
+        ("fault", InvalidInputError, "soap_fault"),
+        ("garbage", InvalidInputError, "invalid_response"),
+        ("huge", InvalidInputError, "response_too_large"),
+        ("hang", UnavailableError, "timeout"),
+    ],
+)
+async def test_bad_devices_give_clear_errors_without_hanging(
+    reg: Harness, hostile_url: str, path: str, error: type[TncamError], code: str
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}" if path == "unreachable" else f"{hostile_url}/{path}"
+    camera_id = f"onvif-bad-{path}"
+    await _create(
+        reg, camera_id, f"{url}/onvif/device_service", (USER, PASSWORD), "rtsp://127.0.0.1/x"
+    )
+    started = time.monotonic()
+    with pytest.raises(error) as e:
+        await _probe(reg, camera_id)
+    assert e.value.code == f"registry.probe_camera.{code}"
+    assert time.monotonic() - started < 8  # bounded by ONVIF_TIMEOUT_S (1.5 s here)
+    cam = await _get(reg, camera_id)
+    assert not cam.HasField("onvif") and cam.rtsp_sub_url == ""  # nothing written
+
+
+async def _ptz(
+    reg: Harness, camera_id: str, actor: actor_pb2.Actor, action: int, **kw: object
+) -> service_pb2.PtzCameraReply:
+    return await reg.call(
+        catalog.REGISTRY_PTZ_CAMERA,
+        service_pb2.PtzCameraRequest(actor=actor, id=camera_id, action=action, **kw),  # type: ignore[arg-type]
+        service_pb2.PtzCameraReply,
+    )
+
+
+async def test_ptz_moves_are_accepted_audited_locked_and_refused_for_another_unit(
+    reg: Harness, secured: OnvifCamera, fleet: CameraSimulator
+) -> None:
+    await _create(reg, "onvif-ptz", secured.url, (USER, PASSWORD), fleet.url(1))
+    await _ptz(reg, "onvif-ptz", UNIT_OP, service_pb2.PTZ_ACTION_GOTO_PRESET, preset_token="gate")
+    await eventually(_at(secured, 0.5, -0.25))
+    await asyncio.sleep(RATE_S)
+    await _ptz(
+        reg, "onvif-ptz", UNIT_OP, service_pb2.PTZ_ACTION_CONTINUOUS_MOVE, pan=-0.8, timeout_s=2
+    )
+
+    async def moving_left() -> None:
+        status = secured.ptz_status()
+        assert status["moving"] and status["pan"] < 0.5
+
+    await eventually(moving_left)
+    await asyncio.sleep(RATE_S)  # the per-camera rate limit
+    await _ptz(reg, "onvif-ptz", UNIT_OP, service_pb2.PTZ_ACTION_STOP)
+
+    async def stopped() -> None:
+        assert not secured.ptz_status()["moving"]
+
+    await eventually(stopped)
+    actions = [e.action for e in await _audit(reg) if "onvif-ptz" in e.target.cameras.camera_ids]
+    assert {"camera.ptz.goto_preset", "camera.ptz.continuous_move", "camera.ptz.stop"} <= set(
+        actions
+    )
+
+    with pytest.raises(ForbiddenError) as e:  # another unit, no grant
+        await _ptz(reg, "onvif-ptz", OTHER_UNIT, service_pb2.PTZ_ACTION_STOP)
+    assert e.value.code == "registry.ptz_camera.forbidden"
+    await asyncio.sleep(RATE_S)
+    await _ptz(reg, "onvif-ptz", ADMIN, service_pb2.PTZ_ACTION_STOP, as_center=True)
+    locked = await reg.call(
+        catalog.REGISTRY_SET_PTZ_LOCK,
+        service_pb2.SetPtzLockRequest(actor=UNIT_OP, id="onvif-ptz", locked=True),
+        service_pb2.SetPtzLockReply,
+    )
+    assert locked.camera.ptz_locked
+    with pytest.raises(ForbiddenError) as e:  # the unit locked PTZ for the center
+        await _ptz(reg, "onvif-ptz", ADMIN, service_pb2.PTZ_ACTION_STOP, as_center=True)
+    assert e.value.code == "registry.ptz_camera.locked"
+    await asyncio.sleep(RATE_S)
+    both = await asyncio.gather(  # the unit still may, but not twice within RATE_S
+        _ptz(reg, "onvif-ptz", UNIT_OP, service_pb2.PTZ_ACTION_STOP),
+        _ptz(reg, "onvif-ptz", UNIT_OP, service_pb2.PTZ_ACTION_STOP),
+        return_exceptions=True,
+    )
+    errors = [r for r in both if isinstance(r, BaseException)]
+    assert len(errors) == 1 and isinstance(errors[0], UnavailableError)
+    assert errors[0].code == "registry.ptz_camera.rate_limited"
+
+
+def _at(cam: OnvifCamera, pan: float, tilt: float):  # type: ignore[no-untyped-def]
+    async def check() -> None:
+        status = cam.ptz_status()
+        assert abs(status["pan"] - pan) < 0.01 and abs(status["tilt"] - tilt) < 0.01
+
+    return check
+
+
+async def test_discovery_lists_unregistered_devices(
+    reg: Harness, secured: OnvifCamera, tmp_path: Path
+) -> None:
+    request = service_pb2.DiscoverDevicesRequest(
+        actor=ADMIN, interface_address="127.0.0.1", timeout_s=0.5
+    )
+    async with _unregistered_device(tmp_path) as other:
+        reply = await reg.call(
+            catalog.REGISTRY_DISCOVER_DEVICES, request, service_pb2.DiscoverDevicesReply
+        )
+    found = {x for d in reply.devices for x in d.xaddrs}
+    assert other.url in found
+    assert secured.url not in found  # registered (onvif-sec, onvif-ptz)
+    with pytest.raises(ForbiddenError):
+        await reg.call(
+            catalog.REGISTRY_DISCOVER_DEVICES,
+            service_pb2.DiscoverDevicesRequest(
+                actor=actor_pb2.Actor(
+                    id="v", role=actor_pb2.ROLE_UNIT_VIEWER, unit_id="commune-01"
+                ),
+                interface_address="127.0.0.1",
+            ),
+            service_pb2.DiscoverDevicesReply,
+        )
+
+
+@contextlib.asynccontextmanager
+async def _unregistered_device(tmp_path: Path) -> AsyncIterator[OnvifCamera]:
+    cam = OnvifCamera(
+        tmp_path / "other", credentials=(USER, PASSWORD), discovery_port=DISCOVERY_PORT
+    )
+    await asyncio.to_thread(cam.start)
+    try:
+        yield cam
+    finally:
+        await asyncio.to_thread(cam.stop)
