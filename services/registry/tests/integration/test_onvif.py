@@ -210,28 +210,36 @@ async def test_probe_fills_the_registry_flags_h264_and_passes_security(
     reg: Harness, secured: OnvifCamera, fleet: CameraSimulator
 ) -> None:
     cam = await _create(reg, "onvif-sec", secured.url, (USER, PASSWORD), fleet.url(1))
-    assert cam.rtsp_sub_url == "" and "codec_not_h265" not in cam.compliance_issues
+    assert cam.rtsp_sub_url == ""
+    assert "codec_not_h265" not in cam.compliance_issues
     assert cam.assessment.status == "not_assessed"
 
     cam = await _probe(reg, "onvif-sec", UNIT_OP)  # the owning unit's operator may probe
     p = cam.onvif
     assert (p.vendor, p.model, p.firmware) == ("PythonCam", "VirtualCam-1", "1.3.0")
-    assert p.onvif_version == "2.5" and p.ptz_supported
-    assert p.probed_at.seconds > 0 and p.clock_known and abs(p.clock_drift_s) < 5
+    assert p.onvif_version == "2.5"
+    assert p.ptz_supported
+    assert p.probed_at.seconds > 0
+    assert p.clock_known
+    assert abs(p.clock_drift_s) < 5
     assert [(x.token, x.encoder.codec, x.encoder.width) for x in p.profiles] == [
         ("Profile_Main", "h264", 1280),
         ("Profile_Sub", "h264", 640),
     ]
     assert p.profiles[0].stream_uri == fleet.url(1)
     # measured values override the declared ones (kept side by side)
-    assert cam.declared_codec == "hevc" and p.measured_codec == "h264"
-    assert "codec_not_h265" in cam.compliance_issues and "codec_not_h265" in p.compliance_issues
+    assert cam.declared_codec == "hevc"
+    assert p.measured_codec == "h264"
+    assert "codec_not_h265" in cam.compliance_issues
+    assert "codec_not_h265" in p.compliance_issues
     assert cam.rtsp_sub_url == fleet.url(1)  # filled in: it was empty
     # the normal configuration passes: ONVIF and RTSP refuse anonymous, defaults refused
     assert {f.code: f.severity for f in p.findings} == {"plain_http": "warn"}
-    assert cam.assessment.status == "passed" and not cam.assessment.reasons
+    assert cam.assessment.status == "passed"
+    assert not cam.assessment.reasons
     probed = [e for e in await _audit(reg) if e.action == "camera.onvif.probed"]
-    assert probed and probed[-1].actor.id == UNIT_OP.id
+    assert probed
+    assert probed[-1].actor.id == UNIT_OP.id
     assert PASSWORD not in str(await _audit(reg))  # never a credential in the audit log
 
     with pytest.raises(ForbiddenError):  # another unit may not probe this camera
@@ -304,7 +312,8 @@ async def test_wrong_credentials_give_a_clear_error_and_write_nothing(
         await _probe(reg, "onvif-wrong")
     assert e.value.code == "registry.probe_camera.auth_failed"
     cam = await _get(reg, "onvif-wrong")
-    assert not cam.HasField("onvif") and cam.assessment.status == "not_assessed"
+    assert not cam.HasField("onvif")
+    assert cam.assessment.status == "not_assessed"
 
 
 async def _get(reg: Harness, camera_id: str) -> service_pb2.Camera:
@@ -341,7 +350,8 @@ async def test_bad_devices_give_clear_errors_without_hanging(
     assert e.value.code == f"registry.probe_camera.{code}"
     assert time.monotonic() - started < 8  # bounded by ONVIF_TIMEOUT_S (1.5 s here)
     cam = await _get(reg, camera_id)
-    assert not cam.HasField("onvif") and cam.rtsp_sub_url == ""  # nothing written
+    assert not cam.HasField("onvif")
+    assert cam.rtsp_sub_url == ""
 
 
 async def _ptz(
@@ -367,7 +377,8 @@ async def test_ptz_moves_are_accepted_audited_locked_and_refused_for_another_uni
 
     async def moving_left() -> None:
         status = secured.ptz_status()
-        assert status["moving"] and status["pan"] < 0.5
+        assert status["moving"]
+        assert status["pan"] < 0.5
 
     await eventually(moving_left)
     await asyncio.sleep(RATE_S)  # the per-camera rate limit
@@ -403,14 +414,16 @@ async def test_ptz_moves_are_accepted_audited_locked_and_refused_for_another_uni
         return_exceptions=True,
     )
     errors = [r for r in both if isinstance(r, BaseException)]
-    assert len(errors) == 1 and isinstance(errors[0], UnavailableError)
+    assert len(errors) == 1
+    assert isinstance(errors[0], UnavailableError)
     assert errors[0].code == "registry.ptz_camera.rate_limited"
 
 
 def _at(cam: OnvifCamera, pan: float, tilt: float):  # type: ignore[no-untyped-def]
     async def check() -> None:
         status = cam.ptz_status()
-        assert abs(status["pan"] - pan) < 0.01 and abs(status["tilt"] - tilt) < 0.01
+        assert abs(status["pan"] - pan) < 0.01
+        assert abs(status["tilt"] - tilt) < 0.01
 
     return check
 
