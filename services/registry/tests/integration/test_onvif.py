@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -464,3 +466,31 @@ async def _unregistered_device(tmp_path: Path) -> AsyncIterator[OnvifCamera]:
         yield cam
     finally:
         await asyncio.to_thread(cam.stop)
+
+
+async def test_cli_probe_prints_the_device_and_its_assessment(
+    reg: Harness, secured: OnvifCamera, fleet: CameraSimulator
+) -> None:
+    await _create(reg, "onvif-cli", secured.url, (USER, PASSWORD), fleet.url(1))
+    env = {
+        **os.environ,
+        "TNCAM_NATS_URL": reg.settings.nats_url,
+        "TNCAM_NATS_NAMESPACE": reg.namespace,
+        "TNCAM_ACTOR_ID": "cli:test",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("tncam")),
+        "cameras",
+        "probe",
+        "onvif-cli",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    text = out.decode()
+    assert proc.returncode == 0, err.decode()
+    assert "PythonCam VirtualCam-1, firmware 1.3.0, ONVIF 2.5" in text
+    assert "Profile_Main: h264 1280x720" in text
+    assert "codec_not_h265" in text
+    assert "Đánh giá an ninh: đạt" in text
