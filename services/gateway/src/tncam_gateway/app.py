@@ -22,6 +22,7 @@ from tncam_gateway.api import (
     grants,
     live,
     live_ws,
+    onvif,
     problems,
     registry,
 )
@@ -78,6 +79,7 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
         live_ws,
         exports,
         audit,
+        onvif,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     problems.install(app)

@@ -819,21 +819,32 @@ async def test_camera_admin_import_and_report(live: Live, world: World) -> None:
 
 # The authorization matrix on the new endpoints, against the real registry and recorder.
 # Columns: who, then the expected status of each endpoint (see ENDPOINTS).
-ENDPOINTS = ("camera", "timeline", "playback", "export", "analytics", "report", "exports", "audit")
+ENDPOINTS = (
+    "camera",
+    "timeline",
+    "playback",
+    "export",
+    "analytics",
+    "report",
+    "exports",
+    "audit",
+    "ptz",  # allowed: the registry's 422 no_onvif_url (cam_a has no ONVIF address)
+    "probe",
+)
 MATRIX: list[tuple[str, tuple[int, ...]]] = [
-    ("admin", (200, 200, 403, 403, 200, 200, 200, 403)),
-    ("admin_grant", (200, 200, 201, 201, 200, 200, 200, 403)),
-    ("admin_lapsed", (200, 200, 403, 403, 200, 200, 200, 403)),
-    ("operator", (200, 200, 201, 201, 403, 403, 200, 403)),
+    ("admin", (200, 200, 403, 403, 200, 200, 200, 403, 403, 422)),
+    ("admin_grant", (200, 200, 201, 201, 200, 200, 200, 403, 422, 422)),
+    ("admin_lapsed", (200, 200, 403, 403, 200, 200, 200, 403, 403, 422)),
+    ("operator", (200, 200, 201, 201, 403, 403, 200, 403, 422, 422)),
     # Out of scope answers as an unknown camera does (404): no hint that it exists.
-    ("operator_other", (404, 404, 404, 404, 403, 403, 200, 403)),
+    ("operator_other", (404, 404, 404, 404, 403, 403, 200, 403, 404, 404)),
     # The grant that lets it play the camera back lets it see the camera and its timeline.
-    ("committee", (200, 200, 201, 201, 403, 403, 200, 403)),
-    ("viewer", (200, 200, 201, 403, 403, 403, 200, 403)),
-    ("sector", (200, 200, 201, 201, 403, 403, 200, 403)),
-    ("sector_other", (404, 404, 404, 404, 403, 403, 200, 403)),
-    ("auditor", (404, 404, 404, 404, 403, 403, 200, 503)),  # no audit service here: 503
-    ("app", (200, 200, 403, 403, 403, 200, 200, 403)),
+    ("committee", (200, 200, 201, 201, 403, 403, 200, 403, 422, 403)),
+    ("viewer", (200, 200, 201, 403, 403, 403, 200, 403, 403, 403)),
+    ("sector", (200, 200, 201, 201, 403, 403, 200, 403, 422, 403)),
+    ("sector_other", (404, 404, 404, 404, 403, 403, 200, 403, 404, 404)),
+    ("auditor", (404, 404, 404, 404, 403, 403, 200, 503, 404, 404)),  # no audit service here: 503
+    ("app", (200, 200, 403, 403, 403, 200, 200, 403, 403, 403)),
 ]
 DENIAL = {
     "admin": "gateway.authz.grant_required",
@@ -883,6 +894,8 @@ async def test_authorization_matrix(
             "report": c.get("/api/v1/reports/connection-status", headers=h),
             "exports": c.get("/api/v1/exports", headers=h),
             "audit": c.get("/api/v1/audit/log", headers=h),
+            "ptz": c.post(f"/api/v1/cameras/{w.cam_a}/ptz", headers=h, json={"action": "stop"}),
+            "probe": c.post(f"/api/v1/cameras/{w.cam_a}/probe", headers=h),
         }
         got = {}
         for name, coro in calls.items():
@@ -890,4 +903,6 @@ async def test_authorization_matrix(
             got[name] = r.status_code
             if name == "playback" and r.status_code in (403, 404) and who in DENIAL:
                 assert r.json()["code"] == DENIAL[who], r.text
+            if name in ("ptz", "probe") and r.status_code == 422:  # authorized, then no device
+                assert r.json()["code"] == f"registry.{name}_camera.no_onvif_url", r.text
     assert tuple(got[e] for e in ENDPOINTS) == expected, got

@@ -8,10 +8,9 @@ servers in the test process stand for a broken or malicious device.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
-import os
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from tncam.registry.v1 import service_pb2
 from tncam_contracts import catalog
 from tncam_mesh.bus import connect
 from tncam_mesh.errors import ForbiddenError, InvalidInputError, TncamError, UnavailableError
+from tncam_registry.cli import cmd_probe
 from tncam_testkit.cameras import CameraSimulator
 from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
@@ -469,27 +469,20 @@ async def _unregistered_device(tmp_path: Path) -> AsyncIterator[OnvifCamera]:
 
 
 async def test_cli_probe_prints_the_device_and_its_assessment(
-    reg: Harness, secured: OnvifCamera, fleet: CameraSimulator
+    reg: Harness,
+    secured: OnvifCamera,
+    fleet: CameraSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     await _create(reg, "onvif-cli", secured.url, (USER, PASSWORD), fleet.url(1))
-    env = {
-        **os.environ,
-        "TNCAM_NATS_URL": reg.settings.nats_url,
-        "TNCAM_NATS_NAMESPACE": reg.namespace,
-        "TNCAM_ACTOR_ID": "cli:test",
-    }
-    proc = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).with_name("tncam")),
-        "cameras",
-        "probe",
-        "onvif-cli",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    text = out.decode()
-    assert proc.returncode == 0, err.decode()
+    monkeypatch.setenv("TNCAM_NATS_URL", reg.settings.nats_url)
+    monkeypatch.setenv("TNCAM_NATS_NAMESPACE", reg.namespace)
+    monkeypatch.setenv("TNCAM_ACTOR_ID", "cli:test")
+    # `tncam cameras probe onvif-cli`, in a thread (the command runs its own event loop)
+    code = await asyncio.to_thread(cmd_probe, argparse.Namespace(id="onvif-cli"))
+    text = capsys.readouterr().out
+    assert code == 0
     assert "PythonCam VirtualCam-1, firmware 1.3.0, ONVIF 2.5" in text
     assert "Profile_Main: h264 1280x720" in text
     assert "codec_not_h265" in text

@@ -11,6 +11,7 @@ from tncam.registry.v1 import camera_state_pb2, service_pb2
 from tncam_gateway.api.contract import operation
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.instants import UtcDatetime
+from tncam_gateway.api.onvif_models import AssessmentOut, OnvifOut, assessment_out, onvif_out
 from tncam_gateway.api.paging import PageSize, PageToken
 from tncam_gateway.api.problems import responses
 from tncam_gateway.domain.policy import Access, Action
@@ -54,6 +55,10 @@ class CameraOut(BaseModel):
     latitude: float = 0.0
     longitude: float = 0.0
     location: str = ""
+    # Measured over ONVIF (issue 17), beside the declared values above.
+    onvif: OnvifOut | None = None
+    assessment: AssessmentOut = Field(default_factory=AssessmentOut)
+    ptz_locked: bool = False
 
 
 def out(c: service_pb2.Camera) -> CameraOut:
@@ -81,6 +86,9 @@ def out(c: service_pb2.Camera) -> CameraOut:
         latitude=c.latitude,
         longitude=c.longitude,
         location=c.location,
+        onvif=onvif_out(c.onvif) if c.HasField("onvif") else None,
+        assessment=assessment_out(c.assessment),
+        ptz_locked=c.ptz_locked,
     )
 
 

@@ -14,6 +14,7 @@ from tncam_gateway.clients.audit import AuditLog, Auditor, AuditSink
 from tncam_gateway.clients.live import LiveEdge
 from tncam_gateway.clients.recorder import Recordings
 from tncam_gateway.clients.registry import CameraDirectory
+from tncam_gateway.clients.registry_onvif import OnvifOperations
 from tncam_gateway.clients.snapshots import SnapshotSource
 from tncam_gateway.domain.live import LiveTokenCodec
 from tncam_gateway.domain.lockout import LockoutPolicy
@@ -31,6 +32,7 @@ from tncam_gateway.service.exports import ExportService
 from tncam_gateway.service.footage import FootageGuard
 from tncam_gateway.service.grants import GrantService
 from tncam_gateway.service.live import LiveConfig, LiveService
+from tncam_gateway.service.onvif import OnvifService
 from tncam_gateway.service.playback import PlaybackService
 from tncam_gateway.service.snapshots import SnapshotService
 from tncam_gateway.settings import GatewaySettings
@@ -57,6 +59,7 @@ class GatewayState:
     grants: GrantService
     footage: FootageGuard
     cameras: CameraService
+    onvif: OnvifService
     recordings: Recordings
     playback: PlaybackService
     live: LiveService
@@ -160,6 +163,13 @@ def build_state(
         ),
         footage=footage,
         cameras=CameraService(directory=directory, clock=clock, footage=footage),
+        onvif=OnvifService(
+            directory=directory,
+            onvif=OnvifOperations(bus, namespace=ns, timeout_s=timeout),
+            footage=footage,
+            clock=clock,
+            ptz_limiter=RateLimiter(settings.ptz_per_minute, burst=settings.ptz_burst),
+        ),
         recordings=recordings,
         playback=_playback(settings, footage, recordings, auth, clock),
         live=_live(settings, sessions, bus, footage, auth, clock),

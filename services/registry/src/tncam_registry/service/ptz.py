@@ -82,10 +82,16 @@ async def ptz_camera(
         lock = await db.lock_row(s, req.id)
     if row is None or not row["active"]:
         raise NotFoundError(f"registry.{op}.not_found", f"no camera {req.id}")
-    own_unit = access.may_write(req.actor, row["owner_unit_id"]) and not req.as_center
+    # The gateway authorized the caller (footage rules); anyone but the owning unit's own
+    # operator acts for the center, which the unit's lock refuses.
+    own_unit = (
+        req.actor.role == access.Role.ROLE_UNIT_OPERATOR
+        and req.actor.unit_id == row["owner_unit_id"]
+        and not req.as_center
+    )
     if not own_unit and not req.as_center:
         raise ForbiddenError(f"registry.{op}.forbidden", "not the owning unit, and no grant")
-    if req.as_center and lock is not None and lock["ptz_locked"]:
+    if not own_unit and lock is not None and lock["ptz_locked"]:
         raise ForbiddenError(f"registry.{op}.locked", "the owning unit has locked PTZ")
     if not row["onvif_url"]:
         raise InvalidInputError(f"registry.{op}.no_onvif_url", f"camera {req.id} has no onvif_url")
