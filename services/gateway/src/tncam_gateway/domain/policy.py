@@ -110,14 +110,8 @@ def _deny(code: str) -> Decision:
 
 
 ADMIN_ONLY = frozenset(
-    {
-        Action.ACCOUNT_ADMIN,
-        Action.GRANT_ISSUE,
-        Action.ANALYTICS_ENABLE,
-        Action.EXPORT_APPROVE,
-        Action.SECURITY_ACCEPT,
-    }
-)
+    {Action.ACCOUNT_ADMIN, Action.GRANT_ISSUE, Action.ANALYTICS_ENABLE, Action.EXPORT_APPROVE}
+) | {Action.SECURITY_ACCEPT}
 #: Who may move a camera it may view (Art. 7.3): operators, never viewers or the app.
 PTZ_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.UNIT_OPERATOR, Role.SECTOR_OPERATOR})
 #: The province-wide connection report (the directive's appendix): the central operator and
@@ -184,8 +178,7 @@ def decide(
 def _decide_ptz(
     p: Principal, camera: CameraScope, grants: Iterable[Grant], now: datetime
 ) -> Decision:
-    """Moving a camera follows the footage rules: an operator of the owning unit (or sector),
-    else an operator holding a grant to view it (the center; the unit may lock it out)."""
+    """Moving a camera: an operator of the owning unit or sector, else with a view grant."""
     if p.role not in PTZ_ROLES:
         return _deny("role_forbidden")
     relation = _in_scope(p, camera) if p.role is not Role.PROVINCE_ADMIN else None

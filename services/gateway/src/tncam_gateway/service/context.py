@@ -127,6 +127,7 @@ def _publisher(js: JetStreamContext) -> Any:
     return publish_event
 
 
+# long: the composition root lists every service of the gateway once
 def build_state(
     settings: GatewaySettings,
     sessions: async_sessionmaker[AsyncSession],
@@ -163,13 +164,7 @@ def build_state(
         ),
         footage=footage,
         cameras=CameraService(directory=directory, clock=clock, footage=footage),
-        onvif=OnvifService(
-            directory=directory,
-            onvif=OnvifOperations(bus, namespace=ns, timeout_s=timeout),
-            footage=footage,
-            clock=clock,
-            ptz_limiter=RateLimiter(settings.ptz_per_minute, burst=settings.ptz_burst),
-        ),
+        onvif=_onvif(settings, bus, directory, footage, clock),
         recordings=recordings,
         playback=_playback(settings, footage, recordings, auth, clock),
         live=_live(settings, sessions, bus, footage, auth, clock),
@@ -193,6 +188,24 @@ def build_state(
         user_limiter=RateLimiter(settings.rate_limit_user_per_minute),
         address_limiter=RateLimiter(settings.rate_limit_address_per_minute),
         clock=clock,
+    )
+
+
+def _onvif(
+    settings: GatewaySettings,
+    bus: Bus,
+    directory: CameraDirectory,
+    footage: FootageGuard,
+    clock: Clock,
+) -> OnvifService:
+    return OnvifService(
+        directory=directory,
+        onvif=OnvifOperations(
+            bus, namespace=settings.nats_namespace, timeout_s=settings.rpc_timeout_s
+        ),
+        footage=footage,
+        clock=clock,
+        ptz_limiter=RateLimiter(settings.ptz_per_minute, burst=settings.ptz_burst),
     )
 
 

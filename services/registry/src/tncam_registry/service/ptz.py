@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 from tncam.registry.v1 import onvif_pb2, service_pb2
@@ -67,6 +68,20 @@ def _rate_limit(ctx: RegistryContext, camera_id: str, op: str) -> None:
     _last_command[camera_id] = now
 
 
+def _check_access(req: service_pb2.PtzCameraRequest, row: Any, lock: Any, op: str) -> None:
+    """The gateway authorized the caller (footage rules); anyone but the owning unit's own
+    operator acts for the center, which the unit's lock refuses."""
+    own_unit = (
+        req.actor.role == access.Role.ROLE_UNIT_OPERATOR
+        and req.actor.unit_id == row["owner_unit_id"]
+        and not req.as_center
+    )
+    if not own_unit and not req.as_center:
+        raise ForbiddenError(f"registry.{op}.forbidden", "not the owning unit, and no grant")
+    if not own_unit and lock is not None and lock["ptz_locked"]:
+        raise ForbiddenError(f"registry.{op}.locked", "the owning unit has locked PTZ")
+
+
 async def ptz_camera(
     ctx: RegistryContext, req: service_pb2.PtzCameraRequest
 ) -> service_pb2.PtzCameraReply:
@@ -82,17 +97,7 @@ async def ptz_camera(
         lock = await db.lock_row(s, req.id)
     if row is None or not row["active"]:
         raise NotFoundError(f"registry.{op}.not_found", f"no camera {req.id}")
-    # The gateway authorized the caller (footage rules); anyone but the owning unit's own
-    # operator acts for the center, which the unit's lock refuses.
-    own_unit = (
-        req.actor.role == access.Role.ROLE_UNIT_OPERATOR
-        and req.actor.unit_id == row["owner_unit_id"]
-        and not req.as_center
-    )
-    if not own_unit and not req.as_center:
-        raise ForbiddenError(f"registry.{op}.forbidden", "not the owning unit, and no grant")
-    if not own_unit and lock is not None and lock["ptz_locked"]:
-        raise ForbiddenError(f"registry.{op}.locked", "the owning unit has locked PTZ")
+    _check_access(req, row, lock, op)
     if not row["onvif_url"]:
         raise InvalidInputError(f"registry.{op}.no_onvif_url", f"camera {req.id} has no onvif_url")
     if action != "list_presets":
