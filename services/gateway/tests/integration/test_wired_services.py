@@ -51,6 +51,7 @@ from tncam_testkit.cameras import make_clips
 from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.images import jpeg_size, make_jpeg
 from tncam_testkit.nats import NatsServer
+from tncam_testkit.onvif_camera import OnvifCamera
 from tncam_testkit.procs import free_port
 from tncam_testkit.s3 import S3Endpoint, make_server
 from tncam_testkit.segments import publish_clip
@@ -906,3 +907,67 @@ async def test_authorization_matrix(
             if name in ("ptz", "probe") and r.status_code == 422:  # authorized, then no device
                 assert r.json()["code"] == f"registry.{name}_camera.no_onvif_url", r.text
     assert tuple(got[e] for e in ENDPOINTS) == expected, got
+
+
+async def test_probe_and_ptz_through_the_gateway_on_a_real_onvif_device(
+    live: Live, world: World, tmp_path: Any
+) -> None:
+    """Gateway -> registry -> ONVIF (PyPI ipycam): the owning unit probes and moves its
+    camera; the detail shows the probe without stream URLs; another unit gets 404."""
+    w = world
+    device = OnvifCamera(
+        tmp_path / "onvif",
+        credentials=("gw-operator", "Mat-Khau-9"),
+        presets=[("p1", "Cổng", (0.3, 0.2, 0.0))],
+    )
+    await asyncio.to_thread(device.start)
+    try:
+        cam = f"gwp-{uuid.uuid4().hex[:8]}"
+        async with live.gw.client() as c:
+            r = await c.post(
+                "/api/v1/cameras",
+                headers=auth(w.tokens["operator"]),
+                json={
+                    "id": cam,
+                    "name": "Camera PTZ",
+                    "commune_code": COMMUNE,
+                    "site_kind": "square",
+                    "rtsp_url": "rtsp://127.0.0.1:9/none",
+                    "onvif_url": device.url,
+                    "username": "gw-operator",
+                    "password": "Mat-Khau-9",
+                },
+            )
+            assert r.status_code == 201, r.text
+            r = await c.post(f"/api/v1/cameras/{cam}/probe", headers=auth(w.tokens["operator"]))
+            assert r.status_code == 200, r.text
+            body = r.json()
+            assert body["onvif"]["vendor"] == "PythonCam"
+            assert body["onvif"]["measured_codec"] == "h264"
+            assert "codec_not_h265" in body["compliance_issues"]
+            assert body["assessment"]["status"] == "passed"
+            assert "rtsp://" not in r.text
+            assert "Mat-Khau-9" not in r.text
+            r = await c.post(
+                f"/api/v1/cameras/{cam}/ptz",
+                headers=auth(w.tokens["operator"]),
+                json={"action": "goto_preset", "preset_token": "p1"},
+            )
+            assert r.status_code == 200, r.text
+            status = await asyncio.to_thread(device.ptz_status)
+            assert (round(status["pan"], 2), round(status["tilt"], 2)) == (0.3, 0.2)
+            r = await c.post(
+                f"/api/v1/cameras/{cam}/ptz",
+                headers=auth(w.tokens["operator_other"]),
+                json={"action": "stop"},
+            )
+            assert r.status_code == 404, r.text
+            r = await c.post(
+                f"/api/v1/cameras/{cam}/ptz",
+                headers=auth(w.tokens["viewer"]),
+                json={"action": "stop"},
+            )
+            assert r.status_code == 403, r.text
+            assert r.json()["code"] == "gateway.authz.role_forbidden"
+    finally:
+        await asyncio.to_thread(device.stop)
