@@ -143,7 +143,9 @@ async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
         ]
         if settings.onvif_reprobe_interval_s:
             every = dt.timedelta(seconds=settings.onvif_reprobe_interval_s)
-            reprobe = functools.partial(reprobe_due, ctx, every, settings.onvif_reprobe_batch)
+            reprobe = functools.partial(
+                reprobe_due, ctx, every, settings.onvif_reprobe_batch, rt.stopping
+            )
             tasks.append(rt.every("onvif-reprobe", settings.onvif_reprobe_tick_s, reprobe))
         try:
             yield

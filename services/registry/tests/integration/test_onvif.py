@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -487,3 +488,89 @@ async def test_cli_probe_prints_the_device_and_its_assessment(
     assert "Profile_Main: h264 1280x720" in text
     assert "codec_not_h265" in text
     assert "Đánh giá an ninh: đạt" in text
+
+
+async def test_scheduled_reprobe_notices_new_firmware_and_raises_the_update_deadline(
+    reg: Harness,
+    secured: OnvifCamera,
+    nats_server: NatsServer,
+    migrated_database: MigratedDatabase,
+    fleet: CameraSimulator,
+    tmp_path: Path,
+) -> None:
+    """Runs last: the secured device is upgraded in place (stopped, started again on its port
+    with another firmware) and every other camera is deactivated so that the scheduled run
+    probes only this one."""
+    await _create(reg, "onvif-fw", secured.url, (USER, PASSWORD), fleet.url(1))
+    assert (await _probe(reg, "onvif-fw")).onvif.firmware == "1.3.0"
+    await asyncio.to_thread(secured.stop)
+    new = OnvifCamera(
+        tmp_path / "v2",
+        credentials=(USER, PASSWORD),
+        rtsp_port=fleet.port,
+        main="cam1",
+        sub="cam1",
+        identity=("PythonCam", "VirtualCam-1", "1.4.0"),
+    )
+    new.port = secured.port  # the same device, upgraded in the field
+    listed = await reg.call(
+        catalog.REGISTRY_LIST_CAMERAS,
+        service_pb2.ListCamerasRequest(actor=ADMIN, page_size=500),
+        service_pb2.ListCamerasReply,
+    )
+    for c in listed.cameras:
+        if c.id != "onvif-fw":
+            await reg.call(
+                catalog.REGISTRY_DEACTIVATE_CAMERA,
+                service_pb2.DeactivateCameraRequest(actor=ADMIN, id=c.id, reason="test"),
+                service_pb2.DeactivateCameraReply,
+            )
+    scheduled = registry_settings(
+        nats_server,
+        migrated_database,
+        reg.namespace,
+        onvif_timeout_s=1.5,
+        onvif_reprobe_interval_s=0.5,
+        onvif_reprobe_tick_s=0.2,
+    )
+    await asyncio.to_thread(new.start)
+    try:
+        async with running(scheduled):
+
+            async def upgraded() -> None:
+                cam = await _get(reg, "onvif-fw")
+                assert cam.onvif.firmware == "1.4.0"
+                assert list(cam.onvif.changes) == ["firmware 1.3.0 → 1.4.0"]
+
+            await eventually(upgraded)
+    finally:
+        await asyncio.to_thread(new.stop)
+    later = (dt.date.today() + dt.timedelta(days=40)).isoformat()
+    overdue = await reg.call(
+        catalog.REGISTRY_LIST_OVERDUE_DEADLINES,
+        service_pb2.ListOverdueDeadlinesRequest(
+            actor=ADMIN, as_of=later, kinds=["registry_update"]
+        ),
+        service_pb2.ListOverdueDeadlinesReply,
+    )
+    (item,) = [d for d in overdue.deadlines if d.camera_id == "onvif-fw"]
+    assert "firmware 1.3.0 → 1.4.0" in item.detail
+    # updating the record clears it
+    await reg.call(
+        catalog.REGISTRY_UPDATE_CAMERA,
+        service_pb2.UpdateCameraRequest(
+            actor=ADMIN,
+            id="onvif-fw",
+            fields=service_pb2.CameraFields(firmware="1.4.0"),
+            update_mask=["firmware"],
+        ),
+        service_pb2.UpdateCameraReply,
+    )
+    overdue = await reg.call(
+        catalog.REGISTRY_LIST_OVERDUE_DEADLINES,
+        service_pb2.ListOverdueDeadlinesRequest(
+            actor=ADMIN, as_of=later, kinds=["registry_update"]
+        ),
+        service_pb2.ListOverdueDeadlinesReply,
+    )
+    assert "onvif-fw" not in {d.camera_id for d in overdue.deadlines}

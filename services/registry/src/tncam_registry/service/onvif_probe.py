@@ -9,6 +9,8 @@ only when it tried, so that it moves on to the next camera).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
 from typing import Any
@@ -275,21 +277,41 @@ async def accept_assessment(
     return await view(ctx, req.id)
 
 
-async def reprobe_due(ctx: RegistryContext, every: dt.timedelta, batch: int) -> int:
+async def _reprobe_one(ctx: RegistryContext, camera_id: str) -> None:
+    try:
+        row, creds = await _target(ctx, camera_id, "reprobe")
+        probe, findings = await measure(ctx, "reprobe", row["onvif_url"], creds)
+        async with unit_of_work(ctx.sessions) as s:
+            await _store(ctx, s, camera_id, probe, findings, actor=ACTOR, request_id="")
+    except TncamError as e:
+        log.info("re-probe failed", extra={"camera_id": camera_id, "code": e.code})
+        async with unit_of_work(ctx.sessions) as s:
+            await db.upsert(s, camera_id, {"last_error": e.code, "last_attempt_at": ctx.clock()})
+
+
+async def reprobe_due(
+    ctx: RegistryContext, every: dt.timedelta, batch: int, stopping: asyncio.Event
+) -> int:
     """Re-probe up to ``batch`` cameras not tried for ``every`` (oldest first, so a daily run
-    spread over the day staggers the fleet); returns how many were tried."""
+    spread over the day staggers the fleet); returns how many were tried. Shutting down
+    abandons the probe in flight (nothing is written for it)."""
     async with ctx.sessions() as s:
         due = await db.due_for_probe(s, ctx.clock() - every, batch)
+    tried = 0
     for r in due:
-        try:
-            row, creds = await _target(ctx, r.id, "reprobe")
-            probe, findings = await measure(ctx, "reprobe", row["onvif_url"], creds)
-            async with unit_of_work(ctx.sessions) as s:
-                await _store(ctx, s, r.id, probe, findings, actor=ACTOR, request_id="")
-        except TncamError as e:
-            log.info("re-probe failed", extra={"camera_id": r.id, "code": e.code})
-            async with unit_of_work(ctx.sessions) as s:
-                await db.upsert(s, r.id, {"last_error": e.code, "last_attempt_at": ctx.clock()})
-    if due:
+        if stopping.is_set():
+            break
+        work = asyncio.ensure_future(_reprobe_one(ctx, r.id))
+        stop = asyncio.ensure_future(stopping.wait())
+        await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
+        if not work.done():
+            work.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await work
+            break
+        work.result()
+        tried += 1
+    if tried:
         await ctx.flush()
-    return len(due)
+    return tried
