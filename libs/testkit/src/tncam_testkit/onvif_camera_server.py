@@ -102,11 +102,12 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"ONVIF device on http://{HOST}:{args.port}/onvif/device_service", flush=True)
-    stop.wait()
+    while not stop.wait(0.1):  # short waits: the signal handler must not find it blocked
+        pass
     server.shutdown()
     if discovery is not None:
         discovery.stop()
-    camera.ptz.stop()
+    # The PTZ movement thread is a daemon: it ends with the process.
 
 
 if __name__ == "__main__":

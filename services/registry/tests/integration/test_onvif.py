@@ -52,10 +52,13 @@ RATE_S = 0.3  # the per-camera PTZ rate limit here
 
 
 @pytest.fixture(scope="module")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CameraSimulator]:
-    """cam1 needs RTSP credentials, cam2 is open."""
+def fleet(
+    tmp_path_factory: pytest.TempPathFactory, camera_fleet: CameraSimulator
+) -> Iterator[CameraSimulator]:
+    """cam1 needs RTSP credentials, cam2 is open (the session fleet's clips: none encoded)."""
     with CameraSimulator(
         tmp_path_factory.mktemp("onvif-rtsp"),
+        clips=camera_fleet.clips,
         cameras=2,
         h264_cameras=(),
         protected_cameras=(1,),
