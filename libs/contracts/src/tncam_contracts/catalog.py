@@ -36,7 +36,13 @@ from tncam.deadletter.v1 import dead_letter_pb2
 from tncam.gateway.v1 import grant_pb2
 from tncam.live.v1 import live_pb2, session_pb2
 from tncam.recording.v1 import recording_api_pb2, segment_pb2
-from tncam.registry.v1 import camera_config_pb2, camera_state_pb2, credentials_pb2, service_pb2
+from tncam.registry.v1 import (
+    camera_config_pb2,
+    camera_state_pb2,
+    credentials_pb2,
+    onvif_pb2,
+    service_pb2,
+)
 
 _NS_RE = re.compile(r"^[a-z0-9_]*$")
 # One subject token filled in at publish time (a camera id, a service name, a stream name);
@@ -497,7 +503,7 @@ REGISTRY_ACCEPT_SECURITY_ASSESSMENT = RequestSpec(
     "Record the police's acceptance of a camera's security (document number and date).",
 )
 REGISTRY_PTZ_CAMERA = RequestSpec(
-    "tncam.registry.v1.ptz_camera", "Move a camera (continuous move, stop, preset) over ONVIF."
+    "tncam.registry.v1.move_camera", "Move a camera (continuous move, stop, preset) over ONVIF."
 )
 REGISTRY_SET_PTZ_LOCK = RequestSpec(
     "tncam.registry.v1.set_ptz_lock", "Lock or unlock a camera's PTZ for the center."
@@ -773,6 +779,7 @@ MESSAGE_MODULES: tuple[ModuleType, ...] = (
     camera_config_pb2,
     credentials_pb2,
     camera_state_pb2,
+    onvif_pb2,
     service_pb2,
     segment_pb2,
     recording_api_pb2,

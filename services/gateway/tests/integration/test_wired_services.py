@@ -905,7 +905,8 @@ async def test_authorization_matrix(
             if name == "playback" and r.status_code in (403, 404) and who in DENIAL:
                 assert r.json()["code"] == DENIAL[who], r.text
             if name in ("ptz", "probe") and r.status_code == 422:  # authorized, then no device
-                assert r.json()["code"] == f"registry.{name}_camera.no_onvif_url", r.text
+                op = "move_camera" if name == "ptz" else "probe_camera"
+                assert r.json()["code"] == f"registry.{op}.no_onvif_url", r.text
     assert tuple(got[e] for e in ENDPOINTS) == expected, got
 
 

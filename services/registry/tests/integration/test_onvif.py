@@ -401,7 +401,7 @@ async def test_ptz_moves_are_accepted_audited_locked_and_refused_for_another_uni
 
     with pytest.raises(ForbiddenError) as e:  # another unit, no grant
         await _ptz(reg, "onvif-ptz", OTHER_UNIT, service_pb2.PTZ_ACTION_STOP)
-    assert e.value.code == "registry.ptz_camera.forbidden"
+    assert e.value.code == "registry.move_camera.forbidden"
     await asyncio.sleep(RATE_S)
     await _ptz(reg, "onvif-ptz", ADMIN, service_pb2.PTZ_ACTION_STOP, as_center=True)
     locked = await reg.call(
@@ -412,7 +412,7 @@ async def test_ptz_moves_are_accepted_audited_locked_and_refused_for_another_uni
     assert locked.camera.ptz_locked
     with pytest.raises(ForbiddenError) as e:  # the unit locked PTZ for the center
         await _ptz(reg, "onvif-ptz", ADMIN, service_pb2.PTZ_ACTION_STOP, as_center=True)
-    assert e.value.code == "registry.ptz_camera.locked"
+    assert e.value.code == "registry.move_camera.locked"
     await asyncio.sleep(RATE_S)
     both = await asyncio.gather(  # the unit still may, but not twice within RATE_S
         _ptz(reg, "onvif-ptz", UNIT_OP, service_pb2.PTZ_ACTION_STOP),
@@ -422,7 +422,7 @@ async def test_ptz_moves_are_accepted_audited_locked_and_refused_for_another_uni
     errors = [r for r in both if isinstance(r, BaseException)]
     assert len(errors) == 1
     assert isinstance(errors[0], UnavailableError)
-    assert errors[0].code == "registry.ptz_camera.rate_limited"
+    assert errors[0].code == "registry.move_camera.rate_limited"
 
 
 def _at(cam: OnvifCamera, pan: float, tilt: float):  # type: ignore[no-untyped-def]

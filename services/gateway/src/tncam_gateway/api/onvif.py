@@ -149,7 +149,7 @@ async def ptz_camera(
     camera_id: CameraId, body: PtzIn, gw: GatewayDep, caller: CallerDep, client: ClientDep
 ) -> PtzOut:
     """Operators of the owning unit or sector, or an operator holding a grant to view the
-    camera (the center: 403 ``registry.ptz_camera.locked`` while the unit locks PTZ). Every
+    camera (the center: 403 ``registry.move_camera.locked`` while the unit locks PTZ). Every
     move is audited; 429 ``gateway.ptz.rate_limited`` when commands come too fast."""
     reply = await gw.onvif.ptz(
         caller,

@@ -120,7 +120,7 @@ class OnvifService:
         try:
             return await self.onvif.ptz(request)
         except UnavailableError as e:
-            if e.code == "registry.ptz_camera.rate_limited":
+            if e.code == "registry.move_camera.rate_limited":
                 raise _throttled(1.0) from e
             raise
 

@@ -86,7 +86,7 @@ async def ptz_camera(
     ctx: RegistryContext, req: service_pb2.PtzCameraRequest
 ) -> service_pb2.PtzCameraReply:
     """One PTZ command on a camera; moves are audited with their outcome."""
-    op = "ptz_camera"
+    op = "move_camera"
     access.check_actor(req.actor, op)
     action = _ACTIONS.get(req.action)
     if action is None:
