@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -213,8 +214,9 @@ async def _audit(reg: Harness) -> list[audit_event_pb2.AuditEvent]:
 
 
 async def test_probe_fills_the_registry_flags_h264_and_passes_security(
-    reg: Harness, secured: OnvifCamera, fleet: CameraSimulator
+    reg: Harness, secured: OnvifCamera, fleet: CameraSimulator, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     cam = await _create(reg, "onvif-sec", secured.url, (USER, PASSWORD), fleet.url(1))
     assert cam.rtsp_sub_url == ""
     assert "codec_not_h265" not in cam.compliance_issues
@@ -247,6 +249,8 @@ async def test_probe_fills_the_registry_flags_h264_and_passes_security(
     assert probed
     assert probed[-1].actor.id == UNIT_OP.id
     assert PASSWORD not in str(await _audit(reg))  # never a credential in the audit log
+    assert "PasswordDigest" not in caplog.text  # nor a WS-Security token in the logs
+    assert PASSWORD not in caplog.text
 
     with pytest.raises(ForbiddenError):  # another unit may not probe this camera
         await _probe(reg, "onvif-sec", OTHER_UNIT)

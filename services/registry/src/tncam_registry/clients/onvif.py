@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,10 @@ from tncam_registry.domain.onvif import (
 )
 
 T = TypeVar("T")
+# The library logs whole SOAP envelopes at DEBUG, WS-Security digest and nonce included (a
+# token a device accepts for minutes): never, whatever the service's log level.
+for _name in ("onvif", "zeep"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 #: How many media profiles are read (a device listing more is read in part).
 MAX_PROFILES = 8
 _AUTH_WORDS = ("notauthorized", "not authorized", "unauthorized", "authentication", "sender not")
