@@ -17,12 +17,13 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import nats.js.errors
 import pytest
 from aiohttp import web
 
 from tncam.audit.v1 import audit_event_pb2
 from tncam.common.v1 import actor_pb2
-from tncam.registry.v1 import service_pb2
+from tncam.registry.v1 import camera_config_pb2, service_pb2
 from tncam_contracts import catalog
 from tncam_mesh.bus import connect
 from tncam_mesh.errors import ForbiddenError, InvalidInputError, TncamError, UnavailableError
@@ -495,6 +496,55 @@ async def test_cli_probe_prints_the_device_and_its_assessment(
     assert "Profile_Main: h264 1280x720" in text
     assert "codec_not_h265" in text
     assert "Đánh giá an ninh: đạt" in text
+
+
+async def test_commissioning_waits_for_the_security_assessment(
+    nats_server: NatsServer,
+    migrated_database: MigratedDatabase,
+    open_device: OnvifCamera,
+    fleet: CameraSimulator,
+) -> None:
+    """REQUIRE_SECURITY_ASSESSMENT: no camera_config key (ingest does not pull) until the
+    assessment passed or the police accepted the camera."""
+    namespace = "onvifgate_" + str(free_port())
+    settings = registry_settings(
+        nats_server,
+        migrated_database,
+        namespace,
+        require_security_assessment=True,
+        onvif_timeout_s=1.5,
+        onvif_reprobe_interval_s=0,
+    )
+    bus = await connect(nats_server.url, name="registry-gate-test", timeout=5.0)
+    try:
+        async with running(settings) as url:
+            h = Harness(settings, bus, namespace, url)
+            await _create(h, "onvif-gate", open_device.url, None, fleet.url(2))
+            kv = await bus.js.key_value(catalog.CAMERA_CONFIG_KV.scoped(namespace).bucket)
+            with pytest.raises((nats.js.errors.KeyDeletedError, nats.js.errors.KeyNotFoundError)):
+                await kv.get("onvif-gate")
+            assert (await _probe(h, "onvif-gate")).assessment.status == "failed"
+            with pytest.raises((nats.js.errors.KeyDeletedError, nats.js.errors.KeyNotFoundError)):
+                await kv.get("onvif-gate")
+            await h.call(
+                catalog.REGISTRY_ACCEPT_SECURITY_ASSESSMENT,
+                service_pb2.AcceptSecurityAssessmentRequest(
+                    actor=ADMIN,
+                    id="onvif-gate",
+                    document_number="7/PA05",
+                    document_date="2026-12-02",
+                ),
+                service_pb2.AcceptSecurityAssessmentReply,
+            )
+
+            async def published() -> None:
+                entry = await kv.get("onvif-gate")
+                config = camera_config_pb2.CameraIngestConfig.FromString(entry.value or b"")
+                assert config.rtsp_url == fleet.url(2)
+
+            await eventually(published)
+    finally:
+        await bus.close(timeout=5.0)
 
 
 async def test_scheduled_reprobe_notices_new_firmware_and_raises_the_update_deadline(

@@ -132,6 +132,8 @@ async def _service(kind: str, xaddr: str, ep: Endpoint, limits: Limits) -> Async
     svc.transport = _BoundedTransport(session, limits.max_response_bytes)
     try:
         await svc.setup()
+        if ep.username is None:  # no credentials: every operation without WS-Security
+            svc.ws_client = svc.ws_client_authless
         yield svc
     finally:
         await session.close()

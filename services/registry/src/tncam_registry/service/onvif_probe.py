@@ -210,7 +210,8 @@ async def onboard_camera(
         raise InvalidInputError(f"registry.{op}.invalid_onvif_url", "onvif_url must be http(s)")
     owner = req.fields.owner_unit_id or commune_unit_id(req.fields.commune_code)
     access.check_write(req.actor, owner, op)
-    creds = Credentials(req.credentials.username, req.credentials.password)
+    given = req.credentials.username or req.credentials.password
+    creds = Credentials(req.credentials.username, req.credentials.password) if given else None
     probe, findings = await measure(ctx, op, req.fields.onvif_url, creds)
     await cameras.create_camera(
         ctx,
