@@ -43,6 +43,7 @@ from tncam.registry.v1 import (
     changes_pb2,
     credentials_pb2,
     notify_pb2,
+    onvif_pb2,
     service_pb2,
 )
 
@@ -551,6 +552,27 @@ REGISTRY_GET_ANNUAL_REPORT = RequestSpec(
     "tncam.registry.v1.get_annual_report",
     "The annual report per unit with its score (JSON, XLSX, PDF).",
 )
+REGISTRY_PROBE_CAMERA = RequestSpec(
+    "tncam.registry.v1.probe_camera",
+    "Probe a camera over ONVIF (device, profiles, clock, network, security checks) and store it.",
+)
+REGISTRY_ONBOARD_CAMERA = RequestSpec(
+    "tncam.registry.v1.onboard_camera", "Register a camera from its ONVIF address and credentials."
+)
+REGISTRY_ACCEPT_SECURITY_ASSESSMENT = RequestSpec(
+    "tncam.registry.v1.accept_security_assessment",
+    "Record the police's acceptance of a camera's security (document number and date).",
+)
+REGISTRY_PTZ_CAMERA = RequestSpec(
+    "tncam.registry.v1.move_camera", "Move a camera (continuous move, stop, preset) over ONVIF."
+)
+REGISTRY_SET_PTZ_LOCK = RequestSpec(
+    "tncam.registry.v1.set_ptz_lock", "Lock or unlock a camera's PTZ for the center."
+)
+REGISTRY_DISCOVER_DEVICES = RequestSpec(
+    "tncam.registry.v1.discover_devices",
+    "WS-Discovery on one interface: ONVIF devices not registered.",
+)
 RECORDING_LIST_SEGMENTS = RequestSpec(
     "tncam.recording.v1.list_segments", "Stored segments of a camera in a time range."
 )
@@ -638,6 +660,12 @@ REQUESTS: tuple[RequestSpec, ...] = (
     REGISTRY_LIST_CHANGE_REQUESTS,
     REGISTRY_DECIDE_CHANGE_REQUEST,
     REGISTRY_GET_ANNUAL_REPORT,
+    REGISTRY_PROBE_CAMERA,
+    REGISTRY_ONBOARD_CAMERA,
+    REGISTRY_ACCEPT_SECURITY_ASSESSMENT,
+    REGISTRY_PTZ_CAMERA,
+    REGISTRY_SET_PTZ_LOCK,
+    REGISTRY_DISCOVER_DEVICES,
     RECORDING_LIST_SEGMENTS,
     RECORDING_GET_TIMELINE,
     RECORDING_GET_GAP_REPORT,
@@ -832,6 +860,7 @@ MESSAGE_MODULES: tuple[ModuleType, ...] = (
     camera_state_pb2,
     notify_pb2,
     changes_pb2,
+    onvif_pb2,
     service_pb2,
     annual_pb2,
     segment_pb2,

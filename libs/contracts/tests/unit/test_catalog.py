@@ -30,6 +30,11 @@ NAMESPACES = ("", "t1", "t2", "e2e_42")
 IRREGULAR_PAST = frozenset({"taken", "sent", "made", "built", "held", "done", "begun", "lost"})
 IMPERATIVE_VERBS = frozenset(
     {
+        "probe",
+        "onboard",
+        "accept",
+        "move",
+        "discover",
         "list",
         "acknowledge",
         "add",

@@ -26,6 +26,7 @@ from tncam_gateway.api import (
     live,
     live_ws,
     notifications,
+    onvif,
     problems,
     registry,
     reports,
@@ -90,6 +91,7 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
         duties,
         notifications,
         camera_changes,
+        onvif,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     problems.install(app)

@@ -54,6 +54,9 @@ class GatewaySettings(DatabaseSettings):
     # API protection.
     rate_limit_user_per_minute: int = Field(default=600, ge=1)
     rate_limit_address_per_minute: int = Field(default=1200, ge=1)
+    #: PTZ commands per account (a joystick sends a move and a stop per gesture).
+    ptz_per_minute: int = Field(default=120, ge=1)
+    ptz_burst: int = Field(default=10, ge=1)
     max_request_bytes: int = Field(default=1 * MIB, ge=1024)
     max_upload_bytes: int = Field(default=10 * MIB, ge=1024)
     cors_origins: list[str] = Field(default_factory=list)

@@ -55,6 +55,7 @@ from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.images import jpeg_size, make_jpeg
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.notify import WebhookReceiver
+from tncam_testkit.onvif_camera import OnvifCamera
 from tncam_testkit.procs import free_port
 from tncam_testkit.s3 import S3Endpoint, make_server
 from tncam_testkit.segments import publish_clip
@@ -826,21 +827,32 @@ async def test_camera_admin_import_and_report(live: Live, world: World) -> None:
 # The authorization matrix on the new endpoints, against the real registry and recorder.
 # Columns: who, then the expected status of each endpoint (see ENDPOINTS).
 # The report answers every role but the auditor: the registry narrows it to the unit or sector.
-ENDPOINTS = ("camera", "timeline", "playback", "export", "analytics", "report", "exports", "audit")
+ENDPOINTS = (
+    "camera",
+    "timeline",
+    "playback",
+    "export",
+    "analytics",
+    "report",
+    "exports",
+    "audit",
+    "ptz",  # allowed: the registry's 422 no_onvif_url (cam_a has no ONVIF address)
+    "probe",
+)
 MATRIX: list[tuple[str, tuple[int, ...]]] = [
-    ("admin", (200, 200, 403, 403, 200, 200, 200, 403)),
-    ("admin_grant", (200, 200, 201, 201, 200, 200, 200, 403)),
-    ("admin_lapsed", (200, 200, 403, 403, 200, 200, 200, 403)),
-    ("operator", (200, 200, 201, 201, 403, 200, 200, 403)),
+    ("admin", (200, 200, 403, 403, 200, 200, 200, 403, 403, 422)),
+    ("admin_grant", (200, 200, 201, 201, 200, 200, 200, 403, 422, 422)),
+    ("admin_lapsed", (200, 200, 403, 403, 200, 200, 200, 403, 403, 422)),
+    ("operator", (200, 200, 201, 201, 403, 200, 200, 403, 422, 422)),
     # Out of scope answers as an unknown camera does (404): no hint that it exists.
-    ("operator_other", (404, 404, 404, 404, 403, 200, 200, 403)),
+    ("operator_other", (404, 404, 404, 404, 403, 200, 200, 403, 404, 404)),
     # The grant that lets it play the camera back lets it see the camera and its timeline.
-    ("committee", (200, 200, 201, 201, 403, 200, 200, 403)),
-    ("viewer", (200, 200, 201, 403, 403, 200, 200, 403)),
-    ("sector", (200, 200, 201, 201, 403, 200, 200, 403)),
-    ("sector_other", (404, 404, 404, 404, 403, 200, 200, 403)),
-    ("auditor", (404, 404, 404, 404, 403, 403, 200, 503)),  # no audit service here: 503
-    ("app", (200, 200, 403, 403, 403, 200, 200, 403)),
+    ("committee", (200, 200, 201, 201, 403, 200, 200, 403, 422, 403)),
+    ("viewer", (200, 200, 201, 403, 403, 200, 200, 403, 403, 403)),
+    ("sector", (200, 200, 201, 201, 403, 200, 200, 403, 422, 403)),
+    ("sector_other", (404, 404, 404, 404, 403, 200, 200, 403, 404, 404)),
+    ("auditor", (404, 404, 404, 404, 403, 403, 200, 503, 404, 404)),  # no audit service here: 503
+    ("app", (200, 200, 403, 403, 403, 200, 200, 403, 403, 403)),
 ]
 DENIAL = {
     "admin": "gateway.authz.grant_required",
@@ -890,6 +902,8 @@ async def test_authorization_matrix(
             "report": c.get("/api/v1/reports/connection-status", headers=h),
             "exports": c.get("/api/v1/exports", headers=h),
             "audit": c.get("/api/v1/audit/log", headers=h),
+            "ptz": c.post(f"/api/v1/cameras/{w.cam_a}/ptz", headers=h, json={"action": "stop"}),
+            "probe": c.post(f"/api/v1/cameras/{w.cam_a}/probe", headers=h),
         }
         got = {}
         for name, coro in calls.items():
@@ -897,6 +911,9 @@ async def test_authorization_matrix(
             got[name] = r.status_code
             if name == "playback" and r.status_code in (403, 404) and who in DENIAL:
                 assert r.json()["code"] == DENIAL[who], r.text
+            if name in ("ptz", "probe") and r.status_code == 422:  # authorized, then no device
+                op = "move_camera" if name == "ptz" else "probe_camera"
+                assert r.json()["code"] == f"registry.{op}.no_onvif_url", r.text
     assert tuple(got[e] for e in ENDPOINTS) == expected, got
 
 
@@ -1366,3 +1383,67 @@ async def test_bad_targets_and_a_grant_told_to_the_owning_unit(live: Live, world
             assert r.status_code == 403
     finally:
         hooks.stop()
+
+
+async def test_probe_and_ptz_through_the_gateway_on_a_real_onvif_device(
+    live: Live, world: World, tmp_path: Any
+) -> None:
+    """Gateway -> registry -> ONVIF (PyPI ipycam): the owning unit probes and moves its
+    camera; the detail shows the probe without stream URLs; another unit gets 404."""
+    w = world
+    device = OnvifCamera(
+        tmp_path / "onvif",
+        credentials=("gw-operator", "Mat-Khau-9"),
+        presets=[("p1", "Cổng", (0.3, 0.2, 0.0))],
+    )
+    await asyncio.to_thread(device.start)
+    try:
+        cam = f"gwp-{uuid.uuid4().hex[:8]}"
+        async with live.gw.client() as c:
+            r = await c.post(
+                "/api/v1/cameras",
+                headers=auth(w.tokens["operator"]),
+                json={
+                    "id": cam,
+                    "name": "Camera PTZ",
+                    "commune_code": COMMUNE,
+                    "site_kind": "square",
+                    "rtsp_url": "rtsp://127.0.0.1:9/none",
+                    "onvif_url": device.url,
+                    "username": "gw-operator",
+                    "password": "Mat-Khau-9",
+                },
+            )
+            assert r.status_code == 201, r.text
+            r = await c.post(f"/api/v1/cameras/{cam}/probe", headers=auth(w.tokens["operator"]))
+            assert r.status_code == 200, r.text
+            body = r.json()
+            assert body["onvif"]["vendor"] == "PythonCam"
+            assert body["onvif"]["measured_codec"] == "h264"
+            assert "codec_not_h265" in body["compliance_issues"]
+            assert body["assessment"]["status"] == "passed"
+            assert "rtsp://" not in r.text
+            assert "Mat-Khau-9" not in r.text
+            r = await c.post(
+                f"/api/v1/cameras/{cam}/ptz",
+                headers=auth(w.tokens["operator"]),
+                json={"action": "goto_preset", "preset_token": "p1"},
+            )
+            assert r.status_code == 200, r.text
+            status = await asyncio.to_thread(device.ptz_status)
+            assert (round(status["pan"], 2), round(status["tilt"], 2)) == (0.3, 0.2)
+            r = await c.post(
+                f"/api/v1/cameras/{cam}/ptz",
+                headers=auth(w.tokens["operator_other"]),
+                json={"action": "stop"},
+            )
+            assert r.status_code == 404, r.text
+            r = await c.post(
+                f"/api/v1/cameras/{cam}/ptz",
+                headers=auth(w.tokens["viewer"]),
+                json={"action": "stop"},
+            )
+            assert r.status_code == 403, r.text
+            assert r.json()["code"] == "gateway.authz.role_forbidden"
+    finally:
+        await asyncio.to_thread(device.stop)

@@ -9,6 +9,7 @@ import functools
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from nats.js.kv import KeyValue
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tncam_contracts.catalog import (
@@ -28,6 +29,7 @@ from tncam_mesh.workers import ProcessWorker
 from tncam_registry.api.rpc import add_endpoints
 from tncam_registry.bus.outbox import Outbox, OutboxRelay
 from tncam_registry.clients.mail import Mailer, SmtpConfig
+from tncam_registry.clients.onvif import Limits, OnvifClient
 from tncam_registry.clients.webhook import WebhookSender
 from tncam_registry.consumers.notify import run_breach_consumer, run_grant_consumer
 from tncam_registry.consumers.quality import run_quality_consumer
@@ -35,6 +37,7 @@ from tncam_registry.consumers.status import run_stats_consumer, run_status_consu
 from tncam_registry.db.credentials import CredentialBox
 from tncam_registry.domain.calendar import WorkingCalendar
 from tncam_registry.domain.connection import FlapPolicy
+from tncam_registry.domain.onvif import SecurityPolicy, read_default_credentials
 from tncam_registry.metrics import RegistryMetrics
 from tncam_registry.service.configs import reconcile_kv
 from tncam_registry.service.connection import sweep
@@ -43,10 +46,12 @@ from tncam_registry.service.gauges import refresh_gauges
 from tncam_registry.service.imports import start_worker
 from tncam_registry.service.notify import SecretBox
 from tncam_registry.service.notify_delivery import Notifier, deadline_notices, dispatch
+from tncam_registry.service.onvif_probe import reprobe_due
 from tncam_registry.service.reference import seed
 from tncam_registry.settings import RegistrySettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+DEFAULT_CREDENTIALS = Path(__file__).resolve().parent / "data" / "onvif_default_credentials.json"
 VERSION = "0.1.0"
 #: A KV reconcile interval of 0 means "only at start" (in practice: once a year).
 _RARELY_S = 365 * 86400.0
@@ -84,6 +89,19 @@ def build_context(
         import_worker=ProcessWorker(
             "registry.import_cameras", timeout_s=settings.import_parse_timeout_s
         ),
+        onvif=OnvifClient(Limits(settings.onvif_timeout_s, settings.onvif_max_response_bytes)),
+        security=SecurityPolicy(
+            max_clock_drift_s=settings.onvif_max_clock_drift_s,
+            min_firmware=settings.onvif_min_firmware,
+            plain_http_fails=settings.onvif_plain_http_fails,
+        ),
+        default_credentials=read_default_credentials(
+            Path(settings.onvif_default_credentials_file or DEFAULT_CREDENTIALS)
+        ),
+        require_assessment=settings.require_security_assessment,
+        discovery_enabled=settings.discovery_enabled,
+        discovery_port=settings.discovery_port,
+        ptz_min_interval_s=settings.ptz_min_interval_s,
     )
 
 
@@ -126,6 +144,50 @@ async def start_rpc(
     return rpc
 
 
+def _spawn_loops(
+    rt: Runtime[RegistrySettings],
+    ctx: RegistryContext,
+    relay: OutboxRelay,
+    kv: KeyValue,
+    notifier: Notifier,
+) -> list[asyncio.Task[None]]:
+    """Every background loop of the registry, supervised by the runtime."""
+    settings = rt.settings
+    tasks = [
+        rt.spawn("import-worker-start", start_worker(ctx)),
+        rt.spawn("outbox-relay", relay.run(rt.stopping)),
+        rt.spawn("status-consumer", run_status_consumer(rt, ctx)),
+        rt.spawn("stats-consumer", run_stats_consumer(rt, ctx)),
+        rt.spawn("quality-consumer", run_quality_consumer(rt, ctx)),
+        rt.every("sweep", settings.sweep_interval_s, functools.partial(sweep, ctx)),
+        rt.spawn("notify-grants", run_grant_consumer(rt, ctx)),
+        rt.spawn("notify-breaches", run_breach_consumer(rt, ctx)),
+        rt.every(
+            "notify-dispatch",
+            settings.notify_dispatch_interval_s,
+            functools.partial(dispatch, ctx, notifier),
+        ),
+        rt.every(
+            "notify-deadlines",
+            settings.notify_deadline_interval_s,
+            functools.partial(deadline_notices, ctx, notifier),
+        ),
+        rt.every("gauges", settings.gauge_interval_s, functools.partial(refresh_gauges, ctx)),
+        rt.every(
+            "kv-reconcile",
+            settings.kv_reconcile_interval_s or _RARELY_S,
+            functools.partial(reconcile_kv, ctx, kv),
+        ),
+    ]
+    if settings.onvif_reprobe_interval_s:
+        every = dt.timedelta(seconds=settings.onvif_reprobe_interval_s)
+        reprobe = functools.partial(
+            reprobe_due, ctx, every, settings.onvif_reprobe_batch, rt.stopping
+        )
+        tasks.append(rt.every("onvif-reprobe", settings.onvif_reprobe_tick_s, reprobe))
+    return tasks
+
+
 @contextlib.asynccontextmanager
 async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
     """Open the schema, seed reference data, serve operations and consume camera events."""
@@ -148,32 +210,7 @@ async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
         await seed(ctx)
         notifier = build_notifier(settings, ctx)
         rpc = await start_rpc(rt, ctx, notifier)
-        tasks = [
-            rt.spawn("import-worker-start", start_worker(ctx)),
-            rt.spawn("outbox-relay", relay.run(rt.stopping)),
-            rt.spawn("status-consumer", run_status_consumer(rt, ctx)),
-            rt.spawn("stats-consumer", run_stats_consumer(rt, ctx)),
-            rt.spawn("quality-consumer", run_quality_consumer(rt, ctx)),
-            rt.every("sweep", settings.sweep_interval_s, functools.partial(sweep, ctx)),
-            rt.spawn("notify-grants", run_grant_consumer(rt, ctx)),
-            rt.spawn("notify-breaches", run_breach_consumer(rt, ctx)),
-            rt.every(
-                "notify-dispatch",
-                settings.notify_dispatch_interval_s,
-                functools.partial(dispatch, ctx, notifier),
-            ),
-            rt.every(
-                "notify-deadlines",
-                settings.notify_deadline_interval_s,
-                functools.partial(deadline_notices, ctx, notifier),
-            ),
-            rt.every("gauges", settings.gauge_interval_s, functools.partial(refresh_gauges, ctx)),
-            rt.every(
-                "kv-reconcile",
-                settings.kv_reconcile_interval_s or _RARELY_S,
-                functools.partial(reconcile_kv, ctx, kv),
-            ),
-        ]
+        tasks = _spawn_loops(rt, ctx, relay, kv, notifier)
         try:
             yield
         finally:

@@ -207,6 +207,45 @@ def cmd_changes(args: argparse.Namespace) -> int:
     return _run(work)
 
 
+ASSESSMENT_VI = {
+    "not_assessed": "chưa đánh giá",
+    "passed": "đạt",
+    "failed": "không đạt",
+    "accepted": "đã được cơ quan công an chấp thuận",
+}
+
+
+def print_probe(c: service_pb2.Camera) -> None:
+    """A probed camera, for operators."""
+    p = c.onvif
+    print(f"Camera {c.id}: {p.vendor} {p.model}, firmware {p.firmware}, ONVIF {p.onvif_version}")
+    for prof in p.profiles:
+        e = prof.encoder
+        print(
+            f"  {prof.token}: {e.codec} {e.width}x{e.height} {e.fps:g} fps "
+            f"{e.bitrate_kbps} kbit/s GOP {e.gop}  {prof.stream_uri}"
+        )
+    drift = f"{p.clock_drift_s:+.1f} s" if p.clock_known else "không rõ"
+    print(f"  Lệch đồng hồ: {drift}; PTZ: {'có' if p.ptz_supported else 'không'}")
+    for f in p.findings:
+        print(f"  [{'LỖI' if f.severity == 'fail' else 'lưu ý'}] {f.code}: {f.detail}")
+    issues = ", ".join(c.compliance_issues) or "không"
+    print(f"  Yêu cầu thiết bị chưa đạt: {issues}")
+    print(f"  Đánh giá an ninh: {ASSESSMENT_VI.get(c.assessment.status, c.assessment.status)}")
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    async def work(bus: Bus, ns: str) -> int:
+        req = service_pb2.ProbeCameraRequest(actor=actor(), id=args.id)
+        reply = await _call(
+            bus, ns, catalog.REGISTRY_PROBE_CAMERA, req, service_pb2.ProbeCameraReply
+        )
+        print_probe(reply.camera)
+        return EXIT_REJECTED if reply.camera.assessment.status == "failed" else EXIT_OK
+
+    return _run(work)
+
+
 def cmd_decide(args: argparse.Namespace) -> int:
     approve = args.cameras_command == "approve"
 
@@ -243,8 +282,10 @@ def _register_changes(sub: Any) -> None:
 
 
 def register(subparsers: Any) -> None:
-    """``tncam cameras import|list|deactivate|changes|approve|reject``."""
-    parser = subparsers.add_parser("cameras", help="camera registry (import, list, deactivate)")
+    """``tncam cameras import|list|deactivate|changes|approve|reject|probe``."""
+    parser = subparsers.add_parser(
+        "cameras", help="camera registry (import, list, deactivate, changes, probe)"
+    )
     sub = parser.add_subparsers(dest="cameras_command", metavar="COMMAND", required=True)
     p = sub.add_parser("import", help="import cameras from a CSV or XLSX file (all or nothing)")
     p.add_argument(
@@ -272,6 +313,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--reason", default="", help="why (recorded in the audit log)")
     p.set_defaults(func=cmd_deactivate)
     _register_changes(sub)
+    p = sub.add_parser(
+        "probe", help="probe a camera over ONVIF and run the security checks (exit 1: failed)"
+    )
+    p.add_argument("id")
+    p.set_defaults(func=cmd_probe)
 
 
 # -------------------------------------------------------------------------------- report

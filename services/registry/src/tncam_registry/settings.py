@@ -54,6 +54,32 @@ class RegistrySettings(DatabaseSettings):
     #: (``parse_timeout``) and its worker process killed.
     import_parse_timeout_s: float = Field(default=60.0, gt=0)
 
+    #: ONVIF (issue 17): the deadline of one device request (a whole probe gets three times it)
+    #: and the largest answer read from a device.
+    onvif_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    onvif_max_response_bytes: int = Field(default=1024 * 1024, ge=16 * 1024, le=16 * 1024 * 1024)
+    #: Security checks: largest clock drift, minimum firmware per model (JSON
+    #: ``{"DS-2CD2143G2-I": "5.7.0"}``, keys "model" or "vendor/model"), and whether plain-HTTP
+    #: management fails the assessment (else it is a warning).
+    onvif_max_clock_drift_s: float = Field(default=5.0, gt=0)
+    onvif_min_firmware: dict[str, str] = Field(default_factory=dict)
+    onvif_plain_http_fails: bool = False
+    #: A JSON file of vendors' default accounts to try (default: the one shipped).
+    onvif_default_credentials_file: str = ""
+    #: Pull and record a camera only once its security assessment passed or the police
+    #: accepted it (Art. 18.2).
+    require_security_assessment: bool = False
+    #: Daily re-probe: every ``ONVIF_REPROBE_TICK_S`` up to ``ONVIF_REPROBE_BATCH`` cameras not
+    #: probed for ``ONVIF_REPROBE_INTERVAL_S`` (0 = no re-probe), oldest first.
+    onvif_reprobe_interval_s: float = Field(default=86400.0, ge=0)
+    onvif_reprobe_tick_s: float = Field(default=300.0, gt=0)
+    onvif_reprobe_batch: int = Field(default=10, ge=1, le=1000)
+    #: WS-Discovery (off by default) and its UDP port.
+    discovery_enabled: bool = False
+    discovery_port: int = Field(default=3702, ge=1, le=65535)
+    #: Shortest interval between two PTZ commands to one camera.
+    ptz_min_interval_s: float = Field(default=0.2, ge=0)
+
     #: Per-year calendar overrides as JSON, e.g.
     #: ``{"2026": {"days_off": ["2026-01-02"], "working_days": ["2026-01-10"]}}``.
     calendar_overrides: dict[int, YearOverride] = Field(default_factory=dict)

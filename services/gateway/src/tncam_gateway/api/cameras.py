@@ -12,6 +12,7 @@ from tncam.registry.v1 import camera_state_pb2, service_pb2
 from tncam_gateway.api.contract import operation
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.instants import UtcDatetime
+from tncam_gateway.api.onvif_models import AssessmentOut, OnvifOut, assessment_out, onvif_out
 from tncam_gateway.api.paging import PageSize, PageToken
 from tncam_gateway.api.problems import responses
 from tncam_gateway.api.quality import PictureQualityOut, quality_out
@@ -73,6 +74,10 @@ class CameraOut(BaseModel):
         default="", description="A change request waiting for a province admin (camera-changes)"
     )
     pending_change_kind: str = Field(default="", examples=["deactivate"])
+    # Measured over ONVIF (issue 17), beside the declared values above.
+    onvif: OnvifOut | None = None
+    assessment: AssessmentOut = Field(default_factory=AssessmentOut)
+    ptz_locked: bool = False
 
 
 def out(c: service_pb2.Camera) -> CameraOut:
@@ -113,6 +118,9 @@ def out(c: service_pb2.Camera) -> CameraOut:
         ),
         pending_change_id=c.pending_change_id,
         pending_change_kind=c.pending_change_kind,
+        onvif=onvif_out(c.onvif) if c.HasField("onvif") else None,
+        assessment=assessment_out(c.assessment),
+        ptz_locked=c.ptz_locked,
     )
 
 

@@ -63,7 +63,7 @@ def _too_large(limit: int) -> PayloadTooLargeError:
     )
 
 
-class _TooLargeError(Exception):
+class _TooLargeErrorError(Exception):
     pass
 
 
@@ -184,7 +184,7 @@ class GatewayMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLargeError
+                    raise _TooLargeErrorError
             return message
 
         async def send_with_id(message: Message) -> None:
@@ -196,7 +196,7 @@ class GatewayMiddleware:
 
         try:
             await self.app(scope, limited_receive, send_with_id)
-        except _TooLargeError:
+        except _TooLargeErrorError:
             if not started:
                 await _send_problem(send, _too_large(limit), rid)
 

@@ -50,6 +50,8 @@ class Action(StrEnum):
     GRANT_REVIEW = "grant.review"
     AUDIT_READ = "audit.read"
     CHANGE_DECIDE = "camera_change.decide"  # approve / reject a change that would hide a camera
+    CAMERA_PTZ = "camera.ptz"  # move a camera (issue 17): the owning unit, or a grant
+    SECURITY_ACCEPT = "camera.security_accept"  # record the police's acceptance (Art. 18.2)
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,10 @@ ADMIN_ONLY = frozenset(
     {Action.ACCOUNT_ADMIN, Action.GRANT_ISSUE, Action.ANALYTICS_ENABLE, Action.EXPORT_APPROVE}
     | {Action.REPORT_NOTE_WRITE}
     | {Action.CHANGE_DECIDE}
+    | {Action.SECURITY_ACCEPT}
 )
+#: Who may move a camera it may view (Art. 7.3): operators, never viewers or the app.
+PTZ_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.UNIT_OPERATOR, Role.SECTOR_OPERATOR})
 #: The whole connection report: the central operator and the C-Thái Nguyên backend.
 REPORT_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.APP_CLIENT})
 UNIT_ROLES = frozenset({Role.UNIT_OPERATOR, Role.UNIT_VIEWER, Role.APP_CLIENT})
@@ -175,7 +180,26 @@ def decide(
         return _deny("camera_required")
     if action in (Action.FOOTAGE_VIEW, Action.FOOTAGE_EXPORT):
         return _decide_footage(principal, action, camera, grants, now, footage)
+    if action is Action.CAMERA_PTZ:
+        return _decide_ptz(principal, camera, grants, now)
     return _decide_camera(principal, action, camera)
+
+
+def _decide_ptz(
+    p: Principal, camera: CameraScope, grants: Iterable[Grant], now: datetime
+) -> Decision:
+    """Moving a camera: an operator of the owning unit or sector, else with a view grant."""
+    if p.role not in PTZ_ROLES:
+        return _deny("role_forbidden")
+    relation = _in_scope(p, camera) if p.role is not Role.PROVINCE_ADMIN else None
+    if relation is not None:
+        return _allow(relation)
+    grant, lapsed = _grant_for(p, camera, GrantScope.VIEW, grants, now, None)
+    if grant is not None:
+        return _allow("grant", grant)
+    if lapsed:
+        return _deny("grant_expired")
+    return _deny("grant_required" if p.role is Role.PROVINCE_ADMIN else "out_of_scope")
 
 
 def _decide_role_only(p: Principal, action: Action, camera: CameraScope | None) -> Decision | None:

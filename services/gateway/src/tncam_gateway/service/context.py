@@ -15,6 +15,7 @@ from tncam_gateway.clients.live import LiveEdge
 from tncam_gateway.clients.notify import NotifyDirectory
 from tncam_gateway.clients.recorder import Recordings
 from tncam_gateway.clients.registry import CameraDirectory
+from tncam_gateway.clients.registry_onvif import OnvifOperations
 from tncam_gateway.clients.registry_ops import RegistryOps
 from tncam_gateway.clients.snapshots import SnapshotSource
 from tncam_gateway.domain.live import LiveTokenCodec
@@ -36,6 +37,7 @@ from tncam_gateway.service.footage import FootageGuard
 from tncam_gateway.service.grants import GrantService
 from tncam_gateway.service.live import LiveConfig, LiveService
 from tncam_gateway.service.notify import NotifyService
+from tncam_gateway.service.onvif import OnvifService
 from tncam_gateway.service.operations import Operations
 from tncam_gateway.service.playback import PlaybackService
 from tncam_gateway.service.ratelimits import RateLimiter
@@ -64,6 +66,7 @@ class GatewayState:
     grants: GrantService
     footage: FootageGuard
     cameras: CameraService
+    onvif: OnvifService
     recordings: Recordings
     playback: PlaybackService
     live: LiveService
@@ -174,6 +177,7 @@ def build_state(
         ),
         footage=footage,
         cameras=cameras,
+        onvif=_onvif(settings, bus, sessions, directory, footage, clock),
         recordings=recordings,
         playback=_playback(settings, footage, recordings, auth, clock),
         live=_live(settings, sessions, bus, footage, auth, clock),
@@ -211,6 +215,27 @@ def _limiter(
 ) -> RateLimiter:
     """A rate limit over the buckets every replica shares."""
     return RateLimiter(sessions, RateLimit(scope, per_minute))
+
+
+def _onvif(
+    settings: GatewaySettings,
+    bus: Bus,
+    sessions: async_sessionmaker[AsyncSession],
+    directory: CameraDirectory,
+    footage: FootageGuard,
+    clock: Clock,
+) -> OnvifService:
+    return OnvifService(
+        directory=directory,
+        onvif=OnvifOperations(
+            bus, namespace=settings.nats_namespace, timeout_s=settings.rpc_timeout_s
+        ),
+        footage=footage,
+        clock=clock,
+        ptz_limiter=RateLimiter(
+            sessions, RateLimit("ptz", settings.ptz_per_minute, burst=settings.ptz_burst)
+        ),
+    )
 
 
 def _playback(

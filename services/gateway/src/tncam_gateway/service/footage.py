@@ -93,6 +93,10 @@ class FootageGuard(CameraUseCase):
             )
         return [(r.id, r.policy_view()) for r in records]
 
+    async def held_grants(self, caller: Caller, camera_id: str) -> list[Grant]:
+        """The caller's active grants on a camera (for decisions beyond footage: PTZ)."""
+        return [g for _, g in await self._grants_on(caller, camera_id, self.clock())]
+
     async def may_read(self, caller: Caller, camera: CameraScope) -> bool:
         """Whether the caller may read the camera's record and timeline: its own scope, or a
         grant that lets it see the camera (grants are loaded only when the scope says no)."""

@@ -22,6 +22,8 @@ from tncam_registry.service import (
     imports,
     maintenance,
     notify,
+    onvif_probe,
+    ptz,
     reports,
     ticket_handling,
     units,
@@ -237,6 +239,44 @@ def _approval_endpoints(
     ]
 
 
+def _onvif_endpoints(
+    ctx: RegistryContext,
+) -> list[tuple[catalog.RequestSpec, type[Message], Handler]]:
+    async def probe(req: service_pb2.ProbeCameraRequest) -> service_pb2.ProbeCameraReply:
+        return service_pb2.ProbeCameraReply(camera=await onvif_probe.probe_camera(ctx, req))
+
+    async def onboard(req: service_pb2.OnboardCameraRequest) -> service_pb2.OnboardCameraReply:
+        return service_pb2.OnboardCameraReply(camera=await onvif_probe.onboard_camera(ctx, req))
+
+    async def accept(
+        req: service_pb2.AcceptSecurityAssessmentRequest,
+    ) -> service_pb2.AcceptSecurityAssessmentReply:
+        camera = await onvif_probe.accept_assessment(ctx, req)
+        return service_pb2.AcceptSecurityAssessmentReply(camera=camera)
+
+    async def move(req: service_pb2.PtzCameraRequest) -> service_pb2.PtzCameraReply:
+        return await ptz.ptz_camera(ctx, req)
+
+    async def lock(req: service_pb2.SetPtzLockRequest) -> service_pb2.SetPtzLockReply:
+        return service_pb2.SetPtzLockReply(camera=await ptz.set_ptz_lock(ctx, req))
+
+    async def discover(req: service_pb2.DiscoverDevicesRequest) -> service_pb2.DiscoverDevicesReply:
+        return await ptz.discover_devices(ctx, req)
+
+    return [
+        (catalog.REGISTRY_PROBE_CAMERA, service_pb2.ProbeCameraRequest, probe),
+        (catalog.REGISTRY_ONBOARD_CAMERA, service_pb2.OnboardCameraRequest, onboard),
+        (
+            catalog.REGISTRY_ACCEPT_SECURITY_ASSESSMENT,
+            service_pb2.AcceptSecurityAssessmentRequest,
+            accept,
+        ),
+        (catalog.REGISTRY_PTZ_CAMERA, service_pb2.PtzCameraRequest, move),
+        (catalog.REGISTRY_SET_PTZ_LOCK, service_pb2.SetPtzLockRequest, lock),
+        (catalog.REGISTRY_DISCOVER_DEVICES, service_pb2.DiscoverDevicesRequest, discover),
+    ]
+
+
 async def add_endpoints(rpc: RpcService, ctx: RegistryContext, secrets: notify.SecretBox) -> None:
     """Serve every registry operation on ``rpc``."""
     endpoints = (
@@ -244,6 +284,7 @@ async def add_endpoints(rpc: RpcService, ctx: RegistryContext, secrets: notify.S
         + _compliance_endpoints(ctx)
         + _operations_endpoints(ctx)
         + _approval_endpoints(ctx)
+        + _onvif_endpoints(ctx)
         + _notify_endpoints(ctx, secrets)
     )
     for spec, request_type, handler in endpoints:

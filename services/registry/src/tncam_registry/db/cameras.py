@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tncam_registry.db.tables import (
     camera_change_requests,
     camera_connection,
+    camera_onvif,
     camera_quality,
     cameras,
     communes,
@@ -48,6 +49,16 @@ CAMERA_VIEW = sa.select(
     *(c.label(f"q_{c.name}") for c in camera_quality.c if c.name != "camera_id"),
     sa.cast(_PENDING.c.id, sa.Text).label("pending_change_id"),
     _PENDING.c.kind.label("pending_change_kind"),
+    camera_onvif.c.probed_at.label("onvif_probed_at"),
+    camera_onvif.c.probe.label("onvif_probe"),
+    camera_onvif.c.findings.label("onvif_findings"),
+    camera_onvif.c.changes.label("onvif_changes"),
+    camera_onvif.c.assessment.label("onvif_assessment"),
+    camera_onvif.c.assessment_reasons.label("onvif_assessment_reasons"),
+    camera_onvif.c.document_number.label("onvif_document_number"),
+    camera_onvif.c.document_date.label("onvif_document_date"),
+    camera_onvif.c.assessed_at.label("onvif_assessed_at"),
+    camera_onvif.c.ptz_locked.label("onvif_ptz_locked"),
 ).select_from(
     cameras.join(sites, sites.c.id == cameras.c.site_id)
     .join(communes, communes.c.code == sites.c.commune_code)
@@ -57,6 +68,7 @@ CAMERA_VIEW = sa.select(
         _PENDING,
         sa.and_(_PENDING.c.camera_id == cameras.c.id, _PENDING.c.status == "pending"),
     )
+    .outerjoin(camera_onvif, camera_onvif.c.camera_id == cameras.c.id)
 )
 
 Conditions = list[sa.ColumnElement[bool]]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tncam_registry.db.tables import (
     camera_connection,
+    camera_onvif,
     cameras,
     communes,
     connection_needs,
@@ -98,8 +99,14 @@ async def deadline_facts(session: AsyncSession) -> list[Any]:
             camera_connection.c.measured_codec,
             camera_connection.c.measured_width,
             camera_connection.c.measured_height,
+            camera_onvif.c.changed_since.label("onvif_changed_since"),
+            camera_onvif.c.changes.label("onvif_changes"),
         )
-        .select_from(_WITH_SITE_AND_CONNECTION)
+        .select_from(
+            _WITH_SITE_AND_CONNECTION.outerjoin(
+                camera_onvif, camera_onvif.c.camera_id == cameras.c.id
+            )
+        )
         .where(cameras.c.active.is_(True))
         .order_by(cameras.c.id)
     )

@@ -305,3 +305,22 @@ registry_updates = sa.Table(
     sa.Column("due_on", sa.Date, nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+camera_onvif = sa.Table(
+    "camera_onvif",
+    metadata,
+    sa.Column("camera_id", sa.Text, primary_key=True),
+    sa.Column("probed_at", sa.DateTime(timezone=True)),
+    sa.Column("probe", JSONB),
+    sa.Column("findings", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    sa.Column("changes", ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.Column("changed_since", sa.DateTime(timezone=True)),
+    sa.Column("assessment", sa.Text, nullable=False, server_default="not_assessed"),
+    sa.Column("assessment_reasons", ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.Column("document_number", sa.Text, nullable=False, server_default=""),
+    sa.Column("document_date", sa.Date),
+    sa.Column("assessed_at", sa.DateTime(timezone=True)),
+    sa.Column("ptz_locked", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("last_error", sa.Text, nullable=False, server_default=""),
+    sa.Column("last_attempt_at", sa.DateTime(timezone=True)),
+)

@@ -17,6 +17,7 @@ from tncam_registry.domain import report as rep
 from tncam_registry.domain.connection import LEASE_RELEASED, DayUptime
 from tncam_registry.domain.deadlines import compliance_issues
 from tncam_registry.domain.model import CameraState
+from tncam_registry.domain.onvif_views import add_onvif
 from tncam_registry.domain.quality_views import compliance, quality_pb
 
 STATE_TO_PB = {
@@ -118,6 +119,7 @@ def camera_to_pb(row: Any, today: dt.date, history: Sequence[Any] = ()) -> servi
         value = ts(row[name])
         if value is not None:
             getattr(cam, name).CopyFrom(value)
+    add_onvif(cam, row)
     return cam
 
 

@@ -19,9 +19,11 @@ from tncam_contracts.units import commune_unit_id
 from tncam_mesh.errors import NotFoundError
 from tncam_registry.bus.events import config_changed
 from tncam_registry.db import cameras as db
+from tncam_registry.db import onvif as db_onvif
 from tncam_registry.domain import importing as imp
 from tncam_registry.domain.credentials import Credentials
 from tncam_registry.domain.model import default_site_id, default_site_name
+from tncam_registry.domain.onvif import Assessment, may_activate
 from tncam_registry.domain.views import audit_image, camera_to_pb
 from tncam_registry.service.context import RegistryContext
 
@@ -142,6 +144,13 @@ async def publish_config(
 ) -> None:
     """Queue the camera's KV value (or its removal) and its change event in the outbox."""
     camera_id, revision = row["id"], row["revision"]
+    # Commissioning waits for the security assessment (Art. 18.2): not pulled before.
+    if (
+        ctx.require_assessment
+        and row["active"]
+        and not may_activate(Assessment(await db_onvif.assessment_of(s, camera_id)))
+    ):
+        row = {**row, "active": False}
     event, config = config_changed(row, commune_code, now)
     if config is not None:
         await ctx.outbox.kv_put(s, camera_id, config, f"kv:{camera_id}:{revision}")
@@ -159,3 +168,16 @@ async def view(ctx: RegistryContext, camera_id: str) -> service_pb2.Camera:
     if row is None:
         raise NotFoundError("registry.camera.not_found", f"no camera {camera_id}")
     return camera_to_pb(row, ctx.today())
+
+
+async def republish(ctx: RegistryContext, s: AsyncSession, camera_id: str) -> None:
+    """Publish the camera's configuration again at a new revision (its assessment changed
+    whether ingest may pull it)."""
+    row = await db.lock_camera(s, camera_id)
+    if row is None:
+        return
+    now = ctx.clock()
+    await db.update_camera(s, camera_id, {"revision": row["revision"] + 1, "updated_at": now})
+    row = await db.lock_camera(s, camera_id)
+    assert row is not None
+    await publish_config(ctx, s, row, await db.site_commune(s, row["site_id"]), now)

@@ -14,6 +14,7 @@ from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import ConflictError, InvalidInputError, NotFoundError
 from tncam_registry.db import cameras as db
 from tncam_registry.db import changes as db_changes
+from tncam_registry.db import onvif as db_onvif
 from tncam_registry.db import quality as db_quality
 from tncam_registry.domain import access, records
 from tncam_registry.domain import credentials as creds
@@ -180,6 +181,8 @@ async def apply_update(  # long: lock, check, validate, place, hold for approval
         request_id=req.request_id,
     )
     outcome = await write_camera(ctx, s, write, existing=existing)
+    if outcome == "updated":
+        await db_onvif.clear_changes(s, req.id)  # the record follows the device again
     if outcome != "unchanged":
         due = dl.registry_update_due(changed_on, ctx.calendar)
         await db_changes.add_registry_update(s, req.id, changed_on, due, ctx.clock())

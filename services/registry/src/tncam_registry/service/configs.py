@@ -10,6 +10,7 @@ from tncam.registry.v1 import camera_config_pb2
 from tncam_registry.bus import kv as bucket
 from tncam_registry.bus.events import ingest_config
 from tncam_registry.db import cameras as db
+from tncam_registry.db import onvif as db_onvif
 from tncam_registry.service.context import RegistryContext
 
 log = logging.getLogger("tncam.registry")
@@ -19,7 +20,12 @@ async def active_configs(ctx: RegistryContext) -> dict[str, camera_config_pb2.Ca
     """The KV value every active camera should have."""
     async with ctx.sessions() as s:
         rows = await db.active_cameras(s)
-    return {r["id"]: ingest_config(r, r["commune_code"]) for r in rows}
+        cleared = await db_onvif.cleared_ids(s) if ctx.require_assessment else None
+    return {
+        r["id"]: ingest_config(r, r["commune_code"])
+        for r in rows
+        if cleared is None or r["id"] in cleared
+    }
 
 
 async def reconcile_kv(ctx: RegistryContext, kv: KeyValue) -> int:

@@ -24,9 +24,11 @@ from tncam_mesh.clock import Clock, utc_now
 from tncam_mesh.workers import ProcessWorker
 from tncam_registry import metrics as m
 from tncam_registry.bus.outbox import Outbox, OutboxRelay
+from tncam_registry.clients.onvif import OnvifClient
 from tncam_registry.db.credentials import CredentialBox
 from tncam_registry.domain.calendar import WorkingCalendar, local_date
 from tncam_registry.domain.connection import FlapPolicy
+from tncam_registry.domain.onvif import SecurityPolicy
 from tncam_registry.domain.reference import ReferenceData
 
 log = logging.getLogger("tncam.registry")
@@ -60,6 +62,18 @@ class RegistryContext:
             "registry.import_cameras", timeout_s=IMPORT_PARSE_TIMEOUT_S
         )
     )
+
+    #: ONVIF (issue 17): the client, the security checks' settings, the vendors' default
+    #: credentials tried by them (lower-case vendor -> pairs; "*" for every vendor), whether
+    #: a camera is pulled only once its assessment passed (or the police accepted it),
+    #: whether WS-Discovery may run, and the shortest interval between PTZ commands.
+    onvif: OnvifClient = field(default_factory=OnvifClient)
+    security: SecurityPolicy = field(default_factory=SecurityPolicy)
+    default_credentials: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
+    require_assessment: bool = False
+    discovery_enabled: bool = False
+    discovery_port: int = 3702
+    ptz_min_interval_s: float = 0.2
 
     def today(self) -> dt.date:
         """Today in Vietnam."""

@@ -31,7 +31,7 @@ MAX_UPCOMING_DAYS = 366
 
 
 def _facts(r: Any) -> dl.CameraFacts:
-    detail = ""
+    detail, since = "", r.mismatch_since
     if r.mismatch_since is not None:
         detail = dl.mismatch_detail(
             declared_codec=r.declared_codec,
@@ -40,6 +40,9 @@ def _facts(r: Any) -> dl.CameraFacts:
             width=r.measured_width,
             height=r.measured_height,
         )
+    if r.onvif_changed_since is not None:  # an ONVIF re-probe saw the device change
+        since = min(since or r.onvif_changed_since, r.onvif_changed_since)
+        detail = "; ".join(d for d in (detail, "ONVIF: " + ", ".join(r.onvif_changes)) if d)
     return dl.CameraFacts(
         r.id,
         r.owner_unit_id,
@@ -47,7 +50,7 @@ def _facts(r: Any) -> dl.CameraFacts:
         r.installed_on,
         r.ever_connected,
         r.last_maintained_on,
-        local_date(r.mismatch_since) if r.mismatch_since is not None else None,
+        local_date(since) if since is not None else None,
         detail,
     )
 

@@ -4,6 +4,7 @@ from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from tncam.common.v1 import actor_pb2 as _actor_pb2
 from tncam.registry.v1 import camera_state_pb2 as _camera_state_pb2
 from tncam.registry.v1 import changes_pb2 as _changes_pb2
+from tncam.registry.v1 import onvif_pb2 as _onvif_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -27,6 +28,14 @@ class ReportFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REPORT_FORMAT_XLSX: _ClassVar[ReportFormat]
     REPORT_FORMAT_HTML: _ClassVar[ReportFormat]
     REPORT_FORMAT_PDF: _ClassVar[ReportFormat]
+
+class PtzAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PTZ_ACTION_UNSPECIFIED: _ClassVar[PtzAction]
+    PTZ_ACTION_CONTINUOUS_MOVE: _ClassVar[PtzAction]
+    PTZ_ACTION_STOP: _ClassVar[PtzAction]
+    PTZ_ACTION_GOTO_PRESET: _ClassVar[PtzAction]
+    PTZ_ACTION_LIST_PRESETS: _ClassVar[PtzAction]
 IMPORT_FORMAT_UNSPECIFIED: ImportFormat
 IMPORT_FORMAT_CSV: ImportFormat
 IMPORT_FORMAT_XLSX: ImportFormat
@@ -36,9 +45,14 @@ REPORT_FORMAT_CSV: ReportFormat
 REPORT_FORMAT_XLSX: ReportFormat
 REPORT_FORMAT_HTML: ReportFormat
 REPORT_FORMAT_PDF: ReportFormat
+PTZ_ACTION_UNSPECIFIED: PtzAction
+PTZ_ACTION_CONTINUOUS_MOVE: PtzAction
+PTZ_ACTION_STOP: PtzAction
+PTZ_ACTION_GOTO_PRESET: PtzAction
+PTZ_ACTION_LIST_PRESETS: PtzAction
 
 class Camera(_message.Message):
-    __slots__ = ("id", "name", "active", "revision", "site_id", "site_kind", "commune_code", "commune_name", "owner_unit_id", "sectors", "rtsp_url", "rtsp_sub_url", "onvif_url", "has_credentials", "vendor", "model", "firmware", "declared_codec", "resolution", "qcvn135_cert", "qcvn135_valid_until", "onvif_version", "installed_on", "retention_days", "latitude", "longitude", "location", "last_maintained_on", "compliance_issues", "state", "state_changed_at", "last_disconnect_reason", "measured_codec", "measured_resolution", "measured_fps", "measured_bitrate_bps", "quality", "min_fps", "created_at", "updated_at", "site_name", "site_notice_required", "site_notice_present", "site_notice_checked_on", "pending_change_id", "pending_change_kind")
+    __slots__ = ("id", "name", "active", "revision", "site_id", "site_kind", "commune_code", "commune_name", "owner_unit_id", "sectors", "rtsp_url", "rtsp_sub_url", "onvif_url", "has_credentials", "vendor", "model", "firmware", "declared_codec", "resolution", "qcvn135_cert", "qcvn135_valid_until", "onvif_version", "installed_on", "retention_days", "latitude", "longitude", "location", "last_maintained_on", "compliance_issues", "state", "state_changed_at", "last_disconnect_reason", "measured_codec", "measured_resolution", "measured_fps", "measured_bitrate_bps", "quality", "min_fps", "created_at", "updated_at", "site_name", "site_notice_required", "site_notice_present", "site_notice_checked_on", "pending_change_id", "pending_change_kind", "onvif", "assessment", "ptz_locked")
     class PictureQuality(_message.Message):
         __slots__ = ("verdict", "flags", "fps", "bitrate_bps", "resolution", "codec", "last_good_at", "checked_at", "poor_since", "summary", "history")
         VERDICT_FIELD_NUMBER: _ClassVar[int]
@@ -110,6 +124,9 @@ class Camera(_message.Message):
     SITE_NOTICE_CHECKED_ON_FIELD_NUMBER: _ClassVar[int]
     PENDING_CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
     PENDING_CHANGE_KIND_FIELD_NUMBER: _ClassVar[int]
+    ONVIF_FIELD_NUMBER: _ClassVar[int]
+    ASSESSMENT_FIELD_NUMBER: _ClassVar[int]
+    PTZ_LOCKED_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     active: bool
@@ -156,7 +173,10 @@ class Camera(_message.Message):
     site_notice_checked_on: str
     pending_change_id: str
     pending_change_kind: str
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., active: _Optional[bool] = ..., revision: _Optional[int] = ..., site_id: _Optional[str] = ..., site_kind: _Optional[str] = ..., commune_code: _Optional[str] = ..., commune_name: _Optional[str] = ..., owner_unit_id: _Optional[str] = ..., sectors: _Optional[_Iterable[str]] = ..., rtsp_url: _Optional[str] = ..., rtsp_sub_url: _Optional[str] = ..., onvif_url: _Optional[str] = ..., has_credentials: _Optional[bool] = ..., vendor: _Optional[str] = ..., model: _Optional[str] = ..., firmware: _Optional[str] = ..., declared_codec: _Optional[str] = ..., resolution: _Optional[str] = ..., qcvn135_cert: _Optional[str] = ..., qcvn135_valid_until: _Optional[str] = ..., onvif_version: _Optional[str] = ..., installed_on: _Optional[str] = ..., retention_days: _Optional[int] = ..., latitude: _Optional[float] = ..., longitude: _Optional[float] = ..., location: _Optional[str] = ..., last_maintained_on: _Optional[str] = ..., compliance_issues: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[_camera_state_pb2.CameraState, str]] = ..., state_changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_disconnect_reason: _Optional[str] = ..., measured_codec: _Optional[str] = ..., measured_resolution: _Optional[str] = ..., measured_fps: _Optional[float] = ..., measured_bitrate_bps: _Optional[int] = ..., quality: _Optional[_Union[Camera.PictureQuality, _Mapping]] = ..., min_fps: _Optional[float] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., site_name: _Optional[str] = ..., site_notice_required: _Optional[bool] = ..., site_notice_present: _Optional[bool] = ..., site_notice_checked_on: _Optional[str] = ..., pending_change_id: _Optional[str] = ..., pending_change_kind: _Optional[str] = ...) -> None: ...
+    onvif: _onvif_pb2.OnvifProbe
+    assessment: _onvif_pb2.SecurityAssessment
+    ptz_locked: bool
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., active: _Optional[bool] = ..., revision: _Optional[int] = ..., site_id: _Optional[str] = ..., site_kind: _Optional[str] = ..., commune_code: _Optional[str] = ..., commune_name: _Optional[str] = ..., owner_unit_id: _Optional[str] = ..., sectors: _Optional[_Iterable[str]] = ..., rtsp_url: _Optional[str] = ..., rtsp_sub_url: _Optional[str] = ..., onvif_url: _Optional[str] = ..., has_credentials: _Optional[bool] = ..., vendor: _Optional[str] = ..., model: _Optional[str] = ..., firmware: _Optional[str] = ..., declared_codec: _Optional[str] = ..., resolution: _Optional[str] = ..., qcvn135_cert: _Optional[str] = ..., qcvn135_valid_until: _Optional[str] = ..., onvif_version: _Optional[str] = ..., installed_on: _Optional[str] = ..., retention_days: _Optional[int] = ..., latitude: _Optional[float] = ..., longitude: _Optional[float] = ..., location: _Optional[str] = ..., last_maintained_on: _Optional[str] = ..., compliance_issues: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[_camera_state_pb2.CameraState, str]] = ..., state_changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_disconnect_reason: _Optional[str] = ..., measured_codec: _Optional[str] = ..., measured_resolution: _Optional[str] = ..., measured_fps: _Optional[float] = ..., measured_bitrate_bps: _Optional[int] = ..., quality: _Optional[_Union[Camera.PictureQuality, _Mapping]] = ..., min_fps: _Optional[float] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., site_name: _Optional[str] = ..., site_notice_required: _Optional[bool] = ..., site_notice_present: _Optional[bool] = ..., site_notice_checked_on: _Optional[str] = ..., pending_change_id: _Optional[str] = ..., pending_change_kind: _Optional[str] = ..., onvif: _Optional[_Union[_onvif_pb2.OnvifProbe, _Mapping]] = ..., assessment: _Optional[_Union[_onvif_pb2.SecurityAssessment, _Mapping]] = ..., ptz_locked: _Optional[bool] = ...) -> None: ...
 
 class CameraQualityCheck(_message.Message):
     __slots__ = ("at", "flags", "fps", "bitrate_bps", "resolution", "codec")
@@ -1091,3 +1111,123 @@ class ListUnitsReply(_message.Message):
     units: _containers.RepeatedCompositeFieldContainer[Unit]
     sectors: _containers.RepeatedCompositeFieldContainer[Sector]
     def __init__(self, units: _Optional[_Iterable[_Union[Unit, _Mapping]]] = ..., sectors: _Optional[_Iterable[_Union[Sector, _Mapping]]] = ...) -> None: ...
+
+class ProbeCameraRequest(_message.Message):
+    __slots__ = ("actor", "id", "request_id")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    actor: _actor_pb2.Actor
+    id: str
+    request_id: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ProbeCameraReply(_message.Message):
+    __slots__ = ("camera",)
+    CAMERA_FIELD_NUMBER: _ClassVar[int]
+    camera: Camera
+    def __init__(self, camera: _Optional[_Union[Camera, _Mapping]] = ...) -> None: ...
+
+class OnboardCameraRequest(_message.Message):
+    __slots__ = ("actor", "id", "fields", "credentials", "request_id")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    CREDENTIALS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    actor: _actor_pb2.Actor
+    id: str
+    fields: CameraFields
+    credentials: CameraCredentials
+    request_id: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., id: _Optional[str] = ..., fields: _Optional[_Union[CameraFields, _Mapping]] = ..., credentials: _Optional[_Union[CameraCredentials, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class OnboardCameraReply(_message.Message):
+    __slots__ = ("camera",)
+    CAMERA_FIELD_NUMBER: _ClassVar[int]
+    camera: Camera
+    def __init__(self, camera: _Optional[_Union[Camera, _Mapping]] = ...) -> None: ...
+
+class AcceptSecurityAssessmentRequest(_message.Message):
+    __slots__ = ("actor", "id", "document_number", "document_date", "request_id")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_DATE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    actor: _actor_pb2.Actor
+    id: str
+    document_number: str
+    document_date: str
+    request_id: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., id: _Optional[str] = ..., document_number: _Optional[str] = ..., document_date: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class AcceptSecurityAssessmentReply(_message.Message):
+    __slots__ = ("camera",)
+    CAMERA_FIELD_NUMBER: _ClassVar[int]
+    camera: Camera
+    def __init__(self, camera: _Optional[_Union[Camera, _Mapping]] = ...) -> None: ...
+
+class PtzCameraRequest(_message.Message):
+    __slots__ = ("actor", "id", "action", "pan", "tilt", "zoom", "timeout_s", "preset_token", "as_center", "request_id")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    PAN_FIELD_NUMBER: _ClassVar[int]
+    TILT_FIELD_NUMBER: _ClassVar[int]
+    ZOOM_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    PRESET_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    AS_CENTER_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    actor: _actor_pb2.Actor
+    id: str
+    action: PtzAction
+    pan: float
+    tilt: float
+    zoom: float
+    timeout_s: float
+    preset_token: str
+    as_center: bool
+    request_id: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., id: _Optional[str] = ..., action: _Optional[_Union[PtzAction, str]] = ..., pan: _Optional[float] = ..., tilt: _Optional[float] = ..., zoom: _Optional[float] = ..., timeout_s: _Optional[float] = ..., preset_token: _Optional[str] = ..., as_center: _Optional[bool] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class PtzCameraReply(_message.Message):
+    __slots__ = ("presets",)
+    PRESETS_FIELD_NUMBER: _ClassVar[int]
+    presets: _containers.RepeatedCompositeFieldContainer[_onvif_pb2.PtzPreset]
+    def __init__(self, presets: _Optional[_Iterable[_Union[_onvif_pb2.PtzPreset, _Mapping]]] = ...) -> None: ...
+
+class SetPtzLockRequest(_message.Message):
+    __slots__ = ("actor", "id", "locked", "request_id")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    LOCKED_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    actor: _actor_pb2.Actor
+    id: str
+    locked: bool
+    request_id: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., id: _Optional[str] = ..., locked: _Optional[bool] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class SetPtzLockReply(_message.Message):
+    __slots__ = ("camera",)
+    CAMERA_FIELD_NUMBER: _ClassVar[int]
+    camera: Camera
+    def __init__(self, camera: _Optional[_Union[Camera, _Mapping]] = ...) -> None: ...
+
+class DiscoverDevicesRequest(_message.Message):
+    __slots__ = ("actor", "interface_address", "timeout_s")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    INTERFACE_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    actor: _actor_pb2.Actor
+    interface_address: str
+    timeout_s: float
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., interface_address: _Optional[str] = ..., timeout_s: _Optional[float] = ...) -> None: ...
+
+class DiscoverDevicesReply(_message.Message):
+    __slots__ = ("devices",)
+    DEVICES_FIELD_NUMBER: _ClassVar[int]
+    devices: _containers.RepeatedCompositeFieldContainer[_onvif_pb2.DiscoveredDevice]
+    def __init__(self, devices: _Optional[_Iterable[_Union[_onvif_pb2.DiscoveredDevice, _Mapping]]] = ...) -> None: ...
