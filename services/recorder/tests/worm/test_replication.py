@@ -14,6 +14,7 @@ stays down while the primary keeps taking segments.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import time
@@ -205,7 +206,7 @@ async def test_replica_down_catches_up_with_nothing_missing_nor_duplicated(
         while i < 12 or time.monotonic() < deadline:
             written.append(await _put(primary, f"{prefix}{i:04d}.m4s", hold=i % 3 == 0))
             i += 1
-            time.sleep(max(0.0, min(0.5, deadline - time.monotonic())))
+            await asyncio.sleep(max(0.0, min(0.5, deadline - time.monotonic())))
     finally:
         sites.replica.start()
     replica = _replica(sites)
