@@ -4,8 +4,9 @@
 # PyGObject, promtool (package prometheus), docker-compose (validates the compose file; no
 # engine needed), nginx-light (a real reverse proxy in front of the gateway in e2e tests) and
 # chromium with fonts that cover Vietnamese (headless browser tests of the live player, driven
-# by Playwright's Python package; never `playwright install`, which downloads a browser), and
-# cmake + g++ (uv builds LIVE555, PyPI's liblivemedia, the third-party RTSP server of the
+# by Playwright's Python package; never `playwright install`, which downloads a browser),
+# pgbackrest (continuous PostgreSQL backup to S3: the restore drill, docs/operations/backup.md)
+# and cmake + g++ (uv builds LIVE555, PyPI's liblivemedia, the third-party RTSP server of the
 # ingest interop tests: it ships as source only).
 # Idempotent: installs only what is missing.
 set -euo pipefail
@@ -14,7 +15,7 @@ packages=(
   gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   libgirepository1.0-dev libcairo2-dev pkg-config ffmpeg
-  postgresql curl
+  postgresql pgbackrest curl
   prometheus docker-compose nginx-light
   chromium fonts-dejavu-core fonts-noto-core
   cmake g++

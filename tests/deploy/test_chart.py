@@ -335,3 +335,27 @@ def test_live_values_are_checked(setting: str, message: str) -> None:
     result = _helm("template", "t", str(CHART), "--kube-version", KUBE_VERSION, "--set", setting)
     assert result.returncode != 0
     assert message in result.stderr, result.stderr
+
+
+def test_postgres_base_backups_are_scheduled_beside_the_cluster() -> None:
+    """Issue 19: off by default; on, one CloudNativePG ScheduledBackup in the cluster's namespace."""
+    assert not [d for d in _render([]) if d["kind"] == "ScheduledBackup"]
+    docs = _render(["--set", "backup.postgres.scheduledBackup.enabled=true"])
+    (backup,) = [d for d in docs if d["kind"] == "ScheduledBackup"]
+    assert backup["apiVersion"] == "postgresql.cnpg.io/v1"
+    assert backup["metadata"]["namespace"] == "postgres"
+    assert backup["spec"]["cluster"] == {"name": "tncam-pg"}
+    assert backup["spec"]["schedule"] == "0 0 2 * * *"
+    assert backup["spec"]["method"] == "barmanObjectStore"
+    # CloudNativePG's schedule has six fields (seconds first): a five-field cron is refused.
+    bad = _helm(
+        "template",
+        "t",
+        str(CHART),
+        "--kube-version",
+        KUBE_VERSION,
+        "--set",
+        "backup.postgres.scheduledBackup.schedule=0 2 * * *",
+    )
+    assert bad.returncode != 0
+    assert "schedule" in bad.stderr
