@@ -243,7 +243,11 @@ class ArchivingPostgres(PostgresServer):
         return args
 
     def destroy_data(self) -> None:
-        """The disaster: the server stopped and its data directory emptied."""
+        """The disaster: the server killed (SIGKILL, no shutdown checkpoint, no last WAL
+        switch: what was not archived yet is lost) and its data directory emptied."""
+        proc = self._proc.proc if self._proc is not None else None
+        if proc is not None and proc.poll() is None:
+            proc.kill()
         self.stop()
         for child in self.data_dir.iterdir():
             if child.is_dir() and not child.is_symlink():
