@@ -214,7 +214,7 @@ class PgBackRest:
                 f"pgbackrest {' '.join(args)} failed ({result.returncode}):\n"
                 f"{result.stdout[-2000:]}{result.stderr[-2000:]}"
             )
-        return result.stdout
+        return str(result.stdout)
 
     def info(self) -> list[dict[str, Any]]:
         """The repository's backups (``pgbackrest info --output=json``)."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from minio.credentials import StaticProvider
+from minio.credentials.providers import StaticProvider
 from minio.datatypes import PeerSite
 from minio.minioadmin import MinioAdmin
 
