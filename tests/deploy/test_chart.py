@@ -338,7 +338,7 @@ def test_live_values_are_checked(setting: str, message: str) -> None:
 
 
 def test_postgres_base_backups_are_scheduled_beside_the_cluster() -> None:
-    """Issue 19: off by default; on, one CloudNativePG ScheduledBackup in the cluster's namespace."""
+    """Issue 19: off by default; on, a CloudNativePG ScheduledBackup in the cluster's namespace."""
     assert not [d for d in _render([]) if d["kind"] == "ScheduledBackup"]
     docs = _render(["--set", "backup.postgres.scheduledBackup.enabled=true"])
     (backup,) = [d for d in docs if d["kind"] == "ScheduledBackup"]
