@@ -59,7 +59,6 @@ def run(
         drill.wait_recording(cameras, timeout=120)
         _step(f"recording for {record_s:.0f} s")
         time.sleep(record_s)
-        drill.tncam("audit", "verify")
         before = drill.segments()
         _step(f"full backup (pgbackrest), {len(before)} segments indexed")
         t = time.monotonic()
@@ -71,7 +70,7 @@ def run(
         last = drill.segments()
         disaster = time.time()
         drill.pg.destroy_data()
-        drill.sites.primary.stop()
+        drill.sites.primary.crash()
         shutil.rmtree(drill.sites.primary.workdir / "data")
         assert drill.stack is not None
         drill.stack.crash()

@@ -8,6 +8,7 @@ the connection report and playback through the recorder, as the drill's checks n
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import hashlib
@@ -25,7 +26,9 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 from minio.error import S3Error
 
+from tncam.common.v1 import actor_pb2
 from tncam.recording.v1 import recording_api_pb2 as api
+from tncam.registry.v1 import service_pb2 as registry_pb2
 from tncam_contracts import catalog
 from tncam_mesh.bus import connect
 from tncam_mesh.rpc import call
@@ -144,13 +147,25 @@ class Drill:
         self.stack: DrillStack | None = None
 
     def start(self) -> None:
-        self.sites.start()
+        """Start every server (those that need nothing else at once), then the stanza."""
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            started = [
+                pool.submit(f)
+                for f in (
+                    self.sites.start,
+                    self._start_repo_and_pg,
+                    self.nats.start,
+                    self.sim.start,
+                )
+            ]
+        for future in started:
+            future.result()
+        self.pg.backrest.run("stanza-create")
+
+    def _start_repo_and_pg(self) -> None:
         self.repo.start()
         self.repo.endpoint.client(http_client=self.repo.client_pool()).make_bucket(REPO_BUCKET)
-        self.nats.start()
-        self.sim.start()
-        self.pg.start()
-        self.pg.backrest.run("stanza-create")
+        self.pg.start()  # its archive_command needs the repository's certificate
 
     def stop(self) -> None:
         for thing in (self.stack, self.pg, self.sim, self.nats, self.repo, self.sites):
@@ -223,8 +238,8 @@ class Drill:
         return result
 
     def report(self) -> Any:
-        doc = json.loads(self.tncam("report", "connection", "--format", "json", "-o", "-").stdout)
-        return _without(doc, "generated_at")
+        """The official connection report (JSON), without its time stamp."""
+        return _without(json.loads(asyncio.run(connection_report(self.env))), "generated_at")
 
     def on_replica(self, rows: list[list[str]]) -> set[str]:
         """Ids of the segments whose version is on the replica site."""
@@ -276,6 +291,30 @@ def _ts(t: dt.datetime) -> Timestamp:
     out = Timestamp()
     out.FromDatetime(t)
     return out
+
+
+async def connection_report(env: dict[str, str]) -> bytes:
+    """What ``tncam report connection --format json`` writes, asked over NATS in-process."""
+    bus = await connect(env["TNCAM_NATS_URL"], name="restore-drill", timeout=5)
+    try:
+        reply = await call(
+            bus,
+            catalog.REGISTRY_GET_CONNECTION_REPORT,
+            registry_pb2.GetConnectionReportRequest(
+                actor=actor_pb2.Actor(
+                    id="cli:restore-drill",
+                    display_name="restore drill",
+                    role=actor_pb2.ROLE_PROVINCE_ADMIN,
+                ),
+                format=registry_pb2.REPORT_FORMAT_JSON,
+            ),
+            registry_pb2.GetConnectionReportReply,
+            namespace=env.get("TNCAM_NATS_NAMESPACE", ""),
+            timeout=30,
+        )
+        return bytes(reply.document)
+    finally:
+        await bus.close()
 
 
 async def playback(

@@ -41,6 +41,13 @@ class ReplicatedMinio(MinioServer):
         proc.env.update(SCANNER_ENV)
         return proc, port
 
+    def crash(self) -> None:
+        """The site lost at once (SIGKILL, no graceful shutdown); its data stays until wiped."""
+        proc = self._proc.proc if self._proc is not None else None
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+        self.stop()
+
 
 class ReplicatedSites:
     """A primary and a replica MinIO joined by site replication (``start()`` joins them)."""
