@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     except DrillError as e:
         print(f"\nrestore drill FAILED: {e}", file=sys.stderr)
         return 1
-    print("\nrestore drill passed")
+    print(f"\nrestore drill passed in {time.monotonic() - _STARTED:.0f} s")
     for key, value in asdict(result).items():
         print(f"  {key:<24} {value}")
     print(

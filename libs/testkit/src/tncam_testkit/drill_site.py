@@ -18,6 +18,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,15 +151,8 @@ class Drill:
     def start(self) -> None:
         """Start every server (those that need nothing else at once), then the stanza."""
         with ThreadPoolExecutor(max_workers=4) as pool:
-            started = [
-                pool.submit(f)
-                for f in (
-                    self.sites.start,
-                    self._start_repo_and_pg,
-                    self.nats.start,
-                    self.sim.start,
-                )
-            ]
+            steps = (self.sites.start, self._start_repo_and_pg, self.nats.start, self.sim.start)
+            started = [pool.submit(_timed, f) for f in steps]
         for future in started:
             future.result()
         self.pg.backrest.run("stanza-create")
@@ -261,6 +256,13 @@ class Drill:
             timeout=timeout,
             poll=1.0,
         )
+
+
+def _timed(step: Callable[[], None]) -> None:
+    began = time.monotonic()
+    step()
+    name = getattr(step, "__qualname__", repr(step))
+    print(f"    {name}: {time.monotonic() - began:.1f} s", flush=True)
 
 
 def differences(a: Any, b: Any, path: str = "") -> list[str]:
