@@ -149,6 +149,9 @@ bench-ingest: setup ## ingest vs one ffmpeg -c copy per stream: CPU, memory, ope
 bench-recorder: setup ## segments/s, MB/s and close-to-indexed latency for 1/4/16 writers on MinIO and SeaweedFS
 	$(PY) -m tncam_recorder.bench
 
+restore-drill: setup ## lose the primary PostgreSQL and bucket, restore from pgBackRest + the S3 replica, check; prints RPO/RTO
+	$(PY) -m tncam_testkit.drill
+
 bench-registry: setup ## connection report at 2,760 cameras, filtered list at 10,000 (p50/p95)
 	$(PY) -m tncam_registry.bench
 
@@ -179,4 +182,4 @@ clean: ## remove caches and local state (keeps the venv and the MinIO build)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(STAMPS)
 
 
-.PHONY: values-table openapi bench-recorder bench-ingest bench-live bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-unit test-integration test-e2e migrate run clean
+.PHONY: restore-drill values-table openapi bench-recorder bench-ingest bench-live bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-unit test-integration test-e2e migrate run clean

@@ -8,8 +8,9 @@
 # by Playwright's Python package; never `playwright install`, which downloads a browser), and
 # cmake + g++ (uv builds LIVE555, PyPI's liblivemedia, the third-party RTSP server of the
 # ingest interop tests: it ships as source only), fonts-dejavu-core (DejaVu Sans is embedded in
-# the registry's PDF reports: Vietnamese typesetting) and poppler-utils (the e2e tests render
-# those PDFs with pdftoppm and read them with pdftotext).
+# the registry's PDF reports: Vietnamese typesetting), poppler-utils (the e2e tests render
+# those PDFs with pdftoppm and read them with pdftotext) and pgbackrest (continuous PostgreSQL
+# backup to S3: the restore drill, docs/operations/backup.md).
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
@@ -17,7 +18,7 @@ packages=(
   gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   libgirepository1.0-dev libcairo2-dev pkg-config ffmpeg
-  postgresql curl
+  postgresql pgbackrest curl
   prometheus prometheus-alertmanager docker-compose nginx-light
   chromium fonts-dejavu-core fonts-noto-core
   cmake g++

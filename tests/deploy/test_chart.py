@@ -584,3 +584,27 @@ def test_values_table_is_complete_and_current() -> None:
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_postgres_base_backups_are_scheduled_beside_the_cluster() -> None:
+    """Issue 19: off by default; on, a CloudNativePG ScheduledBackup in the cluster's namespace."""
+    assert not [d for d in _render([]) if d["kind"] == "ScheduledBackup"]
+    docs = _render(["--set", "backup.postgres.scheduledBackup.enabled=true"])
+    (backup,) = [d for d in docs if d["kind"] == "ScheduledBackup"]
+    assert backup["apiVersion"] == "postgresql.cnpg.io/v1"
+    assert backup["metadata"]["namespace"] == "postgres"
+    assert backup["spec"]["cluster"] == {"name": "tncam-pg"}
+    assert backup["spec"]["schedule"] == "0 0 2 * * *"
+    assert backup["spec"]["method"] == "barmanObjectStore"
+    # CloudNativePG's schedule has six fields (seconds first): a five-field cron is refused.
+    bad = _helm(
+        "template",
+        "t",
+        str(CHART),
+        "--kube-version",
+        KUBE_VERSION,
+        "--set",
+        "backup.postgres.scheduledBackup.schedule=0 2 * * *",
+    )
+    assert bad.returncode != 0
+    assert "schedule" in bad.stderr

@@ -40,6 +40,9 @@ class RecorderSettings(DatabaseSettings):
     #: Where ingest keeps each camera's newest snapshot (its ``SNAPSHOT_BUCKET``); read-only
     #: here, for ``get_snapshot``: only ``cameras/<camera_id>/<name>.jpg`` in it is served.
     snapshot_bucket: str = "tncam-snapshots"
+    #: The S3 sites that hold the bucket (MinIO site replication, ADR 0026): named in every
+    #: retention deletion record, since one versioned delete removes the version at each site.
+    storage_sites: list[str] = Field(default_factory=lambda: ["primary"], min_length=1)
     #: Largest snapshot JPEG served (one NATS reply holds it whole).
     snapshot_max_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=8 * 1024 * 1024)
 

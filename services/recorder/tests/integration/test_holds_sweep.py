@@ -115,6 +115,7 @@ async def test_hold_survives_sweep_then_release_deletes_all_versions(harness: Ha
     first = json.loads(next(e for e in deleted if e.target.segments.camera_id == cam).after_json)
     assert first["segments"] == 2
     assert first["reason"] == "retention_expired"
+    assert first["sites"] == list(h.rec.settings.storage_sites)
     placed = next(e for e in events if e.action == "footage.legal_hold.placed")
     assert json.loads(placed.after_json)["case_reference"] == "VV-2026-0142"
     assert placed.actor.id == OFFICER.id

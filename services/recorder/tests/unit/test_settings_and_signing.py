@@ -58,6 +58,14 @@ def test_settings_refuse_short_retention_and_dev_keys() -> None:
         RecorderSettings(environment="dev", db_password="p", s3_access_key="a", s3_secret_key="s")
 
 
+def test_storage_sites_named_in_deletion_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert settings().storage_sites == ["primary"]
+    monkeypatch.setenv("TNCAM_RECORDER_STORAGE_SITES", '["site-a", "site-b"]')
+    assert settings().storage_sites == ["site-a", "site-b"]
+    with pytest.raises(ValidationError, match="storage_sites"):
+        settings(storage_sites=[])
+
+
 def test_signing_keys_from_seed_and_pem_only() -> None:
     key = load_private_key(SEED)
     assert fingerprint(key.public_key()).startswith("ed25519:")

@@ -156,6 +156,7 @@ def _event(
             "cutoff": iso(cutoff),
             "segments": len(segs),
             "bytes": sum(r.bytes for r in segs),
+            "sites": list(rec.settings.storage_sites),
             "objects": [r.object_key for r in segs],
             "sha256": [r.sha256 for r in segs],
         },
