@@ -1,5 +1,6 @@
 """``tncam export verify FILE``: check an export file offline (no network, no service);
-``tncam holds …`` and ``tncam gaps …``: legal holds and gap reports over NATS."""
+``tncam holds …``, ``tncam decommission …`` and ``tncam gaps …``: legal holds, decommissioning
+with its technical sign-off and gap reports over NATS."""
 
 from __future__ import annotations
 
@@ -20,10 +21,13 @@ from tncam.common.v1 import actor_pb2
 from tncam.recording.v1 import recording_api_pb2 as api
 from tncam.registry.v1 import service_pb2 as rpb
 from tncam_contracts.catalog import (
+    RECORDING_DECOMMISSION,
     RECORDING_GET_GAP_REPORT,
+    RECORDING_LIST_DECOMMISSIONS,
     RECORDING_LIST_LEGAL_HOLDS,
     RECORDING_PLACE_LEGAL_HOLD,
     RECORDING_RELEASE_LEGAL_HOLD,
+    RECORDING_SIGN_OFF_DECOMMISSION,
     REGISTRY_LIST_CAMERAS,
 )
 from tncam_mesh.bus import connect_settings
@@ -298,3 +302,89 @@ def register_gaps(subparsers: Any) -> None:
         p.add_argument("--date", required=True, help="the day (UTC+7), YYYY-MM-DD")
         p.add_argument("--json", action="store_true")
         p.set_defaults(func=cmd_gaps)
+
+
+def _print_decommission(d: api.DecommissionRecord) -> None:
+    signed = (
+        f"ký bởi {d.sign_off.signer_name} ({d.sign_off.signer_role}) ngày {d.sign_off.signed_on}"
+        if d.HasField("sign_off")
+        else "CHƯA có biên bản xác nhận"
+    )
+    print(f"{d.certificate_id}  {d.scope}  {d.camera_id or '-'}  {signed}")
+
+
+def cmd_decommission_camera(args: argparse.Namespace) -> int:
+    req = api.DecommissionRequest(
+        scope=api.DECOMMISSION_SCOPE_CAMERA,
+        camera_id=args.camera_id,
+        reason=args.reason,
+        document_reference=args.document,
+        actor=_actor(),
+    )
+    code, cert = _rpc(lambda rq: rq(RECORDING_DECOMMISSION, req, api.DeletionCertificateReply))
+    if code == 0:
+        print(json.dumps(_as_dict(cert), ensure_ascii=False) if args.json else cert.certificate_id)
+    return code
+
+
+def cmd_decommission_sign_off(args: argparse.Namespace) -> int:
+    req = api.SignOffDecommissionRequest(
+        certificate_id=args.certificate_id,
+        signer_name=args.signer,
+        signer_role=args.role,
+        signed_on=args.date,
+        note=args.note,
+        actor=_actor(),
+    )
+    code, record = _rpc(lambda rq: rq(RECORDING_SIGN_OFF_DECOMMISSION, req, api.DecommissionRecord))
+    if code == 0:
+        _print_decommission(record)
+    return code
+
+
+def cmd_decommission_list(args: argparse.Namespace) -> int:
+    async def every(rq: Any) -> list[Any]:
+        found: list[Any] = []
+        token = ""
+        while True:
+            req = api.ListDecommissionsRequest(
+                unsigned_only=args.unsigned, page_size=500, page_token=token
+            )
+            reply = await rq(RECORDING_LIST_DECOMMISSIONS, req, api.ListDecommissionsReply)
+            found.extend(reply.decommissions)
+            token = reply.next_page_token
+            if not token:
+                return found
+
+    code, records = _rpc(every)
+    if code == 0 and args.json:
+        print(json.dumps([_as_dict(d) for d in records], ensure_ascii=False))
+    elif code == 0:
+        for d in records:
+            _print_decommission(d)
+    return code
+
+
+def register_decommission(subparsers: Any) -> None:
+    """Add the ``decommission`` command group (Art. 11.4) to ``tncam``."""
+    parser = subparsers.add_parser(
+        "decommission", help="wipe a camera's footage (signed certificate), technical sign-off"
+    )
+    sub = parser.add_subparsers(dest="decommission_command", metavar="COMMAND", required=True)
+    p = sub.add_parser("camera", help="delete every version of a camera's footage, certified")
+    p.add_argument("camera_id")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--document", required=True, help="the decision that ordered it")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_decommission_camera)
+    p = sub.add_parser("sign-off", help="record the technical department's minutes (once)")
+    p.add_argument("certificate_id")
+    p.add_argument("--signer", required=True, help="who signed the minutes")
+    p.add_argument("--role", required=True, help="their role or title")
+    p.add_argument("--date", required=True, help="date of the minutes, YYYY-MM-DD (UTC+7)")
+    p.add_argument("--note", default="")
+    p.set_defaults(func=cmd_decommission_sign_off)
+    p = sub.add_parser("list", help="certificates and their sign-offs, newest first")
+    p.add_argument("--unsigned", action="store_true", help="only those still unsigned")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_decommission_list)
