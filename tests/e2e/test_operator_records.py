@@ -680,11 +680,36 @@ def test_tncam_commands_do_the_same_over_nats(
     code, out, err = _tncam(env, monkeypatch, capsys, *empty)
     assert code == 1
     assert "recording.legal_hold.no_footage" in err
+    wipe = ["decommission", "camera", r.spare, "--reason", "Thanh lý", "--document", "QĐ 7"]
+    code, out, err = _tncam(env, monkeypatch, capsys, *wipe)
+    assert code == 0, err
+    certificate = out.strip()
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).date().isoformat()
+    sign = ["--signer", "Lê Thị Hoa", "--role", "Trưởng phòng kỹ thuật", "--date", today]
+    sign_off = ["decommission", "sign-off", certificate, *sign]
+    code, out, err = _tncam(env, monkeypatch, capsys, *sign_off)
+    assert code == 0, err
+    code, out, err = _tncam(env, monkeypatch, capsys, *sign_off)
+    assert code == 1
+    assert "recording.decommission.already_signed_off" in err
+    code, out, err = _tncam(env, monkeypatch, capsys, "decommission", "list", "--json")
+    assert code == 0, err
+    [mine] = [d for d in json.loads(out) if d["certificate_id"] == certificate]
+    assert mine["sign_off"]["signer_name"] == "Lê Thị Hoa"
+    detected = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat()
+    breach = ["breaches", "record", "--title", "Lộ mật khẩu", "--scope", "Camera xã"]
+    code, out, err = _tncam(env, monkeypatch, capsys, *breach, "--detected-at", detected, "--json")
+    assert code == 0, err
+    recorded = json.loads(out)
+    notice = ["breaches", "notice", recorded["breach_id"], "--recipient", "dost", "--document", "5"]
+    code, out, err = _tncam(env, monkeypatch, capsys, *notice, "--sent-at", "2001-01-01T00:00Z")
+    assert code == 1
+    assert "audit.breach.notice_before_breach" in err
     code, out, err = _tncam(env, monkeypatch, capsys, "breaches", "list", "--json")
     assert code == 0, err
-    listed = json.loads(out)
-    assert listed
-    assert all("notice_deadline" in b for b in listed)
+    [listed] = [b for b in json.loads(out) if b["breach_id"] == recorded["breach_id"]]
+    assert "notices" not in listed  # the refused notice was not written
+    assert listed["notice_deadline"] == recorded["notice_deadline"]
     code, out, err = _tncam(
         env, monkeypatch, capsys, "gaps", "commune", COMMUNE, "--date", r.day, "--json"
     )
