@@ -608,6 +608,17 @@ RECORDING_DECOMMISSION = RequestSpec(
     "tncam.recording.v1.delete_recordings",
     "Decommission: wipe a camera's or the bucket's footage; signed certificate.",
 )
+RECORDING_LIST_LEGAL_HOLDS = RequestSpec(
+    "tncam.recording.v1.list_legal_holds", "Legal holds with their case references, newest first."
+)
+RECORDING_LIST_DECOMMISSIONS = RequestSpec(
+    "tncam.recording.v1.list_decommissions",
+    "Decommissionings: signed certificates and their technical sign-offs.",
+)
+RECORDING_SIGN_OFF_DECOMMISSION = RequestSpec(
+    "tncam.recording.v1.record_decommission_sign_off",
+    "Record the technical department's sign-off beside a deletion certificate.",
+)
 AUDIT_VERIFY = RequestSpec("tncam.audit.v1.verify", "Verify the audit hash chain.")
 AUDIT_QUERY_LOG = RequestSpec(
     "tncam.audit.v1.query_log", "Processing / extraction log entries for a filter."
@@ -698,6 +709,9 @@ REQUESTS: tuple[RequestSpec, ...] = (
     REGISTRY_CLOSE_FAULT_TICKET,
     REGISTRY_LIST_MAINTENANCE_RECORDS,
     REGISTRY_LIST_CONNECTION_NEEDS,
+    RECORDING_LIST_LEGAL_HOLDS,
+    RECORDING_LIST_DECOMMISSIONS,
+    RECORDING_SIGN_OFF_DECOMMISSION,
 )
 
 # ----------------------------------------------------------------------- live (core NATS)

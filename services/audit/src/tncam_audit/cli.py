@@ -10,20 +10,40 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
+import getpass
 import json
+import os
 import sys
+import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from tncam.audit.v1 import breach_pb2
+from tncam.common.v1 import actor_pb2
 from tncam_audit.db import pg
 from tncam_audit.domain.note import Signer
 from tncam_audit.domain.verify import SignedCheckpoint
 from tncam_audit.service.verification import timed_verify
 from tncam_audit.settings import DEFAULT_ORIGIN, AuditSettings
 from tncam_audit.storage.checkpoints import CheckpointStore
-from tncam_mesh.errors import TncamError
+from tncam_contracts.catalog import (
+    AUDIT_LIST_BREACHES,
+    AUDIT_RECORD_BREACH,
+    AUDIT_RECORD_BREACH_NOTICE,
+    RequestSpec,
+)
+from tncam_mesh.bus import connect_settings
+from tncam_mesh.errors import TncamError, UnavailableError
 from tncam_mesh.redact import mask_urls_in
-from tncam_mesh.settings import load_settings
+from tncam_mesh.rpc import call
+from tncam_mesh.settings import ServiceSettings, load_settings
+
+R = TypeVar("R", bound=Message)
 
 
 def register(subparsers: Any) -> None:
@@ -117,3 +137,147 @@ async def _via_nats(settings: AuditSettings) -> Any:
         )
     finally:
         await bus.close(timeout=5)
+
+
+# ------------------------------------------------------------------ the breach register (NATS)
+#
+# ``tncam breaches record|notice|list`` do what the gateway's ``/breaches`` does, over the audit
+# service's NATS operations (shared settings ``TNCAM_NATS_*``); the acting user is
+# ``TNCAM_ACTOR_ID`` (default ``cli:<login name>``) with the province-admin role. Exit codes:
+# 0 done, 1 refused (e.g. a notice dated before the breach), 3 the service is unreachable.
+
+_RECIPIENTS = {
+    "provincial_police": breach_pb2.NOTICE_RECIPIENT_PROVINCIAL_POLICE,
+    "dost": breach_pb2.NOTICE_RECIPIENT_DOST,
+}
+_STATUSES = {
+    "open": breach_pb2.BREACH_STATUS_OPEN,
+    "overdue": breach_pb2.BREACH_STATUS_OVERDUE,
+    "notified": breach_pb2.BREACH_STATUS_NOTIFIED,
+}
+_STATUS_VI = {
+    breach_pb2.BREACH_STATUS_OPEN: "chưa thông báo đủ",
+    breach_pb2.BREACH_STATUS_OVERDUE: "QUÁ HẠN 72 giờ",
+    breach_pb2.BREACH_STATUS_NOTIFIED: "đã thông báo đủ",
+}
+
+
+def _actor() -> actor_pb2.Actor:
+    user = getpass.getuser()
+    return actor_pb2.Actor(
+        id=os.environ.get("TNCAM_ACTOR_ID", f"cli:{user}"),
+        display_name=os.environ.get("TNCAM_ACTOR_NAME", user),
+        role=actor_pb2.ROLE_PROVINCE_ADMIN,
+    )
+
+
+def _instant(text: str) -> Timestamp:
+    t = dt.datetime.fromisoformat(text)
+    if t.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text}: give an offset, e.g. +07:00")
+    out = Timestamp()
+    out.FromDatetime(t)
+    return out
+
+
+def _ask(spec: RequestSpec, request: Message, reply_type: type[R]) -> tuple[int, R | None]:
+    async def work() -> R:
+        settings = load_settings(ServiceSettings)
+        bus = await connect_settings(settings, name="tncam-cli", timeout=5.0)
+        async with bus:
+            return await call(
+                bus, spec, request, reply_type, namespace=settings.nats_namespace, timeout=30
+            )
+
+    try:
+        return 0, asyncio.run(work())
+    except UnavailableError as e:
+        print(f"tncam: {e.code}: {e.message}", file=sys.stderr)
+        return 3, None
+    except TncamError as e:
+        print(f"tncam: {e.code}: {e.message}", file=sys.stderr)
+        return 1, None
+
+
+def _print_breach(b: breach_pb2.Breach, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(MessageToDict(b, preserving_proto_field_name=True), ensure_ascii=False))
+        return
+    deadline = b.notice_deadline.ToDatetime(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=7)))
+    print(
+        f"{b.breach_id}  {b.title}  hạn {deadline:%d/%m/%Y %H:%M}  "
+        f"{_STATUS_VI.get(b.status, '?')}  {len(b.notices)} văn bản"
+    )
+
+
+def _breach_record(args: argparse.Namespace) -> int:
+    req = breach_pb2.RecordBreachRequest(
+        breach_id=str(uuid.uuid4()),
+        title=args.title,
+        description=args.description,
+        detected_at=args.detected_at,
+        scope=args.scope,
+        unit_ids=args.unit or [],
+        camera_ids=args.camera or [],
+        recorded_by=_actor(),
+    )
+    code, reply = _ask(AUDIT_RECORD_BREACH, req, breach_pb2.BreachReply)
+    if reply is not None:
+        _print_breach(reply.breach, args.json)
+    return code
+
+
+def _breach_notice(args: argparse.Namespace) -> int:
+    req = breach_pb2.RecordBreachNoticeRequest(
+        breach_id=args.breach_id,
+        notice_id=str(uuid.uuid4()),
+        recipient=_RECIPIENTS[args.recipient],
+        sent_at=args.sent_at,
+        document_number=args.document,
+        channel=args.channel,
+        recorded_by=_actor(),
+    )
+    code, reply = _ask(AUDIT_RECORD_BREACH_NOTICE, req, breach_pb2.BreachReply)
+    if reply is not None:
+        _print_breach(reply.breach, args.json)
+    return code
+
+
+def _breach_list(args: argparse.Namespace) -> int:
+    status = _STATUSES[args.status] if args.status else breach_pb2.BREACH_STATUS_UNSPECIFIED
+    req = breach_pb2.ListBreachesRequest(status=status)
+    code, reply = _ask(AUDIT_LIST_BREACHES, req, breach_pb2.ListBreachesReply)
+    if reply is not None and args.json:
+        rows = [MessageToDict(b, preserving_proto_field_name=True) for b in reply.breaches]
+        print(json.dumps(rows, ensure_ascii=False))
+    elif reply is not None:
+        for b in reply.breaches:
+            _print_breach(b, False)
+    return code
+
+
+def register_breaches(subparsers: Any) -> None:
+    """Add the ``breaches`` command group (the breach register, 72 h) to ``tncam``."""
+    parser = subparsers.add_parser("breaches", help="personal-data breach register (72 h)")
+    sub = parser.add_subparsers(dest="breaches_command", metavar="COMMAND", required=True)
+    p = sub.add_parser("record", help="record a detected breach")
+    p.add_argument("--title", required=True)
+    p.add_argument("--description", default="")
+    p.add_argument("--detected-at", type=_instant, required=True, help="RFC 3339 with offset")
+    p.add_argument("--scope", required=True, help="which data and subjects are affected")
+    p.add_argument("--unit", action="append", help="a unit concerned (repeat)")
+    p.add_argument("--camera", action="append", help="a camera concerned (repeat)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_breach_record)
+    p = sub.add_parser("notice", help="record a written notice sent about a breach")
+    p.add_argument("breach_id")
+    p.add_argument("--recipient", choices=sorted(_RECIPIENTS), required=True)
+    p.add_argument("--sent-at", type=_instant, required=True, help="RFC 3339 with offset")
+    p.add_argument("--document", required=True, help="the notice's document number")
+    p.add_argument("--channel", default="", help="e.g. công văn giấy")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_breach_notice)
+    p = sub.add_parser("list", help="the register with its deadlines")
+    p.add_argument("--status", choices=sorted(_STATUSES))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_breach_list)

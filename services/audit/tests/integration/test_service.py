@@ -419,6 +419,28 @@ async def test_breach_register_deadline_overdue_metric_and_event(  # type: ignor
 
         await eventually(overdue_event_logged)
 
+        # A notice dated before the breach was detected is refused; nothing is written (the
+        # notice count and the audited actions below say so).
+        early = breach_pb2.RecordBreachNoticeRequest(
+            breach_id=late.breach_id,
+            notice_id=str(uuid.uuid4()),
+            recipient=breach_pb2.NOTICE_RECIPIENT_DOST,
+            document_number="11/TB-STTTT",
+            recorded_by=officer,
+        )
+        early.sent_at.FromDatetime(
+            late.detected_at.ToDatetime(tzinfo=dt.UTC) - dt.timedelta(hours=1)
+        )
+        with pytest.raises(InvalidInputError) as refused:
+            await call(
+                bus,
+                catalog.AUDIT_RECORD_BREACH_NOTICE,
+                early,
+                breach_pb2.BreachReply,
+                namespace=namespace,
+            )
+        assert refused.value.code == "audit.breach.notice_before_breach"
+
         for recipient, doc in (
             (breach_pb2.NOTICE_RECIPIENT_PROVINCIAL_POLICE, "12/TB-STTTT"),
             (breach_pb2.NOTICE_RECIPIENT_DOST, "13/TB-STTTT"),

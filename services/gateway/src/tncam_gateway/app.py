@@ -16,13 +16,16 @@ from tncam_gateway.api import (
     accounts,
     audit,
     auth,
+    breaches,
     camera_changes,
     cameras,
     contract,
     duties,
     exports,
     footage,
+    gaps,
     grants,
+    holds,
     live,
     live_ws,
     notifications,
@@ -92,6 +95,9 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
         notifications,
         camera_changes,
         onvif,
+        holds,
+        breaches,
+        gaps,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     problems.install(app)

@@ -1447,3 +1447,90 @@ async def test_probe_and_ptz_through_the_gateway_on_a_real_onvif_device(
             assert r.json()["code"] == "gateway.authz.role_forbidden"
     finally:
         await asyncio.to_thread(device.stop)
+
+
+# Legal holds, decommissionings, the breach register and gap reports (issue 15), against the
+# real recorder and registry (tests/e2e/test_operator_records.py runs them with the real audit
+# service too). No audit service here: the breach register answers 503 to whoever passes the
+# policy, as the audit log does above.
+RECORDS_ENDPOINTS = ("hold", "holds", "release", "decommission", "decommissions", "sign_off")
+RECORDS_ENDPOINTS += ("breach", "notice", "breaches", "camera_gaps", "commune_gaps")
+_ADMIN_RECORDS = (201, 200, 200, 201, 200, 200, 503, 503, 503, 200, 200)
+_NO_RECORDS = (403,) * 9
+RECORDS_MATRIX: list[tuple[str, tuple[int, ...]]] = [
+    ("admin", _ADMIN_RECORDS),
+    ("admin_grant", _ADMIN_RECORDS),
+    ("admin_lapsed", _ADMIN_RECORDS),
+    ("operator", (*_NO_RECORDS, 200, 200)),
+    ("operator_other", (*_NO_RECORDS, 404, 403)),
+    ("committee", (*_NO_RECORDS, 200, 403)),  # its grant lets it read cam_a, not the commune
+    ("viewer", (*_NO_RECORDS, 200, 200)),
+    ("sector", (*_NO_RECORDS, 200, 403)),
+    ("sector_other", (*_NO_RECORDS, 404, 403)),
+    ("auditor", (403, 200, 403, 403, 200, 403, 403, 403, 503, 404, 403)),
+    ("app", (*_NO_RECORDS, 200, 200)),
+]
+
+
+def test_records_matrix_covers_every_role_and_route() -> None:
+    assert {who for who, _ in RECORDS_MATRIX} == {who for who, _ in MATRIX}
+    assert all(len(codes) == len(RECORDS_ENDPOINTS) for _, codes in RECORDS_MATRIX)
+
+
+async def _spare_camera(c: httpx.AsyncClient, token: str) -> str:
+    """A camera of UNIT without footage, to decommission."""
+    cam = f"gws-{uuid.uuid4().hex[:8]}"
+    body = {"id": cam, "name": cam, "commune_code": COMMUNE, "site_kind": "committee_hq"}
+    body |= {"owner_unit_id": UNIT, "rtsp_url": f"rtsp://10.0.0.9/{cam}"}
+    r = await c.post("/api/v1/cameras", headers=auth(token), json=body)
+    assert r.status_code == 201, r.text
+    return cam
+
+
+@pytest.mark.parametrize(("who", "expected"), RECORDS_MATRIX, ids=[m[0] for m in RECORDS_MATRIX])
+async def test_records_authorization_matrix(
+    live: Live, world: World, who: str, expected: tuple[int, ...]
+) -> None:
+    w, h = world, auth(world.tokens[who])
+    day = w.t0.astimezone(dt.timezone(dt.timedelta(hours=7))).date().isoformat()
+    hold = {
+        "case_reference": f"VV-{who}",
+        "authority": "Công an tỉnh Thái Nguyên",
+        "document_number": "125/CV-CSĐT",
+        "reason": "Điều tra",
+        "camera_ids": [w.cam_a],
+        "start": w.t0.isoformat(),
+        "end": (w.t0 + dt.timedelta(seconds=2)).isoformat(),
+    }
+    signed = {"signer_name": "Nguyễn Văn An", "signer_role": "Kỹ sư", "signed_on": day}
+    detected = {"title": "Sự cố", "scope": "x", "detected_at": w.t0.isoformat()}
+    notice = {"recipient": "dost", "sent_at": w.t0.isoformat(), "document_number": "1/TB"}
+    got: dict[str, int] = {}
+    async with live.gw.client() as c:
+        r = await c.post("/api/v1/legal-holds", headers=h, json=hold)
+        got["hold"] = r.status_code
+        hold_id = r.json()["id"] if r.status_code == 201 else str(uuid.uuid4())
+        got["holds"] = (await c.get("/api/v1/legal-holds", headers=h)).status_code
+        r = await c.post(f"/api/v1/legal-holds/{hold_id}/release", headers=h, json={"reason": "x"})
+        got["release"] = r.status_code
+        allowed = got["hold"] == 201
+        target = await _spare_camera(c, w.tokens["admin"]) if allowed else w.cam_b
+        r = await c.post(
+            "/api/v1/decommissions",
+            headers=h,
+            json={"camera_id": target, "reason": "Thanh lý", "document_reference": "QĐ 1"},
+        )
+        got["decommission"] = r.status_code
+        cert = r.json()["certificate_id"] if r.status_code == 201 else str(uuid.uuid4())
+        got["decommissions"] = (await c.get("/api/v1/decommissions", headers=h)).status_code
+        r = await c.post(f"/api/v1/decommissions/{cert}/sign-off", headers=h, json=signed)
+        got["sign_off"] = r.status_code
+        got["breach"] = (await c.post("/api/v1/breaches", headers=h, json=detected)).status_code
+        r = await c.post(f"/api/v1/breaches/{uuid.uuid4()}/notices", headers=h, json=notice)
+        got["notice"] = r.status_code
+        got["breaches"] = (await c.get("/api/v1/breaches", headers=h)).status_code
+        r = await c.get(f"/api/v1/cameras/{w.cam_a}/gaps", params={"date": day}, headers=h)
+        got["camera_gaps"] = r.status_code
+        r = await c.get(f"/api/v1/communes/{COMMUNE}/gaps", params={"date": day}, headers=h)
+        got["commune_gaps"] = r.status_code
+    assert tuple(got[e] for e in RECORDS_ENDPOINTS) == expected, got

@@ -142,6 +142,11 @@ def test_one_pagination_convention_everywhere() -> None:
         "/api/v1/deadlines",
         "/api/v1/needs",
         "/api/v1/notifications",
+        # Legal holds, decommissionings, breaches, gaps (issue 15).
+        "/api/v1/legal-holds",
+        "/api/v1/decommissions",
+        "/api/v1/breaches",
+        "/api/v1/communes/{commune_code}/gaps",
     }
     for path, method, op in OPERATIONS:
         names = {p["name"] for p in op.get("parameters", [])}
@@ -150,7 +155,8 @@ def test_one_pagination_convention_everywhere() -> None:
             assert "page_size" in names, path
     pages = ("CameraPage", "AccountPage", "ReviewPage", "ExportPage", "GrantPage", "LogPage")
     duties = ("UnitPage", "SitePage", "TicketPage", "MaintenancePage", "DeadlinePage", "NeedsPage")
-    for page in (*pages, *duties, "NoticePage"):
+    records = ("HoldPage", "DecommissionPage", "BreachPage", "CommuneGapsPage")
+    for page in (*pages, *duties, "NoticePage", *records):
         assert {"items", "next_page_token"} <= set(SCHEMAS[page]["properties"]), page
     review = SPEC["paths"]["/api/v1/accounts/review"]["get"]["responses"]["200"]
     assert review["content"]["application/json"]["schema"] == {

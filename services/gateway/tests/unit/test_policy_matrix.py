@@ -32,10 +32,14 @@ CODES = {
     "D": Action.CHANGE_DECIDE,
     "Z": Action.CAMERA_PTZ,
     "S": Action.SECURITY_ACCEPT,
+    "H": Action.HOLD_MANAGE,
+    "M": Action.STORAGE_DECOMMISSION,
+    "B": Action.BREACH_RECORD,
+    "Y": Action.RECORDS_REVIEW,
 }
 assert set(CODES.values()) == set(Action), "every action is in the table"
 
-ADMIN = "R A P N T O C G W X D S"
+ADMIN = "R A P N T O C G W X D S H M B Y"
 # role, unit, sector, grant, allowed actions (everything else must be denied). The report (T)
 # is decided by the role; the registry narrows its rows to the unit's or sector's cameras.
 TABLE: list[tuple[str, str, str, str, str]] = [
@@ -87,18 +91,18 @@ TABLE: list[tuple[str, str, str, str, str]] = [
     ("sector_operator", "other", "other", "none", "T"),
     ("sector_operator", "other", "other", "valid", "V E T Z"),
     ("sector_operator", "other", "other", "expired", "T"),
-    ("auditor", "own", "own", "none", "W L X"),
-    ("auditor", "own", "own", "valid", "W L X"),
-    ("auditor", "own", "own", "expired", "W L X"),
-    ("auditor", "own", "other", "none", "W L X"),
-    ("auditor", "own", "other", "valid", "W L X"),
-    ("auditor", "own", "other", "expired", "W L X"),
-    ("auditor", "other", "own", "none", "W L X"),
-    ("auditor", "other", "own", "valid", "W L X"),
-    ("auditor", "other", "own", "expired", "W L X"),
-    ("auditor", "other", "other", "none", "W L X"),
-    ("auditor", "other", "other", "valid", "W L X"),
-    ("auditor", "other", "other", "expired", "W L X"),
+    ("auditor", "own", "own", "none", "W L X Y"),
+    ("auditor", "own", "own", "valid", "W L X Y"),
+    ("auditor", "own", "own", "expired", "W L X Y"),
+    ("auditor", "own", "other", "none", "W L X Y"),
+    ("auditor", "own", "other", "valid", "W L X Y"),
+    ("auditor", "own", "other", "expired", "W L X Y"),
+    ("auditor", "other", "own", "none", "W L X Y"),
+    ("auditor", "other", "own", "valid", "W L X Y"),
+    ("auditor", "other", "own", "expired", "W L X Y"),
+    ("auditor", "other", "other", "none", "W L X Y"),
+    ("auditor", "other", "other", "valid", "W L X Y"),
+    ("auditor", "other", "other", "expired", "W L X Y"),
     ("app_client", "own", "own", "none", "R V T"),
     ("app_client", "own", "own", "valid", "R V E T"),
     ("app_client", "own", "own", "expired", "R V T"),

@@ -150,6 +150,7 @@ async def test_a_hold_placed_during_a_sweep_batch_keeps_what_is_not_deleted_yet(
                         start=T0,
                         end=T0 + dt.timedelta(minutes=1),
                         actor=OFFICER,
+                        document_number="77/CV-CSGT",
                     )
                 )
             )

@@ -39,3 +39,17 @@ def status(detected_at: dt.datetime, notified: Iterable[Recipient], now: dt.date
     if set(notified) >= REQUIRED_RECIPIENTS:
         return Status.NOTIFIED
     return Status.OVERDUE if now > notice_deadline(detected_at) else Status.OPEN
+
+
+#: Clock skew allowed between the caller's "now" and the register's.
+FUTURE_SKEW = dt.timedelta(minutes=5)
+
+
+def notice_time_problem(sent_at: dt.datetime, detected_at: dt.datetime, now: dt.datetime) -> str:
+    """Why a notice's date cannot be right ("" when it can): a written notice is sent after the
+    breach was detected, and not in the future."""
+    if sent_at < detected_at:
+        return "notice_before_breach"
+    if sent_at > now + FUTURE_SKEW:
+        return "notice_in_future"
+    return ""

@@ -16,7 +16,7 @@ from tncam.audit.v1 import audit_event_pb2 as pb
 from tncam.audit.v1 import breach_pb2
 from tncam_audit.db import breaches as repo
 from tncam_audit.db.pg import Connection, pooled
-from tncam_audit.domain.breach import Recipient, Status, status
+from tncam_audit.domain.breach import FUTURE_SKEW, Recipient, Status, notice_time_problem, status
 from tncam_audit.service.context import AuditContext
 from tncam_mesh.audit import new_event, service_actor
 from tncam_mesh.errors import InvalidInputError, NotFoundError
@@ -83,6 +83,11 @@ async def record_breach(
     """Record a detected breach (idempotent by breach_id)."""
     breach_id = _uuid(req.breach_id, "breach_id")
     detected = _time(req.detected_at, "detected_at")
+    if detected > ctx.clock() + FUTURE_SKEW:
+        raise InvalidInputError(
+            "audit.breach.detected_in_future",
+            "Thời điểm phát hiện sự cố ở tương lai (detected_at is in the future)",
+        )
     if not req.title.strip() or not req.scope.strip():
         raise InvalidInputError("audit.breach.incomplete", "title and scope are required")
     if not req.recorded_by.id:
@@ -140,8 +145,10 @@ async def record_notice(
     )
     async with pooled(ctx.engine) as conn:
         async with conn.transaction():
-            if not await repo.get_breaches(conn, breach_id):
+            found = await repo.get_breaches(conn, breach_id)
+            if not found:
                 raise NotFoundError("audit.breach.not_found", f"no breach {breach_id}")
+            _check_notice_time(notice.sent_at, found[0].detected_at, ctx.clock())
             if await repo.insert_notice(conn, breach_id, notice):
                 event = new_event(
                     action="breach.notice.recorded",
@@ -159,6 +166,19 @@ async def record_notice(
                 event.target.other.id = str(breach_id)
                 await ctx.audit.record(event)
         return breach_pb2.BreachReply(breach=await _get(ctx, conn, breach_id))
+
+
+_NOTICE_TIME_TEXT = {
+    "notice_before_breach": "Ngày gửi thông báo trước thời điểm phát hiện sự cố "
+    "(the notice is dated before the breach was detected)",
+    "notice_in_future": "Ngày gửi thông báo ở tương lai (the notice is dated in the future)",
+}
+
+
+def _check_notice_time(sent_at: dt.datetime, detected_at: dt.datetime, now: dt.datetime) -> None:
+    problem = notice_time_problem(sent_at, detected_at, now)
+    if problem:
+        raise InvalidInputError(f"audit.breach.{problem}", _NOTICE_TIME_TEXT[problem])
 
 
 async def _get(ctx: AuditContext, conn: Connection, breach_id: uuid.UUID) -> breach_pb2.Breach:

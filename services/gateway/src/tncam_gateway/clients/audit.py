@@ -14,6 +14,8 @@ from tncam_contracts.catalog import (
     AUDIT_EXPORT_LOG_CSV,
     AUDIT_LIST_BREACHES,
     AUDIT_QUERY_LOG,
+    AUDIT_RECORD_BREACH,
+    AUDIT_RECORD_BREACH_NOTICE,
     AUDIT_VERIFY,
 )
 from tncam_gateway.clients.rpc import RpcClient
@@ -57,6 +59,29 @@ class AuditLog(RpcClient):
         return await self._call(
             AUDIT_VERIFY, request, verify_pb2.VerifyReply, timeout=VERIFY_TIMEOUT_S
         )
+
+
+class BreachRegister(RpcClient):
+    """Client of the audit service's breach register (it audits every change itself)."""
+
+    async def record(self, request: breach_pb2.RecordBreachRequest) -> breach_pb2.Breach:
+        """Record a breach (idempotent by its id)."""
+        reply = await self._call(AUDIT_RECORD_BREACH, request, breach_pb2.BreachReply)
+        return reply.breach
+
+    async def notice(self, request: breach_pb2.RecordBreachNoticeRequest) -> breach_pb2.Breach:
+        """Record a written notice (idempotent by its id)."""
+        reply = await self._call(AUDIT_RECORD_BREACH_NOTICE, request, breach_pb2.BreachReply)
+        return reply.breach
+
+    async def list(self, status: breach_pb2.BreachStatus) -> list[breach_pb2.Breach]:
+        """The whole register (small), newest detection first."""
+        reply = await self._call(
+            AUDIT_LIST_BREACHES,
+            breach_pb2.ListBreachesRequest(status=status),
+            breach_pb2.ListBreachesReply,
+        )
+        return list(reply.breaches)
 
 
 class AuditSink(Protocol):

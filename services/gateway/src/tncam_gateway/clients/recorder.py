@@ -13,12 +13,19 @@ from tncam.common.v1 import actor_pb2, object_ref_pb2
 from tncam.recording.v1 import recording_api_pb2 as api
 from tncam_contracts.catalog import (
     RECORDING_CREATE_EXPORT,
+    RECORDING_DECOMMISSION,
+    RECORDING_GET_GAP_REPORT,
     RECORDING_GET_LIVE_PLAYLIST,
     RECORDING_GET_OBJECT,
     RECORDING_GET_PLAYLIST,
     RECORDING_GET_SNAPSHOT,
     RECORDING_GET_TIMELINE,
+    RECORDING_LIST_DECOMMISSIONS,
+    RECORDING_LIST_LEGAL_HOLDS,
     RECORDING_LIST_SEGMENTS,
+    RECORDING_PLACE_LEGAL_HOLD,
+    RECORDING_RELEASE_LEGAL_HOLD,
+    RECORDING_SIGN_OFF_DECOMMISSION,
 )
 from tncam_gateway.clients.rpc import RpcClient
 from tncam_mesh.bus import Bus
@@ -134,4 +141,57 @@ class Recordings(RpcClient):
             ),
             api.ExportReply,
             timeout=self._export_timeout,
+        )
+
+
+#: A decommissioning deletes every version under a prefix: it can take long.
+DECOMMISSION_TIMEOUT_S = 300.0
+
+
+class StorageRecords(RpcClient):
+    """Client of the recorder's case and storage records: legal holds, decommissionings and
+    their sign-offs, and the gap report."""
+
+    async def place_hold(self, request: api.PlaceLegalHoldRequest) -> api.LegalHoldReply:
+        """Place a legal hold (the recorder audits it before it takes effect)."""
+        return await self._call(
+            RECORDING_PLACE_LEGAL_HOLD, request, api.LegalHoldReply, timeout=60.0
+        )
+
+    async def release_hold(self, request: api.ReleaseLegalHoldRequest) -> api.LegalHoldReply:
+        """Release a legal hold."""
+        return await self._call(
+            RECORDING_RELEASE_LEGAL_HOLD, request, api.LegalHoldReply, timeout=60.0
+        )
+
+    async def list_holds(self, request: api.ListLegalHoldsRequest) -> api.ListLegalHoldsReply:
+        """One page of legal holds."""
+        return await self._call(RECORDING_LIST_LEGAL_HOLDS, request, api.ListLegalHoldsReply)
+
+    async def decommission(self, request: api.DecommissionRequest) -> api.DeletionCertificateReply:
+        """Wipe a camera's footage and get the signed certificate."""
+        return await self._call(
+            RECORDING_DECOMMISSION,
+            request,
+            api.DeletionCertificateReply,
+            timeout=DECOMMISSION_TIMEOUT_S,
+        )
+
+    async def list_decommissions(
+        self, request: api.ListDecommissionsRequest
+    ) -> api.ListDecommissionsReply:
+        """One page of decommissionings."""
+        return await self._call(RECORDING_LIST_DECOMMISSIONS, request, api.ListDecommissionsReply)
+
+    async def sign_off(self, request: api.SignOffDecommissionRequest) -> api.DecommissionRecord:
+        """Record the technical sign-off of a certificate."""
+        return await self._call(RECORDING_SIGN_OFF_DECOMMISSION, request, api.DecommissionRecord)
+
+    async def gap_report(self, camera_ids: list[str], date: str) -> api.GapReportReply:
+        """Each camera's recorded and missing time on one day (UTC+7)."""
+        return await self._call(
+            RECORDING_GET_GAP_REPORT,
+            api.GetGapReportRequest(camera_ids=camera_ids, date=date),
+            api.GapReportReply,
+            timeout=max(self._timeout, 30.0),
         )

@@ -115,6 +115,14 @@ class CameraDirectory(RpcClient):
         self._units = (now, known)
         return known
 
+    async def commune_units(self, commune_code: str) -> frozenset[str] | None:
+        """The units of a commune (its People's Committee), None when no such commune."""
+        reply = await self._call(
+            REGISTRY_LIST_UNITS, rpb.ListUnitsRequest(actor=GATEWAY_ACTOR), rpb.ListUnitsReply
+        )
+        units = frozenset(u.id for u in reply.units if u.commune_code == commune_code)
+        return units or None
+
     async def list_cameras(self, request: rpb.ListCamerasRequest) -> rpb.ListCamerasReply:
         """One page of cameras matching the request."""
         return await self._call(REGISTRY_LIST_CAMERAS, request, rpb.ListCamerasReply)

@@ -52,6 +52,10 @@ class Action(StrEnum):
     CHANGE_DECIDE = "camera_change.decide"  # approve / reject a change that would hide a camera
     CAMERA_PTZ = "camera.ptz"  # move a camera (issue 17): the owning unit, or a grant
     SECURITY_ACCEPT = "camera.security_accept"  # record the police's acceptance (Art. 18.2)
+    HOLD_MANAGE = "hold.manage"  # central operator: place / release a legal hold (Art. 11.2)
+    STORAGE_DECOMMISSION = "storage.decommission"  # wipe, certificate, sign-off (Art. 11.4)
+    BREACH_RECORD = "breach.record"  # the breach register and its notices (Art. 10.4)
+    RECORDS_REVIEW = "records.review"  # list holds, decommissionings, breaches (+ auditor)
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,13 @@ ADMIN_ONLY = frozenset(
     | {Action.REPORT_NOTE_WRITE}
     | {Action.CHANGE_DECIDE}
     | {Action.SECURITY_ACCEPT}
+    | {Action.HOLD_MANAGE, Action.STORAGE_DECOMMISSION, Action.BREACH_RECORD}
 )
+#: Actions a set of roles may do whatever the camera.
+ROLE_ONLY = {
+    Action.AUDIT_READ: frozenset({Role.AUDITOR}),
+    Action.RECORDS_REVIEW: frozenset({Role.PROVINCE_ADMIN, Role.AUDITOR}),
+}
 #: Who may move a camera it may view (Art. 7.3): operators, never viewers or the app.
 PTZ_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.UNIT_OPERATOR, Role.SECTOR_OPERATOR})
 #: The whole connection report: the central operator and the C-Thái Nguyên backend.
@@ -207,8 +217,8 @@ def _decide_role_only(p: Principal, action: Action, camera: CameraScope | None) 
     role = p.role
     if action in ADMIN_ONLY:
         return _allow("province_admin") if role is Role.PROVINCE_ADMIN else _deny("role_forbidden")
-    if action is Action.AUDIT_READ:
-        return _allow("auditor") if role is Role.AUDITOR else _deny("role_forbidden")
+    if action in ROLE_ONLY:
+        return _allow(role.value) if role in ROLE_ONLY[action] else _deny("role_forbidden")
     if action in (Action.GRANT_REVIEW, Action.EXPORT_REVIEW):
         if role in (Role.PROVINCE_ADMIN, Role.AUDITOR):
             return _allow(role.value)
@@ -460,6 +470,15 @@ def grant_visibility(p: Principal, *, grantee_id: str, unit_ids: Iterable[str]) 
     return _deny("role_forbidden")
 
 
+def commune_report(p: Principal, commune_unit_ids: Iterable[str]) -> Decision:
+    """A commune's report (gaps): the report roles, or a user of the commune's own unit."""
+    if p.role in REPORT_ROLES:
+        return _allow(p.role.value)
+    if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER) and p.unit_id in commune_unit_ids:
+        return _allow("own_unit")
+    return _deny("role_forbidden" if p.role not in UNIT_ROLES else "out_of_scope")
+
+
 def may_review_exports(p: Principal, *, now: datetime) -> bool:
     """Whether ``p`` sees every export (province_admin, auditor)."""
     return decide(p, Action.EXPORT_REVIEW, now=now).allowed
@@ -548,6 +567,7 @@ class Access(StrEnum):
     NOTIFY_READ = "notification.read"  # a unit's targets and the notices
     CHANGE_LIST = "camera_change.list"
     ANNUAL_REPORT = "report.annual"
+    COMMUNE_REPORT = "commune.report"  # a commune's gap report
 
 
 # ------------------------------------------------------------------- operator duties
@@ -681,6 +701,8 @@ def _ever_allowed(role: Role, access: Action | Access) -> bool:
     if access in (Access.CHANGE_LIST, Access.ANNUAL_REPORT):
         listing = change_listing if access is Access.CHANGE_LIST else annual_report_listing
         return listing(p).decision.allowed
+    if access is Access.COMMUNE_REPORT:
+        return commune_report(p, {"u"}).allowed
     return export_listing(p, now=now).decision.allowed
 
 

@@ -10,10 +10,10 @@ from google.protobuf.message import Message
 from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tncam_gateway.clients.audit import AuditLog, Auditor, AuditSink
+from tncam_gateway.clients.audit import AuditLog, Auditor, AuditSink, BreachRegister
 from tncam_gateway.clients.live import LiveEdge
 from tncam_gateway.clients.notify import NotifyDirectory
-from tncam_gateway.clients.recorder import Recordings
+from tncam_gateway.clients.recorder import Recordings, StorageRecords
 from tncam_gateway.clients.registry import CameraDirectory
 from tncam_gateway.clients.registry_onvif import OnvifOperations
 from tncam_gateway.clients.registry_ops import RegistryOps
@@ -30,10 +30,12 @@ from tncam_gateway.service.analytics import AnalyticsGate
 from tncam_gateway.service.annual import AnnualReports
 from tncam_gateway.service.audit_log import AuditLogReader
 from tncam_gateway.service.auth import AuthConfig, AuthService
+from tncam_gateway.service.breaches import BreachService
 from tncam_gateway.service.camera_changes import CameraChanges
 from tncam_gateway.service.cameras import CameraService
 from tncam_gateway.service.exports import ExportService
 from tncam_gateway.service.footage import FootageGuard
+from tncam_gateway.service.gaps import GapService
 from tncam_gateway.service.grants import GrantService
 from tncam_gateway.service.live import LiveConfig, LiveService
 from tncam_gateway.service.notify import NotifyService
@@ -42,6 +44,7 @@ from tncam_gateway.service.operations import Operations
 from tncam_gateway.service.playback import PlaybackService
 from tncam_gateway.service.ratelimits import RateLimiter
 from tncam_gateway.service.snapshots import SnapshotService
+from tncam_gateway.service.storage_records import StorageRecordsService
 from tncam_gateway.settings import GatewaySettings
 from tncam_mesh.aead import derive_key
 from tncam_mesh.audit import AuditClient
@@ -81,6 +84,9 @@ class GatewayState:
     address_limiter: RateLimiter
     clock: Clock
     notify: NotifyService
+    storage: StorageRecordsService
+    breaches: BreachService
+    gaps: GapService
 
 
 def _auth_config(settings: GatewaySettings) -> AuthConfig:
@@ -207,6 +213,7 @@ def build_state(
         address_limiter=_limiter(sessions, "address", settings.rate_limit_address_per_minute),
         clock=clock,
         notify=NotifyService(NotifyDirectory(bus, namespace=ns, timeout_s=timeout)),
+        **_records(settings, bus, directory, footage, clock),
     )
 
 
@@ -236,6 +243,25 @@ def _onvif(
             sessions, RateLimit("ptz", settings.ptz_per_minute, burst=settings.ptz_burst)
         ),
     )
+
+
+def _records(
+    settings: GatewaySettings,
+    bus: Bus,
+    directory: CameraDirectory,
+    footage: FootageGuard,
+    clock: Clock,
+) -> dict[str, Any]:
+    """Legal holds, decommissionings, the breach register and gap reports (issue 15)."""
+    ns, timeout = settings.nats_namespace, settings.rpc_timeout_s
+    records = StorageRecords(bus, namespace=ns, timeout_s=timeout)
+    return {
+        "storage": StorageRecordsService(records=records, scope_of=directory.scope, clock=clock),
+        "breaches": BreachService(
+            register=BreachRegister(bus, namespace=ns, timeout_s=timeout), clock=clock
+        ),
+        "gaps": GapService(records=records, directory=directory, footage=footage),
+    }
 
 
 def _playback(

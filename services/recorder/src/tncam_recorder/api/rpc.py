@@ -15,13 +15,22 @@ from tncam.recording.v1 import recording_api_pb2 as api
 from tncam_contracts import catalog
 from tncam_mesh.errors import InvalidInputError, NotFoundError
 from tncam_mesh.rpc import RpcService
+from tncam_recorder.db.decommissions import DecommissionRow
 from tncam_recorder.db.rows import HoldRow, SegmentRow
 from tncam_recorder.domain.actors import actor_from
 from tncam_recorder.domain.keys import EXPORT_CONTENT_TYPE, SEGMENT_CONTENT_TYPE
 from tncam_recorder.domain.requests import camera, time_range
 from tncam_recorder.domain.snapshots import SNAPSHOT_CONTENT_TYPE, SnapshotRef
 from tncam_recorder.domain.timeline import Span, Timeline
-from tncam_recorder.service import decommission, export, holds, objects, reading, snapshots
+from tncam_recorder.service import (
+    decommission,
+    decommission_records,
+    export,
+    holds,
+    objects,
+    reading,
+    snapshots,
+)
 from tncam_recorder.service.context import Recorder
 
 
@@ -74,6 +83,7 @@ def hold_message(h: HoldRow) -> api.LegalHold:
         placed_by=actor_from(h.placed_by),
         placed_at=_ts(h.placed_at),
         release_reason=h.release_reason,
+        document_number=h.document_number,
     )
     if h.released_at is not None:
         msg.released_at.FromDatetime(h.released_at)
@@ -252,10 +262,98 @@ async def place_hold(rec: Recorder, req: api.PlaceLegalHoldRequest) -> api.Legal
         start=start,
         end=end,
         actor=req.actor,
+        document_number=req.document_number,
     )
     return api.LegalHoldReply(
         hold=hold_message(result.hold), segments_changed=result.segments_changed
     )
+
+
+def _page(page_size: int, page_token: str, op: str) -> tuple[int, int]:
+    """(limit, offset) of a list request: the token is the offset as decimal digits."""
+    if page_size > 500:
+        raise InvalidInputError(f"recording.{op}.bad_page_size", "page_size: 1-500")
+    if page_token and not (page_token.isdigit() and len(page_token) <= 9):
+        raise InvalidInputError(f"recording.{op}.bad_page_token", "invalid page_token")
+    return page_size or 100, int(page_token or 0)
+
+
+def _next(offset: int, returned: int, total: int) -> str:
+    return str(offset + returned) if returned and offset + returned < total else ""
+
+
+async def list_holds(rec: Recorder, req: api.ListLegalHoldsRequest) -> api.ListLegalHoldsReply:
+    """``list_legal_holds``: one page, newest first."""
+    limit, offset = _page(req.page_size, req.page_token, "list_legal_holds")
+    rows, total = await holds.list_holds(
+        rec,
+        active_only=req.active_only,
+        camera_id=req.camera_id,
+        case_reference=req.case_reference,
+        limit=limit,
+        offset=offset,
+    )
+    return api.ListLegalHoldsReply(
+        holds=[hold_message(h) for h in rows],
+        next_page_token=_next(offset, len(rows), total),
+        total=total,
+    )
+
+
+def decommission_message(d: DecommissionRow) -> api.DecommissionRecord:
+    msg = api.DecommissionRecord(
+        certificate_id=str(d.certificate_id),
+        scope=d.scope,
+        camera_id=d.camera_id,
+        issued_at=_ts(d.issued_at),
+        certificate_json=d.certificate_json,
+        signature=d.signature,
+        public_key=d.public_key,
+    )
+    if d.sign_off is not None:
+        o = d.sign_off
+        msg.sign_off.CopyFrom(
+            api.DecommissionSignOff(
+                signer_name=o.signer_name,
+                signer_role=o.signer_role,
+                signed_on=o.signed_on.isoformat(),
+                note=o.note,
+                recorded_by=actor_from(o.recorded_by),
+                recorded_at=_ts(o.recorded_at),
+            )
+        )
+    return msg
+
+
+async def list_decommissions(
+    rec: Recorder, req: api.ListDecommissionsRequest
+) -> api.ListDecommissionsReply:
+    """``list_decommissions``: certificates and sign-offs, newest first."""
+    limit, offset = _page(req.page_size, req.page_token, "list_decommissions")
+    rows, total = await decommission_records.list_decommissions(
+        rec, unsigned_only=req.unsigned_only, limit=limit, offset=offset
+    )
+    return api.ListDecommissionsReply(
+        decommissions=[decommission_message(d) for d in rows],
+        next_page_token=_next(offset, len(rows), total),
+        total=total,
+    )
+
+
+async def sign_off_decommission(
+    rec: Recorder, req: api.SignOffDecommissionRequest
+) -> api.DecommissionRecord:
+    """``sign_off_decommission``: the technical department's sign-off, once."""
+    row = await decommission_records.sign_off(
+        rec,
+        certificate_id=req.certificate_id,
+        signer_name=req.signer_name,
+        signer_role=req.signer_role,
+        signed_on=req.signed_on,
+        note=req.note,
+        actor=req.actor,
+    )
+    return decommission_message(row)
 
 
 async def release_hold(rec: Recorder, req: api.ReleaseLegalHoldRequest) -> api.LegalHoldReply:
@@ -320,6 +418,19 @@ async def add_endpoints(rpc: RpcService, rec: Recorder) -> None:
     await rpc.add(catalog.RECORDING_CREATE_EXPORT, api.CreateExportRequest, on(create_export, rec))
     await rpc.add(
         catalog.RECORDING_DECOMMISSION, api.DecommissionRequest, on(delete_recordings, rec)
+    )
+    await rpc.add(
+        catalog.RECORDING_LIST_LEGAL_HOLDS, api.ListLegalHoldsRequest, on(list_holds, rec)
+    )
+    await rpc.add(
+        catalog.RECORDING_LIST_DECOMMISSIONS,
+        api.ListDecommissionsRequest,
+        on(list_decommissions, rec),
+    )
+    await rpc.add(
+        catalog.RECORDING_SIGN_OFF_DECOMMISSION,
+        api.SignOffDecommissionRequest,
+        on(sign_off_decommission, rec),
     )
 
 

@@ -168,3 +168,49 @@ async def active_holds(s: AsyncSession, camera_id: str | None) -> int:
     if camera_id is not None:
         q = q.where(sa.literal(camera_id) == sa.any_(legal_holds.c.camera_ids))
     return int((await s.execute(q)).scalar_one())
+
+
+async def cameras_with_footage(
+    s: AsyncSession, camera_ids: Sequence[str], start: dt.datetime, end: dt.datetime
+) -> set[str]:
+    """Which of ``camera_ids`` have at least one indexed segment in [start, end)."""
+    rows = await s.execute(
+        sa.select(segments.c.camera_id)
+        .where(
+            segments.c.camera_id.in_(list(camera_ids)),
+            segments.c.start_at < end,
+            segments.c.end_at > start,
+        )
+        .distinct()
+    )
+    return {r[0] for r in rows}
+
+
+async def list_holds(
+    s: AsyncSession,
+    *,
+    active_only: bool,
+    camera_id: str,
+    case_reference: str,
+    limit: int,
+    offset: int,
+) -> tuple[list[HoldRow], int]:
+    """One page of holds, newest first, and how many match."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if active_only:
+        conditions.append(legal_holds.c.released_at.is_(None))
+    if camera_id:
+        conditions.append(sa.literal(camera_id) == sa.any_(legal_holds.c.camera_ids))
+    if case_reference:
+        conditions.append(legal_holds.c.case_reference == case_reference)
+    total = (
+        await s.execute(sa.select(sa.func.count()).select_from(legal_holds).where(*conditions))
+    ).scalar_one()
+    rows = await s.execute(
+        sa.select(legal_holds)
+        .where(*conditions)
+        .order_by(legal_holds.c.placed_at.desc(), legal_holds.c.hold_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [HoldRow.of(r) for r in rows], int(total)

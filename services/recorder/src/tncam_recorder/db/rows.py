@@ -68,6 +68,7 @@ class HoldRow:
     released_at: dt.datetime | None
     released_by: dict[str, Any] | None
     release_reason: str
+    document_number: str
 
     @classmethod
     def of(cls, row: Any) -> HoldRow:

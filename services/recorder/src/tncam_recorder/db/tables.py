@@ -62,6 +62,7 @@ legal_holds = sa.Table(
     sa.Column("released_at", TS, nullable=True),
     sa.Column("released_by", pg.JSONB, nullable=True),
     sa.Column("release_reason", sa.Text, nullable=False),
+    sa.Column("document_number", sa.Text, nullable=False),
 )
 
 segment_holds = sa.Table(
@@ -99,4 +100,17 @@ deletion_certificates = sa.Table(
     sa.Column("certificate_json", sa.Text, nullable=False),
     sa.Column("signature", sa.LargeBinary, nullable=False),
     sa.Column("issued_at", TS, nullable=False),
+    sa.Column("public_key", sa.LargeBinary, nullable=False),
+)
+
+decommission_signoffs = sa.Table(
+    "decommission_signoffs",
+    metadata,
+    sa.Column("certificate_id", pg.UUID(as_uuid=True), primary_key=True),
+    sa.Column("signer_name", sa.Text, nullable=False),
+    sa.Column("signer_role", sa.Text, nullable=False),
+    sa.Column("signed_on", sa.Date, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("recorded_by", pg.JSONB, nullable=False),
+    sa.Column("recorded_at", TS, nullable=False),
 )

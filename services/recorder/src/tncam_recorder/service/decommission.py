@@ -146,6 +146,7 @@ async def _certify(
             "certificate_json": data.decode(),
             "signature": signature,
             "issued_at": completed,
+            "public_key": public_bytes(public),
         },
     )
     objects = len(deletion.versions)

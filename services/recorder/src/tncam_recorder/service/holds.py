@@ -39,6 +39,7 @@ def _new_hold(
     start: dt.datetime,
     end: dt.datetime,
     actor: actor_pb2.Actor,
+    document_number: str,
 ) -> HoldRow:
     """The validated hold a request asks for (not yet recorded)."""
     op = "legal_hold"
@@ -59,7 +60,23 @@ def _new_hold(
         released_at=None,
         released_by=None,
         release_reason="",
+        document_number=require_text(document_number, "document_number", op),
     )
+
+
+async def _require_footage(rec: Recorder, hold: HoldRow) -> None:
+    """Refuse a hold whose range holds no footage of one of its cameras: nothing to keep, and
+    most likely a wrong camera or date (nothing is written)."""
+    async with unit_of_work(rec.sessions) as s:
+        found = await hold_db.cameras_with_footage(s, hold.camera_ids, hold.start_at, hold.end_at)
+    missing = [c for c in hold.camera_ids if c not in found]
+    if missing:
+        raise InvalidInputError(
+            "recording.legal_hold.no_footage",
+            "Không có dữ liệu ghi hình của camera trong khoảng thời gian này "
+            f"(no footage in the range): {', '.join(missing)}",
+            details={"camera_ids": missing},
+        )
 
 
 async def _audit_placed(rec: Recorder, hold: HoldRow, actor: actor_pb2.Actor) -> None:
@@ -67,6 +84,7 @@ async def _audit_placed(rec: Recorder, hold: HoldRow, actor: actor_pb2.Actor) ->
         "hold_id": str(hold.hold_id),
         "case_reference": hold.case_reference,
         "authority": hold.authority,
+        "document_number": hold.document_number,
         "reason": hold.reason,
         "start": iso(hold.start_at),
         "end": iso(hold.end_at),
@@ -126,6 +144,7 @@ async def place_hold(
     start: dt.datetime,
     end: dt.datetime,
     actor: actor_pb2.Actor,
+    document_number: str,
 ) -> HoldResult:
     """Hold every segment of the cameras in [start, end) (and later arrivals in the range)."""
     hold = _new_hold(
@@ -137,7 +156,9 @@ async def place_hold(
         start=start,
         end=end,
         actor=actor,
+        document_number=document_number,
     )
+    await _require_footage(rec, hold)
     # Fail closed: no hold without its audit record.
     await _audit_placed(rec, hold, actor)
     # 1. The hold itself, committed on its own: from here on a retention sweep keeps every
@@ -203,3 +224,25 @@ async def release_hold(
     assert released is not None
     log.info("legal hold released", extra={"hold_id": hold_id, "segments": len(freed)})
     return HoldResult(released, len(freed))
+
+
+async def list_holds(
+    rec: Recorder,
+    *,
+    active_only: bool,
+    camera_id: str,
+    case_reference: str,
+    limit: int,
+    offset: int,
+) -> tuple[list[HoldRow], int]:
+    """One page of holds, newest first, and the number matching."""
+    cam = camera(camera_id, "list_legal_holds") if camera_id else ""
+    async with unit_of_work(rec.sessions) as s:
+        return await hold_db.list_holds(
+            s,
+            active_only=active_only,
+            camera_id=cam,
+            case_reference=case_reference.strip(),
+            limit=limit,
+            offset=offset,
+        )

@@ -220,7 +220,7 @@ class GetSnapshotRequest(_message.Message):
     def __init__(self, camera_id: _Optional[str] = ..., image: _Optional[_Union[_object_ref_pb2.ObjectRef, _Mapping]] = ...) -> None: ...
 
 class LegalHold(_message.Message):
-    __slots__ = ("hold_id", "case_reference", "authority", "reason", "camera_ids", "range", "placed_by", "placed_at", "released_at", "released_by", "release_reason")
+    __slots__ = ("hold_id", "case_reference", "authority", "reason", "camera_ids", "range", "placed_by", "placed_at", "released_at", "released_by", "release_reason", "document_number")
     HOLD_ID_FIELD_NUMBER: _ClassVar[int]
     CASE_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     AUTHORITY_FIELD_NUMBER: _ClassVar[int]
@@ -232,6 +232,7 @@ class LegalHold(_message.Message):
     RELEASED_AT_FIELD_NUMBER: _ClassVar[int]
     RELEASED_BY_FIELD_NUMBER: _ClassVar[int]
     RELEASE_REASON_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
     hold_id: str
     case_reference: str
     authority: str
@@ -243,10 +244,11 @@ class LegalHold(_message.Message):
     released_at: _timestamp_pb2.Timestamp
     released_by: _actor_pb2.Actor
     release_reason: str
-    def __init__(self, hold_id: _Optional[str] = ..., case_reference: _Optional[str] = ..., authority: _Optional[str] = ..., reason: _Optional[str] = ..., camera_ids: _Optional[_Iterable[str]] = ..., range: _Optional[_Union[TimeRange, _Mapping]] = ..., placed_by: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., placed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., released_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., released_by: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., release_reason: _Optional[str] = ...) -> None: ...
+    document_number: str
+    def __init__(self, hold_id: _Optional[str] = ..., case_reference: _Optional[str] = ..., authority: _Optional[str] = ..., reason: _Optional[str] = ..., camera_ids: _Optional[_Iterable[str]] = ..., range: _Optional[_Union[TimeRange, _Mapping]] = ..., placed_by: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., placed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., released_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., released_by: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., release_reason: _Optional[str] = ..., document_number: _Optional[str] = ...) -> None: ...
 
 class PlaceLegalHoldRequest(_message.Message):
-    __slots__ = ("case_reference", "authority", "reason", "camera_ids", "start", "end", "actor")
+    __slots__ = ("case_reference", "authority", "reason", "camera_ids", "start", "end", "actor", "document_number")
     CASE_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     AUTHORITY_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
@@ -254,6 +256,7 @@ class PlaceLegalHoldRequest(_message.Message):
     START_FIELD_NUMBER: _ClassVar[int]
     END_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
     case_reference: str
     authority: str
     reason: str
@@ -261,7 +264,8 @@ class PlaceLegalHoldRequest(_message.Message):
     start: _timestamp_pb2.Timestamp
     end: _timestamp_pb2.Timestamp
     actor: _actor_pb2.Actor
-    def __init__(self, case_reference: _Optional[str] = ..., authority: _Optional[str] = ..., reason: _Optional[str] = ..., camera_ids: _Optional[_Iterable[str]] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ...) -> None: ...
+    document_number: str
+    def __init__(self, case_reference: _Optional[str] = ..., authority: _Optional[str] = ..., reason: _Optional[str] = ..., camera_ids: _Optional[_Iterable[str]] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., document_number: _Optional[str] = ...) -> None: ...
 
 class ReleaseLegalHoldRequest(_message.Message):
     __slots__ = ("hold_id", "reason", "actor")
@@ -280,6 +284,30 @@ class LegalHoldReply(_message.Message):
     hold: LegalHold
     segments_changed: int
     def __init__(self, hold: _Optional[_Union[LegalHold, _Mapping]] = ..., segments_changed: _Optional[int] = ...) -> None: ...
+
+class ListLegalHoldsRequest(_message.Message):
+    __slots__ = ("active_only", "camera_id", "case_reference", "page_size", "page_token")
+    ACTIVE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    CAMERA_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    active_only: bool
+    camera_id: str
+    case_reference: str
+    page_size: int
+    page_token: str
+    def __init__(self, active_only: _Optional[bool] = ..., camera_id: _Optional[str] = ..., case_reference: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListLegalHoldsReply(_message.Message):
+    __slots__ = ("holds", "next_page_token", "total")
+    HOLDS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    holds: _containers.RepeatedCompositeFieldContainer[LegalHold]
+    next_page_token: str
+    total: int
+    def __init__(self, holds: _Optional[_Iterable[_Union[LegalHold, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
 
 class CreateExportRequest(_message.Message):
     __slots__ = ("camera_id", "start", "end", "requester", "purpose_code", "purpose_text", "grant_id")
@@ -344,3 +372,75 @@ class DeletionCertificateReply(_message.Message):
     objects_deleted: int
     segments_deleted: int
     def __init__(self, certificate_id: _Optional[str] = ..., certificate_json: _Optional[str] = ..., signature: _Optional[bytes] = ..., public_key: _Optional[bytes] = ..., objects_deleted: _Optional[int] = ..., segments_deleted: _Optional[int] = ...) -> None: ...
+
+class DecommissionSignOff(_message.Message):
+    __slots__ = ("signer_name", "signer_role", "signed_on", "note", "recorded_by", "recorded_at")
+    SIGNER_NAME_FIELD_NUMBER: _ClassVar[int]
+    SIGNER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_ON_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    signer_name: str
+    signer_role: str
+    signed_on: str
+    note: str
+    recorded_by: _actor_pb2.Actor
+    recorded_at: _timestamp_pb2.Timestamp
+    def __init__(self, signer_name: _Optional[str] = ..., signer_role: _Optional[str] = ..., signed_on: _Optional[str] = ..., note: _Optional[str] = ..., recorded_by: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class DecommissionRecord(_message.Message):
+    __slots__ = ("certificate_id", "scope", "camera_id", "issued_at", "certificate_json", "signature", "public_key", "sign_off")
+    CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    CAMERA_ID_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_JSON_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    SIGN_OFF_FIELD_NUMBER: _ClassVar[int]
+    certificate_id: str
+    scope: str
+    camera_id: str
+    issued_at: _timestamp_pb2.Timestamp
+    certificate_json: str
+    signature: bytes
+    public_key: bytes
+    sign_off: DecommissionSignOff
+    def __init__(self, certificate_id: _Optional[str] = ..., scope: _Optional[str] = ..., camera_id: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., certificate_json: _Optional[str] = ..., signature: _Optional[bytes] = ..., public_key: _Optional[bytes] = ..., sign_off: _Optional[_Union[DecommissionSignOff, _Mapping]] = ...) -> None: ...
+
+class SignOffDecommissionRequest(_message.Message):
+    __slots__ = ("certificate_id", "signer_name", "signer_role", "signed_on", "note", "actor")
+    CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
+    SIGNER_NAME_FIELD_NUMBER: _ClassVar[int]
+    SIGNER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_ON_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    certificate_id: str
+    signer_name: str
+    signer_role: str
+    signed_on: str
+    note: str
+    actor: _actor_pb2.Actor
+    def __init__(self, certificate_id: _Optional[str] = ..., signer_name: _Optional[str] = ..., signer_role: _Optional[str] = ..., signed_on: _Optional[str] = ..., note: _Optional[str] = ..., actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class ListDecommissionsRequest(_message.Message):
+    __slots__ = ("unsigned_only", "page_size", "page_token")
+    UNSIGNED_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    unsigned_only: bool
+    page_size: int
+    page_token: str
+    def __init__(self, unsigned_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListDecommissionsReply(_message.Message):
+    __slots__ = ("decommissions", "next_page_token", "total")
+    DECOMMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    decommissions: _containers.RepeatedCompositeFieldContainer[DecommissionRecord]
+    next_page_token: str
+    total: int
+    def __init__(self, decommissions: _Optional[_Iterable[_Union[DecommissionRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
