@@ -11,6 +11,7 @@ import asyncio
 import csv
 import datetime as dt
 import io
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -158,3 +159,33 @@ def test_cli_import_and_report(
     assert result.returncode == 0, result.stderr
     assert out.read_bytes()[:2] == b"PK"
     assert SECRET not in registry_proc.log_path.read_text()
+
+    # A unit's notification targets and the notices (ADR 0025): the CLI's parity with the
+    # gateway's routes. The webhook secret comes from a file and never comes back nor is logged.
+    secret_file = tmp_path / "hook-secret"
+    secret_file.write_text("whsec-e2e-cli-secret\n", encoding="utf-8")
+    result = tncam(
+        env,
+        "notifications",
+        "set",
+        "commune-01",
+        "--email",
+        "it.xa01@thainguyen.gov.vn",
+        "--webhook",
+        f"https://hooks.example/xa01={secret_file}",
+    )
+    assert result.returncode == 0, result.stderr
+    shown = tncam(env, "notifications", "targets", "commune-01")
+    assert shown.returncode == 0, shown.stderr
+    targets = json.loads(shown.stdout)["targets"]
+    assert targets["emails"] == ["it.xa01@thainguyen.gov.vn"]
+    assert targets["webhooks"] == [{"url": "https://hooks.example/xa01", "has_secret": True}]
+    refused = tncam(env, "notifications", "set", "commune-01", "--email", "not-an-address")
+    assert refused.returncode != 0
+    assert "invalid_email" in refused.stderr
+    kept = json.loads(tncam(env, "notifications", "targets", "commune-01").stdout)["targets"]
+    assert kept["emails"] == ["it.xa01@thainguyen.gov.vn"]  # nothing written by the refusal
+    listed = tncam(env, "notifications", "list", "--unit", "commune-01")
+    assert listed.returncode == 0, listed.stderr
+    assert isinstance(json.loads(listed.stdout).get("notices", []), list)
+    assert "whsec-e2e-cli-secret" not in registry_proc.log_path.read_text()
