@@ -29,6 +29,7 @@ from tncam_gateway.api import (
 )
 from tncam_gateway.api.inputs import refuse_control_characters
 from tncam_gateway.api.middleware import ConfiguredCORS, GatewayMiddleware
+from tncam_gateway.api.console import mount_console
 from tncam_gateway.api.static import mount_live_player
 from tncam_gateway.metrics import GatewayMetrics, MeteredAuditSink, RequestMetrics
 from tncam_gateway.service.context import build_state
@@ -90,6 +91,7 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
     app.add_middleware(ConfiguredCORS)
     app.add_middleware(RequestMetrics)
     mount_live_player(app)
+    mount_console(app)
     return app
 
 
