@@ -18,7 +18,6 @@ import gzip
 import json
 import statistics
 import sys
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 

@@ -90,9 +90,10 @@ export function SignIn({ next, onDone }: Props) {
         <p class="secret">
           Khóa bí mật: <code id="totp-secret">{enrolment.secret}</code>
         </p>
-        <p class="hint">
-          Địa chỉ cài đặt: <code class="uri">{enrolment.otpauth_uri}</code>
-        </p>
+        <details class="hint">
+          <summary>Địa chỉ cài đặt (otpauth) cho ứng dụng nhận địa chỉ</summary>
+          <code class="uri">{enrolment.otpauth_uri}</code>
+        </details>
         <form onSubmit={confirm} noValidate>
           <ErrorBox text={error} />
           <Field id="enrol-code" label="Mã xác thực (6 số)" error={fields.totp}>

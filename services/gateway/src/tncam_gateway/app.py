@@ -27,9 +27,9 @@ from tncam_gateway.api import (
     registry,
     units,
 )
+from tncam_gateway.api.console import mount_console
 from tncam_gateway.api.inputs import refuse_control_characters
 from tncam_gateway.api.middleware import ConfiguredCORS, GatewayMiddleware
-from tncam_gateway.api.console import mount_console
 from tncam_gateway.api.static import mount_live_player
 from tncam_gateway.metrics import GatewayMetrics, MeteredAuditSink, RequestMetrics
 from tncam_gateway.service.context import build_state
