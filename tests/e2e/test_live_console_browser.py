@@ -4,7 +4,9 @@ CAM-01-001 H.265, the others H.264): the province admin signs in with a
 TOTP code (a wrong code is shown next to its field) and the board shows the report's states
 and its appendix totals, one commune's cameras, a camera's detail; a commune operator's first
 sign-in enrols TOTP and changes the forced password, then sees only its commune; a session
-that ends sends the user to sign-in and back to the page; the live wall plays the four cameras
+that ends sends the user to sign-in and back to the page; a camera taken off the network turns
+red on the open board within 15 s; an account with an unknown unit is refused next to its
+field; the live wall plays the four cameras
 (H.264 in the browser: three passed through, CAM-01-001 by the edge's shared transcode; frames
 decoded); axe-core finds no serious or critical violation on any page.
 Screenshots of every page at 1280×720 go to var/console-screens/.
@@ -222,9 +224,23 @@ async def test_admin_signs_in_with_totp_and_the_board_shows_the_report(
         await page.wait_for_selector("[data-testid=camera-state]")
         await page.wait_for_selector("#tickets-title")
         await _shot(page, stack, "04-chi-tiet-camera")
+        await page.click("a[href='#/su-co']")
+        await page.wait_for_selector("main[data-loaded=yes]")
+        await _shot(page, stack, "05-su-co-thoi-han")
+
+        # Accounts: an unknown unit is refused, the gateway's problem next to the unit field.
+        await page.click("a[href='#/quan-ly-tai-khoan']")
+        await page.wait_for_selector("[data-testid=accounts] tbody tr")
+        assert OPERATOR in await page.inner_text("[data-testid=accounts]")
+        await page.fill("#acc-username", "xa99.vanhanh")
+        await page.fill("#acc-name", "Trần Văn Bình")
+        await page.fill("#acc-unit", "commune-99x")
+        await page.click("form.grid-form button[type=submit]")
+        await page.wait_for_selector("#acc-unit-error")
+        await _shot(page, stack, "06-quan-ly-tai-khoan")
         await page.click("a[href='#/tai-khoan']")
         await page.wait_for_selector("#current-password")
-        await _shot(page, stack, "05-tai-khoan")
+        await _shot(page, stack, "07-tai-khoan")
         assert not [line for line in console if line.startswith("pageerror")], console
 
 
@@ -251,7 +267,7 @@ async def test_live_wall_plays_four_cameras(stack: ConsoleStack) -> None:
         await page.goto(f"{stack.console}#/xem-truc-tiep?so=4")
         try:
             await _play_wall(page, console)
-            await _shot(page, stack, "09-xem-truc-tiep")
+            await _shot(page, stack, "11-xem-truc-tiep")
             await page.click("button[type=submit]")  # stop: every player ends its session
             deadline = time.monotonic() + 10
             while await page.evaluate("window.tncamPlayers.size") > 0:
@@ -297,7 +313,7 @@ async def test_commune_operator_enrols_changes_password_and_sees_only_its_commun
         await page.wait_for_selector("#totp-secret")
         secret = (await page.inner_text("#totp-secret")).strip()
         codes = TotpCodes(secret)
-        await _shot(page, stack, "06-dang-ky-totp")
+        await _shot(page, stack, "08-dang-ky-totp")
         await page.fill("#enrol-code", await codes.next_async())
         await page.click("button[type=submit]")
         await page.wait_for_selector(".alert.info")
@@ -310,7 +326,7 @@ async def test_commune_operator_enrols_changes_password_and_sees_only_its_commun
         await page.fill("#new-password-again", "123")
         await page.click("button[type=submit]")
         await page.wait_for_selector("#new-password-error")
-        await _shot(page, stack, "07-doi-mat-khau")
+        await _shot(page, stack, "09-doi-mat-khau")
         await page.fill("#new-password", OPERATOR_PASSWORD)
         await page.fill("#new-password-again", OPERATOR_PASSWORD)
         await page.click("button[type=submit]")
@@ -320,7 +336,7 @@ async def test_commune_operator_enrols_changes_password_and_sees_only_its_commun
         assert await rows.count() == 1
         assert await rows.first.get_attribute("data-commune") == "01"
         assert await page.inner_text("[data-testid=sum-cameras]") == "1"
-        await _shot(page, stack, "08-bang-cua-xa")
+        await _shot(page, stack, "10-bang-cua-xa")
         await page.click("a[href='#/camera']")
         await page.wait_for_selector("table.cameras tbody tr")
         ids = await page.locator("table.cameras tbody tr").evaluate_all(
@@ -356,3 +372,33 @@ async def test_an_ended_session_returns_to_sign_in_and_back_to_the_page(
         await _sign_in(page, ADMIN, ADMIN_PASSWORD, await stack.admin_codes.next_async())
         await page.wait_for_selector("[data-testid=camera-state]")
         assert page.url.endswith("#/camera/CAM-03-003")
+
+
+async def test_a_lost_camera_turns_red_on_the_board_within_15_s(
+    stack: ConsoleStack, make_run_stack: SharedStack
+) -> None:
+    """CAM-04-004 (cam4) goes off the network: its commune's service-center cell turns from Có
+    to Mất kết nối on the open board (which refreshes itself) within 15 s."""
+    found = re.search(
+        r"^\s+camera control\s+(http://\S+)", "".join(make_run_stack.running.output), re.M
+    )
+    assert found, make_run_stack.running.output
+    control = found.group(1)
+    cell = "tr[data-commune='04'] td.cell >> nth=0"
+    async with chromium(viewport=VIEWPORT) as browser, httpx.AsyncClient(timeout=30) as http:
+        page = await browser.new_page()
+        await _resume(page, stack)
+        await page.goto(f"{stack.console}#/bang")
+        await page.wait_for_selector("tr[data-commune='04']")
+        assert await page.locator(cell).get_attribute("data-state") == "Có"
+        try:
+            assert (await http.post(f"{control}/cam4/down")).status_code == 200
+            down = time.monotonic()
+            while await page.locator(cell).get_attribute("data-state") != "Mất kết nối":
+                assert time.monotonic() - down < 15, "still not red after 15 s"
+                await asyncio.sleep(0.25)
+            print(f"\nlost camera red on the board after {time.monotonic() - down:.1f} s")
+            await _shot(page, stack, "12-bang-camera-mat-ket-noi")
+        finally:
+            assert (await http.post(f"{control}/cam4/up")).status_code == 200
+            await _hand_back(page, stack)

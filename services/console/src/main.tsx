@@ -5,9 +5,11 @@ import { useEffect, useState } from "preact/hooks";
 import type { Role } from "./api";
 import { ROLE_TEXT } from "./labels";
 import { AccountPage } from "./pages/account";
+import { AccountsPage } from "./pages/accounts";
 import { BoardPage } from "./pages/board";
 import { CameraPage } from "./pages/camera";
 import { CameraListPage } from "./pages/cameras";
+import { DutiesPage } from "./pages/duties";
 import { SignIn } from "./pages/signin";
 import { WallPage } from "./pages/wall";
 import { go, useRoute } from "./router";
@@ -25,6 +27,12 @@ const PAGES: Page[] = [
   { path: "bang", title: "Bảng tình trạng", roles: CAMERA_ROLES },
   { path: "camera", title: "Camera", roles: CAMERA_ROLES },
   { path: "xem-truc-tiep", title: "Xem trực tiếp", roles: CAMERA_ROLES },
+  {
+    path: "su-co",
+    title: "Sự cố, thời hạn",
+    roles: ["province_admin", "auditor", "unit_operator", "unit_viewer"],
+  },
+  { path: "quan-ly-tai-khoan", title: "Quản lý tài khoản", roles: ["province_admin"] },
   { path: "tai-khoan", title: "Tài khoản của tôi", roles: ALL },
 ];
 
@@ -41,6 +49,10 @@ function Body({ route }: { route: Route }) {
       return id ? <CameraPage id={id} /> : <CameraListPage query={route.query} />;
     case "xem-truc-tiep":
       return <WallPage query={route.query} />;
+    case "su-co":
+      return <DutiesPage />;
+    case "quan-ly-tai-khoan":
+      return <AccountsPage />;
     case "tai-khoan":
       return <AccountPage />;
     default:
@@ -103,7 +115,9 @@ function App() {
         Bỏ qua, tới nội dung chính
       </a>
       <header class="top">
-        <span class="brand">tncam · Camera giám sát tỉnh Thái Nguyên</span>
+        <span class="brand" title="Hệ thống camera giám sát tập trung tỉnh Thái Nguyên">
+          tncam Thái Nguyên
+        </span>
         <nav aria-label="Chức năng">
           <ul>
             {PAGES.filter((p) => p.roles.includes(me.role)).map((p) => (
@@ -115,8 +129,9 @@ function App() {
             ))}
           </ul>
         </nav>
-        <span class="who">
-          {me.display_name} · {ROLE_TEXT[me.role]}
+        <span class="who" title={ROLE_TEXT[me.role]}>
+          {me.display_name}
+          <span class="sr-only"> ({ROLE_TEXT[me.role]})</span>
         </span>
         <button type="button" class="link" onClick={() => void signOut()}>
           Đăng xuất

@@ -12,6 +12,8 @@ export class ApiError extends Error {
     readonly code: string,
     readonly detail: string,
     readonly fields: Record<string, string> = {},
+    /** The gateway's own detail (Vietnamese, with the English gloss in brackets). */
+    readonly serverDetail: string = "",
   ) {
     super(detail);
   }
@@ -62,13 +64,15 @@ export function toApiError(status: number, body: unknown): ApiError {
       if (name) fields[name] = (e.type && FIELD_TEXT[e.type]) || "Giá trị không hợp lệ.";
     }
   }
+  const server = (p.detail ?? "").replace(/\s*\([^()]*\)\s*$/, "");
   const text =
     CODE_TEXT[code] ??
-    (status === 422 ? "Dữ liệu nhập chưa hợp lệ, xem ghi chú bên cạnh từng ô." : undefined) ??
+    (Object.keys(fields).length
+      ? "Dữ liệu nhập chưa hợp lệ, xem ghi chú bên cạnh từng ô."
+      : undefined) ??
     (status >= 500 ? "Hệ thống đang bận hoặc gặp lỗi. Vui lòng thử lại sau." : undefined) ??
-    p.detail ??
-    `Lỗi ${status}`;
-  return new ApiError(status, code, text, fields);
+    (server || `Lỗi ${status}`);
+  return new ApiError(status, code, text, fields, server);
 }
 
 export function messageOf(e: unknown): string {
