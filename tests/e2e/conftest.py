@@ -38,6 +38,9 @@ TNCAM = str(Path(sys.executable).with_name("tncam"))
 
 # Registry tables holding cameras and their history, children first.
 REGISTRY_CAMERA_TABLES = (
+    "camera_change_requests",
+    "maintenance_visits",
+    "registry_updates",
     "outbox",
     "fault_tickets",
     "state_transitions",

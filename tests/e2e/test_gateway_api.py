@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 import json
 import os
+import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from openpyxl import load_workbook
 
 from tncam_contracts.catalog import AUDIT_STREAM
 from tncam_gateway.cli import bootstrap
@@ -28,7 +31,7 @@ from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.services import REPO_ROOT, ServiceProcess
 
-from .conftest import insert_gateway_account
+from .conftest import insert_gateway_account, run_tncam
 
 pytestmark = pytest.mark.e2e
 
@@ -207,3 +210,263 @@ def test_method_not_allowed_names_the_allowed_methods(gateway: ServiceProcess) -
         r = requests.request(method, f"{gateway.url}{path}", timeout=10)
         assert r.status_code == 405, r.text
         assert {m.strip() for m in r.headers["Allow"].split(",")} == allowed, r.headers
+
+
+# ------------------------------------------------------------------ the connection report
+
+
+def _gateway_settings(env: dict[str, str]) -> GatewaySettings:
+    return GatewaySettings(
+        environment="test",
+        database_url=env["TNCAM_DATABASE_URL"],
+        db_password=env["TNCAM_GATEWAY_DB_PASSWORD"],
+        jwt_signing_key=env["TNCAM_GATEWAY_JWT_SIGNING_KEY"],
+        mfa_encryption_key=env["TNCAM_GATEWAY_MFA_ENCRYPTION_KEY"],
+    )
+
+
+def _operator_token(gateway: ServiceProcess, env: dict[str, str], unit_id: str) -> str:
+    name, secret = f"op-{unit_id}-{os.getpid()}", totp.new_secret()
+    asyncio.run(
+        insert_gateway_account(
+            _gateway_settings(env),
+            username=name,
+            display_name="Cán bộ xã",
+            role="unit_operator",
+            password=ADMIN_PASSWORD,
+            mfa_secret=secret,
+            unit_id=unit_id,
+            unit_is_commune=True,
+        )
+    )
+    code = totp.code_at(secret, totp.step_of(dt.datetime.now(dt.UTC)))
+    r = requests.post(
+        f"{gateway.url}/api/v1/auth/token",
+        data={"username": name, "password": ADMIN_PASSWORD, "totp": code},
+        timeout=10,
+    )
+    assert r.status_code == 200, r.text
+    return str(r.json()["access_token"])
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_connection_report_pdf_xlsx_html_scope_notes(
+    gateway: ServiceProcess, gateway_env: dict[str, str], admin_token: str, tmp_path: Path
+) -> None:
+    import subprocess
+
+    from openpyxl import load_workbook
+
+    api, admin = f"{gateway.url}/api/v1", {"Authorization": f"Bearer {admin_token}"}
+    report_url = f"{api}/reports/connection-status"
+    for cid, commune, kind, owner in (
+        ("RP-61-TT", "61", "service_center", None),
+        ("RP-61-KV", "61", "public_place", None),
+        ("RP-62-HQ", "62", "committee_hq", None),
+        ("RP-TINH-1", "62", "service_center", "ttpvhcc-tinh"),
+    ):
+        body = {"id": cid, "name": f"Camera {cid}", "commune_code": commune, "site_kind": kind}
+        body |= {"rtsp_url": f"rtsp://10.61.0.1/{cid}", "owner_unit_id": owner}
+        r = requests.post(f"{api}/cameras", json=body, headers=admin, timeout=30)
+        assert r.status_code in (200, 201), r.text
+    note = "Đang chờ nhà mạng kéo cáp quang đến quảng trường"
+    r = requests.put(f"{report_url}/notes/61", json={"text": note}, headers=admin, timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.json()["updated_by"]
+
+    data = requests.get(report_url, headers=admin, timeout=60).json()
+    row61 = next(r for r in data["rows"] if r["commune_code"] == "61")
+    assert (row61["service_center"]["text"], row61["square"]["text"]) == ("Chưa kết nối",) * 2
+    assert [p["site_kind"] for p in row61["square"]["parts"]] == ["public_place"]
+    assert (row61["note"], row61["note_by"] != "") == (note, True)
+    center = data["service_centers"][0]
+    assert center["unit_id"] == "ttpvhcc-tinh"
+    assert center["cameras"]["never"] >= 1
+
+    # PDF by Accept: it opens (pdftoppm renders page 1), its text holds headings and totals.
+    r = requests.get(report_url, headers=admin | {"Accept": "application/pdf"}, timeout=60)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/pdf"
+    pdf = tmp_path / "bao-cao.pdf"
+    pdf.write_bytes(r.content)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+        check=True,
+        timeout=60,
+    )
+    page = next(tmp_path.glob("page*.png"))
+    assert page.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert page.stat().st_size > 10_000  # a page with a table on it, not a blank one
+    text = _squash(
+        subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, timeout=60
+        ).stdout.decode()
+    )
+    for heading in (
+        "PHỤ LỤC",
+        "TÌNH TRẠNG KẾT NỐI CAMERA GIÁM SÁT LÊN ỨNG DỤNG C-THÁI NGUYÊN",
+        "I. UBND CÁC XÃ, PHƯỜNG",
+        "II. TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG TỈNH",
+        "Trang 1/",
+    ):
+        assert heading in text, heading
+    for line in data["totals"]:
+        assert _squash(line) in text, line
+
+    # XLSX: the same numbers as the JSON.
+    r = requests.get(report_url, params={"format": "xlsx"}, headers=admin, timeout=60)
+    ws = load_workbook(io.BytesIO(r.content)).active
+    assert ws is not None
+    sheet = [row for row in ws.iter_rows(values_only=True) if row and isinstance(row[0], int)]
+    by_code = {row[1]: row for row in sheet}
+    for jrow in data["rows"]:
+        xrow = by_code[jrow["commune_code"]]
+        cells = [str(v or "").split("\n")[0] for v in xrow[3:6]]
+        assert cells == [jrow[k]["text"] for k in ("service_center", "committee_hq", "square")]
+    xcenter = next(row for row in sheet if row[1] == center["unit_name"])
+    c = center["cameras"]
+    assert list(xcenter[2:7]) == [
+        c["cameras"],
+        c["connected"] + c["unstable"],
+        c["lost"],
+        c["never"],
+        c["unstable"],
+    ]
+
+    r = requests.get(report_url, params={"format": "html"}, headers=admin, timeout=60)
+    assert r.headers["content-type"].startswith("text/html")
+    assert "TÌNH TRẠNG KẾT NỐI CAMERA" in r.text
+
+    # A ward's operator gets its own row only, and may not write notes.
+    operator = {"Authorization": f"Bearer {_operator_token(gateway, gateway_env, 'commune-61')}"}
+    own = requests.get(report_url, headers=operator, timeout=60).json()
+    assert [r["commune_code"] for r in own["rows"]] == ["61"]
+    assert (own["service_centers"], own["departments"]) == ([], [])
+    r = requests.put(f"{report_url}/notes/61", json={"text": "x"}, headers=operator, timeout=30)
+    assert r.status_code == 403
+    assert r.json()["code"] == "gateway.authz.role_forbidden"
+
+    # As of yesterday the cameras were not yet registered.
+    yesterday = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat()
+    past = requests.get(report_url, params={"as_of": yesterday}, headers=admin, timeout=60)
+    assert past.status_code == 200, past.text
+    assert past.json()["as_of"] is not None
+    past61 = next(r for r in past.json()["rows"] if r["commune_code"] == "61")
+    assert past61["service_center"]["cameras"] == 0
+
+
+def test_a_unit_deactivation_waits_for_the_province_admin_and_the_annual_report(
+    gateway: ServiceProcess, gateway_env: dict[str, str], admin_token: str, tmp_path: Path
+) -> None:
+    """Issue 14 items 2 and 4 through the gateway: 202 with the change request, the camera
+    still reported until approval; the annual report's XLSX and PDF say what its JSON says."""
+    api = f"{gateway.url}/api/v1"
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    op = {"Authorization": f"Bearer {_operator_token(gateway, gateway_env, 'commune-04')}"}
+    cam = f"E2E-04-HQ-{os.getpid()}"
+    r = requests.post(
+        f"{api}/cameras",
+        headers=admin,
+        json={
+            "id": cam,
+            "name": "Cổng UBND",
+            "commune_code": "04",
+            "site_kind": "committee_hq",
+            "rtsp_url": "rtsp://10.4.4.4/1",
+        },
+        timeout=10,
+    )
+    assert r.status_code == 201, r.text
+
+    def hq_cameras() -> int:
+        report = requests.get(f"{api}/reports/connection-status", headers=admin, timeout=30).json()
+        row = next(x for x in report["rows"] if x["commune_code"] == "04")
+        return int(row["committee_hq"]["cameras"])
+
+    counted = hq_cameras()
+    r = requests.post(
+        f"{api}/cameras/{cam}/deactivate", headers=op, json={"reason": "Thay thiết bị"}, timeout=10
+    )
+    assert r.status_code == 202, r.text
+    change = r.json()
+    assert (change["status"], change["kind"], change["camera_id"]) == ("pending", "deactivate", cam)
+    assert hq_cameras() == counted  # still reported
+    waiting = requests.get(f"{api}/cameras/{cam}", headers=op, timeout=10).json()
+    assert (waiting["active"], waiting["pending_change_id"]) == (True, change["id"])
+    mine = requests.get(f"{api}/camera-changes", headers=op, timeout=10).json()["items"]
+    assert change["id"] in {c["id"] for c in mine}
+    r = requests.post(f"{api}/camera-changes/{change['id']}/approve", headers=op, timeout=10)
+    assert r.status_code == 403, r.text
+    r = requests.post(f"{api}/camera-changes/{change['id']}/approve", headers=admin, timeout=10)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "approved"
+    assert requests.get(f"{api}/cameras/{cam}", headers=admin, timeout=10).json()["active"] is False
+    assert hq_cameras() == counted - 1
+
+    year = dt.datetime.now(dt.UTC).year
+    own = requests.get(f"{api}/reports/annual", headers=op, params={"year": year}, timeout=60)
+    assert own.status_code == 200, own.text
+    assert [row["unit_id"] for row in own.json()["rows"]] == ["commune-04"]
+    data = requests.get(f"{api}/reports/annual", headers=admin, params={"year": year}, timeout=60)
+    assert data.status_code == 200, data.text
+    rows = data.json()["rows"]
+    assert len(rows) >= 93  # 92 communes and the service center
+    xlsx = requests.get(
+        f"{api}/reports/annual", headers=admin, params={"year": year, "format": "xlsx"}, timeout=60
+    )
+    assert xlsx.status_code == 200, xlsx.text
+    assert xlsx.headers["content-disposition"].endswith(f'bao-cao-nam-{year}.xlsx"')
+    sheet = load_workbook(io.BytesIO(xlsx.content))["Báo cáo năm"]
+    body = [r for r in sheet.iter_rows(values_only=True) if isinstance(r[0], int)]
+    assert [(r[0], r[1], r[2], r[3], r[4], r[6], r[15], r[16]) for r in body] == [
+        (
+            x["number"],
+            x["unit_name"],
+            x["cameras"],
+            x["connected"],
+            x["never"],
+            x["incidents"],
+            x["score"],
+            x["grade"],
+        )
+        for x in rows
+    ]
+    pdf = requests.get(
+        f"{api}/reports/annual", headers=admin, params={"year": year, "format": "pdf"}, timeout=60
+    )
+    assert pdf.status_code == 200, pdf.text
+    assert pdf.headers["content-type"] == "application/pdf"
+    path = tmp_path / "annual.pdf"
+    path.write_bytes(pdf.content)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    text = " ".join(text.split())  # table headings wrap inside their cells
+    for heading in (
+        f"BÁO CÁO NĂM {year}",
+        "Camera đăng ký",
+        "Khắc phục trong 3 ngày",
+        "Xếp loại",
+        "CÁCH TÍNH ĐIỂM",
+        "Trang 1/",
+    ):
+        assert heading in text, heading
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")],
+        check=True,
+    )
+    assert (tmp_path / "p-1.png").stat().st_size > 10_000  # page 1 renders
+
+    # The same report from the command line (the gateway's settings), and the change list.
+    cli = run_tncam(
+        gateway_env, "annual-report", "--year", str(year), "--format", "json", "-o", "-"
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert [r["unit_id"] for r in json.loads(cli.stdout)["rows"]] == [r["unit_id"] for r in rows]
+    listed = run_tncam(gateway_env, "cameras", "changes", "--status", "approved", "--camera", cam)
+    assert listed.returncode == 0, listed.stderr
+    assert change["id"] in listed.stdout
+    assert "đã duyệt" in listed.stdout

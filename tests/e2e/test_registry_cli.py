@@ -148,7 +148,10 @@ def test_cli_import_and_report(
         time.sleep(0.2)
     assert all(rows.get(code) == cells for code, cells in expected.items()), rows
     assert "Tổng số Camera Trụ sở UBND Mất kết nối lên C_Thai Nguyen: 1" in report.stdout
-    assert "Tổng số Camera Quảng trường Chưa kết nối lên C_Thai Nguyen: 1" in report.stdout
+    assert (
+        "Tổng số Camera Quảng trường, khu vực công cộng Chưa kết nối lên C_Thai Nguyen: 1"
+        in report.stdout
+    )
 
     out = tmp_path / "bao-cao.xlsx"
     result = tncam(env, "report", "connection", "--format", "xlsx", "-o", str(out))

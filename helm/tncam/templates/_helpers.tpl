@@ -100,7 +100,12 @@ app.kubernetes.io/component: {{ .name }}
 {{- end }}
 {{- range $k, $v := $svc.extraEnv }}
 - name: {{ $k }}
+{{- if kindIs "map" $v }}
+  valueFrom:
+    {{- toYaml $v.valueFrom | nindent 4 }}
+{{- else }}
   value: {{ $v | quote }}
+{{- end }}
 {{- end }}
 {{- end -}}
 
@@ -160,4 +165,31 @@ live: {}
 {{ include "tncam.secretEnv" (dict "root" . "kind" "turn" "env" "TNCAM_LIVE_TURN_USERNAME" "key" "turn-username") }}
 {{ include "tncam.secretEnv" (dict "root" . "kind" "turn" "env" "TNCAM_LIVE_TURN_PASSWORD" "key" "turn-password") }}
 {{- end }}
+{{- end -}}
+
+
+{{/* Topology spread of service .name: its own constraints (each given the service's selector
+     when it has none), else one per `topologySpread.topologyKeys` (nodes, zones). */}}
+{{- define "tncam.topologySpread" -}}
+{{- $root := .root -}}
+{{- $svc := index $root.Values.services .name -}}
+{{- $selector := dict "matchLabels" (include "tncam.selector" (dict "root" $root "name" .name) | fromYaml) -}}
+{{- $out := list -}}
+{{- if $svc.topologySpreadConstraints -}}
+{{- range $svc.topologySpreadConstraints -}}
+{{- $out = append $out (merge (deepCopy .) (dict "labelSelector" $selector)) -}}
+{{- end -}}
+{{- else -}}
+{{- $ts := $root.Values.topologySpread -}}
+{{- range $ts.topologyKeys -}}
+{{- $out = append $out (dict "maxSkew" $ts.maxSkew "topologyKey" . "whenUnsatisfiable" $ts.whenUnsatisfiable "labelSelector" $selector) -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $out -}}
+{{- end -}}
+
+{{/* Checksum of everything a service's settings come from (not the Secrets: checksum/secrets). */}}
+{{- define "tncam.configChecksum" -}}
+{{- $v := .root.Values -}}
+{{- list (index $v.services .name) $v.nats $v.database $v.s3 $v.environment $v.logLevel $v.image | toJson | sha256sum -}}
 {{- end -}}

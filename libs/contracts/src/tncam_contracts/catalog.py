@@ -36,7 +36,15 @@ from tncam.deadletter.v1 import dead_letter_pb2
 from tncam.gateway.v1 import grant_pb2
 from tncam.live.v1 import live_pb2, session_pb2
 from tncam.recording.v1 import recording_api_pb2, segment_pb2
-from tncam.registry.v1 import camera_config_pb2, camera_state_pb2, credentials_pb2, service_pb2
+from tncam.registry.v1 import (
+    annual_pb2,
+    camera_config_pb2,
+    camera_state_pb2,
+    changes_pb2,
+    credentials_pb2,
+    notify_pb2,
+    service_pb2,
+)
 
 _NS_RE = re.compile(r"^[a-z0-9_]*$")
 # One subject token filled in at publish time (a camera id, a service name, a stream name);
@@ -466,7 +474,12 @@ REGISTRY_IMPORT_CAMERAS = RequestSpec(
 )
 REGISTRY_GET_CONNECTION_REPORT = RequestSpec(
     "tncam.registry.v1.get_connection_report",
-    "The official connection report per commune (JSON, CSV, XLSX, HTML).",
+    "The official connection report per commune (JSON, CSV, XLSX, HTML, PDF), now or as of a "
+    "past instant, scoped to the reader.",
+)
+REGISTRY_SET_REPORT_NOTE = RequestSpec(
+    "tncam.registry.v1.set_report_note",
+    "Write or remove the note of a commune's row in the connection report (audited).",
 )
 REGISTRY_LIST_OVERDUE_DEADLINES = RequestSpec(
     "tncam.registry.v1.list_overdue_deadlines", "Deadlines past due (working-day calendar)."
@@ -515,6 +528,28 @@ REGISTRY_LIST_MAINTENANCE_RECORDS = RequestSpec(
 )
 REGISTRY_LIST_CONNECTION_NEEDS = RequestSpec(
     "tncam.registry.v1.list_connection_needs", "The units' annual needs registrations (Art. 22)."
+)
+REGISTRY_GET_NOTIFICATION_TARGETS = RequestSpec(
+    "tncam.registry.v1.get_notification_targets",
+    "A unit's notification targets (e-mail, webhooks; no secret).",
+)
+REGISTRY_SET_NOTIFICATION_TARGETS = RequestSpec(
+    "tncam.registry.v1.set_notification_targets", "Replace a unit's notification targets."
+)
+REGISTRY_LIST_NOTICES = RequestSpec(
+    "tncam.registry.v1.list_notices", "Notices sent (or being sent) to the units, newest first."
+)
+REGISTRY_LIST_CHANGE_REQUESTS = RequestSpec(
+    "tncam.registry.v1.list_change_requests",
+    "Change requests that would hide a camera (pending approval, decided).",
+)
+REGISTRY_DECIDE_CHANGE_REQUEST = RequestSpec(
+    "tncam.registry.v1.decide_change_request",
+    "A province admin approves (applies) or rejects a camera change request.",
+)
+REGISTRY_GET_ANNUAL_REPORT = RequestSpec(
+    "tncam.registry.v1.get_annual_report",
+    "The annual report per unit with its score (JSON, XLSX, PDF).",
 )
 RECORDING_LIST_SEGMENTS = RequestSpec(
     "tncam.recording.v1.list_segments", "Stored segments of a camera in a time range."
@@ -596,6 +631,13 @@ REQUESTS: tuple[RequestSpec, ...] = (
     REGISTRY_RECORD_CONNECTION_NEEDS,
     REGISTRY_GET_CAMERA_HISTORY,
     REGISTRY_LIST_UNITS,
+    REGISTRY_SET_REPORT_NOTE,
+    REGISTRY_GET_NOTIFICATION_TARGETS,
+    REGISTRY_SET_NOTIFICATION_TARGETS,
+    REGISTRY_LIST_NOTICES,
+    REGISTRY_LIST_CHANGE_REQUESTS,
+    REGISTRY_DECIDE_CHANGE_REQUEST,
+    REGISTRY_GET_ANNUAL_REPORT,
     RECORDING_LIST_SEGMENTS,
     RECORDING_GET_TIMELINE,
     RECORDING_GET_GAP_REPORT,
@@ -788,7 +830,10 @@ MESSAGE_MODULES: tuple[ModuleType, ...] = (
     camera_config_pb2,
     credentials_pb2,
     camera_state_pb2,
+    notify_pb2,
+    changes_pb2,
     service_pb2,
+    annual_pb2,
     segment_pb2,
     recording_api_pb2,
     audit_event_pb2,

@@ -31,6 +31,9 @@ IRREGULAR_PAST = frozenset({"taken", "sent", "made", "built", "held", "done", "b
 IMPERATIVE_VERBS = frozenset(
     {
         "list",
+        "acknowledge",
+        "add",
+        "close",
         "open",
         "get",
         "verify",
@@ -50,6 +53,7 @@ IMPERATIVE_VERBS = frozenset(
         "record",
         "export",
         "generate",
+        "decide",
     }
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from tncam_gateway.api import (
     accounts,
     audit,
     auth,
+    camera_changes,
     cameras,
     contract,
     duties,
@@ -23,8 +25,10 @@ from tncam_gateway.api import (
     grants,
     live,
     live_ws,
+    notifications,
     problems,
     registry,
+    reports,
     units,
 )
 from tncam_gateway.api.console import mount_console
@@ -33,6 +37,7 @@ from tncam_gateway.api.middleware import ConfiguredCORS, GatewayMiddleware
 from tncam_gateway.api.static import mount_live_player
 from tncam_gateway.metrics import GatewayMetrics, MeteredAuditSink, RequestMetrics
 from tncam_gateway.service.context import build_state
+from tncam_gateway.service.ratelimits import prune_full_buckets
 from tncam_gateway.settings import GatewaySettings
 from tncam_mesh.audit import AuditClient
 from tncam_mesh.runtime import Runtime, declare_streams, run_service
@@ -75,6 +80,7 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
         accounts,
         grants,
         registry,
+        reports,
         cameras,
         footage,
         live,
@@ -83,6 +89,8 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
         audit,
         units,
         duties,
+        notifications,
+        camera_changes,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     problems.install(app)
@@ -111,6 +119,7 @@ async def lifespan(rt: Runtime[GatewaySettings]) -> AsyncIterator[None]:
         app.state.gateway = state  # type: ignore[attr-defined]
         rt.every("grant-outbox", 5.0, state.grants.notify_pending)
         rt.every("live-session-ends", rt.settings.live_end_interval_s, state.live.end_due)
+        rt.every("rate-limit-prune", 60.0, functools.partial(prune_full_buckets, db.sessions))
         yield
         app.state.gateway = None  # type: ignore[attr-defined]
 

@@ -9,6 +9,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import io
+import json
 import os
 import re
 import uuid
@@ -48,10 +49,12 @@ from tncam_mesh.http import HttpServer
 from tncam_mesh.jetstream import ensure_stream, publish
 from tncam_mesh.rpc import call
 from tncam_recorder.media.fmp4 import fragment_elementary
+from tncam_registry.domain.notify import verify
 from tncam_testkit.cameras import make_clips
 from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.images import jpeg_size, make_jpeg
 from tncam_testkit.nats import NatsServer
+from tncam_testkit.notify import WebhookReceiver
 from tncam_testkit.procs import free_port
 from tncam_testkit.s3 import S3Endpoint, make_server
 from tncam_testkit.segments import publish_clip
@@ -814,25 +817,28 @@ async def test_camera_admin_import_and_report(live: Live, world: World) -> None:
             assert r.status_code == 200, r.text
             assert ctype in r.headers["content-type"]
         assert b"Ph" in r.content or r.content[:2] == b"PK"
+        # A unit operator's report holds its own commune's row only.
         r = await c.get("/api/v1/reports/connection-status", headers=auth(w.tokens["operator"]))
-        assert r.status_code == 403
+        assert r.status_code == 200, r.text
+        assert [row["commune_code"] for row in r.json()["rows"]] == [COMMUNE]
 
 
 # The authorization matrix on the new endpoints, against the real registry and recorder.
 # Columns: who, then the expected status of each endpoint (see ENDPOINTS).
+# The report answers every role but the auditor: the registry narrows it to the unit or sector.
 ENDPOINTS = ("camera", "timeline", "playback", "export", "analytics", "report", "exports", "audit")
 MATRIX: list[tuple[str, tuple[int, ...]]] = [
     ("admin", (200, 200, 403, 403, 200, 200, 200, 403)),
     ("admin_grant", (200, 200, 201, 201, 200, 200, 200, 403)),
     ("admin_lapsed", (200, 200, 403, 403, 200, 200, 200, 403)),
-    ("operator", (200, 200, 201, 201, 403, 403, 200, 403)),
+    ("operator", (200, 200, 201, 201, 403, 200, 200, 403)),
     # Out of scope answers as an unknown camera does (404): no hint that it exists.
-    ("operator_other", (404, 404, 404, 404, 403, 403, 200, 403)),
+    ("operator_other", (404, 404, 404, 404, 403, 200, 200, 403)),
     # The grant that lets it play the camera back lets it see the camera and its timeline.
-    ("committee", (200, 200, 201, 201, 403, 403, 200, 403)),
-    ("viewer", (200, 200, 201, 403, 403, 403, 200, 403)),
-    ("sector", (200, 200, 201, 201, 403, 403, 200, 403)),
-    ("sector_other", (404, 404, 404, 404, 403, 403, 200, 403)),
+    ("committee", (200, 200, 201, 201, 403, 200, 200, 403)),
+    ("viewer", (200, 200, 201, 403, 403, 200, 200, 403)),
+    ("sector", (200, 200, 201, 201, 403, 200, 200, 403)),
+    ("sector_other", (404, 404, 404, 404, 403, 200, 200, 403)),
     ("auditor", (404, 404, 404, 404, 403, 403, 200, 503)),  # no audit service here: 503
     ("app", (200, 200, 403, 403, 403, 200, 200, 403)),
 ]
@@ -1261,3 +1267,102 @@ async def test_camera_list_filters_by_picture_quality_within_the_callers_scope(
         )
         assert r.status_code == 422, r.text
         assert r.headers["content-type"].startswith("application/problem+json")
+
+
+# Notifications (ADR 0025) against the real registry: who may manage and read a unit's
+# targets and notices; a grant issued here reaches the owning unit's webhook, signed.
+# Columns: GET UNIT's targets, PUT UNIT's targets, GET /notifications.
+NOTIFY_MATRIX: list[tuple[str, tuple[int, int, int]]] = [
+    ("admin", (200, 200, 200)),
+    ("operator", (200, 200, 200)),
+    ("operator_other", (403, 403, 200)),
+    ("viewer", (200, 403, 200)),
+    ("sector", (403, 403, 403)),
+    ("auditor", (200, 403, 200)),
+    ("app", (403, 403, 403)),
+]
+
+
+@pytest.mark.parametrize(("who", "expected"), NOTIFY_MATRIX, ids=[m[0] for m in NOTIFY_MATRIX])
+async def test_notification_authorization_matrix(
+    live: Live, world: World, who: str, expected: tuple[int, int, int]
+) -> None:
+    h = auth(world.tokens[who])
+    path = f"/api/v1/units/{UNIT}/notification-targets"
+    async with live.gw.client() as c:
+        got = (
+            (await c.get(path, headers=h)).status_code,
+            (
+                await c.put(path, headers=h, json={"emails": [f"it.{who}@xa01.example.vn"]})
+            ).status_code,
+            (await c.get("/api/v1/notifications", headers=h)).status_code,
+        )
+    assert got == expected
+
+
+async def test_bad_targets_and_a_grant_told_to_the_owning_unit(live: Live, world: World) -> None:
+    admin = auth(world.tokens["admin"])
+    path = f"/api/v1/units/{UNIT}/notification-targets"
+    hooks = WebhookReceiver()
+    hooks.start()
+    secret = f"khoa-webhook-{uuid.uuid4().hex}"
+    try:
+        async with live.gw.client() as c:
+            r = await c.put(path, headers=admin, json={"emails": ["it@localhost"]})
+            assert r.status_code == 422, r.text
+            assert r.json()["code"] == "registry.set_notification_targets.invalid_email"
+            r = await c.put("/api/v1/units/commune-zz/notification-targets", headers=admin, json={})
+            assert r.status_code == 404, r.text
+            assert r.json()["code"] == "registry.set_notification_targets.unknown_unit"
+            body = {"webhooks": [{"url": hooks.url + "/xa01", "secret": secret}]}
+            r = await c.put(path, headers=admin, json=body)
+            assert r.status_code == 200, r.text
+            assert r.json()["webhooks"] == [{"url": hooks.url + "/xa01", "has_secret": True}]
+            assert secret not in r.text
+            now = live.gw.state.clock()
+            r = await c.post(
+                "/api/v1/grants",
+                headers=auth(world.tokens["admin_grant"]),
+                json={
+                    "legal_basis": "written_request",
+                    "document_number": "12/CV-CAT",
+                    "document_issuer": "Công an tỉnh Thái Nguyên",
+                    "document_date": now.date().isoformat(),
+                    "reason": "Xác minh vụ việc theo văn bản đề nghị",
+                    "camera_ids": [world.cam_a],
+                    "footage_from": (now - dt.timedelta(hours=1)).isoformat(),
+                    "footage_to": now.isoformat(),
+                    "scopes": ["view"],
+                    "expires_at": (now + dt.timedelta(hours=1)).isoformat(),
+                },
+            )
+            assert r.status_code == 201, r.text
+            grant_id = r.json()["id"]
+            async with asyncio.timeout(20):  # gateway -> GATEWAY stream -> registry -> webhook
+                while True:
+                    told = [x for x in hooks.received if grant_id in x.body.decode()]
+                    if told:
+                        break
+                    await asyncio.sleep(0.1)
+            hook = told[0]
+            stamp = int(hook.headers["Tncam-Timestamp"])
+            assert verify(secret.encode(), stamp, hook.body, hook.headers["Tncam-Signature"])
+            assert not verify(
+                b"not-the-secret-0123", stamp, hook.body, hook.headers["Tncam-Signature"]
+            )
+            doc = json.loads(hook.body)
+            assert doc["kind"] == "grant"
+            assert "văn bản đề nghị" in doc["text"]
+            own = await c.get("/api/v1/notifications", headers=auth(world.tokens["operator"]))
+            assert any(grant_id in n["event_key"] for n in own.json()["items"])
+            other = await c.get(
+                "/api/v1/notifications", headers=auth(world.tokens["operator_other"])
+            )
+            assert not any(grant_id in n["event_key"] for n in other.json()["items"])
+            r = await c.get(
+                f"/api/v1/notifications?unit_id={UNIT}",
+                headers=auth(world.tokens["operator_other"]),
+            )
+            assert r.status_code == 403
+    finally:
+        hooks.stop()

@@ -9,7 +9,7 @@ import pytest
 from tncam_gateway.domain import totp
 from tncam_gateway.domain.lockout import LockoutPolicy, ThrottleState, after_failure
 from tncam_gateway.domain.passwords import Argon2Parameters, PasswordHasher, PasswordPolicy
-from tncam_gateway.domain.ratelimit import RateLimiter
+from tncam_gateway.domain.ratelimit import RateLimit
 from tncam_mesh.errors import InvalidInputError
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -127,11 +127,12 @@ def test_progressive_lockout() -> None:
     assert after_failure(s, later, policy).failures == 1  # forgotten after a quiet period
 
 
-def test_rate_limiter_refills() -> None:
-    limiter = RateLimiter(60, burst=2)
-    assert limiter.take("u", 0.0) == 0.0
-    assert limiter.take("u", 0.0) == 0.0
-    wait = limiter.take("u", 0.0)
-    assert 0.9 < wait <= 1.0
-    assert limiter.take("other", 0.0) == 0.0
-    assert limiter.take("u", 1.01) == 0.0
+def test_rate_limit_policy() -> None:
+    limit = RateLimit("user", 60, burst=2)
+    assert (limit.rate, limit.capacity) == (1.0, 2.0)
+    assert limit.key("acc-1") == "user:acc-1"
+    assert limit.retry_after_s(0.25) == 0.75
+    assert limit.retry_after_s(1.5) == 0.0
+    assert RateLimit("address", 1200).capacity == 1200.0
+    with pytest.raises(ValueError, match="per_minute"):
+        RateLimit("user", 0)

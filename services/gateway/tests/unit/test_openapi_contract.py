@@ -141,6 +141,7 @@ def test_one_pagination_convention_everywhere() -> None:
         "/api/v1/maintenance",
         "/api/v1/deadlines",
         "/api/v1/needs",
+        "/api/v1/notifications",
     }
     for path, method, op in OPERATIONS:
         names = {p["name"] for p in op.get("parameters", [])}
@@ -149,7 +150,7 @@ def test_one_pagination_convention_everywhere() -> None:
             assert "page_size" in names, path
     pages = ("CameraPage", "AccountPage", "ReviewPage", "ExportPage", "GrantPage", "LogPage")
     duties = ("UnitPage", "SitePage", "TicketPage", "MaintenancePage", "DeadlinePage", "NeedsPage")
-    for page in pages + duties:
+    for page in (*pages, *duties, "NoticePage"):
         assert {"items", "next_page_token"} <= set(SCHEMAS[page]["properties"]), page
     review = SPEC["paths"]["/api/v1/accounts/review"]["get"]["responses"]["200"]
     assert review["content"]["application/json"]["schema"] == {
@@ -208,7 +209,8 @@ def test_security_schemes_servers_and_headers() -> None:
 def test_required_roles_come_from_the_policy_table() -> None:
     assert REQUIRED_ROLES[Action.AUDIT_READ] == {Role.AUDITOR}
     assert REQUIRED_ROLES[Action.ACCOUNT_ADMIN] == {Role.PROVINCE_ADMIN}
-    assert REQUIRED_ROLES[Action.REPORT_READ] == {Role.PROVINCE_ADMIN, Role.APP_CLIENT}
+    assert REQUIRED_ROLES[Action.REPORT_READ] == set(Role) - {Role.AUDITOR}
+    assert REQUIRED_ROLES[Action.REPORT_NOTE_WRITE] == {Role.PROVINCE_ADMIN}
     assert REQUIRED_ROLES[Action.FOOTAGE_QUICK_EXTRACT] == {Role.UNIT_OPERATOR}
     assert Role.AUDITOR not in REQUIRED_ROLES[Action.FOOTAGE_VIEW]
     assert Role.PROVINCE_ADMIN in REQUIRED_ROLES[Action.FOOTAGE_VIEW]  # through a grant
@@ -229,3 +231,14 @@ def test_required_roles_come_from_the_policy_table() -> None:
     assert by_id["createExport"]["x-required-roles"] == sorted(
         r.value for r in REQUIRED_ROLES[Action.FOOTAGE_EXPORT] | {Role.UNIT_OPERATOR}
     )
+
+
+def test_the_report_format_follows_accept_when_not_named() -> None:
+    from tncam_gateway.api.reports import negotiate
+    from tncam_gateway.domain.vocabulary import ReportFormat
+
+    assert negotiate("application/pdf") is ReportFormat.PDF
+    assert negotiate("text/html, application/xhtml+xml;q=0.9") is ReportFormat.HTML
+    assert negotiate("text/csv;q=0.8") is ReportFormat.CSV
+    assert negotiate("*/*") is ReportFormat.JSON
+    assert negotiate("") is ReportFormat.JSON

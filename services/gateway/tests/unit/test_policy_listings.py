@@ -10,7 +10,9 @@ import pytest
 from tncam_contracts.units import commune_unit_id
 from tncam_gateway.domain.policy import (
     Principal,
+    annual_report_listing,
     camera_listing,
+    change_listing,
     export_listing,
     grant_listing,
     grant_visibility,
@@ -90,3 +92,25 @@ def test_sign_in_rules() -> None:
 
 def test_commune_unit_id() -> None:
     assert commune_unit_id("05512") == "commune-05512"
+
+
+@pytest.mark.parametrize(
+    ("role", "changes", "annual"),
+    [
+        (Role.PROVINCE_ADMIN, (True, None), (True, None)),
+        (Role.APP_CLIENT, (False, None), (True, None)),
+        (Role.AUDITOR, (True, None), (False, None)),
+        (Role.UNIT_OPERATOR, (True, "U1"), (True, "U1")),
+        (Role.UNIT_VIEWER, (True, "U1"), (True, "U1")),
+        (Role.SECTOR_OPERATOR, (False, None), (False, None)),
+    ],
+)
+def test_change_requests_and_annual_report_listings(
+    role: Role, changes: tuple[bool, str | None], annual: tuple[bool, str | None]
+) -> None:
+    for listing, (allowed, unit) in (
+        (change_listing(who(role)), changes),
+        (annual_report_listing(who(role)), annual),
+    ):
+        assert listing.decision.allowed is allowed
+        assert listing.unit_id == unit

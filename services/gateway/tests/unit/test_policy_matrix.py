@@ -23,16 +23,19 @@ CODES = {
     "P": Action.EXPORT_APPROVE,
     "N": Action.ANALYTICS_ENABLE,
     "T": Action.REPORT_READ,
+    "O": Action.REPORT_NOTE_WRITE,
     "C": Action.ACCOUNT_ADMIN,
     "G": Action.GRANT_ISSUE,
     "W": Action.GRANT_REVIEW,
     "X": Action.EXPORT_REVIEW,
     "L": Action.AUDIT_READ,
+    "D": Action.CHANGE_DECIDE,
 }
 assert set(CODES.values()) == set(Action), "every action is in the table"
 
-ADMIN = "R A P N T C G W X"
-# role, unit, sector, grant, allowed actions (everything else must be denied)
+ADMIN = "R A P N T O C G W X D"
+# role, unit, sector, grant, allowed actions (everything else must be denied). The report (T)
+# is decided by the role; the registry narrows its rows to the unit's or sector's cameras.
 TABLE: list[tuple[str, str, str, str, str]] = [
     ("province_admin", "own", "own", "none", ADMIN),
     ("province_admin", "own", "own", "valid", ADMIN + " V E"),
@@ -46,42 +49,42 @@ TABLE: list[tuple[str, str, str, str, str]] = [
     ("province_admin", "other", "other", "none", ADMIN),
     ("province_admin", "other", "other", "valid", ADMIN + " V E"),
     ("province_admin", "other", "other", "expired", ADMIN),
-    ("unit_operator", "own", "own", "none", "R A V E Q W X"),
-    ("unit_operator", "own", "own", "valid", "R A V E Q W X"),
-    ("unit_operator", "own", "own", "expired", "R A V E Q W X"),
-    ("unit_operator", "own", "other", "none", "R A V E Q W X"),
-    ("unit_operator", "own", "other", "valid", "R A V E Q W X"),
-    ("unit_operator", "own", "other", "expired", "R A V E Q W X"),
-    ("unit_operator", "other", "own", "none", ""),
-    ("unit_operator", "other", "own", "valid", "V E"),
-    ("unit_operator", "other", "own", "expired", ""),
-    ("unit_operator", "other", "other", "none", ""),
-    ("unit_operator", "other", "other", "valid", "V E"),
-    ("unit_operator", "other", "other", "expired", ""),
-    ("unit_viewer", "own", "own", "none", "R V"),
-    ("unit_viewer", "own", "own", "valid", "R V E"),
-    ("unit_viewer", "own", "own", "expired", "R V"),
-    ("unit_viewer", "own", "other", "none", "R V"),
-    ("unit_viewer", "own", "other", "valid", "R V E"),
-    ("unit_viewer", "own", "other", "expired", "R V"),
-    ("unit_viewer", "other", "own", "none", ""),
-    ("unit_viewer", "other", "own", "valid", "V E"),
-    ("unit_viewer", "other", "own", "expired", ""),
-    ("unit_viewer", "other", "other", "none", ""),
-    ("unit_viewer", "other", "other", "valid", "V E"),
-    ("unit_viewer", "other", "other", "expired", ""),
-    ("sector_operator", "own", "own", "none", "R V E"),
-    ("sector_operator", "own", "own", "valid", "R V E"),
-    ("sector_operator", "own", "own", "expired", "R V E"),
-    ("sector_operator", "own", "other", "none", ""),
-    ("sector_operator", "own", "other", "valid", "V E"),
-    ("sector_operator", "own", "other", "expired", ""),
-    ("sector_operator", "other", "own", "none", "R V E"),
-    ("sector_operator", "other", "own", "valid", "R V E"),
-    ("sector_operator", "other", "own", "expired", "R V E"),
-    ("sector_operator", "other", "other", "none", ""),
-    ("sector_operator", "other", "other", "valid", "V E"),
-    ("sector_operator", "other", "other", "expired", ""),
+    ("unit_operator", "own", "own", "none", "R A V E Q W X T"),
+    ("unit_operator", "own", "own", "valid", "R A V E Q W X T"),
+    ("unit_operator", "own", "own", "expired", "R A V E Q W X T"),
+    ("unit_operator", "own", "other", "none", "R A V E Q W X T"),
+    ("unit_operator", "own", "other", "valid", "R A V E Q W X T"),
+    ("unit_operator", "own", "other", "expired", "R A V E Q W X T"),
+    ("unit_operator", "other", "own", "none", "T"),
+    ("unit_operator", "other", "own", "valid", "V E T"),
+    ("unit_operator", "other", "own", "expired", "T"),
+    ("unit_operator", "other", "other", "none", "T"),
+    ("unit_operator", "other", "other", "valid", "V E T"),
+    ("unit_operator", "other", "other", "expired", "T"),
+    ("unit_viewer", "own", "own", "none", "R V T"),
+    ("unit_viewer", "own", "own", "valid", "R V E T"),
+    ("unit_viewer", "own", "own", "expired", "R V T"),
+    ("unit_viewer", "own", "other", "none", "R V T"),
+    ("unit_viewer", "own", "other", "valid", "R V E T"),
+    ("unit_viewer", "own", "other", "expired", "R V T"),
+    ("unit_viewer", "other", "own", "none", "T"),
+    ("unit_viewer", "other", "own", "valid", "V E T"),
+    ("unit_viewer", "other", "own", "expired", "T"),
+    ("unit_viewer", "other", "other", "none", "T"),
+    ("unit_viewer", "other", "other", "valid", "V E T"),
+    ("unit_viewer", "other", "other", "expired", "T"),
+    ("sector_operator", "own", "own", "none", "R V E T"),
+    ("sector_operator", "own", "own", "valid", "R V E T"),
+    ("sector_operator", "own", "own", "expired", "R V E T"),
+    ("sector_operator", "own", "other", "none", "T"),
+    ("sector_operator", "own", "other", "valid", "V E T"),
+    ("sector_operator", "own", "other", "expired", "T"),
+    ("sector_operator", "other", "own", "none", "R V E T"),
+    ("sector_operator", "other", "own", "valid", "R V E T"),
+    ("sector_operator", "other", "own", "expired", "R V E T"),
+    ("sector_operator", "other", "other", "none", "T"),
+    ("sector_operator", "other", "other", "valid", "V E T"),
+    ("sector_operator", "other", "other", "expired", "T"),
     ("auditor", "own", "own", "none", "W L X"),
     ("auditor", "own", "own", "valid", "W L X"),
     ("auditor", "own", "own", "expired", "W L X"),
@@ -233,3 +236,14 @@ def test_camera_actions_without_camera_are_denied() -> None:
     op = principal(Role.UNIT_OPERATOR, "own", "own")
     for action in (Action.CAMERA_READ, Action.FOOTAGE_VIEW, Action.FOOTAGE_EXPORT):
         assert decide(op, action, None, now=NOW).code == "gateway.authz.camera_required"
+
+
+def test_the_report_needs_a_unit_or_sector_to_narrow_to() -> None:
+    for role, unit, sector in (
+        (Role.UNIT_OPERATOR, "", "traffic"),
+        (Role.UNIT_VIEWER, "", ""),
+        (Role.SECTOR_OPERATOR, "U1", ""),  # a sector operator needs its sector
+    ):
+        p = Principal(account_id="acc-1", role=role, unit_id=unit, sector_code=sector)
+        d = decide(p, Action.REPORT_READ, now=NOW)
+        assert d.code == "gateway.authz.no_scope", role

@@ -17,6 +17,7 @@ from tncam_contracts.catalog import (
     CAMERA_CONFIG_KV,
     CAMERA_STREAM,
     DEADLETTER_STREAM,
+    GATEWAY_STREAM,
     REGISTRY_STREAM,
 )
 from tncam_mesh.jetstream import ensure_kv
@@ -26,6 +27,9 @@ from tncam_mesh.service_db import open_database
 from tncam_mesh.workers import ProcessWorker
 from tncam_registry.api.rpc import add_endpoints
 from tncam_registry.bus.outbox import Outbox, OutboxRelay
+from tncam_registry.clients.mail import Mailer, SmtpConfig
+from tncam_registry.clients.webhook import WebhookSender
+from tncam_registry.consumers.notify import run_breach_consumer, run_grant_consumer
 from tncam_registry.consumers.quality import run_quality_consumer
 from tncam_registry.consumers.status import run_stats_consumer, run_status_consumer
 from tncam_registry.db.credentials import CredentialBox
@@ -37,6 +41,8 @@ from tncam_registry.service.connection import sweep
 from tncam_registry.service.context import RegistryContext
 from tncam_registry.service.gauges import refresh_gauges
 from tncam_registry.service.imports import start_worker
+from tncam_registry.service.notify import SecretBox
+from tncam_registry.service.notify_delivery import Notifier, deadline_notices, dispatch
 from tncam_registry.service.reference import seed
 from tncam_registry.settings import RegistrySettings
 
@@ -81,7 +87,34 @@ def build_context(
     )
 
 
-async def start_rpc(rt: Runtime[RegistrySettings], ctx: RegistryContext) -> RpcService:
+def build_notifier(settings: RegistrySettings, ctx: RegistryContext) -> Notifier:
+    """The notification channels and retry policy from the settings (docs/adr/0025)."""
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
+    return Notifier(
+        mailer=Mailer(
+            SmtpConfig(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                tls=settings.smtp_tls,
+                sender=settings.smtp_from,
+                username=settings.smtp_user,
+                password=password,
+                ca_file=settings.smtp_ca_file,
+                timeout_s=settings.smtp_timeout_s,
+            )
+        ),
+        webhooks=WebhookSender(timeout_s=settings.webhook_timeout_s, clock=ctx.clock),
+        secrets=SecretBox.from_key(settings.credentials_key.get_secret_value()),
+        max_attempts=settings.notify_max_attempts,
+        backoff_base_s=settings.notify_backoff_base_s,
+        backoff_max_s=settings.notify_backoff_max_s,
+        digest_hour=settings.notify_digest_hour,
+    )
+
+
+async def start_rpc(
+    rt: Runtime[RegistrySettings], ctx: RegistryContext, notifier: Notifier
+) -> RpcService:
     """Serve the registry's operations, timing each request."""
     rpc = RpcService(rt.bus, name="registry", version=VERSION, namespace=rt.settings.nats_namespace)
     requests = ctx.metrics.requests
@@ -89,7 +122,7 @@ async def start_rpc(rt: Runtime[RegistrySettings], ctx: RegistryContext) -> RpcS
         s
     )
     await rpc.start()
-    await add_endpoints(rpc, ctx)
+    await add_endpoints(rpc, ctx, notifier.secrets)
     return rpc
 
 
@@ -100,7 +133,9 @@ async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
     async with open_database(settings, rt.health, migrations=MIGRATIONS) as db:
         # CAMERA is ingest's stream, AUDIT and DEADLETTER everyone's: declaring them too
         # (same spec, idempotent) lets the registry start before the other services.
-        await declare_streams(rt, REGISTRY_STREAM, CAMERA_STREAM, AUDIT_STREAM, DEADLETTER_STREAM)
+        await declare_streams(
+            rt, REGISTRY_STREAM, CAMERA_STREAM, AUDIT_STREAM, GATEWAY_STREAM, DEADLETTER_STREAM
+        )
         kv = await ensure_kv(rt.bus.js, CAMERA_CONFIG_KV.scoped(settings.nats_namespace))
         metrics = RegistryMetrics(rt.metrics.registry)
         relay = OutboxRelay(
@@ -111,7 +146,8 @@ async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
         )
         ctx = build_context(rt, db.sessions, relay, metrics)
         await seed(ctx)
-        rpc = await start_rpc(rt, ctx)
+        notifier = build_notifier(settings, ctx)
+        rpc = await start_rpc(rt, ctx, notifier)
         tasks = [
             rt.spawn("import-worker-start", start_worker(ctx)),
             rt.spawn("outbox-relay", relay.run(rt.stopping)),
@@ -119,6 +155,18 @@ async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
             rt.spawn("stats-consumer", run_stats_consumer(rt, ctx)),
             rt.spawn("quality-consumer", run_quality_consumer(rt, ctx)),
             rt.every("sweep", settings.sweep_interval_s, functools.partial(sweep, ctx)),
+            rt.spawn("notify-grants", run_grant_consumer(rt, ctx)),
+            rt.spawn("notify-breaches", run_breach_consumer(rt, ctx)),
+            rt.every(
+                "notify-dispatch",
+                settings.notify_dispatch_interval_s,
+                functools.partial(dispatch, ctx, notifier),
+            ),
+            rt.every(
+                "notify-deadlines",
+                settings.notify_deadline_interval_s,
+                functools.partial(deadline_notices, ctx, notifier),
+            ),
             rt.every("gauges", settings.gauge_interval_s, functools.partial(refresh_gauges, ctx)),
             rt.every(
                 "kv-reconcile",
@@ -133,6 +181,7 @@ async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
             ctx.import_worker.close()  # an import still being read is abandoned
             # Finish in-flight work before the engine goes away (bounded by the shutdown grace).
             await asyncio.wait(tasks, timeout=settings.shutdown_grace_s / 2)
+            await notifier.webhooks.close()
 
 
 def main() -> None:

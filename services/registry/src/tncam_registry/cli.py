@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import getpass
 import os
 import sys
@@ -23,12 +24,13 @@ from typing import Any, TypeVar
 from google.protobuf.message import Message
 
 from tncam.common.v1 import actor_pb2
-from tncam.registry.v1 import camera_state_pb2, service_pb2
+from tncam.registry.v1 import camera_state_pb2, changes_pb2, service_pb2
 from tncam_contracts import catalog
 from tncam_mesh.bus import Bus, connect_settings
 from tncam_mesh.errors import ConfigurationError, TncamError, UnavailableError
 from tncam_mesh.rpc import call
 from tncam_mesh.settings import ServiceSettings, load_settings
+from tncam_registry.domain.calendar import VN_TZ
 
 R = TypeVar("R", bound=Message)
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
@@ -159,14 +161,89 @@ def cmd_deactivate(args: argparse.Namespace) -> int:
         reply = await _call(
             bus, ns, catalog.REGISTRY_DEACTIVATE_CAMERA, req, service_pb2.DeactivateCameraReply
         )
-        print(f"Đã ngừng camera {reply.camera.id} (revision {reply.camera.revision}).")
+        if reply.HasField("change_request"):
+            print(f"Chờ phê duyệt: yêu cầu {reply.change_request.id} (camera {reply.camera.id}).")
+        else:
+            print(f"Đã ngừng camera {reply.camera.id} (revision {reply.camera.revision}).")
         return EXIT_OK
 
     return _run(work)
 
 
+_CHANGE_STATUS = {
+    "pending": changes_pb2.CHANGE_STATUS_PENDING,
+    "approved": changes_pb2.CHANGE_STATUS_APPROVED,
+    "rejected": changes_pb2.CHANGE_STATUS_REJECTED,
+    "all": changes_pb2.CHANGE_STATUS_UNSPECIFIED,
+}
+_STATUS_VI = {
+    changes_pb2.CHANGE_STATUS_PENDING: "chờ duyệt",
+    changes_pb2.CHANGE_STATUS_APPROVED: "đã duyệt",
+    changes_pb2.CHANGE_STATUS_REJECTED: "từ chối",
+}
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    async def work(bus: Bus, ns: str) -> int:
+        req = changes_pb2.ListCameraChangeRequestsRequest(
+            actor=actor(), status=_CHANGE_STATUS[args.status], camera_id=args.camera or ""
+        )
+        reply = await _call(
+            bus,
+            ns,
+            catalog.REGISTRY_LIST_CHANGE_REQUESTS,
+            req,
+            changes_pb2.ListCameraChangeRequestsReply,
+        )
+        for r in reply.requests:
+            when = r.requested_at.ToDatetime().strftime("%Y-%m-%d %H:%M")
+            print(
+                f"{r.id}\t{r.camera_id}\t{r.owner_unit_id}\t{_STATUS_VI.get(r.status, '')}\t"
+                f"{when}\t{r.requested_by}\t{'; '.join(r.summary)}\t{r.reason}"
+            )
+        print(f"{len(reply.requests)} yêu cầu", file=sys.stderr)
+        return EXIT_OK
+
+    return _run(work)
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    approve = args.cameras_command == "approve"
+
+    async def work(bus: Bus, ns: str) -> int:
+        req = changes_pb2.DecideCameraChangeRequest(
+            actor=actor(), id=args.id, approve=approve, reason=getattr(args, "reason", "")
+        )
+        reply = await _call(
+            bus,
+            ns,
+            catalog.REGISTRY_DECIDE_CHANGE_REQUEST,
+            req,
+            changes_pb2.DecideCameraChangeReply,
+        )
+        r = reply.request
+        print(f"Yêu cầu {r.id} (camera {r.camera_id}): {_STATUS_VI.get(r.status, '')}.")
+        return EXIT_OK
+
+    return _run(work)
+
+
+def _register_changes(sub: Any) -> None:
+    p = sub.add_parser("changes", help="change requests that would hide a camera (to approve)")
+    p.add_argument("--status", choices=sorted(_CHANGE_STATUS), default="pending")
+    p.add_argument("--camera", help="only this camera")
+    p.set_defaults(func=cmd_changes)
+    p = sub.add_parser("approve", help="approve a change request (the change applies now)")
+    p.add_argument("id")
+    p.set_defaults(func=cmd_decide)
+    p = sub.add_parser("reject", help="reject a change request (the camera stays as it is)")
+    p.add_argument("id")
+    p.add_argument("--reason", required=True, help="why (shown to the unit, audited)")
+    p.set_defaults(func=cmd_decide)
+
+
 def register(subparsers: Any) -> None:
-    """``tncam cameras import|list|deactivate``."""
+    """``tncam cameras import|list|deactivate|changes|approve|reject``."""
     parser = subparsers.add_parser("cameras", help="camera registry (import, list, deactivate)")
     sub = parser.add_subparsers(dest="cameras_command", metavar="COMMAND", required=True)
     p = sub.add_parser("import", help="import cameras from a CSV or XLSX file (all or nothing)")
@@ -194,6 +271,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("id")
     p.add_argument("--reason", default="", help="why (recorded in the audit log)")
     p.set_defaults(func=cmd_deactivate)
+    _register_changes(sub)
 
 
 # -------------------------------------------------------------------------------- report
@@ -203,12 +281,21 @@ _FORMATS = {
     "csv": service_pb2.REPORT_FORMAT_CSV,
     "xlsx": service_pb2.REPORT_FORMAT_XLSX,
     "html": service_pb2.REPORT_FORMAT_HTML,
+    "pdf": service_pb2.REPORT_FORMAT_PDF,
 }
+
+
+def _instant(text: str) -> dt.datetime:
+    """``--as-of``: an ISO 8601 instant; without an offset it is Vietnam time."""
+    value = dt.datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=VN_TZ)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     async def work(bus: Bus, ns: str) -> int:
         req = service_pb2.GetConnectionReportRequest(actor=actor(), format=_FORMATS[args.format])
+        if args.as_of:
+            req.as_of.FromDatetime(args.as_of)
         reply = await _call(
             bus,
             ns,
@@ -236,7 +323,30 @@ def register_report(subparsers: Any) -> None:
     p = sub.add_parser("connection", help="camera connection report per commune (the appendix)")
     p.add_argument("--format", choices=sorted(_FORMATS), default="xlsx")
     p.add_argument("-o", "--output", help="file to write ('-' = stdout); default: suggested name")
+    p.add_argument(
+        "--as-of",
+        type=_instant,
+        help="a past instant, e.g. 2026-03-20T08:30 (Vietnam time) or with an offset",
+    )
     p.set_defaults(func=cmd_report)
+    n = sub.add_parser("note", help="write a commune's note in the connection report")
+    n.add_argument("commune_code")
+    n.add_argument("text", help="the note; '' removes it (the generated note shows again)")
+    n.set_defaults(func=cmd_note)
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    async def work(bus: Bus, ns: str) -> int:
+        req = service_pb2.SetReportNoteRequest(
+            actor=actor(), commune_code=args.commune_code, text=args.text
+        )
+        reply = await _call(
+            bus, ns, catalog.REGISTRY_SET_REPORT_NOTE, req, service_pb2.SetReportNoteReply
+        )
+        print(f"{reply.commune_code}: {reply.text or '(ghi chú tự động)'}")
+        return EXIT_OK
+
+    return _run(work)
 
 
 # ----------------------------------------------------------------------------- deadlines

@@ -8,12 +8,12 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 class RegistryMetrics:
     """Cameras by state, transitions, overdue deadlines, report generation time, operations."""
 
-    # long: one declaration per metric, in the order of the README
+    # long: one declaration per metric, read as a table
     def __init__(self, registry: CollectorRegistry) -> None:
         self.cameras = Gauge(
             "tncam_registry_cameras",
-            "Active cameras by connection state and commune kind (xa / phuong)",
-            ["state", "commune_kind"],
+            "Active cameras by state and commune (code, name, kind); the same on every replica",
+            ["state", "commune", "commune_name", "commune_kind"],
             registry=registry,
         )
         self.transitions = Counter(
@@ -68,6 +68,12 @@ class RegistryMetrics:
             "tncam_registry_outbox_published_total",
             "Outbox rows published, by kind (event, kv_put, kv_delete, audit)",
             ["kind"],
+            registry=registry,
+        )
+        self.notices = Counter(
+            "tncam_registry_notices_total",
+            "Tries of notices to the units, by channel and outcome (sent, retrying, dead)",
+            ["channel", "outcome"],
             registry=registry,
         )
 

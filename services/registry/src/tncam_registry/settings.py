@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
@@ -57,3 +57,30 @@ class RegistrySettings(DatabaseSettings):
     #: Per-year calendar overrides as JSON, e.g.
     #: ``{"2026": {"days_off": ["2026-01-02"], "working_days": ["2026-01-10"]}}``.
     calendar_overrides: dict[int, YearOverride] = Field(default_factory=dict)
+
+    # ------------------------------------------------ notifications (docs/adr/0025)
+    #: SMTP server of the notification e-mails; empty = e-mail notices wait (and are retried)
+    #: until one is configured.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    #: STARTTLS before AUTH (required unless ``smtp_tls`` = "none", for a local relay only).
+    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
+    #: A CA bundle (PEM) the SMTP server's certificate is checked against (default: system).
+    smtp_ca_file: str = ""
+    smtp_user: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "tncam <khong-tra-loi@tncam.invalid>"
+    smtp_timeout_s: float = Field(default=15.0, gt=0)
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    #: A notice that failed this many times is given up on (status "dead").
+    notify_max_attempts: int = Field(default=12, ge=1, le=100)
+    #: Wait after the first failure; doubles after each, up to ``notify_backoff_max_s``
+    #: (defaults: 12 tries span about 40 minutes, so a 10-minute mail outage loses nothing).
+    notify_backoff_base_s: float = Field(default=5.0, gt=0)
+    notify_backoff_max_s: float = Field(default=300.0, gt=0)
+    #: How often due notices are looked for.
+    notify_dispatch_interval_s: float = Field(default=2.0, gt=0)
+    #: How often deadlines (due in 3 working days, overdue) and the digest are looked at.
+    notify_deadline_interval_s: float = Field(default=900.0, gt=0)
+    #: The central operator's digest of a day is sent from this local hour (0-23).
+    notify_digest_hour: int = Field(default=7, ge=0, le=23)

@@ -36,6 +36,10 @@ ADMIN = actor_pb2.Actor(
     id="u-admin", display_name="Trần Thị Quản Trị", role=actor_pb2.ROLE_PROVINCE_ADMIN
 )
 _TABLES = (
+    "notices",
+    "notification_targets",
+    "camera_change_requests",
+    "registry_updates",
     "outbox",
     "fault_ticket_notes",
     "fault_tickets",
@@ -46,6 +50,7 @@ _TABLES = (
     "cameras",
     "sites",
     "connection_needs",
+    "report_notes",
 )
 
 

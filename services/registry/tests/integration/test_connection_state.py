@@ -193,7 +193,7 @@ async def test_report_reproduces_cells_and_totals_in_every_format(registry: Harn
         "Tổng số Camera TTPVHCC Chưa kết nối lên C_Thai Nguyen: 1",
         "Tổng số Camera Trụ sở UBND Mất kết nối lên C_Thai Nguyen: 1",
         "Tổng số Camera Trụ sở UBND Có kết nối lên C_Thai Nguyen: 1",
-        "Tổng số Camera Quảng trường Chưa kết nối lên C_Thai Nguyen: 1",
+        "Tổng số Camera Quảng trường, khu vực công cộng Chưa kết nối lên C_Thai Nguyen: 1",
     ):
         assert line in totals
     assert "Xã" in reply.report.completed[0] or "Phường" in reply.report.completed[0]
@@ -321,5 +321,14 @@ async def test_alerting_gauges_long_lost_cameras_and_all_lost_communes(registry:
         }
         assert values["tncam_registry_cameras_lost_over_15m"] >= 1
         assert values["tncam_registry_communes_all_lost"] >= 1
+        # Cameras by state per commune: one series per commune of the reference data (bounded).
+        by_commune = [
+            line for line in text.splitlines() if line.startswith("tncam_registry_cameras{")
+        ]
+        assert len(by_commune) == 4 * len({line.split('commune="')[1][:2] for line in by_commune})
+        assert any(
+            'commune="12",' in line and 'state="lost"' in line and not line.endswith(" 0.0")
+            for line in by_commune
+        ), by_commune
 
     await eventually(gauges)

@@ -109,6 +109,8 @@ async def record_breach(
                     data_categories=[pb.DATA_CATEGORY_AUDIT_LOG],
                     purpose_code=pb.PURPOSE_CODE_SYSTEM_ADMINISTRATION,
                     after={"breach_id": str(breach_id), "title": req.title, "scope": req.scope},
+                    # The units told of it (the registry's notices, docs/adr/0025).
+                    target_unit_ids=list(req.unit_ids),
                 )
                 event.target.other.kind = "breach"
                 event.target.other.id = str(breach_id)

@@ -69,6 +69,10 @@ class CameraOut(BaseModel):
     site_notice_checked_on: date | None = Field(
         default=None, description="When the sign was last checked"
     )
+    pending_change_id: str = Field(
+        default="", description="A change request waiting for a province admin (camera-changes)"
+    )
+    pending_change_kind: str = Field(default="", examples=["deactivate"])
 
 
 def out(c: service_pb2.Camera) -> CameraOut:
@@ -107,6 +111,8 @@ def out(c: service_pb2.Camera) -> CameraOut:
         site_notice_checked_on=(
             date.fromisoformat(c.site_notice_checked_on) if c.site_notice_checked_on else None
         ),
+        pending_change_id=c.pending_change_id,
+        pending_change_kind=c.pending_change_kind,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -80,7 +79,7 @@ async def any_caller(gw: GatewayDep, token: Annotated[str | None, Depends(oauth2
             "gateway.auth.token_missing", "Cần access token (Authorization: Bearer ...)"
         )
     caller = await gw.auth.authenticate(token)
-    wait = gw.user_limiter.take(caller.account_id, time.monotonic())
+    wait = await gw.user_limiter.take(caller.account_id)
     if wait > 0:
         raise ThrottledError(
             "gateway.rate_limited.user",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-import time
 import uuid
 from typing import Any
 
@@ -155,7 +154,7 @@ class GatewayMiddleware:
         address = client_address(scope, settings.trusted_proxies)
         scope["state"]["client_address"] = address
 
-        wait = state.address_limiter.take(address, time.monotonic())
+        wait = await state.address_limiter.take(address)
         if wait > 0:
             await _send_problem(
                 send,

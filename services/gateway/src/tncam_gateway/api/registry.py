@@ -1,25 +1,26 @@
-"""Camera administration, import, the connection report and the analytics gate, mapped onto
+"""Camera administration, import and the analytics gate, mapped onto
 the registry's operations over NATS (the registry re-checks the actor and audits changes)."""
 
 from __future__ import annotations
 
 from datetime import date
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Path, Response, UploadFile
+from fastapi import APIRouter, File, Form, Path, UploadFile
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from tncam.registry.v1 import service_pb2 as rpb
+from tncam_gateway.api.camera_changes import ChangeRequestOut, change_out
 from tncam_gateway.api.cameras import CameraOut, out
 from tncam_gateway.api.contract import operation
 from tncam_gateway.api.deps import CallerDep, ClientDep, GatewayDep
 from tncam_gateway.api.instants import UtcDatetime
 from tncam_gateway.api.problems import responses
-from tncam_gateway.api.quality import ReportQualityItem
 from tncam_gateway.db.exports import AnalyticsRecord
 from tncam_gateway.domain.policy import Action
-from tncam_gateway.domain.vocabulary import ReportCellText, ReportFormat, SiteKind
+from tncam_gateway.domain.vocabulary import SiteKind
 from tncam_gateway.service.analytics import AnalyticsBasis, AnalyticsChange
 from tncam_mesh.errors import InvalidInputError
 
@@ -117,11 +118,26 @@ async def create_camera(
     return out(await gw.cameras.create(caller, client, request))
 
 
+PENDING: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": ChangeRequestOut,
+        "description": "A unit operator's change of the camera's commune or site kind, or "
+        "deactivation, waits for a province admin's approval (GET /camera-changes): the camera "
+        "is unchanged and still reported meanwhile",
+    }
+}
+
+
+def _pending(request: Any) -> JSONResponse:
+    """202 with the change request that now waits for a province admin."""
+    return JSONResponse(change_out(request).model_dump(mode="json"), status_code=202)
+
+
 @router.patch(
     "/cameras/{camera_id}",
     response_model=CameraOut,
     summary="Cập nhật thông tin camera",
-    responses=responses(401, 403, 404, 409, 422, 503),
+    responses={**PENDING, **responses(401, 403, 404, 409, 422, 503)},
     **operation("updateCamera", Action.CAMERA_ADMIN),
 )
 async def update_camera(
@@ -130,7 +146,7 @@ async def update_camera(
     gw: GatewayDep,
     caller: CallerDep,
     client: ClientDep,
-) -> CameraOut:
+) -> CameraOut | JSONResponse:
     """Change the given fields (and the credentials when ``username``/``password`` are given);
     ``expected_revision`` refuses a stale update (409)."""
     fields, mask = _fields(body)
@@ -145,14 +161,17 @@ async def update_camera(
         request.set_credentials = True
         request.credentials.username = body.username or ""
         request.credentials.password = body.password or ""
-    return out(await gw.cameras.update(caller, client, request))
+    reply = await gw.cameras.update(caller, client, request)
+    if reply.HasField("change_request"):
+        return _pending(reply.change_request)
+    return out(reply.camera)
 
 
 @router.post(
     "/cameras/{camera_id}/deactivate",
     response_model=CameraOut,
     summary="Ngừng sử dụng camera",
-    responses=responses(401, 403, 404, 422, 503),
+    responses={**PENDING, **responses(401, 403, 404, 409, 422, 503)},
     **operation("deactivateCamera", Action.CAMERA_ADMIN),
 )
 async def deactivate_camera(
@@ -161,9 +180,13 @@ async def deactivate_camera(
     gw: GatewayDep,
     caller: CallerDep,
     client: ClientDep,
-) -> CameraOut:
-    """Ingest drops the camera; it is kept in the registry, reports skip it."""
-    return out(await gw.cameras.deactivate(caller, client, camera_id, body.reason))
+) -> CameraOut | JSONResponse:
+    """Ingest drops the camera; it is kept in the registry, reports skip it. A unit
+    operator's deactivation waits for a province admin (202 with the change request)."""
+    reply = await gw.cameras.deactivate(caller, client, camera_id, body.reason)
+    if reply.HasField("change_request"):
+        return _pending(reply.change_request)
+    return out(reply.camera)
 
 
 class ImportErrorOut(BaseModel):
@@ -228,89 +251,6 @@ async def import_cameras(
         unchanged=reply.unchanged,
         errors=errors,
     )
-
-
-REPORT_FORMATS = {
-    ReportFormat.JSON: rpb.REPORT_FORMAT_JSON,
-    ReportFormat.CSV: rpb.REPORT_FORMAT_CSV,
-    ReportFormat.XLSX: rpb.REPORT_FORMAT_XLSX,
-}
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class ReportCell(BaseModel):
-    """One site kind in one commune: the appendix's text and the camera counts behind it."""
-
-    text: ReportCellText
-    cameras: int
-    connected: int
-    lost: int
-    never: int
-    unstable: int
-
-
-class ReportRow(BaseModel):
-    """One commune/ward of the report."""
-
-    number: int = Field(description="STT")
-    commune_code: str = Field(examples=["05512"])
-    commune_name: str = Field(examples=["Xã Tân Thịnh"])
-    service_center: ReportCell = Field(description="Camera TTPVHCC")
-    committee_hq: ReportCell = Field(description="Camera trụ sở UBND")
-    square: ReportCell = Field(description="Camera quảng trường")
-    note: str = Field(description="Ghi chú")
-
-
-class ConnectionReport(BaseModel):
-    """The connection report as JSON (``format=json``), built by the registry."""
-
-    generated_at: UtcDatetime
-    rows: list[ReportRow]
-    totals: list[str] = Field(description="The appendix's total lines")
-    completed: list[str] = Field(description="Communes whose every camera is connected")
-    not_completed: list[str]
-    unstable: list[str]
-    quality: list[ReportQualityItem] = Field(
-        default_factory=list,
-        description="Connected cameras with a poor picture (Có kết nối — hình ảnh kém)",
-    )
-
-
-@router.get(
-    "/reports/connection-status",
-    summary="Báo cáo tình trạng kết nối camera (phụ lục của chỉ thị)",
-    response_class=Response,
-    responses={
-        200: {
-            "description": "The report as JSON, CSV (UTF-8) or XLSX",
-            "model": ConnectionReport,
-            "content": {
-                "text/csv": {"schema": {"type": "string"}},
-                XLSX: {"schema": {"type": "string", "format": "binary"}},
-            },
-        },
-        **responses(401, 403, 422, 503),
-    },
-    **operation("getConnectionReport", Action.REPORT_READ),
-)
-async def connection_report(
-    gw: GatewayDep,
-    caller: CallerDep,
-    client: ClientDep,
-    format: ReportFormat = ReportFormat.JSON,
-) -> Response:
-    """The province-wide connection report (communes × service center / committee HQ /
-    square): province_admin and the C-Thái Nguyên backend."""
-    reply = await gw.cameras.connection_report(caller, client, REPORT_FORMATS[format])
-    media = {
-        ReportFormat.JSON: "application/json",
-        ReportFormat.CSV: "text/csv; charset=utf-8",
-        ReportFormat.XLSX: XLSX,
-    }[format]
-    headers = {"Cache-Control": "no-store"}
-    if format is not ReportFormat.JSON:
-        headers["Content-Disposition"] = f'attachment; filename="{reply.filename}"'
-    return Response(content=reply.document, media_type=media, headers=headers)
 
 
 class AnalyticsOut(BaseModel):

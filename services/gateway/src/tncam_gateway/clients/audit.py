@@ -8,9 +8,14 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from tncam.audit.v1 import audit_event_pb2 as apb
-from tncam.audit.v1 import query_pb2, verify_pb2
+from tncam.audit.v1 import breach_pb2, query_pb2, verify_pb2
 from tncam.common.v1 import actor_pb2
-from tncam_contracts.catalog import AUDIT_EXPORT_LOG_CSV, AUDIT_QUERY_LOG, AUDIT_VERIFY
+from tncam_contracts.catalog import (
+    AUDIT_EXPORT_LOG_CSV,
+    AUDIT_LIST_BREACHES,
+    AUDIT_QUERY_LOG,
+    AUDIT_VERIFY,
+)
 from tncam_gateway.clients.rpc import RpcClient
 from tncam_gateway.domain.caller import ClientInfo
 from tncam_mesh.audit import new_event
@@ -39,6 +44,12 @@ class AuditLog(RpcClient):
             request,
             query_pb2.ExportLogCsvReply,
             timeout=max(self._timeout, CSV_TIMEOUT_S),
+        )
+
+    async def list_breaches(self) -> breach_pb2.ListBreachesReply:
+        """The breach register (every breach, newest detection first)."""
+        return await self._call(
+            AUDIT_LIST_BREACHES, breach_pb2.ListBreachesRequest(), breach_pb2.ListBreachesReply
         )
 
     async def verify(self, request: verify_pb2.VerifyRequest) -> verify_pb2.VerifyReply:

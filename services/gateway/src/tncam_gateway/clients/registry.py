@@ -9,15 +9,21 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from tncam.registry.v1 import annual_pb2 as apb
+from tncam.registry.v1 import changes_pb2 as cpb
 from tncam.registry.v1 import service_pb2 as rpb
 from tncam_contracts.catalog import (
     REGISTRY_CREATE_CAMERA,
     REGISTRY_DEACTIVATE_CAMERA,
+    REGISTRY_DECIDE_CHANGE_REQUEST,
+    REGISTRY_GET_ANNUAL_REPORT,
     REGISTRY_GET_CAMERA,
     REGISTRY_GET_CONNECTION_REPORT,
     REGISTRY_IMPORT_CAMERAS,
     REGISTRY_LIST_CAMERAS,
+    REGISTRY_LIST_CHANGE_REQUESTS,
     REGISTRY_LIST_UNITS,
+    REGISTRY_SET_REPORT_NOTE,
     REGISTRY_UPDATE_CAMERA,
 )
 from tncam_gateway.clients.rpc import RpcClient
@@ -118,17 +124,47 @@ class CameraDirectory(RpcClient):
         reply = await self._call(REGISTRY_CREATE_CAMERA, request, rpb.CreateCameraReply)
         return reply.camera
 
-    async def update_camera(self, request: rpb.UpdateCameraRequest) -> rpb.Camera:
-        """Change a camera (409 on a stale ``expected_revision``)."""
+    async def update_camera(self, request: rpb.UpdateCameraRequest) -> rpb.UpdateCameraReply:
+        """Change a camera (409 on a stale ``expected_revision``); the reply names the change
+        request when the change waits for a province admin."""
         reply = await self._call(REGISTRY_UPDATE_CAMERA, request, rpb.UpdateCameraReply)
         self.forget(request.id)
-        return reply.camera
+        return reply
 
-    async def deactivate_camera(self, request: rpb.DeactivateCameraRequest) -> rpb.Camera:
-        """Take a camera out of service."""
+    async def deactivate_camera(
+        self, request: rpb.DeactivateCameraRequest
+    ) -> rpb.DeactivateCameraReply:
+        """Take a camera out of service (or ask to: see ``update_camera``)."""
         reply = await self._call(REGISTRY_DEACTIVATE_CAMERA, request, rpb.DeactivateCameraReply)
         self.forget(request.id)
-        return reply.camera
+        return reply
+
+    async def list_change_requests(
+        self, request: cpb.ListCameraChangeRequestsRequest
+    ) -> cpb.ListCameraChangeRequestsReply:
+        """Camera change requests, newest first."""
+        return await self._call(
+            REGISTRY_LIST_CHANGE_REQUESTS, request, cpb.ListCameraChangeRequestsReply
+        )
+
+    async def decide_change_request(
+        self, request: cpb.DecideCameraChangeRequest
+    ) -> cpb.DecideCameraChangeReply:
+        """Approve or reject a change request (the camera's cached scope may change)."""
+        reply = await self._call(
+            REGISTRY_DECIDE_CHANGE_REQUEST, request, cpb.DecideCameraChangeReply
+        )
+        self.forget(reply.request.camera_id)
+        return reply
+
+    async def annual_report(self, request: apb.GetAnnualReportRequest) -> apb.GetAnnualReportReply:
+        """The annual report per unit as a document."""
+        return await self._call(
+            REGISTRY_GET_ANNUAL_REPORT,
+            request,
+            apb.GetAnnualReportReply,
+            timeout=max(self._timeout, REPORT_TIMEOUT_S),
+        )
 
     async def import_cameras(self, request: rpb.ImportCamerasRequest) -> rpb.ImportCamerasReply:
         """Import a camera file, all or nothing."""
@@ -144,6 +180,10 @@ class CameraDirectory(RpcClient):
             rpb.GetConnectionReportReply,
             timeout=max(self._timeout, REPORT_TIMEOUT_S),
         )
+
+    async def set_report_note(self, request: rpb.SetReportNoteRequest) -> rpb.SetReportNoteReply:
+        """Write or remove a commune's report note."""
+        return await self._call(REGISTRY_SET_REPORT_NOTE, request, rpb.SetReportNoteReply)
 
 
 def scope_of(cam: rpb.Camera) -> CameraScope:

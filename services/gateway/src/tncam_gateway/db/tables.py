@@ -70,6 +70,18 @@ login_throttle = sa.Table(
     sa.Column("locked_until", TS),
 )
 
+# Token buckets of the rate limits (domain/ratelimit.py), shared by every replica; a bucket is
+# deleted once full (full_at passed): it would hold no state.
+rate_limits = sa.Table(
+    "rate_limits",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),  # user:<account id> | address:<ip>
+    sa.Column("tokens", sa.Float, nullable=False),
+    sa.Column("at", TS, nullable=False),
+    sa.Column("allowed", sa.Boolean, nullable=False),
+    sa.Column("full_at", TS, nullable=False),
+)
+
 grants = sa.Table(
     "grants",
     metadata,

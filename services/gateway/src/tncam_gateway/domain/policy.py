@@ -19,6 +19,8 @@ Rules (DESIGN.md §5, REQUIREMENTS R8-R10, R13):
 Pure: plain values in, a :class:`Decision` out; the caller supplies the clock and the grants.
 """
 
+# long module: every authorization decision of the gateway in one place, by design (ADR 0015)
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -42,10 +44,12 @@ class Action(StrEnum):
     EXPORT_REVIEW = "export.review"  # list every export (others see their own requests only)
     ANALYTICS_ENABLE = "analytics.enable"
     REPORT_READ = "report.read"
+    REPORT_NOTE_WRITE = "report.note.write"
     ACCOUNT_ADMIN = "account.admin"
     GRANT_ISSUE = "grant.issue"
     GRANT_REVIEW = "grant.review"
     AUDIT_READ = "audit.read"
+    CHANGE_DECIDE = "camera_change.decide"  # approve / reject a change that would hide a camera
 
 
 @dataclass(frozen=True)
@@ -110,11 +114,13 @@ def _deny(code: str) -> Decision:
     return Decision(False, f"gateway.authz.{code}")
 
 
+#: (The report's notes are the Department's words to the Provincial People's Committee.)
 ADMIN_ONLY = frozenset(
     {Action.ACCOUNT_ADMIN, Action.GRANT_ISSUE, Action.ANALYTICS_ENABLE, Action.EXPORT_APPROVE}
+    | {Action.REPORT_NOTE_WRITE}
+    | {Action.CHANGE_DECIDE}
 )
-#: The province-wide connection report (the directive's appendix): the central operator and
-#: the C-Thái Nguyên backend; units and sectors see their own cameras' state in the list.
+#: The whole connection report: the central operator and the C-Thái Nguyên backend.
 REPORT_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.APP_CLIENT})
 UNIT_ROLES = frozenset({Role.UNIT_OPERATOR, Role.UNIT_VIEWER, Role.APP_CLIENT})
 
@@ -187,9 +193,7 @@ def _decide_role_only(p: Principal, action: Action, camera: CameraScope | None) 
             return _allow("own_unit")
         return _deny("role_forbidden")
     if action is Action.REPORT_READ:
-        if role in REPORT_ROLES:
-            return _allow(role.value)
-        return _deny("role_forbidden")
+        return _report_read(p)
     if action is Action.CAMERA_ADMIN and camera is None:
         # Bulk import: the registry checks each row's owning unit against the actor.
         if role is Role.PROVINCE_ADMIN:
@@ -198,6 +202,17 @@ def _decide_role_only(p: Principal, action: Action, camera: CameraScope | None) 
             return _allow("own_unit_rows")
         return _deny("role_forbidden")
     return None
+
+
+def _report_read(p: Principal) -> Decision:
+    """The connection report: whole for REPORT_ROLES, narrowed to a unit or a sector."""
+    if p.role in REPORT_ROLES:
+        return _allow(p.role.value)
+    if p.role is Role.SECTOR_OPERATOR:
+        return _allow("own_sector") if p.sector_code else _deny("no_scope")
+    if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER):
+        return _allow("own_unit") if p.unit_id else _deny("no_scope")
+    return _deny("role_forbidden")
 
 
 def _decide_camera(p: Principal, action: Action, camera: CameraScope) -> Decision:
@@ -253,6 +268,27 @@ def _decide_footage(
     if role is Role.PROVINCE_ADMIN:
         return _deny("grant_required")
     return _deny("out_of_scope" if relation is None else "role_forbidden")
+
+
+def decide_unit(p: Principal, access: Access, unit_id: str) -> Decision:
+    """A unit's notifications: province_admin manages every unit's targets (``unit_id`` ""
+    = every unit), a unit operator its own unit's; the unit's own people and the auditor
+    read them and the notices."""
+    role = p.role
+    if role is Role.PROVINCE_ADMIN:
+        return _allow("province_admin")
+    if access is Access.NOTIFY_READ and role is Role.AUDITOR:
+        return _allow("auditor")
+    if access not in (Access.NOTIFY_ADMIN, Access.NOTIFY_READ):
+        return _deny("unknown_action")
+    unit_roles = (
+        (Role.UNIT_OPERATOR,)
+        if access is Access.NOTIFY_ADMIN
+        else (Role.UNIT_OPERATOR, Role.UNIT_VIEWER)
+    )
+    if role not in unit_roles or not p.unit_id:
+        return _deny("role_forbidden")
+    return _allow("own_unit") if unit_id == p.unit_id else _deny("out_of_scope")
 
 
 NOT_ALLOWED = "Không có quyền thực hiện (not allowed)"
@@ -371,6 +407,16 @@ def camera_listing(p: Principal) -> Listing:
     return Listing(_deny("role_forbidden"))
 
 
+def report_listing(p: Principal) -> Listing:
+    """The connection report: everything, a unit's own rows, or a sector's cameras."""
+    d = _report_read(p)
+    if not d.allowed or p.role in REPORT_ROLES:
+        return Listing(d)
+    if p.role is Role.SECTOR_OPERATOR:
+        return Listing(d, sector=p.sector_code)
+    return Listing(d, unit_id=p.unit_id)
+
+
 def grant_listing(p: Principal, *, now: datetime) -> Listing:
     """A unit operator lists the grants on its own unit's cameras; province_admin and the
     auditor every grant."""
@@ -402,6 +448,30 @@ def export_listing(p: Principal, *, now: datetime) -> Listing:
         return Listing(_allow(p.role.value))
     own_unit = p.unit_id if p.role is Role.UNIT_OPERATOR and p.unit_id else None
     return Listing(_allow("own_requests"), unit_id=own_unit, requested_by=p.account_id)
+
+
+def notice_listing(p: Principal) -> Listing:
+    """Notices: province_admin and the auditor see every unit's, a unit's people their own."""
+    if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER) and p.unit_id:
+        return Listing(_allow("own_unit"), unit_id=p.unit_id)
+    return Listing(decide_unit(p, Access.NOTIFY_READ, ""))
+
+
+def _own_unit_listing(p: Principal) -> Listing:
+    if p.role in (Role.UNIT_OPERATOR, Role.UNIT_VIEWER) and p.unit_id:
+        return Listing(_allow("own_unit"), unit_id=p.unit_id)
+    return Listing(_deny("role_forbidden"))
+
+
+def change_listing(p: Principal) -> Listing:
+    """Camera change requests: province_admin and the auditor every unit's, unit roles theirs."""
+    every = p.role in (Role.PROVINCE_ADMIN, Role.AUDITOR)
+    return Listing(_allow(p.role.value)) if every else _own_unit_listing(p)
+
+
+def annual_report_listing(p: Principal) -> Listing:
+    """The annual report: the report roles every unit's row, unit roles their own row."""
+    return Listing(_allow(p.role.value)) if p.role in REPORT_ROLES else _own_unit_listing(p)
 
 
 def uses_client_credentials(role: Role) -> bool:
@@ -450,6 +520,10 @@ class Access(StrEnum):
     NEEDS_LIST = "needs.list"
     NEEDS_REGISTER = "needs.register"
     UNIT_LOG_READ = "audit.unit_log"  # a unit's processing and extraction logs
+    NOTIFY_ADMIN = "notification.admin"  # a unit's notification targets (ADR 0025)
+    NOTIFY_READ = "notification.read"  # a unit's targets and the notices
+    CHANGE_LIST = "camera_change.list"
+    ANNUAL_REPORT = "report.annual"
 
 
 # ------------------------------------------------------------------- operator duties
@@ -572,12 +646,17 @@ def _ever_allowed(role: Role, access: Action | Access) -> bool:
         return camera_listing(p).decision.allowed
     if access is Access.GRANT_LIST:
         return grant_listing(p, now=now).decision.allowed
+    if access in (Access.NOTIFY_ADMIN, Access.NOTIFY_READ):
+        return decide_unit(p, access, p.unit_id).allowed
     if access is Access.GRANT_READ:
         return grant_visibility(p, grantee_id="sample", unit_ids=()).allowed
     if access in OPS_READS:
         return ops_listing(p, access).decision.allowed
     if access in OPS_DECISIONS:
         return ops_decision(p, access, "u").allowed
+    if access in (Access.CHANGE_LIST, Access.ANNUAL_REPORT):
+        listing = change_listing if access is Access.CHANGE_LIST else annual_report_listing
+        return listing(p).decision.allowed
     return export_listing(p, now=now).decision.allowed
 
 

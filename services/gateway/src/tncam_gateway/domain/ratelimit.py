@@ -1,47 +1,46 @@
-"""Token-bucket rate limiting per key (a user or an address), with an injected clock."""
+"""Token-bucket rate limits per key (an account or an address): the policy of one limiter.
+
+The buckets live in PostgreSQL (``db/ratelimits.py``), shared by every gateway replica: a client
+spreading its requests over replicas gets the same limit as on one. A bucket is refilled at
+``rate`` tokens per second up to ``capacity``; a request takes one token or is refused with the
+seconds until the next token. Full buckets carry no state and are pruned; nothing else is ever
+dropped (no wipe when many keys are tracked).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    at: float
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """``per_minute`` requests per key on average, bursts up to ``burst`` (default: per_minute).
 
+    ``scope`` prefixes the keys (``user``, ``address``): one table holds every limiter's buckets.
+    """
 
-class RateLimiter:
-    """``per_minute`` requests per key on average, bursts up to ``burst``."""
+    scope: str
+    per_minute: int
+    burst: int | None = None
 
-    def __init__(self, per_minute: int, *, burst: int | None = None, max_keys: int = 100_000):
-        self.rate = per_minute / 60.0
-        self.capacity = float(burst or per_minute)
-        self.max_keys = max_keys
-        self._buckets: dict[str, _Bucket] = {}
+    def __post_init__(self) -> None:
+        if self.per_minute < 1 or (self.burst is not None and self.burst < 1):
+            raise ValueError("a rate limit needs per_minute >= 1 and burst >= 1")
 
-    def take(self, key: str, now: float) -> float:
-        """0.0 if the request may go ahead, else the seconds to wait before retrying."""
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            if len(self._buckets) >= self.max_keys:
-                self._prune(now)
-            bucket = self._buckets[key] = _Bucket(self.capacity, now)
-        bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.at) * self.rate)
-        bucket.at = now
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
-            return 0.0
-        return (1.0 - bucket.tokens) / self.rate
+    @property
+    def rate(self) -> float:
+        """Tokens added per second."""
+        return self.per_minute / 60.0
 
-    def _prune(self, now: float) -> None:
-        # Full buckets carry no state worth keeping.
-        full = [
-            k
-            for k, b in self._buckets.items()
-            if b.tokens + (now - b.at) * self.rate >= (self.capacity)
-        ]
-        for k in full:
-            del self._buckets[k]
-        if len(self._buckets) >= self.max_keys:
-            self._buckets.clear()
+    @property
+    def capacity(self) -> float:
+        """The most tokens a bucket holds (the burst)."""
+        return float(self.burst or self.per_minute)
+
+    def key(self, subject: str) -> str:
+        """The bucket's key of ``subject`` (an account id, an address)."""
+        return f"{self.scope}:{subject}"
+
+    def retry_after_s(self, tokens: float) -> float:
+        """Seconds until a bucket holding ``tokens`` (< 1) has one token."""
+        return max(0.0, (1.0 - tokens) / self.rate)

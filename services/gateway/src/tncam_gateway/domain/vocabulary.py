@@ -72,6 +72,8 @@ class ReportFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
     XLSX = "xlsx"
+    HTML = "html"
+    PDF = "pdf"
 
 
 class ReportCellText(StrEnum):

@@ -16,6 +16,7 @@ from tncam_gateway.domain.policy import (
     camera_listing,
     enforce,
     may_read_camera,
+    report_listing,
     require,
 )
 from tncam_gateway.service.footage import FootageGuard, camera_not_found
@@ -102,7 +103,7 @@ class CameraService:
 
     async def update(
         self, caller: Caller, client: ClientInfo, request: rpb.UpdateCameraRequest
-    ) -> rpb.Camera:
+    ) -> rpb.UpdateCameraReply:
         """Change the given fields of a camera the caller administers."""
         await self._require_admin(caller, request.id)
         request.actor.CopyFrom(caller.actor())
@@ -111,7 +112,7 @@ class CameraService:
 
     async def deactivate(
         self, caller: Caller, client: ClientInfo, camera_id: str, reason: str
-    ) -> rpb.Camera:
+    ) -> rpb.DeactivateCameraReply:
         """Take a camera the caller administers out of service."""
         await self._require_admin(caller, camera_id)
         return await self.directory.deactivate_camera(
@@ -137,12 +138,39 @@ class CameraService:
         )
 
     async def connection_report(
-        self, caller: Caller, client: ClientInfo, report_format: rpb.ReportFormat
+        self,
+        caller: Caller,
+        client: ClientInfo,
+        report_format: rpb.ReportFormat,
+        as_of: datetime | None = None,
     ) -> rpb.GetConnectionReportReply:
-        """The province-wide connection report (province_admin, the app backend)."""
-        require(caller.principal, Action.REPORT_READ, now=self.clock())
-        return await self.directory.connection_report(
-            rpb.GetConnectionReportRequest(
-                actor=caller.actor(), format=report_format, request_id=client.request_id
+        """The connection report as the caller may see it (the registry narrows the rows to
+        the actor's unit or sector), now or ``as_of`` a past instant."""
+        listing = report_listing(caller.principal)
+        enforce(listing.decision)
+        # As for the camera list: the gateway decides the scope and asks for it as itself.
+        request = rpb.GetConnectionReportRequest(
+            actor=GATEWAY_ACTOR,
+            format=report_format,
+            request_id=client.request_id,
+            unit_id=listing.unit_id or "",
+            sector=listing.sector or "",
+        )
+        if as_of is not None:
+            request.as_of.FromDatetime(as_of)
+        return await self.directory.connection_report(request)
+
+    async def set_report_note(
+        self, caller: Caller, client: ClientInfo, commune_code: str, text: str
+    ) -> rpb.SetReportNoteReply:
+        """Write (or, empty, remove) a commune's report note (province_admin; audited by the
+        registry)."""
+        require(caller.principal, Action.REPORT_NOTE_WRITE, now=self.clock())
+        return await self.directory.set_report_note(
+            rpb.SetReportNoteRequest(
+                actor=caller.actor(),
+                commune_code=commune_code,
+                text=text,
+                request_id=client.request_id,
             )
         )

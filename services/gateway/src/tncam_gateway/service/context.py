@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tncam_gateway.clients.audit import AuditLog, Auditor, AuditSink
 from tncam_gateway.clients.live import LiveEdge
+from tncam_gateway.clients.notify import NotifyDirectory
 from tncam_gateway.clients.recorder import Recordings
 from tncam_gateway.clients.registry import CameraDirectory
 from tncam_gateway.clients.registry_ops import RegistryOps
@@ -20,20 +21,24 @@ from tncam_gateway.domain.live import LiveTokenCodec
 from tncam_gateway.domain.lockout import LockoutPolicy
 from tncam_gateway.domain.passwords import Argon2Parameters, PasswordHasher, PasswordPolicy
 from tncam_gateway.domain.playback import PlaybackCodec
-from tncam_gateway.domain.ratelimit import RateLimiter
+from tncam_gateway.domain.ratelimit import RateLimit
 from tncam_gateway.domain.tokens import TokenCodec
 from tncam_gateway.domain.totp import SeedBox
 from tncam_gateway.service.accounts import AccountAdmin
 from tncam_gateway.service.analytics import AnalyticsGate
+from tncam_gateway.service.annual import AnnualReports
 from tncam_gateway.service.audit_log import AuditLogReader
 from tncam_gateway.service.auth import AuthConfig, AuthService
+from tncam_gateway.service.camera_changes import CameraChanges
 from tncam_gateway.service.cameras import CameraService
 from tncam_gateway.service.exports import ExportService
 from tncam_gateway.service.footage import FootageGuard
 from tncam_gateway.service.grants import GrantService
 from tncam_gateway.service.live import LiveConfig, LiveService
+from tncam_gateway.service.notify import NotifyService
 from tncam_gateway.service.operations import Operations
 from tncam_gateway.service.playback import PlaybackService
+from tncam_gateway.service.ratelimits import RateLimiter
 from tncam_gateway.service.snapshots import SnapshotService
 from tncam_gateway.settings import GatewaySettings
 from tncam_mesh.aead import derive_key
@@ -67,9 +72,12 @@ class GatewayState:
     snapshots: SnapshotService
     audit_log: AuditLogReader
     operations: Operations
+    changes: CameraChanges
+    annual: AnnualReports
     user_limiter: RateLimiter
     address_limiter: RateLimiter
     clock: Clock
+    notify: NotifyService
 
 
 def _auth_config(settings: GatewaySettings) -> AuthConfig:
@@ -142,6 +150,7 @@ def build_state(
     auth = build_auth(settings, sessions, sink, clock)
     auditor = auth.auditor
     directory = CameraDirectory(bus, namespace=ns, timeout_s=timeout)
+    audit_reader = AuditLog(bus, namespace=ns, timeout_s=timeout)
     recordings = Recordings(
         bus, namespace=ns, timeout_s=timeout, export_timeout_s=settings.export_rpc_timeout_s
     )
@@ -182,16 +191,26 @@ def build_state(
         snapshots=SnapshotService(
             footage=footage, source=SnapshotSource(bus.js, namespace=ns), recordings=recordings
         ),
-        audit_log=AuditLogReader(
-            log=AuditLog(bus, namespace=ns, timeout_s=timeout), auditor=auditor, clock=clock
+        audit_log=AuditLogReader(log=audit_reader, auditor=auditor, clock=clock),
+        changes=CameraChanges(directory=directory, clock=clock),
+        annual=AnnualReports(
+            sessions=sessions, directory=directory, audit_log=audit_reader, clock=clock
         ),
         operations=Operations(
             ops=RegistryOps(bus, namespace=ns, timeout_s=timeout), cameras=cameras, clock=clock
         ),
-        user_limiter=RateLimiter(settings.rate_limit_user_per_minute),
-        address_limiter=RateLimiter(settings.rate_limit_address_per_minute),
+        user_limiter=_limiter(sessions, "user", settings.rate_limit_user_per_minute),
+        address_limiter=_limiter(sessions, "address", settings.rate_limit_address_per_minute),
         clock=clock,
+        notify=NotifyService(NotifyDirectory(bus, namespace=ns, timeout_s=timeout)),
     )
+
+
+def _limiter(
+    sessions: async_sessionmaker[AsyncSession], scope: str, per_minute: int
+) -> RateLimiter:
+    """A rate limit over the buckets every replica shares."""
+    return RateLimiter(sessions, RateLimit(scope, per_minute))
 
 
 def _playback(

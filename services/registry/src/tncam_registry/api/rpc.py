@@ -7,17 +7,21 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from tncam.registry.v1 import credentials_pb2, service_pb2
+from tncam.registry.v1 import annual_pb2, changes_pb2, credentials_pb2, notify_pb2, service_pb2
 from tncam_contracts import catalog
 from tncam_mesh.rpc import RpcService
 from tncam_registry.api.convert import credentials_reply, deadlines_reply
 from tncam_registry.service import (
+    annual,
     cameras,
+    change_decisions,
+    change_requests,
     credentials,
     deadlines,
     history,
     imports,
     maintenance,
+    notify,
     reports,
     ticket_handling,
     units,
@@ -34,12 +38,12 @@ def _camera_endpoints(
         return service_pb2.CreateCameraReply(camera=await cameras.create_camera(ctx, req))
 
     async def update(req: service_pb2.UpdateCameraRequest) -> service_pb2.UpdateCameraReply:
-        return service_pb2.UpdateCameraReply(camera=await cameras.update_camera(ctx, req))
+        return await cameras.update_camera(ctx, req)
 
     async def deactivate(
         req: service_pb2.DeactivateCameraRequest,
     ) -> service_pb2.DeactivateCameraReply:
-        return service_pb2.DeactivateCameraReply(camera=await cameras.deactivate_camera(ctx, req))
+        return await cameras.deactivate_camera(ctx, req)
 
     async def get(req: service_pb2.GetCameraRequest) -> service_pb2.GetCameraReply:
         return service_pb2.GetCameraReply(camera=await cameras.get_camera(ctx, req))
@@ -73,6 +77,9 @@ def _compliance_endpoints(
         req: service_pb2.GetConnectionReportRequest,
     ) -> service_pb2.GetConnectionReportReply:
         return await reports.connection_report(ctx, req)
+
+    async def note(req: service_pb2.SetReportNoteRequest) -> service_pb2.SetReportNoteReply:
+        return await reports.set_report_note(ctx, req)
 
     async def overdue(
         req: service_pb2.ListOverdueDeadlinesRequest,
@@ -109,6 +116,7 @@ def _compliance_endpoints(
         (catalog.REGISTRY_RECORD_CONNECTION_NEEDS, service_pb2.RecordConnectionNeedsRequest, needs),
         (catalog.REGISTRY_RESOLVE_CREDENTIALS, credentials_pb2.ResolveCredentialsRequest, resolve),
         (catalog.REGISTRY_LIST_UNITS, service_pb2.ListUnitsRequest, list_units),
+        (catalog.REGISTRY_SET_REPORT_NOTE, service_pb2.SetReportNoteRequest, note),
     ]
 
 
@@ -169,8 +177,74 @@ def _operations_endpoints(
     ]
 
 
-async def add_endpoints(rpc: RpcService, ctx: RegistryContext) -> None:
+def _notify_endpoints(
+    ctx: RegistryContext, secrets: notify.SecretBox
+) -> list[tuple[catalog.RequestSpec, type[Message], Handler]]:
+    async def get_targets(
+        req: notify_pb2.GetNotificationTargetsRequest,
+    ) -> notify_pb2.NotificationTargetsReply:
+        return await notify.get_targets(ctx, req)
+
+    async def set_targets(
+        req: notify_pb2.SetNotificationTargetsRequest,
+    ) -> notify_pb2.NotificationTargetsReply:
+        return await notify.set_targets(ctx, secrets, req)
+
+    async def notices(req: notify_pb2.ListNoticesRequest) -> notify_pb2.ListNoticesReply:
+        return await notify.list_notices(ctx, req)
+
+    return [
+        (
+            catalog.REGISTRY_GET_NOTIFICATION_TARGETS,
+            notify_pb2.GetNotificationTargetsRequest,
+            get_targets,
+        ),
+        (
+            catalog.REGISTRY_SET_NOTIFICATION_TARGETS,
+            notify_pb2.SetNotificationTargetsRequest,
+            set_targets,
+        ),
+        (catalog.REGISTRY_LIST_NOTICES, notify_pb2.ListNoticesRequest, notices),
+    ]
+
+
+def _approval_endpoints(
+    ctx: RegistryContext,
+) -> list[tuple[catalog.RequestSpec, type[Message], Handler]]:
+    async def list_changes(
+        req: changes_pb2.ListCameraChangeRequestsRequest,
+    ) -> changes_pb2.ListCameraChangeRequestsReply:
+        return await change_requests.list_change_requests(ctx, req)
+
+    async def decide(
+        req: changes_pb2.DecideCameraChangeRequest,
+    ) -> changes_pb2.DecideCameraChangeReply:
+        return await change_decisions.decide_change_request(ctx, req)
+
+    async def annual_report(
+        req: annual_pb2.GetAnnualReportRequest,
+    ) -> annual_pb2.GetAnnualReportReply:
+        return await annual.annual_report(ctx, req)
+
+    return [
+        (
+            catalog.REGISTRY_LIST_CHANGE_REQUESTS,
+            changes_pb2.ListCameraChangeRequestsRequest,
+            list_changes,
+        ),
+        (catalog.REGISTRY_DECIDE_CHANGE_REQUEST, changes_pb2.DecideCameraChangeRequest, decide),
+        (catalog.REGISTRY_GET_ANNUAL_REPORT, annual_pb2.GetAnnualReportRequest, annual_report),
+    ]
+
+
+async def add_endpoints(rpc: RpcService, ctx: RegistryContext, secrets: notify.SecretBox) -> None:
     """Serve every registry operation on ``rpc``."""
-    endpoints = _camera_endpoints(ctx) + _compliance_endpoints(ctx) + _operations_endpoints(ctx)
+    endpoints = (
+        _camera_endpoints(ctx)
+        + _compliance_endpoints(ctx)
+        + _operations_endpoints(ctx)
+        + _approval_endpoints(ctx)
+        + _notify_endpoints(ctx, secrets)
+    )
     for spec, request_type, handler in endpoints:
         await rpc.add(spec, request_type, handler)

@@ -10,9 +10,19 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tncam_registry.db.tables import camera_connection, camera_quality, cameras, communes, sites
+from tncam_registry.db.tables import (
+    camera_change_requests,
+    camera_connection,
+    camera_quality,
+    cameras,
+    communes,
+    sites,
+)
 from tncam_registry.domain.access import ReadScope
 from tncam_registry.domain.model import CameraState
+
+#: A camera's pending change request (at most one: a unique partial index), left-joined.
+_PENDING = camera_change_requests.alias("pending_change")
 
 #: One camera with its site, commune and connection: what the API returns.
 CAMERA_VIEW = sa.select(
@@ -36,11 +46,17 @@ CAMERA_VIEW = sa.select(
     camera_connection.c.ever_connected,
     camera_connection.c.mismatch_since,
     *(c.label(f"q_{c.name}") for c in camera_quality.c if c.name != "camera_id"),
+    sa.cast(_PENDING.c.id, sa.Text).label("pending_change_id"),
+    _PENDING.c.kind.label("pending_change_kind"),
 ).select_from(
     cameras.join(sites, sites.c.id == cameras.c.site_id)
     .join(communes, communes.c.code == sites.c.commune_code)
     .join(camera_connection, camera_connection.c.camera_id == cameras.c.id)
     .outerjoin(camera_quality, camera_quality.c.camera_id == cameras.c.id)
+    .outerjoin(
+        _PENDING,
+        sa.and_(_PENDING.c.camera_id == cameras.c.id, _PENDING.c.status == "pending"),
+    )
 )
 
 Conditions = list[sa.ColumnElement[bool]]

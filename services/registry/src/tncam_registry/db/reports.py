@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tncam_registry.db.tables import camera_connection, cameras, communes, connection_needs, sites
+from tncam_registry.db.tables import (
+    camera_connection,
+    cameras,
+    communes,
+    connection_needs,
+    sites,
+    state_transitions,
+)
+from tncam_registry.domain.access import ReadScope
 from tncam_registry.domain.model import CameraState
 
 _WITH_SITE_AND_CONNECTION = cameras.join(sites, sites.c.id == cameras.c.site_id).join(
@@ -18,12 +25,59 @@ _WITH_SITE_AND_CONNECTION = cameras.join(sites, sites.c.id == cameras.c.site_id)
 )
 
 
-async def report_cameras(session: AsyncSession, site_kinds: Sequence[str]) -> list[Any]:
-    """Active cameras at ``site_kinds``: id, commune code, site kind, state."""
+def _scope_filters(scope: ReadScope) -> list[sa.ColumnElement[bool]]:
+    if scope.unit_id:
+        return [cameras.c.owner_unit_id == scope.unit_id]
+    if scope.sector:
+        return [cameras.c.sectors.contains([scope.sector])]
+    return []
+
+
+async def report_cameras(
+    session: AsyncSession, scope: ReadScope, as_of: dt.datetime | None = None
+) -> list[Any]:
+    """Cameras the report counts: id, commune code, site kind, owner unit, state.
+
+    Now: the active cameras and their current state. ``as_of`` a past instant: the cameras in
+    service then (created before it, not yet deactivated) and each one's state then, the
+    target of its latest transition at or before it ("never" before any), computed in the
+    database from ``state_transitions`` (one index probe per camera)."""
+    if as_of is None:
+        rows = await session.execute(
+            sa.select(
+                cameras.c.id,
+                sites.c.commune_code,
+                sites.c.kind,
+                cameras.c.owner_unit_id,
+                camera_connection.c.state,
+            )
+            .select_from(_WITH_SITE_AND_CONNECTION)
+            .where(cameras.c.active.is_(True), *_scope_filters(scope))
+        )
+        return list(rows.all())
+    latest = (
+        sa.select(state_transitions.c.state)
+        .where(state_transitions.c.camera_id == cameras.c.id, state_transitions.c.at <= as_of)
+        .order_by(state_transitions.c.at.desc(), state_transitions.c.id.desc())
+        .limit(1)
+        .lateral("latest")
+    )
     rows = await session.execute(
-        sa.select(cameras.c.id, sites.c.commune_code, sites.c.kind, camera_connection.c.state)
-        .select_from(_WITH_SITE_AND_CONNECTION)
-        .where(cameras.c.active.is_(True), sites.c.kind.in_(list(site_kinds)))
+        sa.select(
+            cameras.c.id,
+            sites.c.commune_code,
+            sites.c.kind,
+            cameras.c.owner_unit_id,
+            sa.func.coalesce(latest.c.state, CameraState.NEVER.value).label("state"),
+        )
+        .select_from(
+            cameras.join(sites, sites.c.id == cameras.c.site_id).outerjoin(latest, sa.true())
+        )
+        .where(
+            cameras.c.created_at <= as_of,
+            sa.or_(cameras.c.active.is_(True), cameras.c.deactivated_at > as_of),
+            *_scope_filters(scope),
+        )
     )
     return list(rows.all())
 
@@ -76,16 +130,22 @@ async def upsert_needs(
 
 
 async def cameras_by_state(session: AsyncSession) -> list[tuple[str, str, int]]:
-    """Active cameras counted by (state, commune kind)."""
+    """Active cameras counted by (state, commune code)."""
     rows = await session.execute(
-        sa.select(camera_connection.c.state, communes.c.kind, sa.func.count())
-        .select_from(
-            _WITH_SITE_AND_CONNECTION.join(communes, communes.c.code == sites.c.commune_code)
-        )
+        sa.select(camera_connection.c.state, sites.c.commune_code, sa.func.count())
+        .select_from(_WITH_SITE_AND_CONNECTION)
         .where(cameras.c.active.is_(True))
-        .group_by(camera_connection.c.state, communes.c.kind)
+        .group_by(camera_connection.c.state, sites.c.commune_code)
     )
-    return [(state, kind, int(n)) for state, kind, n in rows.all()]
+    return [(state, code, int(n)) for state, code, n in rows.all()]
+
+
+async def commune_labels(session: AsyncSession) -> list[tuple[str, str, str]]:
+    """Every commune of the reference data: code, name, kind (the gauges' bounded labels)."""
+    rows = await session.execute(
+        sa.select(communes.c.code, communes.c.name, communes.c.kind).order_by(communes.c.position)
+    )
+    return [(code, name, kind) for code, name, kind in rows.all()]
 
 
 async def lost_over_15_minutes(session: AsyncSession) -> int:

@@ -185,6 +185,7 @@ fault_tickets = sa.Table(
     sa.Column("acknowledged_by", sa.Text, nullable=False, server_default=""),
     sa.Column("cause", sa.Text, nullable=False, server_default=""),
     sa.Column("closed_by", sa.Text, nullable=False, server_default=""),
+    sa.Column("notified_at", sa.DateTime(timezone=True)),
 )
 
 fault_ticket_notes = sa.Table(
@@ -219,6 +220,15 @@ connection_needs = sa.Table(
     sa.Column("structured", JSONB, nullable=False, server_default="{}"),
 )
 
+report_notes = sa.Table(
+    "report_notes",
+    metadata,
+    sa.Column("commune_code", sa.Text, primary_key=True),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("updated_by", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 outbox = sa.Table(
     "outbox",
     metadata,
@@ -229,4 +239,69 @@ outbox = sa.Table(
     sa.Column("msg_id", sa.Text, nullable=False),
     sa.Column("payload", BYTEA, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+)
+
+notification_targets = sa.Table(
+    "notification_targets",
+    metadata,
+    sa.Column("id", UUID(as_uuid=False), primary_key=True),
+    sa.Column("unit_id", sa.Text, nullable=False),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("address", sa.Text, nullable=False),
+    sa.Column("secret_sealed", BYTEA),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+)
+
+notices = sa.Table(
+    "notices",
+    metadata,
+    sa.Column("id", UUID(as_uuid=False), primary_key=True),
+    sa.Column("event_key", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("unit_id", sa.Text, nullable=False),
+    sa.Column("camera_id", sa.Text, nullable=False),
+    sa.Column("ticket_id", UUID(as_uuid=False)),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("recipient", sa.Text, nullable=False),
+    sa.Column("secret_sealed", BYTEA),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("payload", JSONB, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_error", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_attempt_at", sa.DateTime(timezone=True)),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+)
+
+camera_change_requests = sa.Table(
+    "camera_change_requests",
+    metadata,
+    sa.Column("id", UUID(as_uuid=False), primary_key=True),
+    sa.Column("camera_id", sa.Text, nullable=False),
+    sa.Column("owner_unit_id", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("requested_by", sa.Text, nullable=False),
+    sa.Column("requested_by_name", sa.Text, nullable=False),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("payload", BYTEA, nullable=False),
+    sa.Column("summary", ARRAY(sa.Text), nullable=False),
+    sa.Column("decided_by", sa.Text, nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True)),
+    sa.Column("decision_reason", sa.Text, nullable=False),
+)
+
+registry_updates = sa.Table(
+    "registry_updates",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    sa.Column("camera_id", sa.Text, nullable=False),
+    sa.Column("changed_on", sa.Date, nullable=False),
+    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
 )

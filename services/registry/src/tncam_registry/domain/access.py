@@ -73,13 +73,36 @@ def read_scope(actor: actor_pb2.Actor, op: str, units: Units) -> ReadScope:
     raise ForbiddenError(f"registry.{op}.forbidden", f"{op}: actor {actor.id} has no scope")
 
 
-def check_province_report(actor: actor_pb2.Actor, units: Units) -> None:
-    """The province-wide connection report is for province-level roles only."""
-    op = "get_connection_report"
-    read_scope(actor, op, units)
-    if actor.role not in PROVINCE_READERS:
+def report_scope(actor: actor_pb2.Actor, units: Units) -> ReadScope:
+    """Whose cameras the connection report counts for ``actor``: province roles and the app
+    client everything, unit operators and viewers their own unit's (the row of their commune
+    or their unit's section), sector operators their sector's cameras."""
+    return read_scope(actor, "get_connection_report", units)
+
+
+def narrowed_report_scope(
+    actor: actor_pb2.Actor, units: Units, unit_id: str, sector: str
+) -> ReadScope:
+    """The report's scope: the actor's own, narrowed to ``unit_id`` or ``sector`` when asked
+    (a province reader, e.g. the gateway, may narrow to anyone; others only to themselves)."""
+    own = report_scope(actor, units)
+    if not (unit_id or sector):
+        return own
+    asked = ReadScope(unit_id=unit_id) if unit_id else ReadScope(sector=sector)
+    if own.limited and asked != own:
         raise ForbiddenError(
-            f"registry.{op}.forbidden", "the province-wide report is for province-level roles"
+            "registry.get_connection_report.forbidden", "the report asked is outside the scope"
+        )
+    return asked
+
+
+def check_report_note(actor: actor_pb2.Actor) -> None:
+    """The report's notes are written by the province (the Department that files it)."""
+    op = "set_report_note"
+    check_actor(actor, op)
+    if actor.role not in WRITERS:
+        raise ForbiddenError(
+            f"registry.{op}.forbidden", "the report's notes are written by province admins"
         )
 
 
@@ -112,3 +135,63 @@ def check_unit_edit(actor: actor_pb2.Actor, unit_id: str, fields: set[str], op: 
 def forbidden(op: str, why: str) -> ForbiddenError:
     """The refusal of ``op`` (for rules decided in the use case)."""
     return ForbiddenError(f"registry.{op}.forbidden", f"{op}: {why}")
+
+
+def notice_scope(actor: actor_pb2.Actor, unit_id: str, op: str) -> str:
+    """Whose notices ``actor`` may list: province-level readers any unit's (or all: ""), unit
+    roles only their own unit's (whatever they asked), nobody else."""
+    check_actor(actor, op)
+    if actor.role in PROVINCE_READERS:
+        return unit_id
+    if actor.role in (Role.ROLE_UNIT_OPERATOR, Role.ROLE_UNIT_VIEWER) and actor.unit_id:
+        if unit_id and unit_id != actor.unit_id:
+            raise forbidden(op, "a unit sees only its own notices")
+        return actor.unit_id
+    raise forbidden(op, f"actor {actor.id} has no notices to see")
+
+
+def check_notice_read(actor: actor_pb2.Actor, unit_id: str, op: str) -> None:
+    """A unit's notification targets: its own people, or province-level readers."""
+    if not unit_id:
+        raise forbidden(op, "name the unit")
+    notice_scope(actor, unit_id, op)
+
+
+def change_needs_approval(actor: actor_pb2.Actor) -> bool:
+    """Whether the actor's change that would hide a camera from the reports (deactivation, a
+    new commune or site kind) waits for a province admin: a unit operator's does; a province
+    admin's and the service's own apply at once."""
+    return actor.role == Role.ROLE_UNIT_OPERATOR
+
+
+def check_decide_change(actor: actor_pb2.Actor) -> None:
+    """Only a province admin approves or rejects a change request."""
+    op = "decide_change_request"
+    check_actor(actor, op)
+    if actor.role != Role.ROLE_PROVINCE_ADMIN:
+        raise ForbiddenError(
+            f"registry.{op}.forbidden", f"{op}: only a province admin decides change requests"
+        )
+
+
+def change_list_unit(actor: actor_pb2.Actor, units: Units) -> str:
+    """The owning unit whose change requests the actor may list ("" = every unit)."""
+    op = "list_change_requests"
+    scope = read_scope(actor, op, units)
+    if scope.sector:
+        raise ForbiddenError(f"registry.{op}.forbidden", f"{op}: not for sector operators")
+    return scope.unit_id
+
+
+def annual_report_unit(actor: actor_pb2.Actor, units: Units, wanted: str) -> str:
+    """The unit of the annual report the actor may read: province roles any (or all, ""),
+    unit roles their own only."""
+    op = "get_annual_report"
+    scope = read_scope(actor, op, units)
+    if scope.sector:
+        raise ForbiddenError(f"registry.{op}.forbidden", f"{op}: not for sector operators")
+    if scope.unit_id:
+        if wanted and wanted != scope.unit_id:
+            raise ForbiddenError(f"registry.{op}.forbidden", f"{op}: only the actor's own unit")
+        return scope.unit_id
+    return wanted

@@ -16,7 +16,7 @@ from tncam.registry.v1 import camera_state_pb2, service_pb2
 from tncam_registry.domain import report as rep
 from tncam_registry.domain.connection import LEASE_RELEASED, DayUptime
 from tncam_registry.domain.deadlines import compliance_issues
-from tncam_registry.domain.model import CameraState, SiteKind
+from tncam_registry.domain.model import CameraState
 from tncam_registry.domain.quality_views import compliance, quality_pb
 
 STATE_TO_PB = {
@@ -111,6 +111,8 @@ def camera_to_pb(row: Any, today: dt.date, history: Sequence[Any] = ()) -> servi
         site_notice_checked_on=iso(row["site_notice_checked_on"]),
         quality=quality_pb(row, history),
         min_fps=row["min_fps"],
+        pending_change_id=row.get("pending_change_id") or "",
+        pending_change_kind=row.get("pending_change_kind") or "",
     )
     for name in ("state_changed_at", "created_at", "updated_at"):
         value = ts(row[name])
@@ -139,6 +141,29 @@ def _cell(c: rep.Cell) -> service_pb2.ReportCell:
         lost=c.lost,
         never=c.never,
         unstable=c.unstable,
+        parts=[
+            service_pb2.ReportCellPart(
+                site_kind=kind.value,
+                text=p.text,
+                cameras=p.cameras,
+                connected=p.connected,
+                lost=p.lost,
+                never=p.never,
+                unstable=p.unstable,
+            )
+            for kind, p in sorted(c.parts.items())
+        ],
+    )
+
+
+def _unit_row(u: rep.UnitRow) -> service_pb2.ReportUnitRow:
+    return service_pb2.ReportUnitRow(
+        number=u.number,
+        unit_id=u.unit.id,
+        unit_name=u.unit.name,
+        unit_kind=u.unit.kind,
+        cameras=_cell(u.cell),
+        note=u.note,
     )
 
 
@@ -149,18 +174,27 @@ def report_to_pb(report: rep.Report) -> service_pb2.ConnectionReport:
         completed=report.completed,
         not_completed=report.not_completed,
         unstable=report.unstable,
+        service_centers=[_unit_row(u) for u in report.service_centers],
+        departments=[_unit_row(u) for u in report.departments],
+        scope=report.scope,
     )
     msg.generated_at.FromDatetime(report.generated_at.astimezone(dt.UTC))
+    if report.as_of is not None:
+        msg.as_of.FromDatetime(report.as_of.astimezone(dt.UTC))
     for r in report.rows:
-        msg.rows.add(
+        row = msg.rows.add(
             number=r.number,
             commune_code=r.commune.code,
             commune_name=r.commune.name,
-            service_center=_cell(r.cells[SiteKind.SERVICE_CENTER]),
-            committee_hq=_cell(r.cells[SiteKind.COMMITTEE_HQ]),
-            square=_cell(r.cells[SiteKind.SQUARE]),
+            service_center=_cell(r.cells["service_center"]),
+            committee_hq=_cell(r.cells["committee_hq"]),
+            square=_cell(r.cells["square"]),
             note=r.note,
+            generated_note=r.generated_note,
         )
+        if r.written is not None:
+            row.note_by = r.written.by
+            row.note_at.FromDatetime(r.written.at.astimezone(dt.UTC))
     return msg
 
 

@@ -1,4 +1,9 @@
-"""The registry's gauges: cameras by state and commune kind, open tickets, overdue deadlines."""
+"""The registry's gauges: cameras by state and commune, open tickets, overdue deadlines.
+
+Every replica exports the same whole-database figures: dashboards and rules take ``max`` over the
+replicas (never ``sum``). The ``commune`` label is bounded by the reference data (92 communes of the
+province, ``data/communes.csv``): at most 92 x 4 series of ``tncam_registry_cameras``.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +15,25 @@ from tncam_registry.service.context import RegistryContext
 from tncam_registry.service.deadlines import overdue
 from tncam_registry.service.quality import refresh_quality_gauges
 
-COMMUNE_KINDS = ("xa", "phuong")
-
 
 async def refresh_gauges(ctx: RegistryContext) -> None:
-    """Cameras by state and commune kind, open tickets, overdue deadlines."""
+    """Cameras by state and commune, open tickets, overdue deadlines."""
     async with ctx.sessions() as s:
         rows = await db.cameras_by_state(s)
+        labels = await db.commune_labels(s)
         open_tickets = await db_tickets.count_open(s)
         lost_long = await db.lost_over_15_minutes(s)
         all_lost = await db.communes_all_lost(s)
     m = ctx.metrics
     m.lost_over_15m.set(lost_long)
     m.communes_all_lost.set(all_lost)
-    counts = {(st.value, k): 0 for st in CameraState for k in COMMUNE_KINDS}
-    for state, kind, n in rows:
-        counts[(state, kind)] = n
-    for (state, kind), n in counts.items():
-        m.cameras.labels(state=state, commune_kind=kind).set(n)
+    counts = {(st.value, code): 0 for st in CameraState for code, _, _ in labels}
+    for state, code, n in rows:
+        counts[(state, code)] = n
+    names = {code: (name, kind) for code, name, kind in labels}
+    for (state, code), n in counts.items():
+        name, kind = names.get(code, ("", ""))
+        m.cameras.labels(state=state, commune=code, commune_name=name, commune_kind=kind).set(n)
     m.open_tickets.set(open_tickets)
     by_kind = dict.fromkeys(dl.KINDS, 0)
     for item in await overdue(ctx):

@@ -14,9 +14,11 @@ from tncam.registry.v1 import service_pb2
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.workers import WorkTimeoutError
 from tncam_registry.db import cameras as db
+from tncam_registry.db import changes as db_changes
 from tncam_registry.domain import access, records
 from tncam_registry.domain import credentials as creds
 from tncam_registry.domain import importing as imp
+from tncam_registry.domain.changes import import_needs_approval
 from tncam_registry.domain.import_rows import forbidden_owner
 from tncam_registry.service.camera_writes import CameraWrite, site_for, write_camera
 from tncam_registry.service.context import RegistryContext
@@ -29,16 +31,23 @@ _FORMATS = {service_pb2.IMPORT_FORMAT_CSV: "csv", service_pb2.IMPORT_FORMAT_XLSX
 async def _forbidden(
     ctx: RegistryContext, actor: actor_pb2.Actor, rows: list[imp.CameraRow]
 ) -> list[imp.RowError]:
-    """Rows the actor may not write: by their new owner, or by the camera's current owner."""
+    """Rows the actor may not write: by their new owner, or by the camera's current owner; and
+    a unit operator's move of an active camera to another commune or site kind (which waits
+    for approval through the update operation instead)."""
     if not rows:
         return []
     async with ctx.sessions() as s:
         current = await db.owners(s, [r.code for r in rows])
+        placed = await db_changes.places(s, [r.code for r in rows])
     errors = []
     for row in rows:
         for owner in {records.owner_of(row), current.get(row.code, "")} - {""}:
             if not access.may_write(actor, owner):
                 errors.append(forbidden_owner(row.row, owner))
+        commune, kind, active = placed.get(row.code, (row.commune_code, row.site_kind.value, False))
+        moved = (commune, kind) != (row.commune_code, row.site_kind.value)
+        if active and moved and access.change_needs_approval(actor):
+            errors.append(import_needs_approval(row.row))
     return errors
 
 

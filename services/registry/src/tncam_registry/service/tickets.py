@@ -10,10 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tncam.audit.v1 import audit_event_pb2 as audit_pb
 from tncam_mesh.db import unit_of_work
+from tncam_registry.db import notices as db_notices
 from tncam_registry.db import tickets as db
 from tncam_registry.domain import deadlines as dl
+from tncam_registry.domain import notify as nt
 from tncam_registry.domain.calendar import local_date
 from tncam_registry.service.context import ACTOR, RegistryContext
+from tncam_registry.service.notify import tell
 
 log = logging.getLogger("tncam.registry")
 
@@ -62,6 +65,18 @@ async def open_tickets(ctx: RegistryContext, now: dt.datetime) -> int:
                 },
                 purpose=audit_pb.PURPOSE_CODE_TECHNICAL_MAINTENANCE,
             )
+            owner = (await db_notices.camera_owners(s, [camera_id])).get(camera_id)
+            if owner is not None:
+                # The unit's notice, in the ticket's transaction: neither exists without the other.
+                message = nt.fault_ticket_message(
+                    ticket_id=ticket_id,
+                    unit_id=owner[0],
+                    camera_id=camera_id,
+                    camera_name=owner[1],
+                    lost_since=lost_since,
+                    due_on=dl.fault_fix_due(local_date(now), ctx.calendar),
+                )
+                await tell(s, message, now)
             log.info("fault ticket opened, due %s", due, extra={"camera_id": camera_id})
             opened += 1
     return opened

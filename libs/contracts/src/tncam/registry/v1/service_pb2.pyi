@@ -3,6 +3,7 @@ import datetime
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from tncam.common.v1 import actor_pb2 as _actor_pb2
 from tncam.registry.v1 import camera_state_pb2 as _camera_state_pb2
+from tncam.registry.v1 import changes_pb2 as _changes_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -25,6 +26,7 @@ class ReportFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REPORT_FORMAT_CSV: _ClassVar[ReportFormat]
     REPORT_FORMAT_XLSX: _ClassVar[ReportFormat]
     REPORT_FORMAT_HTML: _ClassVar[ReportFormat]
+    REPORT_FORMAT_PDF: _ClassVar[ReportFormat]
 IMPORT_FORMAT_UNSPECIFIED: ImportFormat
 IMPORT_FORMAT_CSV: ImportFormat
 IMPORT_FORMAT_XLSX: ImportFormat
@@ -33,9 +35,10 @@ REPORT_FORMAT_JSON: ReportFormat
 REPORT_FORMAT_CSV: ReportFormat
 REPORT_FORMAT_XLSX: ReportFormat
 REPORT_FORMAT_HTML: ReportFormat
+REPORT_FORMAT_PDF: ReportFormat
 
 class Camera(_message.Message):
-    __slots__ = ("id", "name", "active", "revision", "site_id", "site_kind", "commune_code", "commune_name", "owner_unit_id", "sectors", "rtsp_url", "rtsp_sub_url", "onvif_url", "has_credentials", "vendor", "model", "firmware", "declared_codec", "resolution", "qcvn135_cert", "qcvn135_valid_until", "onvif_version", "installed_on", "retention_days", "latitude", "longitude", "location", "last_maintained_on", "compliance_issues", "state", "state_changed_at", "last_disconnect_reason", "measured_codec", "measured_resolution", "measured_fps", "measured_bitrate_bps", "quality", "min_fps", "created_at", "updated_at", "site_name", "site_notice_required", "site_notice_present", "site_notice_checked_on")
+    __slots__ = ("id", "name", "active", "revision", "site_id", "site_kind", "commune_code", "commune_name", "owner_unit_id", "sectors", "rtsp_url", "rtsp_sub_url", "onvif_url", "has_credentials", "vendor", "model", "firmware", "declared_codec", "resolution", "qcvn135_cert", "qcvn135_valid_until", "onvif_version", "installed_on", "retention_days", "latitude", "longitude", "location", "last_maintained_on", "compliance_issues", "state", "state_changed_at", "last_disconnect_reason", "measured_codec", "measured_resolution", "measured_fps", "measured_bitrate_bps", "quality", "min_fps", "created_at", "updated_at", "site_name", "site_notice_required", "site_notice_present", "site_notice_checked_on", "pending_change_id", "pending_change_kind")
     class PictureQuality(_message.Message):
         __slots__ = ("verdict", "flags", "fps", "bitrate_bps", "resolution", "codec", "last_good_at", "checked_at", "poor_since", "summary", "history")
         VERDICT_FIELD_NUMBER: _ClassVar[int]
@@ -105,6 +108,8 @@ class Camera(_message.Message):
     SITE_NOTICE_REQUIRED_FIELD_NUMBER: _ClassVar[int]
     SITE_NOTICE_PRESENT_FIELD_NUMBER: _ClassVar[int]
     SITE_NOTICE_CHECKED_ON_FIELD_NUMBER: _ClassVar[int]
+    PENDING_CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    PENDING_CHANGE_KIND_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     active: bool
@@ -149,7 +154,9 @@ class Camera(_message.Message):
     site_notice_required: bool
     site_notice_present: bool
     site_notice_checked_on: str
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., active: _Optional[bool] = ..., revision: _Optional[int] = ..., site_id: _Optional[str] = ..., site_kind: _Optional[str] = ..., commune_code: _Optional[str] = ..., commune_name: _Optional[str] = ..., owner_unit_id: _Optional[str] = ..., sectors: _Optional[_Iterable[str]] = ..., rtsp_url: _Optional[str] = ..., rtsp_sub_url: _Optional[str] = ..., onvif_url: _Optional[str] = ..., has_credentials: _Optional[bool] = ..., vendor: _Optional[str] = ..., model: _Optional[str] = ..., firmware: _Optional[str] = ..., declared_codec: _Optional[str] = ..., resolution: _Optional[str] = ..., qcvn135_cert: _Optional[str] = ..., qcvn135_valid_until: _Optional[str] = ..., onvif_version: _Optional[str] = ..., installed_on: _Optional[str] = ..., retention_days: _Optional[int] = ..., latitude: _Optional[float] = ..., longitude: _Optional[float] = ..., location: _Optional[str] = ..., last_maintained_on: _Optional[str] = ..., compliance_issues: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[_camera_state_pb2.CameraState, str]] = ..., state_changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_disconnect_reason: _Optional[str] = ..., measured_codec: _Optional[str] = ..., measured_resolution: _Optional[str] = ..., measured_fps: _Optional[float] = ..., measured_bitrate_bps: _Optional[int] = ..., quality: _Optional[_Union[Camera.PictureQuality, _Mapping]] = ..., min_fps: _Optional[float] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., site_name: _Optional[str] = ..., site_notice_required: _Optional[bool] = ..., site_notice_present: _Optional[bool] = ..., site_notice_checked_on: _Optional[str] = ...) -> None: ...
+    pending_change_id: str
+    pending_change_kind: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., active: _Optional[bool] = ..., revision: _Optional[int] = ..., site_id: _Optional[str] = ..., site_kind: _Optional[str] = ..., commune_code: _Optional[str] = ..., commune_name: _Optional[str] = ..., owner_unit_id: _Optional[str] = ..., sectors: _Optional[_Iterable[str]] = ..., rtsp_url: _Optional[str] = ..., rtsp_sub_url: _Optional[str] = ..., onvif_url: _Optional[str] = ..., has_credentials: _Optional[bool] = ..., vendor: _Optional[str] = ..., model: _Optional[str] = ..., firmware: _Optional[str] = ..., declared_codec: _Optional[str] = ..., resolution: _Optional[str] = ..., qcvn135_cert: _Optional[str] = ..., qcvn135_valid_until: _Optional[str] = ..., onvif_version: _Optional[str] = ..., installed_on: _Optional[str] = ..., retention_days: _Optional[int] = ..., latitude: _Optional[float] = ..., longitude: _Optional[float] = ..., location: _Optional[str] = ..., last_maintained_on: _Optional[str] = ..., compliance_issues: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[_camera_state_pb2.CameraState, str]] = ..., state_changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_disconnect_reason: _Optional[str] = ..., measured_codec: _Optional[str] = ..., measured_resolution: _Optional[str] = ..., measured_fps: _Optional[float] = ..., measured_bitrate_bps: _Optional[int] = ..., quality: _Optional[_Union[Camera.PictureQuality, _Mapping]] = ..., min_fps: _Optional[float] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., site_name: _Optional[str] = ..., site_notice_required: _Optional[bool] = ..., site_notice_present: _Optional[bool] = ..., site_notice_checked_on: _Optional[str] = ..., pending_change_id: _Optional[str] = ..., pending_change_kind: _Optional[str] = ...) -> None: ...
 
 class CameraQualityCheck(_message.Message):
     __slots__ = ("at", "flags", "fps", "bitrate_bps", "resolution", "codec")
@@ -268,10 +275,12 @@ class UpdateCameraRequest(_message.Message):
     def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., id: _Optional[str] = ..., fields: _Optional[_Union[CameraFields, _Mapping]] = ..., update_mask: _Optional[_Iterable[str]] = ..., set_credentials: _Optional[bool] = ..., credentials: _Optional[_Union[CameraCredentials, _Mapping]] = ..., expected_revision: _Optional[int] = ..., changed_on: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class UpdateCameraReply(_message.Message):
-    __slots__ = ("camera",)
+    __slots__ = ("camera", "change_request")
     CAMERA_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_REQUEST_FIELD_NUMBER: _ClassVar[int]
     camera: Camera
-    def __init__(self, camera: _Optional[_Union[Camera, _Mapping]] = ...) -> None: ...
+    change_request: _changes_pb2.CameraChangeRequest
+    def __init__(self, camera: _Optional[_Union[Camera, _Mapping]] = ..., change_request: _Optional[_Union[_changes_pb2.CameraChangeRequest, _Mapping]] = ...) -> None: ...
 
 class DeactivateCameraRequest(_message.Message):
     __slots__ = ("actor", "id", "reason", "request_id")
@@ -286,10 +295,12 @@ class DeactivateCameraRequest(_message.Message):
     def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., id: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class DeactivateCameraReply(_message.Message):
-    __slots__ = ("camera",)
+    __slots__ = ("camera", "change_request")
     CAMERA_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_REQUEST_FIELD_NUMBER: _ClassVar[int]
     camera: Camera
-    def __init__(self, camera: _Optional[_Union[Camera, _Mapping]] = ...) -> None: ...
+    change_request: _changes_pb2.CameraChangeRequest
+    def __init__(self, camera: _Optional[_Union[Camera, _Mapping]] = ..., change_request: _Optional[_Union[_changes_pb2.CameraChangeRequest, _Mapping]] = ...) -> None: ...
 
 class GetCameraRequest(_message.Message):
     __slots__ = ("actor", "id")
@@ -388,33 +399,75 @@ class ImportCamerasReply(_message.Message):
     def __init__(self, accepted: _Optional[bool] = ..., rows: _Optional[int] = ..., created: _Optional[int] = ..., updated: _Optional[int] = ..., unchanged: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[ImportError, _Mapping]]] = ...) -> None: ...
 
 class GetConnectionReportRequest(_message.Message):
-    __slots__ = ("actor", "format", "request_id")
+    __slots__ = ("actor", "format", "request_id", "as_of", "unit_id", "sector")
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     FORMAT_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    SECTOR_FIELD_NUMBER: _ClassVar[int]
     actor: _actor_pb2.Actor
     format: ReportFormat
     request_id: str
-    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., format: _Optional[_Union[ReportFormat, str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    as_of: _timestamp_pb2.Timestamp
+    unit_id: str
+    sector: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., format: _Optional[_Union[ReportFormat, str]] = ..., request_id: _Optional[str] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unit_id: _Optional[str] = ..., sector: _Optional[str] = ...) -> None: ...
 
 class ReportCell(_message.Message):
-    __slots__ = ("text", "cameras", "connected", "lost", "never", "unstable")
+    __slots__ = ("text", "cameras", "connected", "lost", "never", "unstable", "parts")
     TEXT_FIELD_NUMBER: _ClassVar[int]
     CAMERAS_FIELD_NUMBER: _ClassVar[int]
     CONNECTED_FIELD_NUMBER: _ClassVar[int]
     LOST_FIELD_NUMBER: _ClassVar[int]
     NEVER_FIELD_NUMBER: _ClassVar[int]
     UNSTABLE_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
     text: str
     cameras: int
     connected: int
     lost: int
     never: int
     unstable: int
-    def __init__(self, text: _Optional[str] = ..., cameras: _Optional[int] = ..., connected: _Optional[int] = ..., lost: _Optional[int] = ..., never: _Optional[int] = ..., unstable: _Optional[int] = ...) -> None: ...
+    parts: _containers.RepeatedCompositeFieldContainer[ReportCellPart]
+    def __init__(self, text: _Optional[str] = ..., cameras: _Optional[int] = ..., connected: _Optional[int] = ..., lost: _Optional[int] = ..., never: _Optional[int] = ..., unstable: _Optional[int] = ..., parts: _Optional[_Iterable[_Union[ReportCellPart, _Mapping]]] = ...) -> None: ...
+
+class ReportCellPart(_message.Message):
+    __slots__ = ("site_kind", "text", "cameras", "connected", "lost", "never", "unstable")
+    SITE_KIND_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    CAMERAS_FIELD_NUMBER: _ClassVar[int]
+    CONNECTED_FIELD_NUMBER: _ClassVar[int]
+    LOST_FIELD_NUMBER: _ClassVar[int]
+    NEVER_FIELD_NUMBER: _ClassVar[int]
+    UNSTABLE_FIELD_NUMBER: _ClassVar[int]
+    site_kind: str
+    text: str
+    cameras: int
+    connected: int
+    lost: int
+    never: int
+    unstable: int
+    def __init__(self, site_kind: _Optional[str] = ..., text: _Optional[str] = ..., cameras: _Optional[int] = ..., connected: _Optional[int] = ..., lost: _Optional[int] = ..., never: _Optional[int] = ..., unstable: _Optional[int] = ...) -> None: ...
+
+class ReportUnitRow(_message.Message):
+    __slots__ = ("number", "unit_id", "unit_name", "unit_kind", "cameras", "note")
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    UNIT_ID_FIELD_NUMBER: _ClassVar[int]
+    UNIT_NAME_FIELD_NUMBER: _ClassVar[int]
+    UNIT_KIND_FIELD_NUMBER: _ClassVar[int]
+    CAMERAS_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    number: int
+    unit_id: str
+    unit_name: str
+    unit_kind: str
+    cameras: ReportCell
+    note: str
+    def __init__(self, number: _Optional[int] = ..., unit_id: _Optional[str] = ..., unit_name: _Optional[str] = ..., unit_kind: _Optional[str] = ..., cameras: _Optional[_Union[ReportCell, _Mapping]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class ReportRow(_message.Message):
-    __slots__ = ("number", "commune_code", "commune_name", "service_center", "committee_hq", "square", "note")
+    __slots__ = ("number", "commune_code", "commune_name", "service_center", "committee_hq", "square", "note", "generated_note", "note_by", "note_at")
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     COMMUNE_CODE_FIELD_NUMBER: _ClassVar[int]
     COMMUNE_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -422,6 +475,9 @@ class ReportRow(_message.Message):
     COMMITTEE_HQ_FIELD_NUMBER: _ClassVar[int]
     SQUARE_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
+    GENERATED_NOTE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_BY_FIELD_NUMBER: _ClassVar[int]
+    NOTE_AT_FIELD_NUMBER: _ClassVar[int]
     number: int
     commune_code: str
     commune_name: str
@@ -429,16 +485,23 @@ class ReportRow(_message.Message):
     committee_hq: ReportCell
     square: ReportCell
     note: str
-    def __init__(self, number: _Optional[int] = ..., commune_code: _Optional[str] = ..., commune_name: _Optional[str] = ..., service_center: _Optional[_Union[ReportCell, _Mapping]] = ..., committee_hq: _Optional[_Union[ReportCell, _Mapping]] = ..., square: _Optional[_Union[ReportCell, _Mapping]] = ..., note: _Optional[str] = ...) -> None: ...
+    generated_note: str
+    note_by: str
+    note_at: _timestamp_pb2.Timestamp
+    def __init__(self, number: _Optional[int] = ..., commune_code: _Optional[str] = ..., commune_name: _Optional[str] = ..., service_center: _Optional[_Union[ReportCell, _Mapping]] = ..., committee_hq: _Optional[_Union[ReportCell, _Mapping]] = ..., square: _Optional[_Union[ReportCell, _Mapping]] = ..., note: _Optional[str] = ..., generated_note: _Optional[str] = ..., note_by: _Optional[str] = ..., note_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ConnectionReport(_message.Message):
-    __slots__ = ("generated_at", "rows", "totals", "completed", "not_completed", "unstable", "quality")
+    __slots__ = ("generated_at", "rows", "totals", "completed", "not_completed", "unstable", "service_centers", "departments", "as_of", "scope", "quality")
     GENERATED_AT_FIELD_NUMBER: _ClassVar[int]
     ROWS_FIELD_NUMBER: _ClassVar[int]
     TOTALS_FIELD_NUMBER: _ClassVar[int]
     COMPLETED_FIELD_NUMBER: _ClassVar[int]
     NOT_COMPLETED_FIELD_NUMBER: _ClassVar[int]
     UNSTABLE_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_CENTERS_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENTS_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
     QUALITY_FIELD_NUMBER: _ClassVar[int]
     generated_at: _timestamp_pb2.Timestamp
     rows: _containers.RepeatedCompositeFieldContainer[ReportRow]
@@ -446,8 +509,12 @@ class ConnectionReport(_message.Message):
     completed: _containers.RepeatedScalarFieldContainer[str]
     not_completed: _containers.RepeatedScalarFieldContainer[str]
     unstable: _containers.RepeatedScalarFieldContainer[str]
+    service_centers: _containers.RepeatedCompositeFieldContainer[ReportUnitRow]
+    departments: _containers.RepeatedCompositeFieldContainer[ReportUnitRow]
+    as_of: _timestamp_pb2.Timestamp
+    scope: str
     quality: _containers.RepeatedCompositeFieldContainer[ReportQualityEntry]
-    def __init__(self, generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rows: _Optional[_Iterable[_Union[ReportRow, _Mapping]]] = ..., totals: _Optional[_Iterable[str]] = ..., completed: _Optional[_Iterable[str]] = ..., not_completed: _Optional[_Iterable[str]] = ..., unstable: _Optional[_Iterable[str]] = ..., quality: _Optional[_Iterable[_Union[ReportQualityEntry, _Mapping]]] = ...) -> None: ...
+    def __init__(self, generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rows: _Optional[_Iterable[_Union[ReportRow, _Mapping]]] = ..., totals: _Optional[_Iterable[str]] = ..., completed: _Optional[_Iterable[str]] = ..., not_completed: _Optional[_Iterable[str]] = ..., unstable: _Optional[_Iterable[str]] = ..., service_centers: _Optional[_Iterable[_Union[ReportUnitRow, _Mapping]]] = ..., departments: _Optional[_Iterable[_Union[ReportUnitRow, _Mapping]]] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., scope: _Optional[str] = ..., quality: _Optional[_Iterable[_Union[ReportQualityEntry, _Mapping]]] = ...) -> None: ...
 
 class ReportQualityEntry(_message.Message):
     __slots__ = ("commune_code", "commune_name", "camera_id", "camera_name", "site_kind", "flags", "text", "poor_since")
@@ -468,6 +535,30 @@ class ReportQualityEntry(_message.Message):
     text: str
     poor_since: _timestamp_pb2.Timestamp
     def __init__(self, commune_code: _Optional[str] = ..., commune_name: _Optional[str] = ..., camera_id: _Optional[str] = ..., camera_name: _Optional[str] = ..., site_kind: _Optional[str] = ..., flags: _Optional[_Iterable[str]] = ..., text: _Optional[str] = ..., poor_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SetReportNoteRequest(_message.Message):
+    __slots__ = ("actor", "commune_code", "text", "request_id")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    COMMUNE_CODE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    actor: _actor_pb2.Actor
+    commune_code: str
+    text: str
+    request_id: str
+    def __init__(self, actor: _Optional[_Union[_actor_pb2.Actor, _Mapping]] = ..., commune_code: _Optional[str] = ..., text: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class SetReportNoteReply(_message.Message):
+    __slots__ = ("commune_code", "text", "updated_by", "updated_at")
+    COMMUNE_CODE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    commune_code: str
+    text: str
+    updated_by: str
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, commune_code: _Optional[str] = ..., text: _Optional[str] = ..., updated_by: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetConnectionReportReply(_message.Message):
     __slots__ = ("report", "document", "content_type", "filename")

@@ -1,0 +1,1 @@
+"""Adapters to servers outside the mesh: the SMTP server and the units' webhooks."""

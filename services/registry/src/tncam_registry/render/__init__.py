@@ -1,0 +1,1 @@
+"""Typesetting of printable documents (PDF) from the domain's document model."""
