@@ -47,7 +47,7 @@ export async function allCameras(query: { commune_code?: string[] } = {}): Promi
 }
 
 function emptyCell(): ReportCell {
-  return { text: "", cameras: 0, connected: 0, lost: 0, never: 0, unstable: 0 };
+  return { text: "", cameras: 0, connected: 0, lost: 0, never: 0, unstable: 0, parts: [] };
 }
 
 function finish(cell: ReportCell): void {
@@ -89,6 +89,9 @@ export function rowsOf(cameras: CameraOut[]): { rows: ReportRow[]; poor: Board["
         committee_hq: emptyCell(),
         square: emptyCell(),
         note: "",
+        generated_note: "",
+        note_at: null,
+        note_by: "",
       };
       byCode.set(cam.commune_code, row);
     }

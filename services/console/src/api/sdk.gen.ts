@@ -2,7 +2,7 @@
 
 import { type Client, formDataBodySerializer, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { AcknowledgeTicketData, AcknowledgeTicketErrors, AcknowledgeTicketResponses, AddTicketNoteData, AddTicketNoteErrors, AddTicketNoteResponses, ApproveExportData, ApproveExportErrors, ApproveExportResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CloseTicketData, CloseTicketErrors, CloseTicketResponses, ConfirmMfaData, ConfirmMfaErrors, ConfirmMfaResponses, CreateAccountData, CreateAccountErrors, CreateAccountResponses, CreateCameraData, CreateCameraErrors, CreateCameraResponses, CreateExportData, CreateExportErrors, CreateExportResponses, CreateLiveSessionData, CreateLiveSessionErrors, CreateLiveSessionResponses, CreatePlaybackData, CreatePlaybackErrors, CreatePlaybackResponses, CreateSiteData, CreateSiteErrors, CreateSiteResponses, CreateUnitData, CreateUnitErrors, CreateUnitResponses, DeactivateCameraData, DeactivateCameraErrors, DeactivateCameraResponses, DisableAccountData, DisableAccountErrors, DisableAccountResponses, DownloadExportData, DownloadExportErrors, DownloadExportResponses, EnableAccountData, EnableAccountErrors, EnableAccountResponses, EnrollMfaData, EnrollMfaErrors, EnrollMfaResponses, ExportAuditLogCsvData, ExportAuditLogCsvErrors, ExportAuditLogCsvResponses, ForceAccountPasswordChangeData, ForceAccountPasswordChangeErrors, ForceAccountPasswordChangeResponses, GetAccountData, GetAccountErrors, GetAccountResponses, GetCameraAnalyticsData, GetCameraAnalyticsErrors, GetCameraAnalyticsResponses, GetCameraData, GetCameraErrors, GetCameraHistoryData, GetCameraHistoryErrors, GetCameraHistoryResponses, GetCameraRecordingsData, GetCameraRecordingsErrors, GetCameraRecordingsResponses, GetCameraResponses, GetCameraSnapshotData, GetCameraSnapshotErrors, GetCameraSnapshotResponses, GetConnectionReportData, GetConnectionReportErrors, GetConnectionReportResponses, GetExportData, GetExportErrors, GetExportResponses, GetGrantData, GetGrantErrors, GetGrantResponses, GetMeData, GetMeErrors, GetMeResponses, GetPlaybackInitSegmentData, GetPlaybackInitSegmentErrors, GetPlaybackInitSegmentResponses, GetPlaybackPlaylistData, GetPlaybackPlaylistErrors, GetPlaybackPlaylistResponses, GetPlaybackSegmentData, GetPlaybackSegmentErrors, GetPlaybackSegmentResponses, ImportCamerasData, ImportCamerasErrors, ImportCamerasResponses, IssueGrantData, IssueGrantErrors, IssueGrantResponses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, ListAccountsData, ListAccountsErrors, ListAccountsResponses, ListCamerasData, ListCamerasErrors, ListCamerasResponses, ListDeadlinesData, ListDeadlinesErrors, ListDeadlinesResponses, ListExportsData, ListExportsErrors, ListExportsResponses, ListGrantsData, ListGrantsErrors, ListGrantsResponses, ListMaintenanceData, ListMaintenanceErrors, ListMaintenanceResponses, ListNeedsData, ListNeedsErrors, ListNeedsResponses, ListSitesData, ListSitesErrors, ListSitesResponses, ListTicketsData, ListTicketsErrors, ListTicketsResponses, ListUnitsData, ListUnitsErrors, ListUnitsResponses, LogoutData, LogoutErrors, LogoutResponses, MarkAccountReviewedData, MarkAccountReviewedErrors, MarkAccountReviewedResponses, QueryAuditLogData, QueryAuditLogErrors, QueryAuditLogResponses, RecordMaintenanceData, RecordMaintenanceErrors, RecordMaintenanceResponses, RefreshTokenData, RefreshTokenErrors, RefreshTokenResponses, RegisterNeedsData, RegisterNeedsErrors, RegisterNeedsResponses, RejectExportData, RejectExportErrors, RejectExportResponses, ResetAccountPasswordData, ResetAccountPasswordErrors, ResetAccountPasswordResponses, ReviewAccountsData, ReviewAccountsErrors, ReviewAccountsResponses, RevokeGrantData, RevokeGrantErrors, RevokeGrantResponses, SetCameraAnalyticsData, SetCameraAnalyticsErrors, SetCameraAnalyticsResponses, UpdateAccountData, UpdateAccountErrors, UpdateAccountResponses, UpdateCameraData, UpdateCameraErrors, UpdateCameraResponses, UpdateSiteData, UpdateSiteErrors, UpdateSiteResponses, UpdateUnitData, UpdateUnitErrors, UpdateUnitResponses, VerifyAuditLogData, VerifyAuditLogErrors, VerifyAuditLogResponses, WhepDeleteData, WhepDeleteErrors, WhepDeleteResponses, WhepOfferData, WhepOfferErrors, WhepOfferResponses, WhepOptionsData, WhepOptionsErrors, WhepOptionsResponses, WhepTrickleData, WhepTrickleErrors, WhepTrickleResponses } from './types.gen';
+import type { AcknowledgeTicketData, AcknowledgeTicketErrors, AcknowledgeTicketResponses, AddTicketNoteData, AddTicketNoteErrors, AddTicketNoteResponses, ApproveCameraChangeData, ApproveCameraChangeErrors, ApproveCameraChangeResponses, ApproveExportData, ApproveExportErrors, ApproveExportResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CloseTicketData, CloseTicketErrors, CloseTicketResponses, ConfirmMfaData, ConfirmMfaErrors, ConfirmMfaResponses, CreateAccountData, CreateAccountErrors, CreateAccountResponses, CreateCameraData, CreateCameraErrors, CreateCameraResponses, CreateExportData, CreateExportErrors, CreateExportResponses, CreateLiveSessionData, CreateLiveSessionErrors, CreateLiveSessionResponses, CreatePlaybackData, CreatePlaybackErrors, CreatePlaybackResponses, CreateSiteData, CreateSiteErrors, CreateSiteResponses, CreateUnitData, CreateUnitErrors, CreateUnitResponses, DeactivateCameraData, DeactivateCameraErrors, DeactivateCameraResponses, DisableAccountData, DisableAccountErrors, DisableAccountResponses, DownloadExportData, DownloadExportErrors, DownloadExportResponses, EnableAccountData, EnableAccountErrors, EnableAccountResponses, EnrollMfaData, EnrollMfaErrors, EnrollMfaResponses, ExportAuditLogCsvData, ExportAuditLogCsvErrors, ExportAuditLogCsvResponses, ForceAccountPasswordChangeData, ForceAccountPasswordChangeErrors, ForceAccountPasswordChangeResponses, GetAccountData, GetAccountErrors, GetAccountResponses, GetAnnualReportData, GetAnnualReportErrors, GetAnnualReportResponses, GetCameraAnalyticsData, GetCameraAnalyticsErrors, GetCameraAnalyticsResponses, GetCameraData, GetCameraErrors, GetCameraHistoryData, GetCameraHistoryErrors, GetCameraHistoryResponses, GetCameraRecordingsData, GetCameraRecordingsErrors, GetCameraRecordingsResponses, GetCameraResponses, GetCameraSnapshotData, GetCameraSnapshotErrors, GetCameraSnapshotResponses, GetConnectionReportData, GetConnectionReportErrors, GetConnectionReportResponses, GetExportData, GetExportErrors, GetExportResponses, GetGrantData, GetGrantErrors, GetGrantResponses, GetMeData, GetMeErrors, GetMeResponses, GetNotifyTargetsData, GetNotifyTargetsErrors, GetNotifyTargetsResponses, GetPlaybackInitSegmentData, GetPlaybackInitSegmentErrors, GetPlaybackInitSegmentResponses, GetPlaybackPlaylistData, GetPlaybackPlaylistErrors, GetPlaybackPlaylistResponses, GetPlaybackSegmentData, GetPlaybackSegmentErrors, GetPlaybackSegmentResponses, ImportCamerasData, ImportCamerasErrors, ImportCamerasResponses, IssueGrantData, IssueGrantErrors, IssueGrantResponses, IssueTokenData, IssueTokenErrors, IssueTokenResponses, ListAccountsData, ListAccountsErrors, ListAccountsResponses, ListCameraChangesData, ListCameraChangesErrors, ListCameraChangesResponses, ListCamerasData, ListCamerasErrors, ListCamerasResponses, ListDeadlinesData, ListDeadlinesErrors, ListDeadlinesResponses, ListExportsData, ListExportsErrors, ListExportsResponses, ListGrantsData, ListGrantsErrors, ListGrantsResponses, ListMaintenanceData, ListMaintenanceErrors, ListMaintenanceResponses, ListNeedsData, ListNeedsErrors, ListNeedsResponses, ListNotificationsData, ListNotificationsErrors, ListNotificationsResponses, ListSitesData, ListSitesErrors, ListSitesResponses, ListTicketsData, ListTicketsErrors, ListTicketsResponses, ListUnitsData, ListUnitsErrors, ListUnitsResponses, LogoutData, LogoutErrors, LogoutResponses, MarkAccountReviewedData, MarkAccountReviewedErrors, MarkAccountReviewedResponses, PutReportNoteData, PutReportNoteErrors, PutReportNoteResponses, QueryAuditLogData, QueryAuditLogErrors, QueryAuditLogResponses, RecordMaintenanceData, RecordMaintenanceErrors, RecordMaintenanceResponses, RefreshTokenData, RefreshTokenErrors, RefreshTokenResponses, RegisterNeedsData, RegisterNeedsErrors, RegisterNeedsResponses, RejectCameraChangeData, RejectCameraChangeErrors, RejectCameraChangeResponses, RejectExportData, RejectExportErrors, RejectExportResponses, ResetAccountPasswordData, ResetAccountPasswordErrors, ResetAccountPasswordResponses, ReviewAccountsData, ReviewAccountsErrors, ReviewAccountsResponses, RevokeGrantData, RevokeGrantErrors, RevokeGrantResponses, SetCameraAnalyticsData, SetCameraAnalyticsErrors, SetCameraAnalyticsResponses, SetNotifyTargetsData, SetNotifyTargetsErrors, SetNotifyTargetsResponses, UpdateAccountData, UpdateAccountErrors, UpdateAccountResponses, UpdateCameraData, UpdateCameraErrors, UpdateCameraResponses, UpdateSiteData, UpdateSiteErrors, UpdateSiteResponses, UpdateUnitData, UpdateUnitErrors, UpdateUnitResponses, VerifyAuditLogData, VerifyAuditLogErrors, VerifyAuditLogResponses, WhepDeleteData, WhepDeleteErrors, WhepDeleteResponses, WhepOfferData, WhepOfferErrors, WhepOfferResponses, WhepOptionsData, WhepOptionsErrors, WhepOptionsResponses, WhepTrickleData, WhepTrickleErrors, WhepTrickleResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -262,6 +262,45 @@ export const issueToken = <ThrowOnError extends boolean = false>(options?: Optio
 });
 
 /**
+ * Yêu cầu thay đổi camera chờ phê duyệt
+ *
+ * The newest 500, newest first; ``pending`` by default. Province admin and auditor: every
+ * unit's; unit operators and viewers: their own unit's.
+ */
+export const listCameraChanges = <ThrowOnError extends boolean = false>(options?: Options<ListCameraChangesData, ThrowOnError>) => (options?.client ?? client).get<ListCameraChangesResponses, ListCameraChangesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/camera-changes',
+    ...options
+});
+
+/**
+ * Phê duyệt thay đổi camera (áp dụng thay đổi)
+ *
+ * province_admin: the change applies now (deactivation closes the open fault ticket);
+ * 409 ``registry.decide_change_request.already_decided`` if it was decided.
+ */
+export const approveCameraChange = <ThrowOnError extends boolean = false>(options: Options<ApproveCameraChangeData, ThrowOnError>) => (options.client ?? client).post<ApproveCameraChangeResponses, ApproveCameraChangeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/camera-changes/{request_id}/approve',
+    ...options
+});
+
+/**
+ * Từ chối thay đổi camera (camera giữ nguyên)
+ *
+ * province_admin: the camera stays as it is; the reason is kept and audited.
+ */
+export const rejectCameraChange = <ThrowOnError extends boolean = false>(options: Options<RejectCameraChangeData, ThrowOnError>) => (options.client ?? client).post<RejectCameraChangeResponses, RejectCameraChangeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/camera-changes/{request_id}/reject',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Danh sách camera trong phạm vi của người dùng
  *
  * Cameras the caller may see: its unit's, its sector's, or all for the central operator
@@ -364,7 +403,8 @@ export const setCameraAnalytics = <ThrowOnError extends boolean = false>(options
 /**
  * Ngừng sử dụng camera
  *
- * Ingest drops the camera; it is kept in the registry, reports skip it.
+ * Ingest drops the camera; it is kept in the registry, reports skip it. A unit
+ * operator's deactivation waits for a province admin (202 with the change request).
  */
 export const deactivateCamera = <ThrowOnError extends boolean = false>(options: Options<DeactivateCameraData, ThrowOnError>) => (options.client ?? client).post<DeactivateCameraResponses, DeactivateCameraErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -698,6 +738,18 @@ export const listNeeds = <ThrowOnError extends boolean = false>(options?: Option
 });
 
 /**
+ * Thông báo đã gửi cho các đơn vị
+ *
+ * A unit's people see their own unit's notices; province_admin and the auditor every
+ * unit's (or one unit's with ``unit_id``).
+ */
+export const listNotifications = <ThrowOnError extends boolean = false>(options?: Options<ListNotificationsData, ThrowOnError>) => (options?.client ?? client).get<ListNotificationsResponses, ListNotificationsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/notifications',
+    ...options
+});
+
+/**
  * Mở phiên phát lại / xem gần thời gian thực (cần mục đích truy cập)
  *
  * Authorize the access (own unit, own sector, or a grant covering the range), record it
@@ -762,15 +814,48 @@ export const getPlaybackSegment = <ThrowOnError extends boolean = false>(options
 });
 
 /**
+ * Báo cáo năm theo đơn vị và điểm đánh giá
+ *
+ * Per unit for a calendar year: cameras registered / connected / never, uptime, lost
+ * connections fixed within 3 working days, 6-monthly maintenance, registry updates within 15
+ * working days, next year's needs (15 December), extractions, quick extractions, break-glass
+ * uses, breaches notified within 72 h, and the score with its rules. province_admin and the
+ * app backend: every unit (or ``unit_id``); unit operators and viewers: their own unit.
+ */
+export const getAnnualReport = <ThrowOnError extends boolean = false>(options: Options<GetAnnualReportData, ThrowOnError>) => (options.client ?? client).get<GetAnnualReportResponses, GetAnnualReportErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/reports/annual',
+    ...options
+});
+
+/**
  * Báo cáo tình trạng kết nối camera (phụ lục của chỉ thị)
  *
- * The province-wide connection report (communes × service center / committee HQ /
- * square): province_admin and the C-Thái Nguyên backend.
+ * The connection report: province_admin and the C-Thái Nguyên backend see the whole
+ * province; unit operators and viewers their own commune's row (or their unit's section);
+ * sector operators their sector's cameras. ``format`` wins over ``Accept``; ``as_of`` (a past
+ * instant) recomputes the report from the state history.
  */
 export const getConnectionReport = <ThrowOnError extends boolean = false>(options?: Options<GetConnectionReportData, ThrowOnError>) => (options?.client ?? client).get<GetConnectionReportResponses, GetConnectionReportErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/reports/connection-status',
     ...options
+});
+
+/**
+ * Ghi chú của một xã, phường trong báo cáo kết nối
+ *
+ * Write the note of a commune's report row over the generated one (province_admin; who
+ * and when are kept and the change is audited).
+ */
+export const putReportNote = <ThrowOnError extends boolean = false>(options: Options<PutReportNoteData, ThrowOnError>) => (options.client ?? client).put<PutReportNoteResponses, PutReportNoteErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/reports/connection-status/notes/{commune_code}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**
@@ -928,6 +1013,33 @@ export const updateUnit = <ThrowOnError extends boolean = false>(options: Option
 export const registerNeeds = <ThrowOnError extends boolean = false>(options: Options<RegisterNeedsData, ThrowOnError>) => (options.client ?? client).put<RegisterNeedsResponses, RegisterNeedsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/units/{unit_id}/needs/{year}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Nơi nhận thông báo của đơn vị
+ *
+ * The unit's e-mail addresses and webhooks (the unit's people, province_admin, auditor).
+ */
+export const getNotifyTargets = <ThrowOnError extends boolean = false>(options: Options<GetNotifyTargetsData, ThrowOnError>) => (options.client ?? client).get<GetNotifyTargetsResponses, GetNotifyTargetsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/units/{unit_id}/notification-targets',
+    ...options
+});
+
+/**
+ * Đặt nơi nhận thông báo của đơn vị
+ *
+ * Replace the unit's targets: province_admin, or a unit operator for its own unit.
+ * Audited (addresses and URLs, never secrets).
+ */
+export const setNotifyTargets = <ThrowOnError extends boolean = false>(options: Options<SetNotifyTargetsData, ThrowOnError>) => (options.client ?? client).put<SetNotifyTargetsResponses, SetNotifyTargetsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/units/{unit_id}/notification-targets',
     ...options,
     headers: {
         'Content-Type': 'application/json',

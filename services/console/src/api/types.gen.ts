@@ -283,6 +283,169 @@ export type AnalyticsOut = {
 };
 
 /**
+ * AnnualFormat
+ */
+export type AnnualFormat = 'json' | 'xlsx' | 'pdf';
+
+/**
+ * AnnualReport
+ *
+ * The annual report as JSON (``format=json``), composed by the registry.
+ */
+export type AnnualReport = {
+    /**
+     * Generated At
+     */
+    generated_at: string;
+    /**
+     * Outside Included
+     *
+     * False when the breach register could not be read: those columns are 0
+     */
+    outside_included: boolean;
+    /**
+     * Period From
+     */
+    period_from: string;
+    /**
+     * Period To
+     */
+    period_to: string;
+    /**
+     * Rows
+     */
+    rows: Array<AnnualRow>;
+    /**
+     * Score Rules
+     */
+    score_rules: Array<string>;
+    /**
+     * Year
+     */
+    year: number;
+};
+
+/**
+ * AnnualRow
+ *
+ * One unit's year (see ``score_rules`` for how the score is made).
+ */
+export type AnnualRow = {
+    /**
+     * Breaches
+     */
+    breaches: number;
+    /**
+     * Breaches Notified In Time
+     *
+     * Every notice sent within 72 h
+     */
+    breaches_notified_in_time: number;
+    /**
+     * Break Glass Uses
+     */
+    break_glass_uses: number;
+    /**
+     * Cameras
+     *
+     * Cameras registered (active at some time in the year)
+     */
+    cameras: number;
+    /**
+     * Commune Code
+     */
+    commune_code: string;
+    /**
+     * Connected
+     *
+     * Connected at least once by the year's end
+     */
+    connected: number;
+    /**
+     * Extractions
+     */
+    extractions: number;
+    /**
+     * Fixed In Time
+     *
+     * Fixed within 3 working days
+     */
+    fixed_in_time: number;
+    /**
+     * Grade
+     */
+    grade: string;
+    /**
+     * Incidents
+     *
+     * Lost-connection incidents (fault tickets)
+     */
+    incidents: number;
+    /**
+     * Maintained
+     *
+     * Cameras maintained every 6 months
+     */
+    maintained: number;
+    /**
+     * Needs
+     *
+     * Next year's needs
+     */
+    needs: 'on_time' | 'late' | 'missing';
+    /**
+     * Never
+     */
+    never: number;
+    /**
+     * Number
+     *
+     * STT
+     */
+    number: number;
+    /**
+     * Parts
+     */
+    parts: Array<ScorePart>;
+    /**
+     * Quick Extractions
+     */
+    quick_extractions: number;
+    /**
+     * Registry Updates
+     */
+    registry_updates: number;
+    /**
+     * Registry Updates In Time
+     *
+     * Recorded within 15 working days
+     */
+    registry_updates_in_time: number;
+    /**
+     * Score
+     */
+    score: number;
+    /**
+     * Unit Id
+     */
+    unit_id: string;
+    /**
+     * Unit Kind
+     */
+    unit_kind: string;
+    /**
+     * Unit Name
+     */
+    unit_name: string;
+    /**
+     * Uptime
+     *
+     * Connected share of the observed time, 0-1
+     */
+    uptime: number;
+};
+
+/**
  * Body_confirmMfa
  */
 export type BodyConfirmMfa = {
@@ -557,6 +720,16 @@ export type CameraOut = {
      * Owner Unit Id
      */
     owner_unit_id: string;
+    /**
+     * Pending Change Id
+     *
+     * A change request waiting for a province admin (camera-changes)
+     */
+    pending_change_id?: string;
+    /**
+     * Pending Change Kind
+     */
+    pending_change_kind?: string;
     quality: PictureQualityOut;
     /**
      * Sectors
@@ -743,17 +916,107 @@ export type CameraUpdate = {
 };
 
 /**
+ * ChangeKind
+ */
+export type ChangeKind = 'deactivate' | 'update';
+
+/**
+ * ChangeRequestList
+ */
+export type ChangeRequestList = {
+    /**
+     * Items
+     */
+    items: Array<ChangeRequestOut>;
+};
+
+/**
+ * ChangeRequestOut
+ *
+ * A change that would hide a camera from the reports (deactivation, another commune or
+ * site kind) asked by a unit operator: the camera is unchanged, still reported, its fault
+ * ticket open, until a province admin approves it.
+ */
+export type ChangeRequestOut = {
+    /**
+     * Camera Id
+     */
+    camera_id: string;
+    /**
+     * Decided At
+     */
+    decided_at?: string | null;
+    /**
+     * Decided By
+     */
+    decided_by?: string;
+    /**
+     * Decision Reason
+     */
+    decision_reason?: string;
+    /**
+     * Id
+     */
+    id: string;
+    kind: ChangeKind;
+    /**
+     * Owner Unit Id
+     */
+    owner_unit_id: string;
+    /**
+     * Reason
+     *
+     * The deactivation reason; empty for an update
+     */
+    reason: string;
+    /**
+     * Requested At
+     */
+    requested_at?: string | null;
+    /**
+     * Requested By
+     */
+    requested_by: string;
+    /**
+     * Requested By Name
+     */
+    requested_by_name: string;
+    status: ChangeStatus;
+    /**
+     * Summary
+     */
+    summary: Array<string>;
+};
+
+/**
+ * ChangeStatus
+ */
+export type ChangeStatus = 'pending' | 'approved' | 'rejected';
+
+/**
  * ConnectionReport
  *
  * The connection report as JSON (``format=json``), built by the registry.
  */
 export type ConnectionReport = {
     /**
+     * As Of
+     *
+     * Set when recomputed for a past instant
+     */
+    as_of: string | null;
+    /**
      * Completed
      *
-     * Communes whose every camera is connected
+     * Units whose every camera is connected
      */
     completed: Array<string>;
+    /**
+     * Departments
+     *
+     * Section III
+     */
+    departments: Array<ReportUnitRow>;
     /**
      * Generated At
      */
@@ -765,13 +1028,25 @@ export type ConnectionReport = {
     /**
      * Quality
      *
-     * Connected cameras with a poor picture (Có kết nối — hình ảnh kém)
+     * Connected cameras with a poor picture (Có kết nối — hình ảnh kém); empty in a report as of a past instant
      */
     quality?: Array<ReportQualityItem>;
     /**
      * Rows
      */
     rows: Array<ReportRow>;
+    /**
+     * Scope
+     *
+     * Empty: the whole province; else the unit or sector
+     */
+    scope: string;
+    /**
+     * Service Centers
+     *
+     * Section II
+     */
+    service_centers: Array<ReportUnitRow>;
     /**
      * Totals
      *
@@ -1756,6 +2031,94 @@ export type NoteOut = {
 };
 
 /**
+ * NoticeOut
+ *
+ * One notice to one recipient, with its delivery state.
+ */
+export type NoticeOut = {
+    /**
+     * Attempts
+     */
+    attempts: number;
+    /**
+     * Camera Id
+     */
+    camera_id: string;
+    /**
+     * Channel
+     *
+     * email hoặc webhook
+     */
+    channel: string;
+    /**
+     * Created At
+     */
+    created_at: string | null;
+    /**
+     * Event Key
+     */
+    event_key: string;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Kind
+     *
+     * fault_ticket, grant, deadline_due, deadline_overdue, breach, digest
+     */
+    kind: string;
+    /**
+     * Last Attempt At
+     */
+    last_attempt_at: string | null;
+    /**
+     * Last Error
+     */
+    last_error: string;
+    /**
+     * Recipient
+     */
+    recipient: string;
+    /**
+     * Sent At
+     */
+    sent_at: string | null;
+    status: NoticeStatus;
+    /**
+     * Subject
+     */
+    subject: string;
+    /**
+     * Unit Id
+     */
+    unit_id: string;
+};
+
+/**
+ * NoticePage
+ *
+ * A page of notices, newest first.
+ */
+export type NoticePage = {
+    /**
+     * Items
+     */
+    items: Array<NoticeOut>;
+    /**
+     * Next Page Token
+     */
+    next_page_token: string;
+};
+
+/**
+ * NoticeStatus
+ *
+ * Where a notice stands.
+ */
+export type NoticeStatus = 'pending' | 'retrying' | 'sent' | 'dead';
+
+/**
  * PasswordChange
  *
  * Change one's own password (at least 12 characters, not a common one).
@@ -2067,9 +2430,21 @@ export type RefreshRequest = {
 };
 
 /**
+ * Rejection
+ *
+ * Why the change is refused (shown to the unit).
+ */
+export type Rejection = {
+    /**
+     * Reason
+     */
+    reason: string;
+};
+
+/**
  * ReportCell
  *
- * One site kind in one commune: the appendix's text and the camera counts behind it.
+ * One column in one commune: the appendix's text and the camera counts behind it.
  */
 export type ReportCell = {
     /**
@@ -2088,6 +2463,45 @@ export type ReportCell = {
      * Never
      */
     never: number;
+    /**
+     * Parts
+     *
+     * The counts per site kind
+     */
+    parts: Array<ReportCellPart>;
+    text: ReportCellText;
+    /**
+     * Unstable
+     */
+    unstable: number;
+};
+
+/**
+ * ReportCellPart
+ *
+ * The cameras of one site kind within a cell (squares, public places).
+ */
+export type ReportCellPart = {
+    /**
+     * Cameras
+     */
+    cameras: number;
+    /**
+     * Connected
+     */
+    connected: number;
+    /**
+     * Lost
+     */
+    lost: number;
+    /**
+     * Never
+     */
+    never: number;
+    /**
+     * Site Kind
+     */
+    site_kind: string;
     text: ReportCellText;
     /**
      * Unstable
@@ -2107,7 +2521,43 @@ export type ReportCellText = 'Có' | 'Mất kết nối' | 'Chưa kết nối' |
  *
  * The connection report's formats.
  */
-export type ReportFormat = 'json' | 'csv' | 'xlsx';
+export type ReportFormat = 'json' | 'csv' | 'xlsx' | 'html' | 'pdf';
+
+/**
+ * ReportNoteIn
+ *
+ * The note of a commune's row; empty text removes it (the generated note shows again).
+ */
+export type ReportNoteIn = {
+    /**
+     * Text
+     */
+    text: string;
+};
+
+/**
+ * ReportNoteOut
+ *
+ * The note as recorded.
+ */
+export type ReportNoteOut = {
+    /**
+     * Commune Code
+     */
+    commune_code: string;
+    /**
+     * Text
+     */
+    text: string;
+    /**
+     * Updated At
+     */
+    updated_at: string | null;
+    /**
+     * Updated By
+     */
+    updated_by: string;
+};
 
 /**
  * ReportQualityItem
@@ -2149,7 +2599,7 @@ export type ReportQualityItem = {
 /**
  * ReportRow
  *
- * One commune/ward of the report.
+ * One commune/ward of the report (section I).
  */
 export type ReportRow = {
     /**
@@ -2165,11 +2615,25 @@ export type ReportRow = {
      */
     commune_name: string;
     /**
+     * Generated Note
+     */
+    generated_note: string;
+    /**
      * Note
      *
-     * Ghi chú
+     * Ghi chú: written by a person if any, else generated
      */
     note: string;
+    /**
+     * Note At
+     */
+    note_at: string | null;
+    /**
+     * Note By
+     *
+     * Who wrote the note (empty: generated)
+     */
+    note_by: string;
     /**
      * Number
      *
@@ -2181,9 +2645,39 @@ export type ReportRow = {
      */
     service_center: ReportCell;
     /**
-     * Camera quảng trường
+     * Camera quảng trường / khu vực công cộng (squares and public places)
      */
     square: ReportCell;
+};
+
+/**
+ * ReportUnitRow
+ *
+ * A unit in its own section: the provincial service center, a department or a sector
+ * operation center (every active camera it owns).
+ */
+export type ReportUnitRow = {
+    cameras: ReportCell;
+    /**
+     * Note
+     */
+    note: string;
+    /**
+     * Number
+     */
+    number: number;
+    /**
+     * Unit Id
+     */
+    unit_id: string;
+    /**
+     * Unit Kind
+     */
+    unit_kind: string;
+    /**
+     * Unit Name
+     */
+    unit_name: string;
 };
 
 /**
@@ -2257,6 +2751,24 @@ export type ReviewPage = {
  * What an account may do (DESIGN.md §5).
  */
 export type Role = 'province_admin' | 'unit_operator' | 'unit_viewer' | 'sector_operator' | 'auditor' | 'app_client';
+
+/**
+ * ScorePart
+ */
+export type ScorePart = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Max Points
+     */
+    max_points: number;
+    /**
+     * Points
+     */
+    points: number;
+};
 
 /**
  * SiteCreate
@@ -2411,6 +2923,46 @@ export type Span = {
      * To
      */
     to: string;
+};
+
+/**
+ * TargetsIn
+ *
+ * Everyone told about one unit's matters (replaces the previous list).
+ */
+export type TargetsIn = {
+    /**
+     * Emails
+     */
+    emails?: Array<string>;
+    /**
+     * Webhooks
+     */
+    webhooks?: Array<WebhookIn>;
+};
+
+/**
+ * TargetsOut
+ *
+ * A unit's notification targets.
+ */
+export type TargetsOut = {
+    /**
+     * Emails
+     */
+    emails: Array<string>;
+    /**
+     * Unit Id
+     */
+    unit_id: string;
+    /**
+     * Updated At
+     */
+    updated_at: string | null;
+    /**
+     * Webhooks
+     */
+    webhooks: Array<WebhookOut>;
 };
 
 /**
@@ -2788,6 +3340,40 @@ export type VerifyOut = {
      * Tree Size
      */
     tree_size: number;
+};
+
+/**
+ * WebhookIn
+ *
+ * A webhook: the URL notices are POSTed to and the secret they are signed with.
+ */
+export type WebhookIn = {
+    /**
+     * Secret
+     *
+     * Khóa bí mật HMAC-SHA256 (16-256 byte), chỉ ghi; để trống = giữ khóa cũ của URL này (write-only; empty keeps the stored secret of this URL)
+     */
+    secret?: string;
+    /**
+     * Url
+     */
+    url: string;
+};
+
+/**
+ * WebhookOut
+ *
+ * A webhook (its secret is never shown).
+ */
+export type WebhookOut = {
+    /**
+     * Has Secret
+     */
+    has_secret: boolean;
+    /**
+     * Url
+     */
+    url: string;
 };
 
 export type ListAccountsData = {
@@ -3782,6 +4368,168 @@ export type IssueTokenResponses = {
 
 export type IssueTokenResponse = IssueTokenResponses[keyof IssueTokenResponses];
 
+export type ListCameraChangesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Status
+         */
+        status?: ChangeStatus | null;
+        /**
+         * Camera Id
+         */
+        camera_id?: string | null;
+    };
+    url: '/api/v1/camera-changes';
+};
+
+export type ListCameraChangesErrors = {
+    /**
+     * Chưa xác thực hoặc token không hợp lệ (unauthenticated)
+     */
+    401: Problem;
+    /**
+     * Không có quyền (forbidden)
+     */
+    403: Problem;
+    /**
+     * Dữ liệu không hợp lệ (validation error)
+     */
+    422: Problem;
+    /**
+     * Quá nhiều yêu cầu (rate limited / throttled)
+     */
+    429: Problem;
+    /**
+     * Dịch vụ phụ thuộc không sẵn sàng, ví dụ nhật ký kiểm toán (unavailable)
+     */
+    503: Problem;
+};
+
+export type ListCameraChangesError = ListCameraChangesErrors[keyof ListCameraChangesErrors];
+
+export type ListCameraChangesResponses = {
+    /**
+     * Successful Response
+     */
+    200: ChangeRequestList;
+};
+
+export type ListCameraChangesResponse = ListCameraChangesResponses[keyof ListCameraChangesResponses];
+
+export type ApproveCameraChangeData = {
+    body?: never;
+    path: {
+        /**
+         * Request Id
+         */
+        request_id: string;
+    };
+    query?: never;
+    url: '/api/v1/camera-changes/{request_id}/approve';
+};
+
+export type ApproveCameraChangeErrors = {
+    /**
+     * Chưa xác thực hoặc token không hợp lệ (unauthenticated)
+     */
+    401: Problem;
+    /**
+     * Không có quyền (forbidden)
+     */
+    403: Problem;
+    /**
+     * Không tìm thấy (not found)
+     */
+    404: Problem;
+    /**
+     * Xung đột trạng thái (conflict)
+     */
+    409: Problem;
+    /**
+     * Dữ liệu không hợp lệ (validation error)
+     */
+    422: Problem;
+    /**
+     * Quá nhiều yêu cầu (rate limited / throttled)
+     */
+    429: Problem;
+    /**
+     * Dịch vụ phụ thuộc không sẵn sàng, ví dụ nhật ký kiểm toán (unavailable)
+     */
+    503: Problem;
+};
+
+export type ApproveCameraChangeError = ApproveCameraChangeErrors[keyof ApproveCameraChangeErrors];
+
+export type ApproveCameraChangeResponses = {
+    /**
+     * Successful Response
+     */
+    200: ChangeRequestOut;
+};
+
+export type ApproveCameraChangeResponse = ApproveCameraChangeResponses[keyof ApproveCameraChangeResponses];
+
+export type RejectCameraChangeData = {
+    body: Rejection;
+    path: {
+        /**
+         * Request Id
+         */
+        request_id: string;
+    };
+    query?: never;
+    url: '/api/v1/camera-changes/{request_id}/reject';
+};
+
+export type RejectCameraChangeErrors = {
+    /**
+     * Chưa xác thực hoặc token không hợp lệ (unauthenticated)
+     */
+    401: Problem;
+    /**
+     * Không có quyền (forbidden)
+     */
+    403: Problem;
+    /**
+     * Không tìm thấy (not found)
+     */
+    404: Problem;
+    /**
+     * Xung đột trạng thái (conflict)
+     */
+    409: Problem;
+    /**
+     * Yêu cầu quá lớn (payload too large)
+     */
+    413: Problem;
+    /**
+     * Dữ liệu không hợp lệ (validation error)
+     */
+    422: Problem;
+    /**
+     * Quá nhiều yêu cầu (rate limited / throttled)
+     */
+    429: Problem;
+    /**
+     * Dịch vụ phụ thuộc không sẵn sàng, ví dụ nhật ký kiểm toán (unavailable)
+     */
+    503: Problem;
+};
+
+export type RejectCameraChangeError = RejectCameraChangeErrors[keyof RejectCameraChangeErrors];
+
+export type RejectCameraChangeResponses = {
+    /**
+     * Successful Response
+     */
+    200: ChangeRequestOut;
+};
+
+export type RejectCameraChangeResponse = RejectCameraChangeResponses[keyof RejectCameraChangeResponses];
+
 export type ListCamerasData = {
     body?: never;
     path?: never;
@@ -4054,6 +4802,10 @@ export type UpdateCameraResponses = {
      * Successful Response
      */
     200: CameraOut;
+    /**
+     * A unit operator's change of the camera's commune or site kind, or deactivation, waits for a province admin's approval (GET /camera-changes): the camera is unchanged and still reported meanwhile
+     */
+    202: ChangeRequestOut;
 };
 
 export type UpdateCameraResponse = UpdateCameraResponses[keyof UpdateCameraResponses];
@@ -4184,6 +4936,10 @@ export type DeactivateCameraErrors = {
      */
     404: Problem;
     /**
+     * Xung đột trạng thái (conflict)
+     */
+    409: Problem;
+    /**
      * Yêu cầu quá lớn (payload too large)
      */
     413: Problem;
@@ -4208,6 +4964,10 @@ export type DeactivateCameraResponses = {
      * Successful Response
      */
     200: CameraOut;
+    /**
+     * A unit operator's change of the camera's commune or site kind, or deactivation, waits for a province admin's approval (GET /camera-changes): the camera is unchanged and still reported meanwhile
+     */
+    202: ChangeRequestOut;
 };
 
 export type DeactivateCameraResponse = DeactivateCameraResponses[keyof DeactivateCameraResponses];
@@ -5534,6 +6294,68 @@ export type ListNeedsResponses = {
 
 export type ListNeedsResponse = ListNeedsResponses[keyof ListNeedsResponses];
 
+export type ListNotificationsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Unit Id
+         */
+        unit_id?: string;
+        /**
+         * Status
+         */
+        status?: NoticeStatus | null;
+        /**
+         * Page Size
+         *
+         * Số mục tối đa của trang (items per page)
+         */
+        page_size?: number;
+        /**
+         * Page Token
+         *
+         * Trống ở trang đầu, sau đó là next_page_token của trang trước (empty for the first page, then the previous page's next_page_token)
+         */
+        page_token?: string;
+    };
+    url: '/api/v1/notifications';
+};
+
+export type ListNotificationsErrors = {
+    /**
+     * Chưa xác thực hoặc token không hợp lệ (unauthenticated)
+     */
+    401: Problem;
+    /**
+     * Không có quyền (forbidden)
+     */
+    403: Problem;
+    /**
+     * Dữ liệu không hợp lệ (validation error)
+     */
+    422: Problem;
+    /**
+     * Quá nhiều yêu cầu (rate limited / throttled)
+     */
+    429: Problem;
+    /**
+     * Dịch vụ phụ thuộc không sẵn sàng, ví dụ nhật ký kiểm toán (unavailable)
+     */
+    503: Problem;
+};
+
+export type ListNotificationsError = ListNotificationsErrors[keyof ListNotificationsErrors];
+
+export type ListNotificationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: NoticePage;
+};
+
+export type ListNotificationsResponse = ListNotificationsResponses[keyof ListNotificationsResponses];
+
 export type CreatePlaybackData = {
     body: PlaybackCreate;
     path?: never;
@@ -5755,11 +6577,69 @@ export type GetPlaybackSegmentResponses = {
 
 export type GetPlaybackSegmentResponse = GetPlaybackSegmentResponses[keyof GetPlaybackSegmentResponses];
 
+export type GetAnnualReportData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * Year
+         */
+        year: number;
+        format?: AnnualFormat;
+        /**
+         * Unit Id
+         */
+        unit_id?: string | null;
+    };
+    url: '/api/v1/reports/annual';
+};
+
+export type GetAnnualReportErrors = {
+    /**
+     * Chưa xác thực hoặc token không hợp lệ (unauthenticated)
+     */
+    401: Problem;
+    /**
+     * Không có quyền (forbidden)
+     */
+    403: Problem;
+    /**
+     * Dữ liệu không hợp lệ (validation error)
+     */
+    422: Problem;
+    /**
+     * Quá nhiều yêu cầu (rate limited / throttled)
+     */
+    429: Problem;
+    /**
+     * Dịch vụ phụ thuộc không sẵn sàng, ví dụ nhật ký kiểm toán (unavailable)
+     */
+    503: Problem;
+};
+
+export type GetAnnualReportError = GetAnnualReportErrors[keyof GetAnnualReportErrors];
+
+export type GetAnnualReportResponses = {
+    /**
+     * The report as JSON, XLSX or PDF
+     */
+    200: AnnualReport;
+};
+
+export type GetAnnualReportResponse = GetAnnualReportResponses[keyof GetAnnualReportResponses];
+
 export type GetConnectionReportData = {
     body?: never;
     path?: never;
     query?: {
-        format?: ReportFormat;
+        /**
+         * Format
+         */
+        format?: ReportFormat | null;
+        /**
+         * As Of
+         */
+        as_of?: string | null;
     };
     url: '/api/v1/reports/connection-status';
 };
@@ -5791,12 +6671,66 @@ export type GetConnectionReportError = GetConnectionReportErrors[keyof GetConnec
 
 export type GetConnectionReportResponses = {
     /**
-     * The report as JSON, CSV (UTF-8) or XLSX
+     * The report as JSON, CSV (UTF-8), XLSX, printable HTML or PDF
      */
     200: ConnectionReport;
 };
 
 export type GetConnectionReportResponse = GetConnectionReportResponses[keyof GetConnectionReportResponses];
+
+export type PutReportNoteData = {
+    body: ReportNoteIn;
+    path: {
+        /**
+         * Commune Code
+         */
+        commune_code: string;
+    };
+    query?: never;
+    url: '/api/v1/reports/connection-status/notes/{commune_code}';
+};
+
+export type PutReportNoteErrors = {
+    /**
+     * Chưa xác thực hoặc token không hợp lệ (unauthenticated)
+     */
+    401: Problem;
+    /**
+     * Không có quyền (forbidden)
+     */
+    403: Problem;
+    /**
+     * Không tìm thấy (not found)
+     */
+    404: Problem;
+    /**
+     * Yêu cầu quá lớn (payload too large)
+     */
+    413: Problem;
+    /**
+     * Dữ liệu không hợp lệ (validation error)
+     */
+    422: Problem;
+    /**
+     * Quá nhiều yêu cầu (rate limited / throttled)
+     */
+    429: Problem;
+    /**
+     * Dịch vụ phụ thuộc không sẵn sàng, ví dụ nhật ký kiểm toán (unavailable)
+     */
+    503: Problem;
+};
+
+export type PutReportNoteError = PutReportNoteErrors[keyof PutReportNoteErrors];
+
+export type PutReportNoteResponses = {
+    /**
+     * Successful Response
+     */
+    200: ReportNoteOut;
+};
+
+export type PutReportNoteResponse = PutReportNoteResponses[keyof PutReportNoteResponses];
 
 export type ListSitesData = {
     body?: never;
@@ -6423,3 +7357,111 @@ export type RegisterNeedsResponses = {
 };
 
 export type RegisterNeedsResponse = RegisterNeedsResponses[keyof RegisterNeedsResponses];
+
+export type GetNotifyTargetsData = {
+    body?: never;
+    path: {
+        /**
+         * Unit Id
+         *
+         * Đơn vị (owning unit id), hoặc "province" cho trung tâm điều hành (digest)
+         */
+        unit_id: string;
+    };
+    query?: never;
+    url: '/api/v1/units/{unit_id}/notification-targets';
+};
+
+export type GetNotifyTargetsErrors = {
+    /**
+     * Chưa xác thực hoặc token không hợp lệ (unauthenticated)
+     */
+    401: Problem;
+    /**
+     * Không có quyền (forbidden)
+     */
+    403: Problem;
+    /**
+     * Không tìm thấy (not found)
+     */
+    404: Problem;
+    /**
+     * Dữ liệu không hợp lệ (validation error)
+     */
+    422: Problem;
+    /**
+     * Quá nhiều yêu cầu (rate limited / throttled)
+     */
+    429: Problem;
+    /**
+     * Dịch vụ phụ thuộc không sẵn sàng, ví dụ nhật ký kiểm toán (unavailable)
+     */
+    503: Problem;
+};
+
+export type GetNotifyTargetsError = GetNotifyTargetsErrors[keyof GetNotifyTargetsErrors];
+
+export type GetNotifyTargetsResponses = {
+    /**
+     * Successful Response
+     */
+    200: TargetsOut;
+};
+
+export type GetNotifyTargetsResponse = GetNotifyTargetsResponses[keyof GetNotifyTargetsResponses];
+
+export type SetNotifyTargetsData = {
+    body: TargetsIn;
+    path: {
+        /**
+         * Unit Id
+         *
+         * Đơn vị (owning unit id), hoặc "province" cho trung tâm điều hành (digest)
+         */
+        unit_id: string;
+    };
+    query?: never;
+    url: '/api/v1/units/{unit_id}/notification-targets';
+};
+
+export type SetNotifyTargetsErrors = {
+    /**
+     * Chưa xác thực hoặc token không hợp lệ (unauthenticated)
+     */
+    401: Problem;
+    /**
+     * Không có quyền (forbidden)
+     */
+    403: Problem;
+    /**
+     * Không tìm thấy (not found)
+     */
+    404: Problem;
+    /**
+     * Yêu cầu quá lớn (payload too large)
+     */
+    413: Problem;
+    /**
+     * Dữ liệu không hợp lệ (validation error)
+     */
+    422: Problem;
+    /**
+     * Quá nhiều yêu cầu (rate limited / throttled)
+     */
+    429: Problem;
+    /**
+     * Dịch vụ phụ thuộc không sẵn sàng, ví dụ nhật ký kiểm toán (unavailable)
+     */
+    503: Problem;
+};
+
+export type SetNotifyTargetsError = SetNotifyTargetsErrors[keyof SetNotifyTargetsErrors];
+
+export type SetNotifyTargetsResponses = {
+    /**
+     * Successful Response
+     */
+    200: TargetsOut;
+};
+
+export type SetNotifyTargetsResponse = SetNotifyTargetsResponses[keyof SetNotifyTargetsResponses];

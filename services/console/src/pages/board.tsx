@@ -194,7 +194,7 @@ export function BoardPage() {
                         poor={board.poor.get(r.commune_code)?.has(c.key as ColumnKey) ?? false}
                       />
                     ))}
-                    <td class="note">{r.note}</td>
+                    <td class="note">{r.note || r.generated_note}</td>
                   </tr>
                 ))}
               </tbody>
