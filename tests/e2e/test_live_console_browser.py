@@ -349,31 +349,6 @@ async def test_commune_operator_enrols_changes_password_and_sees_only_its_commun
         assert not [line for line in console if line.startswith("pageerror")], console
 
 
-async def test_an_ended_session_returns_to_sign_in_and_back_to_the_page(
-    stack: ConsoleStack,
-) -> None:
-    """The page resumes a session from the tab's refresh token; when the session can no longer
-    be refreshed, sign-in keeps the page and brings the user back to it."""
-    async with chromium(viewport=VIEWPORT) as browser:
-        page = await browser.new_page()
-        await _resume(page, stack)
-        await page.goto(f"{stack.console}#/camera/CAM-03-003")
-        await page.wait_for_selector("[data-testid=camera-state]")
-        await page.click("a[href='#/bang']")  # within the session: no sign-in
-        await page.wait_for_selector("table.board tbody tr")
-        await page.goto(f"{stack.console}#/camera/CAM-03-003")
-        await page.wait_for_selector("[data-testid=camera-state]")
-        # A reload forgets the access token, and the session can no longer be refreshed.
-        await _hand_back(page, stack)
-        await page.evaluate(f"sessionStorage.setItem({json.dumps(REFRESH_KEY)}, 'ended.x')")
-        await page.reload()
-        await page.wait_for_selector("#username")
-        assert re.search(r"#/dang-nhap\?tiep=.*CAM-03-003", page.url), page.url
-        await _sign_in(page, ADMIN, ADMIN_PASSWORD, await stack.admin_codes.next_async())
-        await page.wait_for_selector("[data-testid=camera-state]")
-        assert page.url.endswith("#/camera/CAM-03-003")
-
-
 async def test_a_lost_camera_turns_red_on_the_board_within_15_s(
     stack: ConsoleStack, make_run_stack: SharedStack
 ) -> None:
@@ -402,3 +377,28 @@ async def test_a_lost_camera_turns_red_on_the_board_within_15_s(
         finally:
             assert (await http.post(f"{control}/cam4/up")).status_code == 200
             await _hand_back(page, stack)
+
+
+async def test_an_ended_session_returns_to_sign_in_and_back_to_the_page(
+    stack: ConsoleStack,
+) -> None:
+    """The page resumes a session from the tab's refresh token; when the session can no longer
+    be refreshed, sign-in keeps the page and brings the user back to it."""
+    async with chromium(viewport=VIEWPORT) as browser:
+        page = await browser.new_page()
+        await _resume(page, stack)
+        await page.goto(f"{stack.console}#/camera/CAM-03-003")
+        await page.wait_for_selector("[data-testid=camera-state]")
+        await page.click("a[href='#/bang']")  # within the session: no sign-in
+        await page.wait_for_selector("table.board tbody tr")
+        await page.goto(f"{stack.console}#/camera/CAM-03-003")
+        await page.wait_for_selector("[data-testid=camera-state]")
+        # A reload forgets the access token, and the session can no longer be refreshed.
+        await _hand_back(page, stack)
+        await page.evaluate(f"sessionStorage.setItem({json.dumps(REFRESH_KEY)}, 'ended.x')")
+        await page.reload()
+        await page.wait_for_selector("#username")
+        assert re.search(r"#/dang-nhap\?tiep=.*CAM-03-003", page.url), page.url
+        await _sign_in(page, ADMIN, ADMIN_PASSWORD, await stack.admin_codes.next_async())
+        await page.wait_for_selector("[data-testid=camera-state]")
+        assert page.url.endswith("#/camera/CAM-03-003")
