@@ -76,7 +76,8 @@ function App() {
   const section = route.path[0] ?? "";
   useEffect(() => {
     if (!ready) return;
-    if (!me && section !== "dang-nhap") {
+    // (expire() may have moved to sign-in already, before this render saw the hash change)
+    if (!me && section !== "dang-nhap" && !location.hash.startsWith("#/dang-nhap")) {
       go(`#/dang-nhap?tiep=${encodeURIComponent(location.hash || "")}`);
     } else if (me && !me.password_change_required && (section === "" || section === "dang-nhap")) {
       go(route.query.get("tiep") || home(me.role));
