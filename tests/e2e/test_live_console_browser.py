@@ -238,7 +238,13 @@ async def test_admin_signs_in_with_totp_and_the_board_shows_the_report(
         await page.click("form.grid-form button[type=submit]")
         await page.wait_for_selector("#acc-unit-error")
         await _shot(page, stack, "06-quan-ly-tai-khoan")
-        await page.click("a[href='#/tai-khoan']")
+        await page.click("a[href='#/quyen-truy-cap']")
+        await page.wait_for_selector("main[data-loaded=yes]")
+        row = page.locator("[data-testid=grants] tbody tr")
+        assert await row.count() >= 1
+        assert "CAM-04-004" in await row.first.inner_text()
+        await _shot(page, stack, "07-quyen-truy-cap")
+        await page.click("a.who")
         await page.wait_for_selector("#current-password")
         await _shot(page, stack, "07-tai-khoan")
         assert not [line for line in console if line.startswith("pageerror")], console

@@ -10,6 +10,7 @@ import { BoardPage } from "./pages/board";
 import { CameraPage } from "./pages/camera";
 import { CameraListPage } from "./pages/cameras";
 import { DutiesPage } from "./pages/duties";
+import { GrantsPage } from "./pages/grants";
 import { SignIn } from "./pages/signin";
 import { WallPage } from "./pages/wall";
 import { go, useRoute } from "./router";
@@ -20,6 +21,8 @@ interface Page {
   path: string;
   title: string;
   roles: readonly Role[];
+  /** Reached from the user's name in the header rather than the menu. */
+  hidden?: boolean;
 }
 
 const ALL: readonly Role[] = Object.keys(ROLE_TEXT) as Role[];
@@ -32,8 +35,9 @@ const PAGES: Page[] = [
     title: "Sự cố, thời hạn",
     roles: ["province_admin", "auditor", "unit_operator", "unit_viewer"],
   },
+  { path: "quyen-truy-cap", title: "Quyền truy cập", roles: ["province_admin", "auditor", "unit_operator"] },
   { path: "quan-ly-tai-khoan", title: "Quản lý tài khoản", roles: ["province_admin"] },
-  { path: "tai-khoan", title: "Tài khoản của tôi", roles: ALL },
+  { path: "tai-khoan", title: "Tài khoản của tôi", roles: ALL, hidden: true },
 ];
 
 function home(role: Role): string {
@@ -51,6 +55,8 @@ function Body({ route }: { route: Route }) {
       return <WallPage query={route.query} />;
     case "su-co":
       return <DutiesPage />;
+    case "quyen-truy-cap":
+      return <GrantsPage />;
     case "quan-ly-tai-khoan":
       return <AccountsPage />;
     case "tai-khoan":
@@ -121,7 +127,7 @@ function App() {
         </span>
         <nav aria-label="Chức năng">
           <ul>
-            {PAGES.filter((p) => p.roles.includes(me.role)).map((p) => (
+            {PAGES.filter((p) => !p.hidden && p.roles.includes(me.role)).map((p) => (
               <li>
                 <a href={`#/${p.path}`} aria-current={p.path === section ? "page" : undefined}>
                   {p.title}
@@ -130,10 +136,15 @@ function App() {
             ))}
           </ul>
         </nav>
-        <span class="who" title={ROLE_TEXT[me.role]}>
+        <a
+          class="who"
+          href="#/tai-khoan"
+          title={`Tài khoản của tôi: ${ROLE_TEXT[me.role]}`}
+          aria-current={section === "tai-khoan" ? "page" : undefined}
+        >
           {me.display_name}
-          <span class="sr-only"> ({ROLE_TEXT[me.role]})</span>
-        </span>
+          <span class="sr-only"> ({ROLE_TEXT[me.role]}): tài khoản của tôi</span>
+        </a>
         <button type="button" class="link" onClick={() => void signOut()}>
           Đăng xuất
         </button>
