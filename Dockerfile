@@ -3,6 +3,15 @@
 # Build: docker build -t tncam:0.1.0 .      Run: docker run tncam:0.1.0 python -m tncam_registry
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# The operator console (services/console): its esbuild bundle, from its package-lock.json.
+FROM ${NODE_IMAGE} AS console
+WORKDIR /src/services/console
+COPY services/console/package.json services/console/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY services/console ./
+RUN node build.mjs --out /console_dist
 
 FROM ${PYTHON_IMAGE} AS build
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never \
@@ -15,6 +24,8 @@ COPY libs/cli libs/cli
 COPY libs/contracts libs/contracts
 COPY libs/mesh libs/mesh
 COPY services services
+# Served by the gateway under /console/ (the workspace is installed editable: /app is the code).
+COPY --from=console /console_dist services/gateway/src/tncam_gateway/console_dist
 # The test kit (pytest, GStreamer bindings, server wheels) is pruned: production needs none of it.
 RUN uv export --frozen --no-dev --prune tncam-testkit --no-hashes -o /tmp/requirements.txt \
  && uv venv /opt/venv --python /usr/local/bin/python3.11 \

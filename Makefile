@@ -90,10 +90,27 @@ $(STAMPS)/npm: $(TS_CLIENT)/package-lock.json
 	npm ci --prefix $(TS_CLIENT) --no-audit --no-fund --prefer-offline --loglevel=error
 	touch $@
 
+# The operator console (services/console): its tools and libraries from its package-lock.json
+# (npm ci, offline once the cache is warm), then the esbuild bundle the gateway serves under
+# /console/ (a build output in the gateway package, git-ignored), rebuilt when a source changes.
+CONSOLE := services/console
+CONSOLE_OUT := services/gateway/src/tncam_gateway/console_dist
+$(STAMPS)/console-npm: $(CONSOLE)/package-lock.json
+	@mkdir -p $(STAMPS)
+	@command -v npm >/dev/null || { echo "error: Node.js >= 20.19 with npm is needed (the console)"; exit 1; }
+	@echo "==> installing the console's packages (npm ci in $(CONSOLE))"
+	npm ci --prefix $(CONSOLE) --no-audit --no-fund --prefer-offline --loglevel=error
+	touch $@
+
+$(CONSOLE_OUT)/app.js: $(STAMPS)/console-npm $(shell find $(CONSOLE)/src $(CONSOLE)/static -type f 2>/dev/null) $(CONSOLE)/build.mjs
+	node $(CONSOLE)/build.mjs --out $(CONSOLE_OUT)
+
+console: $(CONSOLE_OUT)/app.js ## build the operator console (served by the gateway under /console/)
+
 minio: ## (re)build the MinIO server from its pinned commit into .cache/bin
 	scripts/build-minio.sh
 
-setup: $(STAMPS)/venv $(STAMPS)/minio $(STAMPS)/helm-$(HELM_VERSION)-k8s1.$(HELM_KUBE_MINOR) $(STAMPS)/kubetools-$(KUBECONFORM_VERSION)-$(KUBE_SCORE_VERSION) $(STAMPS)/auditcheck $(STAMPS)/npm ## create the venv, install system packages, build MinIO, Helm, kubeconform, kube-score, the audit Go cross-check, npm ci the client tools
+setup: $(STAMPS)/venv $(STAMPS)/minio $(STAMPS)/helm-$(HELM_VERSION)-k8s1.$(HELM_KUBE_MINOR) $(STAMPS)/kubetools-$(KUBECONFORM_VERSION)-$(KUBE_SCORE_VERSION) $(STAMPS)/auditcheck $(STAMPS)/npm console ## create the venv, install system packages, build MinIO, Helm, kubeconform, kube-score, the audit Go cross-check, npm ci the client tools, build the console
 	@echo "==> set-up complete"
 
 lock: $(UV) ## re-resolve dependencies into uv.lock
@@ -103,21 +120,24 @@ lock: $(UV) ## re-resolve dependencies into uv.lock
 proto: $(STAMPS)/venv ## regenerate Python code from proto/
 	$(PY) scripts/gen_proto.py
 
-proto-check: $(STAMPS)/venv ## fail if generated code (protobuf, OpenAPI) is stale
+proto-check: $(STAMPS)/venv $(STAMPS)/console-npm ## fail if generated code (protobuf, OpenAPI, the console's API client) is stale
 	$(PY) scripts/gen_proto.py --check
 	$(PY) -m tncam_gateway.openapi --check
+	$(PY) scripts/check_console_client.py
 
-openapi: $(STAMPS)/venv ## regenerate the gateway's committed OpenAPI document
+openapi: $(STAMPS)/venv $(STAMPS)/console-npm ## regenerate the gateway's committed OpenAPI document and the console's client of it
 	$(PY) -m tncam_gateway.openapi
+	npm run --prefix $(CONSOLE) --silent generate
 
 # ---------------------------------------------------------------- quality
-lint: $(STAMPS)/venv ## ruff, ruff format --check, mypy strict on src, import-linter layers, module/function sizes
+lint: $(STAMPS)/venv $(STAMPS)/console-npm ## ruff, ruff format --check, mypy strict on src, import-linter layers, module/function sizes, tsc on the console
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy $(SRC_PKGS)
 	$(VENV)/bin/lint-imports
 	$(PY) scripts/check_sizes.py
 	$(PY) scripts/gen_values_table.py --check
+	npm run --prefix $(CONSOLE) --silent check
 
 fmt: $(STAMPS)/venv ## format and auto-fix
 	$(VENV)/bin/ruff format .
@@ -161,6 +181,9 @@ bench-audit: setup ## sustained appends/s with the chain and sync_interval alway
 bench-live: setup ## live edge: time to first frame, glass-to-glass, CPU per viewer (passthrough, shared transcode) vs a naive per-viewer aiortc pipeline
 	$(PY) -m tncam_live.bench
 
+bench-console: setup ## the console: bundle size (gzip) and time to interactive of the board with 2,760 cameras in Chromium
+	$(PY) -m tncam_testkit.console_bench
+
 bench-gateway: setup ## token issuance, Argon2 cost, authenticated requests (p50/p99, req/s)
 	$(PY) -m tncam_gateway.bench
 
@@ -182,4 +205,4 @@ clean: ## remove caches and local state (keeps the venv and the MinIO build)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(STAMPS)
 
 
-.PHONY: restore-drill values-table openapi bench-recorder bench-ingest bench-live bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-unit test-integration test-e2e migrate run clean
+.PHONY: restore-drill console bench-console values-table openapi bench-recorder bench-ingest bench-live bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-unit test-integration test-e2e migrate run clean

@@ -267,3 +267,89 @@ def running_stack(
         reader.join(timeout=10)
         assert proc.stdout is not None
         proc.stdout.close()
+
+
+# --- one ``make run`` stack shared by the browser modules --------------------------------------
+
+#: The modules that use the shared stack; they run one after the other (file order), and the
+#: stack stops after the last test of the last of them (see pytest_runtest_teardown below).
+MAKE_RUN_MODULES = frozenset({"test_live_browser", "test_live_console_browser"})
+#: Its fleet: CAM-01-001 sends H.265, CAM-02-002 … CAM-04-004 H.264 (communes 01-04).
+MAKE_RUN_ARGS = ("--cameras", "4", "--h264", "2", "--h264", "3", "--h264", "4")
+#: Its first province_admin.
+MAKE_RUN_ADMIN = ("live-admin", "Hồ Núi Cốc lặng gió 2026")
+
+
+@dataclass
+class TotpCodes:
+    """TOTP codes of one secret, never the same step twice (the gateway refuses a replayed or
+    older step): the current step, else the next one (accepted too), else wait for it."""
+
+    secret: str
+    used: int = -1
+
+    def _take(self) -> str | None:
+        from tncam_gateway.domain import totp
+
+        now = totp.step_of(dt.datetime.now(dt.UTC))
+        step = max(now, self.used + 1)
+        if step > now + 1:
+            return None
+        self.used = step
+        return totp.code_at(self.secret, step)
+
+    @staticmethod
+    def _to_next_step() -> float:
+        """Seconds until the next TOTP step begins (and a little more)."""
+        return 30.2 - time.time() % 30
+
+    def next(self) -> str:
+        code = self._take()
+        if code is None:
+            time.sleep(self._to_next_step())
+            code = self._take()
+        assert code is not None
+        return code
+
+    async def next_async(self) -> str:
+        code = self._take()
+        if code is None:
+            await asyncio.sleep(self._to_next_step())
+            code = self._take()
+        assert code is not None
+        return code
+
+
+@dataclass
+class SharedStack:
+    running: RunningStack
+    admin_codes: TotpCodes
+
+
+class _Shared:
+    exit: contextlib.ExitStack | None = None
+    stack: SharedStack | None = None
+
+
+@pytest.fixture(scope="module")
+def make_run_stack(tmp_path_factory: pytest.TempPathFactory) -> SharedStack:
+    """The ``make run`` stack of MAKE_RUN_ARGS, started by the first module that asks."""
+    if _Shared.stack is None:
+        exit_stack = contextlib.ExitStack()
+        state = tmp_path_factory.mktemp("make-run-stack")
+        running = exit_stack.enter_context(running_stack(state, MAKE_RUN_ADMIN, *MAKE_RUN_ARGS))
+        shared = SharedStack(running, TotpCodes(running.admin_totp))
+        _Shared.exit, _Shared.stack = exit_stack, shared
+    return _Shared.stack
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Stop the shared stack once the next test is not one of its modules."""
+    yield
+    if _Shared.exit is None:
+        return
+    upcoming = nextitem.module.__name__.rsplit(".", 1)[-1] if nextitem else ""  # type: ignore[attr-defined]
+    if upcoming not in MAKE_RUN_MODULES:
+        exit_stack, _Shared.exit, _Shared.stack = _Shared.exit, None, None
+        exit_stack.close()

@@ -23,7 +23,7 @@ import re
 import signal
 import time
 import urllib.parse
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,19 +41,17 @@ from aiortc import (
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from playwright.async_api import Page
 
-from tncam_gateway.domain import totp
 from tncam_live.media import aiortc_h265
 from tncam_live.media.aiortc_h265 import H265Decoder, register_h265
 from tncam_testkit.browser import chromium, console_of
 from tncam_testkit.services import ServiceProcess
 
-from .conftest import running_stack
+from .conftest import MAKE_RUN_ADMIN, SharedStack, TotpCodes
 
 pytestmark = pytest.mark.e2e
 
-ADMIN = "live-admin"
-ADMIN_PASSWORD = "Hồ Núi Cốc lặng gió 2026"
-# ``--cameras 2 --h264 2``: camera 1 sends H.265, camera 2 H.264 (the stack's fleet file).
+ADMIN, ADMIN_PASSWORD = MAKE_RUN_ADMIN
+# The shared stack's fleet (conftest MAKE_RUN_ARGS): camera 1 sends H.265, camera 2 H.264.
 H265_CAMERA = "CAM-01-001"
 H264_CAMERA = "CAM-02-002"
 PAGE = "/live-player/live/index.html"
@@ -73,9 +71,9 @@ class LiveStack:
     camera_control: str  # the simulator's control URL (POST …/camN/down, …/up)
 
 
-def _admin_access(gateway: str, admin_totp: str) -> tuple[str, str]:
+def _admin_access(gateway: str, codes: TotpCodes) -> tuple[str, str]:
     """The admin's access token and a break-glass grant to view both cameras."""
-    code = totp.code_at(admin_totp, totp.step_of(dt.datetime.now(dt.UTC)))
+    code = codes.next()
     form = {"username": ADMIN, "password": ADMIN_PASSWORD, "totp": code}
     with httpx.Client(base_url=gateway, timeout=30) as http:
         r = http.post("/api/v1/auth/token", data=form)
@@ -100,26 +98,25 @@ def _admin_access(gateway: str, admin_totp: str) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
-    """``make run`` with two cameras (one H.264); the live edge it starts offers 127.0.0.1."""
-    state = tmp_path_factory.mktemp("live-stack")
-    admin = (ADMIN, ADMIN_PASSWORD)
-    with running_stack(state, admin, "--cameras", "2", "--h264", "2") as stack:
-        edges = [url for name, url in stack.services.items() if name == "live"]
-        assert edges, "".join(stack.output)
-        token, grant = _admin_access(stack.gateway, stack.admin_totp)
-        control = re.search(r"^\s+camera control\s+(http://\S+)", "".join(stack.output), re.M)
-        assert control, "".join(stack.output)
-        yield LiveStack(
-            stack.gateway,
-            edges,
-            token,
-            grant,
-            stack.output,
-            state / "logs",
-            stack.env,
-            control.group(1),
-        )
+def live_stack(make_run_stack: SharedStack) -> LiveStack:
+    """The shared ``make run`` stack (conftest: CAM-01-001 H.265, CAM-02-002 H.264, …); the
+    live edge it starts offers 127.0.0.1."""
+    stack = make_run_stack.running
+    edges = [url for name, url in stack.services.items() if name == "live"]
+    assert edges, "".join(stack.output)
+    token, grant = _admin_access(stack.gateway, make_run_stack.admin_codes)
+    control = re.search(r"^\s+camera control\s+(http://\S+)", "".join(stack.output), re.M)
+    assert control, "".join(stack.output)
+    return LiveStack(
+        stack.gateway,
+        edges,
+        token,
+        grant,
+        stack.output,
+        stack.state / "logs",
+        stack.env,
+        control.group(1),
+    )
 
 
 def _metric(text: str, name: str, **labels: str) -> float:

@@ -295,6 +295,7 @@ class Stack:
         gw = self.services.get("gateway")
         if gw is not None:
             print(f"  {'gateway API':<{width}} {gw.url}/api/v1/docs")
+            print(f"  {'console':<{width}} {gw.url}/console/  (sign in as the first account)")
         for name, url in self.urls:
             print(f"  {name:<{width}} {url}")
         if self.admin_lines:

@@ -35,6 +35,7 @@ from tncam_gateway.api import (
     reports,
     units,
 )
+from tncam_gateway.api.console import mount_console
 from tncam_gateway.api.inputs import refuse_control_characters
 from tncam_gateway.api.middleware import ConfiguredCORS, GatewayMiddleware
 from tncam_gateway.api.static import mount_live_player
@@ -106,6 +107,7 @@ def create_app(ops: list[BaseRoute]) -> FastAPI:
     app.add_middleware(ConfiguredCORS)
     app.add_middleware(RequestMetrics)
     mount_live_player(app)
+    mount_console(app)
     return app
 
 

@@ -27,7 +27,7 @@ HEADERS = (
 )
 
 
-class _WithHeaders:
+class SecurityHeaders:
     """Adds the security headers to every response of the wrapped app."""
 
     def __init__(self, app: ASGIApp) -> None:
@@ -45,4 +45,4 @@ class _WithHeaders:
 def mount_live_player(app: FastAPI) -> None:
     """Serve ``static/`` (the live player module and its example page) under ``/live-player/``."""
     files = StaticFiles(directory=STATIC_DIR, html=True)
-    app.mount(MOUNT, _WithHeaders(files), name="live-player")
+    app.mount(MOUNT, SecurityHeaders(files), name="live-player")

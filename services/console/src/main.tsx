@@ -1,0 +1,164 @@
+// The console's shell: resume the tab's session, the navigation of the pages the user's role
+// may use, and the page of the current address (`#/…`). Every page talks to the public API.
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import type { Role } from "./api";
+import { ROLE_TEXT } from "./labels";
+import { AccountPage } from "./pages/account";
+import { AccountsPage } from "./pages/accounts";
+import { BoardPage } from "./pages/board";
+import { CameraPage } from "./pages/camera";
+import { CameraListPage } from "./pages/cameras";
+import { DutiesPage } from "./pages/duties";
+import { GrantsPage } from "./pages/grants";
+import { SignIn } from "./pages/signin";
+import { WallPage } from "./pages/wall";
+import { go, useRoute } from "./router";
+import type { Route } from "./router";
+import { CAMERA_ROLES, currentUser, onSessionChange, resume, signOut } from "./session";
+
+interface Page {
+  path: string;
+  title: string;
+  roles: readonly Role[];
+  /** Reached from the user's name in the header rather than the menu. */
+  hidden?: boolean;
+}
+
+const ALL: readonly Role[] = Object.keys(ROLE_TEXT) as Role[];
+const PAGES: Page[] = [
+  { path: "bang", title: "Bảng tình trạng", roles: CAMERA_ROLES },
+  { path: "camera", title: "Camera", roles: CAMERA_ROLES },
+  { path: "xem-truc-tiep", title: "Xem trực tiếp", roles: CAMERA_ROLES },
+  {
+    path: "su-co",
+    title: "Sự cố, thời hạn",
+    roles: ["province_admin", "auditor", "unit_operator", "unit_viewer"],
+  },
+  { path: "quyen-truy-cap", title: "Quyền truy cập", roles: ["province_admin", "auditor", "unit_operator"] },
+  { path: "quan-ly-tai-khoan", title: "Quản lý tài khoản", roles: ["province_admin"] },
+  { path: "tai-khoan", title: "Tài khoản của tôi", roles: ALL, hidden: true },
+];
+
+function home(role: Role): string {
+  return `#/${PAGES.find((p) => p.roles.includes(role))?.path ?? "tai-khoan"}`;
+}
+
+function Body({ route }: { route: Route }) {
+  const [section, id] = route.path;
+  switch (section) {
+    case "bang":
+      return <BoardPage />;
+    case "camera":
+      return id ? <CameraPage id={id} /> : <CameraListPage query={route.query} />;
+    case "xem-truc-tiep":
+      return <WallPage query={route.query} />;
+    case "su-co":
+      return <DutiesPage />;
+    case "quyen-truy-cap":
+      return <GrantsPage />;
+    case "quan-ly-tai-khoan":
+      return <AccountsPage />;
+    case "tai-khoan":
+      return <AccountPage />;
+    default:
+      return null;
+  }
+}
+
+function App() {
+  const route = useRoute();
+  const [ready, setReady] = useState(false);
+  const [, setVersion] = useState(0);
+  useEffect(() => {
+    const off = onSessionChange(() => setVersion((v) => v + 1));
+    void resume()
+      .catch(() => null)
+      .finally(() => setReady(true));
+    return off;
+  }, []);
+
+  const me = currentUser();
+  const section = route.path[0] ?? "";
+  useEffect(() => {
+    if (!ready) return;
+    // (expire() may have moved to sign-in already, before this render saw the hash change)
+    if (!me && section !== "dang-nhap" && !location.hash.startsWith("#/dang-nhap")) {
+      go(`#/dang-nhap?tiep=${encodeURIComponent(location.hash || "")}`);
+    } else if (me && !me.password_change_required && (section === "" || section === "dang-nhap")) {
+      go(route.query.get("tiep") || home(me.role));
+    }
+  }, [ready, me, section]);
+  useEffect(() => {
+    const page = PAGES.find((p) => p.path === section);
+    document.title = `${page ? page.title : "Đăng nhập"} — tncam Thái Nguyên`;
+    const main = document.getElementById("main");
+    main?.setAttribute("tabindex", "-1");
+    main?.focus({ preventScroll: true });
+  }, [section]);
+
+  if (!ready) return <p class="loading">Đang tải…</p>;
+  if (!me || section === "dang-nhap" || me.password_change_required) {
+    return (
+      <SignIn
+        next={route.query.get("tiep") ?? ""}
+        onDone={(next) => {
+          const user = currentUser();
+          go(next && next !== "#/" ? next : user ? home(user.role) : "#/");
+          setVersion((v) => v + 1);
+        }}
+      />
+    );
+  }
+  const page = PAGES.find((p) => p.path === section);
+  const allowed = page !== undefined && page.roles.includes(me.role);
+  return (
+    <>
+      <a class="skip" href="#main" onClick={(e) => {
+          e.preventDefault();
+          document.getElementById("main")?.focus();
+        }}
+      >
+        Bỏ qua, tới nội dung chính
+      </a>
+      <header class="top">
+        <span class="brand" title="Hệ thống camera giám sát tập trung tỉnh Thái Nguyên">
+          tncam Thái Nguyên
+        </span>
+        <nav aria-label="Chức năng">
+          <ul>
+            {PAGES.filter((p) => !p.hidden && p.roles.includes(me.role)).map((p) => (
+              <li>
+                <a href={`#/${p.path}`} aria-current={p.path === section ? "page" : undefined}>
+                  {p.title}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <a
+          class="who"
+          href="#/tai-khoan"
+          title={`Tài khoản của tôi: ${ROLE_TEXT[me.role]}`}
+          aria-current={section === "tai-khoan" ? "page" : undefined}
+        >
+          {me.display_name}
+          <span class="sr-only"> ({ROLE_TEXT[me.role]}): tài khoản của tôi</span>
+        </a>
+        <button type="button" class="link" onClick={() => void signOut()}>
+          Đăng xuất
+        </button>
+      </header>
+      {allowed ? (
+        <Body route={route} />
+      ) : (
+        <main id="main">
+          <h1>Không có quyền truy cập</h1>
+          <p>Vai trò của bạn không dùng được trang này.</p>
+        </main>
+      )}
+    </>
+  );
+}
+
+render(<App />, document.getElementById("app") as HTMLElement);
