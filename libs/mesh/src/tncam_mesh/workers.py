@@ -15,8 +15,11 @@ values in and out.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -36,6 +39,23 @@ class WorkTimeoutError(UnavailableError):
 
 def _ready() -> None:
     """A call that only proves the child process is up."""
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _child_init(nice: int, parent: int) -> None:
+    """In the child: lower its CPU priority and make it die with its parent. A service that is
+    SIGKILLed (OOM, a node lost, a test) cannot close its pool, and a pool worker holds both
+    ends of its own call pipe, so it would never see the parent go: the kernel ends it
+    instead (Linux ``PR_SET_PDEATHSIG``)."""
+    os.nice(nice)
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+        if os.getppid() != parent:  # the parent died before the line above
+            os._exit(1)
 
 
 class ProcessWorker:
@@ -113,8 +133,8 @@ class ProcessWorker:
             self._pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=os.nice,
-                initargs=(self._nice,),
+                initializer=_child_init,
+                initargs=(self._nice, os.getpid()),
             )
         return self._pool
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 
@@ -110,3 +112,47 @@ async def test_a_closed_worker_refuses_calls() -> None:
     with pytest.raises(UnavailableError) as closed:
         await w.run(divmod, 1, 1)
     assert closed.value.code == "test.closed.closed"
+
+
+_PARENT = """
+import asyncio, os
+from tncam_mesh.workers import ProcessWorker
+
+async def main():
+    worker = ProcessWorker("orphan-test", timeout_s=30)
+    print(await worker.run(os.getpid), flush=True)
+    await asyncio.sleep(120)
+
+asyncio.run(main())
+"""
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            return not any(line.startswith("State:\tZ") for line in f)
+    except FileNotFoundError:
+        return False
+
+
+def test_the_child_dies_with_a_killed_parent() -> None:
+    # A SIGKILLed service cannot close its pool; its worker must not live on as an orphan.
+    with subprocess.Popen(
+        [sys.executable, "-c", _PARENT],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as parent:
+        try:
+            assert parent.stdout is not None
+            child = int(parent.stdout.readline())
+            assert child != parent.pid
+            assert _running(child)
+        finally:
+            parent.kill()
+            parent.wait()
+    deadline = time.monotonic() + 10
+    while _running(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(child), f"worker {child} outlived its killed parent"
