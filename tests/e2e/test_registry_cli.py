@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import json
 import os
+import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -163,7 +164,8 @@ def test_cli_import_and_report(
     # A unit's notification targets and the notices (ADR 0025): the CLI's parity with the
     # gateway's routes. The webhook secret comes from a file and never comes back nor is logged.
     secret_file = tmp_path / "hook-secret"
-    secret_file.write_text("whsec-e2e-cli-secret\n", encoding="utf-8")
+    hook_secret = "whsec-" + secrets.token_urlsafe(16)
+    secret_file.write_text(hook_secret + "\n", encoding="utf-8")
     result = tncam(
         env,
         "notifications",
@@ -188,4 +190,4 @@ def test_cli_import_and_report(
     listed = tncam(env, "notifications", "list", "--unit", "commune-01")
     assert listed.returncode == 0, listed.stderr
     assert isinstance(json.loads(listed.stdout).get("notices", []), list)
-    assert "whsec-e2e-cli-secret" not in registry_proc.log_path.read_text()
+    assert hook_secret not in registry_proc.log_path.read_text()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -39,7 +40,8 @@ from .conftest import ADMIN, Harness, clean_registry, eventually, registry_setti
 pytestmark = pytest.mark.integration
 
 UNIT, OTHER_UNIT = "commune-01", "commune-02"
-SECRET = "khoa-bi-mat-webhook-cua-xa-01"
+#: The webhook secret shared with the receiver, drawn per run.
+SECRET = "whsec-" + secrets.token_urlsafe(16)
 EMAIL = "it@phanđinhphung.example".replace("đ", "d")
 OPERATOR_OTHER = actor_pb2.Actor(
     id="op-02", display_name="Cán bộ xã 02", role=actor_pb2.ROLE_UNIT_OPERATOR, unit_id=OTHER_UNIT

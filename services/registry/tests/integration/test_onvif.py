@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import secrets
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -38,7 +39,8 @@ from .conftest import ADMIN, Harness, clean_registry, eventually, registry_setti
 
 pytestmark = pytest.mark.integration
 
-USER, PASSWORD = "operator", "Ph0ng-Camera-2026"  # the device account (not a vendor default)
+# The device account, drawn per run (never a vendor default, never a literal in the code).
+USER, PASSWORD = "operator", "P" + secrets.token_urlsafe(12)
 RTSP_CREDS = ("rtspuser", "Rtsp-Pw-7")
 UNIT_OP = actor_pb2.Actor(
     id="u-op01", display_name="Cán bộ xã", role=actor_pb2.ROLE_UNIT_OPERATOR, unit_id="commune-01"
