@@ -8,6 +8,8 @@ read on the gateway's authority and narrowed to the caller's unit by the policy'
 
 from __future__ import annotations
 
+from typing import Any
+
 from tncam.registry.v1 import service_pb2 as rpb
 from tncam_contracts import catalog
 from tncam_contracts.units import commune_unit_id
@@ -50,6 +52,19 @@ class Operations:
         enforce(listing.decision, NOT_ALLOWED)
         return listing
 
+    def narrowed(self, caller: Caller, access: Access, req: Any, unit_field: str) -> bool:
+        """Put the caller's part of a list into its request (asked as the gateway, with the
+        unit in ``unit_field`` when the caller sees one unit only); False when the request
+        names another unit, of which it sees nothing."""
+        listing = self.listing(caller, access)
+        req.actor.CopyFrom(GATEWAY_ACTOR)
+        if listing.unit_id is None:
+            return True
+        if getattr(req, unit_field) not in ("", listing.unit_id):
+            return False
+        setattr(req, unit_field, listing.unit_id)
+        return True
+
     # ------------------------------------------------------------------------ units
 
     async def units(self, caller: Caller) -> rpb.ListUnitsReply:
@@ -82,12 +97,8 @@ class Operations:
 
     async def sites(self, caller: Caller, req: rpb.ListSitesRequest) -> rpb.ListSitesReply:
         """The sites the caller may see."""
-        listing = self.listing(caller, Access.SITE_LIST)
-        req.actor.CopyFrom(GATEWAY_ACTOR)
-        if listing.unit_id is not None:
-            if req.unit_id and req.unit_id != listing.unit_id:
-                return rpb.ListSitesReply()
-            req.unit_id = listing.unit_id
+        if not self.narrowed(caller, Access.SITE_LIST, req, "unit_id"):
+            return rpb.ListSitesReply()  # another unit's: nothing the caller may see
         return await self.ops.list_sites(req)
 
     async def create_site(self, caller: Caller, client: ClientInfo, site: rpb.Site) -> rpb.Site:
@@ -120,12 +131,8 @@ class Operations:
         self, caller: Caller, req: rpb.ListFaultTicketsRequest
     ) -> rpb.ListFaultTicketsReply:
         """The fault tickets the caller may see."""
-        listing = self.listing(caller, Access.TICKET_LIST)
-        req.actor.CopyFrom(GATEWAY_ACTOR)
-        if listing.unit_id is not None:
-            if req.owner_unit_id and req.owner_unit_id != listing.unit_id:
-                return rpb.ListFaultTicketsReply()
-            req.owner_unit_id = listing.unit_id
+        if not self.narrowed(caller, Access.TICKET_LIST, req, "owner_unit_id"):
+            return rpb.ListFaultTicketsReply()  # another unit's: nothing the caller may see
         return await self.ops.list_tickets(req)
 
     async def ticket_action(
@@ -143,12 +150,8 @@ class Operations:
         self, caller: Caller, req: rpb.ListMaintenanceRecordsRequest
     ) -> rpb.ListMaintenanceRecordsReply:
         """The maintenance records the caller may see."""
-        listing = self.listing(caller, Access.MAINTENANCE_LIST)
-        req.actor.CopyFrom(GATEWAY_ACTOR)
-        if listing.unit_id is not None:
-            if req.owner_unit_id and req.owner_unit_id != listing.unit_id:
-                return rpb.ListMaintenanceRecordsReply()
-            req.owner_unit_id = listing.unit_id
+        if not self.narrowed(caller, Access.MAINTENANCE_LIST, req, "owner_unit_id"):
+            return rpb.ListMaintenanceRecordsReply()  # another unit's: nothing the caller may see
         return await self.ops.list_maintenance(req)
 
     async def record_maintenance(
@@ -165,12 +168,8 @@ class Operations:
         self, caller: Caller, req: rpb.ListOverdueDeadlinesRequest
     ) -> list[rpb.Deadline]:
         """Overdue (and upcoming) deadlines the caller may see, soonest first."""
-        listing = self.listing(caller, Access.DEADLINE_LIST)
-        req.actor.CopyFrom(GATEWAY_ACTOR)
-        if listing.unit_id is not None:
-            if req.owner_unit_id and req.owner_unit_id != listing.unit_id:
-                return []
-            req.owner_unit_id = listing.unit_id
+        if not self.narrowed(caller, Access.DEADLINE_LIST, req, "owner_unit_id"):
+            return []  # another unit's: nothing the caller may see
         return list((await self.ops.deadlines(req)).deadlines)
 
     async def register_needs(
@@ -186,10 +185,6 @@ class Operations:
         self, caller: Caller, req: rpb.ListConnectionNeedsRequest
     ) -> rpb.ListConnectionNeedsReply:
         """The needs registrations of a year the caller may see (central operator: all)."""
-        listing = self.listing(caller, Access.NEEDS_LIST)
-        req.actor.CopyFrom(GATEWAY_ACTOR)
-        if listing.unit_id is not None:
-            if req.unit_id and req.unit_id != listing.unit_id:
-                return rpb.ListConnectionNeedsReply()
-            req.unit_id = listing.unit_id
+        if not self.narrowed(caller, Access.NEEDS_LIST, req, "unit_id"):
+            return rpb.ListConnectionNeedsReply()  # another unit's: nothing the caller may see
         return await self.ops.list_needs(req)
