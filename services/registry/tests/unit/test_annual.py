@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 
 from tncam_registry.domain import annual as an
 from tncam_registry.domain.annual_compose import Outside, Period, UnitInfo, YearRows, compose
-from tncam_registry.domain.annual_pdf import render_pdf
 from tncam_registry.domain.annual_report import HEADERS, render_json, render_xlsx
 from tncam_registry.domain.calendar import VN_TZ, WorkingCalendar
+from tncam_registry.render.annual_pdf import render_pdf
 
 D = dt.date
 CAL = WorkingCalendar()

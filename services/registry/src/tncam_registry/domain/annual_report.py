@@ -1,4 +1,4 @@
-"""The annual report document: rows per unit, JSON and XLSX (the PDF is in ``annual_pdf``).
+"""The annual report document: rows per unit, JSON and XLSX (the PDF: ``render.annual_pdf``).
 
 Two parts, as the officials read it: the table of units (figures, score, grade) and the score
 rules (a second sheet / page), so that every figure can be checked by hand.

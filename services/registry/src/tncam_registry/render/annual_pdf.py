@@ -8,8 +8,6 @@ foot of every page. Pure CPU work: callers run it off the event loop.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 from tncam_registry.domain.annual import SCORE_RULES
@@ -23,9 +21,8 @@ from tncam_registry.domain.annual_report import (
     table,
     title,
 )
+from tncam_registry.render.pdf import font_files
 
-#: Debian's fonts-dejavu-core; ``TNCAM_PDF_FONT_DIR`` points elsewhere (e.g. another distro).
-FONT_DIR = Path(os.environ.get("TNCAM_PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
 FAMILY = "DejaVu"
 COL_WIDTHS = (8, 42, 13, 13, 13, 15, 14, 17, 15, 16, 22, 13, 13, 14, 20, 11, 18)
 
@@ -82,8 +79,9 @@ def render_pdf(report: AnnualReport) -> bytes:
     pdf = _Doc(orientation="L", unit="mm", format="A4")
     pdf.set_margins(10, 10, 10)
     pdf.set_auto_page_break(auto=False)
-    pdf.add_font(FAMILY, "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font(FAMILY, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    regular, bold = font_files()  # the connection report's font, found the same way
+    pdf.add_font(FAMILY, "", str(regular))
+    pdf.add_font(FAMILY, "B", str(bold))
     pdf.set_title(title(report))
     pdf.set_creator("tncam registry")
     pdf.add_page()

@@ -14,10 +14,10 @@ from tncam_registry.domain import access
 from tncam_registry.domain import annual as an
 from tncam_registry.domain import annual_report as doc
 from tncam_registry.domain.annual_compose import Outside, Period, UnitInfo, YearRows, compose
-from tncam_registry.domain.annual_pdf import render_pdf
 from tncam_registry.domain.calendar import VN_TZ
 from tncam_registry.domain.model import UnitKind
 from tncam_registry.domain.views import ts
+from tncam_registry.render.annual_pdf import render_pdf
 from tncam_registry.service.context import RegistryContext
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
