@@ -3,6 +3,11 @@
 
 Every query uses only metric names that the services export; `tests/deploy` scrapes the running
 services and fails otherwise. Run `make dashboards` after editing this file.
+
+Each dashboard is one function whose body is its list of panels in screen order, read as a
+table (title, query, legend, thresholds, description): long on purpose, since splitting a
+dashboard over several functions would scatter its layout. The helpers (`panel`, `variable`,
+`dashboard`) hold everything the panels share.
 """
 
 from __future__ import annotations
