@@ -19,7 +19,6 @@ import datetime as dt
 import json
 import re
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -28,51 +27,26 @@ from playwright.async_api import Page
 
 from tncam_contracts.units import commune_unit_id
 from tncam_testkit.browser import chromium, console_of
-from tncam_testkit.services import REPO_ROOT
 
-from .conftest import MAKE_RUN_ADMIN, SharedStack, TotpCodes
+from .conftest import SharedStack, TotpCodes
+from .console_kit import (
+    ADMIN,
+    ADMIN_PASSWORD,
+    CAMERAS,
+    REFRESH_KEY,
+    VIEWPORT,
+    ConsoleStack,
+    admin_console,
+    hand_back,
+    resume,
+    shot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.e2e
 
-ADMIN, ADMIN_PASSWORD = MAKE_RUN_ADMIN
 OPERATOR = "xa01.vanhanh"
 OPERATOR_PASSWORD = "Sông Cầu nước chảy lơ thơ 01"
-CAMERAS = ["CAM-01-001", "CAM-02-002", "CAM-03-003", "CAM-04-004"]  # conftest MAKE_RUN_ARGS
-SHOTS = REPO_ROOT / "var" / "console-screens"
-AXE = REPO_ROOT / "services" / "console" / "node_modules" / "axe-core" / "axe.min.js"
-VIEWPORT = (1280, 720)
-REFRESH_KEY = "tncam.console.refresh"
-
-
-@dataclass
-class ConsoleStack:
-    gateway: str
-    admin_codes: TotpCodes
-    admin_token: str
-    refresh_token: str  # the latest of the fixture's admin session (rotating, one use each)
-    operator_password: str = ""
-    pages: list[str] = field(default_factory=list)
-
-    @property
-    def console(self) -> str:
-        return f"{self.gateway}/console/"
-
-    def rotate(self) -> str:
-        """The next refresh token of the fixture's admin session, for a page to resume it."""
-        r = httpx.post(
-            f"{self.gateway}/api/v1/auth/refresh",
-            json={"refresh_token": self.refresh_token},
-            timeout=30,
-        )
-        assert r.status_code == 200, r.text
-        body = r.json()
-        self.admin_token = body["access_token"]
-        self.refresh_token = body["refresh_token"]
-        return str(body["refresh_token"])
-
-    def api(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.admin_token}"}
-        return httpx.request(method, f"{self.gateway}{path}", headers=headers, timeout=30, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -82,12 +56,7 @@ def stack(make_run_stack: SharedStack) -> ConsoleStack:
     running = make_run_stack.running
     text = "".join(running.output)
     assert f"{running.gateway}/console/" in text, text  # make run prints the console's URL
-    codes = make_run_stack.admin_codes
-    form = {"username": ADMIN, "password": ADMIN_PASSWORD, "totp": codes.next()}
-    r = httpx.post(f"{running.gateway}/api/v1/auth/token", data=form, timeout=30)
-    assert r.status_code == 200, r.text
-    tokens = r.json()
-    s = ConsoleStack(running.gateway, codes, tokens["access_token"], tokens["refresh_token"])
+    s = admin_console(make_run_stack)
     now = dt.datetime.now(dt.UTC)
     r = s.api(
         "POST",
@@ -119,49 +88,6 @@ def stack(make_run_stack: SharedStack) -> ConsoleStack:
     return s
 
 
-async def _axe(page: Page, name: str) -> None:
-    """axe-core on the page as it is: no serious or critical violation."""
-    if not await page.evaluate("typeof window.axe !== 'undefined'"):
-        # Run through the DevTools protocol: the page's CSP forbids inline scripts.
-        await page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
-    result = await page.evaluate(
-        "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
-        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))})))"
-    )
-    assert result == [], f"{name}: {json.dumps(result, ensure_ascii=False, indent=1)}"
-
-
-async def _shot(page: Page, stack: ConsoleStack, name: str) -> None:
-    """A 1280×720 screenshot of the page under var/console-screens/, and axe on it."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=SHOTS / f"{name}.png")
-    await _axe(page, name)
-    stack.pages.append(name)
-
-
-async def _sign_in(page: Page, username: str, password: str, code: str) -> None:
-    await page.fill("#username", username)
-    await page.fill("#password", password)
-    await page.fill("#totp", code)
-    await page.click("button[type=submit]")
-
-
-async def _resume(page: Page, stack: ConsoleStack) -> None:
-    """The page's tab holds the next refresh token of the admin's session, as after a sign-in
-    in that tab (set once: a reload keeps what the page stored since)."""
-    refresh = json.dumps(stack.rotate())
-    key = json.dumps(REFRESH_KEY)
-    await page.add_init_script(
-        f"if (!sessionStorage.getItem({key})) sessionStorage.setItem({key}, {refresh})"
-    )
-
-
-async def _hand_back(page: Page, stack: ConsoleStack) -> None:
-    """The session's refresh token the page rotated to: the next to use."""
-    stack.refresh_token = await page.evaluate(f"sessionStorage.getItem({json.dumps(REFRESH_KEY)})")
-
-
 async def _cell_texts(page: Page, commune: str) -> list[str]:
     cells = page.locator(f"tr[data-commune='{commune}'] td.cell")
     return [s or "" for s in await cells.evaluate_all("cs => cs.map(c => c.dataset.state)")]
@@ -177,10 +103,10 @@ async def test_admin_signs_in_with_totp_and_the_board_shows_the_report(
         await page.goto(stack.console)
         await page.wait_for_selector("#username")
         await _until_url(page, r"#/dang-nhap", 10)
-        await _shot(page, stack, "01-dang-nhap")
+        await shot(page, stack, "01-dang-nhap")
 
         # A wrong code: the gateway's problem, in Vietnamese, next to the TOTP field.
-        await _sign_in(page, ADMIN, ADMIN_PASSWORD, "000000")
+        await sign_in(page, ADMIN, ADMIN_PASSWORD, "000000")
         await page.wait_for_selector(".alert.error")
         assert "không đúng" in await page.inner_text(".alert.error")
         await page.fill("#totp", await stack.admin_codes.next_async())
@@ -204,7 +130,7 @@ async def test_admin_signs_in_with_totp_and_the_board_shows_the_report(
             for k in ("service_center", "committee_hq", "square")
         )
         assert await page.inner_text("[data-testid=sum-cameras]") == str(total) == "4"
-        await _shot(page, stack, "02-bang-tinh-trang")
+        await shot(page, stack, "02-bang-tinh-trang")
 
         # Filters: communes without cameras are not "completed".
         await page.select_option("#board-filter", "done")
@@ -219,14 +145,14 @@ async def test_admin_signs_in_with_totp_and_the_board_shows_the_report(
         await page.click("tr[data-commune='01'] th a")
         await page.wait_for_selector("tr[data-camera='CAM-01-001']")
         assert await page.locator("table.cameras tbody tr").count() == 1
-        await _shot(page, stack, "03-danh-sach-camera")
+        await shot(page, stack, "03-danh-sach-camera")
         await page.click("tr[data-camera='CAM-01-001'] a")
         await page.wait_for_selector("[data-testid=camera-state]")
         await page.wait_for_selector("#tickets-title")
-        await _shot(page, stack, "04-chi-tiet-camera")
+        await shot(page, stack, "04-chi-tiet-camera")
         await page.click("a[href='#/su-co']")
         await page.wait_for_selector("main[data-loaded=yes]")
-        await _shot(page, stack, "05-su-co-thoi-han")
+        await shot(page, stack, "05-su-co-thoi-han")
 
         # Accounts: an unknown unit is refused, the gateway's problem next to the unit field.
         await page.click("a[href='#/quan-ly-tai-khoan']")
@@ -237,16 +163,16 @@ async def test_admin_signs_in_with_totp_and_the_board_shows_the_report(
         await page.fill("#acc-unit", "commune-99x")
         await page.click("form.grid-form button[type=submit]")
         await page.wait_for_selector("#acc-unit-error")
-        await _shot(page, stack, "06-quan-ly-tai-khoan")
+        await shot(page, stack, "06-quan-ly-tai-khoan")
         await page.click("a[href='#/quyen-truy-cap']")
         await page.wait_for_selector("main[data-loaded=yes]")
         row = page.locator("[data-testid=grants] tbody tr")
         assert await row.count() >= 1
         assert "CAM-04-004" in await row.first.inner_text()
-        await _shot(page, stack, "07-quyen-truy-cap")
+        await shot(page, stack, "07-quyen-truy-cap")
         await page.click("a.who")
         await page.wait_for_selector("#current-password")
-        await _shot(page, stack, "07-tai-khoan")
+        await shot(page, stack, "07-tai-khoan")
         assert not [line for line in console if line.startswith("pageerror")], console
 
 
@@ -269,18 +195,18 @@ async def test_live_wall_plays_four_cameras(stack: ConsoleStack) -> None:
     async with chromium(viewport=VIEWPORT) as browser:
         page = await browser.new_page()
         console = console_of(page)
-        await _resume(page, stack)
+        await resume(page, stack)
         await page.goto(f"{stack.console}#/xem-truc-tiep?so=4")
         try:
             await _play_wall(page, console)
-            await _shot(page, stack, "11-xem-truc-tiep")
+            await shot(page, stack, "11-xem-truc-tiep")
             await page.click("button[type=submit]")  # stop: every player ends its session
             deadline = time.monotonic() + 10
             while await page.evaluate("window.tncamPlayers.size") > 0:
                 assert time.monotonic() < deadline, "the players did not stop"
                 await asyncio.sleep(0.2)
         finally:
-            await _hand_back(page, stack)
+            await hand_back(page, stack)
         assert not [line for line in console if line.startswith("pageerror")], console
 
 
@@ -315,11 +241,11 @@ async def test_commune_operator_enrols_changes_password_and_sees_only_its_commun
         console = console_of(page)
         await page.goto(stack.console)
         await page.wait_for_selector("#username")
-        await _sign_in(page, OPERATOR, stack.operator_password, "")
+        await sign_in(page, OPERATOR, stack.operator_password, "")
         await page.wait_for_selector("#totp-secret")
         secret = (await page.inner_text("#totp-secret")).strip()
         codes = TotpCodes(secret)
-        await _shot(page, stack, "08-dang-ky-totp")
+        await shot(page, stack, "08-dang-ky-totp")
         await page.fill("#enrol-code", await codes.next_async())
         await page.click("button[type=submit]")
         await page.wait_for_selector(".alert.info")
@@ -332,7 +258,7 @@ async def test_commune_operator_enrols_changes_password_and_sees_only_its_commun
         await page.fill("#new-password-again", "123")
         await page.click("button[type=submit]")
         await page.wait_for_selector("#new-password-error")
-        await _shot(page, stack, "09-doi-mat-khau")
+        await shot(page, stack, "09-doi-mat-khau")
         await page.fill("#new-password", OPERATOR_PASSWORD)
         await page.fill("#new-password-again", OPERATOR_PASSWORD)
         await page.click("button[type=submit]")
@@ -342,7 +268,7 @@ async def test_commune_operator_enrols_changes_password_and_sees_only_its_commun
         assert await rows.count() == 1
         assert await rows.first.get_attribute("data-commune") == "01"
         assert await page.inner_text("[data-testid=sum-cameras]") == "1"
-        await _shot(page, stack, "10-bang-cua-xa")
+        await shot(page, stack, "10-bang-cua-xa")
         await page.click("a[href='#/camera']")
         await page.wait_for_selector("table.cameras tbody tr")
         ids = await page.locator("table.cameras tbody tr").evaluate_all(
@@ -368,7 +294,7 @@ async def test_a_lost_camera_turns_red_on_the_board_within_15_s(
     cell = "tr[data-commune='04'] td.cell >> nth=0"
     async with chromium(viewport=VIEWPORT) as browser, httpx.AsyncClient(timeout=30) as http:
         page = await browser.new_page()
-        await _resume(page, stack)
+        await resume(page, stack)
         await page.goto(f"{stack.console}#/bang")
         await page.wait_for_selector("tr[data-commune='04']")
         assert await page.locator(cell).get_attribute("data-state") == "Có"
@@ -379,10 +305,10 @@ async def test_a_lost_camera_turns_red_on_the_board_within_15_s(
                 assert time.monotonic() - down < 15, "still not red after 15 s"
                 await asyncio.sleep(0.25)
             print(f"\nlost camera red on the board after {time.monotonic() - down:.1f} s")
-            await _shot(page, stack, "12-bang-camera-mat-ket-noi")
+            await shot(page, stack, "12-bang-camera-mat-ket-noi")
         finally:
             assert (await http.post(f"{control}/cam4/up")).status_code == 200
-            await _hand_back(page, stack)
+            await hand_back(page, stack)
 
 
 async def _until_url(page: Page, pattern: str, timeout_s: float) -> None:
@@ -404,7 +330,7 @@ async def test_an_ended_session_returns_to_sign_in_and_back_to_the_page(
     async with chromium(viewport=VIEWPORT) as browser:
         page = await browser.new_page()
         console = console_of(page)
-        await _resume(page, stack)
+        await resume(page, stack)
         await page.goto(f"{stack.console}#/camera/CAM-03-003")
         await page.wait_for_selector("[data-testid=camera-state]")
         await page.click("a[href='#/bang']")  # within the session: no sign-in
@@ -414,7 +340,7 @@ async def test_an_ended_session_returns_to_sign_in_and_back_to_the_page(
         r = stack.api("POST", "/api/v1/auth/logout")
         assert r.status_code == 204, r.text
         await _until_url(page, r"#/dang-nhap\?tiep=%23%2Fbang$", 20)
-        await _sign_in(page, ADMIN, ADMIN_PASSWORD, await stack.admin_codes.next_async())
+        await sign_in(page, ADMIN, ADMIN_PASSWORD, await stack.admin_codes.next_async())
         await page.wait_for_selector("table.board tbody tr")
         assert page.url.endswith("#/bang")
 
