@@ -190,7 +190,9 @@ function ExportTable({ items, progress, onSave, onDecide }: TableProps) {
             </td>
             <td>{e.kind === "quick" ? "Trích xuất nhanh" : "Cần duyệt"}</td>
             <td role="status">
-              {e.status === "pending" && <span class="spinner" aria-hidden="true" />}
+              {e.status === "pending" && (e.kind === "quick" || e.decided_at) && (
+                <span class="spinner" aria-hidden="true" />
+              )}
               {statusText(e)}
               {e.file_bytes > 0 && ` — ${formatBytes(e.file_bytes)}`}
             </td>

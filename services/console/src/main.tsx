@@ -24,7 +24,7 @@ interface Page {
   path: string;
   title: string;
   roles: readonly Role[];
-  /** Reached from the user's name in the header rather than the menu. */
+  /** Reached from another place rather than the menu (the user's name in the header, a link). */
   hidden?: boolean;
 }
 
@@ -43,7 +43,12 @@ const PAGES: Page[] = [
   { path: "tai-khoan", title: "Tài khoản của tôi", roles: ALL, hidden: true },
   { path: "xem-lai", title: "Xem lại", roles: CAMERA_ROLES },
   { path: "bao-cao", title: "Báo cáo", roles: CAMERA_ROLES },
-  { path: "bao-cao-nam", title: "Báo cáo năm", roles: ["province_admin", "unit_operator", "unit_viewer"] },
+  {
+    path: "bao-cao-nam",
+    title: "Báo cáo năm",
+    roles: ["province_admin", "unit_operator", "unit_viewer"],
+    hidden: true, // reached from the connection report's page
+  },
 ];
 
 function home(role: Role): string {

@@ -54,7 +54,7 @@ export function AnnualPage() {
           </p>
           <FileButtons path={`/api/v1/reports/annual?year=${year}`} name={`bao-cao-nam-${year}`}
             formats={["xlsx", "pdf"]} label="Tải báo cáo năm" />
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0} role="region" aria-label={`Báo cáo năm ${year}`}>
             <table data-testid="annual">
               <caption class="sr-only">Báo cáo năm {year}: điểm và xếp loại của từng đơn vị</caption>
               <thead>
@@ -79,7 +79,7 @@ export function AnnualPage() {
                     <th scope="row">{r.unit_name}</th>
                     <td>{formatNumber(r.cameras)}</td>
                     <td>{formatNumber(r.connected)}</td>
-                    <td>{formatPercent(r.uptime)}</td>
+                    <td>{r.cameras ? formatPercent(r.uptime) : "—"}</td>
                     <td>
                       {formatNumber(r.fixed_in_time)}/{formatNumber(r.incidents)}
                     </td>

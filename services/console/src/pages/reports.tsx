@@ -7,7 +7,7 @@ import { FileButtons } from "../filebuttons";
 import { COLUMNS } from "../fleet";
 import { formatDateTime, formatNumber } from "../format";
 import { ApiError, messageOf } from "../problems";
-import { call } from "../session";
+import { call, may } from "../session";
 import { ErrorBox, Field, Loading, describedBy } from "../ui";
 
 /** A `datetime-local` value read as Vietnam's time → ISO instant. */
@@ -89,7 +89,13 @@ export function ReportsPage() {
   };
   useEffect(() => load(""), []);
 
-  const fieldError = error?.fields.as_of ?? (error?.code.includes("as_of") ? error.detail : "");
+  const fieldError =
+    error?.fields.as_of ??
+    (error?.code.endsWith("as_of_future")
+      ? "Thời điểm báo cáo phải ở trong quá khứ."
+      : error?.code.includes("as_of")
+        ? error.detail
+        : "");
   const path = `/api/v1/reports/connection-status${
     shown ? `?as_of=${encodeURIComponent(vietnamInstant(shown))}` : ""
   }`;
@@ -124,8 +130,13 @@ export function ReportsPage() {
               <li>{t}</li>
             ))}
           </ul>
-          <h2>I. Các xã, phường</h2>
-          <div class="table-wrap">
+          {may(["province_admin", "unit_operator", "unit_viewer"]) && (
+            <p>
+              <a href="#/bao-cao-nam">Báo cáo năm theo đơn vị, điểm và xếp loại</a>
+            </p>
+          )}
+          <h2 id="rep-communes">I. Các xã, phường</h2>
+          <div class="table-wrap" tabIndex={0} role="region" aria-labelledby="rep-communes">
             <table class="board" data-testid="report-rows">
               <caption class="sr-only">Tình trạng kết nối camera theo xã, phường</caption>
               <thead>
