@@ -273,7 +273,11 @@ def running_stack(
 
 #: The modules that use the shared stack; they run one after the other (file order), and the
 #: stack stops after the last test of the last of them (see pytest_runtest_teardown below).
-MAKE_RUN_MODULES = frozenset({"test_live_browser", "test_live_console_browser"})
+MAKE_RUN_MODULES = frozenset(
+    {"test_live_browser", "test_live_console_browser", "test_console_playback_browser"}
+)
+#: Of those, the modules that run after the others (they play back minutes of recordings).
+MAKE_RUN_LAST = frozenset({"test_console_playback_browser"})
 #: Its fleet: CAM-01-001 sends H.265, CAM-02-002 … CAM-04-004 H.264 (communes 01-04).
 MAKE_RUN_ARGS = ("--cameras", "4", "--h264", "2", "--h264", "3", "--h264", "4")
 #: Its first province_admin.
@@ -341,6 +345,23 @@ def make_run_stack(tmp_path_factory: pytest.TempPathFactory) -> SharedStack:
         shared = SharedStack(running, TotpCodes(running.admin_totp))
         _Shared.exit, _Shared.stack = exit_stack, shared
     return _Shared.stack
+
+
+def _module_of(item: pytest.Item) -> str:
+    return str(item.module.__name__).rsplit(".", 1)[-1]  # type: ignore[attr-defined]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The shared stack's modules run one after the other (the stack starts once), where the
+    last of them was collected, MAKE_RUN_LAST at the end; the other tests keep their order."""
+    shared = [i for i in items if _module_of(i) in MAKE_RUN_MODULES]
+    if not shared:
+        return
+    last = max(n for n, i in enumerate(items) if _module_of(i) in MAKE_RUN_MODULES)
+    rest = [i for i in items if _module_of(i) not in MAKE_RUN_MODULES]
+    before = sum(1 for i in items[:last] if _module_of(i) not in MAKE_RUN_MODULES)
+    shared.sort(key=lambda i: _module_of(i) in MAKE_RUN_LAST)
+    items[:] = rest[:before] + shared + rest[before:]
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -13,6 +13,9 @@ import { DutiesPage } from "./pages/duties";
 import { GrantsPage } from "./pages/grants";
 import { SignIn } from "./pages/signin";
 import { WallPage } from "./pages/wall";
+import { AnnualPage } from "./pages/annual";
+import { PlaybackPage } from "./pages/playback";
+import { ReportsPage } from "./pages/reports";
 import { go, useRoute } from "./router";
 import type { Route } from "./router";
 import { CAMERA_ROLES, currentUser, onSessionChange, resume, signOut } from "./session";
@@ -21,7 +24,7 @@ interface Page {
   path: string;
   title: string;
   roles: readonly Role[];
-  /** Reached from the user's name in the header rather than the menu. */
+  /** Reached from another place rather than the menu (the user's name in the header, a link). */
   hidden?: boolean;
 }
 
@@ -38,6 +41,14 @@ const PAGES: Page[] = [
   { path: "quyen-truy-cap", title: "Quyền truy cập", roles: ["province_admin", "auditor", "unit_operator"] },
   { path: "quan-ly-tai-khoan", title: "Quản lý tài khoản", roles: ["province_admin"] },
   { path: "tai-khoan", title: "Tài khoản của tôi", roles: ALL, hidden: true },
+  { path: "xem-lai", title: "Xem lại", roles: CAMERA_ROLES },
+  { path: "bao-cao", title: "Báo cáo", roles: CAMERA_ROLES },
+  {
+    path: "bao-cao-nam",
+    title: "Báo cáo năm",
+    roles: ["province_admin", "unit_operator", "unit_viewer"],
+    hidden: true, // reached from the connection report's page
+  },
 ];
 
 function home(role: Role): string {
@@ -61,6 +72,12 @@ function Body({ route }: { route: Route }) {
       return <AccountsPage />;
     case "tai-khoan":
       return <AccountPage />;
+    case "xem-lai":
+      return <PlaybackPage query={route.query} />;
+    case "bao-cao":
+      return <ReportsPage />;
+    case "bao-cao-nam":
+      return <AnnualPage />;
     default:
       return null;
   }

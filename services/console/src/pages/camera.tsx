@@ -209,6 +209,10 @@ export function CameraPage({ id }: { id: string }) {
     <main id="main">
       <p class="crumbs">
         <a href="#/camera">Danh sách camera</a>
+        {" · "}
+        <a href={`#/xem-lai?camera=${encodeURIComponent(id)}`} data-testid="playback-link">
+          Xem lại hình ảnh đã ghi
+        </a>
       </p>
       <h1>
         Camera {id}
