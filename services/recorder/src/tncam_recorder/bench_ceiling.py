@@ -77,7 +77,7 @@ def ceiling(
         f"ceiling of one recorder replica (one core at {core_budget:.0%}): {cams} cameras = "
         f"{cams / segment_s:.1f} segments/s = {cams / segment_s * seg_bytes / 1e6:.0f} MB/s "
         "into S3",
-        f"measured here (all servers on {'the same'} cores): burst {burst:.1f} segments/s "
+        f"measured here (all servers on the same cores): burst {burst:.1f} segments/s "
         f"({burst * segment_s:.0f} cameras); paced with p99 < {p99_target_s:g} s up to "
         f"{max(paced_ok, default=0.0):.1f} segments/s "
         f"({max(paced_ok, default=0.0) * segment_s:.0f} cameras)",
