@@ -15,7 +15,7 @@ schema with the real migrations, seeds the reference data, then:
 * the annual report of the same 92 communes with a year of history (``bench_annual``), JSON,
   XLSX and PDF — target < 10 s each;
 * the stream statistics of the 10,000 cameras (``bench_events``): one per camera per 10 s is
-  1,000 a second to apply — serially (one consumer) and 4 at a time;
+  1,000 a second to apply — the rate of 2,000 of them serially (one consumer) and 4 at a time;
 
 The operations run through the same use-case code the NATS endpoints call (without the NATS
 round trip, which adds well under a millisecond locally). Options: ``--runs N``.
