@@ -4,9 +4,7 @@ Starts throwaway NATS and PostgreSQL (the test kit), the gateway as a process, c
 accounts, then runs the load generator in a *second process* on loopback and prints p50/p99
 and requests/s beside the targets. For the scoped camera list it also starts the real registry
 and imports 10,000 cameras through its ``import_cameras`` operation, spread over the communes
-(one owning unit each: the 92 commune units of the province's reference data): the list as a
-commune's operator sees it (its ~110 cameras) and as a province administrator does (all
-10,000).
+(one owning unit each: the 92 commune units of the province's reference data).
 """
 
 from __future__ import annotations
@@ -303,9 +301,8 @@ def _measure(
             "seconds": time.monotonic() - t0,
         }
     ]
-    # Unit operators of the commune units (accounts were made for unit-NNN); the last four
-    # become province administrators, whose camera list is the whole fleet.
-    scoped, province = asyncio.run(_scope_accounts(base, password, names, communes))
+    # Unit operators of the commune units (accounts were made for unit-NNN).
+    scoped = asyncio.run(_scope_accounts(base, password, names, communes))
     for kind, accounts, workers in (
         ("token", names, 1),
         ("token", names, 8),
@@ -313,12 +310,8 @@ def _measure(
         ("me", names, 16),
         ("cameras", scoped, 1),
         ("cameras", scoped, 16),
-        ("cameras", province, 1),
-        ("cameras", province, 16),
     ):
-        result = run_load(gw_url, kind, accounts, seconds, workers=workers)
-        result["province"] = accounts is province
-        results.append(result)
+        results.append(run_load(gw_url, kind, accounts, seconds, workers=workers))
     return results
 
 
@@ -364,9 +357,8 @@ def run_stack(seconds: float, accounts_n: int, cameras_n: int = 10_000) -> list[
 
 async def _scope_accounts(
     base: str, password: str, names: list[str], communes: list[str]
-) -> tuple[list[str], list[str]]:
-    """Put the benchmark accounts into the commune units (one unit each, round robin), but
-    the last four, made province administrators: (unit operators, administrators)."""
+) -> list[str]:
+    """Put the benchmark accounts into the commune units (one unit each, round robin)."""
     from tncam_contracts.units import commune_unit_id
     from tncam_gateway.db import accounts as repo
     from tncam_mesh.db import create_engine, service_url, session_factory, unit_of_work
@@ -380,13 +372,9 @@ async def _scope_accounts(
         for i, name in enumerate(names):
             account = await repo.by_username(s, name)
             assert account is not None
-            if i >= len(names) - 4:
-                await repo.update(s, account.id, role="province_admin")
-            else:
-                unit = commune_unit_id(communes[i % len(communes)])
-                await repo.update(s, account.id, unit_id=unit)
+            await repo.update(s, account.id, unit_id=commune_unit_id(communes[i % len(communes)]))
     await engine.dispose()
-    return names[:-4], names[-4:]
+    return names
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -430,10 +418,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['units']} units in {r['seconds']:.1f} s"
             )
             continue
-        label = labels[r["kind"]]
-        if r.get("province"):
-            label = f"GET /cameras province-wide ({args.cameras:,}, page 50)"
-        name = f"{label}, {r['workers']} conn"
+        name = f"{labels[r['kind']]}, {r['workers']} conn"
         target = "  target p99 < 50 ms" if r["kind"] == "cameras" else ""
         print(
             f"{name:<44} p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
