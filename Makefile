@@ -190,7 +190,7 @@ bench-live: setup ## live edge: time to first frame, glass-to-glass, CPU per vie
 bench-console: setup ## the console: bundle size (gzip) and time to interactive of the board with 2,760 cameras in Chromium
 	$(PY) -m tncam_testkit.console_bench
 
-bench-gateway: setup ## token issuance, Argon2 cost, authenticated requests, camera lists over 10,000 cameras (p50/p99, req/s)
+bench-gateway: setup ## token issuance, Argon2 cost, authenticated requests, the scoped camera list over 10,000 cameras (p50/p99, req/s)
 	$(PY) -m tncam_gateway.bench
 
 # ---------------------------------------------------------------- deploy
