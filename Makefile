@@ -172,11 +172,17 @@ bench-recorder: setup ## segments/s, MB/s and close-to-indexed latency for 1/4/1
 restore-drill: setup ## lose the primary PostgreSQL and bucket, restore from pgBackRest + the S3 replica, check; prints RPO/RTO
 	$(PY) -m tncam_testkit.drill
 
-bench-registry: setup ## connection report at 2,760 cameras, filtered list at 10,000 (p50/p95)
+bench-registry: setup ## connection report at 2,760 and 10,000 cameras, filtered list and stream stats at 10,000 (p50/p95)
 	$(PY) -m tncam_registry.bench
 
-bench-audit: setup ## sustained appends/s with the chain and sync_interval always; verify 1,000,000 events
+bench-audit: setup ## sustained appends/s with the chain and sync_interval always; verify 1,000,000 events over 10,000 cameras
 	$(PY) -m tncam_audit.bench
+
+bench-scale: setup ## ceilings of one ingest process / one recorder replica (synthetic sources), the capacity model at 1,000 and 10,000 cameras
+	mkdir -p var/bench
+	$(PY) -m tncam_ingest.bench_scale --json var/bench/ingest-scale.json
+	$(PY) -m tncam_recorder.bench --backends minio --writers 16 --paced-fractions 0.5,1 --json var/bench/recorder-scale.json
+	$(PY) -m tncam_testkit.capacity --ingest var/bench/ingest-scale.json --recorder var/bench/recorder-scale.json
 
 bench-live: setup ## live edge: time to first frame, glass-to-glass, CPU per viewer (passthrough, shared transcode) vs a naive per-viewer aiortc pipeline
 	$(PY) -m tncam_live.bench
@@ -184,7 +190,7 @@ bench-live: setup ## live edge: time to first frame, glass-to-glass, CPU per vie
 bench-console: setup ## the console: bundle size (gzip) and time to interactive of the board with 2,760 cameras in Chromium
 	$(PY) -m tncam_testkit.console_bench
 
-bench-gateway: setup ## token issuance, Argon2 cost, authenticated requests (p50/p99, req/s)
+bench-gateway: setup ## token issuance, Argon2 cost, authenticated requests, the scoped camera list over 10,000 cameras (p50/p99, req/s)
 	$(PY) -m tncam_gateway.bench
 
 # ---------------------------------------------------------------- deploy
@@ -205,4 +211,4 @@ clean: ## remove caches and local state (keeps the venv and the MinIO build)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(STAMPS)
 
 
-.PHONY: restore-drill console bench-console values-table openapi bench-recorder bench-ingest bench-live bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-unit test-integration test-e2e migrate run clean
+.PHONY: bench-scale restore-drill console bench-console values-table openapi bench-recorder bench-ingest bench-live bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-unit test-integration test-e2e migrate run clean

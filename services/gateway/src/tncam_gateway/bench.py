@@ -343,9 +343,10 @@ def run_stack(seconds: float, accounts_n: int, cameras_n: int = 10_000) -> list[
                 "registry",
                 env=env | {"TNCAM_REGISTRY_CREDENTIALS_KEY": keys["credentials"]},
                 log_dir=root,
+                ready_timeout=120.0,  # a busy shared machine starts it slowly
             )
             registry.start()
-            gw = ServiceProcess("gateway", env=env, log_dir=root)
+            gw = ServiceProcess("gateway", env=env, log_dir=root, ready_timeout=120.0)
             gw.start()
             try:
                 return _measure(gw.url, nats.url, ns, base, password, names, seconds, cameras_n)

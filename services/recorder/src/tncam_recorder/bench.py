@@ -22,8 +22,11 @@ For each backend:
 For every run it reports the CPU milliseconds per stored segment of each component: the
 recorder process, the S3 server, the NATS server, PostgreSQL (postmaster and backends) and
 this load generator, and per backend what 33.3 segments/s would need in cores at those costs.
-It prints a table; it asserts nothing. The machine's load average is printed before and after
-(the figures only mean something next to it).
+Then the ceiling of one recorder replica (``bench_ceiling``): the CPU per camera of each
+component (a camera hands over one segment every 6 s) and the cameras one replica holds on one
+core, beside the 1,000 and 10,000 camera targets (``make bench-scale``; ``--json`` writes the
+figures). It prints a table; it asserts nothing. The machine's load average is printed before
+and after (the figures only mean something next to it).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import os
 import secrets
 import statistics
@@ -51,6 +55,7 @@ from tncam.recording.v1 import segment_pb2
 from tncam_contracts.catalog import SEGMENT_CLOSED, SEGMENT_STORED, segment_idempotency_key
 from tncam_mesh.bus import Bus, connect
 from tncam_mesh.jetstream import publish
+from tncam_recorder.bench_ceiling import ceiling
 from tncam_testkit.database import MigratedDatabase, migrate_all
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.postgres import PostgresServer
@@ -543,6 +548,7 @@ async def main_async(args: argparse.Namespace) -> int:
             print(HEADER, flush=True)
             for backend in args.backends:
                 runs += await bench_backend(backend, args, nats, db, pg.pid, load, workdir)
+            row_bytes = await index_bytes_per_segment(pg.dsn())
     print()
     print(HEADER)
     for r in runs:
@@ -555,8 +561,33 @@ async def main_async(args: argparse.Namespace) -> int:
     )
     for line in _budget(runs):
         print(line)
+    print(f"segment index: {row_bytes:.0f} bytes of PostgreSQL per stored segment (table+indexes)")
+    lines, figures = ceiling(
+        runs,
+        segment_s=SEGMENT_SECONDS,
+        core_budget=args.core_budget,
+        p99_target_s=TARGET_P99_S,
+        targets=(1_000, 10_000),
+    )
+    print("\n".join(lines))
+    figures["index_bytes_per_segment"] = round(row_bytes)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
     print(f"load average after: {_load_avg()}")
     return 0
+
+
+async def index_bytes_per_segment(dsn: str) -> float:
+    """Bytes of the segment index (table, TOAST and indexes) per row, after the runs."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetchval("SELECT count(*) FROM recorder.segments")
+        size = await conn.fetchval("SELECT pg_total_relation_size('recorder.segments')")
+    finally:
+        await conn.close()
+    return float(size) / rows if rows else float("nan")
 
 
 def _ints(text: str) -> list[int]:
@@ -578,6 +609,8 @@ def main(argv: list[str] | None = None) -> int:
         default=[1.0, 0.5],
         help="paced runs at these fractions of --rate (default 1,0.5)",
     )
+    parser.add_argument("--core-budget", type=float, default=0.8, help="share of a core to fill")
+    parser.add_argument("--json", type=Path, help="also write the ceiling figures here")
     return asyncio.run(main_async(parser.parse_args(argv)))
 
 

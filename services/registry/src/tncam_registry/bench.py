@@ -14,6 +14,8 @@ schema with the real migrations, seeds the reference data, then:
   — target < 50 ms at p95.
 * the annual report of the same 92 communes with a year of history (``bench_annual``), JSON,
   XLSX and PDF — target < 10 s each;
+* the stream statistics of the 10,000 cameras (``bench_events``): one per camera per 10 s is
+  1,000 a second to apply — the rate of 2,000 of them serially (one consumer) and 4 at a time;
 
 The operations run through the same use-case code the NATS endpoints call (without the NATS
 round trip, which adds well under a millisecond locally). Options: ``--runs N``.
@@ -41,6 +43,7 @@ from tncam_contracts.units import commune_unit_id
 from tncam_mesh.db import create_engine, service_url, session_factory
 from tncam_mesh.migrations import upgrade
 from tncam_registry.bench_annual import bench_annual
+from tncam_registry.bench_events import bench_stats
 from tncam_registry.bus.outbox import Outbox
 from tncam_registry.db.annual_fleet import fleet_ids
 from tncam_registry.db.credentials import CredentialBox
@@ -282,6 +285,7 @@ async def bench(base_url: str, password: str, runs: int) -> bool:
         big = (f.REPORT_FORMAT_JSON, f.REPORT_FORMAT_XLSX, f.REPORT_FORMAT_PDF)
         ok &= await bench_report(ctx, max(5, runs // 2), big, 2.0)
         ok &= await bench_list(ctx, runs)
+        ok &= await bench_stats(ctx)
     finally:
         await engine.dispose()
     return ok

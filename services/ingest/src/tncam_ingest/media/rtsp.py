@@ -258,8 +258,8 @@ class RtspClient:
 
     # -------------------------------------------------------------------------- media
 
-    def _recv_some(self) -> int:
-        assert self._sock is not None
+    def _make_room(self) -> int:
+        """Free space at the end of the read buffer (compacted, grown when full): its size."""
         if self._pos:
             # Compact: move the unparsed tail to the front (rare: usually empty or small).
             rest = self._fill - self._pos
@@ -269,7 +269,11 @@ class RtspClient:
             self._view.release()  # a bytearray with an exported view cannot grow
             self._buf.extend(bytes(len(self._buf)))
             self._view = memoryview(self._buf)
-        space = len(self._buf) - self._fill
+        return len(self._buf) - self._fill
+
+    def _recv_some(self) -> int:
+        assert self._sock is not None
+        space = self._make_room()
         n = self._sock.recv_into(self._view[self._fill :])
         if n == 0:
             raise EOFError("the camera closed the connection")

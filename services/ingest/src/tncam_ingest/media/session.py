@@ -158,7 +158,7 @@ class RtspSession(Segmenter):
         opts = self.options
         try:
             batch_s = opts.live_batch_s if self.live is not None else opts.batch_s
-            client = RtspClient(self.url, timeout_s=opts.timeout_s, batch_s=batch_s)
+            client = self._new_client(batch_s)
         except RtspProtocolError as e:
             return SessionEnd(Reason.OTHER, mask_urls_in(str(e)), False, None)
         self._client = client
@@ -178,6 +178,11 @@ class RtspSession(Segmenter):
             except OSError:
                 log.debug("closing the RTSP client failed", exc_info=True)
             self.counters.cpu_s = time.thread_time() - cpu0
+
+    def _new_client(self, batch_s: float) -> RtspClient:
+        """The RTSP client of this attempt (the scale benchmark replays recorded packets
+        through a subclass of it instead of a socket: ``tncam_ingest.bench_scale``)."""
+        return RtspClient(self.url, timeout_s=self.options.timeout_s, batch_s=batch_s)
 
     def _stream_native(
         self, client: RtspClient, desc: StreamDescription, started: float
