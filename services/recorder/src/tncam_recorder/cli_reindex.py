@@ -15,21 +15,13 @@ import json
 import os
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry
+if TYPE_CHECKING:
+    from tncam_recorder.service.reindex import ReindexResult
 
-from tncam.common.v1 import actor_pb2
-from tncam_mesh.audit import AuditClient
-from tncam_mesh.bus import connect_settings
-from tncam_mesh.db import create_engine, service_url, session_factory
-from tncam_mesh.errors import TncamError
-from tncam_mesh.settings import load_settings
-from tncam_recorder.app import make_store, signing_key
-from tncam_recorder.metrics import RecorderMetrics
-from tncam_recorder.service.context import Recorder
-from tncam_recorder.service.reindex import ReindexResult, reindex
-from tncam_recorder.settings import RecorderSettings
+# Everything else is imported when the command runs: ``tncam`` loads every command group at
+# start, and the recorder's composition root would cost every other command seconds.
 
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -72,6 +64,8 @@ def since_arg(text: str, now: dt.datetime | None = None) -> dt.datetime:
 
 def run_reindex(args: argparse.Namespace) -> int:
     """Exit 0 when every object found is indexed, 1 when some could not be, 2 on an error."""
+    from tncam_mesh.errors import TncamError
+
     try:
         res = asyncio.run(_reindex(args.since, args.concurrency))
     except TncamError as e:
@@ -98,6 +92,19 @@ def _progress(done: int, total: int, res: ReindexResult) -> None:
 
 
 async def _reindex(since: dt.datetime, concurrency: int) -> ReindexResult:
+    from prometheus_client import CollectorRegistry
+
+    from tncam.common.v1 import actor_pb2
+    from tncam_mesh.audit import AuditClient
+    from tncam_mesh.bus import connect_settings
+    from tncam_mesh.db import create_engine, service_url, session_factory
+    from tncam_mesh.settings import load_settings
+    from tncam_recorder.app import make_store, signing_key
+    from tncam_recorder.metrics import RecorderMetrics
+    from tncam_recorder.service.context import Recorder
+    from tncam_recorder.service.reindex import reindex
+    from tncam_recorder.settings import RecorderSettings
+
     settings = load_settings(RecorderSettings)
     engine = create_engine(
         service_url(
