@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import subprocess
@@ -89,24 +88,3 @@ def test_a_missing_secret_stops_compose_with_its_name() -> None:
     result = _config(env)
     assert result.returncode != 0
     assert "TNCAM_AUDIT_SIGNING_KEY" in result.stderr
-
-
-def _seconds(value: str) -> int:
-    """A PostgreSQL time setting (``60``, ``60s``, ``1min``) in seconds."""
-    units = {"min": 60, "s": 1, "ms": 0}
-    for unit, factor in units.items():
-        if value.endswith(unit):
-            return int(value.removesuffix(unit)) * factor
-    return int(value)
-
-
-def test_archive_timeout_bounds_the_index_and_audit_rpo() -> None:
-    """Issue 19: WAL reaches the backup store at least every 60 s, on compose and in the
-    CloudNativePG cluster (what the index and the audit log can lose before a reindex)."""
-    compose = yaml.safe_load((COMPOSE / "compose.yml").read_text())
-    command = compose["services"]["postgres"]["command"]
-    settings = dict(arg.split("=", 1) for flag, arg in itertools.pairwise(command) if flag == "-c")
-    assert 0 < _seconds(settings["archive_timeout"]) <= 60
-    cluster = yaml.safe_load((COMPOSE.parent / "postgres" / "cluster.yaml").read_text())
-    assert 0 < _seconds(cluster["spec"]["postgresql"]["parameters"]["archive_timeout"]) <= 60
-    assert _seconds("1min") == 60
