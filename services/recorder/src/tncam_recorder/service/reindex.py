@@ -22,6 +22,7 @@ from typing import Any
 from tncam.audit.v1 import audit_event_pb2 as audit_pb
 from tncam.common.v1 import actor_pb2
 from tncam_mesh.db import unit_of_work
+from tncam_mesh.errors import UnavailableError
 from tncam_recorder.db import holds as hold_db
 from tncam_recorder.db import inits as init_db
 from tncam_recorder.db import reindex as reindex_db
@@ -35,6 +36,7 @@ from tncam_recorder.service.context import Recorder
 from tncam_recorder.storage import scan
 
 log = logging.getLogger("tncam.recorder.reindex")
+_INSERT_ATTEMPTS = 5
 
 
 @dataclass
@@ -170,6 +172,17 @@ async def _init_row(rec: Recorder, values: dict[str, Any], res: ReindexResult) -
 
 
 async def _insert(rec: Recorder, values: dict[str, Any]) -> bool:
+    """The row, retried while a running recorder numbers the same camera's segments."""
+    for attempt in range(_INSERT_ATTEMPTS):
+        try:
+            return await _insert_once(rec, values)
+        except UnavailableError as e:
+            if e.code != "recording.index.contention" or attempt == _INSERT_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _insert_once(rec: Recorder, values: dict[str, Any]) -> bool:
     """The row (and its holds) in one transaction, as the write path does; False if there."""
     async with unit_of_work(rec.sessions) as s:
         await segment_db.lock_camera_shared(s, values["camera_id"])
