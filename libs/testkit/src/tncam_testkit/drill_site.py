@@ -175,7 +175,8 @@ class Drill:
 
     def stop(self) -> None:
         """The mesh first (killed: the drill is over, a graceful stop of four services one
-        after the other would only cost time), then every server at once."""
+        after the other would only cost time), then the servers at once, the backup store
+        last."""
 
         def stop(thing: Any) -> None:
             if thing is not None:
@@ -189,8 +190,10 @@ class Drill:
                 self.stack.crash()
             except Exception as e:
                 print(f"    (stopping the mesh: {e})", flush=True)
-        with ThreadPoolExecutor(max_workers=5) as pool:
-            list(pool.map(stop, (self.pg, self.sim, self.nats, self.repo, self.sites)))
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(stop, (self.pg, self.sim, self.nats, self.sites)))
+        # After PostgreSQL: its shutdown waits for the archiver's last push to this store.
+        stop(self.repo)
         shutil.rmtree(self.backrest_home, ignore_errors=True)
 
     def start_mesh(self, name: str, *, restored: bool, names: tuple[str, ...]) -> None:
