@@ -17,7 +17,7 @@ from pathlib import Path
 def _audit_key() -> str:
     tncam = Path(sys.executable).with_name("tncam")
     out = subprocess.run(
-        [str(tncam), "audit", "keygen"], capture_output=True, text=True, check=True, timeout=30
+        [str(tncam), "audit", "keygen"], capture_output=True, text=True, check=True, timeout=120
     ).stdout
     for line in out.splitlines():
         if line.startswith("TNCAM_AUDIT_SIGNING_KEY="):

@@ -22,6 +22,7 @@ from tncam_recorder.db import holds as hold_db
 from tncam_recorder.db import inits as init_db
 from tncam_recorder.db import segments as segment_db
 from tncam_recorder.db.rows import InitRow, SegmentRow
+from tncam_recorder.domain.index_meta import index_metadata
 from tncam_recorder.domain.keys import (
     INIT_CONTENT_TYPE,
     SEGMENT_CONTENT_TYPE,
@@ -72,12 +73,15 @@ class Segments:
         init_known = await self._init_known(msg)
         retention_class, commune = await self.classes.of(msg.camera_id)
         tags = {TAG_RETENTION: retention_class, TAG_COMMUNE: commune, TAG_KIND: "segment"}
-        stored = await self._put(msg, key, media, tags, redelivered=redelivered)
+        described = self._described(msg, key, retention_class, commune)
+        stored = await self._put(
+            msg, key, media, tags, index_metadata(described), redelivered=redelivered
+        )
         if isinstance(stored, SegmentRow):
             return await self._duplicate(msg, stored)
         if not init_known:
             await self._store_init(msg)
-        values = self._row_values(msg, key, stored, retention_class, commune)
+        values = self._row_values(described, stored)
         row, inserted = await self._index_retrying(msg, values, stored)
         if not inserted:
             return await self._duplicate(msg, row)
@@ -107,6 +111,7 @@ class Segments:
         key: str,
         media: bytes,
         tags: dict[str, str],
+        metadata: dict[str, str],
         *,
         redelivered: bool,
     ) -> Written | SegmentRow:
@@ -118,6 +123,7 @@ class Segments:
             sha256=msg.sha256,
             content_type=SEGMENT_CONTENT_TYPE,
             tags=tags,
+            metadata=metadata,
         )
         try:
             try:
@@ -136,19 +142,14 @@ class Segments:
                 "recording.segment.corrupt", f"{key}: bytes do not match sha256 ({e.message})"
             ) from e
 
-    def _row_values(
-        self,
-        msg: segment_pb2.SegmentClosed,
-        key: str,
-        written: Written,
-        retention_class: str,
-        commune: str,
+    def _described(
+        self, msg: segment_pb2.SegmentClosed, key: str, retention_class: str, commune: str
     ) -> dict[str, Any]:
-        """The index row of a stored segment."""
+        """The index columns the message gives (the object's own come from the store); the
+        object carries them in its metadata too, so the index can be rebuilt from the bucket."""
         start = msg.segment_start.ToDatetime(dt.UTC)
         end = msg.segment_end.ToDatetime(dt.UTC)
         return {
-            "segment_id": segment_id(key, self._id_key),
             "idempotency_key": key,
             "camera_id": msg.camera_id,
             "start_at": start,
@@ -156,20 +157,27 @@ class Segments:
             "duration_ms": int(msg.duration.ToMilliseconds())
             if msg.HasField("duration")
             else int((end - start).total_seconds() * 1000),
-            "bytes": written.size,
-            "sha256": written.sha256,
-            "bucket": self.rec.store.bucket,
-            "object_key": written.key,
-            "version_id": written.version_id,
             "init_sha256": msg.init_sha256,
             "retention_class": retention_class,
             "commune_code": commune,
-            "held": False,
             "session_id": msg.session_id,
             "sequence": msg.sequence,
             "codec_string": msg.codec_string,
             "width": msg.width,
             "height": msg.height,
+        }
+
+    def _row_values(self, described: dict[str, Any], written: Written) -> dict[str, Any]:
+        """The index row of a stored segment."""
+        return {
+            **described,
+            "segment_id": segment_id(described["idempotency_key"], self._id_key),
+            "bytes": written.size,
+            "sha256": written.sha256,
+            "bucket": self.rec.store.bucket,
+            "object_key": written.key,
+            "version_id": written.version_id,
+            "held": False,
             "stored_at": self.rec.clock(),
         }
 

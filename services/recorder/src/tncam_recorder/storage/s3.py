@@ -244,6 +244,7 @@ class ObjectStore:
         sha256: str,
         content_type: str,
         tags: Mapping[str, str] | None = None,
+        metadata: Mapping[str, str] | None = None,
         legal_hold: bool = False,
         maybe_stored: bool = False,
         overwrite: bool = False,
@@ -260,6 +261,7 @@ class ObjectStore:
         """
         checksum = base64.b64encode(bytes.fromhex(sha256)).decode()
         headers = _put_headers(tags, legal_hold, content_type, sha256, checksum, overwrite)
+        headers.update({f"x-amz-meta-{k}": v for k, v in (metadata or {}).items()})
 
         def current() -> Written | None:
             return self._current(key, sha256, len(data), overwrite=overwrite)
