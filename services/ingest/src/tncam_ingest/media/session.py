@@ -24,7 +24,7 @@ import av
 from tncam_ingest.domain.reasons import Failure, Reason, classify
 from tncam_ingest.media.fmp4 import MUXABLE, CmafWriter, FragmentMuxer
 from tncam_ingest.media.live import LiveTap
-from tncam_ingest.media.rtp import START, AccessUnit, RtspProtocolError
+from tncam_ingest.media.rtp import START, AccessUnit, RtspProtocolError, parameter_sets
 from tncam_ingest.media.rtsp import RtspClient, StreamDescription
 from tncam_ingest.media.segmenter import Segmenter
 from tncam_ingest.media.stream import (
@@ -206,7 +206,11 @@ class RtspSession(Segmenter):
                 codec=codec,
                 width=muxer.width,
                 height=muxer.height,
-                extradata=b"".join(START + ps for ps in desc.parameter_sets),
+                # Out of band (SDP ``sprop-*``), else in band, from the first keyframe.
+                extradata=b"".join(
+                    START + ps
+                    for ps in desc.parameter_sets or parameter_sets(first.data, codec == "hevc")
+                ),
                 open_s=time.monotonic() - started,
                 connected_at=self.wall(),
                 time_base=tb,
@@ -275,4 +279,5 @@ def _counting_gaps(
             if dep.gaps != dep_gaps:
                 counters.gaps += dep.gaps - dep_gaps
                 dep_gaps = dep.gaps
+            counters.damaged = dep.dropped
         yield au

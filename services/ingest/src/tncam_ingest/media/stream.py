@@ -99,6 +99,8 @@ class Counters:
     bytes: int = 0
     keyframes: int = 0
     gaps: int = 0
+    #: Pictures dropped after lost packets (up to the next keyframe), not recorded.
+    damaged: int = 0
     last_gop_frames: int = 0
     segments: int = 0
     discarded_bytes: int = 0
