@@ -27,18 +27,13 @@ from tncam_testkit.live555 import Live555Camera, make_bframe_clip
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("bframe-clips")
-
-
 @pytest.fixture
 def live555_camera(
-    request: pytest.FixtureRequest, clips: Path, tmp_path: Path
+    request: pytest.FixtureRequest, bframe_clips: Path, tmp_path: Path
 ) -> Iterator[Live555Camera]:
     """A fresh server per test (each session sees the clip from its start, no seam); with
     ``audio``, an AAC track beside the video, which ingest ignores."""
-    clip = make_bframe_clip(clips, audio=request.param == "audio")
+    clip = make_bframe_clip(bframe_clips, audio=request.param == "audio")
     with Live555Camera(tmp_path / "live555", clip) as cam:
         yield cam
 
