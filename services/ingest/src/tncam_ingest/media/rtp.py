@@ -33,7 +33,7 @@ class AccessUnit:
 
     __slots__ = ("end", "is_keyframe", "pts", "start", "store")
 
-    #: Not known on arrival (see the class docstring); PyAV's packets carry one.
+    #: Not known on arrival (see the class docstring).
     dts: int | None = None
 
     def __init__(

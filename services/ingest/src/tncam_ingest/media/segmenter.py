@@ -47,7 +47,7 @@ MAX_REORDERED = 16
 
 
 def _unknown_time(_pts: int) -> float:
-    """The capture time of a stream without sender reports (PyAV's demuxer)."""
+    """The capture time of a picture that carries no camera clock."""
     return 0.0
 
 
@@ -299,7 +299,7 @@ class Segmenter:
 
     def _camera_wall(self, packet: Any, pts: int, now: float) -> float | None:
         """When the camera captured ``packet`` (camera timestamp ``pts``, before any offset)
-        by its RTCP sender reports; None without them (PyAV) or when the camera's clock is
+        by its RTCP sender reports; None without them or when the camera's clock is
         further than ``MAX_CLOCK_DRIFT_S`` from ours (a wrong camera clock: ours is used)."""
         store = getattr(packet, "store", None)
         if store is None or store.sender_clock is None:
