@@ -91,6 +91,12 @@ class IngestMetrics:
             "Media bytes that could not form a valid segment (GOP over the size limit)",
             registry=r,
         )
+        self.damaged_access_units = Counter(
+            "tncam_ingest_damaged_access_units_total",
+            "Pictures not recorded after lost RTP packets (the damaged one and the rest of its"
+            " GOP, up to the next keyframe)",
+            registry=r,
+        )
         self.snapshots = Counter(
             "tncam_ingest_snapshots_total", "Snapshots taken, by outcome", ["outcome"], registry=r
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar, Literal, Self
+from typing import ClassVar, Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -35,14 +35,10 @@ class IngestSettings(ServiceSettings):
     lease_fence_s: float = Field(default=8.0, gt=0, lt=10)
 
     # --- RTSP
-    #: FFmpeg socket I/O timeout (connect, handshake, reads), seconds; passed in microseconds.
+    #: RTSP socket timeout (connect, each answer, silence while streaming), seconds.
     rtsp_timeout_s: float = Field(default=5.0, gt=0, le=60)
-    #: FFmpeg ``analyzeduration`` at open, seconds (shorter opens faster; ``pyav`` only).
-    rtsp_analyze_s: float = Field(default=1.0, gt=0, le=10)
-    #: ``native``: ingest's own RTSP/RTP reader with batched socket reads (ADR 0009);
-    #: ``pyav``: FFmpeg's RTSP demuxer through PyAV.
-    rtsp_backend: Literal["native", "pyav"] = "native"
-    #: Native reader: pause between socket reads (each read then takes a batch of packets).
+    #: The RTSP reader (ingest's own, ADR 0009; PyAV's was removed, ADR 0029): pause between
+    #: socket reads (each read then takes a batch of packets).
     rtsp_batch_s: float = Field(default=0.25, ge=0, le=0.5)
     #: The same while a stream is watched live (ADR 0020): lower latency, more reads.
     live_batch_s: float = Field(default=0.02, ge=0, le=0.5)

@@ -203,6 +203,12 @@ def quality_clips(tmp_path_factory: pytest.TempPathFactory) -> CameraClips:
 
 
 @pytest.fixture(scope="session")
+def bframe_clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the B-frame clips (``make_bframe_clip``) are made once for the whole run."""
+    return tmp_path_factory.mktemp("bframe-clips")
+
+
+@pytest.fixture(scope="session")
 def long_gop_clips(tmp_path_factory: pytest.TempPathFactory) -> CameraClips:
     """Clips with one keyframe every 8 s (for the missing-keyframe test)."""
     return make_clips(tmp_path_factory.mktemp("long-gop"), fps=10, seconds=8, gop=80)

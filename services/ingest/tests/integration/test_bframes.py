@@ -27,18 +27,13 @@ from tncam_testkit.live555 import Live555Camera, make_bframe_clip
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("bframe-clips")
-
-
 @pytest.fixture
 def live555_camera(
-    request: pytest.FixtureRequest, clips: Path, tmp_path: Path
+    request: pytest.FixtureRequest, bframe_clips: Path, tmp_path: Path
 ) -> Iterator[Live555Camera]:
     """A fresh server per test (each session sees the clip from its start, no seam); with
     ``audio``, an AAC track beside the video, which ingest ignores."""
-    clip = make_bframe_clip(clips, audio=request.param == "audio")
+    clip = make_bframe_clip(bframe_clips, audio=request.param == "audio")
     with Live555Camera(tmp_path / "live555", clip) as cam:
         yield cam
 
@@ -80,11 +75,11 @@ def packets(path: Path) -> list[dict[str, str]]:
     return result
 
 
-async def record(harness, url: str, backend: str) -> list[segment_pb2.SegmentClosed]:
+async def record(harness, url: str) -> list[segment_pb2.SegmentClosed]:
     """At least four segments of one camera through a worker; their joins checked."""
     await harness.put_camera("cam-b", url)
     ev = harness.events
-    async with harness.worker(rtsp_backend=backend):
+    async with harness.worker():
         await ev.wait_for(lambda: len(ev.of("segments", "cam-b")) >= 4, timeout=40, what="segs")
     segs: list[segment_pb2.SegmentClosed] = ev.of("segments", "cam-b")
     for a, b in itertools.pairwise(segs):
@@ -130,17 +125,13 @@ def check_recording(
     return pkts
 
 
-@pytest.mark.parametrize(
-    ("backend", "live555_camera"),
-    [("native", "video"), ("pyav", "video"), ("native", "audio"), ("pyav", "audio")],
-    indirect=["live555_camera"],
-)
+@pytest.mark.parametrize("live555_camera", ["video", "audio"], indirect=True)
 async def test_bframes_from_live555_are_recorded_in_presentation_order(
-    harness, live555_camera: Live555Camera, backend: str, tmp_path: Path
+    harness, live555_camera: Live555Camera, tmp_path: Path
 ):
     clip = live555_camera.clip
     assert clip is not None
-    segs = await record(harness, live555_camera.url, backend)
+    segs = await record(harness, live555_camera.url)
     source = pictures(clip.path)
     assert all(  # the source's own timing: one frame apart
         b - a == pytest.approx(1 / clip.fps, abs=1e-3)
@@ -152,13 +143,12 @@ async def test_bframes_from_live555_are_recorded_in_presentation_order(
     assert sorted(int(p["pts"]) for p in pkts) != [int(p["pts"]) for p in pkts]
 
 
-@pytest.mark.parametrize("backend", ["native", "pyav"])
 async def test_the_gstreamer_simulator_without_b_frames_passes_the_same_checks(
-    harness, camera_fleet: CameraSimulator, backend: str, tmp_path: Path
+    harness, camera_fleet: CameraSimulator, tmp_path: Path
 ):
     clips = camera_fleet.clips
     assert clips is not None
-    segs = await record(harness, camera_fleet.url(2), backend)
+    segs = await record(harness, camera_fleet.url(2))
     source = pictures(clips.h265)  # Annex-B: no times of its own, only the pictures
     pkts = check_recording(segs, source, clips.fps, tmp_path / "recording.mp4")
     assert all(p["pts"] == p["dts"] for p in pkts)  # no B-frames: trun version 0 as before

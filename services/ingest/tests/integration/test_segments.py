@@ -30,14 +30,11 @@ def decode_all(data: bytes) -> list[float]:
     return times
 
 
-@pytest.mark.parametrize("backend", ["native", "pyav"])
-async def test_segments_are_valid_fmp4_with_no_gaps(
-    harness, camera_fleet: CameraSimulator, backend: str
-):
+async def test_segments_are_valid_fmp4_with_no_gaps(harness, camera_fleet: CameraSimulator):
     await harness.put_camera("cam1", camera_fleet.url(1))
     await harness.put_camera("cam4", camera_fleet.url(4))
     ev = harness.events
-    async with harness.worker(rtsp_backend=backend):
+    async with harness.worker():
         await ev.wait_for(
             lambda: len(ev.of("segments", "cam1")) >= 4 and len(ev.of("segments", "cam4")) >= 2,
             timeout=30,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import itertools
 import struct
+import subprocess
 import time
 from fractions import Fraction
 
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 
 from tncam.recording.v1 import segment_pb2
+from tncam_ingest.media.rtp import NTP_UNIX_OFFSET
 from tncam_ingest.media.rtsp import RtspClient, StreamDescription
 from tncam_ingest.media.session import RtspSession
 from tncam_ingest.media.stream import ClosedSegment, SessionOptions
@@ -48,18 +50,40 @@ def nal_units(au: bytes) -> list[bytes]:
     return [p.rstrip(b"\x00") for p in parts if p]
 
 
-def interleaved(aus: list[bytes], mtu: int = 300) -> bytes:
-    """RFC 7798 packets (single NAL units and FUs) in RTSP interleaved framing."""
+def interleaved(
+    aus: list[bytes],
+    mtu: int = 300,
+    *,
+    ts0: int = 0,
+    lose: frozenset[int] = frozenset(),
+    sender_clock: float | None = None,
+) -> bytes:
+    """RFC 7798 packets (single NAL units and FUs) in RTSP interleaved framing; RTP times
+    from ``ts0`` (32 bits: they may wrap), the packets numbered in ``lose`` left out (their
+    sequence numbers skipped), and with ``sender_clock`` an RTCP sender report after each
+    picture saying picture 0 was captured at that Unix time."""
     out, seq = bytearray(), 0
 
     def packet(ts: int, payload: bytes, marker: bool) -> None:
         nonlocal seq
+        ts &= 0xFFFFFFFF
         rtp = struct.pack(">BBHII", 0x80, (0x80 if marker else 0) | 96, seq, ts, 7) + payload
-        out.extend(b"$\x00" + struct.pack(">H", len(rtp)) + rtp)
+        if seq not in lose:
+            out.extend(b"$\x00" + struct.pack(">H", len(rtp)) + rtp)
         seq = (seq + 1) & 0xFFFF
 
+    def report(n: int) -> None:
+        assert sender_clock is not None
+        t = sender_clock + n / FPS + NTP_UNIX_OFFSET
+        sec, frac = int(t), int((t % 1) * 2**32)
+        sr = struct.pack(">BBHIIII", 0x80, 200, 6, 7, sec, frac, (ts0 + n * TICKS) & 0xFFFFFFFF)
+        sr += struct.pack(">II", n, n * 1000)
+        out.extend(b"$\x01" + struct.pack(">H", len(sr)) + sr)
+
     for n, au in enumerate(aus):
-        ts = n * TICKS
+        ts = ts0 + n * TICKS
+        if sender_clock is not None and n:
+            report(n)
         nals = nal_units(au)
         for k, nal in enumerate(nals):
             last = k == len(nals) - 1
@@ -98,9 +122,16 @@ class ByteSocket:
         pass
 
 
-def run_session(aus: list[bytes], wall: float, target_s: float) -> list[ClosedSegment]:
+def run_session(
+    aus: list[bytes],
+    wall: float,
+    target_s: float,
+    data: bytes | None = None,
+    max_drift_s: float = 2.0,
+) -> list[ClosedSegment]:
     client = RtspClient("rtsp://127.0.0.1:1/cam", batch_s=0.0)
-    client._sock = ByteSocket(interleaved(aus), 5000)  # type: ignore[assignment]
+    wire = interleaved(aus) if data is None else data
+    client._sock = ByteSocket(wire, 5000)  # type: ignore[assignment]
     desc = StreamDescription("hevc", 96, 90000, (), "rtsp://127.0.0.1:1/cam/stream=0")
     client.description = desc
     segments: list[ClosedSegment] = []
@@ -108,7 +139,7 @@ def run_session(aus: list[bytes], wall: float, target_s: float) -> list[ClosedSe
         "cam",
         "rtsp://127.0.0.1:1/cam",
         "w",
-        SessionOptions(segment_target_s=target_s, batch_s=0.0),
+        SessionOptions(segment_target_s=target_s, batch_s=0.0, max_clock_drift_s=max_drift_s),
         on_connected=lambda _i: None,
         on_segment=segments.append,
         on_snapshot=lambda _p: None,
@@ -152,3 +183,73 @@ def test_segment_keys_rise_when_the_wall_clock_is_re_anchored(stream: list[bytes
     ms = [m.segment_start.seconds * 1000 + m.segment_start.nanos // 1_000_000 for m in messages]
     assert len(set(keys)) == len(keys), keys
     assert all(b > a for a, b in itertools.pairwise(ms)), ms
+
+
+# ------------------------------------------------------------------ camera interop (issue 18)
+
+
+def decoded(messages: list[segment_pb2.SegmentClosed]) -> list[float]:
+    """Every picture of the segments joined, decoded; FFmpeg must report nothing (a picture
+    whose reference was lost is an error: "Could not find ref", "Error constructing")."""
+    data = messages[0].init_segment + b"".join(m.media_bytes for m in messages)
+    run = subprocess.run(
+        ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-i", "-", "-f", "null", "-"],
+        input=data,
+        capture_output=True,
+        timeout=30,
+        check=True,
+    )
+    assert run.stderr == b""
+    with av.open(io.BytesIO(data), "r") as container:
+        vs = container.streams.video[0]
+        return [float(f.pts * vs.time_base) for f in container.decode(vs)]
+
+
+def test_the_rtp_clock_wraps_inside_a_session(stream: list[bytes]) -> None:
+    # The 32-bit RTP clock wraps 1 s into the stream: segments and times run on.
+    plain = run_session(stream, 1_800_000_000.0, 2.0)
+    data = interleaved(stream, ts0=2**32 - 90_000)
+    segments = run_session(stream, 1_800_000_000.0, 2.0, data)
+    messages = [segment_pb2.SegmentClosed.FromString(bytes(s.payload)) for s in segments]
+    assert sum(m.frames for m in messages) == len(stream)
+    assert [s.duration_s for s in segments] == [s.duration_s for s in plain]
+    times = decoded(messages)
+    assert len(times) == len(stream)
+    before = decoded([segment_pb2.SegmentClosed.FromString(bytes(s.payload)) for s in plain])
+    assert [b - a for a, b in itertools.pairwise(times)] == pytest.approx(
+        [b - a for a, b in itertools.pairwise(before)]
+    )
+
+
+def test_lost_packets_drop_the_rest_of_the_gop_and_every_segment_decodes(
+    stream: list[bytes],
+) -> None:
+    wire = interleaved(stream)
+    total = wire.count(b"$\x00")  # about: the payloads may hold the bytes too
+    lose = frozenset(range(40, total, 97))
+    segments = run_session(stream, 1_800_000_000.0, 2.0, interleaved(stream, lose=lose))
+    messages = [segment_pb2.SegmentClosed.FromString(bytes(s.payload)) for s in segments]
+    assert all(m.keyframe_at_start for m in messages)
+    recorded = sum(m.frames for m in messages)
+    assert len(stream) // 2 < recorded < len(stream)  # GOPs' tails dropped, the rest kept
+    for m in messages:  # each segment alone decodes whole: no picture lacks its reference
+        assert len(decoded([m])) == m.frames
+    assert len(decoded(messages)) == recorded
+
+
+def test_sender_reports_anchor_the_segments_on_the_camera_clock(stream: list[bytes]) -> None:
+    wall = 1_800_000_000.0
+    # The camera says picture 0 was captured 1.5 s before our clock reads (it buffered).
+    # (Our clock stands still here: the drift allowed is wide, so that it does not matter.)
+    data = interleaved(stream, sender_clock=wall - 1.5)
+    segments = run_session(stream, wall, 2.0, data, max_drift_s=60.0)
+    messages = [segment_pb2.SegmentClosed.FromString(bytes(s.payload)) for s in segments]
+    first = messages[0].segment_start.seconds + messages[0].segment_start.nanos / 1e9
+    assert first == pytest.approx(wall - 1.5, abs=0.002)
+    for a, b in itertools.pairwise(messages):
+        assert a.segment_end == b.segment_start  # the re-based first segment still joins
+    # A camera clock further than MAX_CLOCK_DRIFT_S from ours is not believed.
+    data = interleaved(stream, sender_clock=wall - 3600)
+    far = run_session(stream, wall, 2.0, data, max_drift_s=60.0)
+    start = segment_pb2.SegmentClosed.FromString(bytes(far[0].payload)).segment_start
+    assert start.seconds + start.nanos / 1e9 == pytest.approx(wall, abs=0.002)

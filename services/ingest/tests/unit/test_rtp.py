@@ -8,8 +8,22 @@ import struct
 
 import pytest
 
-from tncam_ingest.media.rtp import NTP_UNIX_OFFSET, START, RtspProtocolError, _Depacketizer
-from tncam_ingest.media.rtsp import _auth_header, parse_sdp
+from tncam_ingest.media.rtp import (
+    NTP_UNIX_OFFSET,
+    START,
+    AccessUnit,
+    RtspProtocolError,
+    _Depacketizer,
+    parameter_sets,
+)
+from tncam_ingest.media.rtsp import (
+    auth_header,
+    challenge_fields,
+    interleaved_channel,
+    parse_sdp,
+    pick_challenge,
+    resolve_control,
+)
 
 SDP_H265 = """v=0
 o=- 1 1 IN IP4 127.0.0.1
@@ -47,9 +61,9 @@ def test_sdp_gives_the_video_stream_and_its_parameter_sets() -> None:
 
 
 def test_basic_and_digest_authorization() -> None:
-    basic = _auth_header('Basic realm="cam"', "DESCRIBE", "rtsp://c/1", "admin", "pw")
+    basic = auth_header('Basic realm="cam"', "DESCRIBE", "rtsp://c/1", "admin", "pw")
     assert basic == "Basic " + base64.b64encode(b"admin:pw").decode()
-    digest = _auth_header(
+    digest = auth_header(
         'Digest realm="IP Camera", nonce="abc123", stale="FALSE"',
         "DESCRIBE",
         "rtsp://c/1",
@@ -64,7 +78,7 @@ def test_basic_and_digest_authorization() -> None:
     ha2 = hashlib.md5(b"DESCRIBE:rtsp://c/1").hexdigest()  # noqa: S324 - RFC 2617
     expected = hashlib.md5(f"{ha1}:abc123:{ha2}".encode()).hexdigest()  # noqa: S324 - RFC 2617
     assert f'response="{expected}"' in digest
-    assert _auth_header("Negotiate", "DESCRIBE", "u", "a", "b") is None
+    assert auth_header("Negotiate", "DESCRIBE", "u", "a", "b") is None
 
 
 def test_h265_single_aggregated_and_fragmented_units() -> None:
@@ -154,3 +168,127 @@ def test_sender_report_gives_the_capture_time() -> None:
     assert dep.feed(frame, 0, len(frame), []) == len(frame)
     assert dep.capture_time(au.pts) == pytest.approx(1000.4)
     assert dep.capture_time(au.pts + 90000) == pytest.approx(1001.4)
+
+
+# ------------------------------------------------------------------ camera interop (issue 18)
+
+
+def test_digest_md5_with_qop_auth_counts_its_requests() -> None:
+    www = 'Digest realm="cam", nonce="n0", qop="auth,auth-int", algorithm=MD5, opaque="op"'
+    first = auth_header(www, "DESCRIBE", "rtsp://c/1", "admin", "pw", nc=1, cnonce="c0")
+    second = auth_header(www, "SETUP", "rtsp://c/1/t", "admin", "pw", nc=2, cnonce="c0")
+    assert first is not None
+    assert second is not None
+    # RFC 2617 with qop=auth: MD5(HA1:nonce:nc:cnonce:auth:HA2).
+    ha1 = hashlib.md5(b"admin:cam:pw").hexdigest()  # noqa: S324 - RFC 2617
+    ha2 = hashlib.md5(b"DESCRIBE:rtsp://c/1").hexdigest()  # noqa: S324 - RFC 2617
+    want = hashlib.md5(f"{ha1}:n0:00000001:c0:auth:{ha2}".encode()).hexdigest()  # noqa: S324
+    assert f'response="{want}"' in first
+    assert "qop=auth, nc=00000001" in first
+    assert 'cnonce="c0"' in first
+    assert 'opaque="op"' in first
+    assert "algorithm=MD5" in first
+    assert "nc=00000002" in second
+    assert auth_header('Digest realm="c", nonce="n", algorithm=SHA-256', "X", "u", "a", "b") is None
+
+
+def test_digest_is_chosen_over_basic_and_fields_parse_quoted_or_not() -> None:
+    assert pick_challenge(['Basic realm="c"', 'Digest realm="c", nonce="n"']).startswith("Digest")
+    assert pick_challenge(['Basic realm="c"']) == 'Basic realm="c"'
+    fields = challenge_fields('realm="IP Camera(12)", nonce=abc, qop="auth", stale=FALSE')
+    assert fields == {"realm": "IP Camera(12)", "nonce": "abc", "qop": "auth", "stale": "FALSE"}
+
+
+def test_control_urls_relative_absolute_and_from_the_root() -> None:
+    assert resolve_control("rtsp://c/live/", "trackID=1") == "rtsp://c/live/trackID=1"
+    assert resolve_control("rtsp://c/live", "trackID=1") == "rtsp://c/live/trackID=1"
+    assert resolve_control("rtsp://c:554/live/", "rtsp://d/x") == "rtsp://d/x"
+    assert resolve_control("rtsp://c:554/live/", "/media/v") == "rtsp://c:554/media/v"
+    assert resolve_control("rtsp://c/live/", "*") == "rtsp://c/live/"
+    # A session-level control is the aggregate URL (PLAY, keep-alives, TEARDOWN).
+    sdp = "v=0\na=control:rtsp://c/agg/\nm=video 0 RTP/AVP 96\na=rtpmap:96 H265/90000\n"
+    d = parse_sdp(sdp + "a=control:v0\n", "rtsp://c/base/")
+    assert (d.control, d.aggregate) == ("rtsp://c/base/v0", "rtsp://c/agg/")
+    assert parse_sdp(sdp, "rtsp://c/base/").parameter_sets == ()  # no sprop: in band
+
+
+def test_transport_answer_gives_the_channel() -> None:
+    assert interleaved_channel("RTP/AVP/TCP;unicast;interleaved=6-7", 0) == 6
+    assert interleaved_channel("RTP/AVP/TCP;unicast;interleaved=4", 0) == 4
+    assert interleaved_channel("RTP/AVP/TCP;unicast", 0) == 0
+    assert interleaved_channel("", 0) == 0
+    with pytest.raises(RtspProtocolError, match="without TCP"):
+        interleaved_channel("RTP/AVP;unicast;client_port=5000-5001;server_port=6970-6971", 0)
+
+
+def test_rtp_on_other_channels_and_audio_are_ignored() -> None:
+    dep = _Depacketizer(True, (), channel=6)
+    audio = bytes((0x24, 2)) + struct.pack(">H", 16) + bytes(rtp(1, 5, b"\xff" * 4, pt=97))
+    video = bytes(rtp(9, 0, b"\x26\x01idr", marker=True))
+    frame = audio + bytes((0x24, 6)) + struct.pack(">H", len(video)) + video
+    out: list[AccessUnit] = []
+    assert dep.feed(frame, 0, len(frame), out) == len(frame)
+    assert [bytes(a) for a in out] == [START + b"\x26\x01idr"]
+    assert dep.gaps == 0
+
+
+def test_a_loss_drops_the_rest_of_the_gop_up_to_the_next_keyframe() -> None:
+    dep = _Depacketizer(True, ())
+    assert dep.push(rtp(1, 0, b"\x26\x01k0", marker=True)) is not None
+    assert dep.push(rtp(2, 3600, b"\x02\x01p1", marker=True)) is not None
+    # seq 3 (picture 2) lost: pictures 3 and 4 refer to it
+    for seq, ts in ((4, 10800), (5, 14400)):
+        assert dep.push(rtp(seq, ts, b"\x02\x01px", marker=True)) is None
+    assert (dep.gaps, dep.dropped) == (1, 2)
+    key = dep.push(rtp(6, 18000, b"\x26\x01k1", marker=True))
+    assert key is not None
+    assert key.is_keyframe
+    after = dep.push(rtp(7, 21600, b"\x02\x01p5", marker=True))
+    assert after is not None
+    assert after.pts == 21600
+    assert dep.dropped == 2
+
+
+def test_in_band_parameter_sets_are_found_in_the_keyframe() -> None:
+    dep = _Depacketizer(True, ())  # the SDP had no sprop-*
+    vps, sps, pps = b"\x40\x01\xaa", b"\x42\x01\xbb", b"\x44\x01\xcc"
+    ap = b"\x60\x01" + b"".join(struct.pack(">H", len(n)) + n for n in (vps, sps, pps))
+    dep.push(rtp(1, 0, ap))
+    au = dep.push(rtp(2, 0, b"\x26\x01idr", marker=True))
+    assert au is not None
+    assert au.is_keyframe
+    assert parameter_sets(au.data, True) == (vps, sps, pps)
+    h264 = b"".join(struct.pack(">I", len(n)) + n for n in (b"\x67\x42", b"\x68\xce", b"\x65x"))
+    assert parameter_sets(h264, False) == (b"\x67\x42", b"\x68\xce")
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 1399, 1400, 1401, 65_000, 1_500_000])
+def test_fragments_and_aggregates_of_every_size(size: int) -> None:
+    """A NAL unit of ``size`` bytes: alone in a packet when it fits, else FUs of 1,400
+    bytes (a keyframe over 1 MB included), behind an AP of one tiny unit and an empty entry;
+    through the interleaved reader in reads of odd sizes."""
+    nal = b"\x26\x01" + bytes(i % 251 for i in range(size))
+    packets = [b"\x60\x01" + struct.pack(">H", 0) + struct.pack(">H", 3) + b"\x4e\x01\x05"]
+    if len(nal) <= 1400:
+        packets.append(nal)
+    else:
+        body = nal[2:]
+        chunks = [body[i : i + 1400] for i in range(0, len(body), 1400)]
+        for i, chunk in enumerate(chunks):
+            flag = (0x80 if i == 0 else 0) | (0x40 if i == len(chunks) - 1 else 0)
+            packets.append(bytes(((49 << 1), 0x01, flag | 19)) + chunk)
+    wire = bytearray()
+    for i, payload in enumerate(packets):
+        pkt = bytes(rtp(100 + i, 0xFFFF_FFF0, payload, marker=i == len(packets) - 1))
+        wire += bytes((0x24, 0)) + struct.pack(">H", len(pkt)) + pkt
+    dep = _Depacketizer(True, ())
+    out: list[AccessUnit] = []
+    buf, pos = bytearray(), 0
+    for start in range(0, len(wire), 7919):  # a prime: frames split anywhere
+        buf += wire[start : start + 7919]
+        pos = dep.feed(buf, pos, len(buf), out)
+    assert pos == len(buf)
+    assert len(out) == 1
+    assert out[0].is_keyframe
+    assert bytes(out[0]) == START + b"\x4e\x01\x05" + START + nal
+    assert (dep.gaps, dep.dropped) == (0, 0)

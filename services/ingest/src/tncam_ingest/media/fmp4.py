@@ -1,8 +1,9 @@
 """Fragmented MP4 (CMAF) without decoding: two muxers with one interface (``Muxer``).
 
-``CmafWriter`` (the native RTSP path) writes the fragments itself from samples the
+``CmafWriter`` (what sessions use) writes the fragments itself from samples the
 depacketizer already laid out as an ``mdat`` holds them; only its init segment comes from
-FFmpeg. ``FragmentMuxer`` (the PyAV path) is FFmpeg's mov muxer: with ``frag_keyframe`` it
+FFmpeg. ``FragmentMuxer`` is FFmpeg's mov muxer (the muxer of the PyAV reader, removed by
+ADR 0029; it still makes ``CmafWriter``'s init segment): with ``frag_keyframe`` it
 writes a fragment (moof+mdat) each time a keyframe arrives, so after muxing keyframe K every
 byte written so far belongs to frames before K and a segment is cut by taking those bytes.
 Either way the init segment (ftyp+moov, about 1 KB, ``empty_moov``) is sent with every

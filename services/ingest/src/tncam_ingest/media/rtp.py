@@ -33,7 +33,7 @@ class AccessUnit:
 
     __slots__ = ("end", "is_keyframe", "pts", "start", "store")
 
-    #: Not known on arrival (see the class docstring); PyAV's packets carry one.
+    #: Not known on arrival (see the class docstring).
     dts: int | None = None
 
     def __init__(
@@ -71,6 +71,20 @@ def annexb(sample: bytes) -> bytes:
     return b"".join(parts)
 
 
+def parameter_sets(sample: bytes, hevc: bool) -> tuple[bytes, ...]:
+    """The parameter sets (VPS/SPS/PPS or SPS/PPS) inside an access unit in MP4 sample form:
+    a camera whose SDP has no ``sprop-*`` sends them in band, in front of its keyframes."""
+    found: list[bytes] = []
+    pos, end = 0, len(sample)
+    while pos + 5 <= end:
+        n = _LEN.unpack_from(sample, pos)[0]
+        t = (sample[pos + 4] >> 1) & 0x3F if hevc else sample[pos + 4] & 0x1F
+        if (32 <= t <= 34) if hevc else t in (7, 8):
+            found.append(sample[pos + 4 : pos + 4 + n])
+        pos += 4 + n
+    return tuple(found)
+
+
 class _Depacketizer:
     """Interleaved RTP of one stream -> access units in MP4 sample form, in one buffer.
 
@@ -103,7 +117,10 @@ class _Depacketizer:
         self.has_ps = False
         self.next_seq: int | None = None
         self.gaps = 0
+        #: Access units dropped: damaged by lost packets, or after one up to the next keyframe.
         self.dropped = 0
+        #: A picture was lost: what follows refers to it, so drop up to the next keyframe.
+        self.resync = False
         #: The camera's clock from its newest RTCP sender report: (Unix seconds, extended RTP
         #: timestamp) of the same instant; None until one arrived.
         self.sender_clock: tuple[float, int] | None = None
@@ -178,10 +195,14 @@ class _Depacketizer:
         self._nal, self.keyframe, self.damaged, self.has_ps = -1, False, False, False
         if len(ab) == au:
             return
-        if damaged or ts is None:
+        if damaged or ts is None or (self.resync and not key):
+            # A damaged picture, or one that refers to a picture lost before it: the rest of
+            # its GOP cannot be decoded right, so nothing is recorded up to the next keyframe.
             del ab[au:]
             self.dropped += 1
+            self.resync = True
             return
+        self.resync = False
         if key and not has_ps and self._ps_prefix:
             # Parameter sets out of band only (SDP): put them in front of each keyframe so
             # every segment (and a snapshot decoder) can start there.

@@ -13,17 +13,26 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import secrets
 import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from tncam_ingest.media.rtp import AccessUnit, RtspProtocolError, _Depacketizer
 
 USER_AGENT = "tncam-ingest"
 _RECV = 128 * 1024
 _HEADER_END = b"\r\n\r\n"
+
+
+class _RedirectError(Exception):
+    """The camera answered with a redirect to ``location``."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
 
 
 class RtspError(Exception):
@@ -43,35 +52,108 @@ class StreamDescription:
     clock_rate: int
     parameter_sets: tuple[bytes, ...]  # VPS/SPS/PPS (H.265) or SPS/PPS (H.264), no start codes
     control: str
+    #: The session's aggregate control URL (PLAY, keep-alives, TEARDOWN).
+    aggregate: str = ""
 
 
-def _auth_header(www: str, method: str, uri: str, user: str, password: str) -> str | None:
-    scheme, _, params = www.partition(" ")
+_PARAM = re.compile(r'(\w+)\s*=\s*(?:"([^"]*)"|([^,\s]*))')
+#: Redirect statuses a camera (or its load balancer) may answer with: follow ``Location``.
+_REDIRECTS = (301, 302, 303, 305, 307, 308)
+_MAX_REDIRECTS = 3
+
+
+def challenge_fields(params: str) -> dict[str, str]:
+    """The parameters of a ``WWW-Authenticate`` challenge (quoted or not, lower-case keys)."""
+    return {m[1].lower(): m[2] if m[2] is not None else m[3] for m in _PARAM.finditer(params)}
+
+
+def pick_challenge(values: list[str]) -> str:
+    """The challenge to answer among a response's ``WWW-Authenticate`` headers: Digest
+    before Basic (a camera often offers both; Basic would send the password in clear)."""
+    for v in values:
+        if v.lower().startswith("digest"):
+            return v
+    return values[0] if values else ""
+
+
+def auth_header(
+    www: str, method: str, uri: str, user: str, password: str, *, nc: int = 1, cnonce: str = ""
+) -> str | None:
+    """The ``Authorization`` value answering challenge ``www`` (Basic; Digest MD5, with
+    ``qop=auth`` when offered: ``nc`` counts the requests made with the same nonce)."""
+    scheme, _, params = www.strip().partition(" ")
     if scheme.lower() == "basic":
         token = base64.b64encode(f"{user}:{password}".encode()).decode()
         return f"Basic {token}"
-    if scheme.lower() == "digest":
-        fields = dict(re.findall(r'(\w+)="?([^",]*)"?', params))
-        realm, nonce = fields.get("realm", ""), fields.get("nonce", "")
-        ha1 = hashlib.md5(f"{user}:{realm}:{password}".encode()).hexdigest()  # noqa: S324
-        ha2 = hashlib.md5(f"{method}:{uri}".encode()).hexdigest()  # noqa: S324
-        response = hashlib.md5(f"{ha1}:{nonce}:{ha2}".encode()).hexdigest()  # noqa: S324
-        return (
-            f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{uri}", '
-            f'response="{response}"'
-        )
-    return None
+    if scheme.lower() != "digest":
+        return None
+    fields = challenge_fields(params)
+    realm, nonce = fields.get("realm", ""), fields.get("nonce", "")
+    algorithm = fields.get("algorithm", "")
+    if algorithm and algorithm.upper() not in ("MD5", "MD5-SESS"):
+        return None  # SHA-256 digests: not offered by the cameras seen so far
+    ha1 = _md5(f"{user}:{realm}:{password}")
+    qops = [q.strip().lower() for q in fields.get("qop", "").split(",")]
+    cnonce = cnonce or secrets.token_hex(8)
+    if algorithm.upper() == "MD5-SESS":
+        ha1 = _md5(f"{ha1}:{nonce}:{cnonce}")
+    ha2 = _md5(f"{method}:{uri}")
+    value = f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{uri}"'
+    if "auth" in qops:
+        count = f"{nc:08x}"
+        response = _md5(f"{ha1}:{nonce}:{count}:{cnonce}:auth:{ha2}")
+        value += f', qop=auth, nc={count}, cnonce="{cnonce}"'
+    else:
+        response = _md5(f"{ha1}:{nonce}:{ha2}")
+    value += f', response="{response}"'
+    if algorithm:
+        value += f", algorithm={algorithm}"
+    if "opaque" in fields:
+        value += f', opaque="{fields["opaque"]}"'
+    return value
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()  # noqa: S324 (RTSP Digest is MD5)
+
+
+def resolve_control(base: str, control: str) -> str:
+    """A media or session ``a=control`` against the base URL (``Content-Base``): absolute
+    as is, ``*`` or empty = the base, a path from the server's root, else relative to the
+    base as a directory (what cameras mean, even when the base lacks its final slash)."""
+    if not control or control == "*":
+        return base
+    if "://" in control:
+        return control
+    if control.startswith("/"):
+        parts = urlsplit(base)
+        return urlunsplit((parts.scheme, parts.netloc, control, "", ""))
+    return base.rstrip("/") + "/" + control
+
+
+def interleaved_channel(transport: str, asked: int) -> int:
+    """The RTP channel a SETUP answer's ``Transport`` gives (``interleaved=6-7``); the one
+    asked for when the answer leaves it out. An answer that is not TCP cannot be read."""
+    m = re.search(r"interleaved=(\d+)", transport)
+    if m is not None:
+        return int(m[1])
+    if transport and "/tcp" not in transport.lower():
+        raise RtspProtocolError(f"the camera answered SETUP without TCP: {transport[:80]}")
+    return asked
 
 
 def parse_sdp(sdp: str, base: str) -> StreamDescription:
     """The first video media of an SDP document."""
     media: list[list[str]] = []
+    session_control = ""
     for line in sdp.splitlines():
         line = line.strip()
         if line.startswith("m="):
             media.append([line])
         elif media:
             media[-1].append(line)
+        elif line.startswith("a=control:"):
+            session_control = line[len("a=control:") :]
     for lines in media:
         if not lines[0].startswith("m=video"):
             continue
@@ -99,13 +181,9 @@ def parse_sdp(sdp: str, base: str) -> StreamDescription:
             sets += [_b64(v) for v in params.get(key, "").split(",") if v]
         if name == "h264":
             sets += [_b64(v) for v in params.get("sprop-parameter-sets", "").split(",") if v]
-        if not control or control == "*":
-            url = base
-        elif "://" in control:
-            url = control
-        else:
-            url = base.rstrip("/") + "/" + control
-        return StreamDescription(name, pt, rate, tuple(s for s in sets if s), url)
+        url = resolve_control(base, control)
+        aggregate = resolve_control(base, session_control)
+        return StreamDescription(name, pt, rate, tuple(s for s in sets if s), url, aggregate)
     raise RtspProtocolError("the stream has no video")
 
 
@@ -127,28 +205,41 @@ class RtspClient:
         batch_s: float = 0.02,
         keepalive_s: float = 25.0,
     ) -> None:
-        parts = urlsplit(url)
-        if parts.scheme != "rtsp" or not parts.hostname:
-            raise RtspProtocolError(f"not an rtsp:// URL: {parts.scheme}://{parts.hostname}")
-        self._user = unquote(parts.username or "")
-        self._password = unquote(parts.password or "")
-        host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        self.url = urlunsplit(parts._replace(netloc=netloc))  # without credentials
-        self._addr = (parts.hostname, parts.port or 554)
+        self._user = self._password = ""
+        self.url = ""
+        self._addr: tuple[str, int] = ("", 554)
+        self._set_url(url)
         self.timeout_s = timeout_s
         self.batch_s = batch_s
         self.keepalive_s = keepalive_s
         self._sock: socket.socket | None = None
         self._cseq = 0
         self._session = ""
-        self._auth: tuple[str, str] | None = None  # (WWW-Authenticate, scheme)
+        self._auth: str | None = None  # the WWW-Authenticate challenge answered
+        self._nc = 0  # requests answered with the challenge's nonce (Digest ``qop``)
+        self._channel = 0  # the RTP channel the SETUP answer gave (RTCP on the next one)
+        self._keepalive = "GET_PARAMETER"  # OPTIONS when the camera does not list it
+        self._control = ""  # the session's aggregate URL
         self._buf = bytearray(_RECV)
         self._view = memoryview(self._buf)
         self._fill = 0
         self._pos = 0
         self.description: StreamDescription | None = None
         self._more = False
+
+    def _set_url(self, url: str) -> None:
+        """Take ``url`` (its credentials kept aside, never in ``self.url``); a redirect's
+        URL without credentials keeps the ones already given."""
+        parts = urlsplit(url)
+        if parts.scheme != "rtsp" or not parts.hostname:
+            raise RtspProtocolError(f"not an rtsp:// URL: {parts.scheme}://{parts.hostname}")
+        if parts.username is not None:
+            self._user = unquote(parts.username or "")
+            self._password = unquote(parts.password or "")
+        host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        self.url = urlunsplit(parts._replace(netloc=netloc))  # without credentials
+        self._addr = (parts.hostname, parts.port or 554)
 
     # ----------------------------------------------------------------------- requests
 
@@ -159,7 +250,8 @@ class RtspClient:
         if self._session:
             lines.append(f"Session: {self._session}")
         if self._auth is not None and self._user:
-            value = _auth_header(self._auth[0], method, uri, self._user, self._password)
+            self._nc += 1
+            value = auth_header(self._auth, method, uri, self._user, self._password, nc=self._nc)
             if value:
                 lines.append(f"Authorization: {value}")
         lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
@@ -180,7 +272,9 @@ class RtspClient:
                 headers: dict[str, str] = {}
                 for line in lines[1:]:
                     k, _, v = line.partition(":")
-                    headers[k.strip().lower()] = v.strip()
+                    k = k.strip().lower()
+                    # A repeated header (several WWW-Authenticate challenges): one per line.
+                    headers[k] = f"{headers[k]}\n{v.strip()}" if k in headers else v.strip()
                 length = int(headers.get("content-length", "0") or 0)
                 body_end = head_end + 4 + length
                 if body_end <= self._fill:
@@ -211,34 +305,73 @@ class RtspClient:
     ) -> tuple[dict[str, str], bytes]:
         self._send(method, uri, headers)
         status, reason, hdrs, body = self._response()
-        if status == 401 and self._user and self._auth is None and "www-authenticate" in hdrs:
-            self._auth = (hdrs["www-authenticate"], "")
-            self._send(method, uri, headers)
-            status, reason, hdrs, body = self._response()
+        if status == 401 and self._user and "www-authenticate" in hdrs:
+            www = pick_challenge(hdrs["www-authenticate"].split("\n"))
+            # Answer a first challenge, or a new nonce the camera marks ``stale``.
+            if self._auth is None or "stale=true" in www.lower().replace('"', ""):
+                self._auth, self._nc = www, 0
+                self._send(method, uri, headers)
+                status, reason, hdrs, body = self._response()
+        if status in _REDIRECTS and hdrs.get("location"):
+            raise _RedirectError(hdrs["location"])
         if status != 200:
             raise RtspError(status, reason, self.url)
         return hdrs, body
 
     def open(self) -> StreamDescription:
-        """Connect, DESCRIBE, SETUP (TCP interleaved) and PLAY the first video stream."""
+        """Connect, DESCRIBE, SETUP (TCP interleaved) and PLAY the first video stream,
+        following up to three redirects (301/302/...: a new connection to ``Location``)."""
+        for _ in range(_MAX_REDIRECTS):
+            try:
+                return self._open_once()
+            except _RedirectError as r:
+                self._drop_socket()
+                self._auth, self._session = None, ""
+                self._set_url(urljoin(self.url, r.location))
+        return self._open_once()
+
+    def _drop_socket(self) -> None:
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            sock.close()
+        self._fill = self._pos = 0
+
+    def _open_once(self) -> StreamDescription:
         sock = socket.create_connection(self._addr, timeout=self.timeout_s)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024 * 1024)
         self._sock = sock
+        self._options()
         hdrs, body = self._request("DESCRIBE", self.url, {"Accept": "application/sdp"})
         base = hdrs.get("content-base") or hdrs.get("content-location") or self.url
         desc = parse_sdp(body.decode("utf-8", "replace"), base)
         hdrs, _ = self._request(
             "SETUP", desc.control, {"Transport": "RTP/AVP/TCP;unicast;interleaved=0-1"}
         )
+        self._channel = interleaved_channel(hdrs.get("transport", ""), 0)
         session = hdrs.get("session", "")
         self._session = session.split(";")[0].strip()
-        m = re.search(r"timeout=(\d+)", session)
-        if m is not None:
-            self.keepalive_s = min(self.keepalive_s, max(5.0, int(m[1]) / 2))
-        self._request("PLAY", base, {"Range": "npt=0.000-"})
+        m = re.search(r"timeout\s*=\s*(\d+)", session)
+        if m is not None:  # keep the session alive at half its timeout (a second at least)
+            self.keepalive_s = min(self.keepalive_s, max(1.0, int(m[1]) / 2))
+        self._control = desc.aggregate or base
+        self._request("PLAY", self._control, {"Range": "npt=0.000-"})
         self.description = desc
         return desc
+
+    def _options(self) -> None:
+        """OPTIONS: which keep-alive the camera takes (GET_PARAMETER if it lists it, else
+        OPTIONS). A camera that refuses OPTIONS itself is read anyway; a redirect or a
+        refused login is not."""
+        try:
+            hdrs, _ = self._request("OPTIONS", self.url)
+        except RtspError as e:
+            if e.status in (401, 403):
+                raise
+            return
+        public = hdrs.get("public", "").upper()
+        if public and "GET_PARAMETER" not in public:
+            self._keepalive = "OPTIONS"
 
     def close(self) -> None:
         """TEARDOWN (best effort) and close the socket."""
@@ -249,7 +382,7 @@ class RtspClient:
             if self._session:
                 sock.settimeout(0.5)
                 self._sock = sock
-                self._send("TEARDOWN", self.url)
+                self._send("TEARDOWN", self._control or self.url)
                 self._sock = None
         except OSError:
             pass
@@ -287,7 +420,7 @@ class RtspClient:
         desc = self.description
         assert desc is not None
         assert self._sock is not None
-        dep = _Depacketizer(desc.codec == "hevc", desc.parameter_sets)
+        dep = _Depacketizer(desc.codec == "hevc", desc.parameter_sets, self._channel)
         dep.clock_rate = desc.clock_rate
         self.depacketizer = dep
         self._sock.settimeout(self.timeout_s)
@@ -319,7 +452,7 @@ class RtspClient:
             now = time.monotonic()
             if now - last_keepalive > self.keepalive_s:
                 last_keepalive = now
-                self._send("GET_PARAMETER", self.url)
+                self._send(self._keepalive, self._control or self.url)
             # Batch: let the kernel collect the next few packets, then take them in one call
             # (unless the last read filled the buffer: a camera faster than a batch allows).
             if not self._more:

@@ -47,7 +47,7 @@ MAX_REORDERED = 16
 
 
 def _unknown_time(_pts: int) -> float:
-    """The capture time of a stream without sender reports (PyAV's demuxer)."""
+    """The capture time of a picture that carries no camera clock."""
     return 0.0
 
 
@@ -62,6 +62,8 @@ class _Anchor:
 
     wall: float
     pts: int
+    #: Taken from the camera's RTCP sender reports rather than the local clock at arrival.
+    camera: bool = False
 
 
 @dataclass
@@ -210,8 +212,9 @@ class Segmenter:
                     if not key:
                         continue  # a segment starts with a keyframe
                     muxer = make_muxer()
-                    anchor = _Anchor(now, out_pts)
-                    seg = _Segment(out_pts, now, 0, frames=1)
+                    camera = self._camera_wall(packet, pts, now)
+                    anchor = _Anchor(now if camera is None else camera, out_pts, camera is not None)
+                    seg = _Segment(out_pts, anchor.wall, 0, frames=1)
                     muxer.mux(packet)
                     last_kf_pts = out_pts
                     continue
@@ -224,7 +227,10 @@ class Segmenter:
                     too_big = muxer.pending_bytes + 2 * last_gop_bytes > max_bytes
                     if long_enough or too_big or reanchor:
                         muxer.mux(packet)
-                        seg = self._cut(muxer, seg, anchor, out_pts, now, tb, reanchor=reanchor)
+                        camera = self._camera_wall(packet, pts, now)
+                        seg = self._cut(
+                            muxer, seg, anchor, out_pts, now, tb, reanchor=reanchor, camera=camera
+                        )
                         reanchor = False
                         continue
                 elif gop_bytes > max_bytes:
@@ -267,20 +273,39 @@ class Segmenter:
         tb: Fraction,
         *,
         reanchor: bool,
+        camera: float | None = None,
     ) -> _Segment:
         """Close ``seg`` at the keyframe at ``pts`` (just muxed) and start the next segment.
 
         Segment starts follow the camera's clock from the anchor; the anchor moves to now
         after a discontinuity or when the camera's clock drifted too far from the wall clock.
+        ``camera``: the keyframe's capture time from the camera's RTCP sender reports (None
+        without one, or when it is further than ``MAX_CLOCK_DRIFT_S`` from the local clock).
+        The first sender report of a session re-bases its first segment, not yet handed out,
+        so the session's segments still join exactly; a re-anchored clock takes it too.
         """
+        if camera is not None and not anchor.camera and self._sequence == 0:
+            seg.start_wall = camera - float((pts - seg.start_pts) * tb)
+            anchor.wall, anchor.pts, anchor.camera = camera, pts, True
         drift = anchor.wall + float((pts - anchor.pts) * tb) - now
         # The end is where the next segment starts on this anchor, computed the same way.
         self._emit(muxer, seg, pts, tb, end_wall=anchor.wall + float((pts - anchor.pts) * tb))
         if reanchor or abs(drift) > self.options.max_clock_drift_s:
-            anchor.wall, anchor.pts = now, pts
-            drift = 0.0
+            anchor.wall, anchor.pts = (now, pts) if camera is None else (camera, pts)
+            anchor.camera = camera is not None
+            drift = 0.0 if camera is None else camera - now
         start_wall = anchor.wall + float((pts - anchor.pts) * tb)
         return _Segment(pts, start_wall, round(drift * 1000), frames=1)
+
+    def _camera_wall(self, packet: Any, pts: int, now: float) -> float | None:
+        """When the camera captured ``packet`` (camera timestamp ``pts``, before any offset)
+        by its RTCP sender reports; None without them or when the camera's clock is
+        further than ``MAX_CLOCK_DRIFT_S`` from ours (a wrong camera clock: ours is used)."""
+        store = getattr(packet, "store", None)
+        if store is None or store.sender_clock is None:
+            return None
+        t: float = store.capture_time(pts)
+        return t if abs(t - now) <= self.options.max_clock_drift_s else None
 
     @property
     def info_extradata(self) -> bytes:

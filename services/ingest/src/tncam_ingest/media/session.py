@@ -1,9 +1,8 @@
 """One RTSP session of one camera, run in its own thread: the hot path.
 
-The thread opens the stream with the native RTSP client (``media.rtsp``, batched reads) or
-with PyAV (FFmpeg socket ``timeout`` in microseconds, never PyAV's Python-level timeout,
-which re-takes the GIL for each interrupt check), reads packets without decoding and feeds
-them to the segmenter (``media.segmenter``), which remuxes them into fMP4 and cuts segments.
+The thread opens the stream with ingest's RTSP client (``media.rtsp``, batched reads; the
+PyAV/FFmpeg demuxer was removed, ADR 0029), reads access units without decoding and feeds
+them to the segmenter (``media.segmenter``), which writes them as fMP4 and cuts segments.
 It hands the event loop one finished, serialized ``SegmentClosed`` per segment (no
 per-packet hand-off); statistics are plain counters the loop reads.
 """
@@ -17,14 +16,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
-
-import av
 
 from tncam_ingest.domain.reasons import Failure, Reason, classify
-from tncam_ingest.media.fmp4 import MUXABLE, CmafWriter, FragmentMuxer
+from tncam_ingest.media.fmp4 import MUXABLE, CmafWriter
 from tncam_ingest.media.live import LiveTap
-from tncam_ingest.media.rtp import START, AccessUnit, RtspProtocolError
+from tncam_ingest.media.rtp import START, AccessUnit, RtspProtocolError, parameter_sets
 from tncam_ingest.media.rtsp import RtspClient, StreamDescription
 from tncam_ingest.media.segmenter import Segmenter
 from tncam_ingest.media.stream import (
@@ -94,57 +90,9 @@ class RtspSession(Segmenter):
 
     def run(self) -> SessionEnd:
         """Open, stream and segment until the stream fails, ends or ``stop()`` is called."""
-        if self.options.backend == "native":
-            return self._run_native()
-        cpu0 = self._cpu0 = time.thread_time()
-        started = time.monotonic()
-        try:
-            container = av.open(self.url, mode="r", options=self.options.ffmpeg())
-        except Exception as e:
-            failure = classify(
-                e, elapsed_s=time.monotonic() - started, timeout_s=self.options.timeout_s
-            )
-            self.counters.cpu_s = time.thread_time() - cpu0
-            return SessionEnd(failure.reason, failure.detail, False, None)
-        try:
-            return self._stream(container, started)
-        finally:
-            self.active = False
-            try:
-                container.close()
-            except Exception:
-                log.debug("closing input failed", exc_info=True)
-            self.counters.cpu_s = time.thread_time() - cpu0
+        return self._run_native()
 
     # ----------------------------------------------------------------------------- internals
-
-    def _stream(self, container: Any, started: float) -> SessionEnd:
-        if not container.streams.video:
-            return SessionEnd(Reason.CODEC_MISMATCH, "the stream has no video", False, None)
-        vs = container.streams.video[0]
-        codec = str(vs.codec_context.name)
-        if codec not in MUXABLE:
-            return SessionEnd(
-                Reason.CODEC_MISMATCH, f"codec {codec} cannot be recorded", False, None
-            )
-        tb: Fraction = vs.time_base
-        ctx = vs.codec_context
-        self._connected(
-            StreamInfo(
-                session_id=self.session_id,
-                codec=codec,
-                width=int(ctx.width or 0),
-                height=int(ctx.height or 0),
-                extradata=bytes(ctx.extradata or b""),
-                open_s=time.monotonic() - started,
-                connected_at=self.wall(),
-                time_base=tb,
-            )
-        )
-        try:
-            return self._loop(container.demux(vs), lambda: FragmentMuxer(vs, codec), codec, tb)
-        except Exception as e:
-            return self._failed(e)
 
     def _since_last_packet(self) -> float:
         last = self.counters.last_packet_at
@@ -211,7 +159,11 @@ class RtspSession(Segmenter):
                 codec=codec,
                 width=muxer.width,
                 height=muxer.height,
-                extradata=b"".join(START + ps for ps in desc.parameter_sets),
+                # Out of band (SDP ``sprop-*``), else in band, from the first keyframe.
+                extradata=b"".join(
+                    START + ps
+                    for ps in desc.parameter_sets or parameter_sets(first.data, codec == "hevc")
+                ),
                 open_s=time.monotonic() - started,
                 connected_at=self.wall(),
                 time_base=tb,
@@ -280,4 +232,5 @@ def _counting_gaps(
             if dep.gaps != dep_gaps:
                 counters.gaps += dep.gaps - dep_gaps
                 dep_gaps = dep.gaps
+            counters.damaged = dep.dropped
         yield au

@@ -18,29 +18,14 @@ class SessionOptions:
     """How to open and cut one stream."""
 
     timeout_s: float = 5.0
-    analyze_s: float = 1.0
     segment_target_s: float = 6.0
     segment_max_bytes: int = 8 * 1024 * 1024 - 256 * 1024
     keyframe_timeout_s: float = 30.0
     max_clock_drift_s: float = 2.0
-    #: "native": our RTSP client with batched reads (media.rtsp); "pyav": FFmpeg's demuxer.
-    backend: str = "native"
-    #: Native client: pause between socket reads, so each read takes a batch of packets.
+    #: The RTSP client (media.rtsp): pause between socket reads, so each read takes a batch.
     batch_s: float = 0.25
     #: The same while someone watches the stream live (latency matters more than CPU then).
     live_batch_s: float = 0.02
-
-    def ffmpeg(self) -> dict[str, str]:
-        """FFmpeg demuxer options: TCP, socket timeout in microseconds, quick probing."""
-        us = str(int(self.timeout_s * 1_000_000))
-        return {
-            "rtsp_transport": "tcp",
-            # ``timeout`` is the RTSP socket I/O timeout (``stimeout`` is ignored by FFmpeg 8).
-            "timeout": us,
-            "analyzeduration": str(int(self.analyze_s * 1_000_000)),
-            # Interleaved TCP never reorders: no reorder queue to fill and hold.
-            "reorder_queue_size": "0",
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +84,8 @@ class Counters:
     bytes: int = 0
     keyframes: int = 0
     gaps: int = 0
+    #: Pictures dropped after lost packets (up to the next keyframe), not recorded.
+    damaged: int = 0
     last_gop_frames: int = 0
     segments: int = 0
     discarded_bytes: int = 0

@@ -238,6 +238,8 @@ class CameraRunner:
             d.metrics.sessions.dec()
             if session.counters.discarded_bytes:
                 d.metrics.discarded_bytes.inc(session.counters.discarded_bytes)
+            if session.counters.damaged:
+                d.metrics.damaged_access_units.inc(session.counters.damaged)
         await self._report_down(end, session.session_id if end.connected else "")
         return end
 

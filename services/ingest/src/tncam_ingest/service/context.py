@@ -47,12 +47,10 @@ def session_options(s: IngestSettings) -> SessionOptions:
     """The session options from the settings."""
     return SessionOptions(
         timeout_s=s.rtsp_timeout_s,
-        analyze_s=s.rtsp_analyze_s,
         segment_target_s=s.segment_target_s,
         segment_max_bytes=s.segment_max_bytes,
         keyframe_timeout_s=s.keyframe_timeout_s,
         max_clock_drift_s=s.max_clock_drift_s,
-        backend=s.rtsp_backend,
         batch_s=s.rtsp_batch_s,
         live_batch_s=s.live_batch_s,
     )
