@@ -70,9 +70,14 @@ def test_nats_cluster_loses_one_node(platform: Platform, observer: Observer) -> 
 
 
 def test_nats_cluster_node_partitioned(platform: Platform, observer: Observer) -> None:
-    with fault_case(platform, observer, "NATS cluster: one node partitioned") as case:
-        # Its clients stay connected to it but it reaches neither peer: whoever publishes
-        # through it waits (ingest spools) until the partition heals.
+    # Its clients stay connected to it but it reaches neither peer. Seen here: every camera
+    # has a gap the length of the partition (the only ingest worker, when connected to that
+    # node, can neither renew its leases in the R3 bucket nor hand off, and nats-py does not
+    # leave a node whose connection still answers). Allowed, as for cameras ingest cannot
+    # reach: nothing handed off may be lost or doubled. (A second worker would take over.)
+    with fault_case(
+        platform, observer, "NATS cluster: one node partitioned", unreachable=True
+    ) as case:
         platform.nats.partition(2)
         time.sleep(PARTITION_S)  # the partition itself is the case
         platform.nats.heal(2)

@@ -88,3 +88,4 @@ class TcpProxy(StartStop):
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._thread = None
+        self._loop.close()
