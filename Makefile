@@ -145,7 +145,7 @@ fmt: $(STAMPS)/venv ## format and auto-fix
 
 # ---------------------------------------------------------------- tests
 test-unit: setup ## unit tests (no network)
-	$(PYTEST) -m "not integration and not e2e" -q
+	$(PYTEST) -m "not integration and not e2e and not faults" -q
 
 test-integration: setup ## integration tests against real NATS, PostgreSQL, S3, RTSP
 	$(PYTEST) -m integration -q
@@ -155,6 +155,9 @@ test-worm: setup ## WORM (object lock) conformance of both S3 backends, MinIO an
 
 test-e2e: setup ## the five services as processes against real infrastructure
 	$(PYTEST) -m e2e -q
+
+test-faults: setup ## the fault suite: SIGKILLs, NATS/PostgreSQL/S3 outages, duplicates; prints the table
+	$(PYTEST) -m faults -q
 
 test: setup ## everything CI runs: lint, proto-check, unit, integration, e2e
 	@start=$$(date +%s)
@@ -211,4 +214,4 @@ clean: ## remove caches and local state (keeps the venv and the MinIO build)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(STAMPS)
 
 
-.PHONY: bench-scale restore-drill console bench-console values-table openapi bench-recorder bench-ingest bench-live bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-unit test-integration test-e2e migrate run clean
+.PHONY: bench-scale restore-drill console bench-console values-table openapi bench-recorder bench-ingest bench-live bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-faults test-unit test-integration test-e2e migrate run clean

@@ -73,6 +73,8 @@ app.kubernetes.io/component: {{ .name }}
   value: {{ $root.Values.nats.url | quote }}
 - name: TNCAM_NATS_NAMESPACE
   value: {{ $root.Values.nats.namespace | quote }}
+- name: TNCAM_NATS_REPLICAS
+  value: {{ $root.Values.nats.replicas | quote }}
 - name: TNCAM_INSTANCE_ID
   valueFrom:
     fieldRef:

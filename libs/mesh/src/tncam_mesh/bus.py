@@ -180,7 +180,8 @@ async def connect_settings(
     """
     password = settings.nats_password.get_secret_value() if settings.nats_password else None
     return await connect(
-        settings.nats_url,
+        # A cluster's seed servers, comma-separated (nats://n1:4222,nats://n2:4222).
+        [u.strip() for u in settings.nats_url.split(",") if u.strip()],
         name=name,
         user=settings.nats_user or None,
         password=password or None,

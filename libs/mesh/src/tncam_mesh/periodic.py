@@ -39,12 +39,24 @@ _TRANSIENT: tuple[type[BaseException], ...] = (
 
 
 def is_transient(error: BaseException) -> bool:
-    """True when ``error`` is worth retrying later rather than a reason to stop."""
-    if isinstance(error, TncamError):
-        return error.retryable
-    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, _TRANSIENT)
+    """True when ``error`` is worth retrying later rather than a reason to stop.
+
+    SQLAlchemy wraps what the driver raised in a plain ``DBAPIError`` when it does not know
+    the kind (asyncpg's ``CannotConnectNowError``: "the database system is shutting down",
+    "... is starting up", as PostgreSQL restarts), so the error it was raised from counts too.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, TncamError):
+            return current.retryable
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, _TRANSIENT):
+            return True
+        current = current.__cause__
+    return False
 
 
 async def run_every(

@@ -21,7 +21,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, NoReturn, TypeVar
 
 from starlette.routing import BaseRoute
@@ -300,4 +300,5 @@ def run_service(
 async def declare_streams(rt: Runtime[Any], *specs: StreamSpec) -> None:
     """Declare (idempotently) the streams this service produces, under its namespace."""
     for spec in specs:
-        await ensure_stream(rt.bus.js, spec.scoped(rt.settings.nats_namespace))
+        scoped = spec.scoped(rt.settings.nats_namespace)
+        await ensure_stream(rt.bus.js, replace(scoped, replicas=rt.settings.nats_replicas))

@@ -59,6 +59,9 @@ class ServiceSettings(BaseSettings):
     nats_creds_file: Path | None = None
     nats_connect_timeout_s: float = Field(default=10.0, gt=0)
     nats_namespace: str = ""
+    #: Copies of each stream and bucket this service declares: 3 on a 3-node NATS cluster,
+    #: so that losing one node loses nothing (R1 streams live on one node only).
+    nats_replicas: int = Field(default=1, ge=1, le=5)
     shutdown_grace_s: float = Field(default=8.0, gt=0, le=30)
 
     @field_validator("nats_namespace")

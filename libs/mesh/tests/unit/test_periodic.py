@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg
 import pytest
 from sqlalchemy import exc as sa_exc
 
@@ -19,6 +20,16 @@ def _runs(metrics: Metrics, task: str, outcome: str) -> float:
     return value or 0.0
 
 
+def _wrapped(driver_error: Exception) -> sa_exc.DBAPIError:
+    """What SQLAlchemy's asyncpg dialect raises for a driver error it has no class for: a plain
+    DBAPIError, raised from the adapted error, itself raised from asyncpg's."""
+    adapted = RuntimeError(str(driver_error))
+    adapted.__cause__ = driver_error
+    wrapped = sa_exc.DBAPIError("connect", {}, adapted)
+    wrapped.__cause__ = adapted
+    return wrapped
+
+
 @pytest.mark.parametrize(
     ("error", "transient"),
     [
@@ -29,6 +40,9 @@ def _runs(metrics: Metrics, task: str, outcome: str) -> float:
         (sa_exc.OperationalError("select 1", {}, OSError("refused")), True),
         (sa_exc.IntegrityError("insert", {}, ValueError("duplicate")), False),
         (KeyError("bug"), False),
+        (_wrapped(asyncpg.CannotConnectNowError("the database system is shutting down")), True),
+        (_wrapped(asyncpg.CannotConnectNowError("the database system is starting up")), True),
+        (_wrapped(asyncpg.UniqueViolationError("duplicate key")), False),
     ],
 )
 def test_transient_errors_are_told_apart_from_bugs(error: Exception, transient: bool) -> None:

@@ -117,3 +117,14 @@ def test_namespace_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ConfigurationError) as err:
         load_settings(DemoSettings)
     assert "TNCAM_DEMO_NATS_NAMESPACE (or TNCAM_NATS_NAMESPACE)" in err.value.message
+
+
+def test_stream_replicas_default_to_one_and_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TNCAM_ENVIRONMENT", "dev")
+    monkeypatch.setenv("TNCAM_DB_PASSWORD", "p")
+    assert load_settings(DemoSettings).nats_replicas == 1
+    monkeypatch.setenv("TNCAM_NATS_REPLICAS", "3")
+    assert load_settings(DemoSettings).nats_replicas == 3
+    monkeypatch.setenv("TNCAM_NATS_REPLICAS", "0")
+    with pytest.raises(ConfigurationError, match="TNCAM_DEMO_NATS_REPLICAS"):
+        load_settings(DemoSettings)

@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import functools
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 from nats.js.kv import KeyValue
@@ -198,7 +199,12 @@ async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
         await declare_streams(
             rt, REGISTRY_STREAM, CAMERA_STREAM, AUDIT_STREAM, GATEWAY_STREAM, DEADLETTER_STREAM
         )
-        kv = await ensure_kv(rt.bus.js, CAMERA_CONFIG_KV.scoped(settings.nats_namespace))
+        kv = await ensure_kv(
+            rt.bus.js,
+            replace(
+                CAMERA_CONFIG_KV.scoped(settings.nats_namespace), replicas=settings.nats_replicas
+            ),
+        )
         metrics = RegistryMetrics(rt.metrics.registry)
         relay = OutboxRelay(
             db.sessions,

@@ -45,6 +45,7 @@ from tncam_mesh.clock import Clock, utc_now, wait_or_stop
 from tncam_mesh.consumer import publish_dead_letter
 from tncam_mesh.errors import InvalidInputError, TncamError
 from tncam_mesh.jetstream import ConsumerSpec, ensure_consumer
+from tncam_mesh.periodic import is_transient
 
 log = logging.getLogger("tncam.audit.sequencer")
 
@@ -96,7 +97,11 @@ class Sequencer:
                 await self._session()
             except HeadMismatchError:
                 raise  # damage: stop the service loudly rather than append on top of it
-            except (OSError, TimeoutError, asyncpg.PostgresError, TncamError) as e:
+            except Exception as e:
+                # A PostgreSQL restart mid-batch also breaks the connection on the client's
+                # side (asyncpg InterfaceError: "another operation is in progress").
+                if not (isinstance(e, asyncpg.PostgresError | TncamError) or is_transient(e)):
+                    raise
                 log.warning("sequencer session ended: %s; retrying", _describe(e))
                 await wait_or_stop(self._stop, _RECONNECT_S)
 

@@ -17,7 +17,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
@@ -29,7 +29,12 @@ from nats.js.kv import KeyValue
 
 from tncam.camera.v1 import lease_pb2
 from tncam.registry.v1 import camera_config_pb2
-from tncam_contracts.catalog import CAMERA_CONFIG_KV, INGEST_LEASES_KV, INGEST_WORKERS_KV
+from tncam_contracts.catalog import (
+    CAMERA_CONFIG_KV,
+    INGEST_LEASES_KV,
+    INGEST_WORKERS_KV,
+    KVSpec,
+)
 from tncam_mesh.jetstream import ensure_kv
 
 log = logging.getLogger("tncam.ingest.leases")
@@ -87,9 +92,12 @@ def _raw(key: str, data: bytes) -> bytes:
 class LeaseBuckets:
     """The ``camera_config``, ``ingest_leases`` and ``ingest_workers`` buckets of a namespace."""
 
-    def __init__(self, js: JetStreamContext, *, namespace: str, worker_id: str) -> None:
+    def __init__(
+        self, js: JetStreamContext, *, namespace: str, worker_id: str, replicas: int = 1
+    ) -> None:
         self._js = js
         self._ns = namespace
+        self._replicas = replicas
         self.worker_id = worker_id
         self._leases: KeyValue | None = None
         self._workers: KeyValue | None = None
@@ -101,9 +109,12 @@ class LeaseBuckets:
 
     async def open(self) -> None:
         """Open (or create) the three buckets."""
-        self._configs = await ensure_kv(self._js, CAMERA_CONFIG_KV.scoped(self._ns))
-        self._leases = await ensure_kv(self._js, INGEST_LEASES_KV.scoped(self._ns))
-        self._workers = await ensure_kv(self._js, INGEST_WORKERS_KV.scoped(self._ns))
+        self._configs = await self._ensure(CAMERA_CONFIG_KV)
+        self._leases = await self._ensure(INGEST_LEASES_KV)
+        self._workers = await self._ensure(INGEST_WORKERS_KV)
+
+    async def _ensure(self, spec: KVSpec) -> KeyValue:
+        return await ensure_kv(self._js, replace(spec.scoped(self._ns), replicas=self._replicas))
 
     # ------------------------------------------------------------------------------ watches
 

@@ -80,8 +80,9 @@ class LeaseCoordinator:
         on_config: Callable[[str, Config], Awaitable[None]] | None = None,
         renew_s: float = 3.0,
         fence_s: float = 8.0,
+        replicas: int = 1,
     ) -> None:
-        self.buckets = LeaseBuckets(js, namespace=namespace, worker_id=worker_id)
+        self.buckets = LeaseBuckets(js, namespace=namespace, worker_id=worker_id, replicas=replicas)
         self.worker_id = worker_id
         self._metrics = metrics
         self._on_acquired = on_acquired

@@ -69,6 +69,7 @@ class IngestWorker:
             on_lost=self._lost,
             on_config=self._config,
             renew_s=s.lease_renew_s,
+            replicas=s.nats_replicas,
             fence_s=min(s.lease_fence_s, INGEST_LEASES_KV.ttl_s - 1.0),
         )
         self.cameras: dict[str, tuple[CameraRunner, asyncio.Task[None]]] = {}

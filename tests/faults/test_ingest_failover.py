@@ -28,7 +28,7 @@ from tncam_testkit.cameras import CameraSimulator
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.services import ServiceProcess
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.faults
 
 CAMERAS = 8
 TTL_S = INGEST_LEASES_KV.ttl_s

@@ -1,0 +1,164 @@
+"""One fault case: steady load first, the fault, then every invariant, and a row of the table."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from tncam.audit.v1 import audit_event_pb2 as pb
+from tncam.common.v1 import actor_pb2
+from tncam_mesh.audit import AuditClient, new_event
+from tncam_mesh.bus import connect
+
+from . import invariants as inv
+from .platform import Platform, wait_until
+
+#: Camera states must settle within this after the fault ends (issue 18).
+SETTLE_S = 30.0
+#: What a camera loses around a restart of the only ingest worker: the segment being cut when
+#: it died (~2 s) and the time to take the lease back, reconnect and reach a keyframe.
+INGEST_GAP_SLACK = (dt.timedelta(seconds=-6), dt.timedelta(seconds=12))
+
+
+@dataclass
+class Row:
+    """One line of the table printed at the end of the run."""
+
+    case: str
+    handed: int
+    lost: int
+    duplicated: int
+    dropped: int
+    audit_events: int
+    recovery_s: float
+    crash_restarts: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+#: Filled by the cases, printed by the conftest's terminal-summary hook.
+TABLE: list[Row] = []
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def steady(platform: Platform) -> None:
+    """Every service ready, every camera connected and recording (within the last 10 s)."""
+    t = now() - dt.timedelta(seconds=10)
+    wait_until("steady load", lambda: _unsettled(platform, t), timeout=90)
+
+
+def _unsettled(platform: Platform, since: dt.datetime) -> dict[str, object]:
+    problems: dict[str, object] = {}
+    if bad := platform.not_ready():
+        problems["not ready"] = bad
+    if bad_states := inv.not_connected(platform):
+        problems["states"] = bad_states
+    if silent := inv.recording_since(platform, since):
+        problems["not recording"] = silent
+    return problems
+
+
+async def _publish_audit(platform: Platform, n: int) -> None:
+    bus = await connect(platform.nats_urls, name="faults-audit", timeout=5.0)
+    try:
+        client = AuditClient(bus.js, service="gateway", namespace=platform.namespace)
+        events = [
+            new_event(
+                action="footage.live.viewed",
+                actor=actor_pb2.Actor(
+                    id=f"u{i % 7}", unit_id="xa-61", role=actor_pb2.ROLE_UNIT_VIEWER
+                ),
+                source_service="gateway",
+                cameras=[platform.camera_ids[i % len(platform.camera_ids)]],
+                data_categories=[pb.DATA_CATEGORY_IMAGE],
+                purpose_code=pb.PURPOSE_CODE_PUBLIC_ORDER,
+            )
+            for i in range(n)
+        ]
+        for start in range(0, n, 100):
+            await asyncio.gather(*(client.record(e) for e in events[start : start + 100]))
+    finally:
+        await bus.close(timeout=5.0)
+
+
+def publish_audit(platform: Platform, n: int) -> None:
+    """``n`` audit events, as the gateway records viewings: the audit log's load in a case."""
+    asyncio.run(_publish_audit(platform, n))
+
+
+@dataclass
+class Case:
+    """Times of one case; the fault is between ``began`` and ``ended``."""
+
+    name: str
+    began: dt.datetime = field(default_factory=now)
+    ended: dt.datetime | None = None
+    ended_mono: float = 0.0
+    unreachable: bool = False  # cameras ingest could not reach: a gap allowed in the window
+
+    def fault_over(self) -> None:
+        self.ended, self.ended_mono = now(), time.monotonic()
+
+
+@contextmanager
+def fault_case(
+    platform: Platform, observer: inv.Observer, name: str, *, unreachable: bool = False
+) -> Iterator[Case]:
+    """Run the block (the fault and its repair) under load, then check every invariant."""
+    t0 = time.monotonic()
+    steady(platform)
+    print(f"[{name}] steady {time.monotonic() - t0:.1f}")
+    drops_before = inv.drops_audited(platform)
+    publish_audit(platform, 200)
+    case = Case(name, unreachable=unreachable)
+    restarts_before = sum(platform.restarts.values())
+    print(f"[{name}] audit load {time.monotonic() - t0:.1f}")
+    yield case
+    print(f"[{name}] fault {time.monotonic() - t0:.1f}")
+    if case.ended is None:
+        case.fault_over()
+    assert case.ended is not None
+    ended = case.ended
+    recovery = wait_until(f"{name}: recovery", lambda: _unsettled(platform, ended), timeout=90)
+    row = Row(name, 0, 0, 0, 0, 0, round(time.monotonic() - case.ended_mono, 1))
+    problems: list[str] = []
+    if recovery > SETTLE_S:
+        problems.append(f"took {recovery:.1f} s to settle (limit {SETTLE_S:.0f} s)")
+    publish_audit(platform, 50)  # accepted after the fault, too
+    cutoff = time.monotonic()
+    # In-flight segments and audit events land within seconds once everything is ready.
+    wait_until(
+        f"{name}: segments stored",
+        lambda: inv.segments_outcome(platform, observer, cutoff, drops_before, s3=False).lost,
+        timeout=60,
+    )
+    print(f"[{name}] recovered, segments stored {time.monotonic() - t0:.1f}")
+    wait_until(f"{name}: audit drained", lambda: inv.audit_drained(platform, observer), 60)
+    print(f"[{name}] audit drained {time.monotonic() - t0:.1f}")
+    seg = inv.segments_outcome(platform, observer, cutoff, drops_before)
+    aud = inv.audit_outcome(platform, observer)
+    row.handed, row.dropped, row.audit_events = seg.handed, seg.dropped, aud.audit_events
+    row.lost = seg.lost + aud.lost
+    row.duplicated = seg.duplicated + aud.duplicated
+    problems += seg.problems + aud.problems
+    print(f"[{name}] outcomes {time.monotonic() - t0:.1f}")
+    # Gaps only where ingest could not reach the cameras, only in the fault window.
+    latest = inv.query(
+        platform, "SELECT camera_id, max(end_at) AS t FROM recorder.segments GROUP BY camera_id"
+    )
+    end = min(r["t"] for r in latest) - dt.timedelta(seconds=2)
+    allowed = (case.began + INGEST_GAP_SLACK[0], ended + INGEST_GAP_SLACK[1])
+    holes = inv.outside(inv.gaps(platform, case.began, end), allowed if unreachable else None)
+    if holes:
+        problems.append(f"gaps outside the fault window: {holes}")
+    row.problems = problems
+    row.crash_restarts = sum(platform.restarts.values()) - restarts_before
+    print(f"[{name}] gaps {time.monotonic() - t0:.1f}")
+    TABLE.append(row)
+    assert not problems, problems

@@ -1,0 +1,257 @@
+"""The platform the fault cases break: infrastructure and services as processes, restartable.
+
+NATS is a 3-node cluster (real ``nats-server`` processes with routes) and every stream and
+bucket is replicated on the three nodes (``TNCAM_NATS_REPLICAS=3``), as in production.
+
+Unlike the e2e tests, which share the session's NATS, PostgreSQL and MinIO, the fault suite
+owns its servers (on fixed ports, so each can be stopped and brought back where the services
+expect it) and runs registry, audit, recorder, ingest and gateway against them, with a fleet of
+simulated cameras imported through ``tncam cameras import`` as an operator would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import csv
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tncam_testkit.cameras import CameraSimulator
+from tncam_testkit.database import MigratedDatabase, migrate_all
+from tncam_testkit.nats_cluster import NatsCluster
+from tncam_testkit.postgres import PostgresServer
+from tncam_testkit.procs import ServerStartError, distinct_free_ports, free_port
+from tncam_testkit.s3 import MinioServer
+from tncam_testkit.services import ServiceProcess, http_get
+
+#: The ``tncam`` command of this environment.
+TNCAM = str(Path(sys.executable).with_name("tncam"))
+
+#: Starts of a service before giving up (a CrashLoopBackOff's first attempts).
+START_ATTEMPTS = 3
+
+#: Start order: the audit log and the registry first, the gateway last.
+MESH = ("audit", "registry", "recorder", "ingest", "gateway")
+
+#: Settings that make every recovery take seconds rather than the production minutes.
+FAST = {
+    "TNCAM_ENVIRONMENT": "test",
+    "TNCAM_NATS_REPLICAS": "3",  # every stream and bucket on the 3 nodes
+    "TNCAM_LOG_LEVEL": "INFO",
+    "TNCAM_INGEST_WORKER_ID": "fault-ingest-0",  # a StatefulSet pod keeps its name
+    "TNCAM_INGEST_SEGMENT_TARGET_S": "2",
+    "TNCAM_INGEST_RTSP_TIMEOUT_S": "2",
+    "TNCAM_INGEST_RECONNECT_MAX_S": "2",
+    "TNCAM_INGEST_PUBLISH_TIMEOUT_S": "3",
+    "TNCAM_INGEST_SNAPSHOT_INTERVAL_S": "30",
+    "TNCAM_REGISTRY_SWEEP_INTERVAL_S": "0.5",
+    "TNCAM_RECORDER_S3_TIMEOUT_S": "3",
+    "TNCAM_RECORDER_S3_RETRY_CAP_S": "2",
+    "TNCAM_AUDIT_CONSUMER_ACK_WAIT_S": "2",
+    "TNCAM_AUDIT_LEADER_RETRY_S": "0.2",
+    "TNCAM_AUDIT_FETCH_TIMEOUT_S": "0.2",
+    "TNCAM_SHUTDOWN_GRACE_S": "3",
+}
+
+
+@dataclass
+class Platform:
+    """Servers, services and cameras of one fault module; every part can be stopped."""
+
+    workdir: Path
+    nats: NatsCluster
+    pg: PostgresServer
+    s3: MinioServer
+    cameras: CameraSimulator
+    db: MigratedDatabase
+    env: dict[str, str]
+    camera_ids: list[str]
+    procs: dict[str, ServiceProcess] = field(default_factory=dict)
+    #: Service -> times it exited while starting and was started again (kubelet-like).
+    restarts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def namespace(self) -> str:
+        return self.env["TNCAM_NATS_NAMESPACE"]
+
+    @property
+    def nats_urls(self) -> list[str]:
+        return self.nats.url.split(",")
+
+    @property
+    def bucket(self) -> str:
+        return self.env["TNCAM_RECORDER_BUCKET"]
+
+    def start_service(self, service: str) -> None:
+        """Start ``service`` (again) on its port; return once ``/readyz`` answers 200.
+
+        As the kubelet does, a process that exits while starting (a service stops with exit 1
+        when NATS does not answer its stream or consumer declarations in time, as an R3
+        cluster on a loaded machine may not) is started again, up to ``START_ATTEMPTS``.
+        """
+        old = self.procs.get(service)
+        port = old.port if old else free_port()
+        for attempt in range(1, START_ATTEMPTS + 1):
+            proc = ServiceProcess(
+                service, env=self.env, log_dir=self.workdir / "logs", port=port, ready_timeout=60.0
+            )
+            try:
+                proc.start()
+            except ServerStartError:
+                if attempt == START_ATTEMPTS:
+                    raise
+                self.restarts[service] = self.restarts.get(service, 0) + 1
+                continue
+            self.procs[service] = proc
+            return
+
+    def kill(self, service: str) -> None:
+        """SIGKILL ``service``, as the kernel's OOM killer or a node loss would."""
+        proc = self.procs[service]
+        assert proc.proc is not None
+        proc.proc.send_signal(signal.SIGKILL)
+        proc.proc.wait(timeout=10)
+        proc.stop()
+
+    def not_ready(self) -> dict[str, int]:
+        """The services whose ``/readyz`` does not answer 200, with the status (0: no answer)."""
+        out: dict[str, int] = {}
+        for name, proc in self.procs.items():
+            try:
+                status, _ = http_get(f"{proc.url}/readyz", timeout=2.0)
+            except OSError:
+                status = 0
+            if status != 200:
+                out[name] = status
+        return out
+
+    def stop(self) -> None:
+        for service in reversed(MESH):
+            proc = self.procs.pop(service, None)
+            if proc is not None:
+                proc.stop()
+
+
+def _import_fleet(platform: Platform) -> None:
+    rows = [["code", "name", "commune_code", "site_kind", "rtsp_url"]]
+    for n, code in enumerate(platform.camera_ids, start=1):
+        commune = f"{60 + n:02d}"
+        rows.append(
+            [code, f"Cổng UBND {commune}", commune, "committee_hq", platform.cameras.url(n)]
+        )
+    path = platform.workdir / "fleet.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    for _ in range(5):
+        done = subprocess.run(
+            [TNCAM, "cameras", "import", str(path)],
+            env=platform.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        # Ready can come a moment before the registry's endpoint subscriptions reach the
+        # server when everything starts at once ("nobody serves"): ask again.
+        if "nobody serves" not in done.stderr:
+            break
+        time.sleep(0.5)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _keys() -> dict[str, str]:
+    """A new key for each service secret (``service_keys`` without its ``tncam audit keygen``
+    run, which takes ~30 s to start on a loaded machine)."""
+    from tncam_audit.domain.note import Signer
+
+    origin = "tncam.faults/audit"
+    return {
+        "TNCAM_REGISTRY_CREDENTIALS_KEY": secrets.token_urlsafe(32),
+        "TNCAM_RECORDER_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "TNCAM_GATEWAY_JWT_SIGNING_KEY": secrets.token_urlsafe(48),
+        "TNCAM_GATEWAY_MFA_ENCRYPTION_KEY": secrets.token_urlsafe(48),
+        "TNCAM_AUDIT_LOG_ORIGIN": origin,
+        "TNCAM_AUDIT_SIGNING_KEY": Signer.generate(origin).encode(),
+    }
+
+
+def start_platform(
+    workdir: Path, cameras: CameraSimulator, before_import: Callable[[Platform], None]
+) -> Platform:
+    """NATS, PostgreSQL (migrated), MinIO on fixed ports, the five services, the fleet imported."""
+    s3_port, s3_console = distinct_free_ports(2)
+    nats = NatsCluster(workdir / "nats")
+    pg = PostgresServer(workdir / "pg")
+    s3 = MinioServer(
+        workdir / "minio",
+        port=s3_port,
+        console_port=s3_console,
+        credentials=(f"tncam-{secrets.token_hex(4)}", secrets.token_urlsafe(24)),
+    )
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            for done in [pool.submit(server.start) for server in (nats, pg, s3)]:
+                done.result()
+        # Later restarts must come back on the same port.
+        pg._requested_port = pg.port
+        base = f"postgresql://127.0.0.1:{pg.port}/{pg.database}"
+        db = asyncio.run(migrate_all(pg.dsn(), base))
+        keys = _keys()
+    except BaseException:
+        for server in (s3, pg, nats):
+            server.stop()
+        raise
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
+    env |= db.env() | keys | FAST
+    env |= {
+        "TNCAM_NATS_URL": nats.url,
+        "TNCAM_NATS_NAMESPACE": f"f{uuid.uuid4().hex[:10]}",
+        "TNCAM_S3_ENDPOINT": s3.endpoint.url,
+        "TNCAM_S3_ACCESS_KEY": s3.endpoint.access_key,
+        "TNCAM_S3_SECRET_KEY": s3.endpoint.secret_key,
+        "TNCAM_RECORDER_BUCKET": f"faults-{uuid.uuid4().hex[:10]}",
+        "TNCAM_INGEST_SPOOL_DIR": str(workdir / "spool"),
+    }
+    ids = [f"FT-{60 + n:02d}-UB" for n in range(1, len(cameras.urls) + 1)]
+    platform = Platform(workdir, nats, pg, s3, cameras, db, env, ids)
+    try:
+        # Each waits for what it needs (NATS, its schema), so all start at once.
+        with ThreadPoolExecutor(len(MESH)) as pool:
+            for done in [pool.submit(platform.start_service, s) for s in MESH]:
+                done.result()
+        before_import(platform)
+        _import_fleet(platform)
+    except BaseException:
+        stop_platform(platform)
+        raise
+    return platform
+
+
+def stop_platform(platform: Platform) -> None:
+    platform.stop()
+    for server in (platform.s3, platform.pg, platform.nats):
+        server.stop()
+
+
+def wait_until(what: str, problems: Callable[[], object], timeout: float) -> float:
+    """Poll ``problems()`` until it returns nothing (falsy); return the seconds it took.
+
+    Fails after ``timeout`` seconds with the last problems it saw.
+    """
+    began = time.monotonic()
+    while True:
+        last = problems()
+        if not last:
+            return time.monotonic() - began
+        assert time.monotonic() - began < timeout, f"{what}: not after {timeout:.0f} s: {last!r}"
+        time.sleep(0.25)
