@@ -6,7 +6,7 @@ import type { AccountCreated, AccountOut, Role } from "../api";
 import { formatDateTime } from "../format";
 import { ROLE_TEXT } from "../labels";
 import { ApiError, messageOf } from "../problems";
-import { call } from "../session";
+import { call, currentUser } from "../session";
 import { describedBy, ErrorBox, Field, Loading } from "../ui";
 import { ActionButtons, ActionForm } from "./account-actions";
 import type { AccountAction } from "./account-actions";
@@ -169,7 +169,9 @@ export function AccountsPage() {
                   <td>{a.mfa_enrolled ? "Đã đăng ký" : "Chưa đăng ký"}</td>
                   <td>{formatDateTime(a.last_login_at)}</td>
                   <td class="actions">
-                    <ActionButtons account={a} onPick={(action) => setActing({ account: a, action })} />
+                    {a.id !== currentUser()?.account_id && (
+                      <ActionButtons account={a} onPick={(action) => setActing({ account: a, action })} />
+                    )}
                   </td>
                 </tr>
               ))}

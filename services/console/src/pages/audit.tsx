@@ -20,29 +20,30 @@ const VIEW_TEXT: Record<LogView, string> = {
 const OUTCOME_TEXT: Record<LogOutcome, string> = {
   success: "Thành công",
   denied: "Bị từ chối",
-  failed: "Lỗi",
+  failed: "Thất bại",
 };
-/** The audit contract's purpose codes (tncam.audit.v1.PurposeCode). */
+/** The audit contract's codes, worded as the audit service's CSV words them. */
 const PURPOSE_CODE_TEXT: Record<string, string> = {
-  PURPOSE_CODE_NOT_APPLICABLE: "Không áp dụng",
+  PURPOSE_CODE_NOT_APPLICABLE: "Không xử lý dữ liệu cá nhân",
   PURPOSE_CODE_PUBLIC_ORDER: "Bảo đảm an ninh, trật tự",
   PURPOSE_CODE_TRAFFIC_SAFETY: "Bảo đảm an toàn giao thông",
-  PURPOSE_CODE_CASE_INVESTIGATION: "Điều tra, xác minh vụ việc",
-  PURPOSE_CODE_EMERGENCY_COMMAND: "Chỉ huy xử lý tình huống khẩn cấp",
-  PURPOSE_CODE_TECHNICAL_MAINTENANCE: "Kiểm tra kỹ thuật, bảo trì",
+  PURPOSE_CODE_CASE_INVESTIGATION: "Điều tra, xử lý vụ việc",
+  PURPOSE_CODE_EMERGENCY_COMMAND: "Chỉ đạo, điều hành khẩn cấp",
+  PURPOSE_CODE_TECHNICAL_MAINTENANCE: "Khắc phục sự cố, bảo trì kỹ thuật",
   PURPOSE_CODE_URBAN_ORDER: "Trật tự đô thị",
-  PURPOSE_CODE_ENVIRONMENT: "Môi trường",
+  PURPOSE_CODE_ENVIRONMENT: "Vi phạm môi trường",
   PURPOSE_CODE_NEIGHBOURHOOD_SECURITY: "An ninh khu dân cư",
-  PURPOSE_CODE_SECTOR_OPERATION: "Vận hành chuyên ngành",
-  PURPOSE_CODE_SYSTEM_ADMINISTRATION: "Quản trị hệ thống",
-  PURPOSE_CODE_AUDIT_REVIEW: "Kiểm tra, giám sát",
-  PURPOSE_CODE_OTHER: "Mục đích khác",
+  PURPOSE_CODE_SECTOR_OPERATION: "Điều hành chuyên ngành",
+  PURPOSE_CODE_SYSTEM_ADMINISTRATION: "Quản trị hệ thống, tài khoản",
+  PURPOSE_CODE_AUDIT_REVIEW: "Kiểm tra nhật ký",
+  PURPOSE_CODE_OTHER: "Khác",
 };
 const BASIS_CODE_TEXT: Record<string, string> = {
-  LEGAL_BASIS_EMERGENCY_COMMAND: "Chỉ huy khẩn cấp",
-  LEGAL_BASIS_INCIDENT_FIX: "Khắc phục sự cố",
-  LEGAL_BASIS_WRITTEN_REQUEST: "Yêu cầu bằng văn bản",
-  LEGAL_BASIS_COMMITTEE_APPROVAL: "Phê duyệt của UBND tỉnh",
+  LEGAL_BASIS_NONE: "Trong phạm vi được giao",
+  LEGAL_BASIS_EMERGENCY_COMMAND: "Chỉ đạo khẩn cấp",
+  LEGAL_BASIS_INCIDENT_FIX: "Khắc phục sự cố kết nối",
+  LEGAL_BASIS_WRITTEN_REQUEST: "Văn bản đề nghị của cơ quan có thẩm quyền",
+  LEGAL_BASIS_COMMITTEE_APPROVAL: "Văn bản chấp thuận của UBND tỉnh",
   LEGAL_BASIS_QUICK_EXTRACTION: "Trích xuất nhanh",
 };
 const PAGE_SIZE = 50;
@@ -151,7 +152,7 @@ function FilterForm({ init, onSearch, busy }: { init: Filters; onSearch: (f: Fil
   );
   return (
     <form
-      class="panel grid-form"
+      class="panel grid-form compact"
       role="search"
       aria-labelledby="audit-search-h"
       onSubmit={(ev) => {

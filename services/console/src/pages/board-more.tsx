@@ -97,7 +97,7 @@ export function BoardMap({ rows }: { rows: ReportRow[] }) {
           const x = (i % PER_ROW) * (SIDE + GAP);
           const y = Math.floor(i / PER_ROW) * (SIDE + GAP);
           const state = communeState(r);
-          const label = `${r.commune_name}: ${MAP_TEXT[state]}`;
+          const label = `${r.commune_code}. ${r.commune_name}: ${MAP_TEXT[state]}`;
           return (
             <a href={`#/camera?xa=${encodeURIComponent(r.commune_code)}`} aria-label={label} data-commune={r.commune_code} data-state={state}>
               <title>{label}</title>
