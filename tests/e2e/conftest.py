@@ -273,7 +273,9 @@ def running_stack(
 
 #: The modules that use the shared stack; they run one after the other (file order), and the
 #: stack stops after the last test of the last of them (see pytest_runtest_teardown below).
-MAKE_RUN_MODULES = frozenset({"test_live_browser", "test_live_console_browser"})
+MAKE_RUN_MODULES = frozenset(
+    {"test_console_records_browser", "test_live_browser", "test_live_console_browser"}
+)
 #: Its fleet: CAM-01-001 sends H.265, CAM-02-002 … CAM-04-004 H.264 (communes 01-04).
 MAKE_RUN_ARGS = ("--cameras", "4", "--h264", "2", "--h264", "3", "--h264", "4")
 #: Its first province_admin.
