@@ -359,7 +359,7 @@ async def test_admin_accounts_review_board_map_and_totp_qr(
                 else "none"
             )
             assert states[row_["commune_code"]] == want, row_
-        assert await page.locator("table.board").first.is_hidden()
+        assert await page.locator("table.board").is_hidden()
         await shot(page, s, "28-ban-do-xa-phuong")
         assert not [line for line in console if line.startswith("pageerror")], console
     finally:

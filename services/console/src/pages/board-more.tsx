@@ -26,7 +26,7 @@ function UnitTable({ id, title, rows }: { id: string; title: string; rows: Repor
         <p>Chưa có đơn vị nào.</p>
       ) : (
         <div class="table-wrap short">
-          <table class="board units" data-testid={id}>
+          <table class="report-units" data-testid={id}>
             <thead>
               <tr>
                 <th scope="col">STT</th>
