@@ -274,7 +274,12 @@ def running_stack(
 #: The modules that use the shared stack; they run one after the other (file order), and the
 #: stack stops after the last test of the last of them (see pytest_runtest_teardown below).
 MAKE_RUN_MODULES = frozenset(
-    {"test_live_browser", "test_live_console_browser", "test_console_playback_browser"}
+    {
+        "test_live_browser",
+        "test_live_console_browser",
+        "test_console_records_browser",
+        "test_console_playback_browser",
+    }
 )
 #: Of those, the modules that run after the others (they play back minutes of recordings).
 MAKE_RUN_LAST = frozenset({"test_console_playback_browser"})

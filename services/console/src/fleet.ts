@@ -1,7 +1,7 @@
 // The board's figures: the province's connection report for the roles that may read it; for
 // a unit or a sector, the same rows and totals computed from the cameras it may see.
 import { getConnectionReport, listCameras } from "./api";
-import type { CameraOut, ConnectionReport, ReportCell, ReportRow, SiteKind } from "./api";
+import type { CameraOut, ConnectionReport, ReportCell, ReportRow, ReportUnitRow, SiteKind } from "./api";
 import { call, may } from "./session";
 
 export const COLUMNS = [
@@ -30,6 +30,9 @@ export interface Board {
   poor: Map<string, Set<ColumnKey>>;
   generatedAt: string;
   fromReport: boolean;
+  /** The report's sections II (provincial service center) and III (departments, sector centers). */
+  serviceCenters?: ReportUnitRow[];
+  departments?: ReportUnitRow[];
 }
 
 /** Every camera the caller may see, page after page. */
@@ -136,6 +139,8 @@ export async function loadBoard(): Promise<Board> {
       poor: poorOf(report),
       generatedAt: report.generated_at,
       fromReport: true,
+      serviceCenters: report.service_centers,
+      departments: report.departments,
     };
   }
   const { rows, poor } = rowsOf(await allCameras());

@@ -6,16 +6,22 @@ import type { Role } from "./api";
 import { ROLE_TEXT } from "./labels";
 import { AccountPage } from "./pages/account";
 import { AccountsPage } from "./pages/accounts";
+import { AnnualPage } from "./pages/annual";
+import { AuditPage } from "./pages/audit";
 import { BoardPage } from "./pages/board";
+import { BreachesPage } from "./pages/breaches";
 import { CameraPage } from "./pages/camera";
 import { CameraListPage } from "./pages/cameras";
 import { DutiesPage } from "./pages/duties";
 import { GrantsPage } from "./pages/grants";
-import { SignIn } from "./pages/signin";
-import { WallPage } from "./pages/wall";
-import { AnnualPage } from "./pages/annual";
+import { MaintenancePage } from "./pages/maintenance";
+import { NeedsPage } from "./pages/needs";
 import { PlaybackPage } from "./pages/playback";
 import { ReportsPage } from "./pages/reports";
+import { ReviewPage } from "./pages/review";
+import { SignIn } from "./pages/signin";
+import { WallPage } from "./pages/wall";
+import { mayReadAudit } from "./records";
 import { go, useRoute } from "./router";
 import type { Route } from "./router";
 import { CAMERA_ROLES, currentUser, onSessionChange, resume, signOut } from "./session";
@@ -26,6 +32,8 @@ interface Page {
   roles: readonly Role[];
   /** Reached from another place rather than the menu (the user's name in the header, a link). */
   hidden?: boolean;
+  /** A further condition than the role (the audit search: a unit's leader only). */
+  when?: () => boolean;
 }
 
 const ALL: readonly Role[] = Object.keys(ROLE_TEXT) as Role[];
@@ -49,10 +57,20 @@ const PAGES: Page[] = [
     roles: ["province_admin", "unit_operator", "unit_viewer"],
     hidden: true, // reached from the connection report's page
   },
+  // Records and duties (issue 16, third part).
+  { path: "bao-tri", title: "Bảo trì", roles: ["province_admin", "auditor", "unit_operator", "unit_viewer"] },
+  { path: "nhu-cau", title: "Nhu cầu", roles: ["province_admin", "auditor", "unit_operator", "unit_viewer"] },
+  { path: "so-su-co", title: "Sổ sự cố lộ lọt", roles: ["province_admin", "auditor"] },
+  { path: "nhat-ky", title: "Nhật ký truy cập", roles: ["auditor", "unit_operator", "unit_viewer"], when: mayReadAudit },
+  { path: "ra-soat-tai-khoan", title: "Rà soát tài khoản", roles: ["province_admin"], hidden: true },
 ];
 
+function mayUse(p: Page, role: Role): boolean {
+  return p.roles.includes(role) && (!p.when || p.when());
+}
+
 function home(role: Role): string {
-  return `#/${PAGES.find((p) => p.roles.includes(role))?.path ?? "tai-khoan"}`;
+  return `#/${PAGES.find((p) => mayUse(p, role))?.path ?? "tai-khoan"}`;
 }
 
 function Body({ route }: { route: Route }) {
@@ -78,6 +96,16 @@ function Body({ route }: { route: Route }) {
       return <ReportsPage />;
     case "bao-cao-nam":
       return <AnnualPage />;
+    case "bao-tri":
+      return <MaintenancePage />;
+    case "nhu-cau":
+      return <NeedsPage />;
+    case "so-su-co":
+      return <BreachesPage />;
+    case "nhat-ky":
+      return <AuditPage route={route} />;
+    case "ra-soat-tai-khoan":
+      return <ReviewPage />;
     default:
       return null;
   }
@@ -128,7 +156,7 @@ function App() {
     );
   }
   const page = PAGES.find((p) => p.path === section);
-  const allowed = page !== undefined && page.roles.includes(me.role);
+  const allowed = page !== undefined && mayUse(page, me.role);
   return (
     <>
       <a class="skip" href="#main" onClick={(e) => {
@@ -144,7 +172,7 @@ function App() {
         </span>
         <nav aria-label="Chức năng">
           <ul>
-            {PAGES.filter((p) => !p.hidden && p.roles.includes(me.role)).map((p) => (
+            {PAGES.filter((p) => !p.hidden && mayUse(p, me.role)).map((p) => (
               <li>
                 <a href={`#/${p.path}`} aria-current={p.path === section ? "page" : undefined}>
                   {p.title}

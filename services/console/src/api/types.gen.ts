@@ -2446,6 +2446,12 @@ export type Me = {
      */
     unit_id: string;
     /**
+     * Unit Leader
+     *
+     * Lãnh đạo đơn vị: reads its unit's processing and extraction logs
+     */
+    unit_leader?: boolean;
+    /**
      * Username
      */
     username: string;

@@ -6,8 +6,10 @@ import type { AccountCreated, AccountOut, Role } from "../api";
 import { formatDateTime } from "../format";
 import { ROLE_TEXT } from "../labels";
 import { ApiError, messageOf } from "../problems";
-import { call } from "../session";
+import { call, currentUser } from "../session";
 import { describedBy, ErrorBox, Field, Loading } from "../ui";
+import { ActionButtons, ActionForm } from "./account-actions";
+import type { AccountAction } from "./account-actions";
 
 const STATUS_TEXT: Record<string, string> = {
   active: "Đang hoạt động",
@@ -95,16 +97,44 @@ export function AccountsPage() {
   const [items, setItems] = useState<AccountOut[] | null>(null);
   const [created, setCreated] = useState<AccountCreated | null>(null);
   const [error, setError] = useState("");
+  const [acting, setActing] = useState<{ account: AccountOut; action: AccountAction } | null>(null);
+  const [done, setDone] = useState<{ text: string; secret: string } | null>(null);
   useEffect(() => {
     call(() => listAccounts({ query: { page_size: 200 } })).then(
       (page) => setItems(page.items),
       (e: unknown) => setError(messageOf(e)),
     );
-  }, [created]);
+  }, [created, done]);
   return (
     <main id="main">
       <h1>Tài khoản</h1>
+      <p>
+        <a href="#/ra-soat-tai-khoan">Rà soát tài khoản định kỳ</a>
+      </p>
       <ErrorBox text={error} />
+      {done && (
+        <p class="alert info" role="status">
+          {done.text}
+          {done.secret && (
+            <>
+              {" "}
+              Mật khẩu tạm (chỉ hiện một lần, phải đổi khi đăng nhập):{" "}
+              <code data-testid="temporary-secret">{done.secret}</code>
+            </>
+          )}
+        </p>
+      )}
+      {acting && (
+        <ActionForm
+          account={acting.account}
+          action={acting.action}
+          onCancel={() => setActing(null)}
+          onDone={(text, secret) => {
+            setActing(null);
+            setDone({ text, secret });
+          }}
+        />
+      )}
       {created && (
         <p class="alert info" role="status">
           Đã tạo tài khoản {created.account.username}. Mật khẩu tạm (chỉ hiện một lần, người dùng
@@ -125,6 +155,7 @@ export function AccountsPage() {
                 <th scope="col">Trạng thái</th>
                 <th scope="col">Xác thực hai lớp</th>
                 <th scope="col">Đăng nhập gần nhất</th>
+                <th scope="col">Thao tác</th>
               </tr>
             </thead>
             <tbody>
@@ -137,6 +168,11 @@ export function AccountsPage() {
                   <td>{STATUS_TEXT[a.status] ?? a.status}</td>
                   <td>{a.mfa_enrolled ? "Đã đăng ký" : "Chưa đăng ký"}</td>
                   <td>{formatDateTime(a.last_login_at)}</td>
+                  <td class="actions">
+                    {a.id !== currentUser()?.account_id && (
+                      <ActionButtons account={a} onPick={(action) => setActing({ account: a, action })} />
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -8,6 +8,7 @@ import type { ReportCell, ReportRow } from "../api";
 import { formatDateTime, formatNumber } from "../format";
 import { messageOf } from "../problems";
 import { ErrorBox, Loading } from "../ui";
+import { BoardMap, UnitSections } from "./board-more";
 
 type Filter = "all" | "lost" | "never" | "done" | "unstable" | "poor";
 const FILTERS: Record<Filter, string> = {
@@ -75,6 +76,7 @@ export function BoardPage() {
   const [error, setError] = useState("");
   const [text, setText] = useState("");
   const [filter, setFilter] = useState<Filter>("all");
+  const [asMap, setAsMap] = useState(false);
 
   useEffect(() => {
     let live = true;
@@ -159,11 +161,23 @@ export function BoardPage() {
                 <option value={k}>{v}</option>
               ))}
             </select>
+            <fieldset class="view-switch">
+              <legend class="sr-only">Cách xem</legend>
+              <label class="check">
+                <input type="radio" name="board-view" checked={!asMap} onChange={() => setAsMap(false)} />
+                Bảng
+              </label>
+              <label class="check">
+                <input type="radio" name="board-view" checked={asMap} onChange={() => setAsMap(true)} />
+                Sơ đồ
+              </label>
+            </fieldset>
             <span role="status" aria-live="polite">
               {formatNumber(rows.length)} / {formatNumber(board.rows.length)} xã, phường
             </span>
           </form>
-          <div class="table-wrap">
+          {asMap && <BoardMap rows={rows} />}
+          <div class="table-wrap" hidden={asMap}>
             <table class="board">
               <caption class="sr-only">
                 Tình trạng kết nối camera theo xã, phường và loại địa điểm
@@ -200,6 +214,9 @@ export function BoardPage() {
               </tbody>
             </table>
           </div>
+          {board.fromReport && (
+            <UnitSections serviceCenters={board.serviceCenters ?? []} departments={board.departments ?? []} />
+          )}
           <section aria-labelledby="totals-title">
             <h2 id="totals-title">Tổng hợp</h2>
             <ul class="totals" data-testid="totals">

@@ -7,6 +7,7 @@ import { formatDate, formatDateTime, formatNumber } from "../format";
 import { ApiError, messageOf } from "../problems";
 import { call, may } from "../session";
 import { describedBy, ErrorBox, Field, Loading } from "../ui";
+import { TicketNotes } from "./ticket-notes";
 
 const DEADLINE_TEXT: Record<DeadlineOut["kind"], string> = {
   connection: "Kết nối camera",
@@ -116,6 +117,7 @@ export function DutiesPage() {
                 <th scope="col">Mở lúc</th>
                 <th scope="col">Hạn khắc phục</th>
                 <th scope="col">Tình trạng</th>
+                <th scope="col">Ghi chú</th>
                 {handles && <th scope="col">Xử lý</th>}
               </tr>
             </thead>
@@ -134,6 +136,9 @@ export function DutiesPage() {
                       : t.acknowledged_at
                         ? `Đơn vị đã nhận lúc ${formatDateTime(t.acknowledged_at)}`
                         : "Chưa xác nhận"}
+                  </td>
+                  <td>
+                    <TicketNotes ticket={t} handles={handles} onAdded={() => setVersion(version + 1)} />
                   </td>
                   {handles && (
                     <td class="actions">

@@ -5,6 +5,7 @@ import { issueGrant, listGrants, revokeGrant } from "../api";
 import type { GrantOut, GrantScope, LegalBasis } from "../api";
 import { formatDateTime } from "../format";
 import { ApiError, messageOf } from "../problems";
+import { mayReadAudit } from "../records";
 import { call, may } from "../session";
 import { describedBy, ErrorBox, Field, Loading } from "../ui";
 
@@ -105,12 +106,20 @@ function IssueForm({ onIssued }: { onIssued: () => void }) {
   );
 }
 
+/** The review after a grant: the audit search of its grantee's accesses while it held. */
+function usesOf(g: GrantOut): string {
+  const end = g.revoked_at ?? g.expires_at;
+  const q = new URLSearchParams({ xem: "processing", nguoi: g.grantee_id, tu: g.created_at, den: end });
+  return `#/nhat-ky?${q.toString()}`;
+}
+
 export function GrantsPage() {
   const [items, setItems] = useState<GrantOut[] | null>(null);
   const [activeOnly, setActiveOnly] = useState(true);
   const [error, setError] = useState("");
   const [version, setVersion] = useState(0);
   const admin = may(["province_admin"]);
+  const reviews = mayReadAudit();
   useEffect(() => {
     call(() => listGrants({ query: { active: activeOnly ? true : undefined, page_size: 200 } })).then(
       (page) => setItems(page.items),
@@ -149,6 +158,7 @@ export function GrantsPage() {
                 <th scope="col">Hết hiệu lực</th>
                 <th scope="col">Tình trạng</th>
                 {admin && <th scope="col">Thu hồi</th>}
+                {reviews && <th scope="col">Rà soát sau</th>}
               </tr>
             </thead>
             <tbody>
@@ -168,6 +178,11 @@ export function GrantsPage() {
                           Thu hồi
                         </button>
                       )}
+                    </td>
+                  )}
+                  {reviews && (
+                    <td>
+                      <a href={usesOf(g)}>Các lần sử dụng</a>
                     </td>
                   )}
                 </tr>

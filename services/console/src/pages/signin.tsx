@@ -6,6 +6,7 @@ import type { MfaEnrolment } from "../api";
 import { ApiError, messageOf } from "../problems";
 import { adopt, call, reloadMe } from "../session";
 import { describedBy, ErrorBox, Field } from "../ui";
+import { QrCode } from "../qr";
 
 type Step = "login" | "enrol" | "password";
 
@@ -84,11 +85,15 @@ export function SignIn({ next, onDone }: Props) {
       <main id="main" class="signin">
         <h1>Đăng ký xác thực hai lớp</h1>
         <p>
-          Thêm khóa bí mật dưới đây vào ứng dụng xác thực (Google Authenticator, Microsoft
+          Quét mã QR (hoặc nhập khóa bí mật) dưới đây bằng ứng dụng xác thực (Google Authenticator, Microsoft
           Authenticator…), rồi nhập mã 6 số ứng dụng hiển thị. Khóa chỉ hiện một lần.
         </p>
+        <QrCode
+          text={enrolment.otpauth_uri}
+          label="Mã QR để thêm tài khoản vào ứng dụng xác thực (quét bằng ứng dụng)"
+        />
         <p class="secret">
-          Khóa bí mật: <code id="totp-secret">{enrolment.secret}</code>
+          Hoặc nhập khóa bí mật: <code id="totp-secret">{enrolment.secret}</code>
         </p>
         <details class="hint">
           <summary>Địa chỉ cài đặt (otpauth) cho ứng dụng nhận địa chỉ</summary>

@@ -180,6 +180,10 @@ class Me(BaseModel):
     unit_id: str = Field(examples=["xa-tan-thinh"])
     sector_code: str = Field(examples=[""])
     password_change_required: bool = False
+    unit_leader: bool = Field(
+        default=False,
+        description="Lãnh đạo đơn vị: reads its unit's processing and extraction logs",
+    )
 
 
 @router.get(
@@ -200,6 +204,7 @@ async def me(caller: AnyCallerDep) -> Me:
         unit_id=p.unit_id,
         sector_code=p.sector_code,
         password_change_required=caller.password_change_required,
+        unit_leader=p.unit_leader,
     )
 
 
