@@ -88,6 +88,7 @@ class Stack:
         self.urls: list[tuple[str, str]] = []
         self.services: dict[str, ServiceProcess] = {}
         self.admin_lines: list[str] = []
+        self.admin_dsn = ""  # PostgreSQL as its admin (the soak reads table sizes with it)
 
     def _keep(self, name: str, thing: Stoppable) -> None:
         self.started.append((name, thing))
@@ -155,6 +156,7 @@ class Stack:
             base = f"postgresql://127.0.0.1:{pg.port}/{pg.database}"
             self.urls.append(("PostgreSQL", f"{base} (admin {pg.admin_user})"))
         done = _step("migrating schemas registry, recorder, audit, gateway")
+        self.admin_dsn = admin
         migrated = asyncio.run(migrate_all(admin, base))
         done()
         self.env.update(migrated.env())
