@@ -2,13 +2,13 @@
 
 Starts what ``make run`` starts (``Stack``: NATS, PostgreSQL, S3, the simulated cameras, the six
 services; 64 cameras by default), imports the fleet, then every minute samples the RSS of every
-service process with its children (ingest's workers), the messages and bytes of every NATS
-stream (JetStream API), the size of every table of the services' schemas
-(``pg_total_relation_size``) and the object count of every bucket. Each sample is one row of the
-progress table and lines of ``var/soak/{rss,nats,postgres,s3}.csv``. At the end: the slopes
-(least squares after the warm-up) per 10 minutes, each service's RSS growth against the target
-(< 1 MB/10 min), also in ``var/soak/summary.txt``. Exits 1 when a service fails the target or
-exits. Not part of ``make test`` (it takes ``--minutes``).
+service process with its children (ingest's workers; the median of 5 readings 1 s apart), the
+messages and bytes of every NATS stream (JetStream API), the size of every table of the
+services' schemas (``pg_total_relation_size``) and the object count of every bucket. Each
+sample is one row of the progress table and lines of ``var/soak/{rss,nats,postgres,s3}.csv``.
+At the end: the slopes (least squares after the warm-up) per 10 minutes, each service's RSS
+growth against the target (< 1 MB/10 min), also in ``var/soak/summary.txt``. Exits 1 when a
+service fails the target or exits. Not part of ``make test`` (it takes ``--minutes``).
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ CSV_HEADERS = {
     "s3": ("minute", "bucket", "objects"),
 }
 Series = list[tuple[float, float]]
+#: One RSS sample is the median of this many readings, RSS_READING_GAP_S apart.
+RSS_READINGS = 5
+RSS_READING_GAP_S = 1.0
 
 
 @dataclass
@@ -73,11 +76,7 @@ class SoakLog:
     def sample(self, stack: Stack, minute: float) -> None:
         """Probe everything once and record it at ``minute``."""
         m = round(minute, 3)
-        parents = probe.process_parents()
-        rss = {
-            name: probe.tree_rss_bytes(proc.pid, parents) if proc.pid is not None else 0
-            for name, proc in stack.services.items()
-        }
+        rss = stats.median_readings([self._rss_reading(stack, i) for i in range(RSS_READINGS)])
         streams = asyncio.run(probe.nats_streams(stack.env["TNCAM_NATS_URL"]))
         tables = asyncio.run(probe.table_sizes(stack.admin_dsn, SCHEMAS))
         buckets = probe.bucket_objects(
@@ -98,6 +97,17 @@ class SoakLog:
         self._write("nats", [(m, s.name, s.messages, s.bytes) for s in streams])
         self._write("postgres", [(m, t.schema, t.table, t.bytes) for t in tables])
         self._write("s3", [(m, b, c) for b, c in buckets.items()])
+
+    @staticmethod
+    def _rss_reading(stack: Stack, i: int) -> dict[str, int]:
+        if i:
+            time.sleep(RSS_READING_GAP_S)
+        parents = probe.process_parents()
+        return {
+            name: probe.tree_rss_bytes(proc.pid, parents)
+            for name, proc in stack.services.items()
+            if proc.pid is not None
+        }
 
     def progress_headers(self) -> list[str]:
         return ["min", *(f"{n} MB" for n in SERVICES), "NATS msgs", "NATS MB", "PG MB", "S3 objs"]

@@ -7,6 +7,7 @@ of the target (RSS < 1 MB/10 min per service after warm-up).
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,16 @@ MB = 1_000_000
 WARMUP_MINUTES = 5.0
 #: The RSS target of every service: growth below this, in MB per 10 minutes.
 RSS_TARGET_MB_PER_10MIN = 1.0
+
+
+def median_readings(readings: Sequence[Mapping[str, int]]) -> dict[str, float]:
+    """Per name, the median of a few quick readings: one sample robust to a transient.
+
+    A process's RSS moves by megabytes within seconds (segment buffers allocated and given
+    back at each cut, a GC pass); one reading per minute would put that noise into the slope.
+    """
+    names = {name for r in readings for name in r}
+    return {n: statistics.median(r[n] for r in readings if n in r) for n in sorted(names)}
 
 
 def after_warmup(

@@ -9,6 +9,7 @@ from tncam_testkit.soak_stats import (
     MB,
     after_warmup,
     line,
+    median_readings,
     per_10min,
     rss_verdicts,
     slope,
@@ -80,3 +81,13 @@ def test_table_aligns_columns() -> None:
     text = table(["name", "n"], [("ingest", 5), ("a", 1234)])
     assert text.splitlines() == ["name       n", "------  ----", "ingest     5", "a       1234"]
     assert line(["x", "1"], [3, 3]) == "x      1"
+
+
+def test_median_readings_drop_a_transient_spike_and_a_dip() -> None:
+    readings = [
+        {"ingest": 170, "recorder": 130},
+        {"ingest": 178, "recorder": 131},  # segment buffers in flight
+        {"ingest": 169, "recorder": 90},  # one reading while buffers were given back
+        {"ingest": 171},  # recorder gone for one reading
+    ]
+    assert median_readings(readings) == {"ingest": 170.5, "recorder": 130}
