@@ -241,7 +241,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "var" / "soak")
     args = parser.parse_args(argv)
     stop = _stop_event()
-    stack = Stack(args.out / "stack", cameras=args.cameras, h264=(args.cameras,))
+    # A shared machine under load can take more than make run's 30 s to make a service ready.
+    stack = Stack(
+        args.out / "stack", cameras=args.cameras, h264=(args.cameras,), ready_timeout=120.0
+    )
     log = SoakLog(args.out)
     try:
         stack.start()

@@ -79,8 +79,16 @@ def _port(preferred: int) -> int:
 class Stack:
     """Everything ``make run`` starts, remembered so that it can be stopped in reverse."""
 
-    def __init__(self, state_dir: Path, *, cameras: int, h264: tuple[int, ...]) -> None:
+    def __init__(
+        self,
+        state_dir: Path,
+        *,
+        cameras: int,
+        h264: tuple[int, ...],
+        ready_timeout: float = 30.0,
+    ) -> None:
         self.state_dir = state_dir
+        self.ready_timeout = ready_timeout  # per service; the soak on a loaded machine waits longer
         self.cameras = cameras
         self.h264 = h264
         self.started: list[tuple[str, Stoppable]] = []
@@ -254,6 +262,7 @@ class Stack:
                 env={**os.environ, **self.env},
                 log_dir=self.state_dir / "logs",
                 port=_port(DEFAULT_PORTS[service]),
+                ready_timeout=self.ready_timeout,
             )
             proc.start()
             self._keep(service, proc)
