@@ -196,6 +196,13 @@ bench-console: setup ## the console: bundle size (gzip) and time to interactive 
 bench-gateway: setup ## token issuance, Argon2 cost, authenticated requests, the scoped camera list over 10,000 cameras (p50/p99, req/s)
 	$(PY) -m tncam_gateway.bench
 
+# The soak (issue 18): the whole mesh with SOAK_CAMERAS cameras for SOAK_MINUTES, sampled every
+# minute; not part of `make test`. Samples in var/soak/*.csv, slopes in var/soak/summary.txt.
+SOAK_MINUTES ?= 30
+SOAK_CAMERAS ?= 64
+soak: setup ## the whole mesh with 64 cameras for 30 min: RSS, NATS, PostgreSQL, S3 sampled each minute; slopes; RSS < 1 MB/10 min per service
+	$(PY) -m tncam_testkit.soak --minutes $(SOAK_MINUTES) --cameras $(SOAK_CAMERAS)
+
 # ---------------------------------------------------------------- deploy
 dashboards: $(STAMPS)/venv ## regenerate deploy/grafana/*.json and the chart's copies of dashboards and rules
 	$(PY) scripts/gen_dashboards.py
@@ -214,4 +221,4 @@ clean: ## remove caches and local state (keeps the venv and the MinIO build)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(STAMPS)
 
 
-.PHONY: bench-scale restore-drill console bench-console values-table openapi bench-recorder bench-ingest bench-live bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-faults test-unit test-integration test-e2e migrate run clean
+.PHONY: soak bench-scale restore-drill console bench-console values-table openapi bench-recorder bench-ingest bench-live bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-faults test-unit test-integration test-e2e migrate run clean

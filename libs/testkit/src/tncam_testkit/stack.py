@@ -79,8 +79,16 @@ def _port(preferred: int) -> int:
 class Stack:
     """Everything ``make run`` starts, remembered so that it can be stopped in reverse."""
 
-    def __init__(self, state_dir: Path, *, cameras: int, h264: tuple[int, ...]) -> None:
+    def __init__(
+        self,
+        state_dir: Path,
+        *,
+        cameras: int,
+        h264: tuple[int, ...],
+        ready_timeout: float = 30.0,
+    ) -> None:
         self.state_dir = state_dir
+        self.ready_timeout = ready_timeout  # per service; the soak on a loaded machine waits longer
         self.cameras = cameras
         self.h264 = h264
         self.started: list[tuple[str, Stoppable]] = []
@@ -88,6 +96,7 @@ class Stack:
         self.urls: list[tuple[str, str]] = []
         self.services: dict[str, ServiceProcess] = {}
         self.admin_lines: list[str] = []
+        self.admin_dsn = ""  # PostgreSQL as its admin (the soak reads table sizes with it)
 
     def _keep(self, name: str, thing: Stoppable) -> None:
         self.started.append((name, thing))
@@ -155,6 +164,7 @@ class Stack:
             base = f"postgresql://127.0.0.1:{pg.port}/{pg.database}"
             self.urls.append(("PostgreSQL", f"{base} (admin {pg.admin_user})"))
         done = _step("migrating schemas registry, recorder, audit, gateway")
+        self.admin_dsn = admin
         migrated = asyncio.run(migrate_all(admin, base))
         done()
         self.env.update(migrated.env())
@@ -252,6 +262,7 @@ class Stack:
                 env={**os.environ, **self.env},
                 log_dir=self.state_dir / "logs",
                 port=_port(DEFAULT_PORTS[service]),
+                ready_timeout=self.ready_timeout,
             )
             proc.start()
             self._keep(service, proc)
