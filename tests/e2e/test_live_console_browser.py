@@ -347,8 +347,12 @@ async def test_an_ended_session_returns_to_sign_in_and_back_to_the_page(
         # A reload forgets the access token; a refresh token that no longer works: sign-in.
         await page.goto(f"{stack.console}#/camera/CAM-03-003")
         await page.wait_for_selector("[data-testid=camera-state]")
+        # The admin's new session (signed in above) goes on as the shared one of the next
+        # console modules; the page forgets it.
+        await hand_back(page, stack)
         await page.evaluate(f"sessionStorage.setItem({json.dumps(REFRESH_KEY)}, 'ended.x')")
         await page.reload()
         await _until_url(page, r"#/dang-nhap\?tiep=.*CAM-03-003$", 10)
         await page.wait_for_selector("#username")
         assert not [line for line in console if line.startswith("pageerror")], console
+    stack.rotate()  # its access token, for the next modules' API calls
