@@ -65,8 +65,7 @@ class Recorded:
 
 def mp4_with_audio(dest: Path) -> Path:
     """An MP4 like a camera's recording: H.265 (1 s GOPs, no B-frames) and AAC, 30 s, longer
-    than the run, so the server never loops it (at its loop seams aio-rtsp-toolkit sends a
-    picture as two access units with one timestamp: see the README's open quirks)."""
+    than the run, so the server never loops it."""
     path = dest / "av.mp4"
     subprocess.run(
         [
