@@ -58,12 +58,14 @@ def interleaved(
     lose: frozenset[int] = frozenset(),
     sender_clock: float | None = None,
     repeat: frozenset[int] = frozenset(),
+    step: tuple[int, int] = (0, 0),
 ) -> bytes:
     """RFC 7798 packets (single NAL units and FUs) in RTSP interleaved framing; RTP times
     from ``ts0`` (32 bits: they may wrap), the packets numbered in ``lose`` left out (their
     sequence numbers skipped), with ``sender_clock`` an RTCP sender report after each
     picture saying picture 0 was captured at that Unix time, and the pictures numbered in
-    ``repeat`` sent twice with one timestamp (aio-rtsp-toolkit does, now and then)."""
+    ``repeat`` sent twice with one timestamp (aio-rtsp-toolkit does, now and then); ``step``
+    = (picture, ticks): the camera's clock steps by ``ticks`` from that picture on."""
     out, seq = bytearray(), 0
 
     def packet(ts: int, payload: bytes, marker: bool) -> None:
@@ -85,7 +87,7 @@ def interleaved(
     for n, au in itertools.chain.from_iterable(
         [(n, au)] * (2 if n in repeat else 1) for n, au in enumerate(aus)
     ):
-        ts = ts0 + n * TICKS
+        ts = ts0 + n * TICKS + (step[1] if step[1] and n >= step[0] else 0)
         if sender_clock is not None and n:
             report(n)
         nals = nal_units(au)
@@ -299,3 +301,17 @@ def test_a_later_slice_at_the_same_timestamp_is_not_a_repeat() -> None:
     ]
     assert [au is not None for au in got] == [True, True, False, True, False]
     assert (dep.repeated, dep.gaps, dep.dropped) == (2, 0, 0)
+
+
+def test_a_keyframe_stepping_back_in_time_is_a_discontinuity(stream: list[bytes]) -> None:
+    # A camera clock that steps back 1.5 pictures at a keyframe (LIVE555 re-times its stream
+    # once it synchronises on its source's RTCP; the step may go either way). No picture
+    # before a keyframe in decode order presents after it (H.265 IRAP, H.264 IDR), so this is
+    # no B-frame: it is bridged, and decode times rise across the segments.
+    wire = interleaved(stream, step=(50, -3 * TICKS // 2))
+    counters = Counters()
+    segments = run_session(stream, 1_800_000_000.0, 2.0, wire, counters=counters)
+    messages = [segment_pb2.SegmentClosed.FromString(bytes(s.payload)) for s in segments]
+    assert sum(m.frames for m in messages) == len(stream)
+    assert len(decoded(messages)) == len(stream)  # no "non monotonically increasing dts"
+    assert counters.gaps == 1
