@@ -24,6 +24,7 @@ answers and the media come back with these changes:
 | ``wrap`` | RTP (and sender report) timestamps shifted so that they wrap 2 s in |
 | ``gaps`` | every 50th video RTP packet lost (its sequence number skipped) |
 | ``srshift`` | RTCP sender reports 1 s behind (a camera that buffered: capture before arrival) |
+| ``repeat`` | every 7th picture sent twice, one timestamp, sequence numbers running on (aio) |
 
 ``python -m tncam_testkit.rtsp_quirks --port P`` (Digest credentials from the environment:
 ``TNCAM_QUIRKS_USER``, ``TNCAM_QUIRKS_PASSWORD``). :class:`RtspQuirks` starts and stops it.
@@ -65,8 +66,11 @@ QUIRKS = frozenset(
         "wrap",
         "gaps",
         "srshift",
+        "repeat",
     ]
 )
+#: The ``repeat`` quirk sends every n-th picture twice (every GOP position is hit in time).
+REPEAT_EVERY = 7
 SESSION_TIMEOUT_S = 3
 REALM = "tncam-quirks"
 _AUDIO_SDP = (
@@ -134,6 +138,9 @@ class _Connection:
     playing: bool = False
     packets: int = 0
     ts_offset: int | None = None
+    pictures: int = 0  # video pictures relayed (their marker packets), for ``repeat``
+    picture: list[bytes] = field(default_factory=list)  # the current picture's RTP packets
+    seq_shift: int = 0  # sequence numbers taken by repeated packets so far
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def reply(self, req: _Message, status: str, headers: list[tuple[str, str]]) -> None:
@@ -246,6 +253,33 @@ class _Connection:
     # ---------------------------------------------------------------------------- media
 
     def media(self, channel: int, payload: bytes) -> None:
+        if channel == 0 and len(payload) >= 12 and "repeat" in self.quirks:
+            for packet in self._repeating(payload):
+                self._media(channel, packet)
+        else:
+            self._media(channel, payload)
+
+    def _repeating(self, payload: bytes) -> list[bytes]:
+        """The ``repeat`` quirk: the packet, renumbered; at the end of every
+        ``REPEAT_EVERY``-th picture (its marker), the picture's packets once more, with the
+        same timestamp and the next sequence numbers (what follows is renumbered after them)."""
+
+        def renumbered(packet: bytes, shift: int) -> bytes:
+            seq = (struct.unpack_from(">H", packet, 2)[0] + shift) & 0xFFFF
+            return packet[:2] + struct.pack(">H", seq) + packet[4:]
+
+        out = [renumbered(payload, self.seq_shift)]
+        self.picture.append(payload)
+        if payload[1] & 0x80:  # the marker: the picture ended
+            self.pictures += 1
+            if self.pictures % REPEAT_EVERY == 0:
+                n = len(self.picture)
+                out += [renumbered(p, self.seq_shift + n) for p in self.picture]
+                self.seq_shift += n
+            self.picture = []
+        return out
+
+    def _media(self, channel: int, payload: bytes) -> None:
         q = self.quirks
         if channel == 0 and len(payload) >= 12:
             self.packets += 1

@@ -97,6 +97,11 @@ class IngestMetrics:
             " GOP, up to the next keyframe)",
             registry=r,
         )
+        self.repeated_access_units = Counter(
+            "tncam_ingest_repeated_access_units_total",
+            "Pictures a camera sent twice with one RTP timestamp: the repeat not recorded",
+            registry=r,
+        )
         self.snapshots = Counter(
             "tncam_ingest_snapshots_total", "Snapshots taken, by outcome", ["outcome"], registry=r
         )

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 from tncam.recording.v1 import segment_pb2
-from tncam_ingest.media.rtp import NTP_UNIX_OFFSET
+from tncam_ingest.media.rtp import NTP_UNIX_OFFSET, _Depacketizer
 from tncam_ingest.media.rtsp import RtspClient, StreamDescription
 from tncam_ingest.media.session import RtspSession
-from tncam_ingest.media.stream import ClosedSegment, SessionOptions
+from tncam_ingest.media.stream import ClosedSegment, Counters, SessionOptions
 
 FPS = 25
 TICKS = 90000 // FPS
@@ -57,11 +57,15 @@ def interleaved(
     ts0: int = 0,
     lose: frozenset[int] = frozenset(),
     sender_clock: float | None = None,
+    repeat: frozenset[int] = frozenset(),
+    step: tuple[int, int] = (0, 0),
 ) -> bytes:
     """RFC 7798 packets (single NAL units and FUs) in RTSP interleaved framing; RTP times
     from ``ts0`` (32 bits: they may wrap), the packets numbered in ``lose`` left out (their
-    sequence numbers skipped), and with ``sender_clock`` an RTCP sender report after each
-    picture saying picture 0 was captured at that Unix time."""
+    sequence numbers skipped), with ``sender_clock`` an RTCP sender report after each
+    picture saying picture 0 was captured at that Unix time, and the pictures numbered in
+    ``repeat`` sent twice with one timestamp (aio-rtsp-toolkit does, now and then); ``step``
+    = (picture, ticks): the camera's clock steps by ``ticks`` from that picture on."""
     out, seq = bytearray(), 0
 
     def packet(ts: int, payload: bytes, marker: bool) -> None:
@@ -80,8 +84,10 @@ def interleaved(
         sr += struct.pack(">II", n, n * 1000)
         out.extend(b"$\x01" + struct.pack(">H", len(sr)) + sr)
 
-    for n, au in enumerate(aus):
-        ts = ts0 + n * TICKS
+    for n, au in itertools.chain.from_iterable(
+        [(n, au)] * (2 if n in repeat else 1) for n, au in enumerate(aus)
+    ):
+        ts = ts0 + n * TICKS + (step[1] if step[1] and n >= step[0] else 0)
         if sender_clock is not None and n:
             report(n)
         nals = nal_units(au)
@@ -128,6 +134,7 @@ def run_session(
     target_s: float,
     data: bytes | None = None,
     max_drift_s: float = 2.0,
+    counters: Counters | None = None,
 ) -> list[ClosedSegment]:
     client = RtspClient("rtsp://127.0.0.1:1/cam", batch_s=0.0)
     wire = interleaved(aus) if data is None else data
@@ -144,6 +151,7 @@ def run_session(
         on_segment=segments.append,
         on_snapshot=lambda _p: None,
         wall=lambda: wall,  # a clock that stands still: the media runs ahead of it
+        counters=counters or Counters(),
     )
     end = session._stream_native(client, desc, time.monotonic())
     assert end.reason.value == "stream_ended", end
@@ -253,3 +261,57 @@ def test_sender_reports_anchor_the_segments_on_the_camera_clock(stream: list[byt
     far = run_session(stream, wall, 2.0, data, max_drift_s=60.0)
     start = segment_pb2.SegmentClosed.FromString(bytes(far[0].payload)).segment_start
     assert start.seconds + start.nanos / 1e9 == pytest.approx(wall, abs=0.002)
+
+
+def test_a_picture_sent_twice_with_one_timestamp_is_recorded_once(stream: list[bytes]) -> None:
+    # Keyframes (0, 30, 120: parameter sets in front) and pictures inside a GOP, a segment's
+    # last picture (49) among them, each sent a second time right behind itself.
+    repeat = frozenset({0, 7, 30, 49, 50, 51, 120, 149})
+    plain = run_session(stream, 1_800_000_000.0, 2.0)
+    counters = Counters()
+    data = interleaved(stream, repeat=repeat)
+    segments = run_session(stream, 1_800_000_000.0, 2.0, data, counters=counters)
+    assert (counters.repeated, counters.gaps, counters.damaged) == (len(repeat), 0, 0)
+    messages = [segment_pb2.SegmentClosed.FromString(bytes(s.payload)) for s in segments]
+    before = [segment_pb2.SegmentClosed.FromString(bytes(s.payload)) for s in plain]
+    # The same segments as without the repeats: no gap bridged, the clock not re-anchored.
+    assert [(m.segment_start, m.segment_end, m.frames) for m in messages] == [
+        (m.segment_start, m.segment_end, m.frames) for m in before
+    ]
+    assert [m.media_bytes for m in messages] == [m.media_bytes for m in before]
+    assert len(decoded(messages)) == len(stream)  # and no "Duplicate POC"
+
+
+def test_a_later_slice_at_the_same_timestamp_is_not_a_repeat() -> None:
+    # A camera that sets the marker on every slice: the second slice of a picture comes as
+    # an access unit of its own with the picture's timestamp; it is not a repeated picture.
+    dep = _Depacketizer(hevc=True, parameter_sets=())
+    idr_first = bytes((19 << 1, 1, 0x80, 0xAA))  # IDR_W_RADL, first_slice_segment_in_pic_flag
+    idr_later = bytes((19 << 1, 1, 0x40, 0xBB))  # the same picture's next slice segment
+    trail = bytes((1 << 1, 1, 0x80, 0xCC))  # TRAIL_R, a new picture
+
+    def rtp(seq: int, ts: int, nal: bytes) -> bytes:
+        return struct.pack(">BBHII", 0x80, 0x80 | 96, seq, ts, 7) + nal
+
+    got = [
+        dep.push(rtp(i, ts, nal))
+        for i, (ts, nal) in enumerate(
+            [(0, idr_first), (0, idr_later), (0, idr_first), (3600, trail), (3600, trail)]
+        )
+    ]
+    assert [au is not None for au in got] == [True, True, False, True, False]
+    assert (dep.repeated, dep.gaps, dep.dropped) == (2, 0, 0)
+
+
+def test_a_keyframe_stepping_back_in_time_is_a_discontinuity(stream: list[bytes]) -> None:
+    # A camera clock that steps back 1.5 pictures at a keyframe (LIVE555 re-times its stream
+    # once it synchronises on its source's RTCP; the step may go either way). No picture
+    # before a keyframe in decode order presents after it (H.265 IRAP, H.264 IDR), so this is
+    # no B-frame: it is bridged, and decode times rise across the segments.
+    wire = interleaved(stream, step=(50, -3 * TICKS // 2))
+    counters = Counters()
+    segments = run_session(stream, 1_800_000_000.0, 2.0, wire, counters=counters)
+    messages = [segment_pb2.SegmentClosed.FromString(bytes(s.payload)) for s in segments]
+    assert sum(m.frames for m in messages) == len(stream)
+    assert len(decoded(messages)) == len(stream)  # no "non monotonically increasing dts"
+    assert counters.gaps == 1

@@ -119,6 +119,9 @@ class _Depacketizer:
         self.gaps = 0
         #: Access units dropped: damaged by lost packets, or after one up to the next keyframe.
         self.dropped = 0
+        #: Pictures sent twice with one timestamp (a server re-sending one): the repeat dropped.
+        self.repeated = 0
+        self._last_pts: int | None = None  # the timestamp of the last access unit handed out
         #: A picture was lost: what follows refers to it, so drop up to the next keyframe.
         self.resync = False
         #: The camera's clock from its newest RTCP sender report: (Unix seconds, extended RTP
@@ -203,12 +206,36 @@ class _Depacketizer:
             self.resync = True
             return
         self.resync = False
+        if ts == self._last_pts and self._starts_picture(au):
+            # The picture handed out last, sent again: a second coded picture at one instant
+            # is a repeat (a decoder's "Duplicate POC"), not a discontinuity; it is dropped
+            # here, before the segmenter and the live tap see it.
+            del ab[au:]
+            self.repeated += 1
+            return
+        self._last_pts = ts
         if key and not has_ps and self._ps_prefix:
             # Parameter sets out of band only (SDP): put them in front of each keyframe so
             # every segment (and a snapshot decoder) can start there.
             ab[au:au] = self._ps_prefix
         self._au = len(ab)
         out.append(AccessUnit(ts, key, self, self.base + au, self.base + self._au))
+
+    def _starts_picture(self, au: int) -> bool:
+        """Whether the access unit at ``buf[au:]`` starts a coded picture: its first slice
+        has ``first_slice_segment_in_pic_flag`` (H.265) set, or ``first_mb_in_slice`` = 0
+        (H.264). A later slice of the picture before it (a camera that marks every slice)
+        does not. Only read when a timestamp repeats: off the hot path."""
+        ab, hevc = self.buf, self.hevc
+        pos, end = au, len(ab)
+        head = 2 if hevc else 1
+        while pos + 4 + head < end:
+            n = _LEN.unpack_from(ab, pos)[0]
+            t = (ab[pos + 4] >> 1) & 0x3F if hevc else ab[pos + 4] & 0x1F
+            if (t <= 31) if hevc else 1 <= t <= 5:  # a slice (VCL NAL unit)
+                return n > head and ab[pos + 4 + head] & 0x80 != 0
+            pos += 4 + n
+        return False
 
     def push(self, pkt: bytes | memoryview) -> AccessUnit | None:
         """One RTP packet; the access unit it completed, if any (for tests and tools)."""

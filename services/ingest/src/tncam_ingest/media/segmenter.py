@@ -150,11 +150,13 @@ class Segmenter:
                 # Timestamps: learn the frame step; a step back is a B-frame while it stays
                 # within the read timeout and few pictures in a row; otherwise, like a jump
                 # longer than the read timeout, it is a discontinuity (camera restart, clock
-                # reset), bridged so that the muxer's timeline stays monotonic.
+                # reset), bridged so that the muxer's timeline stays monotonic. A keyframe
+                # never presents before a picture decoded ahead of it (H.265 IRAP, H.264 IDR):
+                # a keyframe stepping back is a clock step (LIVE555 re-timing), not a B-frame.
                 out_pts = pts + offset
                 if newest is not None:
                     delta = out_pts - newest
-                    if delta < 0 and -delta <= max_jump and behind < MAX_REORDERED:
+                    if delta < 0 and -delta <= max_jump and behind < MAX_REORDERED and not key:
                         behind += 1  # presented before the newest picture: reordered
                     elif delta <= 0 or delta > max_jump:
                         c.gaps += 1

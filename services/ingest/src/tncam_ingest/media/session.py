@@ -233,4 +233,5 @@ def _counting_gaps(
                 counters.gaps += dep.gaps - dep_gaps
                 dep_gaps = dep.gaps
             counters.damaged = dep.dropped
+            counters.repeated = dep.repeated
         yield au

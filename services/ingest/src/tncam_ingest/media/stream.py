@@ -86,6 +86,8 @@ class Counters:
     gaps: int = 0
     #: Pictures dropped after lost packets (up to the next keyframe), not recorded.
     damaged: int = 0
+    #: Pictures a camera sent twice with one timestamp: the repeat dropped, nothing else.
+    repeated: int = 0
     last_gop_frames: int = 0
     segments: int = 0
     discarded_bytes: int = 0
