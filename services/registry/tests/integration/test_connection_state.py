@@ -246,7 +246,9 @@ async def test_report_reproduces_cells_and_totals_in_every_format(registry: Harn
     assert totals[2] in html.document.decode()
 
 
-async def test_overdue_deadlines_and_stats(registry: Harness) -> None:
+async def test_overdue_deadlines_and_stats(
+    registry: Harness, migrated_database: MigratedDatabase
+) -> None:
     today = now().date()
     installed = (today - dt.timedelta(days=60)).isoformat()
     old = (today - dt.timedelta(days=400)).isoformat()
@@ -313,6 +315,8 @@ async def test_overdue_deadlines_and_stats(registry: Harness) -> None:
     assert 'tncam_registry_state_transitions_total{previous="never",state="connected"}' in metrics
     assert 'tncam_registry_request_duration_seconds_count{operation="create_camera"' in metrics
     assert "tncam_registry_cameras{" in metrics
+    # The same registry (no second start): one stats batch through the consumer's handler.
+    await check_a_stats_batch(registry, migrated_database)
 
 
 async def test_alerting_gauges_long_lost_cameras_and_all_lost_communes(registry: Harness) -> None:
@@ -347,9 +351,7 @@ async def test_alerting_gauges_long_lost_cameras_and_all_lost_communes(registry:
     await eventually(gauges)
 
 
-async def test_a_stats_batch_applies_in_one_go_and_isolates_poison(
-    registry: Harness, migrated_database: MigratedDatabase
-) -> None:
+async def check_a_stats_batch(registry: Harness, migrated_database: MigratedDatabase) -> None:
     """One fetched batch through the stats consumer's handler against real NATS and
     PostgreSQL: the newer of a camera's two windows wins, an unknown camera is acked, an
     undecodable message and one the database rejects are dead-lettered without holding back

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
+from tncam.camera.v1 import stats_pb2
+from tncam_mesh.errors import InvalidInputError
 from tncam_registry.domain import stream_stats as ss
+from tncam_registry.service.context import RegistryContext
+from tncam_registry.service.stream_stats import measurement
 
 T0 = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
 DECLARED = ss.StreamFacts("hevc", "1920x1080", measured_at=None, mismatch_since=None)
@@ -94,3 +100,15 @@ def test_impossible_values_are_rejected(field: str, value: object) -> None:
         ss.measurement("a", T0, **values)  # type: ignore[arg-type]
     with pytest.raises(ss.InvalidMeasurementError):
         ss.measurement("", T0, codec="hevc", width=1, height=1, fps=1.0, bitrate_bps=1)
+
+
+def test_a_window_end_no_calendar_holds_is_invalid_input() -> None:
+    msg = stats_pb2.StreamStats(camera_id="a", codec="hevc", width=1920, height=1080, fps=25)
+    msg.window_end.seconds = 2**62
+    ctx = cast(RegistryContext, SimpleNamespace(clock=lambda: T0))
+    with pytest.raises(InvalidInputError) as e:
+        measurement(ctx, msg)
+    assert e.value.code == "registry.stats.invalid"
+    assert not e.value.retryable
+    msg.ClearField("window_end")
+    assert measurement(ctx, msg).at == T0

@@ -5,7 +5,8 @@ message can carry. Each fetch (up to ``STATS_BATCH`` messages, or what is there)
 the undecodable or impossible ones dead-lettered, the rest applied together
 (``apply_stats_batch``: one locking read, one update) and acked after the commit. If the batch
 fails for a reason other than an outage, its messages are applied one by one, so a message the
-database rejects is dead-lettered alone and does not hold back the others.
+database rejects is settled alone (dead-lettered at once if the error is permanent, else
+retried with backoff and dead-lettered on its last delivery) and does not hold back the others.
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ import logging
 import nats.errors
 import nats.js.errors
 from nats.aio.msg import Msg
-from sqlalchemy import exc as sa_exc
 
 from tncam.camera.v1 import stats_pb2
 from tncam_contracts.catalog import CAMERA_STATS_REPORTED, CAMERA_STREAM, dead_letter_subject
 from tncam_mesh.clock import wait_or_stop
 from tncam_mesh.consumer import Delivery
-from tncam_mesh.errors import InvalidInputError, TncamError, UnavailableError
+from tncam_mesh.errors import TncamError, UnavailableError
 from tncam_mesh.jetstream import ConsumerSpec, ensure_consumer
 from tncam_mesh.periodic import is_transient
 from tncam_mesh.runtime import Runtime
@@ -67,14 +67,11 @@ def _decode(ctx: RegistryContext, msg: Msg, namespace: str) -> Measurement:
     return measurement(ctx, stats)
 
 
-def _failure(e: Exception, *, alone: bool) -> TncamError:
-    """How a failed apply counts: a message the database rejects on its own is permanent."""
+def _failure(e: Exception) -> TncamError:
+    """How a failed message counts: as raised, or (unexpected) retryable, as ``rt.consume``."""
     if isinstance(e, TncamError):
         return e
-    sqlstate = str(getattr(getattr(e, "orig", None), "sqlstate", "") or "")
-    if alone and isinstance(e, sa_exc.DBAPIError) and sqlstate[:2] in ("22", "23"):
-        # 22: data exception (e.g. a NUL character in text); 23: integrity violation.
-        return InvalidInputError("registry.stats.rejected", f"database rejected it: {sqlstate}")
+    log.error("stats consumer failed unexpectedly", exc_info=e)
     return TncamError("bus.consume.unexpected", f"{type(e).__name__}: {e}", retryable=True)
 
 
@@ -86,8 +83,8 @@ async def handle_batch(
     for msg in msgs:
         try:
             good.append((msg, _decode(ctx, msg, namespace)))
-        except TncamError as e:
-            await settler.fail(msg, e)
+        except Exception as e:
+            await settler.fail(msg, _failure(e))
     try:
         await apply_stats_batch(ctx, [m for _, m in good])
     except Exception as e:
@@ -96,7 +93,7 @@ async def handle_batch(
             for msg, m in good:
                 await _handle_one(ctx, settler, msg, m)
             return
-        failure = _failure(e, alone=len(good) == 1)
+        failure = _failure(e)
         for msg, _ in good:
             await settler.fail(msg, failure)
         return
@@ -107,7 +104,7 @@ async def _handle_one(ctx: RegistryContext, settler: Settler, msg: Msg, m: Measu
     try:
         await apply_stats_batch(ctx, [m])
     except Exception as e:
-        await settler.fail(msg, _failure(e, alone=True))
+        await settler.fail(msg, _failure(e))
         return
     await settler.ack([msg])
 

@@ -15,7 +15,10 @@ from tncam_registry.service.context import RegistryContext
 
 def measurement(ctx: RegistryContext, msg: stats_pb2.StreamStats) -> domain.Measurement:
     """The validated measurement of one message (``camera_id`` set by the caller)."""
-    at = msg.window_end.ToDatetime(dt.UTC) if msg.HasField("window_end") else ctx.clock()
+    try:
+        at = msg.window_end.ToDatetime(dt.UTC) if msg.HasField("window_end") else ctx.clock()
+    except (ValueError, OverflowError) as e:
+        raise InvalidInputError("registry.stats.invalid", f"impossible window end: {e}") from e
     try:
         return domain.measurement(
             msg.camera_id,
