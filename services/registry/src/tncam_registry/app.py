@@ -34,7 +34,8 @@ from tncam_registry.clients.onvif import Limits, OnvifClient
 from tncam_registry.clients.webhook import WebhookSender
 from tncam_registry.consumers.notify import run_breach_consumer, run_grant_consumer
 from tncam_registry.consumers.quality import run_quality_consumer
-from tncam_registry.consumers.status import run_stats_consumer, run_status_consumer
+from tncam_registry.consumers.stats import run_stats_consumer
+from tncam_registry.consumers.status import run_status_consumer
 from tncam_registry.db.credentials import CredentialBox
 from tncam_registry.domain.calendar import WorkingCalendar
 from tncam_registry.domain.connection import FlapPolicy

@@ -1,28 +1,29 @@
 """The registry's per-camera event load at 10,000 cameras (part of ``tncam_registry.bench``).
 
 Ingest reports every camera's stream statistics every 10 s (``STATS_INTERVAL_S``): 10,000
-cameras send 1,000 ``StreamStats`` a second, which the registry's stats consumer applies one
-by one (``connection.apply_stats``: lock the camera's row, compare, update, commit). This
-applies stats for 2,000 cameras of the big fleet through that same use-case code (without the
-NATS round trip), serially as one consumer does, then for 2,000 others with 4 concurrent
-handlers (as 4 replicas or a wider pull would), and prints the rate beside the fleet's need.
+cameras send 1,000 ``StreamStats`` a second. The registry's stats consumer applies each pulled
+batch (up to ``STATS_BATCH``) in one transaction (``apply_stats_batch``: one locking read, one
+update). This runs that same code (parse, validate, apply; without the NATS round trip and
+acks) serially as one consumer does: first one message per transaction over a slice of the
+fleet (what a consumer does when stats trickle in one at a time), then the whole fleet in
+batches of ``STATS_BATCH``, and prints each rate beside the fleet's need.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import time
 
 from tncam.camera.v1 import stats_pb2
+from tncam_registry.consumers.stats import STATS_BATCH
 from tncam_registry.db.annual_fleet import fleet_ids
-from tncam_registry.service.connection import apply_stats
 from tncam_registry.service.context import RegistryContext
+from tncam_registry.service.stream_stats import apply_stats_batch, measurement
 
 STATS_INTERVAL_S = 10.0
 
 
-def _stats(camera_id: str, at: dt.datetime) -> stats_pb2.StreamStats:
+def _stats(camera_id: str, at: dt.datetime) -> bytes:
     msg = stats_pb2.StreamStats(
         camera_id=camera_id,
         fps=25.0,
@@ -38,43 +39,38 @@ def _stats(camera_id: str, at: dt.datetime) -> stats_pb2.StreamStats:
     )
     msg.window_start.FromDatetime(at - dt.timedelta(seconds=STATS_INTERVAL_S))
     msg.window_end.FromDatetime(at)
-    return msg
+    return msg.SerializeToString()
 
 
-async def _round(ctx: RegistryContext, ids: list[str], workers: int) -> tuple[float, int]:
-    """One stats message per camera, ``workers`` at a time: (seconds, applied)."""
+async def _round(ctx: RegistryContext, ids: list[str], batch: int) -> tuple[float, int]:
+    """One stats message per camera, ``batch`` per transaction: (seconds, applied)."""
     at = dt.datetime.now(dt.UTC)
-    queue = list(reversed(ids))
+    payloads = [_stats(i, at) for i in ids]
     applied = 0
-
-    async def worker() -> None:
-        nonlocal applied
-        while queue:
-            if await apply_stats(ctx, _stats(queue.pop(), at)) == "applied":
-                applied += 1
-
     t0 = time.perf_counter()
-    async with asyncio.TaskGroup() as tg:
-        for _ in range(workers):
-            tg.create_task(worker())
+    for k in range(0, len(payloads), batch):
+        ms = [
+            measurement(ctx, stats_pb2.StreamStats.FromString(p)) for p in payloads[k : k + batch]
+        ]
+        applied += (await apply_stats_batch(ctx, ms)).count("applied")
     return time.perf_counter() - t0, applied
 
 
-async def bench_stats(ctx: RegistryContext, sample: int = 2_000) -> bool:
-    """Stats of ``sample`` cameras of the fleet (a different slice per round), serially and 4
-    at a time: the rate against the fleet's need."""
+async def bench_stats(ctx: RegistryContext, single: int = 1_000) -> bool:
+    """Stats of ``single`` cameras one per transaction, then of the whole fleet in batches:
+    the batched rate must meet the fleet's need (the single one is printed for comparison)."""
     ids = await fleet_ids(ctx.sessions)
     need = len(ids) / STATS_INTERVAL_S
     ok = True
-    for k, workers in enumerate((1, 4)):
-        part = ids[k * sample : (k + 1) * sample]
-        seconds, applied = await _round(ctx, part, workers)
+    for part, batch in ((ids[:single], 1), (ids, STATS_BATCH)):
+        seconds, applied = await _round(ctx, part, batch)
         rate = applied / seconds if seconds else 0.0
-        good = applied == len(part) and rate >= need
+        good = applied == len(part) and (batch == 1 or rate >= need)
         ok &= good
+        verdict = ("OK" if rate >= need else "below need") if good else "MISSED"
         print(
-            f"  stream stats, {len(part):,} of {len(ids):,} cameras, {workers} handler(s):"
+            f"  stream stats, {len(part):,} of {len(ids):,} cameras, {batch} per transaction:"
             f" {applied:,} applied in {seconds:.1f} s = {rate:,.0f}/s  need {need:,.0f}/s"
-            f" (one per camera per {STATS_INTERVAL_S:g} s)  {'OK' if good else 'MISSED'}"
+            f" (one per camera per {STATS_INTERVAL_S:g} s)  {verdict}"
         )
     return ok

@@ -9,14 +9,27 @@ import json
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from nats.aio.msg import Msg
 from openpyxl import load_workbook
+from prometheus_client import CollectorRegistry, Counter
 
 from tncam.camera.v1 import stats_pb2, status_pb2
+from tncam.deadletter.v1 import dead_letter_pb2
 from tncam.registry.v1 import camera_state_pb2, service_pb2
 from tncam_contracts import catalog
-from tncam_mesh.jetstream import publish
+from tncam_mesh.db import create_engine, session_factory
+from tncam_mesh.jetstream import ensure_consumer, ensure_stream, publish
+from tncam_registry.bus.outbox import Outbox
+from tncam_registry.consumers.settle import Settler
+from tncam_registry.consumers.stats import handle_batch, stats_spec
+from tncam_registry.db.credentials import CredentialBox
+from tncam_registry.domain.calendar import WorkingCalendar
+from tncam_registry.metrics import RegistryMetrics
+from tncam_registry.service.context import RegistryContext
+from tncam_testkit.database import MigratedDatabase
 
-from .conftest import ADMIN, Harness, eventually
+from .conftest import ADMIN, CREDENTIALS_KEY, Harness, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -233,7 +246,9 @@ async def test_report_reproduces_cells_and_totals_in_every_format(registry: Harn
     assert totals[2] in html.document.decode()
 
 
-async def test_overdue_deadlines_and_stats(registry: Harness) -> None:
+async def test_overdue_deadlines_and_stats(
+    registry: Harness, migrated_database: MigratedDatabase
+) -> None:
     today = now().date()
     installed = (today - dt.timedelta(days=60)).isoformat()
     old = (today - dt.timedelta(days=400)).isoformat()
@@ -300,6 +315,8 @@ async def test_overdue_deadlines_and_stats(registry: Harness) -> None:
     assert 'tncam_registry_state_transitions_total{previous="never",state="connected"}' in metrics
     assert 'tncam_registry_request_duration_seconds_count{operation="create_camera"' in metrics
     assert "tncam_registry_cameras{" in metrics
+    # The same registry (no second start): one stats batch through the consumer's handler.
+    await check_a_stats_batch(registry, migrated_database)
 
 
 async def test_alerting_gauges_long_lost_cameras_and_all_lost_communes(registry: Harness) -> None:
@@ -332,3 +349,112 @@ async def test_alerting_gauges_long_lost_cameras_and_all_lost_communes(registry:
         ), by_commune
 
     await eventually(gauges)
+
+
+async def check_a_stats_batch(registry: Harness, migrated_database: MigratedDatabase) -> None:
+    """One fetched batch through the stats consumer's handler against real NATS and
+    PostgreSQL: the newer of a camera's two windows wins, an unknown camera is acked, an
+    undecodable message and one the database rejects are dead-lettered without holding back
+    the others, and the same messages delivered again change nothing."""
+    for cid in ("sb-a", "sb-b", "sb-c"):
+        await create(registry, cid, "06", "square", declared_codec="hevc", resolution="1920x1080")
+    ns = f"{registry.namespace}b"  # a stream of its own: the running consumer does not see it
+    js = registry.bus.js
+    for spec in (catalog.CAMERA_STREAM, catalog.DEADLETTER_STREAM):
+        await ensure_stream(js, spec.scoped(ns))
+    t = now().replace(microsecond=0)
+
+    def stats(cid: str, ago: int, codec: str = "hevc", width: int = 1920) -> stats_pb2.StreamStats:
+        msg = stats_pb2.StreamStats(camera_id=cid, codec=codec, width=width, height=1080, fps=25)
+        msg.window_end.FromDatetime(t - dt.timedelta(seconds=ago))
+        return msg
+
+    good = [
+        ("sb-a", stats("sb-a", 10, "H264", 1280)),
+        ("sb-a", stats("sb-a", 20)),
+        ("sb-b", stats("sb-b", 10)),
+        ("nobody", stats("nobody", 10)),
+    ]
+
+    async def publish_all(round_: int, poison: bool) -> list[Msg]:
+        for k, (cid, msg) in enumerate(good):
+            subject = catalog.CAMERA_STATS_REPORTED.subject(cid, ns)
+            await publish(js, subject, msg, msg_id=f"{round_}-{k}")
+        if poison:
+            await js.publish(catalog.CAMERA_STATS_REPORTED.subject("sb-b", ns), b"\xff\x01")
+            nul = stats("sb-c", 10, "h\x00264")
+            await publish(js, catalog.CAMERA_STATS_REPORTED.subject("sb-c", ns), nul, msg_id="nul")
+        return await psub.fetch(128, timeout=5)
+
+    engine = create_engine(
+        migrated_database.url("registry"),
+        schema="registry",
+        pool_size=2,
+        application_name="tncam-test",
+    )
+    spec = stats_spec(ns)
+    stream = catalog.CAMERA_STREAM.scoped(ns).name
+    await ensure_consumer(js, stream, spec)
+    psub = await js.pull_subscribe_bind(spec.durable, stream=stream)
+    outcomes = Counter("o", "o", ["stream", "consumer", "outcome"], registry=CollectorRegistry())
+    dlq = catalog.dead_letter_subject(catalog.CAMERA_STREAM, ns)
+    settler = Settler(js, stream, spec, dlq, outcomes, "registry", "test")
+    metrics = RegistryMetrics(CollectorRegistry())
+    ctx = RegistryContext(
+        sessions=session_factory(engine),
+        box=CredentialBox(CREDENTIALS_KEY),
+        calendar=WorkingCalendar(),
+        outbox=Outbox("", audit_subject="test"),
+        relay=None,
+        metrics=metrics,
+    )
+
+    results_kinds = ("applied", "stale", "unknown_camera")
+
+    def count(outcome: str) -> float:
+        return outcomes.labels(stream=stream, consumer=spec.durable, outcome=outcome)._value.get()
+
+    async def rows() -> dict[str, tuple[object, ...]]:
+        async with engine.connect() as conn:
+            got = await conn.execute(
+                sa.text(
+                    "SELECT camera_id, measured_codec, measured_width, measured_at,"
+                    " mismatch_since FROM camera_connection WHERE camera_id LIKE 'sb-%'"
+                )
+            )
+            return {r[0]: tuple(r[1:]) for r in got}
+
+    try:
+        msgs = await publish_all(1, poison=True)
+        assert len(msgs) == 6
+        await handle_batch(ctx, settler, msgs, ns)
+        first = await rows()
+        at = t - dt.timedelta(seconds=10)
+        assert first == {
+            "sb-a": ("h264", 1280, at, at),
+            "sb-b": ("hevc", 1920, at, None),
+            "sb-c": ("", 0, None, None),
+        }
+        assert (count("ack"), count("dead_letter"), count("nak")) == (4, 2, 0)
+        info = await js.stream_info(catalog.DEADLETTER_STREAM.scoped(ns).name)
+        codes = set()
+        for seq in range(info.state.first_seq, info.state.last_seq + 1):
+            record = dead_letter_pb2.DeadLetter.FromString(
+                (await js.get_msg(info.config.name, seq)).data
+            )
+            codes.add(record.error_code)
+        assert codes == {"bus.consume.undecodable", "db.text.nul_character"}
+
+        msgs = await publish_all(2, poison=False)  # redelivery of the same stats
+        await handle_batch(ctx, settler, msgs, ns)
+        assert await rows() == first
+        assert (count("ack"), count("dead_letter")) == (8, 2)
+        pending = await js.consumer_info(stream, spec.durable)
+        assert (pending.num_pending, pending.num_ack_pending) == (0, 0)
+        results = metrics.status_events
+        got = {r: results.labels(event="stats", result=r)._value.get() for r in results_kinds}
+        # Per round: sb-a's newer and sb-b applied, sb-a's older stale, "nobody" unknown.
+        assert got == {"applied": 4, "stale": 2, "unknown_camera": 2}
+    finally:
+        await psub.unsubscribe()
+        await engine.dispose()

@@ -1,9 +1,9 @@
-"""Consumers of ingest's camera events: status changes drive the connection state."""
+"""Consumer of ingest's status events: they drive the connection state (stats: ``stats``)."""
 
 from __future__ import annotations
 
-from tncam.camera.v1 import stats_pb2, status_pb2
-from tncam_contracts.catalog import CAMERA_STATS_REPORTED, CAMERA_STATUS_CHANGED, CAMERA_STREAM
+from tncam.camera.v1 import status_pb2
+from tncam_contracts.catalog import CAMERA_STATUS_CHANGED, CAMERA_STREAM
 from tncam_mesh.consumer import Delivery
 from tncam_mesh.jetstream import ConsumerSpec
 from tncam_mesh.runtime import Runtime
@@ -12,7 +12,6 @@ from tncam_registry.service.context import RegistryContext
 from tncam_registry.settings import RegistrySettings
 
 STATUS_DURABLE = "registry-camera-status"
-STATS_DURABLE = "registry-camera-stats"
 
 
 async def run_status_consumer(rt: Runtime[RegistrySettings], ctx: RegistryContext) -> None:
@@ -36,28 +35,4 @@ async def run_status_consumer(rt: Runtime[RegistrySettings], ctx: RegistryContex
             max_deliver=10,
         ),
         handle,
-    )
-
-
-async def run_stats_consumer(rt: Runtime[RegistrySettings], ctx: RegistryContext) -> None:
-    """Record the latest measured stream properties of each camera."""
-    ns = rt.settings.nats_namespace
-
-    async def handle(d: Delivery) -> None:
-        msg = d.decode(stats_pb2.StreamStats)
-        if not msg.camera_id:
-            msg.camera_id = CAMERA_STATS_REPORTED.key_of(d.subject, ns)
-        result = await connection.apply_stats(ctx, msg)
-        ctx.metrics.status_events.labels(event="stats", result=result).inc()
-
-    await rt.consume(
-        CAMERA_STREAM,
-        ConsumerSpec(
-            durable=STATS_DURABLE,
-            filter_subjects=(CAMERA_STATS_REPORTED.filter(ns),),
-            description="registry: measured codec/resolution from ingest's stream stats",
-            max_deliver=5,
-        ),
-        handle,
-        batch=64,
     )

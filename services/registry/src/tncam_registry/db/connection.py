@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tncam_registry.db.tables import (
     camera_connection,
-    cameras,
     connection_edges,
     state_transitions,
 )
@@ -142,31 +141,3 @@ async def sweep_candidates(session: AsyncSession) -> list[str]:
         )
     )
     return list(ids.all())
-
-
-async def lock_stream_facts(session: AsyncSession, camera_id: str) -> Any:
-    """Declared codec and resolution, mismatch start and last measurement (connection locked)."""
-    return (
-        await session.execute(
-            sa.select(
-                cameras.c.declared_codec,
-                cameras.c.resolution,
-                camera_connection.c.mismatch_since,
-                camera_connection.c.measured_at,
-            )
-            .select_from(
-                cameras.join(camera_connection, camera_connection.c.camera_id == cameras.c.id)
-            )
-            .where(cameras.c.id == camera_id)
-            .with_for_update(of=camera_connection)
-        )
-    ).first()
-
-
-async def save_measurement(session: AsyncSession, camera_id: str, values: dict[str, Any]) -> None:
-    """Store the latest measured stream properties."""
-    await session.execute(
-        sa.update(camera_connection)
-        .where(camera_connection.c.camera_id == camera_id)
-        .values(**values)
-    )

@@ -1,4 +1,4 @@
-"""Connection state: ingest's status and stats events, and the time-based sweep."""
+"""Connection state: ingest's status events and the time-based sweep."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tncam.camera.v1 import stats_pb2, status_pb2
+from tncam.camera.v1 import status_pb2
 from tncam_contracts.catalog import CAMERA_STATE_CHANGED
 from tncam_mesh.db import unit_of_work
 from tncam_mesh.errors import InvalidInputError
@@ -98,38 +98,6 @@ async def _commit_step(
         t.reason,
         extra={"camera_id": camera_id},
     )
-
-
-async def apply_stats(ctx: RegistryContext, msg: stats_pb2.StreamStats) -> str:
-    """Record the latest measured stream properties; notice undeclared device changes."""
-    at = msg.window_end.ToDatetime(dt.UTC) if msg.HasField("window_end") else ctx.clock()
-    async with unit_of_work(ctx.sessions) as s:
-        row = await db.lock_stream_facts(s, msg.camera_id)
-        if row is None:
-            return "unknown_camera"
-        if row.measured_at is not None and at < row.measured_at:
-            return "stale"
-        codec = msg.codec.lower()
-        mismatch = conn_domain.device_mismatch(
-            declared_codec=row.declared_codec,
-            declared_resolution=row.resolution,
-            measured_codec=codec,
-            measured_res=conn_domain.measured_resolution(msg.width, msg.height),
-        )
-        await db.save_measurement(
-            s,
-            msg.camera_id,
-            {
-                "measured_codec": codec,
-                "measured_width": msg.width,
-                "measured_height": msg.height,
-                "measured_fps": msg.fps,
-                "measured_bitrate_bps": msg.bitrate_bps,
-                "measured_at": at,
-                "mismatch_since": (row.mismatch_since or at) if mismatch else None,
-            },
-        )
-    return "applied"
 
 
 async def _tick(ctx: RegistryContext, camera_id: str, now: dt.datetime) -> bool:
