@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
@@ -211,12 +211,32 @@ async def publish_dead_letter(
         await asyncio.sleep(_DLQ_RETRY_S * 2**attempt)
 
 
-@dataclass
-class _Consumer:
+def delivery_of(msg: Msg) -> Delivery:
+    """The delivery of a fetched message, its trace a child of the one in its headers."""
+    md = msg.metadata
+    headers = dict(msg.headers or {})
+    parent = tracing.from_headers(headers)
+    return Delivery(
+        subject=msg.subject,
+        data=msg.data,
+        headers=headers,
+        num_delivered=md.num_delivered,
+        stream_seq=md.sequence.stream,
+        trace=parent.child() if parent is not None else TraceContext.new(),
+        msg=msg,
+    )
+
+
+@dataclass(kw_only=True)
+class Settler:
+    """How a consumer's deliveries end (the module's policy): ack, nak, dead letter or term.
+
+    A batch handler (``consume_batches``) settles each delivery of its batch through this.
+    """
+
     js: JetStreamContext
     stream: str
     spec: ConsumerSpec
-    handler: Handler
     dead_letter_subject: str | None
     on_outcome: Callable[[Outcome], None] | None
     ack_timeout: float
@@ -230,38 +250,19 @@ class _Consumer:
             except Exception:
                 log.exception("on_outcome callback failed")  # metrics must not stop consuming
 
-    async def process(self, msg: Msg) -> None:
-        md = msg.metadata
-        headers = dict(msg.headers or {})
-        parent = tracing.from_headers(headers)
-        ctx = parent.child() if parent is not None else TraceContext.new()
-        delivery = Delivery(
-            subject=msg.subject,
-            data=msg.data,
-            headers=headers,
-            num_delivered=md.num_delivered,
-            stream_seq=md.sequence.stream,
-            trace=ctx,
-            msg=msg,
-        )
-        with tracing.bound(ctx):
+    async def ack_all(self, ds: Sequence[Delivery]) -> None:
+        """Ack deliveries whose effects are committed together; the last ack is confirmed by
+        the server (acks travel in order on one connection)."""
+        for d in ds[:-1]:
             try:
-                await self.handler(delivery)
-            except TncamError as e:
-                failure = e
-            except Exception as e:
-                log.exception(
-                    "handler failed unexpectedly on %s seq %d",
-                    delivery.subject,
-                    delivery.stream_seq,
-                )
-                failure = TncamError(
-                    "bus.consume.unexpected", f"{type(e).__name__}: {e}", retryable=True
-                )
+                await d.msg.ack()
+            except nats.errors.Error as e:
+                log.warning("ack of %s seq %d failed: %s", d.subject, d.stream_seq, e)
+                self.outcome("ack_failed")
             else:
-                await self.ack(delivery)
-                return
-            await self.fail(delivery, failure)
+                self.outcome("ack")
+        if ds:
+            await self.ack(ds[-1])
 
     async def ack(self, d: Delivery) -> None:
         try:
@@ -364,6 +365,48 @@ class _Consumer:
             log.warning("term of %s seq %d failed: %s", d.subject, d.stream_seq, e)
 
 
+def unexpected(d: Delivery, e: Exception) -> TncamError:
+    """A handler's unexpected exception as a retryable failure (logged with its traceback)."""
+    log.exception("handler failed unexpectedly on %s seq %d", d.subject, d.stream_seq)
+    return TncamError("bus.consume.unexpected", f"{type(e).__name__}: {e}", retryable=True)
+
+
+@dataclass(kw_only=True)
+class _Consumer(Settler):
+    handler: Handler
+
+    async def process(self, msg: Msg) -> None:
+        delivery = delivery_of(msg)
+        with tracing.bound(delivery.trace):
+            try:
+                await self.handler(delivery)
+            except TncamError as e:
+                failure = e
+            except Exception as e:
+                failure = unexpected(delivery, e)
+            else:
+                await self.ack(delivery)
+                return
+            await self.fail(delivery, failure)
+
+    async def process_all(self, msgs: list[Msg]) -> None:
+        for msg in msgs:
+            await self.process(msg)
+
+
+#: A handler of a whole fetched batch: it settles each delivery through the settler (ack_all
+#: after one commit, fail for what it could not apply).
+BatchHandler = Callable[[list[Delivery], Settler], Awaitable[None]]
+
+
+@dataclass(kw_only=True)
+class _BatchConsumer(Settler):
+    handler: BatchHandler
+
+    async def process_all(self, msgs: list[Msg]) -> None:
+        await self.handler([delivery_of(m) for m in msgs], self)
+
+
 async def consume(
     js: JetStreamContext,
     *,
@@ -386,19 +429,58 @@ async def consume(
     timeouts and errors while NATS reconnects are expected and retried. ``service`` and
     ``worker_id`` are recorded in dead letters.
     """
+    worker = _Consumer(
+        js=js,
+        stream=stream,
+        spec=consumer,
+        handler=handler,
+        dead_letter_subject=dead_letter_subject,
+        on_outcome=on_outcome,
+        ack_timeout=ack_timeout,
+        service=service,
+        worker_id=worker_id,
+    )
+    await _run(worker, stop, batch, fetch_timeout)
+
+
+async def consume_batches(
+    js: JetStreamContext,
+    *,
+    stream: str,
+    consumer: ConsumerSpec,
+    handler: BatchHandler,
+    stop: asyncio.Event,
+    batch: int = 16,
+    dead_letter_subject: str | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    fetch_timeout: float = 1.0,
+    ack_timeout: float = 5.0,
+    service: str = "",
+    worker_id: str = "",
+) -> None:
+    """As ``consume``, but each fetched batch (up to ``batch``, or what is there) goes to
+    ``handler`` whole, with the settler through which it acks or fails each delivery — for a
+    consumer that applies a batch in one transaction."""
+    worker = _BatchConsumer(
+        js=js,
+        stream=stream,
+        spec=consumer,
+        handler=handler,
+        dead_letter_subject=dead_letter_subject,
+        on_outcome=on_outcome,
+        ack_timeout=ack_timeout,
+        service=service,
+        worker_id=worker_id,
+    )
+    await _run(worker, stop, batch, fetch_timeout)
+
+
+async def _run(
+    worker: _Consumer | _BatchConsumer, stop: asyncio.Event, batch: int, fetch_timeout: float
+) -> None:
     if batch < 1 or fetch_timeout <= 0:
         raise ValueError("batch must be at least 1 and fetch_timeout positive")
-    worker = _Consumer(
-        js,
-        stream,
-        consumer,
-        handler,
-        dead_letter_subject,
-        on_outcome,
-        ack_timeout,
-        service,
-        worker_id,
-    )
+    js, stream, consumer = worker.js, worker.stream, worker.spec
     await ensure_consumer(js, stream, consumer)
     try:
         psub = await js.pull_subscribe_bind(consumer.durable, stream=stream)
@@ -431,7 +513,7 @@ async def _after_fetch_error(
 
 async def _pull(
     psub: JetStreamContext.PullSubscription,
-    worker: _Consumer,
+    worker: _Consumer | _BatchConsumer,
     stop: asyncio.Event,
     batch: int,
     fetch_timeout: float,
@@ -457,8 +539,7 @@ async def _pull(
                 await _after_fetch_error(js, stream, consumer, stop, e, failures)
                 continue
             failures = 0
-            for msg in msgs:
-                await worker.process(msg)
+            await worker.process_all(msgs)
     finally:
         # Without this, a later drain() would wait on messages nobody will fetch.
         with contextlib.suppress(nats.errors.Error):

@@ -22,14 +22,14 @@ import signal
 import sys
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
-from typing import Any, Generic, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, TypedDict, TypeVar
 
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from tncam_contracts.catalog import StreamSpec, dead_letter_subject
 from tncam_mesh.bus import Bus, connect_settings
-from tncam_mesh.consumer import Handler, consume
+from tncam_mesh.consumer import BatchHandler, Handler, Outcome, consume, consume_batches
 from tncam_mesh.errors import ConfigurationError, TncamError
 from tncam_mesh.health import Health
 from tncam_mesh.http import HttpServer, ops_app, ops_routes
@@ -43,6 +43,18 @@ S = TypeVar("S", bound=ServiceSettings)
 log = logging.getLogger("tncam.mesh.runtime")
 
 EXIT_CONFIG = 2
+
+
+class _Wiring(TypedDict):
+    """What ``Runtime`` passes to every consumer of the service."""
+
+    stream: str
+    consumer: ConsumerSpec
+    stop: asyncio.Event
+    dead_letter_subject: str
+    on_outcome: Callable[[Outcome], None]
+    service: str
+    worker_id: str
 
 
 @dataclass
@@ -128,24 +140,40 @@ class Runtime(Generic[S]):
         subject; outcomes are counted in ``tncam_mesh_consumer_messages_total``; dead
         letters name this service and ``<instance>/<worker>``.
         """
+        await consume(
+            self.bus.js, handler=handler, batch=batch, **self._wiring(stream, consumer, worker)
+        )
+
+    async def consume_batches(
+        self,
+        stream: StreamSpec,
+        consumer: ConsumerSpec,
+        handler: BatchHandler,
+        *,
+        batch: int = 16,
+        worker: str = "",
+    ) -> None:
+        """As ``consume``, each fetched batch handed whole to ``handler`` (which settles it)."""
+        await consume_batches(
+            self.bus.js, handler=handler, batch=batch, **self._wiring(stream, consumer, worker)
+        )
+
+    def _wiring(self, stream: StreamSpec, consumer: ConsumerSpec, worker: str) -> _Wiring:
         ns = self.settings.nats_namespace
         scoped = stream.scoped(ns).name
         counter = self.metrics.consumer_messages
         instance = self.settings.instance_id
-        await consume(
-            self.bus.js,
-            stream=scoped,
-            consumer=consumer,
-            handler=handler,
-            stop=self.stopping,
-            batch=batch,
-            dead_letter_subject=dead_letter_subject(stream, ns),
-            on_outcome=lambda o: counter.labels(
+        return {
+            "stream": scoped,
+            "consumer": consumer,
+            "stop": self.stopping,
+            "dead_letter_subject": dead_letter_subject(stream, ns),
+            "on_outcome": lambda o: counter.labels(
                 stream=scoped, consumer=consumer.durable, outcome=o
             ).inc(),
-            service=self.settings.service_name,
-            worker_id=f"{instance}/{worker}" if worker else instance,
-        )
+            "service": self.settings.service_name,
+            "worker_id": f"{instance}/{worker}" if worker else instance,
+        }
 
     def cancel_leftovers(self) -> None:
         """Cancel background tasks that did not end when the lifespan stopped them."""

@@ -18,10 +18,10 @@ from tncam.camera.v1 import stats_pb2, status_pb2
 from tncam.deadletter.v1 import dead_letter_pb2
 from tncam.registry.v1 import camera_state_pb2, service_pb2
 from tncam_contracts import catalog
+from tncam_mesh.consumer import Settler, delivery_of
 from tncam_mesh.db import create_engine, session_factory
 from tncam_mesh.jetstream import ensure_consumer, ensure_stream, publish
 from tncam_registry.bus.outbox import Outbox
-from tncam_registry.consumers.settle import Settler
 from tncam_registry.consumers.stats import handle_batch, stats_spec
 from tncam_registry.db.credentials import CredentialBox
 from tncam_registry.domain.calendar import WorkingCalendar
@@ -398,7 +398,16 @@ async def check_a_stats_batch(registry: Harness, migrated_database: MigratedData
     psub = await js.pull_subscribe_bind(spec.durable, stream=stream)
     outcomes = Counter("o", "o", ["stream", "consumer", "outcome"], registry=CollectorRegistry())
     dlq = catalog.dead_letter_subject(catalog.CAMERA_STREAM, ns)
-    settler = Settler(js, stream, spec, dlq, outcomes, "registry", "test")
+    settler = Settler(
+        js=js,
+        stream=stream,
+        spec=spec,
+        dead_letter_subject=dlq,
+        on_outcome=lambda o: outcomes.labels(stream=stream, consumer=spec.durable, outcome=o).inc(),
+        ack_timeout=5.0,
+        service="registry",
+        worker_id="test",
+    )
     metrics = RegistryMetrics(CollectorRegistry())
     ctx = RegistryContext(
         sessions=session_factory(engine),
@@ -427,7 +436,7 @@ async def check_a_stats_batch(registry: Harness, migrated_database: MigratedData
     try:
         msgs = await publish_all(1, poison=True)
         assert len(msgs) == 6
-        await handle_batch(ctx, settler, msgs, ns)
+        await handle_batch(ctx, settler, [delivery_of(m) for m in msgs], ns)
         first = await rows()
         at = t - dt.timedelta(seconds=10)
         assert first == {
@@ -446,7 +455,7 @@ async def check_a_stats_batch(registry: Harness, migrated_database: MigratedData
         assert codes == {"bus.consume.undecodable", "db.text.nul_character"}
 
         msgs = await publish_all(2, poison=False)  # redelivery of the same stats
-        await handle_batch(ctx, settler, msgs, ns)
+        await handle_batch(ctx, settler, [delivery_of(m) for m in msgs], ns)
         assert await rows() == first
         assert (count("ack"), count("dead_letter")) == (8, 2)
         pending = await js.consumer_info(stream, spec.durable)

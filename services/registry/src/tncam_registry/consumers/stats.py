@@ -11,23 +11,15 @@ retried with backoff and dead-lettered on its last delivery) and does not hold b
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
-import nats.errors
-import nats.js.errors
-from nats.aio.msg import Msg
-
 from tncam.camera.v1 import stats_pb2
-from tncam_contracts.catalog import CAMERA_STATS_REPORTED, CAMERA_STREAM, dead_letter_subject
-from tncam_mesh.clock import wait_or_stop
-from tncam_mesh.consumer import Delivery
-from tncam_mesh.errors import TncamError, UnavailableError
-from tncam_mesh.jetstream import ConsumerSpec, ensure_consumer
+from tncam_contracts.catalog import CAMERA_STATS_REPORTED, CAMERA_STREAM
+from tncam_mesh.consumer import Delivery, Settler, unexpected
+from tncam_mesh.errors import TncamError
+from tncam_mesh.jetstream import ConsumerSpec
 from tncam_mesh.periodic import is_transient
 from tncam_mesh.runtime import Runtime
-from tncam_mesh.tracing import TraceContext
-from tncam_registry.consumers.settle import Settler
 from tncam_registry.domain.stream_stats import Measurement
 from tncam_registry.service.context import RegistryContext
 from tncam_registry.service.stream_stats import apply_stats_batch, measurement
@@ -37,7 +29,6 @@ log = logging.getLogger("tncam.registry")
 
 STATS_DURABLE = "registry-camera-stats"
 STATS_BATCH = 128
-_FETCH_TIMEOUT_S = 1.0
 
 
 def stats_spec(namespace: str) -> ConsumerSpec:
@@ -50,106 +41,58 @@ def stats_spec(namespace: str) -> ConsumerSpec:
     )
 
 
-def _decode(ctx: RegistryContext, msg: Msg, namespace: str) -> Measurement:
-    md = msg.metadata
-    delivery = Delivery(
-        subject=msg.subject,
-        data=msg.data,
-        headers=dict(msg.headers or {}),
-        num_delivered=md.num_delivered,
-        stream_seq=md.sequence.stream,
-        trace=TraceContext.new(),
-        msg=msg,
-    )
-    stats = delivery.decode(stats_pb2.StreamStats)
+def _decode(ctx: RegistryContext, d: Delivery, namespace: str) -> Measurement:
+    stats = d.decode(stats_pb2.StreamStats)
     if not stats.camera_id:
-        stats.camera_id = CAMERA_STATS_REPORTED.key_of(msg.subject, namespace)
+        stats.camera_id = CAMERA_STATS_REPORTED.key_of(d.subject, namespace)
     return measurement(ctx, stats)
 
 
-def _failure(e: Exception) -> TncamError:
+def _failure(d: Delivery, e: Exception) -> TncamError:
     """How a failed message counts: as raised, or (unexpected) retryable, as ``rt.consume``."""
-    if isinstance(e, TncamError):
-        return e
-    log.error("stats consumer failed unexpectedly", exc_info=e)
-    return TncamError("bus.consume.unexpected", f"{type(e).__name__}: {e}", retryable=True)
+    return e if isinstance(e, TncamError) else unexpected(d, e)
 
 
 async def handle_batch(
-    ctx: RegistryContext, settler: Settler, msgs: list[Msg], namespace: str
+    ctx: RegistryContext, settler: Settler, batch: list[Delivery], namespace: str
 ) -> None:
     """Decode, apply in one transaction, ack after the commit; isolate what fails."""
-    good: list[tuple[Msg, Measurement]] = []
-    for msg in msgs:
+    good: list[tuple[Delivery, Measurement]] = []
+    for d in batch:
         try:
-            good.append((msg, _decode(ctx, msg, namespace)))
+            good.append((d, _decode(ctx, d, namespace)))
         except Exception as e:
-            await settler.fail(msg, _failure(e))
+            await settler.fail(d, _failure(d, e))
     try:
         await apply_stats_batch(ctx, [m for _, m in good])
     except Exception as e:
         if len(good) > 1 and not is_transient(e):
             log.warning("stats batch of %d failed (%s); applying one by one", len(good), e)
-            for msg, m in good:
-                await _handle_one(ctx, settler, msg, m)
+            for d, m in good:
+                await _handle_one(ctx, settler, d, m)
             return
-        failure = _failure(e)
-        for msg, _ in good:
-            await settler.fail(msg, failure)
+        for d, _ in good:
+            await settler.fail(d, _failure(d, e))
         return
-    await settler.ack([msg for msg, _ in good])
+    await settler.ack_all([d for d, _ in good])
 
 
-async def _handle_one(ctx: RegistryContext, settler: Settler, msg: Msg, m: Measurement) -> None:
+async def _handle_one(ctx: RegistryContext, settler: Settler, d: Delivery, m: Measurement) -> None:
     try:
         await apply_stats_batch(ctx, [m])
     except Exception as e:
-        await settler.fail(msg, _failure(e))
+        await settler.fail(d, _failure(d, e))
         return
-    await settler.ack([msg])
+    await settler.ack(d)
 
 
 async def run_stats_consumer(rt: Runtime[RegistrySettings], ctx: RegistryContext) -> None:
     """Record the latest measured stream properties of each camera, until stopped."""
     ns = rt.settings.nats_namespace
-    js = rt.bus.js
-    stream = CAMERA_STREAM.scoped(ns).name
-    spec = stats_spec(ns)
-    settler = Settler(
-        js,
-        stream,
-        spec,
-        dead_letter_subject(CAMERA_STREAM, ns),
-        rt.metrics.consumer_messages,
-        rt.settings.service_name,
-        f"{rt.settings.instance_id}/stats",
+
+    async def handle(batch: list[Delivery], settler: Settler) -> None:
+        await handle_batch(ctx, settler, batch, ns)
+
+    await rt.consume_batches(
+        CAMERA_STREAM, stats_spec(ns), handle, batch=STATS_BATCH, worker="stats"
     )
-    await ensure_consumer(js, stream, spec)
-    try:
-        psub = await js.pull_subscribe_bind(spec.durable, stream=stream)
-    except nats.errors.Error as e:
-        raise UnavailableError("bus.consume.unavailable", f"subscribe {stream}: {e}") from e
-    failures = 0
-    try:
-        while not rt.stopping.is_set():
-            try:
-                msgs = await psub.fetch(STATS_BATCH, timeout=_FETCH_TIMEOUT_S)
-            except TimeoutError:
-                continue
-            except nats.errors.ConnectionClosedError as e:
-                if rt.stopping.is_set():
-                    break
-                raise UnavailableError("bus.consume.closed", f"NATS closed under {stream}") from e
-            except nats.errors.Error as e:
-                failures += 1
-                log.warning("fetch of stream stats failed (%s); retrying", e)
-                await wait_or_stop(rt.stopping, min(0.25 * 2**failures, 5.0))
-                if isinstance(e, nats.js.errors.NotFoundError) and not rt.stopping.is_set():
-                    with contextlib.suppress(TncamError):
-                        await ensure_consumer(js, stream, spec)
-                continue
-            failures = 0
-            await handle_batch(ctx, settler, msgs, ns)
-    finally:
-        with contextlib.suppress(nats.errors.Error):
-            await psub.unsubscribe()
