@@ -36,6 +36,7 @@ from tncam_testkit.cameras import make_clips
 from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.postgres import PostgresServer
+from tncam_testkit.procs import start_together
 from tncam_testkit.s3 import make_server
 from tncam_testkit.segments import publish_clip
 from tncam_testkit.services import ServiceProcess
@@ -123,10 +124,9 @@ def platform(
             },
         }
         try:
-            for name in ("audit", "registry", "recorder", "gateway"):
-                proc = ServiceProcess(name, env=envs[name], log_dir=tmp_path)
-                proc.start()
-                procs.append(proc)
+            names = ("audit", "registry", "recorder", "gateway")
+            procs += [ServiceProcess(name, env=envs[name], log_dir=tmp_path) for name in names]
+            start_together(procs)
             yield Platform(
                 gateway=procs[-1],
                 namespace=ns,
