@@ -200,6 +200,9 @@ async def serve(
                 return
             rt = Runtime(settings, metrics, health, bus, stop, tg, app)
             async with lifespan(rt):
+                # Ready only once the server holds every subscription the lifespan made (one
+                # PING/PONG): a request sent as soon as /readyz says ok finds its responder.
+                await bus.nc.flush()
                 health.started = True
                 log.info("ready", extra={"port": settings.http_port})
                 await stop.wait()
