@@ -57,7 +57,6 @@ from tncam_testkit.hostile import xlsx_shared_string_bomb
 from tncam_testkit.keys import service_keys
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.postgres import PostgresServer
-from tncam_testkit.procs import start_together
 from tncam_testkit.proxy import ReverseProxy
 from tncam_testkit.s3 import make_server
 from tncam_testkit.services import REPO_ROOT, ServiceProcess
@@ -203,9 +202,10 @@ def platform(
             },
         }
         try:
-            names = ("audit", "registry", "recorder", "gateway")
-            procs += [ServiceProcess(name, env=envs[name], log_dir=tmp) for name in names]
-            start_together(procs)
+            for name in ("audit", "registry", "recorder", "gateway"):
+                proc = ServiceProcess(name, env=envs[name], log_dir=tmp)
+                proc.start()
+                procs.append(proc)
             gw = procs[-1]
             upstream = f"127.0.0.1:{gw.port}"
             with (
