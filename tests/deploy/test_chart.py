@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import subprocess
 from pathlib import Path
@@ -40,6 +42,7 @@ SIZES = {
 }
 VALUES |= SIZES
 CUSTOM_METRICS = ["--api-versions", "custom.metrics.k8s.io/v1beta1"]
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, when PyYAML has it
 
 
 def _helm(*args: str) -> subprocess.CompletedProcess[str]:
@@ -50,6 +53,13 @@ def _helm(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _render(values: list[str]) -> list[dict[str, Any]]:
+    """The chart's manifests with ``values``: a copy of the ones rendered the first time."""
+    return copy.deepcopy(_rendered(tuple(values)))
+
+
+@functools.cache
+def _rendered(values: tuple[str, ...]) -> list[dict[str, Any]]:
+    # Rendered once per set of values: the chart does not change while the tests run.
     result = _helm(
         "template",
         "tncam",
@@ -61,7 +71,7 @@ def _render(values: list[str]) -> list[dict[str, Any]]:
         *values,
     )
     assert result.returncode == 0, result.stderr
-    return [d for d in yaml.safe_load_all(result.stdout) if d]
+    return [d for d in yaml.load_all(result.stdout, Loader=_LOADER) if d]
 
 
 @pytest.mark.parametrize("name", list(VALUES))
@@ -126,6 +136,11 @@ def _kubeconform(manifests: str, schemas: Path) -> subprocess.CompletedProcess[s
 
 
 def _template_text(values: list[str]) -> str:
+    return _template_text_of(tuple(values))
+
+
+@functools.cache
+def _template_text_of(values: tuple[str, ...]) -> str:
     result = _helm(
         "template",
         "tncam",

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tncam_testkit.procs import start_together
 from tncam_testkit.services import SERVICES, ServiceProcess, http_get
 
 pytestmark = pytest.mark.integration
@@ -40,8 +41,7 @@ def scrapes(
     logs = tmp_path_factory.mktemp("obs-logs")
     procs = [ServiceProcess(s, env=env, log_dir=logs) for s in SERVICES]
     try:
-        for p in procs:
-            p.start()
+        start_together(procs)
         out = {}
         for p in procs:
             status, body = http_get(f"{p.url}/metrics")

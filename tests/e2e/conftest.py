@@ -14,10 +14,10 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 import asyncpg
 import pytest
@@ -32,6 +32,8 @@ from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.postgres import PostgresServer
 from tncam_testkit.services import migrations_dir
+
+T = TypeVar("T")
 
 #: The ``tncam`` command of this environment.
 TNCAM = str(Path(sys.executable).with_name("tncam"))
@@ -271,14 +273,16 @@ def running_stack(
 
 # --- one ``make run`` stack shared by the browser modules --------------------------------------
 
-#: The modules that use the shared stack; they run one after the other (file order), and the
-#: stack stops after the last test of the last of them (see pytest_runtest_teardown below).
+#: The modules that use the shared stack; they run one after the other (moved together by
+#: pytest_collection_modifyitems below), and the stack stops after the last test of the last
+#: of them (see pytest_runtest_teardown below).
 MAKE_RUN_MODULES = frozenset(
     {
         "test_live_browser",
         "test_live_console_browser",
         "test_console_records_browser",
         "test_console_playback_browser",
+        "test_dev_stack",
     }
 )
 #: Of those, the modules that run after the others (they play back minutes of recordings).
@@ -335,47 +339,74 @@ class SharedStack:
     admin_codes: TotpCodes
 
 
-class _Shared:
-    exit: contextlib.ExitStack | None = None
-    stack: SharedStack | None = None
+#: Groups of modules that share what one fixture starts (started once, by the first of them
+#: that asks, and stopped after the last test of the last of them): the modules of a group run
+#: one after the other (moved together by pytest_collection_modifyitems below).
+MODULE_GROUPS: dict[str, frozenset[str]] = {
+    "make_run": MAKE_RUN_MODULES,
+    # One registry and gateway (the same settings and namespace in both modules).
+    "gateway_api": frozenset({"test_gateway_api", "test_generated_clients"}),
+}
+
+
+class _Groups:
+    exits: ClassVar[dict[str, contextlib.ExitStack]] = {}
+    values: ClassVar[dict[str, Any]] = {}
+
+
+def group_resource(group: str, start: Callable[[contextlib.ExitStack], T]) -> T:
+    """What ``start`` returns, started once for the modules of ``group`` (MODULE_GROUPS):
+    ``start`` enters what must be stopped into the exit stack it is given."""
+    if group not in _Groups.exits:
+        exit_stack = contextlib.ExitStack()
+        with contextlib.ExitStack() as on_error:
+            on_error.callback(exit_stack.close)
+            _Groups.values[group] = start(exit_stack)
+            on_error.pop_all()
+        _Groups.exits[group] = exit_stack
+    value: T = _Groups.values[group]
+    return value
 
 
 @pytest.fixture(scope="module")
 def make_run_stack(tmp_path_factory: pytest.TempPathFactory) -> SharedStack:
     """The ``make run`` stack of MAKE_RUN_ARGS, started by the first module that asks."""
-    if _Shared.stack is None:
-        exit_stack = contextlib.ExitStack()
+
+    def start(exit_stack: contextlib.ExitStack) -> SharedStack:
         state = tmp_path_factory.mktemp("make-run-stack")
         running = exit_stack.enter_context(running_stack(state, MAKE_RUN_ADMIN, *MAKE_RUN_ARGS))
-        shared = SharedStack(running, TotpCodes(running.admin_totp))
-        _Shared.exit, _Shared.stack = exit_stack, shared
-    return _Shared.stack
+        return SharedStack(running, TotpCodes(running.admin_totp))
+
+    return group_resource("make_run", start)
 
 
-def _module_of(item: pytest.Item) -> str:
-    return str(item.module.__name__).rsplit(".", 1)[-1]  # type: ignore[attr-defined]
+def _module_name(item: pytest.Item) -> str:
+    module = getattr(item, "module", None)
+    return module.__name__.rsplit(".", 1)[-1] if module is not None else ""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The shared stack's modules run one after the other (the stack starts once), where the
-    last of them was collected, MAKE_RUN_LAST at the end; the other tests keep their order."""
-    shared = [i for i in items if _module_of(i) in MAKE_RUN_MODULES]
-    if not shared:
-        return
-    last = max(n for n, i in enumerate(items) if _module_of(i) in MAKE_RUN_MODULES)
-    rest = [i for i in items if _module_of(i) not in MAKE_RUN_MODULES]
-    before = sum(1 for i in items[:last] if _module_of(i) not in MAKE_RUN_MODULES)
-    shared.sort(key=lambda i: _module_of(i) in MAKE_RUN_LAST)
-    items[:] = rest[:before] + shared + rest[before:]
+    """The modules of each group run one after the other (what they share starts once), where
+    the last of them was collected, MAKE_RUN_LAST at the end; the other tests keep their
+    order."""
+    for modules in MODULE_GROUPS.values():
+        shared = [i for i in items if _module_name(i) in modules]
+        if not shared:
+            continue
+        last = max(n for n, i in enumerate(items) if _module_name(i) in modules)
+        rest = [i for i in items if _module_name(i) not in modules]
+        before = sum(1 for i in items[:last] if _module_name(i) not in modules)
+        shared.sort(key=lambda i: _module_name(i) in MAKE_RUN_LAST)
+        items[:] = rest[:before] + shared + rest[before:]
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    """Stop the shared stack once the next test is not one of its modules."""
+    """Stop what a group shares once the next test is not one of its modules."""
     yield
-    if _Shared.exit is None:
-        return
-    upcoming = nextitem.module.__name__.rsplit(".", 1)[-1] if nextitem else ""  # type: ignore[attr-defined]
-    if upcoming not in MAKE_RUN_MODULES:
-        exit_stack, _Shared.exit, _Shared.stack = _Shared.exit, None, None
-        exit_stack.close()
+    upcoming = _module_name(nextitem) if nextitem else ""
+    for group in list(_Groups.exits):
+        if upcoming not in MODULE_GROUPS[group]:
+            exit_stack = _Groups.exits.pop(group)
+            _Groups.values.pop(group, None)
+            exit_stack.close()

@@ -14,25 +14,23 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 import jwt
 import pytest
 
-from tncam_gateway.domain import totp
 from tncam_gateway.domain.playback import PlaybackClaims, PlaybackCodec
 from tncam_gateway.service.context import JWT_LABEL, PLAYBACK_LABEL
 from tncam_mesh.aead import derive_key
 from tncam_mesh.settings import DEV_ONLY_VALUE
 from tncam_testkit.images import jpeg_size
 
-from .conftest import RunningStack, running_stack
+from .conftest import MAKE_RUN_ADMIN, RunningStack, SharedStack
 
 pytestmark = pytest.mark.e2e
 
-ADMIN = "stack-admin"
-ADMIN_PASSWORD = "Núi Cốc mùa nước đầy 2026"
+ADMIN, ADMIN_PASSWORD = MAKE_RUN_ADMIN
 KEYS = (
     "TNCAM_GATEWAY_JWT_SIGNING_KEY",
     "TNCAM_GATEWAY_MFA_ENCRYPTION_KEY",
@@ -98,10 +96,16 @@ def _listening(pids: set[int]) -> set[tuple[str, str, int]]:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    state = tmp_path_factory.mktemp("stack")
-    with running_stack(state, (ADMIN, ADMIN_PASSWORD), "--cameras", "1") as running:
-        yield running
+def stack(make_run_stack: SharedStack) -> RunningStack:
+    """The ``make run`` stack the browser modules share (conftest.MAKE_RUN_ARGS): its checks
+    hold for any fleet, so it need not be started a second time."""
+    return make_run_stack.running
+
+
+@pytest.fixture(scope="module")
+def token(make_run_stack: SharedStack) -> str:
+    """An access token of the stack's admin (one sign-in: each takes a fresh TOTP step)."""
+    return _login(make_run_stack)
 
 
 def _get(url: str, token: str) -> int:
@@ -114,13 +118,11 @@ def _get(url: str, token: str) -> int:
         return int(e.code)
 
 
-def _login(stack: RunningStack, ahead: int = 0) -> str:
-    """An access token of the admin; ``ahead`` steps of TOTP so that a second login within
-    the same 30 s is no replay of the first one's code."""
-    code = totp.code_at(stack.admin_totp, totp.step_of(dt.datetime.now(dt.UTC)) + ahead)
-    form = {"username": ADMIN, "password": ADMIN_PASSWORD, "totp": code}
+def _login(shared: SharedStack) -> str:
+    """An access token of the admin, with the shared stack's next unused TOTP code."""
+    form = {"username": ADMIN, "password": ADMIN_PASSWORD, "totp": shared.admin_codes.next()}
     data = urllib.parse.urlencode(form).encode()
-    url = f"{stack.gateway}/api/v1/auth/token"
+    url = f"{shared.running.gateway}/api/v1/auth/token"
     with urllib.request.urlopen(url, data=data, timeout=10) as resp:  # noqa: S310 - loopback
         return str(json.loads(resp.read())["access_token"])
 
@@ -133,8 +135,10 @@ def test_every_key_is_generated_and_none_is_the_former_default(stack: RunningSta
     assert "insecure" not in "".join(stack.env.values())
 
 
-def test_a_token_forged_with_the_former_default_key_is_refused(stack: RunningStack) -> None:
-    real = _login(stack)
+def test_a_token_forged_with_the_former_default_key_is_refused(
+    stack: RunningStack, token: str
+) -> None:
+    real = token
     me = f"{stack.gateway}/api/v1/me"
     assert _get(me, real) == 200
     claims = jwt.decode(real, options={"verify_signature": False})
@@ -198,10 +202,11 @@ def _lower(items: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {k.lower(): v for k, v in items}
 
 
-def test_snapshot_of_a_connected_camera_is_served_as_a_jpeg(stack: RunningStack) -> None:
+def test_snapshot_of_a_connected_camera_is_served_as_a_jpeg(
+    stack: RunningStack, token: str
+) -> None:
     """The stack's ingest stores each camera's snapshot in the object store (never inline):
     the gateway serves it, through the recorder, as the camera's picture (issue 21 item 5)."""
-    token = _login(stack, ahead=1)
     base = f"{stack.gateway}/api/v1"
     camera = "CAM-01-001"
     # The province admin sees footage under a break-glass grant.

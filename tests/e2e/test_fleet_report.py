@@ -25,7 +25,7 @@ from tncam_mesh.bus import connect
 from tncam_mesh.rpc import call
 from tncam_testkit.cameras import CameraSimulator
 from tncam_testkit.database import MigratedDatabase
-from tncam_testkit.procs import free_port
+from tncam_testkit.procs import free_port, start_together
 from tncam_testkit.services import ServiceProcess
 
 from .conftest import run_tncam
@@ -60,8 +60,7 @@ def fleet(
         ServiceProcess("ingest", env=env, log_dir=tmp_path),
     ]
     try:
-        for p in procs:
-            p.start()
+        start_together(procs)
         yield env
     finally:
         for p in procs:

@@ -6,6 +6,7 @@ test_adversarial_inputs.py.)"""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import io
 import json
@@ -29,9 +30,10 @@ from tncam_mesh.bus import connect
 from tncam_mesh.jetstream import ensure_stream
 from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
+from tncam_testkit.procs import start_together
 from tncam_testkit.services import REPO_ROOT, ServiceProcess
 
-from .conftest import insert_gateway_account, run_tncam
+from .conftest import group_resource, insert_gateway_account, run_tncam
 
 pytestmark = pytest.mark.e2e
 
@@ -65,30 +67,41 @@ def gateway_env(nats_server: NatsServer, migrated_database: MigratedDatabase) ->
     return env
 
 
+def _start_services(
+    exit_stack: contextlib.ExitStack, env: dict[str, str], logs: Path
+) -> tuple[ServiceProcess, ServiceProcess]:
+    registry = ServiceProcess(
+        "registry",
+        env=env | {"TNCAM_REGISTRY_CREDENTIALS_KEY": "e2e-credentials-key-" + "z" * 32},
+        log_dir=logs / "reg",
+    )
+    gateway = ServiceProcess("gateway", env=env, log_dir=logs / "gw")
+    start_together([registry, gateway])
+    exit_stack.callback(registry.stop)
+    exit_stack.callback(gateway.stop)
+    return registry, gateway
+
+
 @pytest.fixture(scope="module")
-def registry(
+def services(
     gateway_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServiceProcess]:
-    """The real registry: account administration checks units and sectors against it."""
-    env = gateway_env | {"TNCAM_REGISTRY_CREDENTIALS_KEY": "e2e-credentials-key-" + "z" * 32}
-    proc = ServiceProcess("registry", env=env, log_dir=tmp_path_factory.mktemp("reg"))
-    proc.start()
-    try:
-        yield proc
-    finally:
-        proc.stop()
+) -> tuple[ServiceProcess, ServiceProcess]:
+    """The real registry (account administration checks units and sectors against it) and the
+    gateway: started once for this module and test_generated_clients (conftest.MODULE_GROUPS)."""
+    logs = tmp_path_factory.mktemp("gateway-api")
+    return group_resource(
+        "gateway_api", lambda exit_stack: _start_services(exit_stack, gateway_env, logs)
+    )
 
 
 @pytest.fixture(scope="module")
-def gateway(
-    gateway_env: dict[str, str], registry: ServiceProcess, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServiceProcess]:
-    proc = ServiceProcess("gateway", env=gateway_env, log_dir=tmp_path_factory.mktemp("gw"))
-    proc.start()
-    try:
-        yield proc
-    finally:
-        proc.stop()
+def registry(services: tuple[ServiceProcess, ServiceProcess]) -> ServiceProcess:
+    return services[0]
+
+
+@pytest.fixture(scope="module")
+def gateway(services: tuple[ServiceProcess, ServiceProcess]) -> ServiceProcess:
+    return services[1]
 
 
 ADMIN_NAME = f"e2e-admin-{os.getpid()}"

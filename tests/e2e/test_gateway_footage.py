@@ -36,6 +36,7 @@ from tncam_testkit.cameras import make_clips
 from tncam_testkit.database import MigratedDatabase
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.postgres import PostgresServer
+from tncam_testkit.procs import start_together
 from tncam_testkit.s3 import make_server
 from tncam_testkit.segments import publish_clip
 from tncam_testkit.services import ServiceProcess
@@ -65,15 +66,19 @@ class Platform:
     secrets: tuple[str, ...]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def platform(
     nats_server: NatsServer,
     postgres_server: PostgresServer,
     migrated_database: MigratedDatabase,
-    audit_database: str,
-    tmp_path: Path,
+    module_audit_database: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Platform]:
+    """One platform for the module: each test makes its own accounts and cameras (unique
+    names) and looks only at their footage and audit events."""
     from tncam_audit.domain.note import Signer
+
+    tmp_path = tmp_path_factory.mktemp("footage-platform")
 
     ns = f"gwf{uuid.uuid4().hex[:10]}"
 
@@ -95,7 +100,7 @@ def platform(
         envs = {
             "audit": base
             | {
-                "TNCAM_DATABASE_URL": f"postgresql://127.0.0.1:{postgres_server.port}/{audit_database}",
+                "TNCAM_DATABASE_URL": f"postgresql://127.0.0.1:{postgres_server.port}/{module_audit_database}",
                 "TNCAM_AUDIT_LOG_ORIGIN": ORIGIN,
                 "TNCAM_AUDIT_SIGNING_KEY": signing,
                 "TNCAM_AUDIT_FETCH_TIMEOUT_S": "0.2",
@@ -123,10 +128,9 @@ def platform(
             },
         }
         try:
-            for name in ("audit", "registry", "recorder", "gateway"):
-                proc = ServiceProcess(name, env=envs[name], log_dir=tmp_path)
-                proc.start()
-                procs.append(proc)
+            names = ("audit", "registry", "recorder", "gateway")
+            procs += [ServiceProcess(name, env=envs[name], log_dir=tmp_path) for name in names]
+            start_together(procs)
             yield Platform(
                 gateway=procs[-1],
                 namespace=ns,

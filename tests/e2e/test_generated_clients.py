@@ -26,9 +26,10 @@ from tncam_gateway.settings import GatewaySettings
 from tncam_testkit.services import REPO_ROOT, ServiceProcess
 
 from .conftest import insert_gateway_account
-from .test_gateway_api import gateway, gateway_env, registry
+from .test_gateway_api import gateway, gateway_env, registry, services
 
-__all__ = ["gateway", "gateway_env", "registry"]  # the gateway (and registry) fixtures, reused
+# The gateway (and registry) fixtures, reused: the same processes (conftest.MODULE_GROUPS).
+__all__ = ["gateway", "gateway_env", "registry", "services"]
 
 pytestmark = pytest.mark.e2e
 

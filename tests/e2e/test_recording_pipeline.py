@@ -27,6 +27,7 @@ from tncam_mesh.bus import connect
 from tncam_mesh.rpc import call
 from tncam_testkit.cameras import CameraSimulator
 from tncam_testkit.database import MigratedDatabase
+from tncam_testkit.procs import start_together
 from tncam_testkit.services import ServiceProcess
 
 from .conftest import run_tncam, ts
@@ -75,9 +76,8 @@ def pipeline(
     ]
     started: list[ServiceProcess] = []
     try:
-        for p in procs:
-            p.start()
-            started.append(p)
+        start_together(procs)
+        started = procs
         yield env
     finally:
         camera_fleet.set_reachable(STOPPED, True)

@@ -21,7 +21,7 @@ from tncam_contracts.catalog import (
     REGISTRY_STREAM,
 )
 from tncam_testkit.nats import NatsServer
-from tncam_testkit.procs import free_port
+from tncam_testkit.procs import free_port, start_together
 from tncam_testkit.services import DB_SERVICES, SERVICES, ServiceProcess, http_get, readiness
 
 pytestmark = pytest.mark.e2e
@@ -42,12 +42,9 @@ def mesh(
     boot_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, ServiceProcess]]:
     logs = tmp_path_factory.mktemp("mesh-logs")
-    procs: dict[str, ServiceProcess] = {}
+    procs = {service: ServiceProcess(service, env=boot_env, log_dir=logs) for service in SERVICES}
     try:
-        for service in SERVICES:
-            proc = ServiceProcess(service, env=boot_env, log_dir=logs)
-            proc.start()
-            procs[service] = proc
+        start_together(list(procs.values()))
         yield procs
     finally:
         for proc in procs.values():

@@ -30,19 +30,17 @@ from starlette.types import ASGIApp
 from tncam_contracts.catalog import StreamSpec, dead_letter_subject
 from tncam_mesh.bus import Bus, connect_settings
 from tncam_mesh.consumer import BatchHandler, Handler, Outcome, consume, consume_batches
-from tncam_mesh.errors import ConfigurationError, TncamError
+from tncam_mesh.errors import TncamError
 from tncam_mesh.health import Health
 from tncam_mesh.http import HttpServer, ops_app, ops_routes
 from tncam_mesh.jetstream import ConsumerSpec, ensure_stream, observe_publishes
 from tncam_mesh.logs import configure_logging
 from tncam_mesh.metrics import Metrics
 from tncam_mesh.periodic import Work, run_every
-from tncam_mesh.settings import ServiceSettings, load_settings
+from tncam_mesh.settings import ServiceSettings, settings_or_exit
 
 S = TypeVar("S", bound=ServiceSettings)
 log = logging.getLogger("tncam.mesh.runtime")
-
-EXIT_CONFIG = 2
 
 
 class _Wiring(TypedDict):
@@ -230,6 +228,9 @@ async def serve(
                 return
             rt = Runtime(settings, metrics, health, bus, stop, tg, app)
             async with lifespan(rt):
+                # Ready only once the server holds every subscription the lifespan made (one
+                # PING/PONG): a request sent as soon as /readyz says ok finds its responder.
+                await bus.nc.flush()
                 health.started = True
                 log.info("ready", extra={"port": settings.http_port})
                 await stop.wait()
@@ -301,12 +302,7 @@ def run_service(
     app_factory: AppFactory | None = None,
 ) -> NoReturn:
     """The ``python -m tncam_<name>`` entry point: load settings, serve, exit with a code."""
-    prog = f"tncam-{settings_cls.service_name}"
-    try:
-        settings = load_settings(settings_cls)
-    except ConfigurationError as e:
-        print(f"{prog}: {e.message}", file=sys.stderr)
-        sys.exit(EXIT_CONFIG)
+    settings = settings_or_exit(settings_cls)
     configure_logging(
         settings.service_name,
         level=settings.log_level,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self, TypeVar
 
@@ -169,6 +170,10 @@ def describe_errors(cls: type[ServiceSettings], exc: ValidationError) -> str:
 S = TypeVar("S", bound=ServiceSettings)
 
 
+#: The exit code of a service started with an invalid setting.
+EXIT_CONFIG = 2
+
+
 def load_settings(cls: type[S], **overrides: Any) -> S:
     """Build settings from the environment, raising ConfigurationError with one clear line."""
     try:
@@ -177,3 +182,18 @@ def load_settings(cls: type[S], **overrides: Any) -> S:
         raise ConfigurationError(
             "settings.load.invalid", f"invalid setting: {describe_errors(cls, e)}"
         ) from e
+
+
+def settings_or_exit(cls: type[S]) -> S:
+    """The service's settings from the environment, or exit EXIT_CONFIG with one line on
+    stderr naming the bad setting.
+
+    Each ``python -m tncam_<name>`` calls it before it imports the service's code (seconds of
+    imports: SQLAlchemy, NATS, PDF fonts ...), so that an operator who mistyped a setting is
+    told at once rather than after the service has loaded.
+    """
+    try:
+        return load_settings(cls)
+    except ConfigurationError as e:
+        print(f"tncam-{cls.service_name}: {e.message}", file=sys.stderr)
+        sys.exit(EXIT_CONFIG)

@@ -129,6 +129,11 @@ class ManagedProcess(StartStop):
 
     def start(self) -> None:
         """Start the process and block until its readiness probe passes."""
+        self.spawn()
+        self.wait_ready()
+
+    def spawn(self) -> None:
+        """Start the process without waiting for it (``wait_ready`` waits)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
@@ -141,7 +146,13 @@ class ManagedProcess(StartStop):
             user=self.user,
             start_new_session=True,  # Ctrl-C in the terminal reaches the runner, not each child
         )
-        deadline = time.monotonic() + self.ready_timeout
+
+    def wait_ready(self, timeout: float | None = None) -> None:
+        """Block until the spawned process is ready, at most ``timeout`` (``ready_timeout``)
+        from now; stop it and raise ServerStartError if it exits or the time is up."""
+        assert self.proc is not None, "spawn() first"
+        timeout = self.ready_timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise ServerStartError(
@@ -152,9 +163,7 @@ class ManagedProcess(StartStop):
                     return
             time.sleep(0.1)
         self.stop()
-        raise ServerStartError(
-            f"{self.name} not ready after {self.ready_timeout:.0f} s:\n{self.log_tail()}"
-        )
+        raise ServerStartError(f"{self.name} not ready after {timeout:.0f} s:\n{self.log_tail()}")
 
     def stop(self) -> int | None:
         """Signal the process, wait ``stop_timeout`` seconds, then kill it; return its exit code."""
@@ -192,3 +201,20 @@ class ManagedProcess(StartStop):
         except FileNotFoundError:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
+
+
+def start_together(procs: Sequence[ManagedProcess]) -> None:
+    """Start ``procs`` at once and wait until each is ready: their start-ups (imports,
+    connecting) overlap instead of adding up. They share the CPU while they start, so each may
+    take as long as all of them would one after the other. On failure all of them are stopped."""
+    budget = sum(proc.ready_timeout for proc in procs)
+    try:
+        for proc in procs:
+            proc.spawn()
+        started = time.monotonic()
+        for proc in procs:
+            proc.wait_ready(max(proc.ready_timeout, budget - (time.monotonic() - started)))
+    except BaseException:
+        for proc in procs:
+            proc.stop()
+        raise

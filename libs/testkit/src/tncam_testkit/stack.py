@@ -42,7 +42,7 @@ from tncam_testkit.database import migrate_all
 from tncam_testkit.keys import service_keys
 from tncam_testkit.nats import NatsServer
 from tncam_testkit.postgres import PostgresServer
-from tncam_testkit.procs import free_port, port_open
+from tncam_testkit.procs import free_port, port_open, start_together
 from tncam_testkit.s3 import MinioServer, SeaweedServer, minio_binary
 from tncam_testkit.services import REPO_ROOT, SERVICES, ServiceProcess
 
@@ -255,19 +255,23 @@ class Stack:
     def _start_services(self) -> None:
         self._bootstrap_admin()
         self.urls.append(("settings (source it)", str(self._write_env_file())))
-        for service in SERVICES:
-            done = _step(f"starting {service}")
-            proc = ServiceProcess(
+        # All at once: their start-ups (imports, connecting) overlap instead of adding up.
+        done = _step(f"starting {', '.join(SERVICES)}")
+        procs = [
+            ServiceProcess(
                 service,
                 env={**os.environ, **self.env},
                 log_dir=self.state_dir / "logs",
                 port=_port(DEFAULT_PORTS[service]),
                 ready_timeout=self.ready_timeout,
             )
-            proc.start()
-            self._keep(service, proc)
-            self.services[service] = proc
-            done()
+            for service in SERVICES
+        ]
+        start_together(procs)
+        for proc in procs:
+            self._keep(proc.service, proc)
+            self.services[proc.service] = proc
+        done()
 
     def import_fleet(self) -> None:
         """Register the simulated cameras, as an operator would: ``tncam cameras import``."""

@@ -21,7 +21,7 @@ from tncam_registry.domain.annual_report import (
     table,
     title,
 )
-from tncam_registry.render.pdf import font_files
+from tncam_registry.render.fonts import font_files
 
 FAMILY = "DejaVu"
 COL_WIDTHS = (8, 42, 13, 13, 13, 15, 14, 17, 15, 16, 22, 13, 13, 14, 20, 11, 18)

@@ -8,10 +8,7 @@ callers run it in a thread.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
@@ -19,28 +16,7 @@ from fpdf.fonts import TTFFont
 
 from tncam_registry.domain.calendar import VN_TZ
 from tncam_registry.domain.document import Document, Table
-
-#: Where Debian's fonts-dejavu-core puts the font; ``TNCAM_PDF_FONT_DIR`` points elsewhere.
-FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu")
-FONT = "DejaVu"
-
-
-class FontMissingError(RuntimeError):
-    """DejaVu Sans is not installed (Debian package fonts-dejavu-core)."""
-
-
-@lru_cache(maxsize=1)
-def font_files() -> tuple[Path, Path]:
-    """The regular and bold DejaVu Sans files."""
-    dirs = [os.environ["TNCAM_PDF_FONT_DIR"]] if os.environ.get("TNCAM_PDF_FONT_DIR") else []
-    for d in (*dirs, *FONT_DIRS):
-        regular, bold = Path(d, "DejaVuSans.ttf"), Path(d, "DejaVuSans-Bold.ttf")
-        if regular.is_file() and bold.is_file():
-            return regular, bold
-    raise FontMissingError(
-        "DejaVuSans.ttf not found (install the Debian package fonts-dejavu-core "
-        "or set TNCAM_PDF_FONT_DIR)"
-    )
+from tncam_registry.render.fonts import FONT, font_files
 
 
 class _Pdf(FPDF):

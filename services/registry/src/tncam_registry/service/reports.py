@@ -19,7 +19,6 @@ from tncam_registry.domain import report_formats as fmt
 from tncam_registry.domain.access import ReadScope
 from tncam_registry.domain.model import CameraState, SiteKind, UnitKind
 from tncam_registry.domain.views import report_to_pb
-from tncam_registry.render.pdf import render_pdf
 from tncam_registry.service.context import RegistryContext
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -27,6 +26,9 @@ MAX_NOTE = 2000
 
 
 def _pdf(report: rep.Report) -> bytes:
+    # fpdf2 is loaded with the first PDF, not at start-up (a third of the registry's imports).
+    from tncam_registry.render.pdf import render_pdf
+
     return render_pdf(fmt.to_document(report))
 
 
