@@ -18,7 +18,8 @@ from tncam.deadletter.v1 import dead_letter_pb2
 from tncam_contracts.catalog import Discard, KVSpec, Retention, StreamSpec
 from tncam_mesh import tracing
 from tncam_mesh.bus import Bus, connect
-from tncam_mesh.consumer import (
+from tncam_mesh.consumer import Delivery, Outcome, consume
+from tncam_mesh.deadletter import (
     DLQ_ERROR_CODE,
     DLQ_ERROR_MESSAGE,
     DLQ_NUM_DELIVERED,
@@ -26,9 +27,6 @@ from tncam_mesh.consumer import (
     DLQ_STREAM,
     DLQ_STREAM_SEQ,
     DLQ_SUBJECT,
-    Delivery,
-    Outcome,
-    consume,
 )
 from tncam_mesh.errors import (
     ConfigurationError,
