@@ -42,7 +42,7 @@ from tncam_contracts.catalog import (
     dead_letter_subject,
 )
 from tncam_mesh.clock import Clock, utc_now, wait_or_stop
-from tncam_mesh.consumer import publish_dead_letter
+from tncam_mesh.deadletter import publish_dead_letter
 from tncam_mesh.errors import InvalidInputError, TncamError
 from tncam_mesh.jetstream import ConsumerSpec, ensure_consumer
 from tncam_mesh.periodic import is_transient
