@@ -26,11 +26,11 @@ from tncam_mesh.aead import derive_key
 from tncam_mesh.settings import DEV_ONLY_VALUE
 from tncam_testkit.images import jpeg_size
 
-from .conftest import MAKE_RUN_ADMIN, RunningStack, SharedStack
+from .conftest import RunningStack, SharedStack
+from .console_kit import admin_console
 
 pytestmark = pytest.mark.e2e
 
-ADMIN, ADMIN_PASSWORD = MAKE_RUN_ADMIN
 KEYS = (
     "TNCAM_GATEWAY_JWT_SIGNING_KEY",
     "TNCAM_GATEWAY_MFA_ENCRYPTION_KEY",
@@ -119,12 +119,11 @@ def _get(url: str, token: str) -> int:
 
 
 def _login(shared: SharedStack) -> str:
-    """An access token of the admin, with the shared stack's next unused TOTP code."""
-    form = {"username": ADMIN, "password": ADMIN_PASSWORD, "totp": shared.admin_codes.next()}
-    data = urllib.parse.urlencode(form).encode()
-    url = f"{shared.running.gateway}/api/v1/auth/token"
-    with urllib.request.urlopen(url, data=data, timeout=10) as resp:  # noqa: S310 - loopback
-        return str(json.loads(resp.read())["access_token"])
+    """An access token of the admin: the console modules' shared session, refreshed (no TOTP
+    step of its own)."""
+    session = admin_console(shared)
+    session.rotate()
+    return session.admin_token
 
 
 def test_every_key_is_generated_and_none_is_the_former_default(stack: RunningStack) -> None:

@@ -46,11 +46,11 @@ from tncam_live.media.aiortc_h265 import H265Decoder, register_h265
 from tncam_testkit.browser import chromium, console_of
 from tncam_testkit.services import ServiceProcess
 
-from .conftest import MAKE_RUN_ADMIN, SharedStack, TotpCodes
+from .conftest import SharedStack
+from .console_kit import admin_console
 
 pytestmark = pytest.mark.e2e
 
-ADMIN, ADMIN_PASSWORD = MAKE_RUN_ADMIN
 # The shared stack's fleet (conftest MAKE_RUN_ARGS): camera 1 sends H.265, camera 2 H.264.
 H265_CAMERA = "CAM-01-001"
 H264_CAMERA = "CAM-02-002"
@@ -71,14 +71,13 @@ class LiveStack:
     camera_control: str  # the simulator's control URL (POST …/camN/down, …/up)
 
 
-def _admin_access(gateway: str, codes: TotpCodes) -> tuple[str, str]:
-    """The admin's access token and a break-glass grant to view both cameras."""
-    code = codes.next()
-    form = {"username": ADMIN, "password": ADMIN_PASSWORD, "totp": code}
-    with httpx.Client(base_url=gateway, timeout=30) as http:
-        r = http.post("/api/v1/auth/token", data=form)
-        assert r.status_code == 200, r.text
-        token = str(r.json()["access_token"])
+def _admin_access(shared: SharedStack) -> tuple[str, str]:
+    """The admin's access token (the console modules' shared session: no TOTP step of its
+    own) and a break-glass grant to view both cameras."""
+    session = admin_console(shared)
+    session.rotate()
+    token = session.admin_token
+    with httpx.Client(base_url=shared.running.gateway, timeout=30) as http:
         now = dt.datetime.now(dt.UTC)
         r = http.post(
             "/api/v1/grants",
@@ -104,7 +103,7 @@ def live_stack(make_run_stack: SharedStack) -> LiveStack:
     stack = make_run_stack.running
     edges = [url for name, url in stack.services.items() if name == "live"]
     assert edges, "".join(stack.output)
-    token, grant = _admin_access(stack.gateway, make_run_stack.admin_codes)
+    token, grant = _admin_access(make_run_stack)
     control = re.search(r"^\s+camera control\s+(http://\S+)", "".join(stack.output), re.M)
     assert control, "".join(stack.output)
     return LiveStack(
