@@ -19,7 +19,7 @@ from tncam.recording.v1 import segment_pb2
 from tncam_ingest.media.rtp import NTP_UNIX_OFFSET
 from tncam_ingest.media.rtsp import RtspClient, StreamDescription
 from tncam_ingest.media.session import RtspSession
-from tncam_ingest.media.stream import ClosedSegment, SessionOptions
+from tncam_ingest.media.stream import ClosedSegment, Counters, SessionOptions
 
 FPS = 25
 TICKS = 90000 // FPS
@@ -57,12 +57,18 @@ def interleaved(
     ts0: int = 0,
     lose: frozenset[int] = frozenset(),
     sender_clock: float | None = None,
+    jump: tuple[int, int, int] | None = None,
 ) -> bytes:
     """RFC 7798 packets (single NAL units and FUs) in RTSP interleaved framing; RTP times
     from ``ts0`` (32 bits: they may wrap), the packets numbered in ``lose`` left out (their
     sequence numbers skipped), and with ``sender_clock`` an RTCP sender report after each
-    picture saying picture 0 was captured at that Unix time."""
+    picture saying picture 0 was captured at that Unix time. ``jump`` = (first, last,
+    seconds): the camera's clock is that many seconds off for pictures first..last-1, in its
+    sender reports and its RTP timestamps alike."""
     out, seq = bytearray(), 0
+
+    def off(n: int) -> int:
+        return jump[2] if jump is not None and jump[0] <= n < jump[1] else 0
 
     def packet(ts: int, payload: bytes, marker: bool) -> None:
         nonlocal seq
@@ -74,14 +80,15 @@ def interleaved(
 
     def report(n: int) -> None:
         assert sender_clock is not None
-        t = sender_clock + n / FPS + NTP_UNIX_OFFSET
+        t = sender_clock + n / FPS + NTP_UNIX_OFFSET + off(n)
         sec, frac = int(t), int((t % 1) * 2**32)
-        sr = struct.pack(">BBHIIII", 0x80, 200, 6, 7, sec, frac, (ts0 + n * TICKS) & 0xFFFFFFFF)
+        rtp = (ts0 + n * TICKS + off(n) * 90000) & 0xFFFFFFFF
+        sr = struct.pack(">BBHIIII", 0x80, 200, 6, 7, sec, frac, rtp)
         sr += struct.pack(">II", n, n * 1000)
         out.extend(b"$\x01" + struct.pack(">H", len(sr)) + sr)
 
     for n, au in enumerate(aus):
-        ts = ts0 + n * TICKS
+        ts = ts0 + n * TICKS + off(n) * 90000
         if sender_clock is not None and n:
             report(n)
         nals = nal_units(au)
@@ -128,6 +135,7 @@ def run_session(
     target_s: float,
     data: bytes | None = None,
     max_drift_s: float = 2.0,
+    counters: Counters | None = None,
 ) -> list[ClosedSegment]:
     client = RtspClient("rtsp://127.0.0.1:1/cam", batch_s=0.0)
     wire = interleaved(aus) if data is None else data
@@ -144,6 +152,7 @@ def run_session(
         on_segment=segments.append,
         on_snapshot=lambda _p: None,
         wall=lambda: wall,  # a clock that stands still: the media runs ahead of it
+        counters=counters or Counters(),
     )
     end = session._stream_native(client, desc, time.monotonic())
     assert end.reason.value == "stream_ended", end
@@ -253,3 +262,20 @@ def test_sender_reports_anchor_the_segments_on_the_camera_clock(stream: list[byt
     far = run_session(stream, wall, 2.0, data, max_drift_s=60.0)
     start = segment_pb2.SegmentClosed.FromString(bytes(far[0].payload)).segment_start
     assert start.seconds + start.nanos / 1e9 == pytest.approx(wall, abs=0.002)
+
+
+def test_a_camera_clock_jumping_an_hour_ahead_and_back(stream: list[bytes]) -> None:
+    """Its sender reports and RTP timestamps jump +1 h for two seconds, then back: no segment
+    lands an hour away, the segments join without a gap or an overlap, both steps counted."""
+    wall = 1_800_000_000.0
+    data = interleaved(stream, sender_clock=wall, jump=(40, 90, 3600))
+    counters = Counters()
+    segments = run_session(stream, wall, 2.0, data, max_drift_s=60.0, counters=counters)
+    messages = [segment_pb2.SegmentClosed.FromString(bytes(s.payload)) for s in segments]
+    starts = [m.segment_start.seconds + m.segment_start.nanos / 1e9 for m in messages]
+    assert all(wall - 0.01 <= t <= wall + len(stream) / FPS for t in starts), starts
+    for a, b in itertools.pairwise(messages):
+        assert a.segment_end == b.segment_start, (a.segment_end, b.segment_start)
+    assert counters.clock_jumps == 2
+    assert sum(m.frames for m in messages) == len(stream)
+    assert len(decoded(messages)) == len(stream)

@@ -240,6 +240,8 @@ class CameraRunner:
                 d.metrics.discarded_bytes.inc(session.counters.discarded_bytes)
             if session.counters.damaged:
                 d.metrics.damaged_access_units.inc(session.counters.damaged)
+            if session.counters.clock_jumps:
+                d.metrics.camera_clock_jumps.inc(session.counters.clock_jumps)
         await self._report_down(end, session.session_id if end.connected else "")
         return end
 
