@@ -129,18 +129,27 @@ class ManagedProcess(StartStop):
 
     def start(self) -> None:
         """Start the process and block until its readiness probe passes."""
+        self.spawn()
+        self.wait_ready()
+
+    def spawn(self, *, stdin: int = subprocess.DEVNULL) -> None:
+        """Start the process without waiting for it (``wait_ready`` does)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             self.argv,
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+            stdin=stdin,
             env=self.env,
             cwd=self.cwd,
             user=self.user,
             start_new_session=True,  # Ctrl-C in the terminal reaches the runner, not each child
         )
+
+    def wait_ready(self) -> None:
+        """Block until the readiness probe passes; stop the process if it does not in time."""
+        assert self.proc is not None
         deadline = time.monotonic() + self.ready_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
