@@ -133,7 +133,7 @@ class Platform:
                     wait_until(
                         "standby imported", lambda p=proc: p.running and not p.imported(), 90
                     )
-                    proc.release()
+                    proc.release(self.env)
                 else:
                     proc.start()
             except ServerStartError:
@@ -166,13 +166,11 @@ class Platform:
         return out
 
     def stop(self) -> None:
-        for standby in self.standbys.values():
-            standby.stop()
+        procs = [*self.standbys.values(), *self.procs.values()]
         self.standbys.clear()
-        for service in reversed(MESH):
-            proc = self.procs.pop(service, None)
-            if proc is not None:
-                proc.stop()
+        self.procs.clear()
+        with ThreadPoolExecutor(len(procs) or 1) as pool:  # each may take its grace period
+            list(pool.map(lambda p: p.stop(), procs))
 
 
 def _import_fleet(platform: Platform) -> None:
@@ -225,6 +223,15 @@ def start_platform(
     before_import: Callable[[Platform], None],
 ) -> Platform:
     """NATS, PostgreSQL (migrated), MinIO on fixed ports, the five services, the fleet imported."""
+    # The services' imports (the longest part of their start) run while the servers start
+    # and the schemas migrate: standbys, given their settings when released.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
+    standbys = {
+        s: ServiceProcess(s, env=inherited, log_dir=workdir / "logs", ready_timeout=60.0)
+        for s in MESH
+    }
+    for service, standby in standbys.items():
+        standby.spawn_standby(workdir / f"standby-{service}")
     s3_port, s3_console = distinct_free_ports(2)
     nats = NatsCluster(workdir / "nats")
     pg = PostgresServer(workdir / "pg")
@@ -244,11 +251,10 @@ def start_platform(
         db = asyncio.run(migrate_all(pg.dsn(), base))
         keys = _keys()
     except BaseException:
-        for server in (s3, pg, nats):
+        for server in (s3, pg, nats, *standbys.values()):
             server.stop()
         raise
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
-    env |= db.env() | keys | FAST
+    env = dict(inherited) | db.env() | keys | FAST
     env |= {
         "TNCAM_NATS_URL": nats.url,
         "TNCAM_NATS_NAMESPACE": f"f{uuid.uuid4().hex[:10]}",
@@ -259,7 +265,7 @@ def start_platform(
         "TNCAM_INGEST_SPOOL_DIR": str(workdir / "spool"),
     }
     ids = [f"FT-{60 + n:02d}-UB" for n in range(1, len(urls) + 1)]
-    platform = Platform(workdir, nats, pg, s3, cameras, db, env, ids, urls)
+    platform = Platform(workdir, nats, pg, s3, cameras, db, env, ids, urls, standbys=standbys)
     try:
         # Each waits for what it needs (NATS, its schema), so all start at once.
         with ThreadPoolExecutor(len(MESH)) as pool:
@@ -275,8 +281,8 @@ def start_platform(
 
 def stop_platform(platform: Platform) -> None:
     platform.stop()
-    for server in (platform.s3, platform.pg, platform.nats):
-        server.stop()
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(lambda s: s.stop(), (platform.s3, platform.pg, platform.nats)))
 
 
 def wait_until(what: str, problems: Callable[[], object], timeout: float) -> float:

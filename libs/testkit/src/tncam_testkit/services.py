@@ -84,12 +84,17 @@ class ServiceProcess(ManagedProcess):
     def imported(self) -> bool:
         return self._ready_file is not None and self._ready_file.exists()
 
-    def release(self) -> None:
-        """Run the service in the standby and block until ``/readyz`` answers 200."""
+    def release(self, env: Mapping[str, str] | None = None) -> None:
+        """Run the service in the standby, with ``env`` (and its own address) if given, and
+        block until ``/readyz`` answers 200."""
         assert self.proc is not None
         assert self.proc.stdin is not None
+        if env is not None:
+            own = ("HTTP_HOST", "HTTP_PORT")
+            keys = {f"TNCAM_{self.service.upper()}_{k}" for k in own}
+            self.env = {**env, **{k: v for k, v in self.env.items() if k in keys}}
         with contextlib.suppress(BrokenPipeError):  # it died: wait_ready says how
-            self.proc.stdin.write(b"go\n")
+            self.proc.stdin.write(json.dumps(self.env).encode() + b"\n")
             self.proc.stdin.close()
         self.wait_ready()
 
