@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tncam_testkit.cameras import CameraSimulator
+from tncam_testkit.rtsp_quirks import RtspQuirks
 from tncam_testkit.services import REPO_ROOT
 
 from .cases import TABLE
@@ -33,13 +34,22 @@ def fault_cameras(
         yield sim
 
 
+@pytest.fixture(scope="module")
+def quirks_front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RtspQuirks]:
+    """The quirks front the last camera goes through (``clockjump``: its clock can be set)."""
+    with RtspQuirks(tmp_path_factory.mktemp("quirks")) as front:
+        yield front
+
+
 class _Observed:
     observer: Observer | None = None
 
 
 @pytest.fixture(scope="module")
 def platform(
-    tmp_path_factory: pytest.TempPathFactory, fault_cameras: CameraSimulator
+    tmp_path_factory: pytest.TempPathFactory,
+    fault_cameras: CameraSimulator,
+    quirks_front: RtspQuirks,
 ) -> Iterator[Platform]:
     def observe(p: Platform) -> None:
         # Before the fleet is imported: it sees every event type from the first.
@@ -47,7 +57,9 @@ def platform(
         _Observed.observer.start()
 
     try:
-        p = start_platform(tmp_path_factory.mktemp("faults"), fault_cameras, observe)
+        urls = [fault_cameras.url(n) for n in range(1, CAMERAS + 1)]
+        urls[-1] = quirks_front.url("clockjump", urls[-1])
+        p = start_platform(tmp_path_factory.mktemp("faults"), fault_cameras, urls, observe)
     except BaseException:
         if _Observed.observer is not None:
             _Observed.observer.stop()

@@ -19,10 +19,12 @@ import pytest
 
 from tncam_contracts.catalog import EVENTS, HEADER_MSG_ID
 from tncam_mesh.bus import connect
+from tncam_testkit.rtsp_quirks import RtspQuirks
 
+from . import clock
 from .cases import fault_case, now
 from .invariants import Observer, recording_since
-from .platform import Platform, wait_until
+from .platform import MESH, Platform, wait_until
 
 pytestmark = pytest.mark.faults
 
@@ -32,10 +34,28 @@ S3_AWAY_S = 60.0
 PARTITION_S = 10.0
 
 
+def test_s3_away_60_s_and_a_camera_clock_jumping_meanwhile(
+    platform: Platform, observer: Observer, quirks_front: RtspQuirks
+) -> None:
+    # First: the outage's 60 s also host the clock case (its checks are its own and exact:
+    # tests/faults/clock.py) and the imports of the processes that the SIGKILL cases restart.
+    with fault_case(platform, observer, "S3 away 60 s") as case:
+        platform.s3.stop()
+        away = time.monotonic()
+        for service in MESH:
+            platform.prepare(service)
+        jump = clock.jump_and_back(platform, observer, quirks_front)
+        time.sleep(max(0.0, S3_AWAY_S - (time.monotonic() - away)))  # the outage is the case
+        platform.s3.start()
+        case.fault_over()
+    clock.check(platform, observer, jump, "during S3 away")
+
+
 @pytest.mark.parametrize("service", ["ingest", "recorder", "registry", "audit", "gateway"])
 def test_sigkill_of_a_service_then_restart(
     platform: Platform, observer: Observer, service: str
 ) -> None:
+    platform.prepare(service)  # its imports (done already when the S3 case ran first)
     with fault_case(
         platform, observer, f"SIGKILL {service}", unreachable=service == "ingest"
     ) as case:
@@ -103,14 +123,6 @@ def test_postgresql_restart(platform: Platform, observer: Observer) -> None:
     with fault_case(platform, observer, "PostgreSQL restart") as case:
         platform.pg.stop()
         platform.pg.start()
-        case.fault_over()
-
-
-def test_s3_away_60_s(platform: Platform, observer: Observer) -> None:
-    with fault_case(platform, observer, "S3 away 60 s") as case:
-        platform.s3.stop()
-        time.sleep(S3_AWAY_S)  # the outage itself is the case
-        platform.s3.start()
         case.fault_over()
 
 

@@ -132,15 +132,15 @@ class ManagedProcess(StartStop):
         self.spawn()
         self.wait_ready()
 
-    def spawn(self) -> None:
-        """Start the process without waiting for it (``wait_ready`` waits)."""
+    def spawn(self, *, stdin: int = subprocess.DEVNULL) -> None:
+        """Start the process without waiting for it (``wait_ready`` does)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             self.argv,
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+            stdin=stdin,
             env=self.env,
             cwd=self.cwd,
             user=self.user,

@@ -25,6 +25,12 @@ answers and the media come back with these changes:
 | ``gaps`` | every 50th video RTP packet lost (its sequence number skipped) |
 | ``srshift`` | RTCP sender reports 1 s behind (a camera that buffered: capture before arrival) |
 | ``repeat`` | every 7th picture sent twice, one timestamp, sequence numbers running on (aio) |
+| ``clockjump`` | its clock stepped by ``RtspQuirks.set_clock`` (e.g. +1 h, then back) |
+
+``set_clock`` sends ``SET_PARAMETER rtsp://host:port/clock`` (body ``offset: <s>`` and
+``rtp: 0|1``) to the front: every ``clockjump`` session, open or opened later, takes it at its
+next picture boundary (a camera whose NTP sync stepped keeps it across reconnects): the sender
+reports' NTP time moves by the offset, and with ``rtp: 1`` the RTP timestamps too.
 
 ``python -m tncam_testkit.rtsp_quirks --port P`` (Digest credentials from the environment:
 ``TNCAM_QUIRKS_USER``, ``TNCAM_QUIRKS_PASSWORD``). :class:`RtspQuirks` starts and stops it.
@@ -40,6 +46,7 @@ import hashlib
 import os
 import re
 import secrets
+import socket
 import struct
 import sys
 import time
@@ -67,11 +74,24 @@ QUIRKS = frozenset(
         "gaps",
         "srshift",
         "repeat",
+        "clockjump",
     ]
 )
 #: The ``repeat`` quirk sends every n-th picture twice (every GOP position is hit in time).
 REPEAT_EVERY = 7
 SESSION_TIMEOUT_S = 3
+RTP_CLOCK = 90_000
+
+
+@dataclass
+class _CameraClock:
+    """The ``clockjump`` cameras' clock offset (seconds), set by ``SET_PARAMETER .../clock``."""
+
+    offset_s: int = 0
+    rtp: bool = True
+
+
+_CLOCK = _CameraClock()
 REALM = "tncam-quirks"
 _AUDIO_SDP = (
     "m=audio 0 RTP/AVP 97\r\na=rtpmap:97 MPEG4-GENERIC/48000/2\r\n"
@@ -141,6 +161,9 @@ class _Connection:
     pictures: int = 0  # video pictures relayed (their marker packets), for ``repeat``
     picture: list[bytes] = field(default_factory=list)  # the current picture's RTP packets
     seq_shift: int = 0  # sequence numbers taken by repeated packets so far
+    #: ``clockjump``: the offset taken at the last picture boundary (seconds, RTP too or not).
+    clock: tuple[int, bool] = (0, True)
+    au_boundary: bool = True
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def reply(self, req: _Message, status: str, headers: list[tuple[str, str]]) -> None:
@@ -151,6 +174,12 @@ class _Connection:
 
     async def request(self, req: _Message) -> None:
         method, url, version = req.first.split(" ", 2)
+        if method == "SET_PARAMETER" and re.match(r"rtsp://[^/]+/clock$", url):
+            fields = dict(re.findall(r"(\w+):\s*(-?\d+)", req.body.decode("latin-1")))
+            _CLOCK.offset_s, _CLOCK.rtp = int(fields["offset"]), fields.get("rtp", "1") != "0"
+            print(f"camera clock offset {_CLOCK.offset_s:+d} s (rtp: {_CLOCK.rtp})", flush=True)
+            self.reply(req, "200 OK", [])
+            return
         m = re.match(r"rtsp://[^/]+/([^/]+)/(\d+)(/[^?]*)?(\?.*)?$", url)
         if m is None or not set(m[1].split("+")) <= QUIRKS:
             self.reply(req, "404 Not Found", [])
@@ -285,15 +314,20 @@ class _Connection:
             self.packets += 1
             if "gaps" in q and self.packets % 50 == 25:
                 return
+            shift = 0
             if "wrap" in q:
                 ts = struct.unpack_from(">I", payload, 4)[0]
                 if self.ts_offset is None:
                     self.ts_offset = (2**32 - 2 * 90_000 - ts) & 0xFFFFFFFF
-                payload = (
-                    payload[:4]
-                    + struct.pack(">I", (ts + self.ts_offset) & 0xFFFFFFFF)
-                    + payload[8:]
-                )
+                shift = self.ts_offset
+            if "clockjump" in q:
+                if self.au_boundary:  # a clock steps between pictures, not inside one
+                    self.clock = (_CLOCK.offset_s, _CLOCK.rtp)
+                self.au_boundary = payload[1] & 0x80 != 0  # the marker: a picture's last packet
+                shift += self._clock_ticks()
+            if shift:
+                ts = struct.unpack_from(">I", payload, 4)[0]
+                payload = payload[:4] + struct.pack(">I", (ts + shift) & 0xFFFFFFFF) + payload[8:]
         elif channel == 1:
             payload = self._rtcp(bytearray(payload))
         out = 6 + channel if "channels" in q and channel < 2 else channel
@@ -311,11 +345,21 @@ class _Connection:
                 if "srshift" in self.quirks:
                     sec = struct.unpack_from(">I", buf, i + 8)[0]
                     struct.pack_into(">I", buf, i + 8, sec - 1)
+                if "clockjump" in self.quirks:
+                    sec = struct.unpack_from(">I", buf, i + 8)[0]
+                    struct.pack_into(">I", buf, i + 8, (sec + self.clock[0]) & 0xFFFFFFFF)
+                shift = self._clock_ticks() if "clockjump" in self.quirks else 0
                 if "wrap" in self.quirks and self.ts_offset is not None:
+                    shift += self.ts_offset
+                if shift:
                     ts = struct.unpack_from(">I", buf, i + 16)[0]
-                    struct.pack_into(">I", buf, i + 16, (ts + self.ts_offset) & 0xFFFFFFFF)
+                    struct.pack_into(">I", buf, i + 16, (ts + shift) & 0xFFFFFFFF)
             i += 4 * (struct.unpack_from(">H", buf, i + 2)[0] + 1)
         return bytes(buf)
+
+    def _clock_ticks(self) -> int:
+        offset_s, rtp = self.clock
+        return offset_s * RTP_CLOCK if rtp else 0
 
     # ------------------------------------------------------------------------- plumbing
 
@@ -402,6 +446,20 @@ class RtspQuirks(StartStop):
             raise ValueError(f"not a local rtsp URL with a port: {upstream}")
         auth = f"{self.user}:{self.password}@" if credentials else ""
         return f"rtsp://{auth}{HOST}:{self.port}/{quirks}/{m[1]}{m[2]}"
+
+    def set_clock(self, offset_s: int, *, rtp: bool = True) -> None:
+        """Set the ``clockjump`` cameras' clock ``offset_s`` from true time (0: right again);
+        with ``rtp`` their RTP timestamps jump by as much, too. Returns once the front took it."""
+        body = f"offset: {offset_s}\r\nrtp: {int(rtp)}\r\n".encode()
+        head = (
+            f"SET_PARAMETER rtsp://{HOST}:{self.port}/clock RTSP/1.0\r\nCSeq: 1\r\n"
+            f"Content-Type: text/parameters\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        with socket.create_connection((HOST, self.port), timeout=5.0) as s:
+            s.sendall(head.encode() + body)
+            answer = s.recv(4096)
+        if not answer.startswith(b"RTSP/1.0 200"):
+            raise RuntimeError(f"the quirks front refused the clock: {answer!r}")
 
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)

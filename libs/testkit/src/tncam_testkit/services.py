@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -50,6 +52,7 @@ class ServiceProcess(ManagedProcess):
         ready_timeout: float = 30.0,
     ) -> None:
         self.service = service
+        self._ready_file: Path | None = None
         self.port = port or free_port()
         full_env = dict(env)
         own = f"TNCAM_{service.upper()}_HTTP_HOST"
@@ -69,3 +72,33 @@ class ServiceProcess(ManagedProcess):
             ready_timeout=ready_timeout,
             stop_timeout=10.0,
         )
+
+    def spawn_standby(self, ready_file: Path) -> None:
+        """Start as a standby (``tncam_testkit.standby``): imported, waiting for ``release``;
+        ``imported()`` tells when its imports are done."""
+        self._ready_file = ready_file
+        ready_file.unlink(missing_ok=True)
+        self.argv = [sys.executable, "-m", "tncam_testkit.standby", self.service, str(ready_file)]
+        self.spawn(stdin=subprocess.PIPE)
+
+    def imported(self) -> bool:
+        return self._ready_file is not None and self._ready_file.exists()
+
+    def release(self, env: Mapping[str, str] | None = None) -> None:
+        """Run the service in the standby, with ``env`` (and its own address) if given, and
+        block until ``/readyz`` answers 200."""
+        assert self.proc is not None
+        assert self.proc.stdin is not None
+        if env is not None:
+            own = ("HTTP_HOST", "HTTP_PORT")
+            keys = {f"TNCAM_{self.service.upper()}_{k}" for k in own}
+            self.env = {**env, **{k: v for k, v in self.env.items() if k in keys}}
+        with contextlib.suppress(BrokenPipeError):  # it died: wait_ready says how
+            self.proc.stdin.write(json.dumps(self.env).encode() + b"\n")
+            self.proc.stdin.close()
+        self.wait_ready()
+
+    def stop(self) -> int | None:
+        if self.proc is not None and self.proc.stdin is not None:
+            self.proc.stdin.close()
+        return super().stop()

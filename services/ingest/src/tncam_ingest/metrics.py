@@ -102,6 +102,12 @@ class IngestMetrics:
             "Pictures a camera sent twice with one RTP timestamp: the repeat not recorded",
             registry=r,
         )
+        self.camera_clock_jumps = Counter(
+            "tncam_ingest_camera_clock_jumps_total",
+            "Steps of a camera's clock (RTCP sender reports) beyond the drift allowed from ours,"
+            " or back within it (counted when the session ends; each step is logged at once)",
+            registry=r,
+        )
         self.snapshots = Counter(
             "tncam_ingest_snapshots_total", "Snapshots taken, by outcome", ["outcome"], registry=r
         )

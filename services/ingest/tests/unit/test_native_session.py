@@ -59,14 +59,20 @@ def interleaved(
     sender_clock: float | None = None,
     repeat: frozenset[int] = frozenset(),
     step: tuple[int, int] = (0, 0),
+    jump: tuple[int, int, int] | None = None,
 ) -> bytes:
     """RFC 7798 packets (single NAL units and FUs) in RTSP interleaved framing; RTP times
     from ``ts0`` (32 bits: they may wrap), the packets numbered in ``lose`` left out (their
     sequence numbers skipped), with ``sender_clock`` an RTCP sender report after each
     picture saying picture 0 was captured at that Unix time, and the pictures numbered in
     ``repeat`` sent twice with one timestamp (aio-rtsp-toolkit does, now and then); ``step``
-    = (picture, ticks): the camera's clock steps by ``ticks`` from that picture on."""
+    = (picture, ticks): the camera's RTP clock steps by ``ticks`` from that picture on;
+    ``jump`` = (first, last, seconds): the camera's clock is that many seconds off for
+    pictures first..last-1, in its sender reports and its RTP timestamps alike."""
     out, seq = bytearray(), 0
+
+    def off(n: int) -> int:
+        return jump[2] if jump is not None and jump[0] <= n < jump[1] else 0
 
     def packet(ts: int, payload: bytes, marker: bool) -> None:
         nonlocal seq
@@ -78,16 +84,17 @@ def interleaved(
 
     def report(n: int) -> None:
         assert sender_clock is not None
-        t = sender_clock + n / FPS + NTP_UNIX_OFFSET
+        t = sender_clock + n / FPS + NTP_UNIX_OFFSET + off(n)
         sec, frac = int(t), int((t % 1) * 2**32)
-        sr = struct.pack(">BBHIIII", 0x80, 200, 6, 7, sec, frac, (ts0 + n * TICKS) & 0xFFFFFFFF)
+        rtp = (ts0 + n * TICKS + off(n) * 90000) & 0xFFFFFFFF
+        sr = struct.pack(">BBHIIII", 0x80, 200, 6, 7, sec, frac, rtp)
         sr += struct.pack(">II", n, n * 1000)
         out.extend(b"$\x01" + struct.pack(">H", len(sr)) + sr)
 
     for n, au in itertools.chain.from_iterable(
         [(n, au)] * (2 if n in repeat else 1) for n, au in enumerate(aus)
     ):
-        ts = ts0 + n * TICKS + (step[1] if step[1] and n >= step[0] else 0)
+        ts = ts0 + n * TICKS + (step[1] if step[1] and n >= step[0] else 0) + off(n) * 90000
         if sender_clock is not None and n:
             report(n)
         nals = nal_units(au)
@@ -315,3 +322,20 @@ def test_a_keyframe_stepping_back_in_time_is_a_discontinuity(stream: list[bytes]
     assert sum(m.frames for m in messages) == len(stream)
     assert len(decoded(messages)) == len(stream)  # no "non monotonically increasing dts"
     assert counters.gaps == 1
+
+
+def test_a_camera_clock_jumping_an_hour_ahead_and_back(stream: list[bytes]) -> None:
+    """Its sender reports and RTP timestamps jump +1 h for two seconds, then back: no segment
+    lands an hour away, the segments join without a gap or an overlap, both steps counted."""
+    wall = 1_800_000_000.0
+    data = interleaved(stream, sender_clock=wall, jump=(40, 90, 3600))
+    counters = Counters()
+    segments = run_session(stream, wall, 2.0, data, max_drift_s=60.0, counters=counters)
+    messages = [segment_pb2.SegmentClosed.FromString(bytes(s.payload)) for s in segments]
+    starts = [m.segment_start.seconds + m.segment_start.nanos / 1e9 for m in messages]
+    assert all(wall - 0.01 <= t <= wall + len(stream) / FPS for t in starts), starts
+    for a, b in itertools.pairwise(messages):
+        assert a.segment_end == b.segment_start, (a.segment_end, b.segment_start)
+    assert counters.clock_jumps == 2
+    assert sum(m.frames for m in messages) == len(stream)
+    assert len(decoded(messages)) == len(stream)

@@ -95,6 +95,7 @@ class Segmenter:
     _init_sha: str
     _codec_string: str
     _cpu0: float
+    _clock_off: bool
 
     # long: the per-packet state machine of the hot path; its state lives in locals on purpose
     def _loop(
@@ -293,9 +294,16 @@ class Segmenter:
         # The end is where the next segment starts on this anchor, computed the same way.
         self._emit(muxer, seg, pts, tb, end_wall=anchor.wall + float((pts - anchor.pts) * tb))
         if reanchor or abs(drift) > self.options.max_clock_drift_s:
+            end_wall = anchor.wall + float((pts - anchor.pts) * tb)
             anchor.wall, anchor.pts = (now, pts) if camera is None else (camera, pts)
             anchor.camera = camera is not None
             drift = 0.0 if camera is None else camera - now
+            # A clock a little behind the one it replaces (the camera's capture time after
+            # our arrival time, at a timestamp jump) would put the next segment over the end
+            # of the one just cut: it starts where that one ended instead.
+            back = end_wall - anchor.wall
+            if 0 < back <= self.options.max_clock_drift_s:
+                anchor.wall = end_wall
         start_wall = anchor.wall + float((pts - anchor.pts) * tb)
         return _Segment(pts, start_wall, round(drift * 1000), frames=1)
 
@@ -307,7 +315,18 @@ class Segmenter:
         if store is None or store.sender_clock is None:
             return None
         t: float = store.capture_time(pts)
-        return t if abs(t - now) <= self.options.max_clock_drift_s else None
+        off = abs(t - now) > self.options.max_clock_drift_s
+        if off != self._clock_off:  # the camera's clock stepped away, or back
+            self._clock_off = off
+            self.counters.clock_jumps += 1
+            log.warning(
+                "camera %s: its clock is %+.1f s from ours (%s)",
+                self.camera_id,
+                t - now,
+                "not believed: ours is used" if off else "believed again",
+                extra={"camera_id": self.camera_id, "camera_clock_offset_s": round(t - now, 1)},
+            )
+        return None if off else t
 
     @property
     def info_extradata(self) -> bytes:

@@ -64,6 +64,8 @@ class RtspSession(Segmenter):
     _init_sha: str = ""
     _codec_string: str = ""
     _cpu0: float = 0.0
+    #: The camera's clock (RTCP sender reports) is further than MAX_CLOCK_DRIFT_S from ours.
+    _clock_off: bool = False
 
     def stop(self) -> None:
         """Ask the session to end (checked before every packet; thread-safe)."""

@@ -91,5 +91,8 @@ class Counters:
     last_gop_frames: int = 0
     segments: int = 0
     discarded_bytes: int = 0
+    #: The camera's clock (its RTCP sender reports) stepped further than MAX_CLOCK_DRIFT_S
+    #: from ours, or back within it: each step is counted (and logged) once.
+    clock_jumps: int = 0
     last_packet_at: float | None = None
     cpu_s: float = 0.0
