@@ -143,7 +143,7 @@ export function AccountsPage() {
       )}
       {!items && !error && <Loading />}
       {items && (
-        <div class="table-wrap short">
+        <div class="table-wrap short" tabIndex={0} role="region" aria-label="Danh sách tài khoản">
           <table data-testid="accounts">
             <caption class="sr-only">Danh sách tài khoản</caption>
             <thead>

@@ -268,7 +268,7 @@ export function AuditPage({ route }: { route: Route }) {
       {!page && !error && <Loading />}
       {page && page.items.length === 0 && <p>Không có mục nào khớp điều kiện tra cứu.</p>}
       {page && page.items.length > 0 && (
-        <div class="table-wrap short">
+        <div class="table-wrap short" tabIndex={0} role="region" aria-label="Kết quả tra cứu nhật ký">
           <table data-testid="audit-log">
             <caption class="sr-only">Kết quả tra cứu nhật ký, mới nhất trước</caption>
             <thead>

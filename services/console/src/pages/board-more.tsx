@@ -25,7 +25,7 @@ function UnitTable({ id, title, rows }: { id: string; title: string; rows: Repor
       {rows.length === 0 ? (
         <p>Chưa có đơn vị nào.</p>
       ) : (
-        <div class="table-wrap short">
+        <div class="table-wrap short" tabIndex={0} role="region" aria-label="Các đơn vị khác">
           <table class="report-units" data-testid={id}>
             <thead>
               <tr>

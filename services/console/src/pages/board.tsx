@@ -177,7 +177,7 @@ export function BoardPage() {
             </span>
           </form>
           {asMap && <BoardMap rows={rows} />}
-          <div class="table-wrap" hidden={asMap}>
+          <div class="table-wrap" hidden={asMap} tabIndex={0} role="region" aria-label="Bảng trạng thái 92 xã, phường">
             <table class="board">
               <caption class="sr-only">
                 Tình trạng kết nối camera theo xã, phường và loại địa điểm

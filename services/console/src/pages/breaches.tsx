@@ -186,7 +186,7 @@ export function BreachesPage() {
       {!items && !error && <Loading />}
       {items && items.length === 0 && <p>Chưa có sự cố nào trong sổ.</p>}
       {items && items.length > 0 && (
-        <div class="table-wrap short">
+        <div class="table-wrap short" tabIndex={0} role="region" aria-label="Sổ sự cố lộ lọt">
           <table data-testid="breaches">
             <caption class="sr-only">Sổ sự cố lộ lọt dữ liệu</caption>
             <thead>

@@ -125,7 +125,7 @@ export function CameraListPage({ query }: Props) {
           <p role="status" aria-live="polite">
             {formatNumber(total)} camera{state ? `, ${formatNumber(shown.length)} trên trang này đang "${STATE_TEXT[state]}"` : ""}
           </p>
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0} role="region" aria-label="Danh sách camera">
             <table class="cameras">
               <caption class="sr-only">Danh sách camera</caption>
               <thead>

@@ -145,7 +145,7 @@ export function GrantsPage() {
       {!items && !error && <Loading />}
       {items && items.length === 0 && <p>Không có quyền truy cập nào.</p>}
       {items && items.length > 0 && (
-        <div class="table-wrap short">
+        <div class="table-wrap short" tabIndex={0} role="region" aria-label="Danh sách quyền truy cập">
           <table data-testid="grants">
             <caption class="sr-only">Quyền truy cập hình ảnh</caption>
             <thead>

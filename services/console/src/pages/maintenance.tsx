@@ -128,7 +128,7 @@ export function MaintenancePage() {
         {!due && !error && <Loading />}
         {due && due.length === 0 && <p>Không có camera nào đến hạn bảo trì.</p>}
         {due && due.length > 0 && (
-          <div class="table-wrap short">
+          <div class="table-wrap short" tabIndex={0} role="region" aria-label="Lịch bảo trì">
             <table data-testid="maintenance-due">
               <caption class="sr-only">Lịch bảo trì</caption>
               <thead>
@@ -161,7 +161,7 @@ export function MaintenancePage() {
         <h2 id="maint-log-h">Nhật ký bảo trì</h2>
         {items && items.length === 0 && <p>Chưa có lần bảo trì nào được ghi nhận.</p>}
         {items && items.length > 0 && (
-          <div class="table-wrap short">
+          <div class="table-wrap short" tabIndex={0} role="region" aria-label="Các lần bảo trì">
             <table data-testid="maintenance">
               <caption class="sr-only">Nhật ký bảo trì, mới nhất trước</caption>
               <thead>

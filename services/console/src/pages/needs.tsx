@@ -152,7 +152,7 @@ export function NeedsPage() {
       {!items && !error && <Loading />}
       {items && (
         <>
-          <div class="table-wrap short">
+          <div class="table-wrap short" tabIndex={0} role="region" aria-label="Nhu cầu đã đăng ký">
             <table data-testid="needs">
               <caption>Đã đăng ký ({formatNumber(items.length)} đơn vị)</caption>
               <thead>

@@ -61,7 +61,7 @@ export function ReviewPage() {
       {!items && !error && <Loading />}
       {items && items.length === 0 && <p>Không có tài khoản nào cần rà soát.</p>}
       {items && items.length > 0 && (
-        <div class="table-wrap short">
+        <div class="table-wrap short" tabIndex={0} role="region" aria-label="Tài khoản cần rà soát">
           <table data-testid="review">
             <caption>Tài khoản cần rà soát ({formatNumber(items.length)})</caption>
             <thead>
