@@ -1,3 +1,5 @@
+# long module: one RTSP front; each quirk is a few lines in the request or relay path of the same
+# connection, and the docstring's table names them all: split, a quirk would be read in two places
 """Camera quirks in front of a real RTSP server: what the simulators cannot be made to show.
 
 A small RTSP front (an asyncio process) relays a real RTSP server on 127.0.0.1 (the GStreamer
