@@ -40,6 +40,9 @@ TNCAM = str(Path(sys.executable).with_name("tncam"))
 #: Starts of a service before giving up (a CrashLoopBackOff's first attempts).
 START_ATTEMPTS = 3
 
+#: How long a /readyz answer may take (above the services' 2 s per-check bound).
+READYZ_TIMEOUT_S = 5.0
+
 #: Start order: the audit log and the registry first, the gateway last.
 MESH = ("audit", "registry", "recorder", "ingest", "gateway")
 
@@ -158,7 +161,9 @@ class Platform:
         out: dict[str, int] = {}
         for name, proc in self.procs.items():
             try:
-                status, _ = http_get(f"{proc.url}/readyz", timeout=2.0)
+                # Longer than a readiness check's own 2 s bound (tncam_mesh.health): a /readyz
+                # whose check timed out still answers (503), a little after 2 s.
+                status, _ = http_get(f"{proc.url}/readyz", timeout=READYZ_TIMEOUT_S)
             except OSError:
                 status = 0
             if status != 200:

@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from tncam.audit.v1 import audit_event_pb2 as pb
 from tncam.common.v1 import actor_pb2
-from tncam_audit.consumers.sequencer import Sequencer
+from tncam_audit.consumers.sequencer import DURABLE, Sequencer
 from tncam_audit.db import pg
 from tncam_audit.db.log_store import writer_lock_holder
 from tncam_audit.metrics import AuditMetrics
@@ -142,3 +142,31 @@ async def test_invalid_messages_are_dead_lettered_not_appended(  # type: ignore[
     msgs = await sub.fetch(5, timeout=3)
     assert len(msgs) == 2
     assert {m.headers.get("Nats-Msg-Id", "").startswith("dlq:") for m in msgs} == {True}
+
+
+async def test_the_sequencer_binds_again_when_its_consumer_stops_answering(  # type: ignore[no-untyped-def]
+    make_settings: Callable[..., AuditSettings], bus: Bus, namespace: str, audit_db
+) -> None:
+    # Its fetches then fail with ServiceUnavailable (no responders), as the fault suite saw
+    # after a partition: the sequencer must declare the consumer and bind a new subscription
+    # rather than fetch on the dead one forever.
+    settings = make_settings()
+    stream = AUDIT_STREAM.scoped(namespace).name
+    await ensure_stream(bus.js, AUDIT_STREAM.scoped(namespace))
+    stop = asyncio.Event()
+    seq = Sequencer(settings, bus.js, AuditMetrics(CollectorRegistry()), stop)
+    task = asyncio.create_task(seq.run())
+    client = AuditClient(bus.js, service="registry", namespace=namespace)
+    try:
+        await until(seq.is_leader.is_set)
+        for _ in range(5):
+            await client.record(event())
+        await until_async(lambda: _at_least(audit_db, 5))
+        await bus.js.delete_consumer(stream, DURABLE)
+        for _ in range(5):
+            await client.record(event())
+        await until_async(lambda: _at_least(audit_db, 10), timeout=15)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    assert await count(audit_db) == (10, 10, 10)

@@ -126,32 +126,45 @@ class Sequencer:
                 await asyncio.wait_for(conn.close(), 5)
 
     async def _consume(self, appender: Appender) -> None:
-        await ensure_consumer(self._js, self._stream, self._spec)
-        try:
-            psub = await self._js.pull_subscribe_bind(self._spec.durable, stream=self._stream)
-        except nats.errors.Error as e:
-            raise TncamError(
-                "audit.sequencer.subscribe", f"subscribe {self._stream}: {e}", retryable=True
-            ) from e
-        try:
-            while not self._stop.is_set():
-                try:
-                    msgs = await psub.fetch(
-                        self._settings.batch_max, timeout=self._settings.fetch_timeout_s
-                    )
-                except TimeoutError:
-                    msgs = []
-                except nats.errors.Error as e:
-                    log.warning("fetch failed: %s", e)
-                    await wait_or_stop(self._stop, 1.0)
-                    continue
-                if msgs:
-                    await self._append(appender, msgs)
-                else:
-                    await self._checkpoint(appender)
-        finally:
-            with contextlib.suppress(nats.errors.Error):
-                await psub.unsubscribe()
+        """Fetch and append until stopped; declare and bind again after a failed fetch.
+
+        A fetch that fails (``ServiceUnavailable``: nobody answers the consumer's pull
+        requests, e.g. after a partition or once the consumer is gone) would fail the same way
+        forever on the same subscription: the consumer is declared again and a new
+        subscription bound, so the sequencer drains again as soon as the consumer answers.
+        """
+        while not self._stop.is_set():
+            await ensure_consumer(self._js, self._stream, self._spec)
+            try:
+                psub = await self._js.pull_subscribe_bind(self._spec.durable, stream=self._stream)
+            except nats.errors.Error as e:
+                raise TncamError(
+                    "audit.sequencer.subscribe", f"subscribe {self._stream}: {e}", retryable=True
+                ) from e
+            try:
+                await self._fetch_until_failure(appender, psub)
+            finally:
+                with contextlib.suppress(nats.errors.Error):
+                    await psub.unsubscribe()
+            await wait_or_stop(self._stop, 1.0)
+
+    async def _fetch_until_failure(
+        self, appender: Appender, psub: JetStreamContext.PullSubscription
+    ) -> None:
+        while not self._stop.is_set():
+            try:
+                msgs = await psub.fetch(
+                    self._settings.batch_max, timeout=self._settings.fetch_timeout_s
+                )
+            except TimeoutError:
+                msgs = []
+            except nats.errors.Error as e:
+                log.warning("fetch failed: %s; binding the consumer again", e)
+                return
+            if msgs:
+                await self._append(appender, msgs)
+            else:
+                await self._checkpoint(appender)
 
     async def _checkpoint(self, appender: Appender) -> None:
         count_checkpoint(self._metrics, await appender.checkpoint_if_due())
