@@ -193,8 +193,16 @@ async def recorded(
 
 
 def ffmpeg_errors(data: bytes) -> str:
+    """FFmpeg's errors decoding the recording. Decoded pictures keep the file's own time base
+    (``-enc_time_base -1``): at FFmpeg's default, the frame rate it guesses, two pictures of a
+    camera whose clock stepped by part of a frame (LIVE555, among B-frames) round to one time
+    and FFmpeg reports "non monotonically increasing dts" of its own rounding, though the
+    file's decode times rise."""
     run = subprocess.run(
-        ["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-i", "-", "-f", "null", "-"],
+        [
+            *("ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-i", "-"),
+            *("-enc_time_base", "-1", "-f", "null", "-"),
+        ],
         input=data,
         capture_output=True,
         timeout=60,
