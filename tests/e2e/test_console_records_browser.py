@@ -199,7 +199,12 @@ async def test_the_auditor_finds_the_break_glass_access_with_its_purpose_and_its
     # Narrowed to one camera, then the same search as CSV.
     await page.fill("#a-camera", "CAM-03-003")
     await page.click("form[role=search] button[type=submit]")
-    await page.wait_for_selector("main[data-loaded=yes] [data-testid=audit-log]")
+    # The search's new rows (the page may still show the former ones, or none, as it reloads).
+    await page.wait_for_function(
+        "() => { const rows = [...document.querySelectorAll("
+        "'main[data-loaded=yes] [data-testid=audit-log] tbody tr')];"
+        " return rows.length > 0 && rows.every(r => r.innerText.includes('CAM-03-003')); }"
+    )
     rows = await _rows(page, "[data-testid=audit-log]")
     assert rows
     assert all("CAM-03-003" in r for r in rows), rows

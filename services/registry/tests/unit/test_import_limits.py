@@ -171,11 +171,11 @@ def test_a_csv_over_max_rows_is_refused_at_the_first_extra_row() -> None:
     writer.writerow(HEADER)
     writer.writerows([f"cam-{i}", "N", "01", "square", f"rtsp://h/{i}"] for i in range(300_000))
     content = out.getvalue().encode()
-    started = time.perf_counter()
     error = refusal(content, "csv")
-    refused_after = time.perf_counter() - started
     assert (error.row, error.code) == (0, "too_many_rows")
-    full = timed(lambda: list(csv.reader(io.StringIO(content.decode()))))
+    # The better of two runs each: one run of either, on a loaded machine, can take a pause.
+    refused_after = min(timed(lambda: refusal(content, "csv")) for _ in range(2))
+    full = min(timed(lambda: list(csv.reader(io.StringIO(content.decode())))) for _ in range(2))
     assert refused_after < full / 2, (refused_after, full)
 
     exactly = "\n".join(
