@@ -25,7 +25,7 @@ answers and the media come back with these changes:
 | ``noget`` | GET_PARAMETER refused (405), not in ``Public``: keep-alive with OPTIONS |
 | ``wrap`` | RTP (and sender report) timestamps shifted so that they wrap 2 s in |
 | ``gaps`` | every 50th video RTP packet lost (its sequence number skipped) |
-| ``srshift`` | RTCP sender reports 1 s behind (a camera that buffered: capture before arrival) |
+| ``srshift`` | RTCP sender reports 1 s behind (a camera that buffered); no picture before one |
 | ``repeat`` | every 7th picture sent twice, one timestamp, sequence numbers running on (aio) |
 | ``clockjump`` | its clock stepped by ``RtspQuirks.set_clock`` (e.g. +1 h, then back) |
 
@@ -166,6 +166,7 @@ class _Connection:
     #: ``clockjump``: the offset taken at the last picture boundary (seconds, RTP too or not).
     clock: tuple[int, bool] = (0, True)
     au_boundary: bool = True
+    reported: bool = False  # a sender report relayed (``srshift``: no picture before one)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def reply(self, req: _Message, status: str, headers: list[tuple[str, str]]) -> None:
@@ -313,6 +314,8 @@ class _Connection:
     def _media(self, channel: int, payload: bytes) -> None:
         q = self.quirks
         if channel == 0 and len(payload) >= 12:
+            if "srshift" in q and not self.reported:
+                return  # a camera that reports first
             self.packets += 1
             if "gaps" in q and self.packets % 50 == 25:
                 return
@@ -344,6 +347,7 @@ class _Connection:
         i = 0
         while i + 20 <= len(buf):
             if buf[i + 1] == 200:  # sender report
+                self.reported = True
                 if "srshift" in self.quirks:
                     sec = struct.unpack_from(">I", buf, i + 8)[0]
                     struct.pack_into(">I", buf, i + 8, sec - 1)

@@ -170,6 +170,19 @@ def test_sender_report_gives_the_capture_time() -> None:
     assert dep.capture_time(au.pts + 90000) == pytest.approx(1001.4)
 
 
+def test_a_sender_report_before_the_first_picture_is_kept_for_it() -> None:
+    # Many cameras report first: the report's timestamp is anchored at the first RTP packet.
+    dep = _Depacketizer(True, ())
+    ts = 0xFFFFFF00  # and the RTP clock wraps between the report and the picture
+    sr = struct.pack(">BBHIIII", 0x80, 200, 6, 1234, NTP_UNIX_OFFSET + 1000, 2**31, ts)
+    sr += struct.pack(">II", 0, 0)
+    frame = bytes((0x24, 1)) + struct.pack(">H", len(sr)) + sr
+    assert dep.feed(frame, 0, len(frame), []) == len(frame)
+    au = dep.push(rtp(1, (ts + 9000) & 0xFFFFFFFF, b"\x26\x01idr", marker=True))
+    assert au is not None
+    assert dep.capture_time(au.pts) == pytest.approx(1000.6)
+
+
 # ------------------------------------------------------------------ camera interop (issue 18)
 
 

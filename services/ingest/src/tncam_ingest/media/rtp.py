@@ -127,6 +127,9 @@ class _Depacketizer:
         #: The camera's clock from its newest RTCP sender report: (Unix seconds, extended RTP
         #: timestamp) of the same instant; None until one arrived.
         self.sender_clock: tuple[float, int] | None = None
+        #: A sender report before the first RTP packet (Unix seconds, raw RTP timestamp): its
+        #: timestamp is anchored when that packet comes (many cameras report first).
+        self._early_report: tuple[float, int] | None = None
         self.clock_rate = 90_000
 
     def capture_time(self, pts: int) -> float:
@@ -146,13 +149,11 @@ class _Depacketizer:
                 return
             if pt == 200 and i + 20 <= end:  # sender report
                 _ssrc, sec, frac, raw = _SR.unpack_from(buf, i + 4)
-                if self.last_raw_ts is None:
-                    return  # no RTP yet to anchor its timestamp to
-                delta = (raw - self.last_raw_ts) & 0xFFFFFFFF
-                if delta >= 0x80000000:
-                    delta -= 0x100000000
                 unix = sec - NTP_UNIX_OFFSET + frac / 2**32
-                self.sender_clock = (unix, self.ext_ts + delta)
+                if self.last_raw_ts is None:
+                    self._early_report = (unix, raw)  # anchored at the first RTP packet
+                    return
+                self.sender_clock = (unix, self.ext_ts + _ts_delta(raw, self.last_raw_ts))
                 return
             i += 4 * (words + 1)
 
@@ -285,6 +286,9 @@ class _Depacketizer:
                 if raw_ts != self.last_raw_ts:
                     if self.last_raw_ts is None:
                         self.ext_ts = raw_ts
+                        if self._early_report is not None:
+                            unix, raw = self._early_report
+                            self.sender_clock = (unix, raw_ts + _ts_delta(raw, raw_ts))
                     else:
                         delta = (raw_ts - self.last_raw_ts) & 0xFFFFFFFF
                         if delta >= 0x80000000:
@@ -368,3 +372,9 @@ class _Depacketizer:
                     view, i + 2, i + 2 + k, (first >> 1) & 0x3F if self.hevc else first & 0x1F
                 )
             i += 2 + k
+
+
+def _ts_delta(raw: int, ref: int) -> int:
+    """``raw - ref`` of two 32-bit RTP timestamps, across a wrap (the nearer way round)."""
+    delta = (raw - ref) & 0xFFFFFFFF
+    return delta - 0x100000000 if delta >= 0x80000000 else delta
