@@ -2,13 +2,14 @@
 // or as of a past instant, and its downloads (XLSX, CSV, PDF) with their progress.
 import { useEffect, useState } from "preact/hooks";
 import { getConnectionReport } from "../api";
-import type { ConnectionReport, ReportCell, ReportUnitRow } from "../api";
+import type { ConnectionReport, ReportCell } from "../api";
 import { FileButtons } from "../filebuttons";
 import { COLUMNS } from "../fleet";
 import { formatDateTime, formatNumber } from "../format";
 import { ApiError, messageOf } from "../problems";
 import { call, may } from "../session";
 import { ErrorBox, Field, Loading, describedBy } from "../ui";
+import { UnitSections } from "./board-more";
 
 /** A `datetime-local` value read as Vietnam's time → ISO instant. */
 function vietnamInstant(local: string): string {
@@ -32,35 +33,6 @@ function Cell({ c }: { c: ReportCell }) {
         </span>
       )}
     </td>
-  );
-}
-
-function UnitTable({ title, rows }: { title: string; rows: ReportUnitRow[] }) {
-  if (!rows.length) return null;
-  return (
-    <section>
-      <h2>{title}</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">STT</th>
-            <th scope="col">Đơn vị</th>
-            <th scope="col">Camera</th>
-            <th scope="col">Ghi chú</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr>
-              <td>{r.number}</td>
-              <th scope="row">{r.unit_name}</th>
-              <Cell c={r.cameras} />
-              <td>{r.note}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </section>
   );
 }
 
@@ -163,8 +135,7 @@ export function ReportsPage() {
               </tbody>
             </table>
           </div>
-          <UnitTable title="II. Trung tâm phục vụ hành chính công" rows={report.service_centers} />
-          <UnitTable title="III. Các sở, ban, ngành" rows={report.departments} />
+          <UnitSections serviceCenters={report.service_centers} departments={report.departments} />
         </>
       )}
     </main>
