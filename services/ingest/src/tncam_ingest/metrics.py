@@ -102,6 +102,12 @@ class IngestMetrics:
             "Pictures a camera sent twice with one RTP timestamp: the repeat not recorded",
             registry=r,
         )
+        self.retimed_pictures = Counter(
+            "tncam_ingest_retimed_pictures_total",
+            "Pictures whose presentation times were put back in the order the camera shows them"
+            " (its clock stepped inside a run of B-frames; counted when the session ends)",
+            registry=r,
+        )
         self.camera_clock_jumps = Counter(
             "tncam_ingest_camera_clock_jumps_total",
             "Steps of a camera's clock (RTCP sender reports) beyond the drift allowed from ours,"

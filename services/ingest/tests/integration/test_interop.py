@@ -216,10 +216,9 @@ def steady_segments(rec: Recorded, camera_id: str) -> list[segment_pb2.SegmentCl
     all but the last two (cut at shutdown) starting on a keyframe and decoding with no FFmpeg
     error (no picture without its reference, decode times rising); returned without the first
     for the checks of durations: LIVE555 steps its RTP clock once, by its back end's latency
-    (20-60 ms seen), when it synchronises on the back end's RTCP, about 2 s in. LIVE555's first
-    segment is left out of the decode check too: a step inside the first GOP, before ingest has
-    seen a B-frame, can give its pictures presentation times out of their decode order (seen 2
-    runs in 13; an open defect, see the README's interop table)."""
+    (20-60 ms seen), when it synchronises on the back end's RTCP, about 2 s in. Every segment
+    is decoded, LIVE555's first too: a step inside a run of B-frames must not show pictures
+    out of order (the pictures' order counts put their times back: ``media.picture_order``)."""
     segs = rec.segments.get(camera_id, [])
     assert len(segs) >= SEGMENTS, (camera_id, len(segs), rec.log)
     assert len({s.session_id for s in segs}) == 1, (camera_id, rec.log)
@@ -228,8 +227,7 @@ def steady_segments(rec: Recorded, camera_id: str) -> list[segment_pb2.SegmentCl
     whole = segs[:-2]
     assert all(s.keyframe_at_start for s in whole)
     assert all(s.codec == "hevc" for s in whole)
-    decoded = whole[1:] if camera_id.startswith("live555") else whole
-    data = whole[0].init_segment + b"".join(s.media_bytes for s in decoded)
+    data = whole[0].init_segment + b"".join(s.media_bytes for s in whole)
     assert ffmpeg_errors(data) == "", camera_id
     return whole[1:]
 

@@ -25,24 +25,30 @@ FPS = 25
 TICKS = 90000 // FPS
 
 
-def encode_h265(frames: int, gop: int) -> list[bytes]:
-    """Annex-B access units of a small H.265 stream, keyframe every ``gop`` frames."""
+def encode_h265(frames: int, gop: int, bframes: int = 0) -> list[bytes]:
+    """Annex-B access units of a small H.265 stream, keyframe every ``gop`` frames, in decode
+    order; ``shown[au]``: each one's presentation index (B-frames with ``bframes``)."""
     out = av.open(io.BytesIO(), "w", format="hevc")
-    stream = out.add_stream(
-        "libx265",
-        rate=FPS,
-        options={"x265-params": f"keyint={gop}:min-keyint={gop}:bframes=0:log-level=error"},
-    )
+    params = f"keyint={gop}:min-keyint={gop}:bframes={bframes}:log-level=error"
+    stream = out.add_stream("libx265", rate=FPS, options={"x265-params": params})
     stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
     aus: list[bytes] = []
     for i in range(frames):
         img = np.full((64, 64, 3), (i * 7) % 255, dtype=np.uint8)
         frame = av.VideoFrame.from_ndarray(img, format="rgb24")
         frame.pts = i
-        aus += [bytes(p) for p in stream.encode(frame)]
-    aus += [bytes(p) for p in stream.encode(None)]
+        for p in stream.encode(frame):
+            aus.append(bytes(p))
+            shown[aus[-1]] = int(p.pts)
+    for p in stream.encode(None):
+        aus.append(bytes(p))
+        shown[aus[-1]] = int(p.pts)
     out.close()
     return aus
+
+
+#: The presentation index of each access unit ``encode_h265`` made.
+shown: dict[bytes, int] = {}
 
 
 def nal_units(au: bytes) -> list[bytes]:
@@ -68,7 +74,8 @@ def interleaved(
     ``repeat`` sent twice with one timestamp (aio-rtsp-toolkit does, now and then); ``step``
     = (picture, ticks): the camera's RTP clock steps by ``ticks`` from that picture on;
     ``jump`` = (first, last, seconds): the camera's clock is that many seconds off for
-    pictures first..last-1, in its sender reports and its RTP timestamps alike."""
+    pictures first..last-1, in its sender reports and its RTP timestamps alike. Each picture
+    is sent at its presentation time (``shown``: B-frames are sent before it)."""
     out, seq = bytearray(), 0
 
     def off(n: int) -> int:
@@ -94,7 +101,7 @@ def interleaved(
     for n, au in itertools.chain.from_iterable(
         [(n, au)] * (2 if n in repeat else 1) for n, au in enumerate(aus)
     ):
-        ts = ts0 + n * TICKS + (step[1] if step[1] and n >= step[0] else 0) + off(n) * 90000
+        ts = ts0 + shown[au] * TICKS + (step[1] if step[1] and n >= step[0] else 0) + off(n) * 90000
         if sender_clock is not None and n:
             report(n)
         nals = nal_units(au)
@@ -339,3 +346,27 @@ def test_a_camera_clock_jumping_an_hour_ahead_and_back(stream: list[bytes]) -> N
     assert counters.clock_jumps == 2
     assert sum(m.frames for m in messages) == len(stream)
     assert len(decoded(messages)) == len(stream)
+
+
+@pytest.fixture(scope="module")
+def bframe_stream() -> list[bytes]:
+    return encode_h265(frames=72, gop=24, bframes=3)
+
+
+@pytest.mark.parametrize("at", range(2, 12))
+def test_a_clock_step_among_b_frames_keeps_the_pictures_in_order(
+    bframe_stream: list[bytes], at: int
+) -> None:
+    # LIVE555 re-times its stream once, ~2 s in: its RTP clock steps forward by part of a
+    # picture (+21 and +57 ms seen), wherever that falls, also inside a run of B-frames
+    # before ingest has seen one: pictures decoded before the step would then be shown
+    # after pictures decoded after it. The recording keeps the order the camera shows them in.
+    assert [shown[au] for au in bframe_stream] != list(range(len(bframe_stream)))
+    wire = interleaved(bframe_stream, step=(at, 57 * 90))
+    counters = Counters()
+    segments = run_session(bframe_stream, 1_800_000_000.0, 2.0, wire, counters=counters)
+    messages = [segment_pb2.SegmentClosed.FromString(bytes(s.payload)) for s in segments]
+    assert sum(m.frames for m in messages) == len(bframe_stream)
+    times = decoded(messages)  # FFmpeg: no "non monotonically increasing dts"
+    assert len(times) == len(bframe_stream)
+    assert times == sorted(times)

@@ -15,10 +15,11 @@ from __future__ import annotations
 import io
 import struct
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import av
 
+from tncam_ingest.media.picture_order import PictureOrder, presentation_times
 from tncam_ingest.media.reorder import fragment_decode_times
 from tncam_ingest.media.rtp import annexb
 from tncam_mesh.fmp4 import find_box, fragment_head, track_of
@@ -43,6 +44,8 @@ class Muxer(Protocol):
     codec: str
     width: int
     height: int
+    #: Pictures whose presentation times were put back in the order they are shown.
+    retimed: int
 
     def mux(self, packet: Any) -> None: ...
 
@@ -121,6 +124,7 @@ class FragmentMuxer:
     """Remuxes one video stream's packets into fMP4; hands out init and media bytes."""
 
     def __init__(self, template: Any, codec: str, *, time_base: Fraction | None = None) -> None:
+        self.retimed = 0  # FFmpeg's muxer keeps the times it is given
         self._sink = _Sink()
         self._out: Any = av.open(self._sink, "w", format="mp4", options={"movflags": MOVFLAGS})
         self._stream: Any = self._out.add_stream_from_template(template)
@@ -235,6 +239,8 @@ class CmafWriter:
         self._end: int | None = None  # decode time where the last fragment ended
         self._step = clock_rate // 25  # the last sample duration seen
         self._run: tuple[int, int] | None = None  # the samples of the last fragment, if contiguous
+        self._order = PictureOrder(codec == "hevc")
+        self.retimed = 0
 
     @classmethod
     def for_keyframe(
@@ -329,7 +335,7 @@ class CmafWriter:
     def _fragment(self, k: int, end: int) -> list[Chunk]:
         """The ``moof`` + ``mdat`` header of the first ``k`` samples and views of their bytes;
         ``end`` is the presentation time that follows them (the next keyframe's)."""
-        pts, keys, spans = self._pts[:k], self._keys, self._spans
+        pts, keys, spans = self._presented(k), self._keys, self._spans
         # Decode order is arrival order. Without B-frames the decode times are the
         # presentation times (trun version 0, as before); with them, the presentation times
         # sorted (ADR 0024) and signed composition offsets (version 1).
@@ -360,6 +366,31 @@ class CmafWriter:
         head = fragment_head(self._sequence, self._track_id, times[0], samples, offsets)
         self._run = (runs[0][0], runs[0][1]) if len(runs) == 1 else None
         return [head, *(self._store.view(a, b) for a, b in runs)]
+
+    def _presented(self, k: int) -> list[int]:
+        """The first ``k`` samples' presentation times, in the order their pictures are shown
+        (``picture_order``): a camera clock that steps inside a run of B-frames would have
+        them shown out of order. Streams without reordering cost one pass over the times."""
+        pts = self._pts[:k]
+        order, keys, spans = self._order, self._keys, self._spans
+        found: list[tuple[int, int] | None] = []
+        for i in range(k):
+            if not keys[i] and not order.may_reorder:
+                continue
+            with self._store.view(*spans[i]) as view:
+                if keys[i]:
+                    order.parameter_sets(view)
+                if order.may_reorder:
+                    found.append(order.key(view))
+        if not order.may_reorder:
+            fixed = presentation_times(pts, None)  # shown in decode order
+        elif len(found) == k and None not in found:
+            fixed = presentation_times(pts, cast(list[tuple[int, int]], found))
+        else:
+            return pts  # pictures it cannot read keep the camera's times
+        if fixed != pts:
+            self.retimed += sum(a != b for a, b in zip(fixed, pts, strict=True))
+        return fixed
 
     def seal(self, prefix: bytes, media: list[Chunk]) -> Chunk:
         """``prefix`` + the fragment just taken as one message: written in front of the

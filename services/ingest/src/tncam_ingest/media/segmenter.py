@@ -440,6 +440,7 @@ class Segmenter:
         del media
         self._sequence += 1
         self.counters.segments += 1
+        self.counters.retimed = muxer.retimed
         self.on_segment(
             ClosedSegment(
                 camera_id=self.camera_id,

@@ -88,6 +88,9 @@ class Counters:
     damaged: int = 0
     #: Pictures a camera sent twice with one timestamp: the repeat dropped, nothing else.
     repeated: int = 0
+    #: Pictures whose presentation times were put back in the order the camera shows them
+    #: (its clock stepped inside a run of B-frames: ``media.picture_order``).
+    retimed: int = 0
     last_gop_frames: int = 0
     segments: int = 0
     discarded_bytes: int = 0

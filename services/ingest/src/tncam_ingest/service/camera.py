@@ -242,6 +242,8 @@ class CameraRunner:
                 d.metrics.damaged_access_units.inc(session.counters.damaged)
             if session.counters.repeated:
                 d.metrics.repeated_access_units.inc(session.counters.repeated)
+            if session.counters.retimed:
+                d.metrics.retimed_pictures.inc(session.counters.retimed)
             if session.counters.clock_jumps:
                 d.metrics.camera_clock_jumps.inc(session.counters.clock_jumps)
         await self._report_down(end, session.session_id if end.connected else "")
