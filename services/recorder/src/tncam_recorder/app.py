@@ -49,14 +49,22 @@ def make_store(settings: RecorderSettings) -> ObjectStore:
         region=settings.s3_region,
         secure=settings.s3_secure,
         timeout_s=settings.s3_timeout_s,
-        max_connections=settings.write_concurrency + 8,
+        # A writer per partition at least (ADR 0030), and the readers beside them.
+        max_connections=max(settings.write_concurrency, settings.handoff_partitions) + 8,
     )
 
 
-async def writers(rec: Recorder, rt: Runtime[RecorderSettings], ready: asyncio.Event) -> None:
+async def writers(
+    rec: Recorder, rt: Runtime[RecorderSettings], ready: asyncio.Event, handoff: HandoffWriters
+) -> None:
     """``write_concurrency`` pull loops over the hand-off partitions (bounded concurrency),
     and one more on each stream of another partition count until it is gone (ADR 0030)."""
     await ready.wait()
+    await handoff.run()
+
+
+def handoff_writers(rt: Runtime[RecorderSettings], rec: Recorder) -> HandoffWriters:
+    """The writers over the hand-off streams, each pull loop wired by ``rt.consume``."""
     writer = SegmentWriter(rec, rt.stopping)
 
     async def pull(
@@ -65,7 +73,7 @@ async def writers(rec: Recorder, rt: Runtime[RecorderSettings], ready: asyncio.E
         # batch=1: a writer waiting out an S3 outage holds one message, not 16.
         await rt.consume(stream, spec, writer.handle, batch=1, worker=worker, stop=stop)
 
-    await HandoffWriters(rec, pull, rt.stopping).run()
+    return HandoffWriters(rec, pull, rt.stopping)
 
 
 def signing_key(settings: RecorderSettings) -> Ed25519PrivateKey:
@@ -98,6 +106,9 @@ def background(rt: Runtime[RecorderSettings], rec: Recorder) -> list[asyncio.Tas
         await rec.store.check()
 
     rt.health.add_check("object_store", object_store_check)
+    handoff = handoff_writers(rt, rec)
+    if settings.handoff_partitions > 1:  # the single stream: readiness as it always was
+        rt.health.add_check("handoff_partitions", handoff.check)
 
     async def provision_then_signal() -> None:
         if await provision(rec, rt.stopping):
@@ -105,7 +116,7 @@ def background(rt: Runtime[RecorderSettings], rec: Recorder) -> list[asyncio.Tas
 
     return [
         rt.spawn("provision", provision_then_signal()),
-        rt.spawn("writers", writers(rec, rt, provisioned)),
+        rt.spawn("writers", writers(rec, rt, provisioned, handoff)),
         # The first pass one interval after provisioning, as before.
         rt.every(
             "sweep",

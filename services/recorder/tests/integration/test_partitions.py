@@ -29,6 +29,7 @@ from tncam_contracts.partitions import (
     segment_closed_subject,
 )
 from tncam_mesh.consumer import consume
+from tncam_mesh.errors import UnavailableError
 from tncam_mesh.jetstream import ConsumerSpec, ensure_stream, publish
 from tncam_recorder.consumers.segments import SegmentWriter
 from tncam_recorder.service.gauges import refresh_gauges
@@ -201,3 +202,12 @@ async def test_partitions_store_each_segment_once_and_drain_other_partition_coun
 
     await eventually(one_left, timeout=5.0)
     assert m.stale_partitions._value.get() == 1
+
+    # Readiness: every partition of this N must exist.
+    await writers.check()
+    p2 = handoff_streams(N)[2].scoped(h.ns)
+    await h.bus.js.delete_stream(p2.name)
+    with pytest.raises(UnavailableError, match=p2.name):
+        await writers.check()
+    await ensure_stream(h.bus.js, p2)
+    await writers.check()

@@ -20,7 +20,7 @@ from typing import Any
 from tncam_contracts.catalog import RECORDING_HANDOFF_STREAM, StreamSpec
 from tncam_contracts.partitions import handoff_stream_of, handoff_streams
 from tncam_mesh.clock import wait_or_stop
-from tncam_mesh.errors import TncamError
+from tncam_mesh.errors import TncamError, UnavailableError
 from tncam_mesh.jetstream import ConsumerSpec, capped_exponential
 from tncam_recorder.bus.handoff import handoff_stream_names
 from tncam_recorder.service.context import Recorder
@@ -70,6 +70,15 @@ class HandoffWriters:
     def consumer(self, stream: StreamSpec) -> ConsumerSpec:
         """The writers' consumer on ``stream`` (unscoped)."""
         return writer_consumer(self.rec.settings, stream)
+
+    async def check(self) -> None:
+        """Readiness: every hand-off stream of this N exists (one listing request)."""
+        names = await handoff_stream_names(self.rec.js, self.rec.namespace)
+        missing = sorted(self._current - names)
+        if missing:
+            raise UnavailableError(
+                "recording.handoff.missing", f"hand-off streams missing: {', '.join(missing)}"
+            )
 
     async def run(self) -> None:
         """Until stop: the writers of the N partitions and the drains of stale streams."""
