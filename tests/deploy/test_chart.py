@@ -530,6 +530,7 @@ def test_extra_env_takes_any_name_and_value_from() -> None:
         ("services.audit.extraEnv.PROXY.value=x", "/services/audit/extraEnv/PROXY", "valueFrom"),
         ("services.live.podLabels.tier=1", "/services/live/podLabels/tier", "want string"),
         ("services.ingest.spool.size=lots", "/services/ingest/spool/size", "pattern"),
+        ("nats.handoffPartitions=0", "/nats/handoffPartitions", "minimum"),
         (
             "services.recorder.topologySpreadConstraints[0].maxSkew=0",
             "/services/recorder/topologySpreadConstraints/0",
@@ -643,3 +644,13 @@ def test_postgres_base_backups_are_scheduled_beside_the_cluster() -> None:
     )
     assert bad.returncode != 0
     assert "schedule" in bad.stderr
+
+
+def test_one_handoff_partition_count_for_ingest_and_recorder() -> None:
+    """ADR 0030: the chart's one value reaches both ends of the hand-off, and only them."""
+    for values, want in ((VALUES["production"], "1"), (SIZES["10k"], "18")):
+        docs = _render(values)
+        for name in ("ingest", "recorder", "registry", "gateway", "audit", "live"):
+            env = _env(_deployment(docs, f"tncam-{name}"))
+            got = env.get("TNCAM_HANDOFF_PARTITIONS", {}).get("value")
+            assert got == (want if name in ("ingest", "recorder") else None), (name, got)

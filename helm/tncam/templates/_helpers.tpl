@@ -89,6 +89,10 @@ app.kubernetes.io/component: {{ .name }}
   value: {{ $root.Values.database.url | quote }}
 {{ include "tncam.secretEnv" (dict "root" $root "kind" "database" "env" (printf "%sDB_PASSWORD" $P) "key" (printf "%s-db-password" $name)) }}
 {{- end }}
+{{- if has $name (list "ingest" "recorder") }}
+- name: TNCAM_HANDOFF_PARTITIONS
+  value: {{ $root.Values.nats.handoffPartitions | default 1 | quote }}
+{{- end }}
 {{- if has $name (list "ingest" "recorder" "audit") }}
 - name: TNCAM_S3_ENDPOINT
   value: {{ $root.Values.s3.endpoint | quote }}

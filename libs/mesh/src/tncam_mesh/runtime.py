@@ -131,16 +131,19 @@ class Runtime(Generic[S]):
         *,
         batch: int = 16,
         worker: str = "",
+        stop: asyncio.Event | None = None,
     ) -> None:
         """Handle ``consumer`` on this service's ``stream`` until stopping, fully wired.
 
         The stream is scoped to the namespace; dead letters go to the stream's dead-letter
         subject; outcomes are counted in ``tncam_mesh_consumer_messages_total``; dead
-        letters name this service and ``<instance>/<worker>``.
+        letters name this service and ``<instance>/<worker>``. ``stop`` (which the caller
+        sets when stopping too) ends this one loop earlier.
         """
-        await consume(
-            self.bus.js, handler=handler, batch=batch, **self._wiring(stream, consumer, worker)
-        )
+        wiring = self._wiring(stream, consumer, worker)
+        if stop is not None:
+            wiring["stop"] = stop
+        await consume(self.bus.js, handler=handler, batch=batch, **wiring)
 
     async def consume_batches(
         self,

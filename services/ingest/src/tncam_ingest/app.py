@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from tncam_contracts.catalog import CAMERA_STREAM, RECORDING_HANDOFF_STREAM
+from tncam_contracts.catalog import CAMERA_STREAM
+from tncam_contracts.partitions import handoff_streams
 from tncam_ingest.media.allocator import tune_malloc
 from tncam_ingest.metrics import IngestMetrics
 from tncam_ingest.service.worker import CPU_ESTIMATE_S, IngestWorker
@@ -33,7 +34,7 @@ def snapshot_store(s: IngestSettings) -> SnapshotStore | None:
 @contextlib.asynccontextmanager
 async def lifespan(rt: Runtime[IngestSettings]) -> AsyncIterator[None]:
     """Declare the streams ingest produces, open the buckets, run the worker."""
-    await declare_streams(rt, CAMERA_STREAM, RECORDING_HANDOFF_STREAM)
+    await declare_streams(rt, CAMERA_STREAM, *handoff_streams(rt.settings.handoff_partitions))
     metrics = IngestMetrics(rt.metrics.registry)
     worker = IngestWorker(rt.settings, rt.bus, metrics, snapshot_store(rt.settings))
     await worker.open()

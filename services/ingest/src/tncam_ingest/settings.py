@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from tncam_contracts.catalog import MAX_SEGMENT_MESSAGE_BYTES, MIB
+from tncam_contracts.partitions import MAX_HANDOFF_PARTITIONS
 from tncam_mesh.settings import ServiceSettings
 
 # Room in a SegmentClosed for the init segment and the other fields next to the media bytes.
@@ -64,6 +65,9 @@ class IngestSettings(ServiceSettings):
     spool_max_bytes: int = Field(default=2 * 1024 * MIB, ge=MIB)
     #: How long one publish waits for the stream's acknowledgement.
     publish_timeout_s: float = Field(default=10.0, gt=0)
+    #: Hand-off streams (ADR 0030; shared name ``TNCAM_HANDOFF_PARTITIONS``, the recorder's
+    #: must be the same): 1 = the single ``RECORDING_HANDOFF``; N = ``RECORDING_HANDOFF_P0..``.
+    handoff_partitions: int = Field(default=1, ge=1, le=MAX_HANDOFF_PARTITIONS)
 
     # --- health events
     stats_interval_s: float = Field(default=10.0, gt=0)

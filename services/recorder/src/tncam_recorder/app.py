@@ -12,13 +12,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tncam_contracts.catalog import (
     AUDIT_STREAM,
     DEADLETTER_STREAM,
-    RECORDING_HANDOFF_STREAM,
     RECORDING_STREAM,
-    SEGMENT_CLOSED,
+    StreamSpec,
 )
+from tncam_contracts.partitions import handoff_streams
 from tncam_mesh.audit import AuditClient
 from tncam_mesh.errors import ConfigurationError, UnavailableError
-from tncam_mesh.jetstream import ConsumerSpec, capped_exponential
+from tncam_mesh.jetstream import ConsumerSpec
 from tncam_mesh.metrics import VERSION
 from tncam_mesh.rpc import RpcService
 from tncam_mesh.runtime import Runtime, declare_streams, run_service
@@ -31,11 +31,12 @@ from tncam_recorder.service.context import Recorder
 from tncam_recorder.service.gauges import refresh_gauges
 from tncam_recorder.service.provisioning import provision
 from tncam_recorder.service.sweep import sweep
+from tncam_recorder.service.writers import WRITER_DURABLE, HandoffWriters, writer_consumer
 from tncam_recorder.settings import RecorderSettings
 from tncam_recorder.storage.s3 import ObjectStore
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-WRITER_DURABLE = "recorder-writer"
+__all__ = ["WRITER_DURABLE", "lifespan", "main", "make_store", "writer_consumer"]
 
 
 def make_store(settings: RecorderSettings) -> ObjectStore:
@@ -48,34 +49,31 @@ def make_store(settings: RecorderSettings) -> ObjectStore:
         region=settings.s3_region,
         secure=settings.s3_secure,
         timeout_s=settings.s3_timeout_s,
-        max_connections=settings.write_concurrency + 8,
+        # A writer per partition at least (ADR 0030), and the readers beside them.
+        max_connections=max(settings.write_concurrency, settings.handoff_partitions) + 8,
     )
 
 
-def writer_consumer(settings: RecorderSettings) -> ConsumerSpec:
-    """The durable pull consumer every replica's writers share (a work queue)."""
-    return ConsumerSpec(
-        durable=WRITER_DURABLE,
-        filter_subjects=(SEGMENT_CLOSED.filter(),),
-        description="recorder: store and index closed segments",
-        ack_wait_s=30.0,
-        max_deliver=settings.consumer_max_deliver,
-        backoff_s=capped_exponential(0.5, 10.0, 6),
-        max_ack_pending=max(64, settings.write_concurrency * 8),
-    ).scoped(settings.nats_namespace)
-
-
-async def writers(rec: Recorder, rt: Runtime[RecorderSettings], ready: asyncio.Event) -> None:
-    """``write_concurrency`` pull loops on the shared consumer (bounded concurrency)."""
+async def writers(
+    rec: Recorder, rt: Runtime[RecorderSettings], ready: asyncio.Event, handoff: HandoffWriters
+) -> None:
+    """``write_concurrency`` pull loops over the hand-off partitions (bounded concurrency),
+    and one more on each stream of another partition count until it is gone (ADR 0030)."""
     await ready.wait()
-    spec = writer_consumer(rec.settings)
+    await handoff.run()
+
+
+def handoff_writers(rt: Runtime[RecorderSettings], rec: Recorder) -> HandoffWriters:
+    """The writers over the hand-off streams, each pull loop wired by ``rt.consume``."""
     writer = SegmentWriter(rec, rt.stopping)
-    async with asyncio.TaskGroup() as tg:
-        for i in range(rec.settings.write_concurrency):
-            # batch=1: a writer waiting out an S3 outage holds one message, not 16.
-            tg.create_task(
-                rt.consume(RECORDING_HANDOFF_STREAM, spec, writer.handle, batch=1, worker=str(i))
-            )
+
+    async def pull(
+        stream: StreamSpec, spec: ConsumerSpec, worker: str, stop: asyncio.Event
+    ) -> None:
+        # batch=1: a writer waiting out an S3 outage holds one message, not 16.
+        await rt.consume(stream, spec, writer.handle, batch=1, worker=worker, stop=stop)
+
+    return HandoffWriters(rec, pull, rt.stopping)
 
 
 def signing_key(settings: RecorderSettings) -> Ed25519PrivateKey:
@@ -108,6 +106,9 @@ def background(rt: Runtime[RecorderSettings], rec: Recorder) -> list[asyncio.Tas
         await rec.store.check()
 
     rt.health.add_check("object_store", object_store_check)
+    handoff = handoff_writers(rt, rec)
+    if settings.handoff_partitions > 1:  # the single stream: readiness as it always was
+        rt.health.add_check("handoff_partitions", handoff.check)
 
     async def provision_then_signal() -> None:
         if await provision(rec, rt.stopping):
@@ -115,7 +116,7 @@ def background(rt: Runtime[RecorderSettings], rec: Recorder) -> list[asyncio.Tas
 
     return [
         rt.spawn("provision", provision_then_signal()),
-        rt.spawn("writers", writers(rec, rt, provisioned)),
+        rt.spawn("writers", writers(rec, rt, provisioned, handoff)),
         # The first pass one interval after provisioning, as before.
         rt.every(
             "sweep",
@@ -139,7 +140,11 @@ async def lifespan(rt: Runtime[RecorderSettings]) -> AsyncIterator[None]:
     try:
         async with open_database(settings, rt.health, migrations=MIGRATIONS) as db:
             await declare_streams(
-                rt, RECORDING_STREAM, RECORDING_HANDOFF_STREAM, AUDIT_STREAM, DEADLETTER_STREAM
+                rt,
+                RECORDING_STREAM,
+                *handoff_streams(settings.handoff_partitions),
+                AUDIT_STREAM,
+                DEADLETTER_STREAM,
             )
             rec = Recorder(
                 settings=settings,

@@ -50,6 +50,23 @@ class RecorderMetrics:
             "Age of the oldest segment waiting in the hand-off stream (0 when empty)",
             registry=registry,
         )
+        self.partition_messages = Gauge(
+            "tncam_recorder_handoff_partition_messages",
+            "Segments waiting in one hand-off stream (partition 0.., or all: the single stream)",
+            ["partition"],
+            registry=registry,
+        )
+        self.partition_age = Gauge(
+            "tncam_recorder_handoff_partition_age_seconds",
+            "Age of the oldest segment waiting in one hand-off stream (0 when empty)",
+            ["partition"],
+            registry=registry,
+        )
+        self.stale_partitions = Gauge(
+            "tncam_recorder_handoff_stale_partitions",
+            "Hand-off streams of another partition count still present (drained; ADR 0030)",
+            registry=registry,
+        )
         self.storage_bytes = Gauge(
             "tncam_recorder_storage_bytes",
             "Indexed media bytes by retention class",

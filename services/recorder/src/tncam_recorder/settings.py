@@ -8,6 +8,7 @@ from typing import ClassVar, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from tncam_contracts.partitions import MAX_HANDOFF_PARTITIONS
 from tncam_mesh.s3 import split_endpoint
 from tncam_mesh.settings import DatabaseSettings
 
@@ -56,6 +57,12 @@ class RecorderSettings(DatabaseSettings):
     # Writing: concurrent writers (pull loops sharing one durable consumer).
     write_concurrency: int = Field(default=4, ge=1, le=64)
     consumer_max_deliver: int = Field(default=50, ge=1)
+    #: Hand-off streams (ADR 0030; shared name ``TNCAM_HANDOFF_PARTITIONS``, ingest's must be
+    #: the same): 1 = the single ``RECORDING_HANDOFF``; N = ``RECORDING_HANDOFF_P0..``. The
+    #: writers spread over the partitions (at least one each); streams of another N still
+    #: present are drained by one more writer each, found again every ``handoff_rescan_s``.
+    handoff_partitions: int = Field(default=1, ge=1, le=MAX_HANDOFF_PARTITIONS)
+    handoff_rescan_s: float = Field(default=30.0, gt=0)
     # While S3 is down a writer keeps its segment (not acked) and retries with this cap.
     s3_retry_cap_s: float = Field(default=5.0, gt=0)
     # A camera's retention class / commune (registry KV camera_config) is re-read after this

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from nats.js.client import JetStreamContext
 
 from tncam.recording.v1 import segment_pb2
-from tncam_contracts.catalog import SEGMENT_CLOSED, type_name
+from tncam_contracts.catalog import type_name
+from tncam_contracts.partitions import segment_closed_subject
 from tncam_ingest.bus.spool import Spool, SpoolEntry, SpoolFullError
 from tncam_ingest.domain.backoff import Backoff
 from tncam_ingest.media.fmp4 import Chunk
@@ -81,12 +82,14 @@ class HandOff:
         metrics: IngestMetrics,
         on_drop: Callable[[Drop], None],
         shards: int = 4,
+        partitions: int = 1,
         memory_max_bytes: int = 64 * 1024 * 1024,
         publish_timeout_s: float = 10.0,
         retry_max_s: float = 5.0,
     ) -> None:
         self._js = js
         self._namespace = namespace
+        self._partitions = partitions  # hand-off streams (ADR 0030): the subject names one
         self.spool = spool
         self._metrics = metrics
         self._on_drop = on_drop
@@ -277,7 +280,9 @@ class HandOff:
             payload = stored
         else:
             raise RuntimeError("hand-off item has neither bytes nor a spool file")
-        subject = SEGMENT_CLOSED.subject(item.camera_id, self._namespace)
+        # Computed at publish time: a segment spooled under an earlier N goes where the
+        # recorder of this N expects it (it also drains the partitions of other N).
+        subject = segment_closed_subject(item.camera_id, self._partitions, self._namespace)
         try:
             ack = await publish_serialized(
                 self._js,

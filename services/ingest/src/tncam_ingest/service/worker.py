@@ -58,6 +58,7 @@ class IngestWorker:
             metrics=metrics,
             on_drop=self.drops.report,
             publish_timeout_s=s.publish_timeout_s,
+            partitions=s.handoff_partitions,
         )
         self.deps = build_context(s, bus, metrics, self.handoff, snapshots)
         self.leases = LeaseCoordinator(
