@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tncam_mesh.db import check_database, create_engine, schema_revision, service_url
 from tncam_mesh.health import Health
+from tncam_mesh.periodic import is_transient
 from tncam_testkit.postgres import PostgresServer
 
 pytestmark = pytest.mark.integration
@@ -95,3 +96,32 @@ async def _restart_under_probes(pg: PostgresServer, engine: AsyncEngine, health:
     # Every slot of the pool works again (none left checked out or broken by the restart).
     await asyncio.gather(*(query() for _ in range(10)))
     assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]  # QueuePool's
+
+
+async def test_a_session_ended_by_the_server_fails_only_with_transient_errors(
+    postgres_server: PostgresServer,
+) -> None:
+    # PostgreSQL ending a session (a restart terminates every backend) while the client sends
+    # its next query: what asyncpg raises depends on how far it got with the server's FATAL
+    # message (ConnectionDoesNotExistError, InterfaceError, or InternalClientError "cannot
+    # switch to state 15; another operation (2) is in progress" about one time in two). Every
+    # one must read as transient, or the loop that met it stops its service: the audit
+    # sequencer did so in the fault suite's PostgreSQL restart.
+    admin = await asyncpg.connect(postgres_server.dsn())
+    seen: dict[str, bool] = {}
+    try:
+        for yields in range(12):
+            conn = await asyncpg.connect(postgres_server.dsn())
+            try:
+                await admin.execute("SELECT pg_terminate_backend($1)", conn.get_server_pid())
+                for _ in range(yields % 6):
+                    await asyncio.sleep(0)
+                with pytest.raises(Exception) as raised:  # noqa: PT011 - any, classified below
+                    async with conn.transaction():  # the sequencer's batch: BEGIN first
+                        await conn.execute("SELECT 1")
+                seen[type(raised.value).__name__] = is_transient(raised.value)
+            finally:
+                conn.terminate()
+    finally:
+        await admin.close()
+    assert all(seen.values()), seen
