@@ -166,6 +166,11 @@ class Platform:
         the failing checks with their details."""
         out: dict[str, str] = {}
         for name, proc in self.procs.items():
+            if proc.proc is not None and proc.proc.poll() is not None:
+                # Nothing restarts a service that dies mid-case: say why it did.
+                code = proc.proc.returncode
+                out[name] = f"exited with code {code}: {_exit_reason(proc.log_tail(60))}"
+                continue
             try:
                 # Longer than a readiness check's own 2 s bound (tncam_mesh.health): a /readyz
                 # whose check timed out still answers (503), a little after 2 s.
@@ -197,8 +202,15 @@ def _exit_reason(failure: str) -> str:
     """The last error a service logged before exiting (from its start failure's log tail)."""
     errors = [line for line in failure.splitlines() if '"level": "error"' in line]
     for line in reversed(errors):
-        with contextlib.suppress(ValueError):
-            return str(json.loads(line).get("msg", line))
+        with contextlib.suppress(ValueError, AttributeError):
+            record = json.loads(line)
+            # The exception's own last line says more than "service failed".
+            exc = [
+                x.strip(" |")
+                for x in str(record.get("exc", "")).splitlines()
+                if x.strip(" |+-")  # not the frame of an exception group
+            ]
+            return f"{record.get('msg', line)}: {exc[-1]}" if exc else str(record.get("msg"))
     return failure.splitlines()[0] if failure else "?"
 
 
