@@ -82,7 +82,7 @@ async def _restart_under_probes(pg: PostgresServer, engine: AsyncEngine, health:
     in_flight = asyncio.create_task(long_query())
     await asyncio.sleep(0.2)
     await asyncio.to_thread(pg.stop)
-    await asyncio.sleep(0.5)  # probes fail meanwhile
+    await asyncio.sleep(0.2)  # probes fail meanwhile
     assert not (await health.ready())[0]
     await asyncio.to_thread(pg.start)
     back = time.monotonic()

@@ -37,7 +37,7 @@ async def test_r3_streams_wait_for_the_cluster_instead_of_failing(tmp_path: Path
     cluster.start(only=(0,))  # one node of three: no meta leader, requests time out
     try:
         bus = await connect(cluster.nodes[0].url, name="declare-test", timeout=10.0)
-        bus.js = bus.nc.jetstream(timeout=1.0)  # short attempts (5 s in services)
+        bus.js = bus.nc.jetstream(timeout=0.5)  # short attempts (5 s in services)
         try:
             health = Health(started=True)
             rt: Runtime[Any] = Runtime(
