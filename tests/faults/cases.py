@@ -144,7 +144,7 @@ def fault_case(
     drops_before = inv.drops_audited(platform)
     publish_audit(platform, 200)
     case = Case(name, unreachable=unreachable)
-    restarts_before = sum(platform.restarts.values())
+    crashes_before = len(platform.crashes)
     print(f"[{name}] audit load {time.monotonic() - t0:.1f}")
     yield case
     print(f"[{name}] fault {time.monotonic() - t0:.1f}")
@@ -152,11 +152,12 @@ def fault_case(
         case.fault_over()
     assert case.ended is not None
     ended = case.ended
-    recovery = wait_until(f"{name}: recovery", lambda: _unsettled(platform, ended), timeout=90)
+    # Every service ready, every camera connected and recording again within SETTLE_S of the
+    # repair (issue 18); past it the case fails with what is still unsettled (for a service,
+    # its failing readiness checks).
+    wait_until(f"{name}: recovery", lambda: _unsettled(platform, ended), timeout=SETTLE_S)
     row = Row(name, 0, 0, 0, 0, 0, round(time.monotonic() - case.ended_mono, 1))
     problems: list[str] = []
-    if recovery > SETTLE_S:
-        problems.append(f"took {recovery:.1f} s to settle (limit {SETTLE_S:.0f} s)")
     publish_audit(platform, 50)  # accepted after the fault, too
     cutoff = time.monotonic()
     # In-flight segments and audit events land within seconds once everything is ready.
@@ -184,8 +185,13 @@ def fault_case(
     holes = inv.outside(inv.gaps(platform, case.began, end), allowed if unreachable else None)
     if holes:
         problems.append(f"gaps outside the fault window: {holes}")
+    # A service restarted after the fault must not exit while starting (it used to when an
+    # R3 stream's declaration timed out): it waits for NATS, not ready meanwhile.
+    crashes = platform.crashes[crashes_before:]
+    if crashes:
+        problems.append(f"services exited while starting: {crashes}")
     row.problems = problems
-    row.crash_restarts = sum(platform.restarts.values()) - restarts_before
+    row.crash_restarts = len(crashes)
     print(f"[{name}] gaps {time.monotonic() - t0:.1f}")
     TABLE.append(row)
     assert not problems, problems

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -37,7 +38,9 @@ from nats.js.client import JetStreamContext
 from tncam_mesh import tracing
 from tncam_mesh.clock import wait_or_stop
 from tncam_mesh.deadletter import DLQ_ATTEMPTS, one_line, publish_dead_letter
+from tncam_mesh.declare import until_declared
 from tncam_mesh.errors import InvalidInputError, TncamError, UnavailableError
+from tncam_mesh.health import Health
 from tncam_mesh.jetstream import (
     MSG_ID,
     TYPE,
@@ -300,13 +303,15 @@ async def consume(
     ack_timeout: float = 5.0,
     service: str = "",
     worker_id: str = "",
+    health: Health | None = None,
 ) -> None:
     """Declare ``consumer`` on ``stream`` and handle its messages until ``stop`` is set.
 
     Messages of a fetched batch are handled one at a time, in stream order. Once ``stop`` is
     set no more are fetched; the current batch is finished and the function returns. Fetch
     timeouts and errors while NATS reconnects are expected and retried. ``service`` and
-    ``worker_id`` are recorded in dead letters.
+    ``worker_id`` are recorded in dead letters. Declaring the consumer is retried while NATS
+    does not answer it, ``health`` (if given) not ready meanwhile (``tncam_mesh.declare``).
     """
     worker = _Consumer(
         js=js,
@@ -319,7 +324,7 @@ async def consume(
         service=service,
         worker_id=worker_id,
     )
-    await _run(worker, stop, batch, fetch_timeout)
+    await _run(worker, stop, batch, fetch_timeout, health)
 
 
 async def consume_batches(
@@ -336,6 +341,7 @@ async def consume_batches(
     ack_timeout: float = 5.0,
     service: str = "",
     worker_id: str = "",
+    health: Health | None = None,
 ) -> None:
     """As ``consume``, but each fetched batch (up to ``batch``, or what is there) goes to
     ``handler`` whole, with the settler through which it acks or fails each delivery — for a
@@ -351,16 +357,27 @@ async def consume_batches(
         service=service,
         worker_id=worker_id,
     )
-    await _run(worker, stop, batch, fetch_timeout)
+    await _run(worker, stop, batch, fetch_timeout, health)
 
 
 async def _run(
-    worker: _Consumer | _BatchConsumer, stop: asyncio.Event, batch: int, fetch_timeout: float
+    worker: _Consumer | _BatchConsumer,
+    stop: asyncio.Event,
+    batch: int,
+    fetch_timeout: float,
+    health: Health | None,
 ) -> None:
     if batch < 1 or fetch_timeout <= 0:
         raise ValueError("batch must be at least 1 and fetch_timeout positive")
     js, stream, consumer = worker.js, worker.stream, worker.spec
-    await ensure_consumer(js, stream, consumer)
+    # A cluster slow to answer (an R3 stream's consumer on a loaded machine) is waited for,
+    # ``health`` not ready meanwhile: the service does not exit for it.
+    await until_declared(
+        f"consumer {stream}/{consumer.durable}",
+        functools.partial(ensure_consumer, js, stream, consumer),
+        health=health,
+        stop=stop,
+    )
     try:
         psub = await js.pull_subscribe_bind(consumer.durable, stream=stream)
     except nats.errors.Error as e:

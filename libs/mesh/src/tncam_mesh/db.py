@@ -37,6 +37,10 @@ _SCRAM_ITERATIONS = 4096
 _PROVISION_LOCK_KEY = 0x74_6E_63_61_6D  # "tncam"
 # A readiness probe must answer well within the kubelet's probe timeout, not asyncpg's 60 s.
 CHECK_TIMEOUT_SECONDS = 5.0
+# A new pooled connection (TCP, SCRAM, startup) must not wait asyncpg's default 60 s: while
+# PostgreSQL restarts, a connection attempt stuck that long holds a pool slot and the checks
+# and requests queued behind it (up to the pool's own 30 s wait), long after the server is back.
+CONNECT_TIMEOUT_SECONDS = 10.0
 
 
 def validate_identifier(name: str, *, what: str = "identifier") -> str:
@@ -118,6 +122,7 @@ def create_engine(
             # Startup parameters, so every pooled connection has them before the first query
             # and no RESET ALL between checkouts can lose them.
             "server_settings": {"search_path": schema, "application_name": application_name},
+            "timeout": CONNECT_TIMEOUT_SECONDS,
         },
     )
     event.listen(engine.sync_engine, "before_cursor_execute", _refuse_nul)

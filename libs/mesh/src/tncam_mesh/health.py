@@ -35,10 +35,25 @@ class Health:
     stopping: bool = False
     fatal: str | None = None
     _checks: dict[str, Check] = field(default_factory=dict)
+    #: check name -> what is awaited -> why (see ``waiting``).
+    _waits: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def add_check(self, name: str, check: Check) -> None:
         """Register a readiness check; it raises when the dependency is not usable."""
         self._checks[name] = check
+
+    def waiting(self, check: str, what: str, detail: str) -> None:
+        """Not ready while ``what`` is awaited: the check ``check`` fails naming it and
+        ``detail`` until ``done_waiting``. (For work the service retries by itself, such as
+        declaring its streams on a cluster that answers late.)"""
+        self._waits.setdefault(check, {})[what] = detail
+
+    def done_waiting(self, check: str, what: str) -> None:
+        """``what`` is no longer awaited; the check passes again once nothing else is."""
+        waits = self._waits.get(check, {})
+        waits.pop(what, None)
+        if not waits:
+            self._waits.pop(check, None)
 
     def live(self) -> tuple[bool, str]:
         """Liveness: fails only on a fatal condition that a restart would fix."""
@@ -53,6 +68,10 @@ class Health:
             CheckResult("accepting", not self.stopping, "shutting down" if self.stopping else ""),
         ]
         results += await asyncio.gather(*(self._run(n, c) for n, c in self._checks.items()))
+        results += [
+            CheckResult(name, False, "; ".join(f"waiting for {w}: {d}" for w, d in waits.items()))
+            for name, waits in self._waits.items()
+        ]
         return all(r.ok for r in results), results
 
     async def _run(self, name: str, check: Check) -> CheckResult:

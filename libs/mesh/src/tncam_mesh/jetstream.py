@@ -42,6 +42,7 @@ CONTENT_TYPE = "Content-Type"
 PROTOBUF = "application/protobuf"
 
 _STREAM_NAME_EXISTS = 10058  # JetStream err_code: the name is taken with another configuration
+_NO_PEERS = 10005  # "no suitable peers for placement": not every peer of the cluster is up
 
 Ensured = Literal["created", "updated", "unchanged"]
 M = TypeVar("M", bound=Message)
@@ -104,9 +105,14 @@ def _stream_differs(have: api.StreamConfig, want: api.StreamConfig) -> list[str]
 
 
 def _api_failure(code: str, what: str, e: Exception) -> TncamError:
-    """Map a JetStream API failure: outages are retryable, rejections are configuration bugs."""
-    if isinstance(e, nats.js.errors.APIError) and not isinstance(
-        e, nats.js.errors.ServiceUnavailableError
+    """Map a JetStream API failure: outages are retryable, rejections are configuration bugs.
+
+    A cluster whose peers have not all joined (or one is down) refuses an R3 placement with a
+    400 ("no suitable peers for placement"): that passes too. (A 500 is not an outage: the
+    server answers changes it cannot make, e.g. of a deliver policy, with it.)
+    """
+    if isinstance(e, nats.js.errors.APIError) and not (
+        isinstance(e, nats.js.errors.ServiceUnavailableError) or e.err_code == _NO_PEERS
     ):
         return ConfigurationError(f"{code}.rejected", f"{what}: {e.description} ({e.err_code})")
     return UnavailableError(f"{code}.unavailable", f"{what}: {type(e).__name__} {e}".strip())

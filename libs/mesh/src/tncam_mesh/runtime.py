@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, NoReturn, TypedDict, TypeVar
 
@@ -30,6 +31,7 @@ from starlette.types import ASGIApp
 from tncam_contracts.catalog import StreamSpec, dead_letter_subject
 from tncam_mesh.bus import Bus, connect_settings
 from tncam_mesh.consumer import BatchHandler, Handler, Outcome, consume, consume_batches
+from tncam_mesh.declare import until_declared
 from tncam_mesh.errors import TncamError
 from tncam_mesh.health import Health
 from tncam_mesh.http import HttpServer, ops_app, ops_routes
@@ -40,6 +42,7 @@ from tncam_mesh.periodic import Work, run_every
 from tncam_mesh.settings import ServiceSettings, settings_or_exit
 
 S = TypeVar("S", bound=ServiceSettings)
+T = TypeVar("T")
 log = logging.getLogger("tncam.mesh.runtime")
 
 
@@ -53,6 +56,7 @@ class _Wiring(TypedDict):
     on_outcome: Callable[[Outcome], None]
     service: str
     worker_id: str
+    health: Health
 
 
 @dataclass
@@ -174,7 +178,13 @@ class Runtime(Generic[S]):
             ).inc(),
             "service": self.settings.service_name,
             "worker_id": f"{instance}/{worker}" if worker else instance,
+            "health": self.health,
         }
+
+    async def until_declared(self, what: str, declare: Callable[[], Awaitable[T]]) -> T:
+        """Run ``declare`` (of a stream, bucket or consumer) until NATS answers it, not ready
+        meanwhile (the check ``jetstream`` names ``what``): see :mod:`tncam_mesh.declare`."""
+        return await until_declared(what, declare, health=self.health, stop=self.stopping)
 
     def cancel_leftovers(self) -> None:
         """Cancel background tasks that did not end when the lifespan stopped them."""
@@ -325,7 +335,14 @@ def run_service(
 
 
 async def declare_streams(rt: Runtime[Any], *specs: StreamSpec) -> None:
-    """Declare (idempotently) the streams this service produces, under its namespace."""
+    """Declare (idempotently) the streams this service produces, under its namespace.
+
+    A cluster that does not answer in time is waited for (``Runtime.until_declared``).
+    """
+    replicas = rt.settings.nats_replicas
     for spec in specs:
-        scoped = spec.scoped(rt.settings.nats_namespace)
-        await ensure_stream(rt.bus.js, replace(scoped, replicas=rt.settings.nats_replicas))
+        scoped = replace(spec.scoped(rt.settings.nats_namespace), replicas=replicas)
+        await rt.until_declared(
+            f"stream {scoped.name} ({replicas} replicas)",
+            functools.partial(ensure_stream, rt.bus.js, scoped),
+        )

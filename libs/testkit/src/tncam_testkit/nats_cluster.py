@@ -13,6 +13,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 from tncam_testkit.nats import DEFAULT_MAX_PAYLOAD, nats_server_binary
@@ -101,8 +102,13 @@ class NatsCluster(StartStop):
         """Every node's client URL, comma-separated (``TNCAM_NATS_URL`` accepts the list)."""
         return ",".join(n.url for n in self.nodes)
 
-    def start(self) -> None:
-        """Start every node; return once all are healthy (JetStream meta leader elected)."""
+    def start(self, only: Sequence[int] | None = None) -> None:
+        """Start every node; return once all are healthy (JetStream meta leader elected).
+
+        With ``only``, start just those nodes (``start_node`` starts the others later) and
+        return once they accept clients: fewer than a quorum have no meta leader, so
+        JetStream requests (an R3 stream's creation) time out until more nodes start.
+        """
         if not self.proxies:
             for a in range(len(self.nodes)):
                 for b in range(len(self.nodes)):
@@ -111,10 +117,12 @@ class NatsCluster(StartStop):
                         self.proxies[a, b].start()
         for a, node in enumerate(self.nodes):
             node.write_config([p.port for (src, _), p in self.proxies.items() if src == a])
-        for node in self.nodes:
+        started = [self.nodes[i] for i in only] if only is not None else self.nodes
+        for node in started:
             node.proc.start()
-        for node in self.nodes:
-            self.wait_healthy(node)
+        if only is None:
+            for node in self.nodes:
+                self.wait_healthy(node)
 
     @staticmethod
     def wait_healthy(node: ClusterNode, timeout: float = 60.0) -> None:

@@ -37,6 +37,8 @@ async def lifespan(rt: Runtime[IngestSettings]) -> AsyncIterator[None]:
     await declare_streams(rt, CAMERA_STREAM, *handoff_streams(rt.settings.handoff_partitions))
     metrics = IngestMetrics(rt.metrics.registry)
     worker = IngestWorker(rt.settings, rt.bus, metrics, snapshot_store(rt.settings))
+    # Its KV buckets (R3 on a cluster) are waited for like the streams.
+    await rt.until_declared("the ingest KV buckets", worker.leases.open)
     await worker.open()
     stop = asyncio.Event()
     task = rt.spawn("ingest-worker", worker.run(stop))

@@ -200,11 +200,11 @@ async def lifespan(rt: Runtime[RegistrySettings]) -> AsyncIterator[None]:
         await declare_streams(
             rt, REGISTRY_STREAM, CAMERA_STREAM, AUDIT_STREAM, GATEWAY_STREAM, DEADLETTER_STREAM
         )
-        kv = await ensure_kv(
-            rt.bus.js,
-            replace(
-                CAMERA_CONFIG_KV.scoped(settings.nats_namespace), replicas=settings.nats_replicas
-            ),
+        kv_spec = replace(
+            CAMERA_CONFIG_KV.scoped(settings.nats_namespace), replicas=settings.nats_replicas
+        )
+        kv = await rt.until_declared(
+            f"KV bucket {kv_spec.bucket}", functools.partial(ensure_kv, rt.bus.js, kv_spec)
         )
         metrics = RegistryMetrics(rt.metrics.registry)
         relay = OutboxRelay(

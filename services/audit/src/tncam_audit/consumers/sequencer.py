@@ -99,7 +99,9 @@ class Sequencer:
                 raise  # damage: stop the service loudly rather than append on top of it
             except Exception as e:
                 # A PostgreSQL restart mid-batch also breaks the connection on the client's
-                # side (asyncpg InterfaceError: "another operation is in progress").
+                # side (asyncpg InterfaceError: "another operation is in progress", or
+                # InternalClientError: "cannot switch to state 15" when the batch's BEGIN
+                # meets the server's FATAL): is_transient says so, the session starts again.
                 if not (isinstance(e, asyncpg.PostgresError | TncamError) or is_transient(e)):
                     raise
                 log.warning("sequencer session ended: %s; retrying", _describe(e))

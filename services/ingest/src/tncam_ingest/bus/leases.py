@@ -108,10 +108,13 @@ class LeaseBuckets:
         return self._leases is not None
 
     async def open(self) -> None:
-        """Open (or create) the three buckets."""
-        self._configs = await self._ensure(CAMERA_CONFIG_KV)
-        self._leases = await self._ensure(INGEST_LEASES_KV)
-        self._workers = await self._ensure(INGEST_WORKERS_KV)
+        """Open (or create) the three buckets; again after a failure, those not open yet."""
+        if self._configs is None:
+            self._configs = await self._ensure(CAMERA_CONFIG_KV)
+        if self._leases is None:
+            self._leases = await self._ensure(INGEST_LEASES_KV)
+        if self._workers is None:
+            self._workers = await self._ensure(INGEST_WORKERS_KV)
 
     async def _ensure(self, spec: KVSpec) -> KeyValue:
         return await ensure_kv(self._js, replace(spec.scoped(self._ns), replicas=self._replicas))
