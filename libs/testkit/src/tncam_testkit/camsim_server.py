@@ -136,6 +136,30 @@ class _Feeder:
         appsrc.emit("push-buffer", buf)
 
 
+#: RTCP's minimum interval of the simulated cameras (GStreamer's default: RFC 3550's 5 s).
+RTCP_MIN_INTERVAL_S = 1.0
+
+
+def _report_often(media: Any) -> None:
+    """Sender reports about every second (0.4-1.2 s), as many cameras send them, instead of
+    RFC 3550's 2-6 s: the pipeline is shared and always running, so a client joining it got
+    its first report up to 6 s after PLAY, and ingest's first segment waits for that report
+    (FIRST_REPORT_WAIT_S); a late first report is the quirks front's ``srlate``."""
+    pipeline = media.get_element().get_parent()
+    it = pipeline.iterate_elements() if pipeline is not None else None
+    while it is not None:
+        res, element = it.next()
+        if res != Gst.IteratorResult.OK:
+            break
+        factory = element.get_factory()
+        if factory is not None and factory.get_name() == "rtpbin":
+            session = element.emit("get-internal-session", 0)  # the one video stream
+            if session is not None:
+                session.set_property("rtcp-min-interval", int(RTCP_MIN_INTERVAL_S * Gst.SECOND))
+                return
+    print("camsim: no rtpbin found: sender reports at GStreamer's interval", flush=True)
+
+
 class _CameraFactory(GstRtspServer.RTSPMediaFactory):  # type: ignore[misc]
     """A shared media factory whose cache key is the camera, not the request URL."""
 
@@ -221,6 +245,8 @@ class FleetServer:
         # to the default main context, which our GLib main loop runs.
         if not media.prepare(None):
             print(f"camsim: {cam.name}: cannot prepare the media pipeline", flush=True)
+            return
+        _report_often(media)
 
     def attach(self) -> None:
         """Start listening; fails loudly when the port is taken."""

@@ -26,6 +26,7 @@ answers and the media come back with these changes:
 | ``wrap`` | RTP (and sender report) timestamps shifted so that they wrap 2 s in |
 | ``gaps`` | every 50th video RTP packet lost (its sequence number skipped) |
 | ``srshift`` | RTCP sender reports 1 s behind (a camera that buffered); no picture before one |
+| ``srlate`` | sender reports held back until ``SR_LATE_S`` after the first picture (then relayed) |
 | ``repeat`` | every 7th picture sent twice, one timestamp, sequence numbers running on (aio) |
 | ``clockjump`` | its clock stepped by ``RtspQuirks.set_clock`` (e.g. +1 h, then back) |
 
@@ -75,6 +76,7 @@ QUIRKS = frozenset(
         "wrap",
         "gaps",
         "srshift",
+        "srlate",
         "repeat",
         "clockjump",
     ]
@@ -82,6 +84,10 @@ QUIRKS = frozenset(
 #: The ``repeat`` quirk sends every n-th picture twice (every GOP position is hit in time).
 REPEAT_EVERY = 7
 SESSION_TIMEOUT_S = 3
+#: The ``srlate`` quirk holds sender reports back this long after the first picture: the
+#: interop suite's first 2 s segment (1 s GOPs) is due 2-3 s after it, so the first report
+#: comes a second after that cut, in a later read of the client.
+SR_LATE_S = 4.0
 RTP_CLOCK = 90_000
 
 
@@ -167,6 +173,9 @@ class _Connection:
     clock: tuple[int, bool] = (0, True)
     au_boundary: bool = True
     reported: bool = False  # a sender report relayed (``srshift``: no picture before one)
+    #: ``srlate``: when the first picture was relayed, and the newest sender report held back.
+    first_picture_at: float | None = None
+    held_report: bytes | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def reply(self, req: _Message, status: str, headers: list[tuple[str, str]]) -> None:
@@ -316,6 +325,8 @@ class _Connection:
         if channel == 0 and len(payload) >= 12:
             if "srshift" in q and not self.reported:
                 return  # a camera that reports first
+            if "srlate" in q:
+                self._release_report()
             self.packets += 1
             if "gaps" in q and self.packets % 50 == 25:
                 return
@@ -335,6 +346,9 @@ class _Connection:
                 payload = payload[:4] + struct.pack(">I", (ts + shift) & 0xFFFFFFFF) + payload[8:]
         elif channel == 1:
             payload = self._rtcp(bytearray(payload))
+            if "srlate" in q and self._holds_reports():
+                self.held_report = payload  # a sender report is still valid later: its pair
+                return
         out = 6 + channel if "channels" in q and channel < 2 else channel
         self.client.write(b"$" + bytes((out,)) + struct.pack(">H", len(payload)) + payload)
         if "audio" in q and channel == 0 and self.packets % 5 == 0:
@@ -342,6 +356,21 @@ class _Connection:
             audio = hdr + b"\x00\x10\x01\x00" + secrets.token_bytes(32)
             chan = 8 if "channels" in q else 2
             self.client.write(b"$" + bytes((chan,)) + struct.pack(">H", len(audio)) + audio)
+
+    def _holds_reports(self) -> bool:
+        """``srlate``: sender reports are held back until ``SR_LATE_S`` after the first picture."""
+        first = self.first_picture_at
+        return first is None or time.monotonic() - first < SR_LATE_S
+
+    def _release_report(self) -> None:
+        """``srlate``, before each picture's packet: the held report once the time is up."""
+        if self.first_picture_at is None:
+            self.first_picture_at = time.monotonic()
+        held = self.held_report
+        if held is not None and not self._holds_reports():
+            self.held_report = None
+            out = 7 if "channels" in self.quirks else 1
+            self.client.write(b"$" + bytes((out,)) + struct.pack(">H", len(held)) + held)
 
     def _rtcp(self, buf: bytearray) -> bytes:
         i = 0

@@ -211,7 +211,9 @@ def _sessions(
             camera_id=f"syn{i:05d}",
             url="rtsp://replay.invalid/cam",
             worker_id="scale-bench",
-            options=SessionOptions(segment_target_s=SEGMENT_S),
+            # The replay carries no RTCP: the first cut waits for no sender report (the
+            # service's would wait FIRST_REPORT_WAIT_S, once per session, in the warm-up).
+            options=SessionOptions(segment_target_s=SEGMENT_S, first_report_wait_s=0.0),
             on_connected=lambda _info: None,
             on_segment=lambda seg: poster.post(submit, seg),
             on_snapshot=lambda pkt: poster.post(snap.decode, pkt),

@@ -58,6 +58,12 @@ class IngestSettings(ServiceSettings):
     )
     #: Re-anchor the wall clock of a session when the camera clock drifted this far.
     max_clock_drift_s: float = Field(default=2.0, gt=0)
+    #: The first segment of a session waits this long (of media, past the target) for the
+    #: camera's first RTCP sender report, so that it anchors the session on the camera's
+    #: clock. RFC 3550 (6.2, 6.3.1): a sender's first report comes within 1.5 x 5 s / (e - 3/2)
+    #: = 6.2 s of its start, so 5 s past a target of at least 2 s covers every sender that
+    #: follows it; a camera that never reports has a first segment up to this much longer.
+    first_report_wait_s: float = Field(default=5.0, ge=0, le=10)
 
     # --- hand-off and spool
     #: Bounded on-disk spool for segments the bus refused; drained in order.

@@ -98,6 +98,7 @@ def cameras(
         "gst-wrap-abscontrol": q("wrap+abscontrol", sim.url(3)),
         "gst-gaps": q("gaps", sim.url(1)),
         "gst-srshift": q("srshift", sim.url(1)),
+        "gst-srshift-late": q("srshift+srlate", sim.url(2)),
         "gst-repeat": q("repeat", sim.url(2)),
         "aio": aio.url("av.mp4"),
         "aio-digest-timeout": q("digest+timeout", aio.url("av.mp4"), credentials=True),
@@ -278,8 +279,13 @@ def test_lost_packets_cost_the_rest_of_their_gop_and_nothing_else(
     assert all(s.frames >= 1 for s in full)
 
 
-def test_sender_reports_give_the_segments_the_camera_clock(recorded: Recorded) -> None:
-    """The same pictures, their sender reports 1 s behind: segment times 1 s earlier."""
+@pytest.mark.parametrize("camera_id", ["gst-srshift", "gst-srshift-late"])
+def test_sender_reports_give_the_segments_the_camera_clock(
+    recorded: Recorded, camera_id: str
+) -> None:
+    """The same pictures, their sender reports 1 s behind: segment times 1 s earlier; also
+    when the first report comes 4 s after the first picture (``srlate``), after the first 2 s
+    segment was due: the first cut waited for it (that segment is longer)."""
 
     def lag(camera_id: str) -> float:  # arrival of a segment's message minus its end
         segs, arrived = recorded.segments[camera_id], recorded.arrived[camera_id]
@@ -288,9 +294,11 @@ def test_sender_reports_give_the_segments_the_camera_clock(recorded: Recorded) -
             for s, t in zip(segs, arrived, strict=True)
         )
 
-    shift = lag("gst-srshift") - lag("gst-plain")
+    shift = lag(camera_id) - lag("gst-plain")
     assert 0.7 < shift < 1.3, shift
-    steady_segments(recorded, "gst-srshift")
+    steady_segments(recorded, camera_id)  # one session, joined end to start, decoding
+    if camera_id.endswith("-late"):
+        assert seconds(recorded.segments[camera_id][0]) > 2.5  # cut after the report came
 
 
 @pytest.mark.parametrize("camera_id", ["gst-repeat", "aio", "aio-digest-timeout"])

@@ -66,6 +66,7 @@ def interleaved(
     repeat: frozenset[int] = frozenset(),
     step: tuple[int, int] = (0, 0),
     jump: tuple[int, int, int] | None = None,
+    reports_from: int = 1,
 ) -> bytes:
     """RFC 7798 packets (single NAL units and FUs) in RTSP interleaved framing; RTP times
     from ``ts0`` (32 bits: they may wrap), the packets numbered in ``lose`` left out (their
@@ -75,7 +76,8 @@ def interleaved(
     = (picture, ticks): the camera's RTP clock steps by ``ticks`` from that picture on;
     ``jump`` = (first, last, seconds): the camera's clock is that many seconds off for
     pictures first..last-1, in its sender reports and its RTP timestamps alike. Each picture
-    is sent at its presentation time (``shown``: B-frames are sent before it)."""
+    is sent at its presentation time (``shown``: B-frames are sent before it). The first
+    report before picture ``reports_from`` (a camera whose first report comes late)."""
     out, seq = bytearray(), 0
 
     def off(n: int) -> int:
@@ -102,7 +104,7 @@ def interleaved(
         [(n, au)] * (2 if n in repeat else 1) for n, au in enumerate(aus)
     ):
         ts = ts0 + shown[au] * TICKS + (step[1] if step[1] and n >= step[0] else 0) + off(n) * 90000
-        if sender_clock is not None and n:
+        if sender_clock is not None and n and n >= reports_from:
             report(n)
         nals = nal_units(au)
         for k, nal in enumerate(nals):
@@ -149,10 +151,15 @@ def run_session(
     data: bytes | None = None,
     max_drift_s: float = 2.0,
     counters: Counters | None = None,
+    first_report_wait_s: float = 0.0,
+    chunk: int = 5000,
 ) -> list[ClosedSegment]:
+    """The segments of ``aus`` (or the wire ``data``). The first cut waits for no sender report
+    unless ``first_report_wait_s`` says so: the first segment is cut like any other. Each
+    read of the socket takes at most ``chunk`` bytes."""
     client = RtspClient("rtsp://127.0.0.1:1/cam", batch_s=0.0)
     wire = interleaved(aus) if data is None else data
-    client._sock = ByteSocket(wire, 5000)  # type: ignore[assignment]
+    client._sock = ByteSocket(wire, chunk)  # type: ignore[assignment]
     desc = StreamDescription("hevc", 96, 90000, (), "rtsp://127.0.0.1:1/cam/stream=0")
     client.description = desc
     segments: list[ClosedSegment] = []
@@ -160,7 +167,12 @@ def run_session(
         "cam",
         "rtsp://127.0.0.1:1/cam",
         "w",
-        SessionOptions(segment_target_s=target_s, batch_s=0.0, max_clock_drift_s=max_drift_s),
+        SessionOptions(
+            segment_target_s=target_s,
+            batch_s=0.0,
+            max_clock_drift_s=max_drift_s,
+            first_report_wait_s=first_report_wait_s,
+        ),
         on_connected=lambda _i: None,
         on_segment=segments.append,
         on_snapshot=lambda _p: None,
@@ -275,6 +287,69 @@ def test_sender_reports_anchor_the_segments_on_the_camera_clock(stream: list[byt
     far = run_session(stream, wall, 2.0, data, max_drift_s=60.0)
     start = segment_pb2.SegmentClosed.FromString(bytes(far[0].payload)).segment_start
     assert start.seconds + start.nanos / 1e9 == pytest.approx(wall, abs=0.002)
+
+
+def starts_and_ends(messages: list[segment_pb2.SegmentClosed]) -> list[tuple[float, float]]:
+    return [
+        (
+            m.segment_start.seconds + m.segment_start.nanos / 1e9,
+            m.segment_end.seconds + m.segment_end.nanos / 1e9,
+        )
+        for m in messages
+    ]
+
+
+def test_a_first_sender_report_after_the_target_still_anchors_the_segments(
+    stream: list[bytes],
+) -> None:
+    """The camera's first report comes before picture 65 (2.6 s in), after the keyframe at
+    2.0 s that would have cut the first 2 s segment: the first cut waits for it (keyframe 70),
+    and every segment starts at the camera's capture time, joined, none overlapping. (Reads
+    of 200 bytes: the report is not read before the keyframe at 2.0 s reaches the cut.)"""
+    wall = 1_800_000_000.0
+    data = interleaved(stream, sender_clock=wall - 1.5, reports_from=65)
+    segments = run_session(
+        stream, wall, 2.0, data, max_drift_s=60.0, first_report_wait_s=2.0, chunk=200
+    )
+    messages = [segment_pb2.SegmentClosed.FromString(bytes(s.payload)) for s in segments]
+    spans = starts_and_ends(messages)
+    assert spans[0][0] == pytest.approx(wall - 1.5, abs=0.002)  # capture time, not arrival
+    assert messages[0].frames == 70
+    assert spans[0][1] - spans[0][0] == pytest.approx(70 / FPS, abs=0.002)
+    frame = 0
+    for m, (start, _end) in zip(messages, spans, strict=True):  # all on the camera's clock
+        assert start == pytest.approx(wall - 1.5 + frame / FPS, abs=0.002), frame
+        frame += m.frames
+    for a, b in itertools.pairwise(messages):
+        assert a.segment_end == b.segment_start  # joined: no gap, no overlap
+    assert all(start < end for start, end in spans)
+    assert sum(m.frames for m in messages) == len(stream)
+    assert len(decoded(messages)) == len(stream)
+
+
+def test_without_sender_reports_the_first_cut_waits_at_most_the_bound(
+    stream: list[bytes],
+) -> None:
+    """No report ever: the first segment is cut at the first keyframe after target + wait
+    (2 + 2 s), on our clock, the rest at the target; a session that ends while its first
+    cut waits (2 + 5 s: longer than the stream) hands out every picture it held."""
+    wall = 1_800_000_000.0
+    segments = run_session(stream, wall, 2.0, max_drift_s=60.0, first_report_wait_s=2.0)
+    messages = [segment_pb2.SegmentClosed.FromString(bytes(s.payload)) for s in segments]
+    assert [m.frames for m in messages] == [100, 40, 10]  # the last two: the end
+    assert messages[1].segment_end == messages[2].segment_start
+    spans = starts_and_ends(messages)
+    assert spans[0] == pytest.approx((wall, wall + 4.0), abs=0.002)
+    assert messages[0].segment_end == messages[1].segment_start
+    ended = run_session(stream, wall, 2.0, max_drift_s=60.0, first_report_wait_s=5.0)
+    held = [segment_pb2.SegmentClosed.FromString(bytes(s.payload)) for s in ended]
+    assert sum(m.frames for m in held) == len(stream)  # nothing lost
+    assert sum(m.duration.ToTimedelta().total_seconds() for m in held) == pytest.approx(
+        len(stream) / FPS
+    )
+    for a, b in itertools.pairwise(held):
+        assert a.segment_end == b.segment_start
+    assert len(decoded(held)) == len(stream)
 
 
 def test_a_picture_sent_twice_with_one_timestamp_is_recorded_once(stream: list[bytes]) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tncam_ingest.bus.spool import Spool, SpoolFullError
+from tncam_ingest.service.context import session_options
 from tncam_ingest.settings import IngestSettings
 
 
@@ -38,6 +39,9 @@ def test_settings_defaults_and_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s.rtsp_timeout_s == 5.0
     with pytest.raises(ValueError, match="segment_target_s"):
         IngestSettings(environment="test", segment_target_s=12)
+    assert session_options(s).first_report_wait_s == 5.0  # reaches the sessions
+    with pytest.raises(ValueError, match="first_report_wait_s"):
+        IngestSettings(environment="test", first_report_wait_s=11)
     with pytest.raises(ValueError, match="reconnect"):
         IngestSettings(environment="test", reconnect_initial_s=5, reconnect_max_s=1)
     monkeypatch.setenv("TNCAM_S3_ENDPOINT", "http://127.0.0.1:9000")

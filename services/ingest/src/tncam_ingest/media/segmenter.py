@@ -109,6 +109,8 @@ class Segmenter:
         c = self.counters
         ticks_per_s = 1 / tb
         target_ticks = int(opts.segment_target_s * ticks_per_s)
+        # The first segment waits this long for the camera's first sender report (see below).
+        first_ticks = target_ticks + int(opts.first_report_wait_s * ticks_per_s)
         max_jump = int(max(opts.timeout_s, 2.0) * ticks_per_s)
         max_bytes = opts.segment_max_bytes
         frame_ticks = 0  # typical step between presentation times, learned
@@ -226,6 +228,13 @@ class Segmenter:
                     last_kf_pts = out_pts
                     # Half a frame short is long enough: a camera's 90 kHz timestamps jitter.
                     long_enough = out_pts - seg.start_pts >= target_ticks - frame_ticks // 2
+                    if long_enough and self._sequence == 0 and not anchor.camera:
+                        # The first cut waits (bounded) for the camera's first sender report:
+                        # cut then, the first segment is re-based on the camera's clock (and
+                        # the session with it) without going back on one handed out.
+                        store = getattr(packet, "store", None)
+                        if store is not None and store.sender_clock is None:
+                            long_enough = out_pts - seg.start_pts >= first_ticks - frame_ticks // 2
                     # Cut early rather than let the next GOP push the segment over the limit.
                     too_big = muxer.pending_bytes + 2 * last_gop_bytes > max_bytes
                     if long_enough or too_big or reanchor:
@@ -285,7 +294,9 @@ class Segmenter:
         ``camera``: the keyframe's capture time from the camera's RTCP sender reports (None
         without one, or when it is further than ``MAX_CLOCK_DRIFT_S`` from the local clock).
         The first sender report of a session re-bases its first segment, not yet handed out,
-        so the session's segments still join exactly; a re-anchored clock takes it too.
+        so the session's segments still join exactly; a re-anchored clock takes it too. The
+        first cut waits for that report (``first_report_wait_s`` of media past the target at
+        most: ``_loop``), so a report that comes after the target still anchors the session.
         """
         if camera is not None and not anchor.camera and self._sequence == 0:
             seg.start_wall = camera - float((pts - seg.start_pts) * tb)

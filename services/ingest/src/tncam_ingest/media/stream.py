@@ -22,6 +22,9 @@ class SessionOptions:
     segment_max_bytes: int = 8 * 1024 * 1024 - 256 * 1024
     keyframe_timeout_s: float = 30.0
     max_clock_drift_s: float = 2.0
+    #: The first segment is cut at the first keyframe after the target once the camera's
+    #: first RTCP sender report came, or this much media later without one (ingest README).
+    first_report_wait_s: float = 5.0
     #: The RTSP client (media.rtsp): pause between socket reads, so each read takes a batch.
     batch_s: float = 0.25
     #: The same while someone watches the stream live (latency matters more than CPU then).

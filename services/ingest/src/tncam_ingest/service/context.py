@@ -51,6 +51,7 @@ def session_options(s: IngestSettings) -> SessionOptions:
         segment_max_bytes=s.segment_max_bytes,
         keyframe_timeout_s=s.keyframe_timeout_s,
         max_clock_drift_s=s.max_clock_drift_s,
+        first_report_wait_s=s.first_report_wait_s,
         batch_s=s.rtsp_batch_s,
         live_batch_s=s.live_batch_s,
     )
