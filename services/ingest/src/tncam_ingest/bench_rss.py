@@ -160,7 +160,7 @@ def _trace_top(base: tracemalloc.Snapshot | None, top: int = 10) -> list[str]:
 
 
 async def run_child(  # long: the fleet set up, the minute loop and the tear-down read as one
-    n: int, minutes: float, nats_url: str, recording: Path, trace: bool
+    n: int, minutes: float, nats_url: str, recording: Path, trace: bool, snapshot_s: float
 ) -> dict[str, object]:
     """N replayed cameras for ``minutes``, sampled each minute; the figures as JSON."""
     if trace:
@@ -182,7 +182,7 @@ async def run_child(  # long: the fleet set up, the minute loop and the tear-dow
         )
         stop = asyncio.Event()
         runner = asyncio.create_task(handoff.run(stop))
-        snap = Snapshots(60.0)
+        snap = Snapshots(snapshot_s or 60.0)
         sessions = _sessions(
             n, source, LoopPoster(asyncio.get_running_loop()), handoff.submit, snap
         )
@@ -191,7 +191,7 @@ async def run_child(  # long: the fleet set up, the minute loop and the tear-dow
         for t in threads:
             t.start()
             await asyncio.sleep(SEGMENT_S / n)
-        asker = asyncio.create_task(snap.ask(sessions))
+        asker = asyncio.create_task(snap.ask(sessions) if snapshot_s else asyncio.sleep(0))
         minute = 1
         while minute <= minutes:
             await asyncio.sleep(max(0.0, t0 + 60 * minute - time.monotonic()))
@@ -298,6 +298,29 @@ def _variants(compare: list[str]) -> list[tuple[str, dict[str, str]]]:
     return runs
 
 
+def _run_all(args: argparse.Namespace) -> list[Run]:
+    """Each run in a child process of its own, with a fresh ``nats-server``, one after another."""
+    from tncam_ingest.bench_scale import recording_for
+    from tncam_testkit.nats import NatsServer
+
+    runs: list[Run] = []
+    with tempfile.TemporaryDirectory(prefix="tncam-rss-") as tmp:
+        rec = recording_for(args.bitrate, Path(tmp))
+        for label, extra in _variants(args.compare):
+            print(f"{label}: {args.n} cameras for {args.minutes:g} min", flush=True)
+            with NatsServer(Path(tmp) / f"nats-{len(runs)}") as nats:
+                child = [sys.executable, "-m", "tncam_ingest.bench_rss", "--child", str(args.n)]
+                child += ["--minutes", str(args.minutes), "--nats", nats.url]
+                child += ["--recording", str(rec)]
+                child += ["--tracemalloc"] if args.tracemalloc else []
+                child += ["--snapshot-s", str(args.snapshot_s)]
+                out = subprocess.run(
+                    child, check=True, stdout=subprocess.PIPE, text=True, env=os.environ | extra
+                )
+            runs.append(Run.from_json(label, json.loads(out.stdout.strip().splitlines()[-1])))
+    return runs
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tncam_ingest.bench_rss", description=__doc__)
     p.add_argument("--n", type=int, default=64, help="cameras")
@@ -307,6 +330,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--bitrate", default="4M", help="H.265 clip bitrate")
     p.add_argument("--tracemalloc", action="store_true", help="allocation sites that grew")
+    p.add_argument(
+        "--snapshot-s", type=float, default=60.0, help="snapshot interval (service); 0: none"
+    )
     p.add_argument(
         "--compare",
         action="append",
@@ -322,27 +348,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.child is not None:
         tune_malloc()  # as the service does at start
         res = asyncio.run(
-            run_child(args.child, args.minutes, args.nats, args.recording, args.tracemalloc)
+            run_child(
+                args.child,
+                args.minutes,
+                args.nats,
+                args.recording,
+                args.tracemalloc,
+                args.snapshot_s,
+            )
         )
         print(json.dumps(res))
         return 0
-    from tncam_ingest.bench_scale import recording_for
-    from tncam_testkit.nats import NatsServer
-
-    runs: list[Run] = []
-    with tempfile.TemporaryDirectory(prefix="tncam-rss-") as tmp:
-        rec = recording_for(args.bitrate, Path(tmp))
-        for label, extra in _variants(args.compare):
-            print(f"{label}: {args.n} cameras for {args.minutes:g} min", flush=True)
-            with NatsServer(Path(tmp) / f"nats-{len(runs)}") as nats:
-                child = [sys.executable, "-m", "tncam_ingest.bench_rss", "--child", str(args.n)]
-                child += ["--minutes", str(args.minutes), "--nats", nats.url]
-                child += ["--recording", str(rec)]
-                child += ["--tracemalloc"] if args.tracemalloc else []
-                out = subprocess.run(
-                    child, check=True, stdout=subprocess.PIPE, text=True, env=os.environ | extra
-                )
-            runs.append(Run.from_json(label, json.loads(out.stdout.strip().splitlines()[-1])))
+    runs = _run_all(args)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps([dataclasses.asdict(r) for r in runs]))
