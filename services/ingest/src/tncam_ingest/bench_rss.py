@@ -25,6 +25,7 @@ import asyncio
 import ctypes
 import ctypes.util
 import dataclasses
+import functools
 import gc
 import json
 import os
@@ -75,14 +76,22 @@ class _MallInfo2(ctypes.Structure):
     ]
 
 
-def mallinfo() -> dict[str, int]:
-    """glibc's heap over every arena: used, free (kept), mmapped bytes ({} if not glibc)."""
+@functools.cache
+def _mallinfo2() -> Any:
+    """glibc's ``mallinfo2``, loaded once (a CDLL per call would be this benchmark's growth)."""
     name = ctypes.util.find_library("c")
     if name is None:
-        return {}
+        return None
     try:
-        fn = ctypes.CDLL(name).mallinfo2
+        return ctypes.CDLL(name).mallinfo2
     except (OSError, AttributeError):
+        return None
+
+
+def mallinfo() -> dict[str, int]:
+    """glibc's heap over every arena: used, free (kept), mmapped bytes ({} if not glibc)."""
+    fn = _mallinfo2()
+    if fn is None:
         return {}
     fn.restype = _MallInfo2
     mi = fn()
