@@ -187,6 +187,10 @@ bench-scale: setup ## ceilings of one ingest process / one recorder replica (syn
 	$(PY) -m tncam_recorder.bench --backends minio --writers 16 --paced-fractions 0.5,1 --json var/bench/recorder-scale.json
 	$(PY) -m tncam_testkit.capacity --ingest var/bench/ingest-scale.json --recorder var/bench/recorder-scale.json
 
+bench-ingest-rss: setup ## one ingest process's memory under a steady load (64 synthetic cameras, 16 min each): glibc's arenas vs the service's, slopes side by side
+	mkdir -p var/bench
+	$(PY) -m tncam_ingest.bench_rss --json var/bench/ingest-rss.json
+
 bench-live: setup ## live edge: time to first frame, glass-to-glass, CPU per viewer (passthrough, shared transcode) vs a naive per-viewer aiortc pipeline
 	$(PY) -m tncam_live.bench
 
@@ -221,4 +225,4 @@ clean: ## remove caches and local state (keeps the venv and the MinIO build)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(STAMPS)
 
 
-.PHONY: soak bench-scale restore-drill console bench-console values-table openapi bench-recorder bench-ingest bench-live bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-faults test-unit test-integration test-e2e migrate run clean
+.PHONY: soak bench-scale bench-ingest-rss restore-drill console bench-console values-table openapi bench-recorder bench-ingest bench-live bench-audit bench-gateway bench-registry dashboards help setup minio lock proto proto-check lint fmt test test-worm test-faults test-unit test-integration test-e2e migrate run clean
