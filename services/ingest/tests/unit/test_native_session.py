@@ -9,6 +9,7 @@ import itertools
 import struct
 import subprocess
 import time
+from collections.abc import Callable
 from fractions import Fraction
 
 import av
@@ -146,7 +147,7 @@ class ByteSocket:
 
 def run_session(
     aus: list[bytes],
-    wall: float,
+    wall: float | Callable[[], float],
     target_s: float,
     data: bytes | None = None,
     max_drift_s: float = 2.0,
@@ -156,7 +157,8 @@ def run_session(
 ) -> list[ClosedSegment]:
     """The segments of ``aus`` (or the wire ``data``). The first cut waits for no sender report
     unless ``first_report_wait_s`` says so: the first segment is cut like any other. Each
-    read of the socket takes at most ``chunk`` bytes."""
+    read of the socket takes at most ``chunk`` bytes. ``wall``: our clock, by default one
+    that stands still (the media runs ahead of it)."""
     client = RtspClient("rtsp://127.0.0.1:1/cam", batch_s=0.0)
     wire = interleaved(aus) if data is None else data
     client._sock = ByteSocket(wire, chunk)  # type: ignore[assignment]
@@ -176,7 +178,7 @@ def run_session(
         on_connected=lambda _i: None,
         on_segment=segments.append,
         on_snapshot=lambda _p: None,
-        wall=lambda: wall,  # a clock that stands still: the media runs ahead of it
+        wall=wall if callable(wall) else lambda: wall,
         counters=counters or Counters(),
     )
     end = session._stream_native(client, desc, time.monotonic())
@@ -445,3 +447,29 @@ def test_a_clock_step_among_b_frames_keeps_the_pictures_in_order(
     times = decoded(messages)  # FFmpeg: no "non monotonically increasing dts"
     assert len(times) == len(bframe_stream)
     assert times == sorted(times)
+
+
+def test_a_backlog_read_as_the_session_starts_does_not_overlap_the_next_segment(
+    stream: list[bytes],
+) -> None:
+    # The session's first 3 s of pictures are read at one instant (the host stalled as the
+    # session started, or the camera flushed its buffer), then pictures come in real time.
+    # Read late, the first picture was stamped 3 s after it was taken; at the first cut the
+    # media is 2 s ahead of our clock (more than the 1 s drift allowed here). The first
+    # segment, not handed out yet, is put back to end at its cut: the next one did start
+    # there, over it (seen in CI on a loaded machine: 7 s, the first cut waiting for a sender
+    # report).
+    t0 = 1_800_000_000.0
+    calls = itertools.count()
+    backlog = 3 * FPS
+
+    def clock() -> float:  # our clock, read once per picture
+        return t0 + max(0, next(calls) - backlog) / FPS
+
+    segments = run_session(stream, clock, 2.0, max_drift_s=1.0)
+    messages = [segment_pb2.SegmentClosed.FromString(bytes(s.payload)) for s in segments]
+    assert len(messages) >= 3
+    for a, b in itertools.pairwise(messages):
+        assert a.segment_end == b.segment_start
+    first_end = messages[0].segment_end.seconds + messages[0].segment_end.nanos / 1e9
+    assert first_end == pytest.approx(t0, abs=0.1)  # cut while the backlog was read

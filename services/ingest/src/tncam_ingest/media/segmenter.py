@@ -302,6 +302,14 @@ class Segmenter:
             seg.start_wall = camera - float((pts - seg.start_pts) * tb)
             anchor.wall, anchor.pts, anchor.camera = camera, pts, True
         drift = anchor.wall + float((pts - anchor.pts) * tb) - now
+        if drift > self.options.max_clock_drift_s and self._sequence == 0 and not anchor.camera:
+            # More media than time went by since the session's first picture: it was read
+            # late (a backlog read at once: the host stalled as the session started, or the
+            # camera flushed its buffer). Nothing is handed out yet: the first segment is
+            # re-based to end now rather than the next one moved back over it.
+            seg.start_wall -= drift
+            anchor.wall -= drift
+            drift = 0.0
         # The end is where the next segment starts on this anchor, computed the same way.
         self._emit(muxer, seg, pts, tb, end_wall=anchor.wall + float((pts - anchor.pts) * tb))
         if reanchor or abs(drift) > self.options.max_clock_drift_s:
