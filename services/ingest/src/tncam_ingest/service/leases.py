@@ -115,6 +115,7 @@ class LeaseCoordinator:
                 tg.create_task(b.watch_configs(self._on_config_entry, stop)),
                 tg.create_task(b.watch_leases(self._on_lease_entry, stop)),
                 tg.create_task(b.watch_workers(self._on_worker_entry, stop)),
+                tg.create_task(self._fences(stop)),
             ]
             try:
                 await self._rounds(stop)
@@ -229,6 +230,9 @@ class LeaseCoordinator:
         for cam, held in list(self.held.items()):
             if cam not in self.held:
                 continue
+            # The lease's TTL runs from the write, which is before the answer (maybe long before
+            # on a slow bus): the fence counts from the request.
+            sent = time.monotonic()
             try:
                 rev = await self.buckets.renew(
                     cam,
@@ -244,7 +248,21 @@ class LeaseCoordinator:
                 continue
             if cam in self.held:
                 held.revision = rev
-                held.renewed_mono = time.monotonic()
+                held.renewed_mono = sent
+
+    async def _fences(self, stop: asyncio.Event) -> None:
+        """Fence on time, whatever the rounds do: a round can hang in renewals on a bus that
+        does not answer (a NATS node cut off from its peers: up to the JetStream API timeout
+        per camera, one after the other), and a fence after it could come past the lease's
+        TTL, when another worker may already hold the camera."""
+        while not stop.is_set():
+            self._fence()
+            now = time.monotonic()
+            due = [h.renewed_mono + self._fence_s - now for h in self.held.values()]
+            delay = min([self._renew_s, *due])
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0.05, delay + 0.01)):
+                    await stop.wait()
 
     def _fence(self) -> None:
         """Stop sessions whose lease may have expired: better a gap than two sessions."""
@@ -261,7 +279,7 @@ class LeaseCoordinator:
         cfg = self.state.configs.get(cam)
         if cfg is None:
             return
-        since = utc_now()
+        since, sent = utc_now(), time.monotonic()
         try:
             rev = await self.buckets.create(cam, since=since, config_revision=cfg.revision)
         except LeaseTakenError:
@@ -269,7 +287,7 @@ class LeaseCoordinator:
         except KV_ERRORS as e:
             log.warning("lease claim failed: %s", e, extra={"camera_id": cam})
             return
-        self.held[cam] = _Held(rev, since, time.monotonic(), cfg.revision)
+        self.held[cam] = _Held(rev, since, sent, cfg.revision)
         self.state.holders[cam] = (self.worker_id, time.time())
         self._metrics.lease_events.labels(event="acquired").inc()
         log.info("lease acquired", extra={"camera_id": cam, "revision": rev})
