@@ -1,4 +1,4 @@
-"""The fence stops a session on time even while a lease round hangs on the bus.
+"""Lease rounds on a bus that does not answer: the fence is on time, the fair share waits.
 
 Seen in the fault suite: a worker connected to a NATS node cut off from its peers gets its
 renewals refused at once ("no response from stream") or only after the JetStream API timeout
@@ -6,6 +6,10 @@ renewals refused at once ("no response from stream") or only after the JetStream
 hung in renewals fenced the sessions after the lease's TTL: another worker could hold the
 camera meanwhile (two RTSP sessions). The buckets here stand in for a bus that does not answer
 (what is tested is the coordinator's timing, not NATS).
+
+After a partition heals, the R3 lease bucket may not answer for seconds (its leaders are
+elected again): a worker that gave a camera up for the fair share then stopped its session but
+could not delete the lease, and nobody recorded the camera until the lease expired.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from tncam.registry.v1 import camera_config_pb2
 from tncam_ingest.metrics import IngestMetrics
 from tncam_ingest.service.leases import LeaseCoordinator, _Held
 from tncam_mesh.clock import utc_now
@@ -88,3 +93,59 @@ async def test_a_session_is_fenced_within_fence_s_while_its_renewal_hangs() -> N
     # On time: the fence's own bound, not a round's end (the lease's TTL would be past).
     assert at - renewed < 0.5 + 0.25, at - renewed
     assert "cam1" not in coordinator.held
+
+
+class _FlakyBuckets(_UnansweredBuckets):
+    """Renewals time out while ``down``; everything else answers at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = True
+        self.deleted: list[str] = []
+
+    async def renew(self, cam: str, **_: Any) -> int:  # type: ignore[override]
+        if self.down:
+            raise TimeoutError
+        return 2
+
+    async def heartbeat(self, **_: Any) -> None:  # type: ignore[override]
+        return None
+
+    async def delete(self, cam: str, **_: Any) -> None:  # type: ignore[override]
+        self.deleted.append(cam)
+
+
+async def test_no_camera_is_given_up_for_the_fair_share_while_renewals_fail() -> None:
+    lost: list[tuple[str, str]] = []
+
+    async def on_lost(camera: str, why: str) -> None:
+        lost.append((camera, why))
+
+    async def on_acquired(camera: str, cfg: object) -> None:
+        raise AssertionError("nothing to claim")
+
+    coordinator = LeaseCoordinator(
+        js=None,  # type: ignore[arg-type]  # the buckets are replaced below
+        worker_id="w1",
+        namespace="t",
+        metrics=IngestMetrics(),
+        on_acquired=on_acquired,
+        on_lost=on_lost,
+    )
+    buckets = _FlakyBuckets()
+    coordinator.buckets = buckets  # type: ignore[assignment]
+    for cam in ("cam1", "cam2"):
+        coordinator.state.configs[cam] = camera_config_pb2.CameraIngestConfig(
+            camera_id=cam, revision=1, active=True, rtsp_url=f"rtsp://127.0.0.1/{cam}"
+        )
+        coordinator.held[cam] = _Held(1, utc_now(), time.monotonic(), 1)
+    # A second worker came back: this one holds more than its share (1).
+    coordinator.state.workers["w2"] = time.time()
+    await coordinator.round()
+    assert lost == []
+    assert buckets.deleted == []
+    assert set(coordinator.held) == {"cam1", "cam2"}
+    buckets.down = False
+    await coordinator.round()
+    assert [why for _, why in lost] == ["released"]
+    assert buckets.deleted == [lost[0][0]]

@@ -201,13 +201,14 @@ class LeaseCoordinator:
 
     async def round(self) -> None:
         """One planning round: renew, heartbeat, release, claim."""
-        await self.renew()
+        answered = await self.renew()
         await self.buckets.heartbeat(leases_held=len(self.held), started_at=self._started_at)
         self.state.workers[self.worker_id] = time.time()
         now = time.time()
+        active = self.state.active()
         p = plan(
             me=self.worker_id,
-            active=self.state.active(),
+            active=active,
             holders={
                 # A camera this worker just gave up is left to the others for a while.
                 **{c: "~released" for c, t in self._released.items() if t > now},
@@ -217,7 +218,11 @@ class LeaseCoordinator:
             workers=self.state.live_workers(now, INGEST_WORKERS_KV.ttl_s),
         )
         for cam in p.release:
-            await self._release(cam)
+            # A camera given up for the fair share stops first, then its lease is deleted:
+            # while the bucket does not answer (a renewal just failed) the lease would stay
+            # until its TTL and nobody would record the camera meanwhile. Later, then.
+            if answered or cam not in active:
+                await self._release(cam)
         for cam in p.claim:
             await self._claim(cam)
         self._metrics.leases.set(len(self.held))
@@ -225,8 +230,10 @@ class LeaseCoordinator:
             len(self.state.live_workers(now, INGEST_WORKERS_KV.ttl_s) | {self.worker_id})
         )
 
-    async def renew(self) -> None:
-        """Lease renewal: rewrite every held lease at its revision; a refusal loses the camera."""
+    async def renew(self) -> bool:
+        """Lease renewal: rewrite every held lease at its revision; a refusal loses the camera.
+        False if the bucket did not answer a renewal."""
+        answered = True
         for cam, held in list(self.held.items()):
             if cam not in self.held:
                 continue
@@ -245,10 +252,12 @@ class LeaseCoordinator:
                 continue
             except KV_ERRORS as e:
                 log.warning("lease renewal failed: %s", e, extra={"camera_id": cam})
+                answered = False
                 continue
             if cam in self.held:
                 held.revision = rev
                 held.renewed_mono = sent
+        return answered
 
     async def _fences(self, stop: asyncio.Event) -> None:
         """Fence on time, whatever the rounds do: a round can hang in renewals on a bus that
