@@ -1,4 +1,5 @@
-"""Lease rounds on a bus that does not answer: the fence is on time, the fair share waits.
+"""Lease rounds on a NATS node cut off or a bucket electing its leader: the fence is on time,
+the fair share waits, a lease past its TTL that the bucket still holds is taken over.
 
 Seen in the fault suite: a worker connected to a NATS node cut off from its peers gets its
 renewals refused at once ("no response from stream") or only after the JetStream API timeout
@@ -9,7 +10,8 @@ camera meanwhile (two RTSP sessions). The buckets here stand in for a bus that d
 
 After a partition heals, the R3 lease bucket may not answer for seconds (its leaders are
 elected again): a worker that gave a camera up for the fair share then stopped its session but
-could not delete the lease, and nobody recorded the camera until the lease expired.
+could not delete the lease, and nobody recorded the camera until the lease expired. And the
+bucket's new leader can keep a lease past its TTL (max age) for seconds: a create is refused.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from tncam.registry.v1 import camera_config_pb2
+from tncam_ingest.bus.leases import LeaseTakenError
 from tncam_ingest.metrics import IngestMetrics
 from tncam_ingest.service.leases import LeaseCoordinator, _Held
 from tncam_mesh.clock import utc_now
@@ -149,3 +152,67 @@ async def test_no_camera_is_given_up_for_the_fair_share_while_renewals_fail() ->
     await coordinator.round()
     assert [why for _, why in lost] == ["released"]
     assert buckets.deleted == [lost[0][0]]
+
+
+class _StaleBuckets(_FlakyBuckets):
+    """The bucket still holds a lease past its TTL (its expiry lags a leader change): a create
+    is refused; a compare-and-set on that lease's revision is accepted."""
+
+    def __init__(self, revision: int) -> None:
+        super().__init__()
+        self.down = False
+        self.revision = revision
+        self.writes: list[int] = []
+
+    async def create(self, cam: str, **_: Any) -> int:  # type: ignore[override]
+        raise LeaseTakenError(cam)
+
+    async def renew(self, cam: str, *, revision: int, **_: Any) -> int:  # type: ignore[override]
+        self.writes.append(revision)
+        if revision != self.revision:
+            raise LeaseTakenError(cam)
+        return revision + 1
+
+
+async def test_a_lease_past_its_ttl_that_the_bucket_still_holds_is_taken_over() -> None:
+    acquired: list[str] = []
+
+    async def on_acquired(camera: str, cfg: object) -> None:
+        acquired.append(camera)
+
+    async def on_lost(camera: str, why: str) -> None:
+        raise AssertionError("nothing held")
+
+    def coordinator(buckets: _StaleBuckets, written_ago: float) -> LeaseCoordinator:
+        c = LeaseCoordinator(
+            js=None,  # type: ignore[arg-type]  # the buckets are replaced below
+            worker_id="w1",
+            namespace="t",
+            metrics=IngestMetrics(),
+            on_acquired=on_acquired,
+            on_lost=on_lost,
+        )
+        c.buckets = buckets  # type: ignore[assignment]
+        c.state.configs["cam1"] = camera_config_pb2.CameraIngestConfig(
+            camera_id="cam1", revision=1, active=True, rtsp_url="rtsp://127.0.0.1/cam1"
+        )
+        # Seen last, by the watch, written by a worker since gone.
+        c.state.holders["cam1"] = ("w2", time.time() - written_ago)
+        c.state.revisions["cam1"] = 5
+        return c
+
+    # Written 11 s ago (TTL 10 s): taken over at the revision seen.
+    stale = _StaleBuckets(revision=5)
+    first = coordinator(stale, written_ago=11.0)
+    await first.round()
+    assert acquired == ["cam1"]
+    assert stale.writes == [5]
+    assert first.held["cam1"].revision == 6
+    # Renewed since (another revision): refused, nothing taken.
+    acquired.clear()
+    renewed = _StaleBuckets(revision=7)
+    second = coordinator(renewed, written_ago=11.0)
+    await second.round()
+    assert acquired == []
+    assert renewed.writes == [5]
+    assert second.held == {}

@@ -48,6 +48,7 @@ class LeaseState:
 
     configs: dict[str, Config] = field(default_factory=dict)
     holders: dict[str, tuple[str, float]] = field(default_factory=dict)  # cam -> (worker, t)
+    revisions: dict[str, int] = field(default_factory=dict)  # cam -> its lease's revision
     workers: dict[str, float] = field(default_factory=dict)  # worker -> written at
 
     def live_holders(self, now: float, ttl: float) -> dict[str, str]:
@@ -145,11 +146,13 @@ class LeaseCoordinator:
         held = self.held.get(cam)
         if lease is None:
             self.state.holders.pop(cam, None)
+            self.state.revisions.pop(cam, None)
             if held is not None and change.revision > held.revision:
                 await self._lose(cam, "lost")
             self.kick()
             return
         self.state.holders[cam] = (lease.worker_id, change.written_at)
+        self.state.revisions[cam] = change.revision
         if (
             held is not None
             and lease.worker_id != self.worker_id
@@ -290,7 +293,10 @@ class LeaseCoordinator:
             return
         since, sent = utc_now(), time.monotonic()
         try:
-            rev = await self.buckets.create(cam, since=since, config_revision=cfg.revision)
+            try:
+                rev = await self.buckets.create(cam, since=since, config_revision=cfg.revision)
+            except LeaseTakenError:
+                rev = await self._take_expired(cam, since, cfg)
         except LeaseTakenError:
             return  # someone else was faster (or the old lease has not expired yet)
         except KV_ERRORS as e:
@@ -301,6 +307,21 @@ class LeaseCoordinator:
         self._metrics.lease_events.labels(event="acquired").inc()
         log.info("lease acquired", extra={"camera_id": cam, "revision": rev})
         await self._on_acquired(cam, cfg)
+
+    async def _take_expired(self, cam: str, since: datetime, cfg: Config) -> int:
+        """Claim over a lease past its TTL that the bucket still holds: its expiry can lag for
+        seconds after the bucket's leader changed (a NATS node cut off). Compare-and-set on the
+        revision this worker saw: refused (LeaseTakenError) if its holder renewed it since.
+        Its holder fenced ``TTL - fence_s`` ago at the latest."""
+        holder = self.state.holders.get(cam)
+        revision = self.state.revisions.get(cam)
+        if holder is None or revision is None or time.time() - holder[1] < self._ttl:
+            raise LeaseTakenError(cam)
+        rev = await self.buckets.renew(
+            cam, since=since, config_revision=cfg.revision, revision=revision
+        )
+        log.info("expired lease taken over", extra={"camera_id": cam, "holder": holder[0]})
+        return rev
 
     async def _release(self, cam: str) -> None:
         held = self.held.pop(cam, None)
