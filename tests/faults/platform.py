@@ -5,7 +5,8 @@ bucket is replicated on the three nodes (``TNCAM_NATS_REPLICAS=3``), as in produ
 
 Unlike the e2e tests, which share the session's NATS, PostgreSQL and MinIO, the fault suite
 owns its servers (on fixed ports, so each can be stopped and brought back where the services
-expect it) and runs registry, audit, recorder, ingest and gateway against them, with a fleet of
+expect it) and runs registry, audit, recorder, two ingest workers (each on its own NATS node)
+and gateway against them, with a fleet of
 simulated cameras imported through ``tncam cameras import`` as an operator would.
 """
 

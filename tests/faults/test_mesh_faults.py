@@ -3,7 +3,8 @@
 Each case waits for steady load (every service ready, every camera connected and recording),
 breaks one thing, repairs it as Kubernetes or an operator would, and then checks the same
 invariants (tests/faults/invariants.py): every segment ingest handed off is stored exactly once
-or counted and audited as dropped, no gap but where ingest could not reach the cameras, every
+or counted and audited as dropped, no gap but where the case allows it (the cameras of an ingest
+worker lost, until the other takes them over) and no camera recorded twice at once, every
 audit event accepted is in the chain exactly once and ``tncam audit verify`` passes, camera
 states settle within 30 s, every service is ready again. The table of lost, duplicated and
 recovery time per case is printed at the end of the run and written to ``var/faults.txt``.
