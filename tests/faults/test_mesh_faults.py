@@ -136,6 +136,7 @@ def test_nats_cluster_node_partitioned(platform: Platform, observer: Observer) -
         assert victims, held
         cut_at, cut_mono = now(), time.monotonic()
         platform.nats.partition(cut)
+        wait_until("no route left to the node cut", lambda: platform.nats.routes(cut), 5)
         took, doubled = _taken_over(platform, victims, cut_mono, h)
         # Held on until the survivor records them: its first segments are cut during the cut.
         time.sleep(max(0.0, h.first_segment_s + h.segment_s - (time.monotonic() - took)))
