@@ -181,6 +181,15 @@ class Handover:
         after the last renewal (a round), and its session starts."""
         return INGEST_LEASES_KV.ttl_s - self.fence_s + self.renew_s + self.first_segment_s
 
+    def allow_bus_outage(self, case: Case, began: dt.datetime, back: dt.datetime) -> None:
+        """The gaps of the lease bucket answering no one from ``began`` to ``back`` (NATS
+        restarted, a node lost or healed: the R3 leaders elected again): a worker that cannot
+        renew for ``fence_s`` fences, and the camera is claimed again once the bucket answers
+        and the lease is past its TTL. Each camera at most one such gap (``refenced_s``), until
+        a renewal failing at ``back`` would be fenced and taken over."""
+        end = back + dt.timedelta(seconds=self.fence_s + self.takeover_s + self.first_segment_s)
+        case.allow(self.cameras, began, end, dt.timedelta(seconds=self.refenced_s))
+
     def killed(self, at: dt.datetime) -> dt.datetime:
         """Where the index of a SIGKILLed worker's camera reaches: the segment it was cutting is
         lost (a segment is cut at the first keyframe past the target: < 2 targets)."""
