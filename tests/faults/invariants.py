@@ -229,16 +229,58 @@ def gaps(
     return {c: g for c, g in out.items() if g}
 
 
+@dataclass(frozen=True)
+class Window:
+    """Where a camera may have gaps, each at most ``longest`` long (None: any length)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    longest: dt.timedelta | None = None
+
+    def holds(self, s: dt.datetime, e: dt.datetime) -> bool:
+        inside = self.start <= s and e <= self.end
+        return inside and (self.longest is None or e - s <= self.longest)
+
+
 def outside(
     found: dict[str, list[tuple[dt.datetime, dt.datetime]]],
-    allowed: tuple[dt.datetime, dt.datetime] | None,
+    allowed: dict[str, list[Window]],
 ) -> dict[str, list[tuple[dt.datetime, dt.datetime]]]:
-    """The gaps not inside the ``allowed`` window (the fault window of unreachable cameras)."""
+    """The gaps that no window ``allowed`` for their camera holds (none allowed: every gap)."""
     out = {}
     for camera, spans in found.items():
-        bad = [(s, e) for s, e in spans if allowed is None or s < allowed[0] or e > allowed[1]]
+        windows = allowed.get(camera, [])
+        bad = [(s, e) for s, e in spans if not any(w.holds(s, e) for w in windows)]
         if bad:
             out[camera] = bad
+    return out
+
+
+#: Consecutive segments of a camera overlapping by more than this were recorded twice (one
+#: session's segments join end to start).
+OVERLAP_TOLERANCE_S = 0.5
+
+
+def overlaps(platform: Platform, start: dt.datetime, end: dt.datetime) -> dict[str, list[str]]:
+    """Each camera's segments in [start, end] that begin before an earlier one of it ends (two
+    sessions at once): ``<key> starts <s> before <key> ends <e>``."""
+    out: dict[str, list[str]] = {}
+    last: dict[str, asyncpg.Record] = {}
+    for r in stored_rows(platform):  # ordered by camera, start
+        if not (r["end_at"] > start and r["start_at"] < end):
+            continue
+        camera = r["camera_id"]
+        prev = last.get(camera)
+        if (
+            prev is not None
+            and (prev["end_at"] - r["start_at"]).total_seconds() > OVERLAP_TOLERANCE_S
+        ):
+            out.setdefault(camera, []).append(
+                f"{r['idempotency_key']} starts {r['start_at']:%T.%f} before "
+                f"{prev['idempotency_key']} ends {prev['end_at']:%T.%f}"
+            )
+        if prev is None or r["end_at"] > prev["end_at"]:
+            last[camera] = r
     return out
 
 

@@ -5,7 +5,8 @@ bucket is replicated on the three nodes (``TNCAM_NATS_REPLICAS=3``), as in produ
 
 Unlike the e2e tests, which share the session's NATS, PostgreSQL and MinIO, the fault suite
 owns its servers (on fixed ports, so each can be stopped and brought back where the services
-expect it) and runs registry, audit, recorder, ingest and gateway against them, with a fleet of
+expect it) and runs registry, audit, recorder, two ingest workers (each on its own NATS node)
+and gateway against them, with a fleet of
 simulated cameras imported through ``tncam cameras import`` as an operator would.
 """
 
@@ -45,15 +46,32 @@ START_ATTEMPTS = 3
 #: How long a /readyz answer may take (above the services' 2 s per-check bound).
 READYZ_TIMEOUT_S = 5.0
 
-#: Start order: the audit log and the registry first, the gateway last.
-MESH = ("audit", "registry", "recorder", "ingest", "gateway")
+#: Two ingest workers, as the chart's StatefulSet runs them (``ingest-0``, ``ingest-1``): each
+#: its own worker id and spool, and its own NATS node: ``ingest-1``'s seed list names node n3
+#: only (the partition case cuts that node), ``ingest-0``'s the other two.
+INGEST_NODES = {"ingest-0": (0, 1), "ingest-1": (2,)}
+INGEST_WORKERS = tuple(INGEST_NODES)
+
+#: Start order: the audit log and the registry first, the gateway last. Each is a unit: a
+#: service's process (``ingest-0``: a process of the ingest service).
+MESH = ("audit", "registry", "recorder", *INGEST_WORKERS, "gateway")
+
+
+def service_of(unit: str) -> str:
+    """The service a unit of ``MESH`` runs (``ingest-1`` -> ``ingest``)."""
+    return unit.split("-")[0]
+
+
+def worker_id(unit: str) -> str:
+    """The ``TNCAM_INGEST_WORKER_ID`` of an ingest unit (a StatefulSet pod keeps its name)."""
+    return f"fault-{unit}"
+
 
 #: Settings that make every recovery take seconds rather than the production minutes.
 FAST = {
     "TNCAM_ENVIRONMENT": "test",
     "TNCAM_NATS_REPLICAS": "3",  # every stream and bucket on the 3 nodes
     "TNCAM_LOG_LEVEL": "INFO",
-    "TNCAM_INGEST_WORKER_ID": "fault-ingest-0",  # a StatefulSet pod keeps its name
     "TNCAM_INGEST_SEGMENT_TARGET_S": "2",
     "TNCAM_INGEST_RTSP_TIMEOUT_S": "2",
     "TNCAM_INGEST_RECONNECT_MAX_S": "2",
@@ -104,19 +122,37 @@ class Platform:
     def bucket(self) -> str:
         return self.env["TNCAM_RECORDER_BUCKET"]
 
+    def unit_env(self, unit: str) -> dict[str, str]:
+        """The settings of ``unit``: an ingest worker's own id, spool and NATS node(s)."""
+        if unit not in INGEST_NODES:
+            return self.env
+        return self.env | {
+            "TNCAM_INGEST_WORKER_ID": worker_id(unit),
+            "TNCAM_INGEST_SPOOL_DIR": str(self.workdir / "spool" / unit),
+            "TNCAM_NATS_URL": ",".join(self.nats.nodes[i].url for i in INGEST_NODES[unit]),
+        }
+
+    def log_dir(self, unit: str) -> Path:
+        """Where ``unit`` logs (``<service>.log``; an ingest worker in a folder of its own)."""
+        logs = self.workdir / "logs"
+        return logs if unit == service_of(unit) else logs / unit
+
+    def process(self, unit: str, port: int | None) -> ServiceProcess:
+        return ServiceProcess(
+            service_of(unit),
+            env=self.unit_env(unit),
+            log_dir=self.log_dir(unit),
+            port=port,
+            ready_timeout=60.0,
+        )
+
     def prepare(self, service: str) -> None:
         """Import ``service``'s next process ahead of its restart (``tncam_testkit.standby``):
         the interpreter's imports take 7-22 s on the loaded machine and say nothing about the
         service; everything it does at start still runs after the fault. No-op if prepared."""
         if service in self.standbys:
             return
-        proc = ServiceProcess(
-            service,
-            env=self.env,
-            log_dir=self.workdir / "logs",
-            port=self.procs[service].port,
-            ready_timeout=60.0,
-        )
+        proc = self.process(service, self.procs[service].port)
         proc.spawn_standby(self.workdir / f"standby-{service}")
         self.standbys[service] = proc
 
@@ -132,16 +168,14 @@ class Platform:
         port = old.port if old else free_port()
         standby = self.standbys.pop(service, None)
         for attempt in range(1, START_ATTEMPTS + 1):
-            proc = standby or ServiceProcess(
-                service, env=self.env, log_dir=self.workdir / "logs", port=port, ready_timeout=60.0
-            )
+            proc = standby or self.process(service, port)
             try:
                 if standby is not None:
                     standby = None
                     wait_until(
                         "standby imported", lambda p=proc: p.running and not p.imported(), 90
                     )
-                    proc.release(self.env)
+                    proc.release(self.unit_env(service))
                 else:
                     proc.start()
             except ServerStartError as e:
@@ -267,8 +301,14 @@ def start_platform(
     # The services' imports (the longest part of their start) run while the servers start
     # and the schemas migrate: standbys, given their settings when released.
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("TNCAM_")}
+    logs = workdir / "logs"
     standbys = {
-        s: ServiceProcess(s, env=inherited, log_dir=workdir / "logs", ready_timeout=60.0)
+        s: ServiceProcess(
+            service_of(s),
+            env=inherited,
+            log_dir=logs if s == service_of(s) else logs / s,
+            ready_timeout=60.0,
+        )
         for s in MESH
     }
     for service, standby in standbys.items():
@@ -304,7 +344,6 @@ def start_platform(
         "TNCAM_S3_ACCESS_KEY": s3.endpoint.access_key,
         "TNCAM_S3_SECRET_KEY": s3.endpoint.secret_key,
         "TNCAM_RECORDER_BUCKET": f"faults-{uuid.uuid4().hex[:10]}",
-        "TNCAM_INGEST_SPOOL_DIR": str(workdir / "spool"),
     }
     ids = [f"FT-{60 + n:02d}-UB" for n in range(1, len(urls) + 1)]
     platform = Platform(workdir, nats, pg, s3, cameras, db, env, ids, urls, standbys=standbys)

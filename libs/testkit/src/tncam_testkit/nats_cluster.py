@@ -3,8 +3,10 @@
 Each node is a ``nats-server`` process on 127.0.0.1 with its own client, monitor and route
 ports and its own store; the nodes route to each other, so streams can be replicated (R3).
 Any node can be stopped and started again on the same ports and store, or partitioned from
-the others: every route goes through a :class:`TcpProxy` of its own (and the nodes do not
-advertise their route addresses, so no route bypasses them), which ``partition`` cuts.
+the others: every route goes through a :class:`TcpProxy` of its own, which ``partition`` cuts.
+No route bypasses them: the route address each node gossips (``advertise``) refuses every
+connection. (``no_advertise`` alone did not do it: routes learnt by gossip, pooled ones among
+them, went straight to a node's route port, and a partition left some up.)
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ class ClusterNode:
     def monitor_url(self) -> str:
         return f"http://127.0.0.1:{self.monitor_port}"
 
-    def write_config(self, routes: list[int]) -> None:
+    def write_config(self, routes: list[int], advertise: int) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         route_urls = ", ".join(json.dumps(f"nats-route://127.0.0.1:{p}") for p in routes)
         self.config_path.write_text(
@@ -77,7 +79,10 @@ cluster {{
   name: "tncam-faults"
   listen: "127.0.0.1:{self.route_port}"
   routes: [{route_urls}]
-  # Only the routes above (through the test's proxies): no route learnt by gossip.
+  # Only the routes above (through the test's proxies): a route learnt by gossip (a pooled
+  # one too) would bypass them, so the route address each node gossips refuses every
+  # connection; and no client is told of the other nodes.
+  advertise: "127.0.0.1:{advertise}"
   no_advertise: true
 }}
 """,
@@ -96,6 +101,9 @@ class NatsCluster(StartStop):
         ]
         #: (from, to) node index -> the proxy node ``from``'s route to ``to`` goes through.
         self.proxies: dict[tuple[int, int], TcpProxy] = {}
+        #: The route address every node gossips: always cut (a proxy refusing connections),
+        #: so that the nodes route only through ``proxies``.
+        self.nowhere: TcpProxy | None = None
 
     @property
     def url(self) -> str:
@@ -109,6 +117,10 @@ class NatsCluster(StartStop):
         return once they accept clients: fewer than a quorum have no meta leader, so
         JetStream requests (an R3 stream's creation) time out until more nodes start.
         """
+        if self.nowhere is None:
+            self.nowhere = TcpProxy(self.nodes[0].route_port)
+            self.nowhere.start()
+            self.nowhere.cut()
         if not self.proxies:
             for a in range(len(self.nodes)):
                 for b in range(len(self.nodes)):
@@ -116,7 +128,9 @@ class NatsCluster(StartStop):
                         self.proxies[a, b] = TcpProxy(self.nodes[b].route_port)
                         self.proxies[a, b].start()
         for a, node in enumerate(self.nodes):
-            node.write_config([p.port for (src, _), p in self.proxies.items() if src == a])
+            node.write_config(
+                [p.port for (src, _), p in self.proxies.items() if src == a], self.nowhere.port
+            )
         started = [self.nodes[i] for i in only] if only is not None else self.nodes
         for node in started:
             node.proc.start()
@@ -150,6 +164,14 @@ class NatsCluster(StartStop):
         self.nodes[index].proc.start()
         self.wait_healthy(self.nodes[index])
 
+    def routes(self, index: int) -> list[tuple[str, int]]:
+        """Node ``index``'s routes: the peer's name and the port it connected to (ours when
+        the peer solicited the route, the peer's, or its proxy's, when we did)."""
+        url = f"{self.nodes[index].monitor_url}/routez"
+        with urllib.request.urlopen(url, timeout=2.0) as resp:  # noqa: S310 - fixed loopback URL
+            routez = json.loads(resp.read())
+        return [(str(r.get("remote_name")), int(r.get("port", 0))) for r in routez["routes"] or []]
+
     def partition(self, index: int) -> None:
         """Cut every route between node ``index`` and the others (clients still reach it)."""
         for (a, b), proxy in self.proxies.items():
@@ -168,3 +190,6 @@ class NatsCluster(StartStop):
         for proxy in self.proxies.values():
             proxy.stop()
         self.proxies.clear()
+        if self.nowhere is not None:
+            self.nowhere.stop()
+            self.nowhere = None

@@ -48,6 +48,7 @@ class LeaseState:
 
     configs: dict[str, Config] = field(default_factory=dict)
     holders: dict[str, tuple[str, float]] = field(default_factory=dict)  # cam -> (worker, t)
+    revisions: dict[str, int] = field(default_factory=dict)  # cam -> its lease's revision
     workers: dict[str, float] = field(default_factory=dict)  # worker -> written at
 
     def live_holders(self, now: float, ttl: float) -> dict[str, str]:
@@ -115,6 +116,7 @@ class LeaseCoordinator:
                 tg.create_task(b.watch_configs(self._on_config_entry, stop)),
                 tg.create_task(b.watch_leases(self._on_lease_entry, stop)),
                 tg.create_task(b.watch_workers(self._on_worker_entry, stop)),
+                tg.create_task(self._fences(stop)),
             ]
             try:
                 await self._rounds(stop)
@@ -144,11 +146,13 @@ class LeaseCoordinator:
         held = self.held.get(cam)
         if lease is None:
             self.state.holders.pop(cam, None)
+            self.state.revisions.pop(cam, None)
             if held is not None and change.revision > held.revision:
                 await self._lose(cam, "lost")
             self.kick()
             return
         self.state.holders[cam] = (lease.worker_id, change.written_at)
+        self.state.revisions[cam] = change.revision
         if (
             held is not None
             and lease.worker_id != self.worker_id
@@ -200,13 +204,14 @@ class LeaseCoordinator:
 
     async def round(self) -> None:
         """One planning round: renew, heartbeat, release, claim."""
-        await self.renew()
+        answered = await self.renew()
         await self.buckets.heartbeat(leases_held=len(self.held), started_at=self._started_at)
         self.state.workers[self.worker_id] = time.time()
         now = time.time()
+        active = self.state.active()
         p = plan(
             me=self.worker_id,
-            active=self.state.active(),
+            active=active,
             holders={
                 # A camera this worker just gave up is left to the others for a while.
                 **{c: "~released" for c, t in self._released.items() if t > now},
@@ -216,7 +221,11 @@ class LeaseCoordinator:
             workers=self.state.live_workers(now, INGEST_WORKERS_KV.ttl_s),
         )
         for cam in p.release:
-            await self._release(cam)
+            # A camera given up for the fair share stops first, then its lease is deleted:
+            # while the bucket does not answer (a renewal just failed) the lease would stay
+            # until its TTL and nobody would record the camera meanwhile. Later, then.
+            if answered or cam not in active:
+                await self._release(cam)
         for cam in p.claim:
             await self._claim(cam)
         self._metrics.leases.set(len(self.held))
@@ -224,11 +233,16 @@ class LeaseCoordinator:
             len(self.state.live_workers(now, INGEST_WORKERS_KV.ttl_s) | {self.worker_id})
         )
 
-    async def renew(self) -> None:
-        """Lease renewal: rewrite every held lease at its revision; a refusal loses the camera."""
+    async def renew(self) -> bool:
+        """Lease renewal: rewrite every held lease at its revision; a refusal loses the camera.
+        False if the bucket did not answer a renewal."""
+        answered = True
         for cam, held in list(self.held.items()):
             if cam not in self.held:
                 continue
+            # The lease's TTL runs from the write, which is before the answer (maybe long before
+            # on a slow bus): the fence counts from the request.
+            sent = time.monotonic()
             try:
                 rev = await self.buckets.renew(
                     cam,
@@ -241,10 +255,26 @@ class LeaseCoordinator:
                 continue
             except KV_ERRORS as e:
                 log.warning("lease renewal failed: %s", e, extra={"camera_id": cam})
+                answered = False
                 continue
             if cam in self.held:
                 held.revision = rev
-                held.renewed_mono = time.monotonic()
+                held.renewed_mono = sent
+        return answered
+
+    async def _fences(self, stop: asyncio.Event) -> None:
+        """Fence on time, whatever the rounds do: a round can hang in renewals on a bus that
+        does not answer (a NATS node cut off from its peers: up to the JetStream API timeout
+        per camera, one after the other), and a fence after it could come past the lease's
+        TTL, when another worker may already hold the camera."""
+        while not stop.is_set():
+            self._fence()
+            now = time.monotonic()
+            due = [h.renewed_mono + self._fence_s - now for h in self.held.values()]
+            delay = min([self._renew_s, *due])
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0.05, delay + 0.01)):
+                    await stop.wait()
 
     def _fence(self) -> None:
         """Stop sessions whose lease may have expired: better a gap than two sessions."""
@@ -261,19 +291,37 @@ class LeaseCoordinator:
         cfg = self.state.configs.get(cam)
         if cfg is None:
             return
-        since = utc_now()
+        since, sent = utc_now(), time.monotonic()
         try:
-            rev = await self.buckets.create(cam, since=since, config_revision=cfg.revision)
+            try:
+                rev = await self.buckets.create(cam, since=since, config_revision=cfg.revision)
+            except LeaseTakenError:
+                rev = await self._take_expired(cam, since, cfg)
         except LeaseTakenError:
             return  # someone else was faster (or the old lease has not expired yet)
         except KV_ERRORS as e:
             log.warning("lease claim failed: %s", e, extra={"camera_id": cam})
             return
-        self.held[cam] = _Held(rev, since, time.monotonic(), cfg.revision)
+        self.held[cam] = _Held(rev, since, sent, cfg.revision)
         self.state.holders[cam] = (self.worker_id, time.time())
         self._metrics.lease_events.labels(event="acquired").inc()
         log.info("lease acquired", extra={"camera_id": cam, "revision": rev})
         await self._on_acquired(cam, cfg)
+
+    async def _take_expired(self, cam: str, since: datetime, cfg: Config) -> int:
+        """Claim over a lease past its TTL that the bucket still holds: its expiry can lag for
+        seconds after the bucket's leader changed (a NATS node cut off). Compare-and-set on the
+        revision this worker saw: refused (LeaseTakenError) if its holder renewed it since.
+        Its holder fenced ``TTL - fence_s`` ago at the latest."""
+        holder = self.state.holders.get(cam)
+        revision = self.state.revisions.get(cam)
+        if holder is None or revision is None or time.time() - holder[1] < self._ttl:
+            raise LeaseTakenError(cam)
+        rev = await self.buckets.renew(
+            cam, since=since, config_revision=cfg.revision, revision=revision
+        )
+        log.info("expired lease taken over", extra={"camera_id": cam, "holder": holder[0]})
+        return rev
 
     async def _release(self, cam: str) -> None:
         held = self.held.pop(cam, None)
