@@ -14,6 +14,7 @@ from tncam.common.v1 import actor_pb2
 from tncam_mesh.audit import AuditClient, new_event
 from tncam_mesh.bus import connect
 from tncam_mesh.errors import UnavailableError
+from tncam_testkit.services import http_get
 
 from . import invariants as inv
 from .platform import Platform, wait_until
@@ -61,7 +62,29 @@ def _unsettled(platform: Platform, since: dt.datetime) -> dict[str, object]:
         problems["states"] = bad_states
     if silent := inv.recording_since(platform, since):
         problems["not recording"] = silent
+    if spooled := _spooled(platform):
+        problems["spooled, not handed off yet"] = spooled
     return problems
+
+
+def _spooled(platform: Platform) -> dict[str, float]:
+    """Segments each ingest worker still holds in its spool (a worker cut off from the bus
+    hands them off, retrying, once the bus answers again): accepted, so not settled yet."""
+    out: dict[str, float] = {}
+    for name, proc in platform.procs.items():
+        if not name.startswith("ingest"):
+            continue
+        try:
+            status, body = http_get(f"{proc.url}/metrics")
+        except OSError:  # starting again: not ready either
+            status, body = 0, b""
+        if status != 200:
+            out[name] = float("nan")
+            continue
+        for line in body.decode().splitlines():
+            if line.startswith("tncam_ingest_spool_segments ") and float(line.split()[1]):
+                out[name] = float(line.split()[1])
+    return out
 
 
 async def _publish_audit(platform: Platform, n: int) -> None:

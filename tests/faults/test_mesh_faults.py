@@ -157,7 +157,8 @@ def test_nats_cluster_node_partitioned(platform: Platform, observer: Observer) -
         rejoined = _rejoined(platform, len(platform.camera_ids), healed_mono)
         print(
             f"partition: {victims} taken over in {took - cut_mono:.1f} s "
-            f"(bound {h.takeover_s:.0f} s); ingest-1 rejoined {rejoined:.1f} s after the heal"
+            f"(bound {h.takeover_s:.0f} s); ingest-1 rejoined {rejoined:.1f} s after the heal; "
+            f"cut {cut_at:%T.%f}, fenced index to {h.fenced(cut_at):%T.%f}, healed {healed:%T.%f}"
         )
         assert not doubled, f"two RTSP sessions at once: {doubled}"
         # ingest-1's segments until its fence are spooled and handed off after the heal; then
