@@ -10,6 +10,10 @@ free (and ``realloc``'d with ``mremap``, without copying). Measured with
 ``python -m tncam_ingest.bench`` at N = 64: PSS per stream down by about a third, same CPU.
 
 Operators can still set ``MALLOC_MMAP_THRESHOLD_`` themselves: then this does nothing.
+
+``Trimmer`` (``malloc_trim(0)`` every so often) is the steady-load benchmark's experiment
+(``bench_rss --trim-s``), not applied by the service: a trim a minute did not change the RSS
+slope (README, "Memory under a steady load").
 """
 
 from __future__ import annotations
