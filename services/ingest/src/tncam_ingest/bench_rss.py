@@ -46,7 +46,7 @@ from tncam_ingest.bench_replay import Recording, Replay
 from tncam_ingest.bench_scale import SEGMENT_S, Snapshots, _handoff_stream, _join, _sessions
 from tncam_ingest.bus.handoff import Drop, HandOff
 from tncam_ingest.bus.spool import Spool
-from tncam_ingest.media.allocator import tune_malloc
+from tncam_ingest.media.allocator import Trimmer, tune_malloc
 from tncam_ingest.media.threads import LoopPoster
 from tncam_ingest.metrics import IngestMetrics
 from tncam_mesh.bus import connect
@@ -322,7 +322,7 @@ def _run_all(args: argparse.Namespace) -> list[Run]:
                 child += ["--minutes", str(args.minutes), "--nats", nats.url]
                 child += ["--recording", str(rec)]
                 child += ["--tracemalloc"] if args.tracemalloc else []
-                child += ["--snapshot-s", str(args.snapshot_s)]
+                child += ["--snapshot-s", str(args.snapshot_s), "--trim-s", str(args.trim_s)]
                 out = subprocess.run(
                     child, check=True, stdout=subprocess.PIPE, text=True, env=os.environ | extra
                 )
@@ -343,6 +343,9 @@ def main(argv: list[str] | None = None) -> int:
         "--snapshot-s", type=float, default=60.0, help="snapshot interval (service); 0: none"
     )
     p.add_argument(
+        "--trim-s", type=float, default=0.0, help="malloc_trim(0) this often (s); 0: never"
+    )
+    p.add_argument(
         "--compare",
         action="append",
         default=[],
@@ -356,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.child is not None:
         tune_malloc()  # as the service does at start
+        trimmer = Trimmer(args.trim_s).start() if args.trim_s > 0 else None
         res = asyncio.run(
             run_child(
                 args.child,
@@ -366,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
                 args.snapshot_s,
             )
         )
+        if trimmer is not None:
+            trimmer.stop()
+            print(f"malloc_trim: {trimmer.rounds} rounds, {trimmer.seconds:.3f} s", file=sys.stderr)
         print(json.dumps(res))
         return 0
     runs = _run_all(args)

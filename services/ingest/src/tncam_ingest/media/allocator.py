@@ -10,19 +10,78 @@ free (and ``realloc``'d with ``mremap``, without copying). Measured with
 ``python -m tncam_ingest.bench`` at N = 64: PSS per stream down by about a third, same CPU.
 
 Operators can still set ``MALLOC_MMAP_THRESHOLD_`` themselves: then this does nothing.
+
+``Trimmer`` (``malloc_trim(0)`` every so often) is the steady-load benchmark's experiment
+(``bench_rss --trim-s``), not applied by the service: a trim a minute did not change the RSS
+slope (README, "Memory under a steady load").
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 import os
+import threading
+import time
+from typing import Any
 
 log = logging.getLogger("tncam.ingest.allocator")
 
 M_MMAP_THRESHOLD = -3  # <malloc.h>
 DEFAULT_MMAP_THRESHOLD = 128 * 1024
+
+
+@functools.cache
+def _libc() -> Any:
+    """glibc, loaded once; None elsewhere (musl, macOS) or if it cannot be loaded."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    try:
+        libc = ctypes.CDLL(name)
+        libc.malloc_trim.argtypes = (ctypes.c_size_t,)
+        libc.malloc_trim.restype = ctypes.c_int
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+def malloc_trim() -> bool:
+    """Give every arena's free whole pages back to the kernel (blocking: call it in a thread);
+    True if glibc released any memory."""
+    libc = _libc()
+    return bool(libc is not None and libc.malloc_trim(0))
+
+
+class Trimmer:
+    """``malloc_trim(0)`` every ``interval_s`` in a daemon thread of its own (never on the
+    event loop: it takes each arena's lock in turn); counts the rounds and their time."""
+
+    def __init__(self, interval_s: float) -> None:
+        self.interval_s = interval_s
+        self.rounds = 0
+        self.seconds = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="malloc-trim", daemon=True)
+
+    def start(self) -> Trimmer:
+        if _libc() is not None:
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            t = time.perf_counter()
+            malloc_trim()
+            self.seconds += time.perf_counter() - t
+            self.rounds += 1
 
 
 def tune_malloc(mmap_threshold: int = DEFAULT_MMAP_THRESHOLD) -> bool:
