@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import time
 from pathlib import Path
 
@@ -38,11 +39,12 @@ async def test_a_pool_is_ready_again_within_seconds_of_a_postgresql_restart(
     pg._requested_port = pg.port  # back on the same port, as a Service address would be
     try:
         # A service role: the admin's password changes at each start of the test server.
+        password = secrets.token_hex(16)  # drawn per run, as every test credential
         admin = await asyncpg.connect(pg.dsn())
-        await admin.execute("CREATE ROLE svc LOGIN PASSWORD 'svc-password-1'")
+        await admin.execute(f"CREATE ROLE svc LOGIN PASSWORD '{password}'")
         await admin.close()
         base = f"postgresql://127.0.0.1:{pg.port}/{pg.database}"
-        url = service_url(base, user="svc", password="svc-password-1")
+        url = service_url(base, user="svc", password=password)
         engine = create_engine(url, schema="public", application_name="tncam-test")
         health = Health(started=True)
         health.add_check("database", lambda: check_database(engine))
