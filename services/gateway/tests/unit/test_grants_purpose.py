@@ -83,6 +83,28 @@ def test_committee_approval_for_a_unit_user() -> None:
     validate(req, grantee_role=Role.UNIT_VIEWER, now=NOW)
 
 
+def test_a_document_dated_today_in_vietnam_is_not_ahead_after_17_utc() -> None:
+    # 17:30 UTC on 22 November is 00:30 on 23 November in Thái Nguyên: a document signed that
+    # day is not "in the future" (the CI run of this check at 17:45 UTC refused it).
+    late = datetime(2026, 11, 22, 17, 30, tzinfo=UTC)
+    req = replace(
+        BASE,
+        legal_basis=LegalBasis.COMMITTEE_APPROVAL,
+        document_number="124/QĐ-UBND",
+        document_issuer="UBND tỉnh Thái Nguyên",
+        document_date=date(2026, 11, 23),
+        footage_from=late - timedelta(hours=3),
+        footage_to=late,
+        expires_at=late + timedelta(days=60),
+    )
+    validate(req, grantee_role=Role.UNIT_VIEWER, now=late)
+    with pytest.raises(InvalidInputError) as e:
+        validate(
+            replace(req, document_date=date(2026, 11, 24)), grantee_role=Role.UNIT_VIEWER, now=late
+        )
+    assert e.value.code == "gateway.grant.document_date_future"
+
+
 def test_purpose_required_and_other_needs_text() -> None:
     with pytest.raises(MissingPurposeError) as e:
         PurposeOfAccess.parse(None, None)

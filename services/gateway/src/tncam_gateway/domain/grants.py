@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from tncam_gateway.domain.local_time import local_date
 from tncam_gateway.domain.roles import BREAK_GLASS_BASES, GrantScope, LegalBasis, Role
 from tncam_mesh.errors import InvalidInputError
 
@@ -56,7 +57,7 @@ def validate(req: GrantRequest, *, grantee_role: Role, now: datetime) -> None:
                 f"{basis.value} cần số văn bản, cơ quan ban hành và ngày "
                 "(document_number, document_issuer, document_date)",
             )
-        if req.document_date > now.date():
+        if req.document_date > local_date(now):  # dated in Vietnam's time
             raise _bad("document_date_future", "Ngày văn bản ở tương lai (document date ahead)")
     if basis in BREAK_GLASS_BASES and grantee_role is not Role.PROVINCE_ADMIN:
         raise _bad(

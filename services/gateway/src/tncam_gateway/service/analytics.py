@@ -11,6 +11,7 @@ from tncam.audit.v1 import audit_event_pb2 as apb
 from tncam_gateway.db import exports as repo
 from tncam_gateway.db.exports import AnalyticsRecord
 from tncam_gateway.domain.caller import Caller, ClientInfo
+from tncam_gateway.domain.local_time import local_date
 from tncam_gateway.domain.policy import Action, require
 from tncam_gateway.service.base import CameraUseCase
 from tncam_gateway.service.cameras import readable_scope
@@ -93,7 +94,7 @@ class AnalyticsGate(CameraUseCase):
         if camera is None:
             raise NotFoundError("gateway.camera.not_found", f"Không tìm thấy camera {camera_id}")
         now: datetime = self.clock()
-        validate(change, now.date())
+        validate(change, local_date(now))  # documents are dated in Vietnam's time
         enabled = change.enabled
         basis = change.basis if enabled else None
         doc = basis is AnalyticsBasis.APPROVAL_DOCUMENT

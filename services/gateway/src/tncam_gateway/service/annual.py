@@ -6,7 +6,7 @@ the report (docs/adr/0027-annual-report-composed-by-the-registry.md)."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -17,12 +17,12 @@ from tncam_gateway.clients.registry import CameraDirectory
 from tncam_gateway.db import annual as db
 from tncam_gateway.domain.annual import BreachFacts, breaches_by_unit
 from tncam_gateway.domain.caller import Caller, ClientInfo
+from tncam_gateway.domain.local_time import VN_TZ
 from tncam_gateway.domain.policy import annual_report_listing, enforce
 from tncam_mesh.clock import Clock
 from tncam_mesh.errors import TncamError
 
 log = logging.getLogger("tncam.gateway")
-VN_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
