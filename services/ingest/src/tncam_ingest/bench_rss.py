@@ -43,12 +43,17 @@ from typing import Any
 
 from tncam_ingest.bench import cpu_seconds, memory_kb
 from tncam_ingest.bench_replay import Recording, Replay
-from tncam_ingest.bench_scale import SEGMENT_S, Snapshots, _handoff_stream, _join, _sessions
-from tncam_ingest.bus.handoff import Drop, HandOff
-from tncam_ingest.bus.spool import Spool
+from tncam_ingest.bench_scale import (
+    SEGMENT_S,
+    Snapshots,
+    _handoff_stream,
+    _join,
+    _sessions,
+    spooled_handoff,
+)
+from tncam_ingest.bus.handoff import Drop
 from tncam_ingest.media.allocator import Trimmer, tune_malloc
 from tncam_ingest.media.threads import LoopPoster
-from tncam_ingest.metrics import IngestMetrics
 from tncam_mesh.bus import connect
 from tncam_mesh.jetstream import ensure_stream
 
@@ -182,13 +187,7 @@ async def run_child(  # long: the fleet set up, the minute loop and the tear-dow
     samples: list[Sample] = []
     base: tracemalloc.Snapshot | None = None
     with tempfile.TemporaryDirectory(prefix="tncam-rss-spool-") as spool_dir:
-        handoff = HandOff(
-            bus.js,
-            namespace=ns,
-            spool=Spool(Path(spool_dir), 1024**3),
-            metrics=IngestMetrics(),
-            on_drop=drops.append,
-        )
+        handoff = spooled_handoff(bus.js, ns, spool_dir, drops)
         stop = asyncio.Event()
         runner = asyncio.create_task(handoff.run(stop))
         snap = Snapshots(snapshot_s or 60.0)

@@ -44,6 +44,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from nats.js.client import JetStreamContext
+
 from tncam_contracts.catalog import (
     RECORDING_HANDOFF_STREAM,
     Discard,
@@ -137,13 +139,7 @@ async def measure_child(
     refusals = _Refusals()
     media = [0, 0]  # bytes and count of the segments closed
     with tempfile.TemporaryDirectory(prefix="tncam-scale-spool-") as spool_dir:
-        handoff = HandOff(
-            bus.js,
-            namespace=ns,
-            spool=Spool(Path(spool_dir), 1024**3),
-            metrics=IngestMetrics(),
-            on_drop=drops.append,
-        )
+        handoff = spooled_handoff(bus.js, ns, spool_dir, drops)
         stop = asyncio.Event()
         runner = asyncio.create_task(handoff.run(stop))
 
@@ -185,6 +181,17 @@ class _Refusals(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(record.getMessage())
+
+
+def spooled_handoff(js: JetStreamContext, ns: str, spool_dir: str, drops: list[Drop]) -> HandOff:
+    """The service's hand-off to ``ns`` with a 1 GB spool in ``spool_dir``, drops noted."""
+    return HandOff(
+        js,
+        namespace=ns,
+        spool=Spool(Path(spool_dir), 1024**3),
+        metrics=IngestMetrics(),
+        on_drop=drops.append,
+    )
 
 
 def _handoff_stream(ns: str) -> StreamSpec:
