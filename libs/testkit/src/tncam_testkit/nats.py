@@ -49,8 +49,10 @@ def write_config(
     monitor_port: int,
     store_dir: Path,
     max_payload: int = DEFAULT_MAX_PAYLOAD,
+    extra: str = "",
 ) -> None:
-    """Write a single-node JetStream server config listening on 127.0.0.1 only."""
+    """Write a single-node JetStream server config listening on 127.0.0.1 only; ``extra`` is
+    appended as it is (a test's ``mappings`` block)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     # json.dumps gives a correctly quoted and escaped string, which the NATS config accepts.
     path.write_text(
@@ -64,7 +66,7 @@ jetstream {{
   # fsync every write: the default (2 min) loses acknowledged messages on power loss.
   sync_interval: always
 }}
-""",
+{extra}""",
         encoding="utf-8",
     )
 
@@ -89,8 +91,10 @@ class NatsServer(StartStop):
         port: int | None = None,
         monitor_port: int | None = None,
         max_payload: int = DEFAULT_MAX_PAYLOAD,
+        extra_config: str = "",
     ) -> None:
         self.workdir = workdir
+        self.extra_config = extra_config
         self.port = port or free_port()
         self.monitor_port = monitor_port or free_port()
         self.max_payload = max_payload
@@ -131,6 +135,7 @@ class NatsServer(StartStop):
             monitor_port=self.monitor_port,
             store_dir=self.store_dir,
             max_payload=self.max_payload,
+            extra=self.extra_config,
         )
         self._proc.start()
 

@@ -9,10 +9,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import datetime as dt
+import random
+import string
 import time
+import uuid
 from pathlib import Path
 
 import pytest
+from nats.aio.msg import Msg
 
 from tncam.recording.v1 import segment_pb2
 from tncam_contracts.catalog import segment_idempotency_key
@@ -93,3 +97,43 @@ async def test_segments_go_to_their_camera_partition_in_order(
         assert {handoff_partition(c, N) for c in cams} == set(range(N))
     finally:
         await bus.close(timeout=5.0)
+
+
+async def test_the_partition_is_the_one_nats_server_maps_a_camera_id_to(tmp_path: Path) -> None:
+    """ADR 0030 computes the partition in the publisher "as nats-server's ``partition()``
+    mapping would": a real server's mapping of 600 camera ids of every shape the registry
+    accepts (letters, digits, '-', '_'; 1 to 128 characters) gives the same partition."""
+    sizes = (2, 9, 18, 64)
+    mappings = "\n".join(
+        f'  "probe.{n}.*": "mapped.{n}.{{{{partition({n},1)}}}}.{{{{wildcard(1)}}}}"' for n in sizes
+    )
+    rng = random.Random(18)
+    alphabet = string.ascii_letters + string.digits + "-_"
+    ids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(200)]
+    ids += [f"tn-{rng.randrange(1, 93):03d}-cam-{i}" for i in range(200)]
+    ids += ["".join(rng.choices(alphabet, k=rng.randint(1, 128))) for _ in range(200)]
+    with NatsServer(tmp_path / "nats", extra_config=f"mappings = {{\n{mappings}\n}}\n") as server:
+        bus = await connect(server.url, name="partition-mapping-test", timeout=5.0)
+        try:
+            got: dict[tuple[int, str], int] = {}
+            done = asyncio.Event()
+
+            async def on_msg(msg: Msg) -> None:
+                _, n, k, camera_id = msg.subject.split(".")
+                got[(int(n), camera_id)] = int(k)
+                if len(got) == len(sizes) * len(ids):
+                    done.set()
+
+            sub = await bus.nc.subscribe("mapped.>", cb=on_msg)
+            await bus.nc.flush()
+            for n in sizes:
+                for camera_id in ids:
+                    await bus.nc.publish(f"probe.{n}.{camera_id}", b"")
+            async with asyncio.timeout(10.0):
+                await done.wait()
+            await sub.unsubscribe()
+        finally:
+            await bus.close(timeout=5.0)
+    want = {(n, c): handoff_partition(c, n) for n in sizes for c in ids}
+    assert got == want
+    assert {k for (n, _), k in got.items() if n == 18} == set(range(18))

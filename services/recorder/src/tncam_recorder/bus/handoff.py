@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import nats.errors
 import nats.js.errors
 from nats.js.client import JetStreamContext
 
-from tncam_contracts.catalog import SEGMENT_CLOSED, subject
 from tncam_contracts.partitions import partition_label
 from tncam_mesh.clock import utc_now
 from tncam_mesh.errors import UnavailableError
@@ -39,22 +36,20 @@ async def buffer_states(js: JetStreamContext, names: set[str]) -> dict[str, tupl
 async def handoff_stream_names(js: JetStreamContext, namespace: str) -> set[str]:
     """Names of the streams that hold hand-off subjects under ``namespace``: the single
     stream and the partitions of any N, the current ones and those left from another N."""
-    base = subject(namespace, SEGMENT_CLOSED.base)
     names: set[str] = set()
     offset = 0
     while True:
-        # STREAM.NAMES with a subject filter, through nats-py's request helper: its only
-        # public call for it (find_stream_name_by_subject) keeps the first name. Paged.
+        # STREAM.LIST, paged (nats-py's public listing; a deployment has tens of streams).
         try:
-            resp = await js._api_request(
-                f"{js._prefix}.STREAM.NAMES",
-                json.dumps({"subject": f"{base}.>", "offset": offset}).encode(),
-                timeout=5.0,
-            )
+            page = await js.streams_info_iterator(offset=offset)
         except (TimeoutError, nats.errors.Error) as e:
             raise UnavailableError("bus.stream.list", f"listing hand-off streams: {e}") from e
-        page = resp.get("streams") or []
-        names.update(n for n in page if partition_label(n, namespace) is not None)
-        offset += len(page)
-        if not page or offset >= int(resp.get("total", 0)):
+        infos = list(page)
+        names.update(
+            i.config.name
+            for i in infos
+            if i.config.name and partition_label(i.config.name, namespace) is not None
+        )
+        offset += len(infos)
+        if not infos or offset >= page.total:
             return names
