@@ -41,15 +41,14 @@ async def handoff_stream_names(js: JetStreamContext, namespace: str) -> set[str]
     while True:
         # STREAM.LIST, paged (nats-py's public listing; a deployment has tens of streams).
         try:
-            page = await js.streams_info_iterator(offset=offset)
+            infos = await js.streams_info(offset=offset)
         except (TimeoutError, nats.errors.Error) as e:
             raise UnavailableError("bus.stream.list", f"listing hand-off streams: {e}") from e
-        infos = list(page)
         names.update(
             i.config.name
             for i in infos
             if i.config.name and partition_label(i.config.name, namespace) is not None
         )
         offset += len(infos)
-        if not infos or offset >= page.total:
+        if not infos:
             return names
