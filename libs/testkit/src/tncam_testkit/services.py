@@ -16,6 +16,9 @@ from tncam_testkit.procs import ManagedProcess, free_port
 
 SERVICES = ("registry", "audit", "recorder", "ingest", "gateway", "live")
 DB_SERVICES = ("registry", "recorder", "audit", "gateway")
+#: Read by glibc only when a process starts: given at spawn, kept by a standby's release, so
+#: ingest need not start itself again for them (ADR 0031: ``tncam_ingest.media.allocator``).
+EXEC_ENV = {"ingest": {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"}}
 
 
 def migrations_dir(service: str) -> Path:
@@ -54,7 +57,7 @@ class ServiceProcess(ManagedProcess):
         self.service = service
         self._ready_file: Path | None = None
         self.port = port or free_port()
-        full_env = dict(env)
+        full_env = {**EXEC_ENV.get(service, {}), **env}
         own = f"TNCAM_{service.upper()}_HTTP_HOST"
         # Loopback unless the environment names another address (TNCAM_HTTP_HOST=0.0.0.0).
         self.host = full_env.get(own) or full_env.get("TNCAM_HTTP_HOST") or "127.0.0.1"
@@ -91,7 +94,9 @@ class ServiceProcess(ManagedProcess):
         assert self.proc.stdin is not None
         if env is not None:
             own = ("HTTP_HOST", "HTTP_PORT")
-            keys = {f"TNCAM_{self.service.upper()}_{k}" for k in own}
+            keys = {f"TNCAM_{self.service.upper()}_{k}" for k in own} | set(
+                EXEC_ENV.get(self.service, {})
+            )
             self.env = {**env, **{k: v for k, v in self.env.items() if k in keys}}
         with contextlib.suppress(BrokenPipeError):  # it died: wait_ready says how
             self.proc.stdin.write(json.dumps(self.env).encode() + b"\n")

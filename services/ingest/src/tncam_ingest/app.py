@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator
 
 from tncam_contracts.catalog import CAMERA_STREAM
 from tncam_contracts.partitions import handoff_streams
-from tncam_ingest.media.allocator import tune_malloc
+from tncam_ingest.media.allocator import tune_process
 from tncam_ingest.metrics import IngestMetrics
 from tncam_ingest.service.worker import CPU_ESTIMATE_S, IngestWorker
 from tncam_ingest.settings import IngestSettings
@@ -54,5 +55,6 @@ async def lifespan(rt: Runtime[IngestSettings]) -> AsyncIterator[None]:
 
 def main() -> None:
     """Run the ingest service."""
-    tune_malloc()  # before any session thread allocates (memory per stream)
+    # Before any session thread allocates: no per-thread caches (ADR 0031), memory per stream.
+    tune_process([sys.executable, "-m", "tncam_ingest"])
     run_service(IngestSettings, lifespan)

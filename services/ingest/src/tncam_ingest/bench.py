@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tncam_ingest.media.allocator import tune_malloc
+from tncam_ingest.media.allocator import tune_process
 from tncam_ingest.media.session import RtspSession
 from tncam_ingest.media.stream import ClosedSegment, SessionOptions
 from tncam_testkit.cameras import CameraClips, CameraSimulator, make_clips
@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--child", type=float, default=None, help=argparse.SUPPRESS)
     args, rest = p.parse_known_args(argv)
     if args.child is not None:
-        tune_malloc()  # as the service does at start (tncam_ingest.app.main)
+        tune_process([sys.executable, *sys.orig_argv[1:]])  # as the service starts
         print(json.dumps(dataclasses.asdict(bench_ingest(rest, args.child))))
         return 0
     counts = args.n or [16, 64, 96, 128]

@@ -52,7 +52,7 @@ from tncam_ingest.bench_scale import (
     spooled_handoff,
 )
 from tncam_ingest.bus.handoff import Drop
-from tncam_ingest.media.allocator import Trimmer, tune_malloc
+from tncam_ingest.media.allocator import Trimmer, tune_process
 from tncam_ingest.media.threads import LoopPoster
 from tncam_mesh.bus import connect
 from tncam_mesh.jetstream import ensure_stream
@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--recording", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child is not None:
-        tune_malloc()  # as the service does at start
+        tune_process([sys.executable, *sys.orig_argv[1:]])  # as the service starts
         trimmer = Trimmer(args.trim_s).start() if args.trim_s > 0 else None
         res = asyncio.run(
             run_child(

@@ -65,7 +65,7 @@ from tncam_ingest.bench import (
 from tncam_ingest.bench_replay import Recording, Replay, ReplaySession, record
 from tncam_ingest.bus.handoff import Drop, HandOff
 from tncam_ingest.bus.spool import Spool
-from tncam_ingest.media.allocator import tune_malloc
+from tncam_ingest.media.allocator import tune_process
 from tncam_ingest.media.snapshot import decode_snapshot
 from tncam_ingest.media.stream import ClosedSegment, SessionOptions, SnapshotPacket
 from tncam_ingest.media.threads import LoopPoster
@@ -304,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--recording", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child is not None:
-        tune_malloc()  # as the service does at start
+        tune_process([sys.executable, *sys.orig_argv[1:]])  # as the service starts
         m = asyncio.run(
             measure_child(args.child, args.seconds, args.nats, args.recording, args.snapshot_s)
         )
