@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 from collections.abc import AsyncIterator
 
 from tncam_contracts.catalog import CAMERA_STREAM
 from tncam_contracts.partitions import handoff_streams
-from tncam_ingest.media.allocator import tune_process
+from tncam_ingest.media.allocator import tune_malloc
 from tncam_ingest.metrics import IngestMetrics
 from tncam_ingest.service.worker import CPU_ESTIMATE_S, IngestWorker
 from tncam_ingest.settings import IngestSettings
@@ -55,6 +54,7 @@ async def lifespan(rt: Runtime[IngestSettings]) -> AsyncIterator[None]:
 
 def main() -> None:
     """Run the ingest service."""
-    # Before any session thread allocates: no per-thread caches (ADR 0031), memory per stream.
-    tune_process([sys.executable, "-m", "tncam_ingest"])
+    # Before any session thread allocates (memory per stream); glibc's tunables were given at
+    # the start (``__main__``, ADR 0031).
+    tune_malloc()
     run_service(IngestSettings, lifespan)

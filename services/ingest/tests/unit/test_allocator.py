@@ -80,3 +80,35 @@ def test_ingest_starts_again_without_per_thread_caches() -> None:
     tunables, freed = _probe("glibc.malloc.tcache_count=7")
     assert tunables == "glibc.malloc.tcache_count=7"
     assert freed == 0
+
+
+def _imports_of_a_start(env_tunables: str | None) -> list[str]:
+    """The modules ``python -m tncam_ingest`` imported, in order, over all its starts (a bad
+    setting makes it exit 2 once its settings are read)."""
+    env = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}
+    env |= {"PYTHONPROFILEIMPORTTIME": "1", "TNCAM_HANDOFF_PARTITIONS": "abc"}
+    if env_tunables is not None:
+        env["GLIBC_TUNABLES"] = env_tunables
+    proc = subprocess.run(
+        [sys.executable, "-m", "tncam_ingest"], env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert "TNCAM_INGEST_HANDOFF_PARTITIONS" in proc.stderr
+    return [
+        line.rpartition("|")[2].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    ]
+
+
+def test_python_m_tncam_ingest_starts_again_before_the_services_imports() -> None:
+    mods = _imports_of_a_start(None)
+    assert mods.count("tncam_ingest.media.allocator") == 2  # a second start
+    assert mods.count("tncam_ingest.settings") == 1  # only in the second one
+    assert mods.index("tncam_ingest.settings") > max(
+        i for i, m in enumerate(mods) if m == "tncam_ingest.media.allocator"
+    )
+    assert (
+        _imports_of_a_start("glibc.malloc.tcache_count=7").count("tncam_ingest.media.allocator")
+        == 1
+    )
