@@ -14,8 +14,9 @@ samples, beside the RSS (the median of five readings a second apart, as the soak
 
 At the end: the least-squares slopes per 10 minutes after the warm-up of each series (the
 soak's unit), the RSS at the end and the CPU per camera-second. ``--compare NAME=VALUE`` adds a
-run of the same length with that in the child's environment (``MALLOC_ARENA_MAX=2``,
-``MALLOC_TRIM_THRESHOLD_=...``), printed side by side. It asserts nothing.
+run of the same length with that in the child's environment (``MALLOC_ARENA_MAX=2``;
+``GLIBC_TUNABLES=glibc.malloc.tcache_count=7``: glibc's default per-thread caches, which the
+service turns off, ADR 0031), printed side by side. It asserts nothing.
 """
 
 from __future__ import annotations
