@@ -12,10 +12,9 @@ free (and ``realloc``'d with ``mremap``, without copying). Measured with
 Operators can still set ``MALLOC_MMAP_THRESHOLD_`` themselves: then this does nothing.
 
 ``TUNABLES`` (ADR 0031): glibc's per-thread caches (tcache) are turned off. Each of the 64+
-session threads keeps up to 7 freed chunks of each of 64 small sizes for itself; those count as
-in use, fill over hours as rarer sizes come by, and made the heap in use grow steadily under a
-steady load (+1.5 to +4 MB per 10 minutes at 64 cameras, 40 minutes without levelling off);
-without them it is flat, at the same CPU. glibc reads tunables only when a program starts, so
+session threads keeps up to 7 freed chunks of each of 64 small sizes for itself, counted as in
+use; with them the heap in use grew under a steady load (+1.1 to +4 MB per 10 minutes at 64
+cameras, not levelling off in 40 minutes), without them it did not, at the same CPU. glibc reads tunables only when a program starts, so
 ``exec_with_tunables`` starts the process again with them when its environment lacks them.
 
 ``Trimmer`` (``malloc_trim(0)`` every so often) is the steady-load benchmark's experiment
