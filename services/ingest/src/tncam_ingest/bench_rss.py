@@ -24,9 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ctypes
-import ctypes.util
 import dataclasses
-import functools
 import gc
 import json
 import os
@@ -53,7 +51,7 @@ from tncam_ingest.bench_scale import (
     spooled_handoff,
 )
 from tncam_ingest.bus.handoff import Drop
-from tncam_ingest.media.allocator import Trimmer, tune_process
+from tncam_ingest.media.allocator import Trimmer, libc, tune_process
 from tncam_ingest.media.threads import LoopPoster
 from tncam_mesh.bus import connect
 from tncam_mesh.jetstream import ensure_stream
@@ -82,22 +80,11 @@ class _MallInfo2(ctypes.Structure):
     ]
 
 
-@functools.cache
-def _mallinfo2() -> Any:
-    """glibc's ``mallinfo2``, loaded once (a CDLL per call would be this benchmark's growth)."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
-    try:
-        return ctypes.CDLL(name).mallinfo2
-    except (OSError, AttributeError):
-        return None
-
-
 def mallinfo() -> dict[str, int]:
     """glibc's heap over every arena: used, free (kept), mmapped bytes ({} if not glibc)."""
-    fn = _mallinfo2()
-    if fn is None:
+    c = libc()  # loaded once (a CDLL per call would be this benchmark's growth)
+    fn = getattr(c, "mallinfo2", None)
+    if fn is None:  # not glibc, or older than 2.33
         return {}
     fn.restype = _MallInfo2
     mi = fn()

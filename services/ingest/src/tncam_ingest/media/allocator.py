@@ -14,8 +14,9 @@ Operators can still set ``MALLOC_MMAP_THRESHOLD_`` themselves: then this does no
 ``TUNABLES`` (ADR 0031): glibc's per-thread caches (tcache) are turned off. Each of the 64+
 session threads keeps up to 7 freed chunks of each of 64 small sizes for itself, counted as in
 use; with them the heap in use grew under a steady load (+1.1 to +4 MB per 10 minutes at 64
-cameras, not levelling off in 40 minutes), without them it did not, at the same CPU. glibc reads tunables only when a program starts, so
-``exec_with_tunables`` starts the process again with them when its environment lacks them.
+cameras, not levelling off in 40 minutes), without them it did not, at the same CPU. glibc
+reads tunables only when a program starts, so ``exec_with_tunables`` starts the process again
+with them when its environment lacks them.
 
 ``Trimmer`` (``malloc_trim(0)`` every so often) is the steady-load benchmark's experiment
 (``bench_rss --trim-s``), not applied by the service: a trim a minute did not change the RSS
@@ -43,7 +44,7 @@ DEFAULT_MMAP_THRESHOLD = 128 * 1024
 
 
 @functools.cache
-def _libc() -> Any:
+def libc() -> Any:
     """glibc, loaded once; None elsewhere (musl, macOS) or if it cannot be loaded."""
     name = ctypes.util.find_library("c")
     if name is None:
@@ -60,8 +61,8 @@ def _libc() -> Any:
 def malloc_trim() -> bool:
     """Give every arena's free whole pages back to the kernel (blocking: call it in a thread);
     True if glibc released any memory."""
-    libc = _libc()
-    return bool(libc is not None and libc.malloc_trim(0))
+    c = libc()
+    return bool(c is not None and c.malloc_trim(0))
 
 
 class Trimmer:
@@ -76,7 +77,7 @@ class Trimmer:
         self._thread = threading.Thread(target=self._run, name="malloc-trim", daemon=True)
 
     def start(self) -> Trimmer:
-        if _libc() is not None:
+        if libc() is not None:
             self._thread.start()
         return self
 
