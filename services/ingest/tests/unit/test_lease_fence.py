@@ -53,6 +53,26 @@ class _UnansweredBuckets:
         return None
 
 
+def _coordinator(
+    buckets: _UnansweredBuckets,
+    on_acquired: Callable[[str, Any], Awaitable[None]],
+    on_lost: Callable[[str, str], Awaitable[None]],
+    **timing: float,
+) -> LeaseCoordinator:
+    """A coordinator of worker ``w1`` over ``buckets`` (in place of the bus's)."""
+    c = LeaseCoordinator(
+        js=None,  # type: ignore[arg-type]  # the buckets are replaced below
+        worker_id="w1",
+        namespace="t",
+        metrics=IngestMetrics(),
+        on_acquired=on_acquired,
+        on_lost=on_lost,
+        **timing,  # type: ignore[arg-type]
+    )
+    c.buckets = buckets  # type: ignore[assignment]
+    return c
+
+
 async def test_a_session_is_fenced_within_fence_s_while_its_renewal_hangs() -> None:
     lost: dict[str, tuple[str, float]] = {}
     stopped = asyncio.Event()
@@ -64,18 +84,8 @@ async def test_a_session_is_fenced_within_fence_s_while_its_renewal_hangs() -> N
     async def on_acquired(camera: str, cfg: object) -> None:
         raise AssertionError("nothing to claim")
 
-    coordinator = LeaseCoordinator(
-        js=None,  # type: ignore[arg-type]  # the buckets are replaced below
-        worker_id="w1",
-        namespace="t",
-        metrics=IngestMetrics(),
-        on_acquired=on_acquired,
-        on_lost=on_lost,
-        renew_s=0.2,
-        fence_s=0.5,
-    )
     buckets = _UnansweredBuckets()
-    coordinator.buckets = buckets  # type: ignore[assignment]
+    coordinator = _coordinator(buckets, on_acquired, on_lost, renew_s=0.2, fence_s=0.5)
     renewed = time.monotonic()
     since: datetime = utc_now()
     coordinator.held["cam1"] = _Held(
@@ -127,16 +137,8 @@ async def test_no_camera_is_given_up_for_the_fair_share_while_renewals_fail() ->
     async def on_acquired(camera: str, cfg: object) -> None:
         raise AssertionError("nothing to claim")
 
-    coordinator = LeaseCoordinator(
-        js=None,  # type: ignore[arg-type]  # the buckets are replaced below
-        worker_id="w1",
-        namespace="t",
-        metrics=IngestMetrics(),
-        on_acquired=on_acquired,
-        on_lost=on_lost,
-    )
     buckets = _FlakyBuckets()
-    coordinator.buckets = buckets  # type: ignore[assignment]
+    coordinator = _coordinator(buckets, on_acquired, on_lost)
     for cam in ("cam1", "cam2"):
         coordinator.state.configs[cam] = camera_config_pb2.CameraIngestConfig(
             camera_id=cam, revision=1, active=True, rtsp_url=f"rtsp://127.0.0.1/{cam}"
@@ -184,15 +186,7 @@ async def test_a_lease_past_its_ttl_that_the_bucket_still_holds_is_taken_over() 
         raise AssertionError("nothing held")
 
     def coordinator(buckets: _StaleBuckets, written_ago: float) -> LeaseCoordinator:
-        c = LeaseCoordinator(
-            js=None,  # type: ignore[arg-type]  # the buckets are replaced below
-            worker_id="w1",
-            namespace="t",
-            metrics=IngestMetrics(),
-            on_acquired=on_acquired,
-            on_lost=on_lost,
-        )
-        c.buckets = buckets  # type: ignore[assignment]
+        c = _coordinator(buckets, on_acquired, on_lost)
         c.state.configs["cam1"] = camera_config_pb2.CameraIngestConfig(
             camera_id="cam1", revision=1, active=True, rtsp_url="rtsp://127.0.0.1/cam1"
         )
