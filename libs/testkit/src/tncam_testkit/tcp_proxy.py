@@ -17,11 +17,12 @@ _CHUNK = 64 * 1024
 
 
 class TcpProxy(StartStop):
-    """``127.0.0.1:port`` → ``127.0.0.1:upstream``, cuttable."""
+    """``127.0.0.1:port`` → ``127.0.0.1:upstream``, cuttable. ``port=0``: the kernel picks one
+    as it starts (no race with other processes starting meanwhile; read ``port`` after)."""
 
     def __init__(self, upstream: int, *, port: int | None = None) -> None:
         self.upstream = upstream
-        self.port = port or free_port()
+        self.port = free_port() if port is None else port
         self._loop = asyncio.new_event_loop()
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
@@ -35,6 +36,7 @@ class TcpProxy(StartStop):
 
     async def _listen(self) -> None:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+        self.port = int(self._server.sockets[0].getsockname()[1])
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self._cut:
