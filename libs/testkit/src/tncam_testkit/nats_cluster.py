@@ -118,16 +118,15 @@ class NatsCluster(StartStop):
         JetStream requests (an R3 stream's creation) time out until more nodes start.
         """
         if self.nowhere is None:
-            # Proxy ports are read only after they listen: the kernel picks them (a port chosen
-            # beforehand was taken once by a process starting meanwhile).
-            self.nowhere = TcpProxy(self.nodes[0].route_port, port=0)
+            # Proxy ports are read only after they listen (the kernel picks them).
+            self.nowhere = TcpProxy(self.nodes[0].route_port)
             self.nowhere.start()
             self.nowhere.cut()
         if not self.proxies:
             for a in range(len(self.nodes)):
                 for b in range(len(self.nodes)):
                     if a != b:
-                        self.proxies[a, b] = TcpProxy(self.nodes[b].route_port, port=0)
+                        self.proxies[a, b] = TcpProxy(self.nodes[b].route_port)
                         self.proxies[a, b].start()
         for a, node in enumerate(self.nodes):
             node.write_config(

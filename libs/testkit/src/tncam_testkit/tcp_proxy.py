@@ -11,18 +11,18 @@ import asyncio
 import contextlib
 import threading
 
-from tncam_testkit.procs import StartStop, free_port
+from tncam_testkit.procs import StartStop
 
 _CHUNK = 64 * 1024
 
 
 class TcpProxy(StartStop):
-    """``127.0.0.1:port`` → ``127.0.0.1:upstream``, cuttable. ``port=0``: the kernel picks one
-    as it starts (no race with other processes starting meanwhile; read ``port`` after)."""
+    """``127.0.0.1:port`` → ``127.0.0.1:upstream``, cuttable. Without ``port`` the kernel picks
+    one as it starts (no race with other processes starting meanwhile): read ``port`` after."""
 
-    def __init__(self, upstream: int, *, port: int | None = None) -> None:
+    def __init__(self, upstream: int, *, port: int = 0) -> None:
         self.upstream = upstream
-        self.port = free_port() if port is None else port
+        self.port = port
         self._loop = asyncio.new_event_loop()
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None

@@ -71,15 +71,20 @@ def test_invalid_grants(change: dict[str, object], role: Role, code: str) -> Non
     assert e.value.code == f"gateway.grant.{code}"
 
 
-def test_committee_approval_for_a_unit_user() -> None:
-    req = replace(
+def committee_approval(number: str, signed: date, **change: object) -> GrantRequest:
+    """``BASE`` under a decision of the Provincial People's Committee numbered and signed so."""
+    return replace(  # type: ignore[arg-type]
         BASE,
         legal_basis=LegalBasis.COMMITTEE_APPROVAL,
-        document_number="123/QĐ-UBND",
+        document_number=number,
         document_issuer="UBND tỉnh Thái Nguyên",
-        document_date=date(2026, 11, 20),
-        expires_at=NOW + timedelta(days=60),
+        document_date=signed,
+        **change,
     )
+
+
+def test_committee_approval_for_a_unit_user() -> None:
+    req = committee_approval("123/QĐ-UBND", date(2026, 11, 20), expires_at=NOW + timedelta(days=60))
     validate(req, grantee_role=Role.UNIT_VIEWER, now=NOW)
 
 
@@ -87,12 +92,9 @@ def test_a_document_dated_today_in_vietnam_is_not_ahead_after_17_utc() -> None:
     # 17:30 UTC on 22 November is 00:30 on 23 November in Thái Nguyên: a document signed that
     # day is not "in the future" (the CI run of this check at 17:45 UTC refused it).
     late = datetime(2026, 11, 22, 17, 30, tzinfo=UTC)
-    req = replace(
-        BASE,
-        legal_basis=LegalBasis.COMMITTEE_APPROVAL,
-        document_number="124/QĐ-UBND",
-        document_issuer="UBND tỉnh Thái Nguyên",
-        document_date=date(2026, 11, 23),
+    req = committee_approval(
+        "124/QĐ-UBND",
+        date(2026, 11, 23),
         footage_from=late - timedelta(hours=3),
         footage_to=late,
         expires_at=late + timedelta(days=60),
