@@ -6,6 +6,9 @@ worker holds a camera. A worker that dies stops renewing and its leases expire; 
 cannot renew in time (``lease_fence_s`` < TTL) stops its sessions itself first, and one whose
 renewal is refused (someone else holds the camera) stops the session at once. Each round
 renews, heartbeats, and releases or claims what the fair share (``domain.assignment``) says.
+A lease that names this worker but that it does not hold (a write of its own that landed after
+it had given the camera up, or whose answer it never got) is taken back at its revision: left,
+the others would count the camera as held and nobody would record it until the TTL.
 """
 
 from __future__ import annotations
@@ -96,6 +99,7 @@ class LeaseCoordinator:
         self.held: dict[str, _Held] = {}
         self._kick = asyncio.Event()
         self._released: dict[str, float] = {}  # camera -> until (wall clock)
+        self._claiming: set[str] = set()  # claims sent, not answered yet
         self._started_at = utc_now()
 
     async def open(self) -> None:
@@ -148,7 +152,7 @@ class LeaseCoordinator:
             self.state.holders.pop(cam, None)
             self.state.revisions.pop(cam, None)
             if held is not None and change.revision > held.revision:
-                await self._lose(cam, "lost")
+                await self._lose(cam, "lost", revision=change.revision, holder=None)
             self.kick()
             return
         self.state.holders[cam] = (lease.worker_id, change.written_at)
@@ -158,7 +162,9 @@ class LeaseCoordinator:
             and lease.worker_id != self.worker_id
             and change.revision > held.revision
         ):
-            await self._lose(cam, "lost")
+            await self._lose(cam, "lost", revision=change.revision, holder=lease.worker_id)
+        elif held is None and lease.worker_id == self.worker_id and cam not in self._claiming:
+            self.kick()  # a stray lease of this worker's: taken back in the round
 
     async def _on_worker_entry(self, change: Change[bytes]) -> None:
         if change.value is None:
@@ -209,6 +215,7 @@ class LeaseCoordinator:
         self.state.workers[self.worker_id] = time.time()
         now = time.time()
         active = self.state.active()
+        await self._take_back(active, now)
         p = plan(
             me=self.worker_id,
             active=active,
@@ -251,7 +258,7 @@ class LeaseCoordinator:
                     revision=held.revision,
                 )
             except LeaseTakenError:
-                await self._lose(cam, "lost")
+                await self._lose(cam, "lost", revision=held.revision, holder="renewal refused")
                 continue
             except KV_ERRORS as e:
                 log.warning("lease renewal failed: %s", e, extra={"camera_id": cam})
@@ -292,6 +299,7 @@ class LeaseCoordinator:
         if cfg is None:
             return
         since, sent = utc_now(), time.monotonic()
+        self._claiming.add(cam)
         try:
             try:
                 rev = await self.buckets.create(cam, since=since, config_revision=cfg.revision)
@@ -302,6 +310,42 @@ class LeaseCoordinator:
         except KV_ERRORS as e:
             log.warning("lease claim failed: %s", e, extra={"camera_id": cam})
             return
+        finally:
+            self._claiming.discard(cam)
+        await self._won(cam, rev, since, sent, cfg)
+
+    async def _take_back(self, active: set[str], now: float) -> None:
+        """Claim again, at their revision, the leases on active cameras that name this worker
+        but that it does not hold: a renewal whose answer was lost, or sent before a fence and
+        applied later (seen when a partition healed: the others counted the camera as this
+        worker's, and nobody recorded it until the TTL). Not those it gave up for the fair
+        share. Refused if the lease changed since (the watch tells whose it is)."""
+        for cam, (worker, _) in list(self.state.holders.items()):
+            revision = self.state.revisions.get(cam)
+            cfg = self.state.configs.get(cam)
+            if (
+                worker != self.worker_id
+                or cam in self.held
+                or cam not in active
+                or revision is None
+                or cfg is None
+                or self._released.get(cam, 0.0) > now
+            ):
+                continue
+            since, sent = utc_now(), time.monotonic()
+            try:
+                rev = await self.buckets.renew(
+                    cam, since=since, config_revision=cfg.revision, revision=revision
+                )
+            except LeaseTakenError:
+                continue
+            log.warning(
+                "lease of this worker's it did not hold taken back",
+                extra={"camera_id": cam, "revision": revision},
+            )
+            await self._won(cam, rev, since, sent, cfg)
+
+    async def _won(self, cam: str, rev: int, since: datetime, sent: float, cfg: Config) -> None:
         self.held[cam] = _Held(rev, since, sent, cfg.revision)
         self.state.holders[cam] = (self.worker_id, time.time())
         self._metrics.lease_events.labels(event="acquired").inc()
@@ -337,10 +381,10 @@ class LeaseCoordinator:
         self.state.holders.pop(cam, None)
         log.info("lease released", extra={"camera_id": cam})
 
-    async def _lose(self, cam: str, why: str) -> None:
+    async def _lose(self, cam: str, why: str, **detail: object) -> None:
         self.held.pop(cam, None)
         self._metrics.lease_events.labels(event=why).inc()
-        log.warning("lease %s", why, extra={"camera_id": cam})
+        log.warning("lease %s", why, extra={"camera_id": cam, **detail})
         await self._on_lost(cam, why)
 
     async def release_all(self, why: str) -> None:
