@@ -118,16 +118,13 @@ class NatsCluster(StartStop):
         JetStream requests (an R3 stream's creation) time out until more nodes start.
         """
         if self.nowhere is None:
-            # Proxy ports are read only after they listen (the kernel picks them).
-            self.nowhere = TcpProxy(self.nodes[0].route_port)
-            self.nowhere.start()
+            self.nowhere = self._proxy(self.nodes[0].route_port)
             self.nowhere.cut()
         if not self.proxies:
             for a in range(len(self.nodes)):
                 for b in range(len(self.nodes)):
                     if a != b:
-                        self.proxies[a, b] = TcpProxy(self.nodes[b].route_port)
-                        self.proxies[a, b].start()
+                        self.proxies[a, b] = self._proxy(self.nodes[b].route_port)
         for a, node in enumerate(self.nodes):
             node.write_config(
                 [p.port for (src, _), p in self.proxies.items() if src == a], self.nowhere.port
@@ -138,6 +135,23 @@ class NatsCluster(StartStop):
         if only is None:
             for node in self.nodes:
                 self.wait_healthy(node)
+
+    def _proxy(self, upstream: int) -> TcpProxy:
+        """A proxy to ``upstream``, listening on a port the kernel picks (read after it listens)
+        that is none of the nodes' own: those were chosen free before and are not bound until
+        the nodes start, so the kernel may hand one out meanwhile (a node then failed to
+        start: "address already in use")."""
+        reserved = {p for n in self.nodes for p in (n.port, n.monitor_port, n.route_port)}
+        refused: list[TcpProxy] = []
+        while True:
+            proxy = TcpProxy(upstream)
+            proxy.start()
+            if proxy.port not in reserved:
+                break
+            refused.append(proxy)  # kept listening until then: the kernel picks another
+        for r in refused:
+            r.stop()
+        return proxy
 
     @staticmethod
     def wait_healthy(node: ClusterNode, timeout: float = 60.0) -> None:
