@@ -162,7 +162,7 @@ test-faults: setup ## the fault suite: SIGKILLs, NATS/PostgreSQL/S3 outages, dup
 test: setup ## everything CI runs: lint, proto-check, unit, integration, e2e
 	@start=$$(date +%s)
 	$(MAKE) --no-print-directory lint proto-check
-	$(PYTEST) -q -p no:cacheprovider
+	$(PYTEST) -q -p no:cacheprovider --durations=30
 	echo "==> make test: all green in $$(( $$(date +%s) - start )) s"
 
 # ---------------------------------------------------------------- benchmarks (print, never assert)
