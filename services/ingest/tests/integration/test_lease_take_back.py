@@ -29,11 +29,11 @@ from .conftest import Harness
 pytestmark = pytest.mark.integration
 
 
-async def _stray(harness: Harness, worker: str, camera: str) -> int:
-    """Write ``worker``'s lease on ``camera`` as its own late write would; its revision."""
+async def _buckets(harness: Harness, worker: str) -> LeaseBuckets:
+    """``worker``'s own lease buckets, opened: its writes, made behind any coordinator."""
     own = LeaseBuckets(harness.bus.js, namespace=harness.namespace, worker_id=worker)
     await own.open()
-    return await own.create(camera, since=utc_now(), config_revision=1)
+    return own
 
 
 async def _coordinator(
@@ -60,7 +60,9 @@ async def _coordinator(
 
 async def test_a_stray_lease_of_its_own_is_taken_back_before_its_ttl(harness: Harness) -> None:
     await harness.put_camera("cam-stray", "rtsp://127.0.0.1:9/never")
-    stray = await _stray(harness, "w1", "cam-stray")
+    # w1's lease as its own late write would land.
+    w1 = await _buckets(harness, "w1")
+    stray = await w1.create("cam-stray", since=utc_now(), config_revision=1)
     acquired: dict[str, float] = {}
     won = asyncio.Event()
 
@@ -93,9 +95,8 @@ async def test_a_stray_lease_of_its_own_is_taken_back_before_its_ttl(harness: Ha
 async def test_another_workers_lease_is_left_alone(harness: Harness) -> None:
     """Only a lease naming this worker is taken back: one of another live worker's stays."""
     await harness.put_camera("cam-other", "rtsp://127.0.0.1:9/never")
-    theirs = await _stray(harness, "w2", "cam-other")
-    heartbeat = LeaseBuckets(harness.bus.js, namespace=harness.namespace, worker_id="w2")
-    await heartbeat.open()
+    w2 = await _buckets(harness, "w2")
+    theirs = await w2.create("cam-other", since=utc_now(), config_revision=1)
     acquired: list[str] = []
 
     async def on_acquired(camera: str, cfg: Any) -> None:
@@ -107,8 +108,8 @@ async def test_another_workers_lease_is_left_alone(harness: Harness) -> None:
     kv = await harness.bus.js.key_value(INGEST_LEASES_KV.scoped(harness.namespace).bucket)
     try:
         for _ in range(6):  # w2 alive and renewing for 3 s: six of w1's rounds
-            await heartbeat.heartbeat(leases_held=1, started_at=utc_now())
-            theirs = await heartbeat.renew(
+            await w2.heartbeat(leases_held=1, started_at=utc_now())
+            theirs = await w2.renew(
                 "cam-other", since=utc_now(), config_revision=1, revision=theirs
             )
             await asyncio.sleep(0.5)

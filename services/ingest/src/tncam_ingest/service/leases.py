@@ -304,7 +304,7 @@ class LeaseCoordinator:
             try:
                 rev = await self.buckets.create(cam, since=since, config_revision=cfg.revision)
             except LeaseTakenError:
-                rev = await self._take_expired(cam, since, cfg)
+                rev = await self._take_over(cam, since, cfg)
         except LeaseTakenError:
             return  # someone else was faster (or the old lease has not expired yet)
         except KV_ERRORS as e:
@@ -315,34 +315,26 @@ class LeaseCoordinator:
         await self._won(cam, rev, since, sent, cfg)
 
     async def _take_back(self, active: set[str], now: float) -> None:
-        """Claim again, at their revision, the leases on active cameras that name this worker
-        but that it does not hold: a renewal whose answer was lost, or sent before a fence and
-        applied later (seen when a partition healed: the others counted the camera as this
-        worker's, and nobody recorded it until the TTL). Not those it gave up for the fair
-        share. Refused if the lease changed since (the watch tells whose it is)."""
+        """Claim again the leases on active cameras that name this worker but that it does not
+        hold: a renewal whose answer was lost, or sent before a fence and applied later (seen
+        when a partition healed: the others counted the camera as this worker's, and nobody
+        recorded it until the TTL). Not those it gave up for the fair share. Taken over at
+        the revision the watch saw (:meth:`_take_over`); a failure of the bus ends the round."""
         for cam, (worker, _) in list(self.state.holders.items()):
-            revision = self.state.revisions.get(cam)
             cfg = self.state.configs.get(cam)
             if (
                 worker != self.worker_id
                 or cam in self.held
                 or cam not in active
-                or revision is None
                 or cfg is None
                 or self._released.get(cam, 0.0) > now
             ):
                 continue
             since, sent = utc_now(), time.monotonic()
             try:
-                rev = await self.buckets.renew(
-                    cam, since=since, config_revision=cfg.revision, revision=revision
-                )
+                rev = await self._take_over(cam, since, cfg)
             except LeaseTakenError:
                 continue
-            log.warning(
-                "lease of this worker's it did not hold taken back",
-                extra={"camera_id": cam, "revision": revision},
-            )
             await self._won(cam, rev, since, sent, cfg)
 
     async def _won(self, cam: str, rev: int, since: datetime, sent: float, cfg: Config) -> None:
@@ -352,19 +344,29 @@ class LeaseCoordinator:
         log.info("lease acquired", extra={"camera_id": cam, "revision": rev})
         await self._on_acquired(cam, cfg)
 
-    async def _take_expired(self, cam: str, since: datetime, cfg: Config) -> int:
-        """Claim over a lease past its TTL that the bucket still holds: its expiry can lag for
-        seconds after the bucket's leader changed (a NATS node cut off). Compare-and-set on the
-        revision this worker saw: refused (LeaseTakenError) if its holder renewed it since.
-        Its holder fenced ``TTL - fence_s`` ago at the latest."""
+    async def _take_over(self, cam: str, since: datetime, cfg: Config) -> int:
+        """Claim over a lease that the bucket still holds but nobody does: past its TTL (its
+        expiry can lag for seconds after the bucket's leader changed, a NATS node cut off; its
+        holder fenced ``TTL - fence_s`` ago at the latest), or this worker's own that it does
+        not hold (:meth:`_take_back`). Compare-and-set on the revision this worker saw:
+        refused (LeaseTakenError) if anyone wrote it since."""
         holder = self.state.holders.get(cam)
         revision = self.state.revisions.get(cam)
-        if holder is None or revision is None or time.time() - holder[1] < self._ttl:
+        if holder is None or revision is None:
+            raise LeaseTakenError(cam)
+        mine = holder[0] == self.worker_id and cam not in self.held
+        if not mine and time.time() - holder[1] < self._ttl:
             raise LeaseTakenError(cam)
         rev = await self.buckets.renew(
             cam, since=since, config_revision=cfg.revision, revision=revision
         )
-        log.info("expired lease taken over", extra={"camera_id": cam, "holder": holder[0]})
+        if mine:
+            log.warning(
+                "lease of this worker's it did not hold taken back",
+                extra={"camera_id": cam, "revision": revision},
+            )
+        else:
+            log.info("expired lease taken over", extra={"camera_id": cam, "holder": holder[0]})
         return rev
 
     async def _release(self, cam: str) -> None:
